@@ -1,0 +1,1 @@
+namespace ZoneLab.Layout; internal static class Placeholder { }
