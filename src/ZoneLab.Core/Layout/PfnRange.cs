@@ -1,0 +1,19 @@
+namespace ZoneLab.Layout;
+
+/// <summary>A half-open range of page frame numbers <c>[Start, End)</c>.</summary>
+public readonly record struct PfnRange(ulong Start, ulong End)
+{
+    /// <summary>Number of pages in the range (0 when empty or inverted).</summary>
+    public ulong Pages => End > Start ? End - Start : 0;
+
+    /// <summary>True when the range holds no page.</summary>
+    public bool IsEmpty => End <= Start;
+
+    /// <summary>Intersection with another range (may be empty).</summary>
+    public PfnRange Intersect(PfnRange other) => new(Math.Max(Start, other.Start), Math.Min(End, other.End));
+
+    /// <summary>True when <paramref name="pfn"/> lies in the range.</summary>
+    public bool Contains(ulong pfn) => pfn >= Start && pfn < End;
+
+    public override string ToString() => $"[{Start:#,0}, {End:#,0})";
+}

@@ -1,1 +1,0 @@
-namespace ZoneLab.Layout; internal static class Placeholder { }
