@@ -16,7 +16,7 @@ if (parsed.Errors.Count > 0)
 }
 try
 {
-    return parsed.Invoke();
+    return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
 catch (ZoneLabInputException ex)
 {
