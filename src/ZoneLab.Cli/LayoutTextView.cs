@@ -8,11 +8,7 @@ internal static class LayoutTextView
 {
     public static void Render(BootLayout layout)
     {
-        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
-        if (Console.IsOutputRedirected)
-        {
-            console.Profile.Width = 120; // a file or pipe has no width; keep rows on one line
-        }
+        IAnsiConsole console = ConsoleFactory.Create();
         console.MarkupLine($"[bold]{layout.Arch}[/]  cmdline: [grey]{Markup.Escape(layout.CommandLine.Text)}[/]");
         console.MarkupLine($"total {layout.TotalPages:N0} pages ({Mib(layout.TotalPages)}), ZONE_MOVABLE carved from {ZoneTypes.Name(layout.MovableZone)}, memory block {layout.MemoryBlockSize >> 20} MiB");
         var table = new Table().Border(TableBorder.Rounded);
@@ -32,7 +28,7 @@ internal static class LayoutTextView
         foreach (KeyValuePair<int, ulong> kv in layout.ZoneMovablePfn.OrderBy(k => k.Key))
         {
             console.MarkupLine(kv.Value != 0
-                ? $"node {kv.Key}: ZONE_MOVABLE starts at pfn 0x{kv.Value:x} ({kv.Value << Page.Shift:x} bytes)"
+                ? $"node {kv.Key}: ZONE_MOVABLE starts at pfn 0x{kv.Value:x} (0x{kv.Value << Page.Shift:x})"
                 : $"node {kv.Key}: no ZONE_MOVABLE");
         }
         var groups = new List<(string Zones, int Node, ulong First, ulong Last)>();
