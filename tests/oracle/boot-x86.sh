@@ -12,7 +12,7 @@
 #                   node N = -object memory-backend-ram,id=ramN,size=SIZE -numa node,nodeid=N,memdev=ramN.
 #                   The sizes must add up to --mem.
 #   --smp N         vCPUs (default 1).
-#   --timeout SECS  kill QEMU after SECS (default 600).
+#   --timeout SECS  kill QEMU after SECS (default 300; a boot takes 6-20 s).
 #   -- ARGS         appended to the kernel command line, which always starts
 #                   "console=ttyS0 panic=-1 nokaslr".
 #
@@ -29,7 +29,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${ZONELAB_ORACLE_CACHE:-/tmp/zonelab-oracle}
 KPKG=${ZONELAB_ORACLE_KERNEL_PKG:-linux-image-6.1.0-56-amd64-unsigned}
 BASE_CMDLINE="console=ttyS0 panic=-1 nokaslr"
-OUT="" MEM="" MACHINE=pc NUMA="" SMP=1 TIMEOUT=600
+OUT="" MEM="" MACHINE=pc NUMA="" SMP=1 TIMEOUT=300
 KARGS=()
 
 die() { echo "boot-x86.sh: $*" >&2; exit 2; }

@@ -9,7 +9,7 @@
 # usage: record-fixtures.sh [--list] [name|glob ...]
 # env:   ZONELAB_ORACLE_CASES (default: cases-x86.txt beside this script)
 #        ZONELAB_ORACLE_FIXTURES (default: tests/ZoneLab.Tests/Fixtures/x86_64-6.1)
-#        ZONELAB_ORACLE_TIMEOUT (seconds per boot, default 600), ZONELAB_ORACLE_CACHE
+#        ZONELAB_ORACLE_TIMEOUT (seconds per boot, default 300), ZONELAB_ORACLE_CACHE
 # exit:  0 all recorded; 1 some case failed (its old fixture is left as it was); 2 usage.
 set -uo pipefail
 
@@ -18,7 +18,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 CASES=${ZONELAB_ORACLE_CASES:-$HERE/cases-x86.txt}
 FIX=${ZONELAB_ORACLE_FIXTURES:-$ROOT/tests/ZoneLab.Tests/Fixtures/x86_64-6.1}
 JOBS=${ZONELAB_ORACLE_JOBS:-2}
-TIMEOUT=${ZONELAB_ORACLE_TIMEOUT:-600}
+TIMEOUT=${ZONELAB_ORACLE_TIMEOUT:-300}
 KEEP=(cmdline.txt dmesg.txt zoneinfo.txt meminfo.txt memory-blocks.txt run-info.txt)
 NONEMPTY=(zoneinfo.txt dmesg.txt memory-blocks.txt cmdline.txt meminfo.txt)
 
