@@ -20,6 +20,12 @@ public sealed class BootLayout
     /// <summary>The firmware map after the kernel's edits (mem=, memmap=, trim_bios_range), x86 only.</summary>
     public E820Table? E820 { get; init; }
 
+    /// <summary>
+    /// The map after mem=/memmap= when the command line changed it: what the kernel prints as
+    /// "user-defined physical RAM map" (e820__finish_early_params), null otherwise.
+    /// </summary>
+    public E820Table? UserDefinedE820 { get; internal set; }
+
     /// <summary>memblock.memory after trimming, with nodes assigned.</summary>
     public required IReadOnlyList<MemblockRegion> Memblock { get; init; }
 

@@ -41,6 +41,7 @@ public static class X86Boot
         E820Table e820 = machine.FirmwareE820.Clone();
         e820.UpdateTable();
         cmdline.ApplyE820Edits(e820);
+        E820Table? userMap = cmdline.UserDefinedMap ? e820.Clone() : null;
 
         // trim_bios_range(): the first page is BIOS-owned; 640 KiB-1 MiB is not RAM.
         e820.RangeUpdate(0, Page.Size, E820Type.Ram, E820Type.Reserved);
@@ -80,8 +81,10 @@ public static class X86Boot
 
         ulong blockSize = machine.MemoryBlockSizeFromLog ?? ProbeMemoryBlockSize(maxPfn, machine.Hypervisor);
 
-        return FreeAreaInit.Compute(new FreeAreaInit.Input(
+        BootLayout layout = FreeAreaInit.Compute(new FreeAreaInit.Input(
             "x86_64", memblock, s_zones, maxZonePfn, cmdline, SectionSizeBits, blockSize, e820, warnings));
+        layout.UserDefinedE820 = userMap;
+        return layout;
     }
 
     /// <summary>mirrors probe_memory_block_size() (arch/x86/mm/init_64.c, 6.1).</summary>

@@ -141,6 +141,22 @@ public class X86DifferentialTests
 
     [Theory]
     [MemberData(nameof(OracleFixture.Names), MemberType = typeof(OracleFixture))]
+    public void UserDefinedMapEqualsTheKernelsUserLines(string name)
+    {
+        // With mem=/memmap= the kernel prints the edited map as "user: [mem ...] type" lines.
+        OracleFixture f = OracleFixture.Get(name);
+        var real = f.DmesgLines.Select(l => Regex.Match(l, @"\] user: (\[mem .*)$")).Where(m => m.Success).Select(m => m.Groups[1].Value).ToList();
+        BootLayout layout = FromDmesg(f);
+        if (real.Count == 0)
+        {
+            Assert.Null(layout.UserDefinedE820);
+            return;
+        }
+        Assert.Equal(real, layout.UserDefinedE820!.Entries.Select(e => e.ToString()));
+    }
+
+    [Theory]
+    [MemberData(nameof(OracleFixture.Names), MemberType = typeof(OracleFixture))]
     public void SynthesizedMachineGivesTheRealLayout(string name)
     {
         OracleFixture f = OracleFixture.Get(name);
