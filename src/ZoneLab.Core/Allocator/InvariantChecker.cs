@@ -25,6 +25,7 @@ public static class InvariantChecker
         byte[] flags = m.FlagsArray;
         byte[] zoneOf = m.ZoneOfArray;
         byte[] info = m.InfoArray;
+        Zone[] zones = m.Zones.ToArray();
 
         for (int i = 0; i < m.PfnCount;)
         {
@@ -33,11 +34,19 @@ public static class InvariantChecker
             switch (kind)
             {
                 case Machine.KindHole:
-                    Require(z == Machine.NoZone, i, m, "hole with a zone");
+                    if (!(z == Machine.NoZone))
+                    {
+                        throw Fail(i, m, "hole with a zone");
+                    }
+
                     i++;
                     continue;
                 case Machine.KindReserved:
-                    Require(z != Machine.NoZone, i, m, "reserved page without a zone");
+                    if (!(z != Machine.NoZone))
+                    {
+                        throw Fail(i, m, "reserved page without a zone");
+                    }
+
                     reserved[z]++;
                     i++;
                     continue;
@@ -46,19 +55,46 @@ public static class InvariantChecker
             }
 
             int order = flags[i] & 0xF;
-            Require(order <= Pageblock.MaxOrder, i, m, $"order {order}");
-            Require((i & ((1 << order) - 1)) == 0, i, m, $"block of order {order} not aligned");
-            Require(i + (1 << order) <= m.PfnCount, i, m, "block runs past the memory map");
-            Require(z != Machine.NoZone, i, m, "block head without a zone");
-            for (int k = i + 1; k < i + (1 << order); k++)
+            if (!(order <= Pageblock.MaxOrder))
             {
-                Require(flags[k] == Machine.KindTail, k, m, $"page inside a block of order {order} at {m.BasePfn + (ulong)i} is not a tail");
-                Require(zoneOf[k] == z, k, m, "block crosses a zone boundary");
+                throw Fail(i, m, $"order {order}");
             }
 
-            Zone zone = m.Zones[z];
+            if (!((i & ((1 << order) - 1)) == 0))
+            {
+                throw Fail(i, m, $"block of order {order} not aligned");
+            }
+
+            if (!(i + (1 << order) <= m.PfnCount))
+            {
+                throw Fail(i, m, "block runs past the memory map");
+            }
+
+            if (!(z != Machine.NoZone))
+            {
+                throw Fail(i, m, "block head without a zone");
+            }
+
+            for (int k = i + 1; k < i + (1 << order); k++)
+            {
+                if (!(flags[k] == Machine.KindTail))
+                {
+                    throw Fail(k, m, $"page inside a block of order {order} at {m.BasePfn + (ulong)i} is not a tail");
+                }
+
+                if (!(zoneOf[k] == z))
+                {
+                    throw Fail(k, m, "block crosses a zone boundary");
+                }
+            }
+
+            Zone zone = zones[z];
             ulong pfn = m.BasePfn + (ulong)i;
-            Require(zone.SpansPfn(pfn), i, m, "block outside its zone's span");
+            if (!(zone.SpansPfn(pfn)))
+            {
+                throw Fail(i, m, "block outside its zone's span");
+            }
+
             if (kind == Machine.KindFree)
             {
                 var mt = (MigrateType)(info[i] & 0x7);
@@ -73,16 +109,25 @@ public static class InvariantChecker
                 {
                     cmaFree[z] += 1L << order;
                     // v4.10 merged CMA and MOVABLE order-9 buddies onto the CMA list (only ISOLATE was kept apart)
-                    Require(pbt == MigrateType.Cma || (m.Version == KernelVersion.V4_10 && order > Pageblock.Order), i, m, "free page on a CMA list outside a CMA pageblock");
+                    if (!(pbt == MigrateType.Cma || (m.Version == KernelVersion.V4_10 && order > Pageblock.Order)))
+                    {
+                        throw Fail(i, m, "free page on a CMA list outside a CMA pageblock");
+                    }
                 }
                 else if (pbt == MigrateType.Cma && !(m.Version == KernelVersion.V4_10 && order > Pageblock.Order))
                 {
-                    Require(mt == MigrateType.Isolate, i, m, $"free page of a CMA pageblock on the {mt} list");
+                    if (!(mt == MigrateType.Isolate))
+                    {
+                        throw Fail(i, m, $"free page of a CMA pageblock on the {mt} list");
+                    }
                 }
 
                 if (m.Version >= KernelVersion.V6_12 && order < Pageblock.Order)
                 {
-                    Require(mt == pbt, i, m, $"6.10+ freelist hygiene: {mt} list in a {pbt} pageblock");
+                    if (!(mt == pbt))
+                    {
+                        throw Fail(i, m, $"6.10+ freelist hygiene: {mt} list in a {pbt} pageblock");
+                    }
                 }
             }
             else if (kind == Machine.KindAlloc)
@@ -91,10 +136,17 @@ public static class InvariantChecker
                 var mt = (MigrateType)(info[i] & 0x7);
                 if (mt is MigrateType.Unmovable or MigrateType.Reclaimable)
                 {
-                    Require(zone.Type != ZoneType.Movable, i, m, $"{mt} allocation in ZONE_MOVABLE");
+                    if (!(zone.Type != ZoneType.Movable))
+                    {
+                        throw Fail(i, m, $"{mt} allocation in ZONE_MOVABLE");
+                    }
+
                     for (int k = i; k < i + (1 << order); k += (int)Pageblock.NrPages)
                     {
-                        Require(m.PageblockType(m.BasePfn + (ulong)k) != MigrateType.Cma, i, m, $"{mt} allocation in a CMA pageblock");
+                        if (!(m.PageblockType(m.BasePfn + (ulong)k) != MigrateType.Cma))
+                        {
+                            throw Fail(i, m, $"{mt} allocation in a CMA pageblock");
+                        }
                     }
                 }
             }
@@ -116,17 +168,38 @@ public static class InvariantChecker
                 for (int t = 0; t < MigrateTypes.Count; t++)
                 {
                     int n = 0, prev = Machine.Nil;
-                    foreach (int i in m.ListIndices(z, o, (MigrateType)t))
+                    int[] next = m.NextArray;
+                    for (int i = m.ListHeadIndex(z, o, (MigrateType)t); i != Machine.Nil; i = next[i])
                     {
-                        Require(flags[i] == (byte)((Machine.KindFree << 4) | o), i, m, $"list ({z},{o},{(MigrateType)t}) holds a non-buddy page");
-                        Require((info[i] & 0x7) == t, i, m, "free head's list type disagrees with its list");
-                        Require(zoneOf[i] == z, i, m, "free head on another zone's list");
-                        Require(m.PrevArray[i] == prev, i, m, "broken prev link");
+                        if (!(flags[i] == (byte)((Machine.KindFree << 4) | o)))
+                        {
+                            throw Fail(i, m, $"list ({z},{o},{(MigrateType)t}) holds a non-buddy page");
+                        }
+
+                        if (!((info[i] & 0x7) == t))
+                        {
+                            throw Fail(i, m, "free head's list type disagrees with its list");
+                        }
+
+                        if (!(zoneOf[i] == z))
+                        {
+                            throw Fail(i, m, "free head on another zone's list");
+                        }
+
+                        if (!(m.PrevArray[i] == prev))
+                        {
+                            throw Fail(i, m, "broken prev link");
+                        }
+
                         prev = i;
                         n++;
                     }
 
-                    Require(n == m.FreeCount(z, o, (MigrateType)t), 0, m, $"list ({z},{o},{(MigrateType)t}) count {m.FreeCount(z, o, (MigrateType)t)} but {n} entries");
+                    if (!(n == m.FreeCount(z, o, (MigrateType)t)))
+                    {
+                        throw Fail(0, m, $"list ({z},{o},{(MigrateType)t}) count {m.FreeCount(z, o, (MigrateType)t)} but {n} entries");
+                    }
+
                     area += n;
                     listHeads += n;
                     if (t != (int)MigrateType.Isolate)
@@ -140,24 +213,48 @@ public static class InvariantChecker
                     }
                 }
 
-                Require(area == m.AreaNrFree(z, o), 0, m, $"zone {z} order {o}: nr_free {m.AreaNrFree(z, o)} but {area} on lists");
+                if (!(area == m.AreaNrFree(z, o)))
+                {
+                    throw Fail(0, m, $"zone {z} order {o}: nr_free {m.AreaNrFree(z, o)} but {area} on lists");
+                }
             }
 
-            Require(listHeads == freeHeads[z], 0, m, $"zone {z}: {freeHeads[z]} free heads but {listHeads} list entries");
-            Require(listPages == freePages[z] && zone.NrFreePages == freePages[z], 0, m, $"zone {z}: NR_FREE_PAGES {zone.NrFreePages}, lists {listPages}, pages {freePages[z]}");
-            Require(listCma == cmaFree[z] && zone.NrFreeCmaPages == cmaFree[z], 0, m, $"zone {z}: NR_FREE_CMA_PAGES {zone.NrFreeCmaPages}, lists {listCma}");
+            if (!(listHeads == freeHeads[z]))
+            {
+                throw Fail(0, m, $"zone {z}: {freeHeads[z]} free heads but {listHeads} list entries");
+            }
+
+            if (!(listPages == freePages[z] && zone.NrFreePages == freePages[z]))
+            {
+                throw Fail(0, m, $"zone {z}: NR_FREE_PAGES {zone.NrFreePages}, lists {listPages}, pages {freePages[z]}");
+            }
+
+            if (!(listCma == cmaFree[z] && zone.NrFreeCmaPages == cmaFree[z]))
+            {
+                throw Fail(0, m, $"zone {z}: NR_FREE_CMA_PAGES {zone.NrFreeCmaPages}, lists {listCma}");
+            }
+
             long isolated = 0;
             for (int o = 0; o <= Pageblock.MaxOrder; o++)
             {
                 isolated += (long)m.FreeCount(z, o, MigrateType.Isolate) << o;
             }
 
-            Require(freePages[z] + isolated + usedPages[z] == (long)zone.ManagedPages, 0, m,
-                $"zone {z}: free {freePages[z]} + isolated {isolated} + allocated {usedPages[z]} != managed {zone.ManagedPages}");
-            Require(reserved[z] + (long)zone.ManagedPages == (long)zone.PresentPages, 0, m,
-                $"zone {z}: reserved {reserved[z]} + managed {zone.ManagedPages} != present {zone.PresentPages}");
+            if (freePages[z] + isolated + usedPages[z] != (long)zone.ManagedPages)
+            {
+                throw Fail(0, m, $"zone {z}: free {freePages[z]} + isolated {isolated} + allocated {usedPages[z]} != managed {zone.ManagedPages}");
+            }
+
+            if (reserved[z] + (long)zone.ManagedPages != (long)zone.PresentPages)
+            {
+                throw Fail(0, m, $"zone {z}: reserved {reserved[z]} + managed {zone.ManagedPages} != present {zone.PresentPages}");
+            }
+
             ZoneWatermarks w = zone.Watermarks;
-            Require(w.Min <= w.Low && w.Low <= w.High, 0, m, $"zone {z}: watermarks out of order {w}");
+            if (!(w.Min <= w.Low && w.Low <= w.High))
+            {
+                throw Fail(0, m, $"zone {z}: watermarks out of order {w}");
+            }
         }
 
         for (int node = 0; node < m.NodeCount; node++)
@@ -168,23 +265,30 @@ public static class InvariantChecker
                 int prev = Machine.Nil;
                 for (int i = m.LruHeadIndex(node, (LruList)l); i != Machine.Nil; i = m.NextArray[i])
                 {
-                    Require(flags[i] >> 4 == Machine.KindAlloc && (info[i] & Machine.InfoOnLru) != 0, i, m, "LRU entry is not an allocated LRU block");
-                    Require(m.PrevArray[i] == prev, i, m, "broken LRU prev link");
-                    Require(m.Zones[zoneOf[i]].Node == node, i, m, "LRU entry on another node's list");
+                    if (!(flags[i] >> 4 == Machine.KindAlloc && (info[i] & Machine.InfoOnLru) != 0))
+                    {
+                        throw Fail(i, m, "LRU entry is not an allocated LRU block");
+                    }
+
+                    if (!(m.PrevArray[i] == prev))
+                    {
+                        throw Fail(i, m, "broken LRU prev link");
+                    }
+
+                    if (!(m.Zones[zoneOf[i]].Node == node))
+                    {
+                        throw Fail(i, m, "LRU entry on another node's list");
+                    }
+
                     pages += 1L << (flags[i] & 0xF);
                     prev = i;
                 }
 
-                Require(pages == m.LruPages(node, (LruList)l), 0, m, $"node {node} {(LruList)l}: counter {m.LruPages(node, (LruList)l)} but {pages} pages");
+                if (!(pages == m.LruPages(node, (LruList)l)))
+                {
+                    throw Fail(0, m, $"node {node} {(LruList)l}: counter {m.LruPages(node, (LruList)l)} but {pages} pages");
+                }
             }
-        }
-    }
-
-    private static void Require(bool ok, int i, Machine m, string what)
-    {
-        if (!ok)
-        {
-            throw Fail(i, m, what);
         }
     }
 

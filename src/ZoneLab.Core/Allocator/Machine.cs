@@ -309,13 +309,7 @@ public sealed partial class Machine
     internal int[] NextArray => _next;
     internal int[] PrevArray => _prev;
 
-    internal IEnumerable<int> ListIndices(int zone, int order, MigrateType mt)
-    {
-        for (int i = _listHead[ListIndex(zone, order, (int)mt)]; i != Nil; i = _next[i])
-        {
-            yield return i;
-        }
-    }
+    internal int ListHeadIndex(int zone, int order, MigrateType mt) => _listHead[ListIndex(zone, order, (int)mt)];
 
     internal int LruHeadIndex(int node, LruList lru) => _lruHead[node * LruLists + (int)lru];
 }

@@ -5,7 +5,7 @@ namespace ZoneLab.Allocator;
 /// <summary>
 /// One zone of a <see cref="Machine"/>: span and counts, the watermark state, and the free-page counters that
 /// <c>__mod_zone_freepage_state</c> keeps. The free lists themselves live in the machine's flat arrays
-/// (<see cref="FreeLists"/>) indexed by <see cref="Index"/>.
+/// (the flat free-list arrays) indexed by <see cref="Index"/>.
 /// </summary>
 public sealed class Zone
 {
