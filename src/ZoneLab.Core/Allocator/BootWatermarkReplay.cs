@@ -1,0 +1,127 @@
+using ZoneLab.Layout;
+using ZoneLab.Procfs;
+
+namespace ZoneLab.Allocator;
+
+/// <summary>
+/// Reproduces the <c>min</c>/<c>low</c>/<c>high</c> and <c>protection</c> values of a real <c>/proc/zoneinfo</c> from
+/// its managed counts. The kernel computes them at <c>postcore_initcall</c> and again when khugepaged starts
+/// (<c>subsys_initcall</c>), before the initrd and the kernel's init sections are freed; those later frees raise
+/// <c>managed</c> without a recompute, so the managed counts at computation time are the dumped ones minus the
+/// "Freeing ... memory" amounts of the boot log, charged to the zone holding the initrd or the kernel image.
+/// </summary>
+public sealed class BootWatermarkReplay
+{
+    /// <summary>x86-64's <c>CONFIG_PHYSICAL_START</c> (16 MiB): where a <c>nokaslr</c> kernel image is loaded.</summary>
+    public const ulong X86KernelPhys = 0x1000000;
+
+    /// <summary>Kernel behaviour to replay (6.1 default).</summary>
+    public KernelVersion Version { get; init; } = KernelVersion.V6_1;
+
+    /// <summary>Sysctls in force (defaults unless the boot changed them).</summary>
+    public VmSysctls Sysctls { get; init; } = new();
+
+    /// <summary>Physical address of the kernel image ("Kernel code" in /proc/iomem); null: x86 16 MiB, else the lowest populated zone.</summary>
+    public ulong? KernelPhys { get; init; }
+
+    /// <summary>Physical address of the initrd when the boot log does not print it (arm64: device tree <c>linux,initrd-start</c>).</summary>
+    public ulong? InitrdPhys { get; init; }
+
+    /// <summary>
+    /// True when <c>/proc/sys/vm/lowmem_reserve_ratio</c> was read before the dump (its handler recomputes the
+    /// reserves from the current managed counts), e.g. for a second dump taken after a sysctl listing.
+    /// </summary>
+    public bool LowmemReserveRecomputedAtDump { get; init; }
+
+    /// <summary>True when memory was onlined or offlined after boot: <c>online_pages</c>/<c>offline_pages</c> ran
+    /// <c>init_per_zone_wmark_min</c> again, with the managed counts of the dump.</summary>
+    public bool RecomputedByHotplug { get; init; }
+
+    /// <summary>
+    /// Replays the computation for the zones of a parsed zoneinfo. Returns the zones' watermark state, node-major
+    /// in the same order as <paramref name="zones"/>.
+    /// </summary>
+    public WatermarkCalculator Run(IReadOnlyList<ZoneinfoZone> zones, DmesgLateFrees? log)
+    {
+        int maxNrZones = ZoneinfoParser.MaxNrZones(zones);
+        var state = new List<ZoneWatermarks>(zones.Count);
+        foreach (ZoneinfoZone z in zones)
+        {
+            state.Add(new ZoneWatermarks(z.Node, z.Type, z.Managed, maxNrZones) { PresentPages = z.Present });
+        }
+
+        if (log is not null)
+        {
+            foreach (LateFree f in log.Frees)
+            {
+                ulong? phys = f.IsInitrd ? (log.RamdiskPhys ?? InitrdPhys ?? KernelPhys) : KernelPhys;
+                if (phys is null && log.IsX86)
+                {
+                    phys = X86KernelPhys;
+                }
+
+                int zi = phys is ulong p ? ZoneOf(zones, p >> 12) : -1;
+                if (zi < 0)
+                {
+                    zi = LowestPopulated(zones);
+                }
+
+                if (zi >= 0)
+                {
+                    ulong m = state[zi].ManagedPages;
+                    state[zi].ManagedPages = m > f.Pages ? m - f.Pages : 0;
+                }
+            }
+        }
+
+        var calc = new WatermarkCalculator(state, maxNrZones, Version, Sysctls.Clone());
+        calc.Boot();
+
+        if (RecomputedByHotplug || LowmemReserveRecomputedAtDump)
+        {
+            for (int i = 0; i < zones.Count; i++)
+            {
+                state[i].ManagedPages = zones[i].Managed;
+            }
+
+            if (RecomputedByHotplug)
+            {
+                calc.InitPerZoneWmarkMin();
+            }
+            else
+            {
+                calc.SetupPerZoneLowmemReserve();
+            }
+        }
+
+        return calc;
+    }
+
+    private static int ZoneOf(IReadOnlyList<ZoneinfoZone> zones, ulong pfn)
+    {
+        for (int i = 0; i < zones.Count; i++)
+        {
+            if (zones[i].Managed != 0 && zones[i].Span.Contains(pfn))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    // The kernel image and the initrd sit in the first populated zone of an arm64 virt guest (RAM start + 2 MiB, + 128 MiB).
+    private static int LowestPopulated(IReadOnlyList<ZoneinfoZone> zones)
+    {
+        int best = -1;
+        for (int i = 0; i < zones.Count; i++)
+        {
+            if (zones[i].Managed != 0 && zones[i].StartPfn is ulong s && (best < 0 || s < zones[best].StartPfn))
+            {
+                best = i;
+            }
+        }
+
+        return best;
+    }
+}

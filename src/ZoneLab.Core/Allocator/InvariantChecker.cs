@@ -1,0 +1,297 @@
+using ZoneLab.Layout;
+
+namespace ZoneLab.Allocator;
+
+/// <summary>Thrown by <see cref="InvariantChecker"/> when the model's state is inconsistent.</summary>
+public sealed class InvariantViolationException(string message) : Exception(message);
+
+/// <summary>
+/// The debug checker (the model's CONFIG_DEBUG_VM): every pfn belongs to exactly one free block, allocated block,
+/// reservation or hole; free lists agree with per-pfn state; counters equal recomputed sums; blocks are aligned and
+/// within one zone; no unmovable/reclaimable allocation sits in CMA pageblocks or ZONE_MOVABLE; watermarks ordered.
+/// O(pfns): meant for tests and small machines.
+/// </summary>
+public static class InvariantChecker
+{
+    /// <summary>Checks everything; throws <see cref="InvariantViolationException"/> on the first problem.</summary>
+    public static void Check(Machine m)
+    {
+        int nz = m.Zones.Count;
+        var freeHeads = new long[nz];
+        var freePages = new long[nz];
+        var cmaFree = new long[nz];
+        var usedPages = new long[nz];
+        var reserved = new long[nz];
+        byte[] flags = m.FlagsArray;
+        byte[] zoneOf = m.ZoneOfArray;
+        byte[] info = m.InfoArray;
+        Zone[] zones = m.Zones.ToArray();
+
+        for (int i = 0; i < m.PfnCount;)
+        {
+            int kind = flags[i] >> 4;
+            int z = zoneOf[i];
+            switch (kind)
+            {
+                case Machine.KindHole:
+                    if (!(z == Machine.NoZone))
+                    {
+                        throw Fail(i, m, "hole with a zone");
+                    }
+
+                    i++;
+                    continue;
+                case Machine.KindReserved:
+                    if (!(z != Machine.NoZone))
+                    {
+                        throw Fail(i, m, "reserved page without a zone");
+                    }
+
+                    reserved[z]++;
+                    i++;
+                    continue;
+                case Machine.KindTail:
+                    throw Fail(i, m, "page belongs to no block (tail without a head)");
+            }
+
+            int order = flags[i] & 0xF;
+            if (!(order <= Pageblock.MaxOrder))
+            {
+                throw Fail(i, m, $"order {order}");
+            }
+
+            if (!((i & ((1 << order) - 1)) == 0))
+            {
+                throw Fail(i, m, $"block of order {order} not aligned");
+            }
+
+            if (!(i + (1 << order) <= m.PfnCount))
+            {
+                throw Fail(i, m, "block runs past the memory map");
+            }
+
+            if (!(z != Machine.NoZone))
+            {
+                throw Fail(i, m, "block head without a zone");
+            }
+
+            for (int k = i + 1; k < i + (1 << order); k++)
+            {
+                if (!(flags[k] == Machine.KindTail))
+                {
+                    throw Fail(k, m, $"page inside a block of order {order} at {m.BasePfn + (ulong)i} is not a tail");
+                }
+
+                if (!(zoneOf[k] == z))
+                {
+                    throw Fail(k, m, "block crosses a zone boundary");
+                }
+            }
+
+            Zone zone = zones[z];
+            ulong pfn = m.BasePfn + (ulong)i;
+            if (!(zone.SpansPfn(pfn)))
+            {
+                throw Fail(i, m, "block outside its zone's span");
+            }
+
+            if (kind == Machine.KindFree)
+            {
+                var mt = (MigrateType)(info[i] & 0x7);
+                freeHeads[z]++;
+                if (mt != MigrateType.Isolate)
+                {
+                    freePages[z] += 1L << order;
+                }
+
+                MigrateType pbt = m.PageblockType(pfn);
+                if (mt == MigrateType.Cma)
+                {
+                    cmaFree[z] += 1L << order;
+                    // v4.10 merged CMA and MOVABLE order-9 buddies onto the CMA list (only ISOLATE was kept apart)
+                    if (!(pbt == MigrateType.Cma || (m.Version == KernelVersion.V4_10 && order > Pageblock.Order)))
+                    {
+                        throw Fail(i, m, "free page on a CMA list outside a CMA pageblock");
+                    }
+                }
+                else if (pbt == MigrateType.Cma && !(m.Version == KernelVersion.V4_10 && order > Pageblock.Order))
+                {
+                    if (!(mt == MigrateType.Isolate))
+                    {
+                        throw Fail(i, m, $"free page of a CMA pageblock on the {mt} list");
+                    }
+                }
+
+                if (m.Version >= KernelVersion.V6_12 && order < Pageblock.Order)
+                {
+                    if (!(mt == pbt))
+                    {
+                        throw Fail(i, m, $"6.10+ freelist hygiene: {mt} list in a {pbt} pageblock");
+                    }
+                }
+            }
+            else if (kind == Machine.KindAlloc)
+            {
+                usedPages[z] += 1L << order;
+                var mt = (MigrateType)(info[i] & 0x7);
+                if (mt is MigrateType.Unmovable or MigrateType.Reclaimable)
+                {
+                    if (!(zone.Type != ZoneType.Movable))
+                    {
+                        throw Fail(i, m, $"{mt} allocation in ZONE_MOVABLE");
+                    }
+
+                    for (int k = i; k < i + (1 << order); k += (int)Pageblock.NrPages)
+                    {
+                        if (!(m.PageblockType(m.BasePfn + (ulong)k) != MigrateType.Cma))
+                        {
+                            throw Fail(i, m, $"{mt} allocation in a CMA pageblock");
+                        }
+                    }
+                }
+            }
+            else
+            {
+                throw Fail(i, m, $"unknown page kind {kind}");
+            }
+
+            i += 1 << order;
+        }
+
+        for (int z = 0; z < nz; z++)
+        {
+            Zone zone = m.Zones[z];
+            long listHeads = 0, listPages = 0, listCma = 0;
+            for (int o = 0; o <= Pageblock.MaxOrder; o++)
+            {
+                long area = 0;
+                for (int t = 0; t < MigrateTypes.Count; t++)
+                {
+                    int n = 0, prev = Machine.Nil;
+                    int[] next = m.NextArray;
+                    for (int i = m.ListHeadIndex(z, o, (MigrateType)t); i != Machine.Nil; i = next[i])
+                    {
+                        if (!(flags[i] == (byte)((Machine.KindFree << 4) | o)))
+                        {
+                            throw Fail(i, m, $"list ({z},{o},{(MigrateType)t}) holds a non-buddy page");
+                        }
+
+                        if (!((info[i] & 0x7) == t))
+                        {
+                            throw Fail(i, m, "free head's list type disagrees with its list");
+                        }
+
+                        if (!(zoneOf[i] == z))
+                        {
+                            throw Fail(i, m, "free head on another zone's list");
+                        }
+
+                        if (!(m.PrevArray[i] == prev))
+                        {
+                            throw Fail(i, m, "broken prev link");
+                        }
+
+                        prev = i;
+                        n++;
+                    }
+
+                    if (!(n == m.FreeCount(z, o, (MigrateType)t)))
+                    {
+                        throw Fail(0, m, $"list ({z},{o},{(MigrateType)t}) count {m.FreeCount(z, o, (MigrateType)t)} but {n} entries");
+                    }
+
+                    area += n;
+                    listHeads += n;
+                    if (t != (int)MigrateType.Isolate)
+                    {
+                        listPages += (long)n << o;
+                    }
+
+                    if (t == (int)MigrateType.Cma)
+                    {
+                        listCma += (long)n << o;
+                    }
+                }
+
+                if (!(area == m.AreaNrFree(z, o)))
+                {
+                    throw Fail(0, m, $"zone {z} order {o}: nr_free {m.AreaNrFree(z, o)} but {area} on lists");
+                }
+            }
+
+            if (!(listHeads == freeHeads[z]))
+            {
+                throw Fail(0, m, $"zone {z}: {freeHeads[z]} free heads but {listHeads} list entries");
+            }
+
+            if (!(listPages == freePages[z] && zone.NrFreePages == freePages[z]))
+            {
+                throw Fail(0, m, $"zone {z}: NR_FREE_PAGES {zone.NrFreePages}, lists {listPages}, pages {freePages[z]}");
+            }
+
+            if (!(listCma == cmaFree[z] && zone.NrFreeCmaPages == cmaFree[z]))
+            {
+                throw Fail(0, m, $"zone {z}: NR_FREE_CMA_PAGES {zone.NrFreeCmaPages}, lists {listCma}");
+            }
+
+            long isolated = 0;
+            for (int o = 0; o <= Pageblock.MaxOrder; o++)
+            {
+                isolated += (long)m.FreeCount(z, o, MigrateType.Isolate) << o;
+            }
+
+            if (freePages[z] + isolated + usedPages[z] != (long)zone.ManagedPages)
+            {
+                throw Fail(0, m, $"zone {z}: free {freePages[z]} + isolated {isolated} + allocated {usedPages[z]} != managed {zone.ManagedPages}");
+            }
+
+            if (reserved[z] + (long)zone.ManagedPages != (long)zone.PresentPages)
+            {
+                throw Fail(0, m, $"zone {z}: reserved {reserved[z]} + managed {zone.ManagedPages} != present {zone.PresentPages}");
+            }
+
+            ZoneWatermarks w = zone.Watermarks;
+            if (!(w.Min <= w.Low && w.Low <= w.High))
+            {
+                throw Fail(0, m, $"zone {z}: watermarks out of order {w}");
+            }
+        }
+
+        for (int node = 0; node < m.NodeCount; node++)
+        {
+            for (int l = 0; l < Machine.LruLists; l++)
+            {
+                long pages = 0;
+                int prev = Machine.Nil;
+                for (int i = m.LruHeadIndex(node, (LruList)l); i != Machine.Nil; i = m.NextArray[i])
+                {
+                    if (!(flags[i] >> 4 == Machine.KindAlloc && (info[i] & Machine.InfoOnLru) != 0))
+                    {
+                        throw Fail(i, m, "LRU entry is not an allocated LRU block");
+                    }
+
+                    if (!(m.PrevArray[i] == prev))
+                    {
+                        throw Fail(i, m, "broken LRU prev link");
+                    }
+
+                    if (!(m.Zones[zoneOf[i]].Node == node))
+                    {
+                        throw Fail(i, m, "LRU entry on another node's list");
+                    }
+
+                    pages += 1L << (flags[i] & 0xF);
+                    prev = i;
+                }
+
+                if (!(pages == m.LruPages(node, (LruList)l)))
+                {
+                    throw Fail(0, m, $"node {node} {(LruList)l}: counter {m.LruPages(node, (LruList)l)} but {pages} pages");
+                }
+            }
+        }
+    }
+
+    private static InvariantViolationException Fail(int i, Machine m, string what)
+        => new($"invariant violated at pfn {m.BasePfn + (ulong)i}: {what}");
+}

@@ -1,0 +1,221 @@
+using ZoneLab.Layout;
+
+namespace ZoneLab.Allocator;
+
+public sealed partial class Machine
+{
+    // Boot: memmap init (every pageblock MOVABLE), reservations, memblock_free_all, CMA activation.
+    private void Boot(MachineSpec spec)
+    {
+        var present = new List<(ZoneSpec Spec, Zone Zone, List<PfnRange> Ranges)>();
+        foreach (ZoneSpec zs in spec.Zones)
+        {
+            if (zs.SpannedPages == 0)
+            {
+                continue;
+            }
+
+            Zone zone = _zones[zs.Node * MaxNrZones + (int)zs.Type];
+            var ranges = new List<PfnRange>();
+            // mirrors memmap_init_range: pages get their zone link and PG_reserved; pageblock starts are set MIGRATE_MOVABLE
+            foreach (PfnRange r0 in zs.PresentRanges.OrderBy(r => r.Start))
+            {
+                PfnRange r = r0.Intersect(new PfnRange(zs.StartPfn, zs.EndPfn));
+                if (r.IsEmpty)
+                {
+                    continue;
+                }
+
+                int i0 = (int)(r.Start - _base);
+                int n = (int)r.Pages;
+                foreach (byte b in _zoneOf.AsSpan(i0, n))
+                {
+                    if (b != NoZone)
+                    {
+                        throw new ArgumentException($"range {r} is present in two zones", nameof(spec));
+                    }
+                }
+
+                _zoneOf.AsSpan(i0, n).Fill((byte)zone.Index);
+                _flags.AsSpan(i0, n).Fill(KindReserved << 4);
+                for (ulong pb = r.Start & ~(Pageblock.NrPages - 1); pb < r.End; pb += Pageblock.NrPages)
+                {
+                    SetPageblockMt((int)(pb - _base), MigrateType.Movable);
+                }
+
+                zone.PresentPages += r.Pages;
+                ranges.Add(r);
+            }
+
+            present.Add((zs, zone, ranges));
+        }
+
+        // Which present pfns stay reserved (kernel image, memmap, firmware...): explicit ranges, or the
+        // zone's lowest present pfns outside CMA areas.
+        var excluded = new List<PfnRange>(spec.Cma);
+        if (spec.Reserved is not null)
+        {
+            excluded.AddRange(spec.Reserved);
+        }
+        else
+        {
+            foreach ((ZoneSpec zs, Zone zone, List<PfnRange> ranges) in present)
+            {
+                ulong toReserve = zone.PresentPages > zs.ManagedPages ? zone.PresentPages - zs.ManagedPages : 0;
+                foreach (PfnRange r in ranges)
+                {
+                    foreach (PfnRange piece in Subtract(r, spec.Cma))
+                    {
+                        if (toReserve == 0)
+                        {
+                            break;
+                        }
+
+                        ulong take = Math.Min(toReserve, piece.Pages);
+                        excluded.Add(new PfnRange(piece.Start, piece.Start + take));
+                        toReserve -= take;
+                    }
+                }
+            }
+        }
+
+        excluded.Sort((a, b) => a.Start.CompareTo(b.Start));
+
+        // mirrors memblock_free_all -> __free_pages_memory: each free range is handed over in the largest
+        // naturally aligned chunks (order = min(MAX_ORDER-1, __ffs(start)), shrunk to fit), FPI_TO_TAIL.
+        // The model frees per zone so no chunk straddles a zone (the kernel's deferred init frees per zone too).
+        foreach ((ZoneSpec _, Zone zone, List<PfnRange> ranges) in present)
+        {
+            foreach (PfnRange r in ranges)
+            {
+                foreach (PfnRange piece in Subtract(r, excluded))
+                {
+                    FreeMemoryRange(zone, piece.Start, piece.End);
+                }
+            }
+        }
+
+        // mirrors cma_activate_area -> init_cma_reserved_pageblock: each CMA pageblock is retyped MIGRATE_CMA,
+        // freed at pageblock order (merging to MAX_ORDER with CMA buddies), and added to managed and cma_pages.
+        foreach (PfnRange c in spec.Cma)
+        {
+            if ((c.Start & (Pageblock.NrPages - 1)) != 0 || (c.End & (Pageblock.NrPages - 1)) != 0)
+            {
+                throw new ArgumentException($"CMA area {c} is not pageblock aligned", nameof(spec));
+            }
+
+            int z = ZoneIndexOf(c.Start);
+            for (ulong pfn = c.Start; pfn < c.End; pfn += Pageblock.NrPages)
+            {
+                int i = (int)(pfn - _base);
+                foreach (byte b in _zoneOf.AsSpan(i, (int)Pageblock.NrPages))
+                {
+                    if (b != z)
+                    {
+                        throw new ArgumentException($"CMA area {c} is not within one zone (cma_validate_zones)", nameof(spec));
+                    }
+                }
+
+                _flags.AsSpan(i, (int)Pageblock.NrPages).Fill(KindTail);
+                SetPageblockMt(i, MigrateType.Cma);
+                _zones[z].Watermarks.ManagedPages += Pageblock.NrPages;
+                _zones[z].CmaPages += Pageblock.NrPages;
+                FreeOnePage(i, _zones[z], Pageblock.Order, MigrateType.Cma, toTail: false);
+            }
+        }
+
+        foreach ((ZoneSpec _, Zone zone, List<PfnRange> _) in present)
+        {
+            zone.Watermarks.PresentPages = zone.PresentPages;
+        }
+    }
+
+    // The parts of r not covered by any of the (possibly unsorted, overlapping) ranges.
+    private static List<PfnRange> Subtract(PfnRange r, IReadOnlyList<PfnRange> holes)
+    {
+        var cut = new List<PfnRange>();
+        foreach (PfnRange h in holes)
+        {
+            PfnRange x = h.Intersect(r);
+            if (!x.IsEmpty)
+            {
+                cut.Add(x);
+            }
+        }
+
+        cut.Sort((a, b) => a.Start.CompareTo(b.Start));
+        var result = new List<PfnRange>();
+        ulong pos = r.Start;
+        foreach (PfnRange x in cut)
+        {
+            if (x.Start > pos)
+            {
+                result.Add(new PfnRange(pos, x.Start));
+            }
+
+            pos = Math.Max(pos, x.End);
+        }
+
+        if (pos < r.End)
+        {
+            result.Add(new PfnRange(pos, r.End));
+        }
+
+        return result;
+    }
+
+    private void FreeMemoryRange(Zone zone, ulong start, ulong end)
+    {
+        while (start < end)
+        {
+            int order = Math.Min(Pageblock.MaxOrder, System.Numerics.BitOperations.TrailingZeroCount(start == 0 ? 1UL << 63 : start));
+            while (start + (1UL << order) > end)
+            {
+                order--;
+            }
+
+            // mirrors __free_pages_core: the pages become buddy pages, managed grows
+            int i = (int)(start - _base);
+            _flags.AsSpan(i, 1 << order).Fill(KindTail);
+            zone.Watermarks.ManagedPages += 1UL << order;
+            FreeOnePage(i, zone, order, GetPageblockMt(i), toTail: true);
+            start += 1UL << order;
+        }
+    }
+
+    // mirrors build_zonelists: for each node, nodes in distance order (local first, then the others by id: the
+    // model has uniform remote distance and ignores node_load rotation), each node's populated zones from the
+    // highest index down.
+    private int[][] BuildZonelists()
+    {
+        var lists = new int[NodeCount][];
+        for (int n = 0; n < NodeCount; n++)
+        {
+            var order = new List<int>();
+            for (int k = 0; k < NodeCount; k++)
+            {
+                int node = (n + k) % NodeCount;
+                if (k > 0)
+                {
+                    node = k <= n ? k - 1 : k;
+                }
+
+                for (int t = MaxNrZones - 1; t >= 0; t--)
+                {
+                    Zone z = _zones[node * MaxNrZones + t];
+                    if (z.IsPopulated)
+                    {
+                        order.Add(z.Index);
+                    }
+                }
+            }
+
+            lists[n] = order.ToArray();
+        }
+
+        return lists;
+    }
+
+    /// <summary>The fallback zonelist of a node (zone indices, in the order the allocator tries them).</summary>
+    public IReadOnlyList<int> Zonelist(int node) => _zonelists[node];
+}

@@ -1,0 +1,210 @@
+using System.Runtime.CompilerServices;
+
+namespace ZoneLab.Allocator;
+
+public sealed partial class Machine
+{
+    // mirrors add_to_free_list / add_to_free_list_tail (+ set_buddy_order, __SetPageBuddy). Free-page accounting
+    // follows list membership, as __mod_zone_freepage_state does for the migratetype a page is freed or taken with:
+    // NR_FREE_PAGES counts every list but ISOLATE, NR_FREE_CMA_PAGES the CMA lists.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void AddToFreeList(int i, Zone zone, int order, MigrateType mt, bool tail)
+    {
+        int li = ListIndex(zone.Index, order, (int)mt);
+        if (tail)
+        {
+            int t = _listTail[li];
+            _prev[i] = t;
+            _next[i] = Nil;
+            if (t != Nil)
+            {
+                _next[t] = i;
+            }
+            else
+            {
+                _listHead[li] = i;
+            }
+
+            _listTail[li] = i;
+        }
+        else
+        {
+            int h = _listHead[li];
+            _next[i] = h;
+            _prev[i] = Nil;
+            if (h != Nil)
+            {
+                _prev[h] = i;
+            }
+            else
+            {
+                _listTail[li] = i;
+            }
+
+            _listHead[li] = i;
+        }
+
+        _listCount[li]++;
+        _areaNrFree[zone.Index * NrOrders + order]++;
+        _flags[i] = (byte)((KindFree << 4) | order);
+        _info[i] = (byte)mt;
+        AccountFree(zone, mt, 1L << order);
+    }
+
+    // mirrors del_page_from_free_list (+ __ClearPageBuddy, set_page_private(0)): the head becomes a plain page.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void DelFromFreeList(int i, Zone zone, int order)
+    {
+        MigrateType mt = (MigrateType)_info[i];
+        Unlink(i, ListIndex(zone.Index, order, (int)mt));
+        _areaNrFree[zone.Index * NrOrders + order]--;
+        _flags[i] = KindTail;
+        AccountFree(zone, mt, -(1L << order));
+    }
+
+    // mirrors move_to_free_list (list_move_tail onto another migratetype's list)
+    private void MoveToFreeList(int i, Zone zone, int order, MigrateType mt)
+    {
+        MigrateType old = (MigrateType)_info[i];
+        if (old == mt)
+        {
+            int li0 = ListIndex(zone.Index, order, (int)mt);
+            if (_listTail[li0] == i)
+            {
+                return;
+            }
+        }
+
+        Unlink(i, ListIndex(zone.Index, order, (int)old));
+        AccountFree(zone, old, -(1L << order));
+        _areaNrFree[zone.Index * NrOrders + order]--;
+        AddToFreeList(i, zone, order, mt, tail: true);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Unlink(int i, int li)
+    {
+        int n = _next[i], p = _prev[i];
+        if (p != Nil)
+        {
+            _next[p] = n;
+        }
+        else
+        {
+            _listHead[li] = n;
+        }
+
+        if (n != Nil)
+        {
+            _prev[n] = p;
+        }
+        else
+        {
+            _listTail[li] = p;
+        }
+
+        _listCount[li]--;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AccountFree(Zone zone, MigrateType mt, long pages)
+    {
+        if (mt != MigrateType.Isolate)
+        {
+            zone.NrFreePages += pages;
+            if (mt == MigrateType.Cma)
+            {
+                zone.NrFreeCmaPages += pages;
+            }
+        }
+    }
+
+    // mirrors expand(): halve the block, the upper halves go to the head of the free lists of order high-1 .. low
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Expand(int i, Zone zone, int low, int high, MigrateType mt)
+    {
+        int size = 1 << high;
+        while (high > low)
+        {
+            high--;
+            size >>= 1;
+            AddToFreeList(i + size, zone, high, mt, tail: false);
+        }
+    }
+
+    // mirrors __rmqueue_smallest: first page of the smallest order with a page on the migratetype's list
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int RmqueueSmallest(Zone zone, int order, MigrateType mt)
+    {
+        int li = ListIndex(zone.Index, order, (int)mt);
+        for (int o = order; o <= Pageblock.MaxOrder; o++, li += NrMt)
+        {
+            int i = _listHead[li];
+            if (i == Nil)
+            {
+                continue;
+            }
+
+            DelFromFreeList(i, zone, o);
+            Expand(i, zone, order, o, mt);
+            return i;
+        }
+
+        return Nil;
+    }
+
+    // mirrors __free_one_page: coalesce with free buddies of the same order in the same zone, never across
+    // pageblocks whose types may not mix (6.1: ISOLATE/CMA/HIGHATOMIC only with their own kind at >= pageblock_order;
+    // 4.10: only ISOLATE was kept apart; 6.12 also retypes a mergeable buddy's pageblock to the freed type).
+    private void FreeOnePage(int i, Zone zone, int order, MigrateType mt, bool toTail)
+    {
+        int buddy = 0;
+        byte zid = (byte)zone.Index;
+        while (order < Pageblock.MaxOrder)
+        {
+            buddy = i ^ (1 << order);
+            if ((uint)buddy >= (uint)_length || _flags[buddy] != (byte)((KindFree << 4) | order) || _zoneOf[buddy] != zid)
+            {
+                break;
+            }
+
+            if (order >= Pageblock.Order)
+            {
+                MigrateType buddyMt = GetPageblockMt(buddy);
+                if (mt != buddyMt)
+                {
+                    bool refuse = Version == KernelVersion.V4_10
+                        ? mt == MigrateType.Isolate || buddyMt == MigrateType.Isolate
+                        : !MigrateTypes.IsMergeable(mt) || !MigrateTypes.IsMergeable(buddyMt);
+                    if (refuse)
+                    {
+                        break;
+                    }
+                }
+            }
+
+            DelFromFreeList(buddy, zone, order);
+            if (Version >= KernelVersion.V6_12 && order >= Pageblock.Order && GetPageblockMt(buddy) != mt)
+            {
+                // "Match buddy type": keeps free lists and pageblock types in step (freelist hygiene, v6.10)
+                SetPageblockMt(buddy, mt);
+            }
+
+            i &= buddy;
+            order++;
+        }
+
+        // mirrors buddy_merge_likely: if the next-larger buddy is free, this block will probably merge soon,
+        // so put it at the tail where it is less likely to be allocated first.
+        if (!toTail && order < Pageblock.MaxOrder - 1)
+        {
+            buddy = i ^ (1 << order);
+            int higher = i & buddy;
+            int higherBuddy = higher ^ (1 << (order + 1));
+            toTail = (uint)higherBuddy < (uint)_length && _flags[higherBuddy] == (byte)((KindFree << 4) | (order + 1))
+                && _zoneOf[higherBuddy] == zid;
+        }
+
+        AddToFreeList(i, zone, order, mt, toTail);
+    }
+}

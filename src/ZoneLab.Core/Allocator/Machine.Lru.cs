@@ -1,0 +1,119 @@
+namespace ZoneLab.Allocator;
+
+/// <summary>The per-node LRU lists (<c>enum lru_list</c>).</summary>
+public enum LruList
+{
+    InactiveAnon = 0,
+    ActiveAnon = 1,
+    InactiveFile = 2,
+    ActiveFile = 3,
+    Unevictable = 4,
+}
+
+public sealed partial class Machine
+{
+    internal const int LruLists = 5;
+
+    // _info bits of an allocated head: 0-2 migratetype, 3-5 PageUse, 6 active, 7 on an LRU list
+    internal const byte InfoActive = 0x40;
+    internal const byte InfoOnLru = 0x80;
+
+    private readonly int[] _lruHead;
+    private readonly int[] _lruTail;
+    private readonly long[] _lruCount;
+
+    /// <summary>Pages (not blocks) on one LRU list of a node (<c>nr_inactive_anon</c> etc. of the node).</summary>
+    public long LruPages(int node, LruList lru) => _lruCount[node * LruLists + (int)lru];
+
+    /// <summary>The use recorded for an allocated block head.</summary>
+    public PageUse UseOf(ulong pfn) => (PageUse)((_info[pfn - _base] >> 3) & 0x7);
+
+    internal static LruList LruFor(PageUse use, bool active) => use == PageUse.Anon
+        ? (active ? LruList.ActiveAnon : LruList.InactiveAnon)
+        : (active ? LruList.ActiveFile : LruList.InactiveFile);
+
+    // mirrors lruvec_add_folio: new folios go to the head of the inactive list
+    internal void LruAdd(int i, int node, LruList lru)
+    {
+        int li = node * LruLists + (int)lru;
+        int h = _lruHead[li];
+        _next[i] = h;
+        _prev[i] = Nil;
+        if (h != Nil)
+        {
+            _prev[h] = i;
+        }
+        else
+        {
+            _lruTail[li] = i;
+        }
+
+        _lruHead[li] = i;
+        _lruCount[li] += 1L << (_flags[i] & 0xF);
+        _info[i] = (byte)((_info[i] & 0x3F) | InfoOnLru | (lru is LruList.ActiveAnon or LruList.ActiveFile ? InfoActive : 0));
+    }
+
+    internal void LruDel(int i)
+    {
+        int li = LruIndexOf(i);
+        int n = _next[i], p = _prev[i];
+        if (p != Nil)
+        {
+            _next[p] = n;
+        }
+        else
+        {
+            _lruHead[li] = n;
+        }
+
+        if (n != Nil)
+        {
+            _prev[n] = p;
+        }
+        else
+        {
+            _lruTail[li] = p;
+        }
+
+        _lruCount[li] -= 1L << (_flags[i] & 0xF);
+        _info[i] = (byte)(_info[i] & 0x3F);
+    }
+
+    internal int LruIndexOf(int i)
+    {
+        PageUse use = (PageUse)((_info[i] >> 3) & 0x7);
+        LruList lru = LruFor(use, (_info[i] & InfoActive) != 0);
+        return _zones[_zoneOf[i]].Node * LruLists + (int)lru;
+    }
+
+    /// <summary>The oldest block (tail) of a node's LRU list, or null.</summary>
+    internal int LruTailIndex(int node, LruList lru) => _lruTail[node * LruLists + (int)lru];
+
+    internal int LruPrevIndex(int i) => _prev[i];
+
+    internal int OrderAt(int i) => _flags[i] & 0xF;
+
+    internal ulong PfnAt(int i) => _base + (ulong)i;
+
+    internal int ZoneAt(int i) => _zoneOf[i];
+
+    /// <summary>Rotates a block to the head of another LRU list (activation/deactivation).</summary>
+    internal void LruMove(int i, LruList to)
+    {
+        int node = _zones[_zoneOf[i]].Node;
+        LruDel(i);
+        LruAdd(i, node, to);
+    }
+
+    /// <summary>Marks a file block dirty or clean (writeback done).</summary>
+    public void SetDirty(ulong pfn, bool dirty)
+    {
+        int i = (int)(pfn - _base);
+        PageUse use = (PageUse)((_info[i] >> 3) & 0x7);
+        if (use is PageUse.File or PageUse.FileDirty)
+        {
+            PageUse nu = dirty ? PageUse.FileDirty : PageUse.File;
+            _info[i] = (byte)((_info[i] & ~0x38) | ((int)nu << 3));
+        }
+    }
+}

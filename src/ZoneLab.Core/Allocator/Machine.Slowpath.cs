@@ -1,0 +1,174 @@
+using ZoneLab.Layout;
+
+namespace ZoneLab.Allocator;
+
+/// <summary>Hooks the allocator calls into reclaim and compaction (implemented in ZoneLab.Reclaim / ZoneLab.Compaction).</summary>
+public interface IMemoryPressureHandler
+{
+    /// <summary>kswapd was woken for a node (<c>wakeup_kswapd</c>); the model may run <c>balance_pgdat</c> now or later.</summary>
+    void WakeKswapd(Machine machine, int node, int order, int highestZoneIdx);
+
+    /// <summary>Direct reclaim (<c>__alloc_pages_direct_reclaim</c>): returns pages reclaimed.</summary>
+    long DirectReclaim(Machine machine, int node, int order, GfpFlags gfp, int highestZoneIdx);
+
+    /// <summary>Direct compaction (<c>__alloc_pages_direct_compact</c>): returns true when it made progress.</summary>
+    bool DirectCompact(Machine machine, int node, int order, GfpFlags gfp, int highestZoneIdx, MigrateType mt);
+
+    /// <summary>The OOM killer (<c>out_of_memory</c>): returns true when a victim's memory was freed.</summary>
+    bool OutOfMemory(Machine machine, int node, int order, GfpFlags gfp);
+}
+
+public sealed partial class Machine
+{
+    /// <summary>Reclaim/compaction/OOM behaviour; null means none (allocations that need them fail).</summary>
+    public IMemoryPressureHandler? Pressure { get; set; }
+
+    /// <summary><c>MAX_RECLAIM_RETRIES</c>.</summary>
+    public const int MaxReclaimRetries = 16;
+
+    // mirrors __alloc_pages_slowpath at model level
+    private int AllocSlowpath(GfpFlags gfp, int order, int[] zl, int pref, int high, MigrateType mt, out AllocFailure why)
+    {
+        AllocFlags af = GfpToAllocFlags(gfp, order, mt);
+        int node = _zones[zl[pref]].Node;
+        if ((af & AllocFlags.Kswapd) != 0)
+        {
+            WakeAllKswapds(order, zl, high);
+        }
+
+        int i = GetPageFromFreelist(gfp, order, af, zl, pref, high, mt);
+        if (i != Nil)
+        {
+            why = AllocFailure.None;
+            return i;
+        }
+
+        // __gfp_pfmemalloc_flags: __GFP_MEMALLOC ignores watermarks
+        if ((gfp & GfpFlags.Memalloc) != 0 && (gfp & GfpFlags.NoMemalloc) == 0)
+        {
+            i = GetPageFromFreelist(gfp, order, af | AllocFlags.NoWatermarks, zl, pref, high, mt);
+            if (i != Nil)
+            {
+                why = AllocFailure.None;
+                return i;
+            }
+        }
+
+        if ((gfp & GfpFlags.DirectReclaim) == 0 || Pressure is null)
+        {
+            why = _watermarkPassed ? AllocFailure.Fragmented : AllocFailure.Watermark;
+            return Nil;
+        }
+
+        int noProgress = 0;
+        bool costly = order > Pageblock.CostlyOrder;
+        for (int attempt = 0; attempt < 4 * MaxReclaimRetries; attempt++)
+        {
+            // costly and non-movable high-order requests try compaction before reclaim
+            if (order > 0 && Pressure.DirectCompact(this, node, order, gfp, high, mt))
+            {
+                i = GetPageFromFreelist(gfp, order, af, zl, pref, high, mt);
+                if (i != Nil)
+                {
+                    why = AllocFailure.None;
+                    return i;
+                }
+            }
+
+            Count(VmEvent.AllocstallDma + Math.Min(high, (int)ZoneType.Device));
+            long reclaimed = Pressure.DirectReclaim(this, node, order, gfp, high);
+            i = GetPageFromFreelist(gfp, order, af, zl, pref, high, mt);
+            if (i != Nil)
+            {
+                why = AllocFailure.None;
+                return i;
+            }
+
+            noProgress = reclaimed > 0 ? 0 : noProgress + 1;
+            if (noProgress >= MaxReclaimRetries || (costly && (gfp & GfpFlags.RetryMayfail) == 0 && attempt >= 1))
+            {
+                break;
+            }
+
+            if (reclaimed == 0)
+            {
+                UnreserveHighatomicPageblock(node, high, mt, force: false);
+            }
+        }
+
+        // __alloc_pages_may_oom: not for costly orders, __GFP_NORETRY/RETRY_MAYFAIL/THISNODE, or below ZONE_NORMAL
+        UnreserveHighatomicPageblock(node, high, mt, force: true);
+        bool oomAllowed = order <= Pageblock.CostlyOrder && high >= (int)ZoneType.Normal
+            && (gfp & (GfpFlags.NoRetry | GfpFlags.RetryMayfail | GfpFlags.ThisNode)) == 0;
+        if (oomAllowed && Pressure.OutOfMemory(this, node, order, gfp))
+        {
+            Count(VmEvent.OomKill);
+            i = GetPageFromFreelist(gfp, order, af | AllocFlags.Oom, zl, pref, high, mt);
+            if (i != Nil)
+            {
+                why = AllocFailure.None;
+                return i;
+            }
+        }
+
+        why = AllocFailure.OutOfMemory;
+        return Nil;
+    }
+
+    /// <summary>mirrors <c>gfp_to_alloc_flags</c> (6.1 with the ALLOC_MIN_RESERVE/NON_BLOCK backport).</summary>
+    public static AllocFlags GfpToAllocFlags(GfpFlags gfp, int order, MigrateType mt)
+    {
+        AllocFlags af = AllocFlags.WmarkMin | AllocFlags.Cpuset;
+        if ((gfp & GfpFlags.High) != 0)
+        {
+            af |= AllocFlags.MinReserve;
+        }
+
+        if ((gfp & GfpFlags.KswapdReclaim) != 0)
+        {
+            af |= AllocFlags.Kswapd;
+        }
+
+        if ((gfp & GfpFlags.DirectReclaim) == 0)
+        {
+            if ((gfp & GfpFlags.NoMemalloc) == 0)
+            {
+                af |= AllocFlags.NonBlock;
+                if (order > 0 && (af & AllocFlags.MinReserve) != 0)
+                {
+                    af |= AllocFlags.HighAtomic;
+                }
+            }
+
+            if ((af & AllocFlags.MinReserve) != 0)
+            {
+                af &= ~AllocFlags.Cpuset;
+            }
+        }
+
+        return af | CmaFlag(mt);
+    }
+
+    // mirrors wake_all_kswapds: once per node of the eligible zones
+    private void WakeAllKswapds(int order, int[] zl, int high)
+    {
+        int lastNode = -1;
+        foreach (int zi in zl)
+        {
+            Zone z = _zones[zi];
+            if ((int)z.Type > high || z.Node == lastNode)
+            {
+                continue;
+            }
+
+            lastNode = z.Node;
+            WakeupKswapd(z, order, high);
+        }
+    }
+
+    private void WakeupKswapd(Zone zone, int order, int high)
+    {
+        Count(VmEvent.KswapdWakeups);
+        Pressure?.WakeKswapd(this, zone.Node, order, high);
+    }
+}

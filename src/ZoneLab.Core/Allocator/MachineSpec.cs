@@ -1,0 +1,66 @@
+using ZoneLab.Layout;
+
+namespace ZoneLab.Allocator;
+
+/// <summary>
+/// Everything <see cref="Machine"/> needs to boot: zones, optional explicit boot reservations and CMA areas,
+/// kernel version, sysctls and the kernel config's zone count.
+/// </summary>
+public sealed class MachineSpec
+{
+    /// <summary>Creates a spec over the given zones.</summary>
+    public MachineSpec(IReadOnlyList<ZoneSpec> zones) => Zones = zones;
+
+    /// <summary>Populated and empty zones of every node (empty ones may be omitted).</summary>
+    public IReadOnlyList<ZoneSpec> Zones { get; }
+
+    /// <summary>
+    /// Present but unmanaged pfn ranges (memblock reservations that stay reserved). When null, each zone reserves
+    /// <c>present - managed</c> pages at its lowest present pfns.
+    /// </summary>
+    public IReadOnlyList<PfnRange>? Reserved { get; init; }
+
+    /// <summary>CMA areas (pageblock aligned, each within one zone): their pageblocks become MIGRATE_CMA at activation.</summary>
+    public IReadOnlyList<PfnRange> Cma { get; init; } = [];
+
+    /// <summary>Kernel behaviour generation (default 6.1).</summary>
+    public KernelVersion Version { get; init; } = KernelVersion.V6_1;
+
+    /// <summary>Sysctls (defaults unless set).</summary>
+    public VmSysctls Sysctls { get; init; } = new();
+
+    /// <summary><c>MAX_NR_ZONES</c>: 5 for Debian x86-64 (DMA, DMA32, Normal, Movable, Device), 4 for arm64.</summary>
+    public int MaxNrZones { get; init; } = 5;
+
+    /// <summary>Run the debug invariant checker after every operation (CONFIG_DEBUG_VM-like; slow).</summary>
+    public bool DebugChecks { get; init; }
+
+    /// <summary>
+    /// A one-node machine: DMA <c>[1, 4096)</c> and DMA32 <c>[4096, end)</c> like an x86 QEMU guest with
+    /// <paramref name="megabytes"/> of RAM below 4 GiB, a Normal zone above 4 GiB when larger (the PCI hole of
+    /// <c>pc</c> machines is not modelled: RAM is contiguous), and <paramref name="reservedPerZone"/> pages
+    /// reserved at each zone's start.
+    /// </summary>
+    public static MachineSpec Simple(ulong megabytes, ulong reservedPerZone = 0, KernelVersion version = KernelVersion.V6_1)
+    {
+        ulong end = megabytes * 256;
+        var zones = new List<ZoneSpec>();
+        ulong dmaEnd = Math.Min(4096, end);
+        zones.Add(Zone(0, ZoneType.Dma, 1, dmaEnd, reservedPerZone));
+        if (end > 4096)
+        {
+            ulong dma32End = Math.Min(end, 1UL << 20);
+            zones.Add(Zone(0, ZoneType.Dma32, 4096, dma32End, reservedPerZone));
+            if (end > 1UL << 20)
+            {
+                zones.Add(Zone(0, ZoneType.Normal, 1UL << 20, end, reservedPerZone));
+            }
+        }
+
+        return new MachineSpec(zones) { Version = version };
+    }
+
+    /// <summary>A zone spec with one present range <c>[start, end)</c> and <paramref name="reserved"/> unmanaged pages.</summary>
+    public static ZoneSpec Zone(int node, ZoneType type, ulong start, ulong end, ulong reserved = 0)
+        => new(node, type, start, end - start, [new PfnRange(start, end)], end - start - Math.Min(reserved, end - start));
+}
