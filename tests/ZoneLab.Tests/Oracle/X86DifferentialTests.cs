@@ -25,12 +25,12 @@ public class X86DifferentialTests
     {
         OracleFixture f = OracleFixture.Get(name);
         BootLayout layout = FromDmesg(f);
-        IReadOnlyList<ZoneinfoZone> real = ZoneinfoReader.ReadFile(f.ZoneinfoPath);
+        IReadOnlyList<ZoneinfoHeader> real = ZoneinfoReader.ReadFile(f.ZoneinfoPath);
         var model = layout.AllZones.ToList();
         Assert.Equal(real.Count, model.Count);
         for (int i = 0; i < real.Count; i++)
         {
-            ZoneinfoZone r = real[i];
+            ZoneinfoHeader r = real[i];
             ZoneLayout m = model[i];
             string where = $"node {r.Node} zone {r.Zone}";
             Assert.Equal((r.Node, r.Zone), (m.Nid, m.Name));
@@ -91,7 +91,7 @@ public class X86DifferentialTests
     {
         OracleFixture f = OracleFixture.Get(name);
         BootLayout layout = new LayoutBuilder().FromDmesg(f.DmesgPath).WithZoneinfo(f.ZoneinfoPath).Build();
-        foreach (ZoneinfoZone r in ZoneinfoReader.ReadFile(f.ZoneinfoPath))
+        foreach (ZoneinfoHeader r in ZoneinfoReader.ReadFile(f.ZoneinfoPath))
         {
             ZoneLayout z = layout.Node(r.Node)!.Zones.Single(z => z.Name == r.Zone);
             Assert.Equal(r.Managed, z.Managed);
@@ -108,7 +108,7 @@ public class X86DifferentialTests
         // zones of at least 256 MiB; smaller zones carry fixed reservations that dominate them.
         OracleFixture f = OracleFixture.Get(name);
         BootLayout layout = FromDmesg(f);
-        foreach (ZoneinfoZone r in ZoneinfoReader.ReadFile(f.ZoneinfoPath))
+        foreach (ZoneinfoHeader r in ZoneinfoReader.ReadFile(f.ZoneinfoPath))
         {
             ZoneLayout z = layout.Node(r.Node)!.Zones.Single(z => z.Name == r.Zone);
             if (r.Present < 65536)
