@@ -97,7 +97,28 @@ public class X86DifferentialTests
             Assert.Equal(r.Managed, z.Managed);
             Assert.True(z.ManagedIsReal);
         }
-        Assert.Empty(layout.Warnings.Where(w => w.Contains("present", StringComparison.Ordinal)));
+        Assert.DoesNotContain(layout.Warnings, w => w.Contains("present", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(OracleFixture.Names), MemberType = typeof(OracleFixture))]
+    public void ZoneinfoFormatLinesEqualTheRealFile(string name)
+    {
+        // layout --dmesg F --zoneinfo Z --format zoneinfo: every line it prints (header, min/low/high,
+        // spanned/present/managed/cma, protection, start_pfn) must appear, in order, in the real /proc/zoneinfo.
+        OracleFixture f = OracleFixture.Get(name);
+        BootLayout layout = new LayoutBuilder().FromDmesg(f.DmesgPath).WithZoneinfo(f.ZoneinfoPath).Build();
+        var wm = ZoneLab.Allocator.LayoutWatermarks.Compute(layout, File.ReadAllText(f.ZoneinfoPath), File.ReadAllText(f.DmesgPath));
+        string[] model = LayoutZoneinfoWriter.Write(layout, wm).TrimEnd('\n').Split('\n');
+        string[] real = File.ReadAllLines(f.ZoneinfoPath);
+        int at = 0;
+        foreach (string line in model)
+        {
+            int found = Array.IndexOf(real, line, at);
+            Assert.True(found >= 0, $"line '{line}' (after real line {at}) is not in the real zoneinfo");
+            at = found + 1;
+        }
+        Assert.Equal(real.Count(l => l.Contains("protection:", StringComparison.Ordinal)), model.Count(l => l.Contains("protection:", StringComparison.Ordinal)));
     }
 
     [Theory]
