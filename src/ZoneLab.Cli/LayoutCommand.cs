@@ -16,6 +16,7 @@ internal static class LayoutCommand
         var cmdline = new Option<string?>("--cmdline") { Description = "Kernel command line (replaces the one in --dmesg)." };
         var zoneinfo = new Option<string?>("--zoneinfo") { Description = "A real /proc/zoneinfo of the same boot: its managed counts replace the estimate." };
         var format = new Option<string>("--format") { Description = "text | dmesg | zoneinfo | json | memory-blocks", DefaultValueFactory = _ => "text" };
+        var design = new Option<string>("--design") { Description = "Kernel design: migrate-cma (mainline 6.1, default) or dmb (Designated Movable Blocks series: movablecore=size@base).", DefaultValueFactory = _ => "migrate-cma" };
         var timestamps = new Option<bool>("--timestamps") { Description = "With --format dmesg: prefix lines with [    0.000000] as dmesg does." };
         var kernelArgs = new Argument<string[]>("kernel-args") { Description = "Kernel arguments after a bare --, appended to the command line.", Arity = ArgumentArity.ZeroOrMore };
 
@@ -28,6 +29,7 @@ internal static class LayoutCommand
         cmd.Options.Add(zoneinfo);
         cmd.Options.Add(format);
         cmd.Options.Add(timestamps);
+        cmd.Options.Add(design);
         cmd.Arguments.Add(kernelArgs);
 
         cmd.SetAction(pr =>
@@ -38,6 +40,14 @@ internal static class LayoutCommand
                 builder.WithCommandLine(c);
             }
             builder.WithExtraArgs(pr.GetValue(kernelArgs) ?? Array.Empty<string>());
+            builder.WithFeatures(pr.GetValue(design) switch
+            {
+                "migrate-cma" or "mainline" => KernelFeatures.Mainline,
+                "dmb" => new KernelFeatures { DesignatedMovableBlocks = true },
+                string d when d is "zone-cma" or "cma-in-movable" or "carveout" or "gcma"
+                    => throw new ZoneLabInputException("--design", $"'{d}' places CMA areas, which the layout command does not model yet; available: migrate-cma, dmb"),
+                string d => throw new ZoneLabInputException("--design", $"'{d}' is not a design; expected migrate-cma or dmb"),
+            });
             if (pr.GetValue(zoneinfo) is string z)
             {
                 builder.WithZoneinfo(z);

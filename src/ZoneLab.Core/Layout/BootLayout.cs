@@ -41,8 +41,14 @@ public sealed class BootLayout
     /// <summary><c>movable_zone</c>: the zone ZONE_MOVABLE is carved out of (find_usable_zone_for_movable).</summary>
     public required ZoneType MovableZone { get; init; }
 
-    /// <summary><c>zone_movable_pfn[nid]</c>, 0 where the node has no ZONE_MOVABLE.</summary>
+    /// <summary><c>zone_movable_pfn[nid]</c> as "Movable zone start for each node" prints it, 0 where the node has no ZONE_MOVABLE.</summary>
     public required IReadOnlyDictionary<int, ulong> ZoneMovablePfn { get; init; }
+
+    /// <summary>
+    /// <c>zone_movable_pfn[nid]</c> after calculate_node_totalpages(): equal to <see cref="ZoneMovablePfn"/> except
+    /// with Designated Movable Blocks, where a node with DMBs but no classic ZONE_MOVABLE gets its end.
+    /// </summary>
+    public required IReadOnlyDictionary<int, ulong> ZoneMovablePfnFinal { get; init; }
 
     /// <summary>Nodes with memory, in node id order.</summary>
     public required IReadOnlyList<NodeLayout> Nodes { get; init; }

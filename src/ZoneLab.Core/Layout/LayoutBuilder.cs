@@ -10,6 +10,7 @@ public sealed class LayoutBuilder
     private string? _cmdlineOverride;
     private readonly List<string> _extraArgs = new();
     private string? _zoneinfoPath;
+    private KernelFeatures _features = KernelFeatures.Mainline;
 
     /// <summary>Uses a real boot log (its e820 map, SRAT, command line).</summary>
     public LayoutBuilder FromDmesg(string path)
@@ -46,6 +47,13 @@ public sealed class LayoutBuilder
         return this;
     }
 
+    /// <summary>Selects kernel changes (e.g. the Designated Movable Blocks series) that alter the layout.</summary>
+    public LayoutBuilder WithFeatures(KernelFeatures features)
+    {
+        _features = features;
+        return this;
+    }
+
     /// <summary>Takes managed counts from a real /proc/zoneinfo.</summary>
     public LayoutBuilder WithZoneinfo(string path)
     {
@@ -72,7 +80,7 @@ public sealed class LayoutBuilder
         {
             throw new ZoneLabInputException("machine", "no machine given; expected --dmesg FILE or --mem SIZE");
         }
-        var cl = KernelCommandLine.Parse(EffectiveCommandLine);
+        var cl = KernelCommandLine.Parse(EffectiveCommandLine, _features);
         BootLayout layout = X86Boot.Compute(_machine, cl);
         if (_zoneinfoPath != null)
         {
