@@ -3,7 +3,7 @@ using ZoneLab.Layout;
 
 namespace ZoneLab.Allocator;
 
-public sealed partial class Machine
+public sealed unsafe partial class Machine
 {
     // Set by GetPageFromFreelist: did some zone pass its watermark (then a failure is fragmentation)?
     private bool _watermarkPassed;
@@ -20,23 +20,25 @@ public sealed partial class Machine
             return AllocResult.Fail(AllocFailure.Invalid);
         }
 
-        int high = GfpZoneIndex(gfp);
+        int high = _gfpZone[(uint)gfp & 0xF];
         if (high < 0)
         {
             return AllocResult.Fail(AllocFailure.Invalid);
         }
 
-        MigrateType mt = Gfp.MigrateTypeOf(gfp, PageGroupByMobilityDisabled);
+        MigrateType mt = PageGroupByMobilityDisabled ? MigrateType.Unmovable : Gfp.MigrateTypeOf(gfp);
         int[] zl = _zonelists[node];
-        int pref = FirstZoneAtOrBelow(zl, high);
+        // first_zones_zonelist and alloc_flags_nofragment depend only on (node, highest zone): precomputed
+        int slot = node * MaxNrZones + high;
+        int pref = _preferredPos[slot];
         if (pref < 0)
         {
             return AllocResult.Fail(AllocFailure.NoZone);
         }
 
         // mirrors __alloc_pages + prepare_alloc_pages: ALLOC_WMARK_LOW, ALLOC_CMA for movable requests,
-        // alloc_flags_nofragment for the preferred zone
-        AllocFlags af = AllocFlags.WmarkLow | CmaFlag(mt) | AllocFlagsNofragment(_zones[zl[pref]], gfp);
+        // alloc_flags_nofragment for the preferred zone (ALLOC_KSWAPD is __GFP_KSWAPD_RECLAIM's bit)
+        AllocFlags af = AllocFlags.WmarkLow | CmaFlag(mt) | _nofragment[slot] | (AllocFlags)((uint)gfp & (uint)GfpFlags.KswapdReclaim);
         int i = GetPageFromFreelist(gfp, order, af, zl, pref, high, mt);
         AllocFailure why = AllocFailure.None;
         if (i == Nil)
@@ -93,16 +95,37 @@ public sealed partial class Machine
         }
     }
 
-    private int GfpZoneIndex(GfpFlags gfp)
+    // gfp_zone for the 16 zone-bit combinations, clamped to the config's zones (-1: GFP_ZONE_BAD)
+    private int[] BuildGfpZoneTable()
     {
-        try
+        var t = new int[16];
+        for (uint bits = 0; bits < 16; bits++)
         {
-            int z = (int)Gfp.Zone(gfp);
-            return Math.Min(z, MaxNrZones - 1);
+            try
+            {
+                t[bits] = Math.Min((int)Gfp.Zone((GfpFlags)bits), MaxNrZones - 1);
+            }
+            catch (ArgumentException)
+            {
+                t[bits] = -1;
+            }
         }
-        catch (ArgumentException)
+
+        return t;
+    }
+
+    private void BuildPreferred(out int[] preferred, out AllocFlags[] nofragment)
+    {
+        preferred = new int[NodeCount * MaxNrZones];
+        nofragment = new AllocFlags[NodeCount * MaxNrZones];
+        for (int n = 0; n < NodeCount; n++)
         {
-            return -1;
+            for (int h = 0; h < MaxNrZones; h++)
+            {
+                int p = FirstZoneAtOrBelow(_zonelists[n], h);
+                preferred[n * MaxNrZones + h] = p;
+                nofragment[n * MaxNrZones + h] = p < 0 ? 0 : AllocFlagsNofragment(_zones[_zonelists[n][p]], 0) & AllocFlags.NoFragment;
+            }
         }
     }
 

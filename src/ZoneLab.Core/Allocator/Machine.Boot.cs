@@ -2,7 +2,7 @@ using ZoneLab.Layout;
 
 namespace ZoneLab.Allocator;
 
-public sealed partial class Machine
+public sealed unsafe partial class Machine
 {
     // Boot: memmap init (every pageblock MOVABLE), reservations, memblock_free_all, CMA activation.
     private void Boot(MachineSpec spec)
@@ -28,7 +28,7 @@ public sealed partial class Machine
 
                 int i0 = (int)(r.Start - _base);
                 int n = (int)r.Pages;
-                foreach (byte b in _zoneOf.AsSpan(i0, n))
+                foreach (byte b in new ReadOnlySpan<byte>(_zoneOf + i0, n))
                 {
                     if (b != NoZone)
                     {
@@ -36,8 +36,8 @@ public sealed partial class Machine
                     }
                 }
 
-                _zoneOf.AsSpan(i0, n).Fill((byte)zone.Index);
-                _flags.AsSpan(i0, n).Fill(KindReserved << 4);
+                new Span<byte>(_zoneOf + i0, n).Fill((byte)zone.Index);
+                new Span<byte>(_flags + i0, n).Fill(KindReserved << 4);
                 for (ulong pb = r.Start & ~(Pageblock.NrPages - 1); pb < r.End; pb += Pageblock.NrPages)
                 {
                     SetPageblockMt((int)(pb - _base), MigrateType.Movable);
@@ -108,7 +108,7 @@ public sealed partial class Machine
             for (ulong pfn = c.Start; pfn < c.End; pfn += Pageblock.NrPages)
             {
                 int i = (int)(pfn - _base);
-                foreach (byte b in _zoneOf.AsSpan(i, (int)Pageblock.NrPages))
+                foreach (byte b in new ReadOnlySpan<byte>(_zoneOf + i, (int)Pageblock.NrPages))
                 {
                     if (b != z)
                     {
@@ -116,7 +116,7 @@ public sealed partial class Machine
                     }
                 }
 
-                _flags.AsSpan(i, (int)Pageblock.NrPages).Fill(KindTail);
+                new Span<byte>(_flags + i, (int)Pageblock.NrPages).Fill(KindTail);
                 SetPageblockMt(i, MigrateType.Cma);
                 _zones[z].Watermarks.ManagedPages += Pageblock.NrPages;
                 _zones[z].CmaPages += Pageblock.NrPages;
@@ -176,7 +176,7 @@ public sealed partial class Machine
 
             // mirrors __free_pages_core: the pages become buddy pages, managed grows
             int i = (int)(start - _base);
-            _flags.AsSpan(i, 1 << order).Fill(KindTail);
+            new Span<byte>(_flags + i, 1 << order).Fill(KindTail);
             zone.Watermarks.ManagedPages += 1UL << order;
             FreeOnePage(i, zone, order, GetPageblockMt(i), toTail: true);
             start += 1UL << order;

@@ -10,7 +10,7 @@ public enum LruList
     Unevictable = 4,
 }
 
-public sealed partial class Machine
+public sealed unsafe partial class Machine
 {
     internal const int LruLists = 5;
 

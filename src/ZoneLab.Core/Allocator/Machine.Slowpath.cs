@@ -18,7 +18,7 @@ public interface IMemoryPressureHandler
     bool OutOfMemory(Machine machine, int node, int order, GfpFlags gfp);
 }
 
-public sealed partial class Machine
+public sealed unsafe partial class Machine
 {
     /// <summary>Reclaim/compaction/OOM behaviour; null means none (allocations that need them fail).</summary>
     public IMemoryPressureHandler? Pressure { get; set; }
