@@ -103,8 +103,7 @@ public sealed unsafe partial class Machine : IDisposable
         _next = (int*)_buffers[3].Pointer;
         _prev = (int*)_buffers[4].Pointer;
         _pageblock = (byte*)_buffers[5].Pointer;
-        new Span<byte>(_flags, _length).Fill((byte)(KindHole << 4));
-        new Span<byte>(_zoneOf, _length).Fill(NoZone);
+        // Fresh memory is zero: kind Tail, zone 0. Boot() marks holes, zones and reservations range by range.
 
         NodeCount = maxNode + 1;
         int nz = NodeCount * MaxNrZones;
