@@ -132,6 +132,7 @@ public sealed unsafe partial class Machine
                     }
                 }
 
+                new Span<byte>(_flags + i, (int)Pageblock.NrPages).Fill(KindTail); // PG_reserved cleared
                 SetPageblockMt(i, MigrateType.Cma);
                 _zones[z].Watermarks.ManagedPages += Pageblock.NrPages;
                 _zones[z].CmaPages += Pageblock.NrPages;
