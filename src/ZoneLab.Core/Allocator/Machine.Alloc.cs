@@ -53,6 +53,7 @@ public sealed unsafe partial class Machine
         }
 
         int zone = _zoneOf[i];
+        ZoneStatistics(_zones[zl[pref]], _zones[zone], node);
         PrepNewPage(i, order, mt, use == PageUse.Auto ? (mt == MigrateType.Movable ? PageUse.Anon : PageUse.Kernel) : use);
         CheckIfDebug();
         return new AllocResult(_base + (ulong)i, zone, AllocFailure.None);
@@ -76,6 +77,7 @@ public sealed unsafe partial class Machine
         }
 
         Zone zone = _zones[_zoneOf[i]];
+        _usePages[zone.Node * UseKinds + ((_info[i] >> 3) & 0x7)] -= 1L << order;
         _flags[i] = KindTail;
         _info[i] = 0;
         Count(VmEvent.Pgfree, 1L << order);
@@ -84,11 +86,30 @@ public sealed unsafe partial class Machine
         CheckIfDebug();
     }
 
+    // mirrors zone_statistics (one event per allocation, whatever its order)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ZoneStatistics(Zone preferred, Zone z, int localNode)
+    {
+        if (z.Node == preferred.Node)
+        {
+            z.NumaEvents[0]++;
+        }
+        else
+        {
+            z.NumaEvents[1]++;
+            preferred.NumaEvents[2]++;
+        }
+
+        z.NumaEvents[z.Node == localNode ? 4 : 5]++;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void PrepNewPage(int i, int order, MigrateType mt, PageUse use)
     {
         _flags[i] = (byte)((KindAlloc << 4) | order);
         _info[i] = (byte)((int)mt | ((int)use << 3));
+        int node = _zones[_zoneOf[i]].Node;
+        _usePages[node * UseKinds + (int)use] += 1L << order;
         if (use is PageUse.Anon or PageUse.File or PageUse.FileDirty)
         {
             LruAdd(i, _zones[_zoneOf[i]].Node, LruFor(use, active: false));

@@ -134,6 +134,7 @@ public sealed unsafe partial class Machine : IDisposable
         _lruHead = new int[NodeCount * LruLists];
         _lruTail = new int[NodeCount * LruLists];
         _lruCount = new long[NodeCount * LruLists];
+        _usePages = new long[NodeCount * UseKinds];
         Array.Fill(_lruHead, Nil);
         Array.Fill(_lruTail, Nil);
 
@@ -333,4 +334,23 @@ public sealed unsafe partial class Machine
     internal int ListHeadIndex(int zone, int order, MigrateType mt) => _listHead[ListIndex(zone, order, (int)mt)];
 
     internal int LruHeadIndex(int node, LruList lru) => _lruHead[node * LruLists + (int)lru];
+
+    /// <summary>Pageblocks of a zone per migratetype, counted as <c>pagetypeinfo_showblockcount_print</c> does:
+    /// every pageblock_nr_pages step from the zone start whose page belongs to the zone.</summary>
+    public long[] PageblockCounts(int zone)
+    {
+        var count = new long[NrMt];
+        Zone z = _zones[zone];
+        for (ulong pfn = z.StartPfn; pfn < z.EndPfn; pfn += Pageblock.NrPages)
+        {
+            if (pfn < _base || pfn - _base >= (ulong)_length || _zoneOf[pfn - _base] != zone)
+            {
+                continue;
+            }
+
+            count[(int)GetPageblockMt((int)(pfn - _base))]++;
+        }
+
+        return count;
+    }
 }
