@@ -22,9 +22,9 @@ public static class InvariantChecker
         var cmaFree = new long[nz];
         var usedPages = new long[nz];
         var reserved = new long[nz];
-        byte[] flags = m.FlagsArray;
-        byte[] zoneOf = m.ZoneOfArray;
-        byte[] info = m.InfoArray;
+        ReadOnlySpan<byte> flags = m.FlagsArray;
+        ReadOnlySpan<byte> zoneOf = m.ZoneOfArray;
+        ReadOnlySpan<byte> info = m.InfoArray;
         Zone[] zones = m.Zones.ToArray();
 
         for (int i = 0; i < m.PfnCount;)
@@ -168,7 +168,7 @@ public static class InvariantChecker
                 for (int t = 0; t < MigrateTypes.Count; t++)
                 {
                     int n = 0, prev = Machine.Nil;
-                    int[] next = m.NextArray;
+                    ReadOnlySpan<int> next = m.NextArray;
                     for (int i = m.ListHeadIndex(z, o, (MigrateType)t); i != Machine.Nil; i = next[i])
                     {
                         if (!(flags[i] == (byte)((Machine.KindFree << 4) | o)))

@@ -2,12 +2,13 @@ using ZoneLab.Layout;
 
 namespace ZoneLab.Allocator;
 
-public sealed partial class Machine
+public sealed unsafe partial class Machine
 {
     // Boot: memmap init (every pageblock MOVABLE), reservations, memblock_free_all, CMA activation.
     private void Boot(MachineSpec spec)
     {
         var present = new List<(ZoneSpec Spec, Zone Zone, List<PfnRange> Ranges)>();
+        var covered = new List<PfnRange>();
         foreach (ZoneSpec zs in spec.Zones)
         {
             if (zs.SpannedPages == 0)
@@ -28,16 +29,16 @@ public sealed partial class Machine
 
                 int i0 = (int)(r.Start - _base);
                 int n = (int)r.Pages;
-                foreach (byte b in _zoneOf.AsSpan(i0, n))
+                foreach (PfnRange c in covered)
                 {
-                    if (b != NoZone)
+                    if (!c.Intersect(r).IsEmpty)
                     {
                         throw new ArgumentException($"range {r} is present in two zones", nameof(spec));
                     }
                 }
 
-                _zoneOf.AsSpan(i0, n).Fill((byte)zone.Index);
-                _flags.AsSpan(i0, n).Fill(KindReserved << 4);
+                covered.Add(r);
+                new Span<byte>(_zoneOf + i0, n).Fill((byte)zone.Index);
                 for (ulong pb = r.Start & ~(Pageblock.NrPages - 1); pb < r.End; pb += Pageblock.NrPages)
                 {
                     SetPageblockMt((int)(pb - _base), MigrateType.Movable);
@@ -81,6 +82,21 @@ public sealed partial class Machine
 
         excluded.Sort((a, b) => a.Start.CompareTo(b.Start));
 
+        // Holes: every pfn of the map outside the present ranges. Reservations: present pfns never freed.
+        foreach (PfnRange hole in Subtract(new PfnRange(_base, _base + (ulong)_length), covered))
+        {
+            new Span<byte>(_flags + (hole.Start - _base), (int)hole.Pages).Fill(KindHole << 4);
+            new Span<byte>(_zoneOf + (hole.Start - _base), (int)hole.Pages).Fill(NoZone);
+        }
+
+        foreach (PfnRange r in covered)
+        {
+            foreach (PfnRange res in Subtract(r, Subtract(r, excluded)))
+            {
+                new Span<byte>(_flags + (res.Start - _base), (int)res.Pages).Fill(KindReserved << 4);
+            }
+        }
+
         // mirrors memblock_free_all -> __free_pages_memory: each free range is handed over in the largest
         // naturally aligned chunks (order = min(MAX_ORDER-1, __ffs(start)), shrunk to fit), FPI_TO_TAIL.
         // The model frees per zone so no chunk straddles a zone (the kernel's deferred init frees per zone too).
@@ -108,7 +124,7 @@ public sealed partial class Machine
             for (ulong pfn = c.Start; pfn < c.End; pfn += Pageblock.NrPages)
             {
                 int i = (int)(pfn - _base);
-                foreach (byte b in _zoneOf.AsSpan(i, (int)Pageblock.NrPages))
+                foreach (byte b in new ReadOnlySpan<byte>(_zoneOf + i, (int)Pageblock.NrPages))
                 {
                     if (b != z)
                     {
@@ -116,7 +132,7 @@ public sealed partial class Machine
                     }
                 }
 
-                _flags.AsSpan(i, (int)Pageblock.NrPages).Fill(KindTail);
+                new Span<byte>(_flags + i, (int)Pageblock.NrPages).Fill(KindTail); // PG_reserved cleared
                 SetPageblockMt(i, MigrateType.Cma);
                 _zones[z].Watermarks.ManagedPages += Pageblock.NrPages;
                 _zones[z].CmaPages += Pageblock.NrPages;
@@ -174,9 +190,8 @@ public sealed partial class Machine
                 order--;
             }
 
-            // mirrors __free_pages_core: the pages become buddy pages, managed grows
+            // mirrors __free_pages_core: the pages become buddy pages (their flags are already plain), managed grows
             int i = (int)(start - _base);
-            _flags.AsSpan(i, 1 << order).Fill(KindTail);
             zone.Watermarks.ManagedPages += 1UL << order;
             FreeOnePage(i, zone, order, GetPageblockMt(i), toTail: true);
             start += 1UL << order;

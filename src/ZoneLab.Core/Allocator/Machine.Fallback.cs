@@ -1,6 +1,6 @@
 namespace ZoneLab.Allocator;
 
-public sealed partial class Machine
+public sealed unsafe partial class Machine
 {
     // mirrors fallbacks[MIGRATE_PCPTYPES][]: the lists an allocation may take from when its own are empty
     private static readonly MigrateType[][] s_fallbacks =

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 
 namespace ZoneLab.Allocator;
 
-public sealed partial class Machine
+public sealed unsafe partial class Machine
 {
     // mirrors add_to_free_list / add_to_free_list_tail (+ set_buddy_order, __SetPageBuddy). Free-page accounting
     // follows list membership, as __mod_zone_freepage_state does for the migratetype a page is freed or taken with:

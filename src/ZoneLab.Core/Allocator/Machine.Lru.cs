@@ -10,9 +10,16 @@ public enum LruList
     Unevictable = 4,
 }
 
-public sealed partial class Machine
+public sealed unsafe partial class Machine
 {
     internal const int LruLists = 5;
+    internal const int UseKinds = 8;
+
+    // pages allocated per node and PageUse (index node * UseKinds + use)
+    private long[] _usePages = [];
+
+    /// <summary>Pages of a node allocated for a use (dirty file pages are counted under <see cref="PageUse.FileDirty"/>).</summary>
+    public long UsePages(int node, PageUse use) => _usePages[node * UseKinds + (int)use];
 
     // _info bits of an allocated head: 0-2 migratetype, 3-5 PageUse, 6 active, 7 on an LRU list
     internal const byte InfoActive = 0x40;
@@ -50,6 +57,7 @@ public sealed partial class Machine
 
         _lruHead[li] = i;
         _lruCount[li] += 1L << (_flags[i] & 0xF);
+        _zones[_zoneOf[i]].LruPages[(int)lru] += 1L << (_flags[i] & 0xF);
         _info[i] = (byte)((_info[i] & 0x3F) | InfoOnLru | (lru is LruList.ActiveAnon or LruList.ActiveFile ? InfoActive : 0));
     }
 
@@ -76,6 +84,7 @@ public sealed partial class Machine
         }
 
         _lruCount[li] -= 1L << (_flags[i] & 0xF);
+        _zones[_zoneOf[i]].LruPages[li % LruLists] -= 1L << (_flags[i] & 0xF);
         _info[i] = (byte)(_info[i] & 0x3F);
     }
 
@@ -113,6 +122,10 @@ public sealed partial class Machine
         if (use is PageUse.File or PageUse.FileDirty)
         {
             PageUse nu = dirty ? PageUse.FileDirty : PageUse.File;
+            long pages = 1L << (_flags[i] & 0xF);
+            int node = _zones[_zoneOf[i]].Node;
+            _usePages[node * UseKinds + (int)use] -= pages;
+            _usePages[node * UseKinds + (int)nu] += pages;
             _info[i] = (byte)((_info[i] & ~0x38) | ((int)nu << 3));
         }
     }

@@ -15,7 +15,7 @@ namespace ZoneLab.Allocator;
 /// LRU links of an allocated head: a head is in exactly one of the two) = 11 bytes per page, plus half a byte per
 /// pageblock. Only block heads carry state; the tail pages of a block have kind <see cref="KindTail"/>.
 /// </remarks>
-public sealed partial class Machine
+public sealed unsafe partial class Machine : IDisposable
 {
     internal const byte KindTail = 0;
     internal const byte KindHole = 1;
@@ -29,12 +29,14 @@ public sealed partial class Machine
 
     private readonly ulong _base;
     private readonly int _length;
-    private readonly byte[] _flags;
-    private readonly byte[] _zoneOf;
-    private readonly byte[] _info;
-    private readonly int[] _next;
-    private readonly int[] _prev;
-    private readonly byte[] _pageblock;
+    private readonly byte* _flags;
+    private readonly byte* _zoneOf;
+    private readonly byte* _info;
+    private readonly int* _next;
+    private readonly int* _prev;
+    private readonly byte* _pageblock;
+    private readonly int _pageblockBytes;
+    private readonly NativeBuffer[] _buffers;
 
     // free lists, index (zone * NrOrders + order) * NrMt + mt
     private readonly int[] _listHead;
@@ -46,6 +48,9 @@ public sealed partial class Machine
 
     private readonly Zone[] _zones;
     private readonly int[][] _zonelists;
+    private readonly int[] _gfpZone;
+    private readonly int[] _preferredPos;
+    private readonly AllocFlags[] _nofragment;
     private readonly long[] _events = new long[(int)VmEvent.Count];
     private readonly long[] _extfrag = new long[NrMt * NrMt * 2];
 
@@ -86,14 +91,19 @@ public sealed partial class Machine
         }
 
         _length = (int)len;
-        _flags = new byte[_length];
-        _zoneOf = new byte[_length];
-        _info = new byte[_length];
-        _next = new int[_length];
-        _prev = new int[_length];
-        _pageblock = new byte[(_length >> Pageblock.Order) / 2 + 1];
-        Array.Fill(_flags, (byte)(KindHole << 4));
-        Array.Fill(_zoneOf, NoZone);
+        _pageblockBytes = (_length >> Pageblock.Order) / 2 + 1;
+        _buffers =
+        [
+            new NativeBuffer(_length), new NativeBuffer(_length), new NativeBuffer(_length),
+            new NativeBuffer(4L * _length), new NativeBuffer(4L * _length), new NativeBuffer(_pageblockBytes),
+        ];
+        _flags = (byte*)_buffers[0].Pointer;
+        _zoneOf = (byte*)_buffers[1].Pointer;
+        _info = (byte*)_buffers[2].Pointer;
+        _next = (int*)_buffers[3].Pointer;
+        _prev = (int*)_buffers[4].Pointer;
+        _pageblock = (byte*)_buffers[5].Pointer;
+        // Fresh memory is zero: kind Tail, zone 0. Boot() marks holes, zones and reservations range by range.
 
         NodeCount = maxNode + 1;
         int nz = NodeCount * MaxNrZones;
@@ -124,6 +134,7 @@ public sealed partial class Machine
         _lruHead = new int[NodeCount * LruLists];
         _lruTail = new int[NodeCount * LruLists];
         _lruCount = new long[NodeCount * LruLists];
+        _usePages = new long[NodeCount * UseKinds];
         Array.Fill(_lruHead, Nil);
         Array.Fill(_lruTail, Nil);
 
@@ -139,9 +150,20 @@ public sealed partial class Machine
 
         PageGroupByMobilityDisabled = total < Pageblock.NrPages * (ulong)NrMt;
         _zonelists = BuildZonelists();
+        _gfpZone = BuildGfpZoneTable();
+        BuildPreferred(out _preferredPos, out _nofragment);
         WatermarkCalculator.Boot();
         BootFreePages = TotalFreePages();
         CheckIfDebug();
+    }
+
+    /// <summary>Releases the unmanaged per-pfn memory now (otherwise the finalizer does).</summary>
+    public void Dispose()
+    {
+        foreach (NativeBuffer b in _buffers)
+        {
+            b.Dispose();
+        }
     }
 
     /// <summary>The spec the machine was built from.</summary>
@@ -181,7 +203,7 @@ public sealed partial class Machine
     public int PfnCount => _length;
 
     /// <summary>Bytes of model state (per-pfn arrays, pageblock flags, list heads): the memory footprint.</summary>
-    public long StateBytes => (long)_length * (1 + 1 + 1 + 4 + 4) + _pageblock.Length
+    public long StateBytes => (long)_length * (1 + 1 + 1 + 4 + 4) + _pageblockBytes
         + (long)_listHead.Length * 12 + _areaNrFree.Length * 8L;
 
     /// <summary>A vmstat event counter.</summary>
@@ -300,16 +322,35 @@ public sealed partial class Machine
     }
 }
 
-public sealed partial class Machine
+public sealed unsafe partial class Machine
 {
     // Raw state for the invariant checker and the procfs writers (same assembly).
-    internal byte[] FlagsArray => _flags;
-    internal byte[] ZoneOfArray => _zoneOf;
-    internal byte[] InfoArray => _info;
-    internal int[] NextArray => _next;
-    internal int[] PrevArray => _prev;
+    internal ReadOnlySpan<byte> FlagsArray => new(_flags, _length);
+    internal ReadOnlySpan<byte> ZoneOfArray => new(_zoneOf, _length);
+    internal ReadOnlySpan<byte> InfoArray => new(_info, _length);
+    internal ReadOnlySpan<int> NextArray => new(_next, _length);
+    internal ReadOnlySpan<int> PrevArray => new(_prev, _length);
 
     internal int ListHeadIndex(int zone, int order, MigrateType mt) => _listHead[ListIndex(zone, order, (int)mt)];
 
     internal int LruHeadIndex(int node, LruList lru) => _lruHead[node * LruLists + (int)lru];
+
+    /// <summary>Pageblocks of a zone per migratetype, counted as <c>pagetypeinfo_showblockcount_print</c> does:
+    /// every pageblock_nr_pages step from the zone start whose page belongs to the zone.</summary>
+    public long[] PageblockCounts(int zone)
+    {
+        var count = new long[NrMt];
+        Zone z = _zones[zone];
+        for (ulong pfn = z.StartPfn; pfn < z.EndPfn; pfn += Pageblock.NrPages)
+        {
+            if (pfn < _base || pfn - _base >= (ulong)_length || _zoneOf[pfn - _base] != zone)
+            {
+                continue;
+            }
+
+            count[(int)GetPageblockMt((int)(pfn - _base))]++;
+        }
+
+        return count;
+    }
 }

@@ -61,6 +61,12 @@ public sealed class Zone
     /// <summary>Set by a fallback that boosted the watermark: kswapd is woken after the allocation (ZONE_BOOSTED_WATERMARK).</summary>
     public bool BoostedWatermarkFlag { get; internal set; }
 
+    /// <summary>Pages of this zone on each LRU list (<c>nr_zone_inactive_anon</c> ...), indexed by <see cref="LruList"/>.</summary>
+    public long[] LruPages { get; } = new long[5];
+
+    /// <summary>NUMA event counters as <c>zone_statistics</c> counts them: hit, miss, foreign, interleave, local, other.</summary>
+    public long[] NumaEvents { get; } = new long[6];
+
     /// <summary>True when the zone has managed pages (the model's <c>populated_zone()</c> for allocation purposes).</summary>
     public bool IsPopulated => ManagedPages != 0;
 
