@@ -114,6 +114,16 @@ public sealed unsafe partial class Machine
         LruAdd(i, node, to);
     }
 
+    /// <summary>mirrors <c>folio_mark_accessed</c> on an inactive LRU block: it moves to the active list.</summary>
+    public void MarkAccessed(ulong pfn)
+    {
+        int i = (int)(pfn - _base);
+        if ((_flags[i] >> 4) == KindAlloc && (_info[i] & InfoOnLru) != 0 && (_info[i] & InfoActive) == 0)
+        {
+            LruMove(i, LruFor((PageUse)((_info[i] >> 3) & 0x7), active: true));
+        }
+    }
+
     /// <summary>Marks a file block dirty or clean (writeback done).</summary>
     public void SetDirty(ulong pfn, bool dirty)
     {
