@@ -72,7 +72,7 @@ public sealed unsafe partial class Machine
     internal void FreeNoCheck(ulong pfn, int order)
     {
         int i = (int)(pfn - _base);
-        if (pfn < _base || i >= _length || _flags[i] != (byte)((KindAlloc << 4) | order))
+        if (pfn < _base || pfn - _base >= (ulong)_length || (uint)order > Pageblock.MaxOrder || _flags[i] != (byte)((KindAlloc << 4) | order))
         {
             throw new InvalidOperationException($"pfn {pfn} is not an allocated block of order {order}");
         }

@@ -162,6 +162,7 @@ public sealed class Compactor
         }
 
         int zi = z.Index;
+        _m.MaterializeZone(zi); // the scanners walk pfns: link the zone's deferred boot blocks first
         (int zoneStart, int zoneEnd) = _m.ZoneIndexRange(z);
         int migrate = Math.Max(_cachedMigrate[zi], zoneStart);
         int free = Math.Min(_cachedFree[zi], (zoneEnd - 1) & ~((int)Pageblock.NrPages - 1));
