@@ -15,8 +15,15 @@ public sealed class BootWatermarkReplay
     /// <summary>x86-64's <c>CONFIG_PHYSICAL_START</c> (16 MiB): where a <c>nokaslr</c> kernel image is loaded.</summary>
     public const ulong X86KernelPhys = 0x1000000;
 
-    /// <summary>Kernel behaviour to replay (6.1 default).</summary>
+    /// <summary>
+    /// Kernel behaviour to replay (6.1 default). When the boot log names its kernel ("Linux version 6.12...") that
+    /// release is used instead, unless <see cref="ForceVersion"/> is set: the log is authoritative about what
+    /// produced the file (6.1 and 6.12 differ for ZONE_MOVABLE).
+    /// </summary>
     public KernelVersion Version { get; init; } = KernelVersion.V6_1;
+
+    /// <summary>Use <see cref="Version"/> even when the boot log names another kernel.</summary>
+    public bool ForceVersion { get; init; }
 
     /// <summary>Sysctls in force (defaults unless the boot changed them).</summary>
     public VmSysctls Sysctls { get; init; } = new();
@@ -74,7 +81,19 @@ public sealed class BootWatermarkReplay
             }
         }
 
-        var calc = new WatermarkCalculator(state, maxNrZones, Version, Sysctls.Clone());
+        KernelVersion version = Version;
+        if (!ForceVersion && log?.KernelRelease is string release)
+        {
+            try
+            {
+                version = KernelVersions.Parse(release);
+            }
+            catch (FormatException)
+            {
+            }
+        }
+
+        var calc = new WatermarkCalculator(state, maxNrZones, version, Sysctls.Clone());
         calc.Boot();
 
         if (RecomputedByHotplug || LowmemReserveRecomputedAtDump)

@@ -16,6 +16,7 @@ public static class InvariantChecker
     /// <summary>Checks everything; throws <see cref="InvariantViolationException"/> on the first problem.</summary>
     public static void Check(Machine m)
     {
+        m.MaterializeAll(); // deferred boot blocks are linked first: semantically neutral, makes every pfn walkable
         int nz = m.Zones.Count;
         var freeHeads = new long[nz];
         var freePages = new long[nz];

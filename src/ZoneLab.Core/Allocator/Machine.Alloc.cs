@@ -65,8 +65,14 @@ public sealed unsafe partial class Machine
     /// </summary>
     public void Free(ulong pfn, int order)
     {
+        FreeNoCheck(pfn, order);
+        CheckIfDebug();
+    }
+
+    internal void FreeNoCheck(ulong pfn, int order)
+    {
         int i = (int)(pfn - _base);
-        if (pfn < _base || i >= _length || _flags[i] != (byte)((KindAlloc << 4) | order))
+        if (pfn < _base || pfn - _base >= (ulong)_length || (uint)order > Pageblock.MaxOrder || _flags[i] != (byte)((KindAlloc << 4) | order))
         {
             throw new InvalidOperationException($"pfn {pfn} is not an allocated block of order {order}");
         }
@@ -83,7 +89,6 @@ public sealed unsafe partial class Machine
         Count(VmEvent.Pgfree, 1L << order);
         // mirrors __free_pages_ok: the migratetype is the pageblock's at free time
         FreeOnePage(i, zone, order, GetPageblockMt(i), toTail: false);
-        CheckIfDebug();
     }
 
     // mirrors zone_statistics (one event per allocation, whatever its order)

@@ -38,7 +38,6 @@ public sealed unsafe partial class Machine
                 }
 
                 covered.Add(r);
-                new Span<byte>(_zoneOf + i0, n).Fill((byte)zone.Index);
                 for (ulong pb = r.Start & ~(Pageblock.NrPages - 1); pb < r.End; pb += Pageblock.NrPages)
                 {
                     SetPageblockMt((int)(pb - _base), MigrateType.Movable);
@@ -82,6 +81,40 @@ public sealed unsafe partial class Machine
 
         excluded.Sort((a, b) => a.Start.CompareTo(b.Start));
 
+        // The boot max-order blocks at the end of each zone's last free range stay "pristine": counted on the MOVABLE
+        // order-10 list but linked (and given their zone id) only when first needed, like the kernel's deferred
+        // struct page init. They are the list's tail in ascending order, exactly where boot freeing puts them.
+        var bootPristineFrom = new int[_zones.Length];
+        var bootPristineTo = new int[_zones.Length];
+        foreach ((ZoneSpec _, Zone zone, List<PfnRange> ranges) in present)
+        {
+            PfnRange last = default;
+            foreach (PfnRange r in ranges)
+            {
+                foreach (PfnRange piece in Subtract(r, excluded))
+                {
+                    last = piece;
+                }
+            }
+
+            ulong from = (last.Start + Pageblock.MaxOrderNrPages - 1) & ~(Pageblock.MaxOrderNrPages - 1);
+            ulong to = last.End & ~(Pageblock.MaxOrderNrPages - 1);
+            if (!last.IsEmpty && to > from && GetPageblockMt((int)(from - _base)) == MigrateType.Movable)
+            {
+                bootPristineFrom[zone.Index] = (int)(from - _base);
+                bootPristineTo[zone.Index] = (int)(to - _base);
+            }
+
+            // memmap_init_range's zone links, for everything but the pristine blocks
+            foreach (PfnRange r in ranges)
+            {
+                foreach (PfnRange part in Subtract(r, [new PfnRange(_base + (ulong)bootPristineFrom[zone.Index], _base + (ulong)bootPristineTo[zone.Index])]))
+                {
+                    new Span<byte>(_zoneOf + (part.Start - _base), (int)part.Pages).Fill((byte)zone.Index);
+                }
+            }
+        }
+
         // Holes: every pfn of the map outside the present ranges. Reservations: present pfns never freed.
         foreach (PfnRange hole in Subtract(new PfnRange(_base, _base + (ulong)_length), covered))
         {
@@ -106,10 +139,14 @@ public sealed unsafe partial class Machine
             {
                 foreach (PfnRange piece in Subtract(r, excluded))
                 {
-                    FreeMemoryRange(zone, piece.Start, piece.End);
+                    FreeMemoryRange(zone, piece.Start, piece.End, bootPristineFrom[zone.Index], bootPristineTo[zone.Index]);
                 }
             }
         }
+
+        // From here on the pristine blocks are the MOVABLE order-10 lists' tails.
+        bootPristineFrom.CopyTo(_pristineNext, 0);
+        bootPristineTo.CopyTo(_pristineEnd, 0);
 
         // mirrors cma_activate_area -> init_cma_reserved_pageblock: each CMA pageblock is retyped MIGRATE_CMA,
         // freed at pageblock order (merging to MAX_ORDER with CMA buddies), and added to managed and cma_pages.
@@ -143,6 +180,7 @@ public sealed unsafe partial class Machine
         foreach ((ZoneSpec _, Zone zone, List<PfnRange> _) in present)
         {
             zone.Watermarks.PresentPages = zone.PresentPages;
+            EnsureLinked(zone.Index);
         }
     }
 
@@ -180,7 +218,7 @@ public sealed unsafe partial class Machine
         return result;
     }
 
-    private void FreeMemoryRange(Zone zone, ulong start, ulong end)
+    private void FreeMemoryRange(Zone zone, ulong start, ulong end, int pristineFrom, int pristineTo)
     {
         while (start < end)
         {
@@ -193,6 +231,16 @@ public sealed unsafe partial class Machine
             // mirrors __free_pages_core: the pages become buddy pages (their flags are already plain), managed grows
             int i = (int)(start - _base);
             zone.Watermarks.ManagedPages += 1UL << order;
+            if (i >= pristineFrom && i < pristineTo)
+            {
+                // a pristine block: counted now, linked on first use (it would go to the list tail, never merging)
+                _listCount[ListIndex(zone.Index, Pageblock.MaxOrder, (int)MigrateType.Movable)]++;
+                _areaNrFree[zone.Index * NrOrders + Pageblock.MaxOrder]++;
+                AccountFree(zone, MigrateType.Movable, 1L << order);
+                start += 1UL << order;
+                continue;
+            }
+
             FreeOnePage(i, zone, order, GetPageblockMt(i), toTail: true);
             start += 1UL << order;
         }

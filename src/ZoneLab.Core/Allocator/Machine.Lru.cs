@@ -33,7 +33,7 @@ public sealed unsafe partial class Machine
     public long LruPages(int node, LruList lru) => _lruCount[node * LruLists + (int)lru];
 
     /// <summary>The use recorded for an allocated block head.</summary>
-    public PageUse UseOf(ulong pfn) => (PageUse)((_info[pfn - _base] >> 3) & 0x7);
+    public PageUse UseOf(ulong pfn) => (PageUse)((_info[CheckedIndex(pfn)] >> 3) & 0x7);
 
     internal static LruList LruFor(PageUse use, bool active) => use == PageUse.Anon
         ? (active ? LruList.ActiveAnon : LruList.InactiveAnon)
@@ -114,10 +114,20 @@ public sealed unsafe partial class Machine
         LruAdd(i, node, to);
     }
 
+    /// <summary>mirrors <c>folio_mark_accessed</c> on an inactive LRU block: it moves to the active list.</summary>
+    public void MarkAccessed(ulong pfn)
+    {
+        int i = CheckedIndex(pfn);
+        if ((_flags[i] >> 4) == KindAlloc && (_info[i] & InfoOnLru) != 0 && (_info[i] & InfoActive) == 0)
+        {
+            LruMove(i, LruFor((PageUse)((_info[i] >> 3) & 0x7), active: true));
+        }
+    }
+
     /// <summary>Marks a file block dirty or clean (writeback done).</summary>
     public void SetDirty(ulong pfn, bool dirty)
     {
-        int i = (int)(pfn - _base);
+        int i = CheckedIndex(pfn);
         PageUse use = (PageUse)((_info[i] >> 3) & 0x7);
         if (use is PageUse.File or PageUse.FileDirty)
         {

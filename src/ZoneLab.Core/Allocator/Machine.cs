@@ -131,6 +131,8 @@ public sealed unsafe partial class Machine : IDisposable
         Array.Fill(_listHead, Nil);
         Array.Fill(_listTail, Nil);
         _areaNrFree = new long[nz * NrOrders];
+        _pristineNext = new int[nz];
+        _pristineEnd = new int[nz];
         _lruHead = new int[NodeCount * LruLists];
         _lruTail = new int[NodeCount * LruLists];
         _lruCount = new long[NodeCount * LruLists];
@@ -239,12 +241,28 @@ public sealed unsafe partial class Machine : IDisposable
             return -1;
         }
 
+        if (IsPristine((int)(pfn - _base), out int pz))
+        {
+            return pz;
+        }
+
         byte z = _zoneOf[pfn - _base];
         return z == NoZone ? -1 : z;
     }
 
     /// <summary>The pageblock migratetype of a pfn (<c>get_pfnblock_migratetype</c>).</summary>
-    public MigrateType PageblockType(ulong pfn) => GetPageblockMt((int)(pfn - _base));
+    public MigrateType PageblockType(ulong pfn) => GetPageblockMt(CheckedIndex(pfn));
+
+    // Public entry points take absolute pfns: refuse any outside the map (the arrays are unmanaged).
+    private int CheckedIndex(ulong pfn)
+    {
+        if (pfn < _base || pfn - _base >= (ulong)_length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(pfn), $"pfn {pfn} is outside the machine [{_base}, {_base + (ulong)_length})");
+        }
+
+        return (int)(pfn - _base);
+    }
 
     /// <summary>Number of free blocks of an order in one zone's list of one migratetype.</summary>
     public int FreeCount(int zone, int order, MigrateType mt) => _listCount[ListIndex(zone, order, (int)mt)];
@@ -255,7 +273,13 @@ public sealed unsafe partial class Machine : IDisposable
     /// <summary>True when <paramref name="pfn"/> is the first page of a free buddy block (<c>PageBuddy</c>); gives its order.</summary>
     public bool IsFreeHead(ulong pfn, out int order)
     {
-        int i = (int)(pfn - _base);
+        int i = CheckedIndex(pfn);
+        if (IsPristine(i, out _))
+        {
+            order = Pageblock.MaxOrder;
+            return (i & (int)(Pageblock.MaxOrderNrPages - 1)) == 0;
+        }
+
         order = _flags[i] & 0xF;
         return (_flags[i] >> 4) == KindFree;
     }
@@ -263,7 +287,7 @@ public sealed unsafe partial class Machine : IDisposable
     /// <summary>True when <paramref name="pfn"/> is the first page of an allocated block; gives its order.</summary>
     public bool IsAllocatedHead(ulong pfn, out int order)
     {
-        int i = (int)(pfn - _base);
+        int i = CheckedIndex(pfn);
         order = _flags[i] & 0xF;
         return (_flags[i] >> 4) == KindAlloc;
     }
@@ -271,6 +295,7 @@ public sealed unsafe partial class Machine : IDisposable
     /// <summary>The pfns of one free list from head to tail (for tests and reports; allocates).</summary>
     public List<ulong> FreeListPfns(int zone, int order, MigrateType mt)
     {
+        MaterializeZone(zone);
         var list = new List<ulong>();
         for (int i = _listHead[ListIndex(zone, order, (int)mt)]; i != Nil; i = _next[i])
         {
@@ -343,7 +368,7 @@ public sealed unsafe partial class Machine
         Zone z = _zones[zone];
         for (ulong pfn = z.StartPfn; pfn < z.EndPfn; pfn += Pageblock.NrPages)
         {
-            if (pfn < _base || pfn - _base >= (ulong)_length || _zoneOf[pfn - _base] != zone)
+            if (pfn < _base || pfn - _base >= (ulong)_length || ZoneIndexOf(pfn) != zone)
             {
                 continue;
             }

@@ -11,6 +11,22 @@ public sealed class MachineSpec
     /// <summary>Creates a spec over the given zones.</summary>
     public MachineSpec(IReadOnlyList<ZoneSpec> zones) => Zones = zones;
 
+    /// <summary>Creates a spec with the zones and settings of <paramref name="other"/>.</summary>
+    public MachineSpec(MachineSpec other)
+    {
+        Zones = other.Zones;
+        Reserved = other.Reserved;
+        Cma = other.Cma;
+        Version = other.Version;
+        Sysctls = other.Sysctls.Clone();
+        MaxNrZones = other.MaxNrZones;
+        Cpus = other.Cpus;
+        ConfigCma = other.ConfigCma;
+        ConfigZsmalloc = other.ConfigZsmalloc;
+        SwapPages = other.SwapPages;
+        DebugChecks = other.DebugChecks;
+    }
+
     /// <summary>Populated and empty zones of every node (empty ones may be omitted).</summary>
     public IReadOnlyList<ZoneSpec> Zones { get; }
 
