@@ -46,6 +46,9 @@ public sealed class ZoneLayout
     /// <summary>True when <see cref="Managed"/> came from a real /proc/zoneinfo.</summary>
     public bool ManagedIsReal { get; set; }
 
+    /// <summary><c>zone-&gt;cma_pages</c>: pages of activated CMA areas in this zone (/proc/zoneinfo "cma").</summary>
+    public ulong CmaPages { get; set; }
+
     /// <summary>populated_zone(): present pages &gt; 0.</summary>
     public bool IsPopulated => Present > 0;
 
