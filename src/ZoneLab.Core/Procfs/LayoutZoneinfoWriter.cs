@@ -5,7 +5,7 @@ namespace ZoneLab.Procfs;
 
 /// <summary>
 /// Prints the layout part of /proc/zoneinfo in its own layout (mm/vmstat.c:zoneinfo_show_print, 6.1): the
-/// "Node N, zone NAME" header (name right-aligned in 8), the spanned/present/managed lines, and start_pfn
+/// "Node N, zone NAME" header (name right-aligned in 8), the spanned/present/managed/cma lines, and start_pfn
 /// for populated zones, so the lines can be compared with a real file.
 /// </summary>
 public static class LayoutZoneinfoWriter
@@ -22,6 +22,7 @@ public static class LayoutZoneinfoWriter
                 sb.Append($"        spanned  {z.Spanned}\n");
                 sb.Append($"        present  {z.Present}\n");
                 sb.Append($"        managed  {z.Managed}\n");
+                sb.Append($"        cma      {z.CmaPages}\n"); // zone_cma_pages(), printed by 6.1 with or without CONFIG_CMA
                 if (z.IsPopulated)
                 {
                     sb.Append($"  start_pfn:           {z.StartPfn}\n");
