@@ -71,6 +71,9 @@ public sealed class BootLayout
     /// <summary>arm64_dma_phys_limit (the default CMA area's limit) on arm64; on x86 the limit dma_contiguous_reserve() got.</summary>
     public ulong DmaPhysLimit { get; internal set; }
 
+    /// <summary>Where the bootloader put the initrd (freed to the buddy allocator after boot), or null.</summary>
+    public (ulong Start, ulong Size)? Initrd { get; internal set; }
+
     /// <summary>The memblock allocator as the model left it (reservations up to the CMA declarations), or null.</summary>
     public Memblock.Memblock? BootMemblock { get; internal set; }
 

@@ -134,7 +134,14 @@ public sealed class LayoutBuilder
         }
         if (layout.AllZones.Any(z => !z.ManagedIsReal && z.Present > 0))
         {
-            ManagedEstimator.Apply(layout);
+            if (_arm64)
+            {
+                Arm64.Arm64ManagedEstimator.Apply(layout);
+            }
+            else
+            {
+                ManagedEstimator.Apply(layout);
+            }
         }
         return layout;
     }

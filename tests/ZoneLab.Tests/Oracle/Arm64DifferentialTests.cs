@@ -85,4 +85,32 @@ public class Arm64DifferentialTests
             Assert.True(z.Cma == m.CmaPages, $"node {z.Node} zone {z.Zone}: cma real {z.Cma} model {m.CmaPages}");
         }
     }
+
+    [Theory]
+    [MemberData(nameof(Arm64Fixture.Names), MemberType = typeof(Arm64Fixture))]
+    public void ManagedEstimateIsWithinSixtyFourPages(string name)
+    {
+        // The estimate places the later memblock allocations (percpu, dentry/inode hashes, swiotlb and its slot
+        // array) with the same allocator and gives back CMA, the initrd and the init sections (docs/managed-estimate.md).
+        Arm64Fixture f = Arm64Fixture.Get(name);
+        BootLayout layout = f.Layout();
+        foreach (ZoneinfoZone z in ZoneinfoReader.ReadFile(f.File_("zoneinfo.txt")))
+        {
+            ZoneLayout m = layout.Node(z.Node)!.Zones.Single(x => x.Name == z.Zone);
+            long diff = (long)m.Managed - (long)z.Managed;
+            Assert.True(Math.Abs(diff) <= 64, $"node {z.Node} zone {z.Zone}: estimate {m.Managed} vs real {z.Managed} ({diff:+#;-#;0} pages)");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Arm64Fixture.Names), MemberType = typeof(Arm64Fixture))]
+    public void TheRealZoneinfoGivesManagedExactly(string name)
+    {
+        Arm64Fixture f = Arm64Fixture.Get(name);
+        BootLayout layout = f.Layout(withZoneinfo: true);
+        foreach (ZoneinfoZone z in ZoneinfoReader.ReadFile(f.File_("zoneinfo.txt")))
+        {
+            Assert.Equal(z.Managed, layout.Node(z.Node)!.Zones.Single(x => x.Name == z.Zone).Managed);
+        }
+    }
 }

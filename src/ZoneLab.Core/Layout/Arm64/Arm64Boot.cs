@@ -189,6 +189,7 @@ public static class Arm64Boot
         layout.Log = log;
         layout.BootMemblock = mb;
         layout.DmaPhysLimit = dmaLimit;
+        layout.Initrd = machine.Initrd;
         CmaActivation.ActivateAll(layout, log);
         return layout;
     }
