@@ -27,9 +27,12 @@ internal static class LayoutTextView
         console.Write(table);
         foreach (KeyValuePair<int, ulong> kv in layout.ZoneMovablePfn.OrderBy(k => k.Key))
         {
+            ulong movablePresent = layout.Node(kv.Key)?.Zone(ZoneType.Movable)?.Present ?? 0;
             console.MarkupLine(kv.Value != 0
                 ? $"node {kv.Key}: ZONE_MOVABLE starts at pfn 0x{kv.Value:x} (0x{kv.Value << Page.Shift:x})"
-                : $"node {kv.Key}: no ZONE_MOVABLE");
+                : movablePresent > 0
+                    ? $"node {kv.Key}: ZONE_MOVABLE holds only Designated Movable Blocks ({movablePresent:N0} pages)"
+                    : $"node {kv.Key}: no ZONE_MOVABLE");
         }
         var groups = new List<(string Zones, int Node, ulong First, ulong Last)>();
         foreach (MemoryBlock b in layout.MemoryBlocks)

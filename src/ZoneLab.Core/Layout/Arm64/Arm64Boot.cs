@@ -99,6 +99,17 @@ public static class Arm64Boot
             }
         }
 
+        // DMB series: movablecore=size@base entries are checked and memblock_reserve()d while early params are parsed;
+        // on arm64 memblock already holds the device tree's memory then.
+        var dmbMessages = new List<string>();
+        List<(ulong S, ulong E)> dmbs = DesignatedMovableBlocks.Reserve(
+            cl, memblockPopulatedAtEarlyParams: true, dmbCount: config.CmaAreas /* DMB_COUNT defaults like CMA_AREAS */, dmbMessages,
+            (b, e) => mb.Memory.Regions.Any(r => r.Base <= b && e <= r.End), (b, e) => mb.IsRegionReserved(b, e - b), mb.Reserve);
+        foreach (string m in dmbMessages.Distinct())
+        {
+            log.Print(m);
+        }
+
         ulong memstart = ArmMemblockInit(machine, mb, memoryLimit, config, warnings, log);
         DmaContiguous? dma = null;
         var cmaTable = new CmaAreaTable(config.CmaAreas);
@@ -171,13 +182,18 @@ public static class Arm64Boot
                 memblock.Add(new MemblockRegion(s, e, r.Nid == mb.MaxNumNodes ? 0 : r.Nid, (r.Flags & MemblockFlags.Hotplug) != 0, (r.Flags & MemblockFlags.Mirror) != 0));
             }
         }
+        if (dmbs.Count > 0)
+        {
+            memblock = DesignatedMovableBlocks.MarkMovable(memblock, dmbs);
+        }
         var zones = s_zones.Where(z => (z != ZoneType.Dma || config.ZoneDma) && (z != ZoneType.Dma32 || config.ZoneDma32)).ToList();
         if (config.ZoneDevice)
         {
             zones.Add(ZoneType.Device);
         }
         BootLayout layout = FreeAreaInit.Compute(new FreeAreaInit.Input(
-            "arm64", memblock, zones, maxZonePfn, cl, SectionSizeBits, 1UL << SectionSizeBits, null, warnings));
+            "arm64", memblock, zones, maxZonePfn, cl, SectionSizeBits, 1UL << SectionSizeBits, null, warnings,
+            DmbPatches: cl.Features.DesignatedMovableBlocks));
 
         // dma_contiguous_reserve(arm64_dma_phys_limit)
         log.Phase = BootPhase.AfterZones;

@@ -100,6 +100,11 @@ public static class Arm64ManagedEstimator
         {
             Charge(a.Base, a.Base + a.Size, -1);
         }
+        foreach (MemblockRegion r in layout.Memblock.Where(r => r.Movable))
+        {
+            // DMB series: dmb_init_region() frees the reserved DMB pageblocks to the buddy (init_reserved_pageblock)
+            Charge(r.StartPfn << Page.Shift, r.EndPfn << Page.Shift, -1);
+        }
         if (layout.Initrd is (ulong initrd, ulong initrdSize))
         {
             Charge(initrd & ~(Page.Size - 1), (initrd + initrdSize + Page.Size - 1) & ~(Page.Size - 1), -1); // free_initrd_mem()
