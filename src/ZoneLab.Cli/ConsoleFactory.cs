@@ -1,0 +1,23 @@
+using Spectre.Console;
+
+namespace ZoneLab.Cli;
+
+/// <summary>A Spectre console on stdout: colours on a terminal, plain 120-column text into files and pipes.</summary>
+internal static class ConsoleFactory
+{
+    public static IAnsiConsole Create()
+    {
+        bool redirected = Console.IsOutputRedirected;
+        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(Console.Out),
+            Ansi = redirected ? AnsiSupport.No : AnsiSupport.Detect,
+            ColorSystem = redirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
+        });
+        if (redirected)
+        {
+            console.Profile.Width = 120; // a file or pipe has no width; keep table rows on one line
+        }
+        return console;
+    }
+}

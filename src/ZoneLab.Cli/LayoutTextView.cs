@@ -1,0 +1,59 @@
+using Spectre.Console;
+using ZoneLab.Layout;
+
+namespace ZoneLab.Cli;
+
+/// <summary>The readable table of <c>zonelab layout --format text</c>.</summary>
+internal static class LayoutTextView
+{
+    public static void Render(BootLayout layout)
+    {
+        IAnsiConsole console = ConsoleFactory.Create();
+        console.MarkupLine($"[bold]{layout.Arch}[/]  cmdline: [grey]{Markup.Escape(layout.CommandLine.Text)}[/]");
+        console.MarkupLine($"total {layout.TotalPages:N0} pages ({Mib(layout.TotalPages)}), ZONE_MOVABLE carved from {ZoneTypes.Name(layout.MovableZone)}, memory block {layout.MemoryBlockSize >> 20} MiB");
+        var table = new Table().Border(TableBorder.Rounded);
+        foreach (string h in new[] { "node", "zone", "start_pfn", "end_pfn", "spanned", "present", "managed", "size" })
+        {
+            table.AddColumn(new TableColumn(h).RightAligned());
+        }
+        foreach (NodeLayout n in layout.Nodes)
+        {
+            foreach (ZoneLayout z in n.Zones)
+            {
+                string managed = z.Managed.ToString("N0") + (z.ManagedIsReal || z.Present == 0 ? string.Empty : " ~");
+                table.AddRow(n.Nid.ToString(), z.Name, $"0x{z.StartPfn:x}", $"0x{z.EndPfn:x}", z.Spanned.ToString("N0"), z.Present.ToString("N0"), managed, Mib(z.Present));
+            }
+        }
+        console.Write(table);
+        foreach (KeyValuePair<int, ulong> kv in layout.ZoneMovablePfn.OrderBy(k => k.Key))
+        {
+            console.MarkupLine(kv.Value != 0
+                ? $"node {kv.Key}: ZONE_MOVABLE starts at pfn 0x{kv.Value:x} (0x{kv.Value << Page.Shift:x})"
+                : $"node {kv.Key}: no ZONE_MOVABLE");
+        }
+        var groups = new List<(string Zones, int Node, ulong First, ulong Last)>();
+        foreach (MemoryBlock b in layout.MemoryBlocks)
+        {
+            if (groups.Count > 0 && groups[^1].Zones == b.ValidZones && groups[^1].Node == b.Node && groups[^1].Last + 1 == b.Index)
+            {
+                groups[^1] = groups[^1] with { Last = b.Index };
+            }
+            else
+            {
+                groups.Add((b.ValidZones, b.Node, b.Index, b.Index));
+            }
+        }
+        console.MarkupLine($"memory blocks ({layout.MemoryBlocks.Count}):");
+        foreach (var g in groups)
+        {
+            string range = g.First == g.Last ? $"memory{g.First}" : $"memory{g.First}-{g.Last}";
+            console.MarkupLine($"  {range,-16} node {g.Node}  valid_zones={g.Zones}");
+        }
+        if (layout.AllZones.Any(z => !z.ManagedIsReal && z.Present > 0))
+        {
+            console.MarkupLine("[grey]~ managed is an estimate (see docs/managed-estimate.md); --zoneinfo FILE gives real counts[/]");
+        }
+    }
+
+    private static string Mib(ulong pages) => $"{(pages << Page.Shift) / (1024.0 * 1024.0):0.#} MiB";
+}

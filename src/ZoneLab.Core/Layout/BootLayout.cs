@@ -1,0 +1,90 @@
+namespace ZoneLab.Layout;
+
+/// <summary>"On node N, zone Z: K pages in unavailable ranges" (init_unavailable_range, mm/page_alloc.c 6.1).</summary>
+public readonly record struct UnavailableRange(int Nid, ZoneType Zone, ulong Pages);
+
+/// <summary>
+/// A machine's boot-time memory layout as the kernel computes it in setup_arch() and free_area_init():
+/// memblock ranges per node, architecture zone limits, ZONE_MOVABLE start per node, zones, memory blocks.
+/// </summary>
+public sealed class BootLayout
+{
+    internal BootLayout() { }
+
+    /// <summary>Architecture name as <c>uname -m</c> prints it (x86_64, aarch64 is printed as arm64 here).</summary>
+    public required string Arch { get; init; }
+
+    /// <summary>The command line the layout was computed with.</summary>
+    public required KernelCommandLine CommandLine { get; init; }
+
+    /// <summary>The firmware map after the kernel's edits (mem=, memmap=, trim_bios_range), x86 only.</summary>
+    public E820Table? E820 { get; init; }
+
+    /// <summary>
+    /// The map after mem=/memmap= when the command line changed it: what the kernel prints as
+    /// "user-defined physical RAM map" (e820__finish_early_params), null otherwise.
+    /// </summary>
+    public E820Table? UserDefinedE820 { get; internal set; }
+
+    /// <summary>memblock.memory after trimming, with nodes assigned.</summary>
+    public required IReadOnlyList<MemblockRegion> Memblock { get; init; }
+
+    /// <summary>The zone types this architecture's kernel configures, in index order.</summary>
+    public required IReadOnlyList<ZoneType> ZoneTypesConfigured { get; init; }
+
+    /// <summary>arch_zone_lowest_possible_pfn[] indexed by zone type.</summary>
+    public required ulong[] ArchZoneLowestPfn { get; init; }
+
+    /// <summary>arch_zone_highest_possible_pfn[] indexed by zone type.</summary>
+    public required ulong[] ArchZoneHighestPfn { get; init; }
+
+    /// <summary><c>movable_zone</c>: the zone ZONE_MOVABLE is carved out of (find_usable_zone_for_movable).</summary>
+    public required ZoneType MovableZone { get; init; }
+
+    /// <summary><c>zone_movable_pfn[nid]</c> as "Movable zone start for each node" prints it, 0 where the node has no ZONE_MOVABLE.</summary>
+    public required IReadOnlyDictionary<int, ulong> ZoneMovablePfn { get; init; }
+
+    /// <summary>
+    /// <c>zone_movable_pfn[nid]</c> after calculate_node_totalpages(): equal to <see cref="ZoneMovablePfn"/> except
+    /// with Designated Movable Blocks, where a node with DMBs but no classic ZONE_MOVABLE gets its end.
+    /// </summary>
+    public required IReadOnlyDictionary<int, ulong> ZoneMovablePfnFinal { get; init; }
+
+    /// <summary>Nodes with memory, in node id order.</summary>
+    public required IReadOnlyList<NodeLayout> Nodes { get; init; }
+
+    /// <summary>memmap_init()'s reports of holes initialised as reserved pages.</summary>
+    public required IReadOnlyList<UnavailableRange> UnavailableRanges { get; init; }
+
+    /// <summary>Size of a memory block in bytes (memory_block_size_bytes()).</summary>
+    public required ulong MemoryBlockSize { get; init; }
+
+    /// <summary>Memory blocks present at boot, in index order.</summary>
+    public required IReadOnlyList<MemoryBlock> MemoryBlocks { get; init; }
+
+    /// <summary>Messages the kernel would print about the configuration (e.g. kernelcore=mirror without mirrored memory).</summary>
+    public required IReadOnlyList<string> KernelMessages { get; init; }
+
+    /// <summary>Notes from ZoneLab about its inputs (ignored parameters, estimates in use).</summary>
+    public required List<string> Warnings { get; init; }
+
+    /// <summary>Total pages in memblock.memory (the <c>totalpages</c> kernelcore percentages are taken of).</summary>
+    public ulong TotalPages
+    {
+        get
+        {
+            ulong n = 0;
+            foreach (MemblockRegion r in Memblock)
+            {
+                n += r.Pages;
+            }
+            return n;
+        }
+    }
+
+    /// <summary>All zones of all nodes.</summary>
+    public IEnumerable<ZoneLayout> AllZones => Nodes.SelectMany(n => n.Zones);
+
+    /// <summary>The node with id <paramref name="nid"/>, or null.</summary>
+    public NodeLayout? Node(int nid) => Nodes.FirstOrDefault(n => n.Nid == nid);
+}

@@ -1,0 +1,36 @@
+namespace ZoneLab.Layout;
+
+/// <summary>
+/// What a machine hands the kernel before it sizes zones: the firmware memory map, NUMA affinity, the command
+/// line, and a few facts the kernel reads from the hardware (hypervisor bit, memory block size if printed).
+/// Built from a boot log (<see cref="DmesgReader"/>) or synthesized (<see cref="QemuX86Machine"/>).
+/// </summary>
+public sealed class MachineDescription
+{
+    /// <summary>Architecture: "x86_64" (arm64 comes with device trees).</summary>
+    public string Arch { get; init; } = "x86_64";
+
+    /// <summary>Where the description came from (file name or "--mem 8G"), for messages.</summary>
+    public string Source { get; init; } = "machine";
+
+    /// <summary>The BIOS-e820 map as firmware reports it (before the kernel edits it).</summary>
+    public required E820Table FirmwareE820 { get; init; }
+
+    /// <summary>ACPI SRAT memory affinity entries, empty without NUMA information.</summary>
+    public IReadOnlyList<NumaMemBlock> Srat { get; init; } = Array.Empty<NumaMemBlock>();
+
+    /// <summary>Node of each "Early memory node ranges" line when the log has them (used when there is no SRAT).</summary>
+    public IReadOnlyList<(int Nid, ulong Start, ulong End)> EarlyNodeRanges { get; init; } = Array.Empty<(int, ulong, ulong)>();
+
+    /// <summary>The kernel command line.</summary>
+    public string CommandLine { get; init; } = string.Empty;
+
+    /// <summary>CPUID hypervisor bit (QEMU sets it); affects the x86 memory block size above 64 GiB.</summary>
+    public bool Hypervisor { get; init; } = true;
+
+    /// <summary>"x86/mm: Memory block size: NMB" from the log, when printed.</summary>
+    public ulong? MemoryBlockSizeFromLog { get; init; }
+
+    /// <summary>Mirrored (EFI_MEMORY_MORE_RELIABLE) byte ranges, for kernelcore=mirror.</summary>
+    public IReadOnlyList<(ulong Start, ulong End)> MirroredRanges { get; init; } = Array.Empty<(ulong, ulong)>();
+}

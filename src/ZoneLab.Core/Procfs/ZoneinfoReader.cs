@@ -1,0 +1,131 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using ZoneLab.Layout;
+
+namespace ZoneLab.Procfs;
+
+/// <summary>One zone's header numbers read from a real /proc/zoneinfo, with the line it starts on.</summary>
+public sealed record ZoneinfoHeader(int Node, string Zone, ulong Spanned, ulong Present, ulong Managed, ulong? StartPfn, int Line)
+{
+    /// <summary>Any other "key value" lines of the zone (min, low, high, nr_free_pages, ...).</summary>
+    public Dictionary<string, string> Fields { get; init; } = new();
+}
+
+/// <summary>Reads /proc/zoneinfo (mm/vmstat.c:zoneinfo_show_print layout) into per-zone records.</summary>
+public static partial class ZoneinfoReader
+{
+    [GeneratedRegex(@"^Node (\d+), zone\s+(\S+)\s*$")]
+    private static partial Regex Header();
+
+    [GeneratedRegex(@"^\s+(\S+?):?\s+(.+?)\s*$")]
+    private static partial Regex Field();
+
+    /// <summary>Reads a zoneinfo file.</summary>
+    public static IReadOnlyList<ZoneinfoHeader> ReadFile(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new ZoneLabInputException(path, "file not found");
+        }
+        return Read(File.ReadAllLines(path), Path.GetFileName(path));
+    }
+
+    /// <summary>Reads zoneinfo lines.</summary>
+    public static IReadOnlyList<ZoneinfoHeader> Read(IReadOnlyList<string> lines, string source)
+    {
+        var zones = new List<ZoneinfoHeader>();
+        int node = -1, headerLine = 0;
+        string? zone = null;
+        Dictionary<string, string>? fields = null;
+
+        void Flush()
+        {
+            if (zone == null || fields == null)
+            {
+                return;
+            }
+            zones.Add(new ZoneinfoHeader(node, zone, Num(fields, "spanned", headerLine), Num(fields, "present", headerLine), Num(fields, "managed", headerLine),
+                fields.TryGetValue("start_pfn", out string? sp) ? ulong.Parse(sp, CultureInfo.InvariantCulture) : null, headerLine) { Fields = fields });
+        }
+
+        ulong Num(Dictionary<string, string> f, string key, int line)
+        {
+            if (!f.TryGetValue(key, out string? v) || !ulong.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out ulong n))
+            {
+                throw new ZoneLabInputException(source, line, $"zone has no '{key}' line; expected /proc/zoneinfo text");
+            }
+            return n;
+        }
+
+        for (int i = 0; i < lines.Count; i++)
+        {
+            string line = lines[i];
+            Match h = Header().Match(line);
+            if (h.Success)
+            {
+                Flush();
+                node = int.Parse(h.Groups[1].Value, CultureInfo.InvariantCulture);
+                zone = h.Groups[2].Value;
+                headerLine = i + 1;
+                fields = new Dictionary<string, string>();
+                continue;
+            }
+            if (fields == null)
+            {
+                if (line.Trim().Length > 0)
+                {
+                    throw new ZoneLabInputException(source, i + 1, "expected a 'Node N, zone NAME' header first; is this /proc/zoneinfo?");
+                }
+                continue;
+            }
+            string t = line.Trim();
+            if (t.StartsWith("pages free", StringComparison.Ordinal))
+            {
+                fields["free"] = t[10..].Trim();
+                continue;
+            }
+            if (t.StartsWith("protection:", StringComparison.Ordinal))
+            {
+                fields["protection"] = t[11..].Trim();
+                continue;
+            }
+            Match f = Field().Match(line);
+            if (f.Success && !fields.ContainsKey(f.Groups[1].Value))
+            {
+                fields[f.Groups[1].Value] = f.Groups[2].Value;
+            }
+        }
+        Flush();
+        if (zones.Count == 0)
+        {
+            throw new ZoneLabInputException(source, "no 'Node N, zone NAME' headers; expected /proc/zoneinfo text");
+        }
+        return zones;
+    }
+
+    /// <summary>
+    /// Puts the real managed counts into the layout. Zones are matched by node and name; a zone whose real
+    /// present count differs from the model's is reported, because the two describe different machines then.
+    /// </summary>
+    public static void ApplyManaged(BootLayout layout, IReadOnlyList<ZoneinfoHeader> real, string source)
+    {
+        foreach (ZoneinfoHeader r in real)
+        {
+            NodeLayout? node = layout.Node(r.Node);
+            if (!ZoneTypes.TryParse(r.Zone, out ZoneType type) || node?.Zone(type) is not ZoneLayout z)
+            {
+                if (r.Present > 0)
+                {
+                    throw new ZoneLabInputException(source, r.Line, $"node {r.Node} zone {r.Zone} has {r.Present} present pages but the modelled machine has no such zone; is the zoneinfo from this machine?");
+                }
+                continue;
+            }
+            if (z.Present != r.Present)
+            {
+                layout.Warnings.Add($"{source}:{r.Line}: node {r.Node} zone {r.Zone}: present {r.Present} in the file but {z.Present} in the model");
+            }
+            z.Managed = r.Managed;
+            z.ManagedIsReal = true;
+        }
+    }
+}

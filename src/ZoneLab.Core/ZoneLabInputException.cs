@@ -1,0 +1,27 @@
+namespace ZoneLab;
+
+/// <summary>
+/// Bad input (a boot log, a command line, a size, a zoneinfo file): carries where it was found
+/// (file and line, or the option) and what was expected, so the CLI can print one line and exit 2.
+/// </summary>
+public sealed class ZoneLabInputException : Exception
+{
+    public ZoneLabInputException(string source, int line, string message)
+        : base(line > 0 ? $"{source}:{line}: {message}" : $"{source}: {message}")
+    {
+        Source = source;
+        Line = line;
+        Detail = message;
+    }
+
+    public ZoneLabInputException(string source, string message) : this(source, 0, message) { }
+
+    /// <summary>The file name, option or parameter the error is about.</summary>
+    public new string Source { get; }
+
+    /// <summary>1-based line number in <see cref="Source"/>, or 0 when not line-oriented.</summary>
+    public int Line { get; }
+
+    /// <summary>The message without the location prefix.</summary>
+    public string Detail { get; }
+}
