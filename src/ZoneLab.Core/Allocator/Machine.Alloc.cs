@@ -87,6 +87,11 @@ public sealed unsafe partial class Machine
         _flags[i] = KindTail;
         _info[i] = 0;
         Count(VmEvent.Pgfree, 1L << order);
+        if (PerCpuLists && PcpAllowedOrder(order) && FreeToPcp(i, zone, order))
+        {
+            return;
+        }
+
         // mirrors __free_pages_ok: the migratetype is the pageblock's at free time
         FreeOnePage(i, zone, order, GetPageblockMt(i), toTail: false);
     }
@@ -244,6 +249,16 @@ public sealed unsafe partial class Machine
     private int Rmqueue(Zone zone, int order, AllocFlags af, MigrateType mt)
     {
         int i = Nil;
+        // the MOVABLE pcp list may hold CMA pages: skip it for requests that cannot use CMA
+        if (PerCpuLists && PcpAllowedOrder(order) && ((af & AllocFlags.Cma) != 0 || mt != MigrateType.Movable))
+        {
+            i = RmqueuePcplist(zone, order, mt, af);
+            if (i != Nil)
+            {
+                goto Out;
+            }
+        }
+
         if ((af & AllocFlags.HighAtomic) != 0)
         {
             i = RmqueueSmallest(zone, order, MigrateType.HighAtomic);
@@ -264,6 +279,7 @@ public sealed unsafe partial class Machine
             }
         }
 
+    Out:
         Count(VmEvent.PgallocDma + (int)zone.Type, 1L << order);
         if (zone.BoostedWatermarkFlag)
         {

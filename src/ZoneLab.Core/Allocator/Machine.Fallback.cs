@@ -230,7 +230,7 @@ public sealed unsafe partial class Machine
         {
             int h = p & ~((1 << o) - 1);
             int kind = _flags[h] >> 4;
-            if ((kind == KindFree || kind == KindAlloc) && (_flags[h] & 0xF) >= o)
+            if ((kind == KindFree || kind == KindAlloc || kind == KindPcp) && (_flags[h] & 0xF) >= o)
             {
                 return h;
             }
@@ -275,6 +275,7 @@ public sealed unsafe partial class Machine
                 DelFromFreeList(i, zone, currentOrder);
                 ChangePageblockRange(i, currentOrder, startType);
                 Expand(i, zone, order, currentOrder, startType);
+                _lastRmqueueMt = startType;
                 return i;
             }
 
@@ -309,6 +310,7 @@ public sealed unsafe partial class Machine
         MigrateType listMt = (MigrateType)_info[i];
         DelFromFreeList(i, zone, currentOrder);
         Expand(i, zone, order, currentOrder, listMt);
+        _lastRmqueueMt = listMt;
         return i;
     }
 
@@ -351,6 +353,7 @@ public sealed unsafe partial class Machine
 
             DelFromFreeList(i, zone, currentOrder);
             Expand(i, zone, order, currentOrder, startMt);
+            _lastRmqueueMt = startMt;
             RecordExtfrag(startMt, (MigrateType)fallbackMt, GetPageblockMt(i) == startMt);
             return i;
         }

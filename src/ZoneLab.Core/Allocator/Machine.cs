@@ -62,6 +62,7 @@ public sealed unsafe partial class Machine : IDisposable
         Sysctls = spec.Sysctls;
         MaxNrZones = spec.MaxNrZones;
         DebugChecks = spec.DebugChecks;
+        PerCpuLists = spec.PerCpuLists;
 
         ulong lo = ulong.MaxValue, hi = 0;
         int maxNode = 0;
@@ -141,6 +142,10 @@ public sealed unsafe partial class Machine : IDisposable
         Array.Fill(_lruTail, Nil);
 
         Boot(spec);
+        if (PerCpuLists)
+        {
+            InitPcp();
+        }
 
         WatermarkCalculator = new WatermarkCalculator(wms, MaxNrZones, Version, Sysctls);
         // build_all_zonelists: mobility grouping is disabled on tiny machines (vm_total_pages < pageblock * MIGRATE_TYPES)
