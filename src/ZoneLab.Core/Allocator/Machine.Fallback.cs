@@ -174,7 +174,8 @@ public sealed unsafe partial class Machine
         return MoveFreepages(zone, start, end + 1, mt, ref movable, move: true);
     }
 
-    // mirrors move_freepages / the counting loop of prep_move_freepages_block
+    // mirrors move_freepages / the counting loop of prep_move_freepages_block. Allocated blocks are stepped over
+    // whole (every page of an LRU folio counts as movable, as PageLRU reads the compound head).
     private int MoveFreepages(Zone zone, int start, int end, MigrateType mt, ref int movable, bool move)
     {
         int moved = 0;
@@ -194,9 +195,18 @@ public sealed unsafe partial class Machine
                 continue;
             }
 
-            if (IsLruPage(p))
+            int head = kind == KindTail ? FindHead(p) : p;
+            int headKind = head == Nil ? KindTail : _flags[head] >> 4;
+            if (headKind is KindAlloc or KindPcp or KindFree)
             {
-                movable++;
+                int blockEnd = Math.Min(head + (1 << (_flags[head] & 0xF)), end);
+                if (headKind == KindAlloc && (_info[head] & InfoOnLru) != 0)
+                {
+                    movable += blockEnd - p;
+                }
+
+                p = Math.Max(blockEnd, p + 1);
+                continue;
             }
 
             p++;
