@@ -27,10 +27,11 @@ public sealed unsafe partial class Machine
         }
 
         MigrateType mt = PageGroupByMobilityDisabled ? MigrateType.Unmovable : Gfp.MigrateTypeOf(gfp);
-        int[] zl = _zonelists[node];
-        // first_zones_zonelist and alloc_flags_nofragment depend only on (node, highest zone): precomputed
+        // __GFP_THISNODE uses ZONELIST_NOFALLBACK (the node's own zones only)
+        int[] zl = (gfp & GfpFlags.ThisNode) == 0 ? _zonelists[node] : _zonelistsNoFallback[node];
+        // first_zones_zonelist and alloc_flags_nofragment depend only on (list, node, highest zone): precomputed
         int slot = node * MaxNrZones + high;
-        int pref = _preferredPos[slot];
+        int pref = (gfp & GfpFlags.ThisNode) == 0 ? _preferredPos[slot] : FirstZoneAtOrBelow(zl, high);
         if (pref < 0)
         {
             return AllocResult.Fail(AllocFailure.NoZone);

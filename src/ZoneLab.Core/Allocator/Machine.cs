@@ -48,6 +48,7 @@ public sealed unsafe partial class Machine : IDisposable
 
     private readonly Zone[] _zones;
     private readonly int[][] _zonelists;
+    private readonly int[][] _zonelistsNoFallback;
     private readonly int[] _gfpZone;
     private readonly int[] _preferredPos;
     private readonly AllocFlags[] _nofragment;
@@ -157,6 +158,7 @@ public sealed unsafe partial class Machine : IDisposable
 
         PageGroupByMobilityDisabled = total < Pageblock.NrPages * (ulong)NrMt;
         _zonelists = BuildZonelists();
+        _zonelistsNoFallback = _zonelists.Select((zl, n) => zl.Where(z => _zones[z].Node == n).ToArray()).ToArray();
         _gfpZone = BuildGfpZoneTable();
         BuildPreferred(out _preferredPos, out _nofragment);
         WatermarkCalculator.Boot();
