@@ -19,8 +19,18 @@ internal static class BenchCommand
         var cmd = new Command("bench", "Measure layout, boot and allocator throughput on 64 GiB and 1 TiB machines.");
         cmd.Options.Add(quick);
         cmd.Options.Add(seed);
+        var json = new Option<bool>("--json") { Description = "Run the engine scenarios (ZoneLab.Metrics.EngineBench) and print one JSON object." };
+        cmd.Options.Add(json);
         cmd.SetAction(pr =>
         {
+            if (pr.GetValue(json))
+            {
+                // order0_alloc_free_ns, order0_alloc_free_ns_1tib, order3_alloc_free_ns, mixed_churn_ns_per_op,
+                // bytes_per_page, build_1tib_seconds, build_1tib_peak_bytes (+ the deferred-linking cost)
+                Console.Out.WriteLine(ZoneLab.Metrics.EngineBench.Run(include1Tib: !pr.GetValue(quick), log: Console.Error).ToJson());
+                return 0;
+            }
+
             var table = new Table().Border(TableBorder.Rounded);
             table.AddColumn("what");
             table.AddColumn(new TableColumn("result").RightAligned());

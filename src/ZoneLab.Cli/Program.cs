@@ -6,6 +6,7 @@ RootCommand root = new("ZoneLab: a faithful model of the Linux physical page all
 root.Subcommands.Add(LayoutCommand.Create());
 root.Subcommands.Add(ProcCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(WatermarksCommand.Create());
 
 ParseResult parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)

@@ -23,6 +23,7 @@ public static class InvariantChecker
         var cmaFree = new long[nz];
         var usedPages = new long[nz];
         var reserved = new long[nz];
+        var pcpPages = new long[nz];
         ReadOnlySpan<byte> flags = m.FlagsArray;
         ReadOnlySpan<byte> zoneOf = m.ZoneOfArray;
         ReadOnlySpan<byte> info = m.InfoArray;
@@ -130,6 +131,15 @@ public static class InvariantChecker
                         throw Fail(i, m, $"6.10+ freelist hygiene: {mt} list in a {pbt} pageblock");
                     }
                 }
+            }
+            else if (kind == Machine.KindPcp)
+            {
+                if (!m.PerCpuLists)
+                {
+                    throw Fail(i, m, "per-cpu page without per-cpu lists");
+                }
+
+                pcpPages[z] += 1L << order;
             }
             else if (kind == Machine.KindAlloc)
             {
@@ -241,9 +251,44 @@ public static class InvariantChecker
                 isolated += (long)m.FreeCount(z, o, MigrateType.Isolate) << o;
             }
 
-            if (freePages[z] + isolated + usedPages[z] != (long)zone.ManagedPages)
+            if (freePages[z] + isolated + usedPages[z] + pcpPages[z] != (long)zone.ManagedPages)
             {
-                throw Fail(0, m, $"zone {z}: free {freePages[z]} + isolated {isolated} + allocated {usedPages[z]} != managed {zone.ManagedPages}");
+                throw Fail(0, m, $"zone {z}: free {freePages[z]} + isolated {isolated} + allocated {usedPages[z]} + pcp {pcpPages[z]} != managed {zone.ManagedPages}");
+            }
+
+            if (m.PerCpuLists)
+            {
+                long listed = 0;
+                for (int cpu = 0; cpu < m.Spec.Cpus; cpu++)
+                {
+                    long cpuPages = 0;
+                    for (int pindex = 0; pindex < Machine.NrPcpLists; pindex++)
+                    {
+                        int prev = Machine.Nil;
+                        for (int i = m.PcpListHead(z, cpu, pindex); i != Machine.Nil; i = m.NextArray[i])
+                        {
+                            if ((flags[i] >> 4) != Machine.KindPcp || zoneOf[i] != z || m.PrevArray[i] != prev)
+                            {
+                                throw Fail(i, m, $"pcp list ({z},{cpu},{pindex}) entry is inconsistent");
+                            }
+
+                            cpuPages += 1L << (flags[i] & 0xF);
+                            prev = i;
+                        }
+                    }
+
+                    if (cpuPages != m.PcpCount(z, cpu))
+                    {
+                        throw Fail(0, m, $"zone {z} cpu {cpu}: pcp count {m.PcpCount(z, cpu)} but {cpuPages} pages listed");
+                    }
+
+                    listed += cpuPages;
+                }
+
+                if (listed != pcpPages[z])
+                {
+                    throw Fail(0, m, $"zone {z}: {pcpPages[z]} per-cpu pages in the map but {listed} on the lists");
+                }
             }
 
             if (reserved[z] + (long)zone.ManagedPages != (long)zone.PresentPages)

@@ -27,10 +27,11 @@ public sealed unsafe partial class Machine
         }
 
         MigrateType mt = PageGroupByMobilityDisabled ? MigrateType.Unmovable : Gfp.MigrateTypeOf(gfp);
-        int[] zl = _zonelists[node];
-        // first_zones_zonelist and alloc_flags_nofragment depend only on (node, highest zone): precomputed
+        // __GFP_THISNODE uses ZONELIST_NOFALLBACK (the node's own zones only)
+        int[] zl = (gfp & GfpFlags.ThisNode) == 0 ? _zonelists[node] : _zonelistsNoFallback[node];
+        // first_zones_zonelist and alloc_flags_nofragment depend only on (list, node, highest zone): precomputed
         int slot = node * MaxNrZones + high;
-        int pref = _preferredPos[slot];
+        int pref = (gfp & GfpFlags.ThisNode) == 0 ? _preferredPos[slot] : FirstZoneAtOrBelow(zl, high);
         if (pref < 0)
         {
             return AllocResult.Fail(AllocFailure.NoZone);
@@ -87,6 +88,11 @@ public sealed unsafe partial class Machine
         _flags[i] = KindTail;
         _info[i] = 0;
         Count(VmEvent.Pgfree, 1L << order);
+        if (PerCpuLists && PcpAllowedOrder(order) && FreeToPcp(i, zone, order))
+        {
+            return;
+        }
+
         // mirrors __free_pages_ok: the migratetype is the pageblock's at free time
         FreeOnePage(i, zone, order, GetPageblockMt(i), toTail: false);
     }
@@ -244,6 +250,16 @@ public sealed unsafe partial class Machine
     private int Rmqueue(Zone zone, int order, AllocFlags af, MigrateType mt)
     {
         int i = Nil;
+        // the MOVABLE pcp list may hold CMA pages: skip it for requests that cannot use CMA
+        if (PerCpuLists && PcpAllowedOrder(order) && ((af & AllocFlags.Cma) != 0 || mt != MigrateType.Movable))
+        {
+            i = RmqueuePcplist(zone, order, mt, af);
+            if (i != Nil)
+            {
+                goto Out;
+            }
+        }
+
         if ((af & AllocFlags.HighAtomic) != 0)
         {
             i = RmqueueSmallest(zone, order, MigrateType.HighAtomic);
@@ -264,6 +280,7 @@ public sealed unsafe partial class Machine
             }
         }
 
+    Out:
         Count(VmEvent.PgallocDma + (int)zone.Type, 1L << order);
         if (zone.BoostedWatermarkFlag)
         {

@@ -235,6 +235,7 @@ public sealed unsafe partial class Machine
 
             DelFromFreeList(i, zone, o);
             Expand(i, zone, order, o, mt);
+            _lastRmqueueMt = mt;
             return i;
         }
 

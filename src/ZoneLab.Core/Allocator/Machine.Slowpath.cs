@@ -93,6 +93,13 @@ public sealed unsafe partial class Machine
             Count(VmEvent.AllocstallDma + Math.Min(high, (int)ZoneType.Device));
             long reclaimed = Pressure.DirectReclaim(this, node, order, gfp, high);
             i = GetPageFromFreelist(gfp, order, af, zl, pref, high, mt);
+            if (i == Nil && attempt == 0 && PerCpuLists)
+            {
+                // __alloc_pages_direct_reclaim: drain the per-cpu lists once and retry
+                DrainAllPages();
+                i = GetPageFromFreelist(gfp, order, af, zl, pref, high, mt);
+            }
+
             if (i != Nil)
             {
                 why = AllocFailure.None;

@@ -48,6 +48,7 @@ public sealed unsafe partial class Machine : IDisposable
 
     private readonly Zone[] _zones;
     private readonly int[][] _zonelists;
+    private readonly int[][] _zonelistsNoFallback;
     private readonly int[] _gfpZone;
     private readonly int[] _preferredPos;
     private readonly AllocFlags[] _nofragment;
@@ -62,6 +63,7 @@ public sealed unsafe partial class Machine : IDisposable
         Sysctls = spec.Sysctls;
         MaxNrZones = spec.MaxNrZones;
         DebugChecks = spec.DebugChecks;
+        PerCpuLists = spec.PerCpuLists;
 
         ulong lo = ulong.MaxValue, hi = 0;
         int maxNode = 0;
@@ -141,6 +143,10 @@ public sealed unsafe partial class Machine : IDisposable
         Array.Fill(_lruTail, Nil);
 
         Boot(spec);
+        if (PerCpuLists)
+        {
+            InitPcp();
+        }
 
         WatermarkCalculator = new WatermarkCalculator(wms, MaxNrZones, Version, Sysctls);
         // build_all_zonelists: mobility grouping is disabled on tiny machines (vm_total_pages < pageblock * MIGRATE_TYPES)
@@ -152,6 +158,7 @@ public sealed unsafe partial class Machine : IDisposable
 
         PageGroupByMobilityDisabled = total < Pageblock.NrPages * (ulong)NrMt;
         _zonelists = BuildZonelists();
+        _zonelistsNoFallback = _zonelists.Select((zl, n) => zl.Where(z => _zones[z].Node == n).ToArray()).ToArray();
         _gfpZone = BuildGfpZoneTable();
         BuildPreferred(out _preferredPos, out _nofragment);
         WatermarkCalculator.Boot();

@@ -24,6 +24,7 @@ public sealed class MachineSpec
         ConfigCma = other.ConfigCma;
         ConfigZsmalloc = other.ConfigZsmalloc;
         SwapPages = other.SwapPages;
+        PerCpuLists = other.PerCpuLists;
         DebugChecks = other.DebugChecks;
     }
 
@@ -57,6 +58,9 @@ public sealed class MachineSpec
 
     /// <summary>Whether the kernel has CONFIG_ZSMALLOC (Debian: yes; the oracle build: no): the nr_zspages zone counter.</summary>
     public bool ConfigZsmalloc { get; init; } = true;
+
+    /// <summary>Model the per-cpu page lists (6.1 pcp: batch refill, high/batch draining); off by default.</summary>
+    public bool PerCpuLists { get; init; }
 
     /// <summary>Swap space in pages (0: no swap; anonymous memory cannot be reclaimed).</summary>
     public long SwapPages { get; init; }

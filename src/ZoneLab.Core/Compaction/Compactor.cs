@@ -200,7 +200,7 @@ public sealed class Compactor
 
                     i += 1 << o;
                 }
-                else if (kind == Machine.KindFree)
+                else if (kind is Machine.KindFree or Machine.KindPcp)
                 {
                     i += 1 << _m.OrderAt(i);
                 }
@@ -283,7 +283,7 @@ public sealed class Compactor
             for (int i = start; i < end;)
             {
                 int kind = _m.KindAt(i);
-                int step = kind is Machine.KindFree or Machine.KindAlloc ? 1 << _m.OrderAt(i) : 1;
+                int step = kind is Machine.KindFree or Machine.KindAlloc or Machine.KindPcp ? 1 << _m.OrderAt(i) : 1;
                 freeScanned += Math.Min(step, end - i);
                 if (kind == Machine.KindFree && _m.ZoneAt(i) == z.Index && (target || _m.OrderAt(i) >= Pageblock.Order)
                     && (_m.InfoAt(i) & 0x7) != (int)MigrateType.Isolate)

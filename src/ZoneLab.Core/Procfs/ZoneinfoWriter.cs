@@ -78,12 +78,12 @@ public static class ZoneinfoWriter
                 Stat(sb, s_numaStats[k], z.NumaEvents[k]);
             }
 
-            int batch = ZoneBatchsize(z);
-            int high = ZoneHighsize(m, z, batch);
+            int batch = Machine.ZoneBatchsize(z);
+            int high = m.ZoneHighsize(z, batch);
             sb.Append("\n  pagesets");
             for (int cpu = 0; cpu < m.Spec.Cpus; cpu++)
             {
-                sb.Append(CultureInfo.InvariantCulture, $"\n    cpu: {cpu}\n              count: 0\n              high:  {high}\n              batch: {batch}");
+                sb.Append(CultureInfo.InvariantCulture, $"\n    cpu: {cpu}\n              count: {m.PcpCount(z.Index, cpu)}\n              high:  {high}\n              batch: {batch}");
                 sb.Append(CultureInfo.InvariantCulture, $"\n  vm stats threshold: {NormalThreshold(m, z)}");
             }
 
@@ -161,28 +161,6 @@ public static class ZoneinfoWriter
         "nr_dirty" => m.UsePages(node, PageUse.FileDirty),
         _ => 0,
     };
-
-    // mirrors zone_batchsize (MMU): about a quarter of a megabyte per CPU, rounded to 2^n - 1
-    internal static int ZoneBatchsize(Zone z)
-    {
-        long batch = Math.Min((long)(z.ManagedPages >> 10), 1024 * 1024 / 4096);
-        batch /= 4;
-        if (batch < 1)
-        {
-            batch = 1;
-        }
-
-        batch = (long)BitOperations.RoundUpToPowerOf2((ulong)(batch + batch / 2) + 1) / 2 - 1;
-        return (int)Math.Max(1, batch);
-    }
-
-    // mirrors zone_highsize (percpu_pagelist_high_fraction = 0): the low watermark split across the node's CPUs
-    internal static int ZoneHighsize(Machine m, Zone z, int batch)
-    {
-        int cpus = m.Spec.Cpus; // CPUs are not placed on nodes in the model: split across all online CPUs
-        long high = (long)z.Watermarks.RawMark(WatermarkIndex.Low) / Math.Max(1, cpus);
-        return (int)Math.Max(high, batch << 2);
-    }
 
     // mirrors calculate_normal_threshold
     internal static int NormalThreshold(Machine m, Zone z)

@@ -21,7 +21,7 @@ public class DeferredBootBlocksTests
     {
         Gen.Select(Gen.Int[0, 99], Gen.Int[0, 10], Gen.Int[0, s_masks.Length - 1]).Array[1, 3000].Sample(ops =>
         {
-            var spec = new MachineSpec(TestMachines.Small(v, new Layout.PfnRange(8192, 9216))) { DebugChecks = false };
+            var spec = new MachineSpec(TestMachines.Small(v, new ZoneLab.Layout.PfnRange(8192, 9216))) { DebugChecks = false };
             var lazy = new Machine(spec);
             var eager = new Machine(spec);
             eager.MaterializeAll();

@@ -60,8 +60,8 @@ public class RealZoneinfoWatermarkTests
     [Fact]
     public void AllRealSamplesArePresent()
     {
-        // 32 boots (11 arm64, 7 Debian x86, 14 oracle x86) and 7 second dumps.
-        Assert.Equal(39, Dumps().Count);
+        // 32 boots (11 arm64, 7 Debian x86, 14 oracle x86) and 7 second dumps; more may be added.
+        Assert.True(Dumps().Count >= 39);
     }
 
     [Theory]
@@ -71,7 +71,8 @@ public class RealZoneinfoWatermarkTests
         string dir = FixturePath.Get("wmark", sample);
         IReadOnlyList<ZoneinfoZone> real = ZoneinfoParser.Parse(File.ReadAllText(Path.Combine(dir, file)));
         // Only the inputs the CLI gets: the zoneinfo and the boot log (no iomem, no device tree).
-        DmesgLateFrees log = DmesgLateFrees.Parse(File.ReadAllText(Path.Combine(dir, "dmesg.txt")));
+        string dmesgPath = Path.Combine(dir, "dmesg.txt");
+        DmesgLateFrees? log = File.Exists(dmesgPath) ? DmesgLateFrees.Parse(File.ReadAllText(dmesgPath)) : null;
         bool after = file.Contains("after", StringComparison.Ordinal);
         var replay = new BootWatermarkReplay
         {

@@ -101,7 +101,7 @@ public class ReclaimAndCompactionTests
         // DMA32 [4096, 16384) filled completely with movable order-0 page cache (__GFP_MEMALLOC ignores the
         // watermarks), then every other page freed: 6144 free pages but no free block above order 0. Compaction for
         // order 3 migrates pages from the zone start to the zone end until an order-3 block is free.
-        var m = new Machine(new MachineSpec([MachineSpec.Zone(0, Layout.ZoneType.Dma32, 4096, 16384)]));
+        var m = new Machine(new MachineSpec([MachineSpec.Zone(0, ZoneLab.Layout.ZoneType.Dma32, 4096, 16384)]));
         var pages = new List<ulong>();
         while (true)
         {
