@@ -54,8 +54,14 @@ internal static class LayoutCommand
                     Console.Out.Write(LayoutDmesgWriter.Write(layout, pr.GetValue(timestamps)));
                     break;
                 case "zoneinfo":
-                    Console.Out.Write(LayoutZoneinfoWriter.Write(layout));
+                {
+                    // Watermarks: replayed exactly from a real zoneinfo (+ its boot log), else computed from the layout.
+                    string? zi = pr.GetValue(zoneinfo) is string zp ? File.ReadAllText(zp) : null;
+                    string? log = pr.GetValue(dmesg) is string dp ? File.ReadAllText(dp) : null;
+                    var wm = ZoneLab.Allocator.LayoutWatermarks.Compute(layout, zi, log);
+                    Console.Out.Write(LayoutZoneinfoWriter.Write(layout, wm));
                     break;
+                }
                 case "json":
                     Console.Out.WriteLine(LayoutJsonWriter.Write(layout));
                     break;

@@ -43,6 +43,9 @@ public sealed class ZoneLayout
     /// <summary><c>managed_pages</c>: real when read from a /proc/zoneinfo, else the documented estimate.</summary>
     public ulong Managed { get; set; }
 
+    /// <summary>Pages of CMA areas in the zone (<c>zone->cma_pages</c>, the zoneinfo "cma" line).</summary>
+    public ulong CmaPages { get; set; }
+
     /// <summary>True when <see cref="Managed"/> came from a real /proc/zoneinfo.</summary>
     public bool ManagedIsReal { get; set; }
 

@@ -4,8 +4,8 @@ using ZoneLab.Layout;
 
 namespace ZoneLab.Procfs;
 
-/// <summary>One zone's header numbers read from a real /proc/zoneinfo.</summary>
-public sealed record ZoneinfoZone(int Node, string Zone, ulong Spanned, ulong Present, ulong Managed, ulong? StartPfn, int Line)
+/// <summary>One zone's header numbers read from a real /proc/zoneinfo, with the line it starts on.</summary>
+public sealed record ZoneinfoHeader(int Node, string Zone, ulong Spanned, ulong Present, ulong Managed, ulong? StartPfn, int Line)
 {
     /// <summary>Any other "key value" lines of the zone (min, low, high, nr_free_pages, ...).</summary>
     public Dictionary<string, string> Fields { get; init; } = new();
@@ -21,7 +21,7 @@ public static partial class ZoneinfoReader
     private static partial Regex Field();
 
     /// <summary>Reads a zoneinfo file.</summary>
-    public static IReadOnlyList<ZoneinfoZone> ReadFile(string path)
+    public static IReadOnlyList<ZoneinfoHeader> ReadFile(string path)
     {
         if (!File.Exists(path))
         {
@@ -31,9 +31,9 @@ public static partial class ZoneinfoReader
     }
 
     /// <summary>Reads zoneinfo lines.</summary>
-    public static IReadOnlyList<ZoneinfoZone> Read(IReadOnlyList<string> lines, string source)
+    public static IReadOnlyList<ZoneinfoHeader> Read(IReadOnlyList<string> lines, string source)
     {
-        var zones = new List<ZoneinfoZone>();
+        var zones = new List<ZoneinfoHeader>();
         int node = -1, headerLine = 0;
         string? zone = null;
         Dictionary<string, string>? fields = null;
@@ -44,7 +44,7 @@ public static partial class ZoneinfoReader
             {
                 return;
             }
-            zones.Add(new ZoneinfoZone(node, zone, Num(fields, "spanned", headerLine), Num(fields, "present", headerLine), Num(fields, "managed", headerLine),
+            zones.Add(new ZoneinfoHeader(node, zone, Num(fields, "spanned", headerLine), Num(fields, "present", headerLine), Num(fields, "managed", headerLine),
                 fields.TryGetValue("start_pfn", out string? sp) ? ulong.Parse(sp, CultureInfo.InvariantCulture) : null, headerLine) { Fields = fields });
         }
 
@@ -107,9 +107,9 @@ public static partial class ZoneinfoReader
     /// Puts the real managed counts into the layout. Zones are matched by node and name; a zone whose real
     /// present count differs from the model's is reported, because the two describe different machines then.
     /// </summary>
-    public static void ApplyManaged(BootLayout layout, IReadOnlyList<ZoneinfoZone> real, string source)
+    public static void ApplyManaged(BootLayout layout, IReadOnlyList<ZoneinfoHeader> real, string source)
     {
-        foreach (ZoneinfoZone r in real)
+        foreach (ZoneinfoHeader r in real)
         {
             NodeLayout? node = layout.Node(r.Node);
             if (!ZoneTypes.TryParse(r.Zone, out ZoneType type) || node?.Zone(type) is not ZoneLayout z)

@@ -48,8 +48,8 @@ public class LiveOracleTests
         Assert.True(p.ExitCode == 0, $"boot-x86.sh failed ({p.ExitCode}): {err}");
 
         BootLayout layout = new LayoutBuilder().FromDmesg(Path.Combine(outDir, "dmesg.txt")).Build();
-        IReadOnlyList<ZoneinfoZone> real = ZoneinfoReader.ReadFile(Path.Combine(outDir, "zoneinfo.txt"));
-        foreach (ZoneinfoZone r in real)
+        IReadOnlyList<ZoneinfoHeader> real = ZoneinfoReader.ReadFile(Path.Combine(outDir, "zoneinfo.txt"));
+        foreach (ZoneinfoHeader r in real)
         {
             ZoneLayout z = layout.Node(r.Node)!.Zones.Single(z => z.Name == r.Zone);
             Assert.Equal((r.Spanned, r.Present), (z.Spanned, z.Present));

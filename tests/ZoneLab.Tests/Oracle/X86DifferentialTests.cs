@@ -25,12 +25,12 @@ public class X86DifferentialTests
     {
         OracleFixture f = OracleFixture.Get(name);
         BootLayout layout = FromDmesg(f);
-        IReadOnlyList<ZoneinfoZone> real = ZoneinfoReader.ReadFile(f.ZoneinfoPath);
+        IReadOnlyList<ZoneinfoHeader> real = ZoneinfoReader.ReadFile(f.ZoneinfoPath);
         var model = layout.AllZones.ToList();
         Assert.Equal(real.Count, model.Count);
         for (int i = 0; i < real.Count; i++)
         {
-            ZoneinfoZone r = real[i];
+            ZoneinfoHeader r = real[i];
             ZoneLayout m = model[i];
             string where = $"node {r.Node} zone {r.Zone}";
             Assert.Equal((r.Node, r.Zone), (m.Nid, m.Name));
@@ -91,13 +91,34 @@ public class X86DifferentialTests
     {
         OracleFixture f = OracleFixture.Get(name);
         BootLayout layout = new LayoutBuilder().FromDmesg(f.DmesgPath).WithZoneinfo(f.ZoneinfoPath).Build();
-        foreach (ZoneinfoZone r in ZoneinfoReader.ReadFile(f.ZoneinfoPath))
+        foreach (ZoneinfoHeader r in ZoneinfoReader.ReadFile(f.ZoneinfoPath))
         {
             ZoneLayout z = layout.Node(r.Node)!.Zones.Single(z => z.Name == r.Zone);
             Assert.Equal(r.Managed, z.Managed);
             Assert.True(z.ManagedIsReal);
         }
-        Assert.Empty(layout.Warnings.Where(w => w.Contains("present", StringComparison.Ordinal)));
+        Assert.DoesNotContain(layout.Warnings, w => w.Contains("present", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(OracleFixture.Names), MemberType = typeof(OracleFixture))]
+    public void ZoneinfoFormatLinesEqualTheRealFile(string name)
+    {
+        // layout --dmesg F --zoneinfo Z --format zoneinfo: every line it prints (header, min/low/high,
+        // spanned/present/managed/cma, protection, start_pfn) must appear, in order, in the real /proc/zoneinfo.
+        OracleFixture f = OracleFixture.Get(name);
+        BootLayout layout = new LayoutBuilder().FromDmesg(f.DmesgPath).WithZoneinfo(f.ZoneinfoPath).Build();
+        var wm = ZoneLab.Allocator.LayoutWatermarks.Compute(layout, File.ReadAllText(f.ZoneinfoPath), File.ReadAllText(f.DmesgPath));
+        string[] model = LayoutZoneinfoWriter.Write(layout, wm).TrimEnd('\n').Split('\n');
+        string[] real = File.ReadAllLines(f.ZoneinfoPath);
+        int at = 0;
+        foreach (string line in model)
+        {
+            int found = Array.IndexOf(real, line, at);
+            Assert.True(found >= 0, $"line '{line}' (after real line {at}) is not in the real zoneinfo");
+            at = found + 1;
+        }
+        Assert.Equal(real.Count(l => l.Contains("protection:", StringComparison.Ordinal)), model.Count(l => l.Contains("protection:", StringComparison.Ordinal)));
     }
 
     [Theory]
@@ -108,7 +129,7 @@ public class X86DifferentialTests
         // zones of at least 256 MiB; smaller zones carry fixed reservations that dominate them.
         OracleFixture f = OracleFixture.Get(name);
         BootLayout layout = FromDmesg(f);
-        foreach (ZoneinfoZone r in ZoneinfoReader.ReadFile(f.ZoneinfoPath))
+        foreach (ZoneinfoHeader r in ZoneinfoReader.ReadFile(f.ZoneinfoPath))
         {
             ZoneLayout z = layout.Node(r.Node)!.Zones.Single(z => z.Name == r.Zone);
             if (r.Present < 65536)

@@ -1,0 +1,31 @@
+using ZoneLab.Layout;
+
+namespace ZoneLab.Allocator;
+
+/// <summary>Turns a boot layout into the allocator's <see cref="MachineSpec"/>.</summary>
+public static class LayoutMachineSpec
+{
+    /// <summary>
+    /// One <see cref="ZoneSpec"/> per zone of every node (empty ones included, so zone indices match the kernel's),
+    /// with the layout's present ranges and managed counts; <c>present - managed</c> pages of each zone stay
+    /// reserved (the engine places them at the zone's lowest pfns).
+    /// </summary>
+    public static MachineSpec Create(BootLayout layout, KernelVersion version = KernelVersion.V6_1, VmSysctls? sysctls = null, IReadOnlyList<PfnRange>? cma = null)
+    {
+        var zones = new List<ZoneSpec>();
+        foreach (NodeLayout n in layout.Nodes)
+        {
+            foreach (ZoneLayout z in n.Zones)
+            {
+                zones.Add(new ZoneSpec(n.Nid, z.Type, z.StartPfn, z.Spanned, z.PresentRanges, z.Managed));
+            }
+        }
+        return new MachineSpec(zones)
+        {
+            Version = version,
+            Sysctls = sysctls ?? new VmSysctls(),
+            MaxNrZones = layout.ZoneTypesConfigured.Count,
+            Cma = cma ?? Array.Empty<PfnRange>(),
+        };
+    }
+}
