@@ -8,7 +8,8 @@ namespace ZoneLab.Workloads.Trace;
 /// Parses <c>gfp_flags=</c> as ftrace prints it: <c>show_gfp_flags()</c> of Linux 6.1
 /// (include/trace/events/mmflags.h, <c>__def_gfpflag_names</c> and, with CONFIG_KASAN_HW_TAGS,
 /// <c>__def_gfpflag_names_kasan</c>) joined by <c>|</c> through <c>__print_flags()</c>, with the bits no name
-/// covers appended as <c>0x…</c>; <c>none</c> for 0. <c>trace-cmd report</c> may print the whole mask in hex.
+/// covers appended as <c>0x…</c>; <c>none</c> for 0. <c>trace-cmd report</c> may print the whole mask in hex, or in
+/// decimal in its raw dump after <c>[FAILED TO PARSE]</c>.
 /// Names are mapped to their meaning; a hex value is taken with the bit values of 6.1 (include/linux/gfp_types.h).
 /// </summary>
 internal static class TraceGfpFlags
@@ -97,6 +98,19 @@ internal static class TraceGfpFlags
                 }
 
                 flags |= (GfpFlags)(uint)hex;
+                continue;
+            }
+
+            if (part.IndexOfAnyExceptInRange((byte)'0', (byte)'9') < 0)
+            {
+                // libtraceevent's raw field dump ("[FAILED TO PARSE] ... gfp_flags=3264") is decimal.
+                if (!Utf8Parser.TryParse(part, out ulong dec, out int n) || n != part.Length)
+                {
+                    error = $"bad number '{Encoding.Latin1.GetString(part)}'";
+                    return false;
+                }
+
+                flags |= (GfpFlags)(uint)dec;
                 continue;
             }
 
