@@ -16,11 +16,11 @@
 # (mm_page_alloc_extfrag with fragmenting=1), and a tenth of phase A is freed: frees of pages allocated before
 # tracing started. Knobs: KEEP_FREE_KB (phase A stops there), EMPTY_FILES, DD_KB, FORKS; a trace of
 # more than MAX_LINES lines is not sent back (the serial console moves about 80 KB/s).
-KEEP_FREE_KB=65536
-EMPTY_FILES=3000
+KEEP_FREE_KB=49152
+EMPTY_FILES=30000
 DD_KB=2048
 FORKS=10
-MAX_LINES=40000
+MAX_LINES=60000
 
 mem_free_kb() {
   while read -r k v _; do
