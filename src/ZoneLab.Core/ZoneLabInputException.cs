@@ -16,11 +16,24 @@ public sealed class ZoneLabInputException : Exception
 
     public ZoneLabInputException(string source, string message) : this(source, 0, message) { }
 
+    /// <summary>An error at a line and column (1-based), printed <c>source:line:column: message</c>.</summary>
+    public ZoneLabInputException(string source, int line, int column, string message)
+        : base($"{source}:{line}:{column}: {message}")
+    {
+        Source = source;
+        Line = line;
+        Column = column;
+        Detail = message;
+    }
+
     /// <summary>The file name, option or parameter the error is about.</summary>
     public new string Source { get; }
 
     /// <summary>1-based line number in <see cref="Source"/>, or 0 when not line-oriented.</summary>
     public int Line { get; }
+
+    /// <summary>1-based column in <see cref="Source"/>, or 0 when not known.</summary>
+    public int Column { get; }
 
     /// <summary>The message without the location prefix.</summary>
     public string Detail { get; }

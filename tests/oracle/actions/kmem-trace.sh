@@ -16,11 +16,11 @@
 # (mm_page_alloc_extfrag with fragmenting=1), and a tenth of phase A is freed: frees of pages allocated before
 # tracing started. Knobs: KEEP_FREE_KB (phase A stops there), EMPTY_FILES, DD_KB, FORKS; a trace of
 # more than MAX_LINES lines is not sent back (the serial console moves about 80 KB/s).
-KEEP_FREE_KB=49152
-EMPTY_FILES=30000
+KEEP_FREE_KB=32768
+EMPTY_FILES=40000
 DD_KB=2048
 FORKS=10
-MAX_LINES=60000
+MAX_LINES=40000
 
 mem_free_kb() {
   while read -r k v _; do
@@ -42,7 +42,7 @@ done
 
 mkdir -p /mnt/t /mnt/e
 mount -t tmpfs -o size=90% tmpfs /mnt/t
-mount -t tmpfs tmpfs /mnt/e
+mount -t tmpfs -o nr_inodes=0 tmpfs /mnt/e   # default nr_inodes (half the RAM pages) is too few
 
 # Phase A: fill with 4 KiB files until MemFree < KEEP_FREE_KB, then free every other one.
 page=$(printf '%4095s' x)
