@@ -63,6 +63,7 @@ public static class ScenarioLoader
     /// </summary>
     public static Scenario Load(string yaml, string source = "scenario.yaml", string? baseDir = null, string? defaultName = null)
     {
+        CheckSyntax(yaml, source);
         var stream = new YamlStream();
         try
         {
@@ -70,9 +71,9 @@ public static class ScenarioLoader
         }
         catch (YamlException e)
         {
-            string what = e.InnerException?.Message ?? e.Message;
+            // Semantic errors of the representation model (duplicate keys, anchors).
             int col = (int)Math.Max(1, e.Start.Column);
-            throw new ZoneLabInputException(source, (int)Math.Max(1, e.Start.Line), col, $"not valid YAML: {StripMark(what)}");
+            throw new ZoneLabInputException(source, (int)Math.Max(1, e.Start.Line), col, $"not valid YAML: {StripMark(e.Message)}");
         }
 
         if (stream.Documents.Count != 1)
@@ -107,6 +108,33 @@ public static class ScenarioLoader
             Designs = ReadDesigns(top),
             Phases = ReadPhases(top, ctx),
         };
+    }
+
+    /// <summary>
+    /// Runs the YAML parser alone so that a syntax error gets the parser's position; where YamlDotNet fails with
+    /// something other than a <see cref="YamlException"/> (it can, on a flow mapping left open), the error is put
+    /// after the last event that parsed.
+    /// </summary>
+    private static void CheckSyntax(string yaml, string source)
+    {
+        var parser = new Parser(new StringReader(yaml));
+        Mark last = Mark.Empty;
+        try
+        {
+            while (parser.MoveNext())
+            {
+                last = parser.Current!.End;
+            }
+        }
+        catch (YamlException e)
+        {
+            string what = e.InnerException?.Message ?? e.Message;
+            throw new ZoneLabInputException(source, (int)Math.Max(1, e.Start.Line), (int)Math.Max(1, e.Start.Column), $"not valid YAML: {StripMark(what)}");
+        }
+        catch (InvalidOperationException)
+        {
+            throw new ZoneLabInputException(source, (int)Math.Max(1, last.Line), (int)Math.Max(1, last.Column), "not valid YAML: the text after here does not parse (an unclosed '{' or '['?)");
+        }
     }
 
     private static string StripMark(string message)

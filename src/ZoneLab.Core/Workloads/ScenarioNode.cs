@@ -201,6 +201,20 @@ internal sealed class ScenarioNode
     /// <summary>The allowed name closest to <paramref name="name"/> by edit distance, if close enough to be a typo.</summary>
     public static string? ClosestName(string name, IEnumerable<string> allowed)
     {
+        if (name.Length < 3)
+        {
+            return null;
+        }
+
+        // A name that is part of an allowed one ("normal" of "lognormal") is the best hint.
+        foreach (string a in allowed)
+        {
+            if (a.Contains(name, StringComparison.OrdinalIgnoreCase))
+            {
+                return a;
+            }
+        }
+
         string? best = null;
         int bestDistance = int.MaxValue;
         foreach (string a in allowed)
