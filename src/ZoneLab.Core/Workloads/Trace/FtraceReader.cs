@@ -35,6 +35,9 @@ public sealed class FtraceReader : IDisposable
     private bool _eof;
     private long _line;
     private TraceEvent _current;
+    private string? _lastTask;
+    private byte[] _lastTaskBytes = new byte[64];
+    private int _lastTaskLength;
 
     /// <summary>Reads from <paramref name="stream"/>; <paramref name="source"/> names it in errors.</summary>
     public FtraceReader(Stream stream, string source, bool leaveOpen = false)
@@ -272,27 +275,20 @@ public sealed class FtraceReader : IDisposable
         }
 
         var f = new TraceFields(rest, bounds, Source, _line, TraceEventKinds.Name(kind));
-        _current = ParseFields(kind, ref f) with
-        {
-            Kind = kind,
-            Line = _line,
-            Task = Intern(_tasks, head[..dash]),
-            Pid = pid,
-            Cpu = cpu,
-            Timestamp = timestamp,
-        };
+        _current = ParseFields(kind, ref f, InternTask(head[..dash]), pid, cpu, timestamp);
         return true;
     }
 
-    private TraceEvent ParseFields(TraceEventKind kind, ref TraceFields f)
+    private TraceEvent ParseFields(TraceEventKind kind, ref TraceFields f, string task, int pid, int cpu, long timestamp)
     {
+        var e = new TraceEvent { Kind = kind, Line = _line, Task = task, Pid = pid, Cpu = cpu, Timestamp = timestamp };
         switch (kind)
         {
             case TraceEventKind.PageAlloc:
             {
                 long pfn = f.Pfn();
                 bool failed = pfn < 0 || f.IsNullPointer("page"u8);
-                return new TraceEvent
+                return e with
                 {
                     Pfn = failed ? -1 : pfn,
                     Failed = failed,
@@ -303,14 +299,14 @@ public sealed class FtraceReader : IDisposable
             }
 
             case TraceEventKind.PageFree:
-                return new TraceEvent { Pfn = f.Pfn(), Order = f.Int("order"u8, 0, MaxOrder) };
+                return e with { Pfn = f.Pfn(), Order = f.Int("order"u8, 0, MaxOrder) };
 
             case TraceEventKind.PageFreeBatched:
                 // 6.1 prints "order=0" literally; 3.x-4.x printed cold=; raw dumps have no order.
-                return new TraceEvent { Pfn = f.Pfn(), Order = f.TryGet("order"u8, out _) ? f.Int("order"u8, 0, 0) : 0 };
+                return e with { Pfn = f.Pfn(), Order = f.TryGet("order"u8, out _) ? f.Int("order"u8, 0, 0) : 0 };
 
             case TraceEventKind.PageAllocZoneLocked:
-                return new TraceEvent
+                return e with
                 {
                     Pfn = f.Pfn(),
                     Order = f.Int("order"u8, 0, MaxOrder),
@@ -319,7 +315,7 @@ public sealed class FtraceReader : IDisposable
                 };
 
             case TraceEventKind.PagePcpuDrain:
-                return new TraceEvent
+                return e with
                 {
                     Pfn = f.Pfn(),
                     Order = f.Int("order"u8, 0, MaxOrder),
@@ -331,7 +327,7 @@ public sealed class FtraceReader : IDisposable
                 int fallbackOrder = f.Int("fallback_order"u8, 0, MaxOrder);
                 int pageblockOrder = f.TryGet("pageblock_order"u8, out _) ? f.Int("pageblock_order"u8, 0, MaxOrder) : 0;
                 bool fragmenting = f.TryGet("fragmenting"u8, out _) ? f.Bool("fragmenting"u8) : fallbackOrder < pageblockOrder;
-                return new TraceEvent
+                return e with
                 {
                     Pfn = f.Pfn(),
                     Order = f.Int("alloc_order"u8, 0, MaxOrder),
@@ -345,7 +341,7 @@ public sealed class FtraceReader : IDisposable
             }
 
             case TraceEventKind.CmaAllocStart:
-                return new TraceEvent
+                return e with
                 {
                     Pfn = -1,
                     CmaName = Intern(_cmaNames, f.Get("name"u8)),
@@ -358,7 +354,7 @@ public sealed class FtraceReader : IDisposable
             {
                 long pfn = f.Pfn();
                 bool failed = pfn < 0 || f.IsNullPointer("page"u8);
-                return new TraceEvent
+                return e with
                 {
                     Pfn = failed && kind == TraceEventKind.CmaAllocFinish ? -1 : pfn,
                     Failed = failed && kind == TraceEventKind.CmaAllocFinish,
@@ -369,7 +365,7 @@ public sealed class FtraceReader : IDisposable
             }
 
             case TraceEventKind.CmaRelease:
-                return new TraceEvent
+                return e with
                 {
                     Pfn = f.Pfn(),
                     CmaName = Intern(_cmaNames, f.Get("name"u8)),
@@ -395,6 +391,26 @@ public sealed class FtraceReader : IDisposable
 
         _gfp.Add(text, flags);
         return flags;
+    }
+
+    private string InternTask(ReadOnlySpan<byte> bytes)
+    {
+        // Consecutive lines are mostly of the same task: compare with the last one before hashing.
+        if (_lastTask is not null && bytes.SequenceEqual(_lastTaskBytes.AsSpan(0, _lastTaskLength)))
+        {
+            return _lastTask;
+        }
+
+        string s = Intern(_tasks, bytes);
+        if (bytes.Length > _lastTaskBytes.Length)
+        {
+            _lastTaskBytes = new byte[Math.Max(64, bytes.Length)];
+        }
+
+        bytes.CopyTo(_lastTaskBytes);
+        _lastTaskLength = bytes.Length;
+        _lastTask = s;
+        return s;
     }
 
     private static string Intern(Utf8Cache<string> cache, ReadOnlySpan<byte> bytes)

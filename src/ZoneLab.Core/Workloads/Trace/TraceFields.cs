@@ -29,32 +29,24 @@ internal ref struct TraceFields
         _event = eventName;
         _count = 0;
         int i = 0;
-        while (i < text.Length)
+        while (i < text.Length && _count < MaxFields)
         {
-            while (i < text.Length && text[i] == (byte)' ')
+            ReadOnlySpan<byte> rest = text[i..];
+            int sp = rest.IndexOf((byte)' ');
+            int len = sp < 0 ? rest.Length : sp;
+            if (len > 0)
             {
-                i++;
-            }
-
-            int start = i;
-            int eq = -1;
-            while (i < text.Length && text[i] != (byte)' ')
-            {
-                if (eq < 0 && text[i] == (byte)'=')
+                int eq = rest[..len].IndexOf((byte)'=');
+                if (eq > 0)
                 {
-                    eq = i;
+                    _bounds[_count * 3] = i;
+                    _bounds[(_count * 3) + 1] = i + eq;
+                    _bounds[(_count * 3) + 2] = i + len;
+                    _count++;
                 }
-
-                i++;
             }
 
-            if (eq > start && _count < MaxFields)
-            {
-                _bounds[_count * 3] = start;
-                _bounds[(_count * 3) + 1] = eq;
-                _bounds[(_count * 3) + 2] = i;
-                _count++;
-            }
+            i += len + 1;
         }
     }
 
