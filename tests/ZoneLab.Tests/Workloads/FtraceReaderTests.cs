@@ -197,6 +197,14 @@ public class FtraceReaderTests
     }
 
     [Fact]
+    public void PerfScriptLayout()
+    {
+        // perf script: "COMM PID [CPU] TIMESTAMP: SYSTEM:EVENT: FIELDS".
+        TraceEvent e = One("              dd   431 [001]  6208.123456: kmem:mm_page_alloc: page=0xffffea0000123400 pfn=0x48d0 order=0 migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE");
+        Assert.Equal(("dd", 431, 1, 0x48d0L, MigrateType.Movable), (e.Task, e.Pid, e.Cpu, e.Pfn, e.MigrateType));
+    }
+
+    [Fact]
     public void CrLfAndNoFinalNewline()
     {
         List<TraceEvent> e = ReadAll("a-1 [000] 1.0: mm_page_free: page=x pfn=0x10 order=0\r\na-1 [000] 1.1: mm_page_free: page=x pfn=0x11 order=3", out TraceReadStats s);

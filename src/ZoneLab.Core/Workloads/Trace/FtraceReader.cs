@@ -8,7 +8,7 @@ namespace ZoneLab.Workloads.Trace;
 /// <summary>
 /// Streams the page-allocator and CMA events out of ftrace text: the <c>trace</c> file of tracefs (with its
 /// <c>#</c> header, <c>print_trace_header()</c>/<c>print_event_info()</c>), <c>trace_pipe</c> lines, and
-/// <c>trace-cmd report</c> output. A line is <c>TASK-PID [(TGID)] [CPU] [FLAGS] TIMESTAMP: EVENT: FIELDS</c>
+/// <c>trace-cmd report</c> and <c>perf script</c> output. A line is <c>TASK-PID [(TGID)] [CPU] [FLAGS] TIMESTAMP: EVENT: FIELDS</c>
 /// (<c>trace_print_context()</c>, kernel/trace/trace_output.c; <c>trace-cmd report</c> pads the event name and may
 /// omit the flags). Events of other tracepoints are counted in <see cref="Stats"/> and skipped; a line of a known
 /// event that does not parse, or a line that is no event, header or ring-buffer marker, throws
@@ -220,8 +220,9 @@ public sealed class FtraceReader : IDisposable
             head = head[..open].TrimEnd((byte)' ');
         }
 
-        int dash = head.LastIndexOf((byte)'-');
-        if (dash <= 0 || !Utf8Parser.TryParse(head[(dash + 1)..], out int pid, out int used) || used != head.Length - dash - 1)
+        // TASK-PID (ftrace, trace-cmd); "TASK PID" with blanks between is perf script's layout.
+        if (!TrySplitTaskPid(head, (byte)'-', out ReadOnlySpan<byte> task, out int pid)
+            && !TrySplitTaskPid(head, (byte)' ', out task, out pid))
         {
             throw Error("expected TASK-PID before [CPU]");
         }
@@ -275,7 +276,7 @@ public sealed class FtraceReader : IDisposable
         }
 
         var f = new TraceFields(rest, bounds, Source, _line, TraceEventKinds.Name(kind));
-        _current = ParseFields(kind, ref f, InternTask(head[..dash]), pid, cpu, timestamp);
+        _current = ParseFields(kind, ref f, InternTask(task), pid, cpu, timestamp);
         return true;
     }
 
@@ -391,6 +392,20 @@ public sealed class FtraceReader : IDisposable
 
         _gfp.Add(text, flags);
         return flags;
+    }
+
+    private static bool TrySplitTaskPid(ReadOnlySpan<byte> head, byte separator, out ReadOnlySpan<byte> task, out int pid)
+    {
+        int at = head.LastIndexOf(separator);
+        task = at > 0 ? head[..at].TrimEnd((byte)' ') : default;
+        pid = 0;
+        if (task.IsEmpty)
+        {
+            return false;
+        }
+
+        ReadOnlySpan<byte> digits = head[(at + 1)..];
+        return Utf8Parser.TryParse(digits, out pid, out int used) && used == digits.Length;
     }
 
     private string InternTask(ReadOnlySpan<byte> bytes)
