@@ -147,6 +147,9 @@ public class FtraceReaderTests
                       sh-429     [000] .....     6.200457: rss_stat: mm_id=1 curr=1 type=MM_ANONPAGES size=4096B
             CPU:1 [LOST 1234 EVENTS]
             ##### CPU 1 buffer started ####
+                      sh-429     [001] .....     6.200457: <stack trace>
+             => __alloc_pages+0x1c4/0x330
+             => alloc_pages+0x90/0x160
                       sh-429     [001] .....     6.200458: kmalloc: call_site=x ptr=y
                       sh-429     [001] .....     6.200459: mm_page_free: page=(____ptrval____) pfn=0x45b8 order=1
             """, out TraceReadStats s);
@@ -154,10 +157,10 @@ public class FtraceReaderTests
         Assert.Equal("nop", s.Tracer);
         Assert.Equal((7L, 9L, 2), (s.EntriesInBuffer!.Value, s.EntriesWritten!.Value, s.Cpus!.Value));
         Assert.Equal(1234, s.LostEvents);
-        Assert.Equal(3, s.Skipped);
-        Assert.Equal(5, s.EventLines);
-        Assert.Equal(new KeyValuePair<string, long>[] { new("kmalloc", 2), new("rss_stat", 1) }, s.SkippedByName);
-        Assert.Equal(7 + 7, e[1].Line); // 7 header lines, then the 7th line of the body
+        Assert.Equal(4, s.Skipped); // kmalloc twice, rss_stat, and the kernel_stack event line "<stack trace>"
+        Assert.Equal(6, s.EventLines);
+        Assert.Equal(new KeyValuePair<string, long>[] { new("<stack trace>", 1), new("kmalloc", 2), new("rss_stat", 1) }, s.SkippedByName);
+        Assert.Equal(7 + 10, e[1].Line); // 7 header lines, then the 10th line of the body
     }
 
     [Fact]

@@ -252,6 +252,13 @@ public sealed class FtraceReader : IDisposable
 
         // EVENT: (perf and some tools print SYSTEM:EVENT:)
         int colon = rest.IndexOf((byte)':');
+        if (colon <= 0 && !rest.IsEmpty && rest[0] == (byte)'<')
+        {
+            // options/stacktrace: the kernel_stack entry prints "<stack trace>" and no event name.
+            Stats.CountSkipped(rest.TrimEnd((byte)' '));
+            return false;
+        }
+
         if (colon <= 0)
         {
             throw Error("expected 'EVENT:' after the timestamp");
@@ -539,6 +546,12 @@ public sealed class FtraceReader : IDisposable
                 Stats.LostEvents += count;
             }
 
+            return true;
+        }
+
+        // options/stacktrace and userstacktrace: "<stack trace>" then " => __alloc_pages+0x1c4/0x330" lines.
+        if (text.StartsWith("=>"u8) || text.StartsWith("<stack trace>"u8) || text.StartsWith("<user stack trace>"u8))
+        {
             return true;
         }
 
