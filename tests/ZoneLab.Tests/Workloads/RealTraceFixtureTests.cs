@@ -80,9 +80,8 @@ public class RealTraceFixtureTests
     public void PairingByPfn()
     {
         (TraceSummary s, _) = Summarise();
-        // An awk pass (the same rule written independently: a free matches the live allocation with that head and
-        // order, else the live block whose 2^j-aligned head contains it, else it is pre-existing) gave
-        // "allocs 4673 whole 1582 part 0 pre 6172 live 3091 livepages 7340".
+        // awk -f ../pair.awk trace.txt (the rule written independently, in awk)
+        //   -> "allocs 4673 whole 1582 part 0 cma 0 pre 6172 live 3091 livepages 7340"
         Assert.Equal(1582, s.FreesWhole);
         Assert.Equal(0, s.FreesPart);
         Assert.Equal(6172, s.FreesPreExisting);
