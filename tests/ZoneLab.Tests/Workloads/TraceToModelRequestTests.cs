@@ -1,0 +1,36 @@
+using ZoneLab.Allocator;
+using ZoneLab.Workloads.Trace;
+
+namespace ZoneLab.Tests.Workloads;
+
+/// <summary>
+/// A traced allocation maps onto the engine's request <c>Machine.Allocate(order, gfp)</c>: on the real traces the
+/// migratetype the kernel printed is <c>gfp_migratetype()</c> of the parsed mask (mm_page_alloc prints
+/// <c>ac.migratetype</c>, computed from the same mask in <c>prepare_alloc_pages()</c>), and every mask is a valid
+/// <c>gfp_zone()</c> combination. This checks the GFP name table against the kernel's own output.
+/// </summary>
+public class TraceToModelRequestTests
+{
+    [Theory]
+    [InlineData("x86_64-6.1-kmem", "trace.txt")]
+    [InlineData("arm64-6.1-hugetlb-cma", "trace.txt.gz")]
+    public void PrintedMigratetypeIsGfpMigratetypeOfTheMask(string fixture, string file)
+    {
+        using FtraceReader r = FtraceReader.Open(FixturePath.Get("trace", fixture, file));
+        int n = 0;
+        while (r.Read())
+        {
+            TraceEvent e = r.Current;
+            if (e.Kind != TraceEventKind.PageAlloc)
+            {
+                continue;
+            }
+
+            Assert.True(Gfp.MigrateTypeOf(e.GfpFlags) == e.MigrateType, $"line {e.Line}: {Gfp.Format(e.GfpFlags)} vs migratetype={(int)e.MigrateType}");
+            _ = Gfp.Zone(e.GfpFlags); // throws on GFP_ZONE_BAD
+            n++;
+        }
+
+        Assert.True(n > 2000);
+    }
+}
