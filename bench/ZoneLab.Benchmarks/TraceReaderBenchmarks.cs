@@ -38,6 +38,26 @@ public class TraceReaderBenchmarks
         _text = System.Text.Encoding.UTF8.GetBytes(sb.ToString());
     }
 
+    /// <summary>Only finding the line ends: the floor any line reader pays, to read the others against on a busy host.</summary>
+    [Benchmark(Baseline = true, Description = "baseline: split lines only", OperationsPerInvoke = TargetLines)]
+    public long SplitLines()
+    {
+        ReadOnlySpan<byte> span = _text;
+        long sum = 0;
+        int pos = 0;
+        while (true)
+        {
+            int nl = span[pos..].IndexOf((byte)'\n');
+            if (nl < 0)
+            {
+                return sum;
+            }
+
+            sum += span[pos];
+            pos += nl + 1;
+        }
+    }
+
     [Benchmark(Description = "read: lines of the real kmem trace", OperationsPerInvoke = TargetLines)]
     public long Read()
     {

@@ -34,3 +34,28 @@ public class TraceToModelRequestTests
         Assert.True(n > 2000);
     }
 }
+
+/// <summary>The fast path for the kernel's exact layout reads the real traces exactly as the general field parser does.</summary>
+public class FtraceReaderFastPathTests
+{
+    [Theory]
+    [InlineData("x86_64-6.1-kmem", "trace.txt")]
+    [InlineData("arm64-6.1-hugetlb-cma", "trace.txt.gz")]
+    public void SameEventsWithAndWithoutTheFastPath(string fixture, string file)
+    {
+        string path = FixturePath.Get("trace", fixture, file);
+        using FtraceReader fast = FtraceReader.Open(path);
+        using FtraceReader slow = FtraceReader.Open(path);
+        slow.FastPath = false;
+        long n = 0;
+        while (fast.Read())
+        {
+            Assert.True(slow.Read());
+            Assert.Equal(slow.Current, fast.Current);
+            n++;
+        }
+
+        Assert.False(slow.Read());
+        Assert.True(n > 20_000);
+    }
+}

@@ -36,6 +36,9 @@ public sealed class FtraceReader : IDisposable
     private long _line;
     private TraceEvent _current;
     private string? _lastTask;
+    private byte[]? _lastGfpText;
+    private int _lastGfpLength;
+    private GfpFlags _lastGfp;
     private byte[] _lastTaskBytes = new byte[64];
     private int _lastTaskLength;
 
@@ -52,6 +55,9 @@ public sealed class FtraceReader : IDisposable
 
     /// <summary>Counts so far (final after <see cref="Read"/> returned false).</summary>
     public TraceReadStats Stats { get; } = new();
+
+    /// <summary>Whether lines in the exact kernel layout skip the general field parser (tests turn it off to compare).</summary>
+    internal bool FastPath { get; set; } = true;
 
     /// <summary>The event of the last successful <see cref="Read"/>.</summary>
     public ref readonly TraceEvent Current => ref _current;
@@ -178,13 +184,8 @@ public sealed class FtraceReader : IDisposable
             line = line[..^1];
         }
 
-        int i = 0;
-        while (i < line.Length && (line[i] == (byte)' ' || line[i] == (byte)'\t'))
-        {
-            i++;
-        }
-
-        if (i == line.Length)
+        int i = line.IndexOfAnyExcept((byte)' ', (byte)'\t');
+        if (i < 0)
         {
             return false;
         }
@@ -282,8 +283,103 @@ public sealed class FtraceReader : IDisposable
             return false;
         }
 
-        var f = new TraceFields(rest, bounds, Source, _line, TraceEventKinds.Name(kind));
-        _current = ParseFields(kind, ref f, InternTask(task), pid, cpu, timestamp);
+        string taskName = InternTask(task);
+        if (!FastPath || !TryParseKernelLayout(kind, rest, taskName, pid, cpu, timestamp))
+        {
+            var f = new TraceFields(rest, bounds, Source, _line, TraceEventKinds.Name(kind));
+            _current = ParseFields(kind, ref f, taskName, pid, cpu, timestamp);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The common events in the exact 6.1 TP_printk layout, without tokenising; false (nothing set) for anything
+    /// else, which then goes through <see cref="ParseFields"/>.
+    /// </summary>
+    private bool TryParseKernelLayout(TraceEventKind kind, ReadOnlySpan<byte> text, string task, int pid, int cpu, long timestamp)
+    {
+        var c = new TraceFieldCursor(text);
+        long pfn;
+        int order, mt, refill;
+        switch (kind)
+        {
+            case TraceEventKind.PageAlloc:
+                // A NULL page (failed allocation) takes the general path.
+                if (!c.Next("page"u8, out ReadOnlySpan<byte> page) || (page.Length > 0 && page[0] == (byte)'0')
+                    || !c.Pfn(out pfn) || !c.Small("order"u8, MaxOrder, out order)
+                    || !c.Small("migratetype"u8, MigrateTypes.Count - 1, out mt)
+                    || !c.Next("gfp_flags"u8, out ReadOnlySpan<byte> gfpText) || !c.AtEnd
+                    || !TryGfp(gfpText, out GfpFlags gfp))
+                {
+                    return false;
+                }
+
+                _current = new TraceEvent
+                {
+                    Kind = kind, Line = _line, Task = task, Pid = pid, Cpu = cpu, Timestamp = timestamp,
+                    Pfn = pfn, Order = order, MigrateType = (MigrateType)mt, GfpFlags = gfp,
+                };
+                return true;
+
+            case TraceEventKind.PageFree:
+            case TraceEventKind.PageFreeBatched:
+                if (!c.Skip("page"u8) || !c.Pfn(out pfn) || !c.Small("order"u8, kind == TraceEventKind.PageFree ? MaxOrder : 0, out order) || !c.AtEnd)
+                {
+                    return false;
+                }
+
+                _current = new TraceEvent { Kind = kind, Line = _line, Task = task, Pid = pid, Cpu = cpu, Timestamp = timestamp, Pfn = pfn, Order = order };
+                return true;
+
+            case TraceEventKind.PagePcpuDrain:
+            case TraceEventKind.PageAllocZoneLocked:
+                refill = 0;
+                if (!c.Skip("page"u8) || !c.Pfn(out pfn) || !c.Small("order"u8, MaxOrder, out order)
+                    || !c.Small("migratetype"u8, MigrateTypes.Count - 1, out mt)
+                    || (kind == TraceEventKind.PageAllocZoneLocked && !c.Small("percpu_refill"u8, 1, out refill)) || !c.AtEnd)
+                {
+                    return false;
+                }
+
+                _current = new TraceEvent
+                {
+                    Kind = kind, Line = _line, Task = task, Pid = pid, Cpu = cpu, Timestamp = timestamp,
+                    Pfn = pfn, Order = order, MigrateType = (MigrateType)mt, PercpuRefill = refill == 1,
+                };
+                return true;
+
+            default:
+                return false;
+        }
+    }
+
+    private bool TryGfp(ReadOnlySpan<byte> text, out GfpFlags flags)
+    {
+        if (_lastGfpText is not null && text.SequenceEqual(_lastGfpText.AsSpan(0, _lastGfpLength)))
+        {
+            flags = _lastGfp;
+            return true;
+        }
+
+        if (!_gfp.TryGetValue(text, out flags))
+        {
+            if (!TraceGfpFlags.TryParse(text, out flags, out _))
+            {
+                return false;
+            }
+
+            _gfp.Add(text, flags);
+        }
+
+        if (_lastGfpText is null || _lastGfpText.Length < text.Length)
+        {
+            _lastGfpText = new byte[Math.Max(128, text.Length)];
+        }
+
+        text.CopyTo(_lastGfpText);
+        _lastGfpLength = text.Length;
+        _lastGfp = flags;
         return true;
     }
 

@@ -65,18 +65,38 @@ public static class TraceEventKinds
     /// <summary>Maps a tracepoint name (without the <c>kmem:</c>/<c>cma:</c> system) to its kind.</summary>
     public static bool TryParse(ReadOnlySpan<byte> name, out TraceEventKind kind)
     {
-        // Ordered by frequency in real traces.
-        if (name.SequenceEqual("mm_page_alloc"u8)) { kind = TraceEventKind.PageAlloc; return true; }
-        if (name.SequenceEqual("mm_page_free"u8)) { kind = TraceEventKind.PageFree; return true; }
-        if (name.SequenceEqual("mm_page_free_batched"u8)) { kind = TraceEventKind.PageFreeBatched; return true; }
-        if (name.SequenceEqual("mm_page_pcpu_drain"u8)) { kind = TraceEventKind.PagePcpuDrain; return true; }
-        if (name.SequenceEqual("mm_page_alloc_zone_locked"u8)) { kind = TraceEventKind.PageAllocZoneLocked; return true; }
-        if (name.SequenceEqual("mm_page_alloc_extfrag"u8)) { kind = TraceEventKind.PageAllocExtfrag; return true; }
-        if (name.SequenceEqual("cma_alloc_start"u8)) { kind = TraceEventKind.CmaAllocStart; return true; }
-        if (name.SequenceEqual("cma_alloc_finish"u8)) { kind = TraceEventKind.CmaAllocFinish; return true; }
-        if (name.SequenceEqual("cma_alloc_busy_retry"u8)) { kind = TraceEventKind.CmaAllocBusyRetry; return true; }
-        if (name.SequenceEqual("cma_release"u8)) { kind = TraceEventKind.CmaRelease; return true; }
+        // By length first: one comparison per name.
         kind = default;
-        return false;
+        ReadOnlySpan<byte> expected = name.Length switch
+        {
+            11 => "cma_release"u8,
+            12 => "mm_page_free"u8,
+            13 => "mm_page_alloc"u8,
+            15 => "cma_alloc_start"u8,
+            16 => "cma_alloc_finish"u8,
+            18 => "mm_page_pcpu_drain"u8,
+            20 => name[0] == (byte)'m' ? "mm_page_free_batched"u8 : "cma_alloc_busy_retry"u8,
+            21 => "mm_page_alloc_extfrag"u8,
+            25 => "mm_page_alloc_zone_locked"u8,
+            _ => default,
+        };
+        if (expected.IsEmpty || !name.SequenceEqual(expected))
+        {
+            return false;
+        }
+
+        kind = name.Length switch
+        {
+            11 => TraceEventKind.CmaRelease,
+            12 => TraceEventKind.PageFree,
+            13 => TraceEventKind.PageAlloc,
+            15 => TraceEventKind.CmaAllocStart,
+            16 => TraceEventKind.CmaAllocFinish,
+            18 => TraceEventKind.PagePcpuDrain,
+            20 => name[0] == (byte)'m' ? TraceEventKind.PageFreeBatched : TraceEventKind.CmaAllocBusyRetry,
+            21 => TraceEventKind.PageAllocExtfrag,
+            _ => TraceEventKind.PageAllocZoneLocked,
+        };
+        return true;
     }
 }
