@@ -3,9 +3,6 @@ using System.Text;
 
 namespace ZoneLab.Layout.DeviceTree;
 
-/// <summary>A <c>/memreserve/</c> entry of the blob's memory reservation block.</summary>
-public readonly record struct FdtReserveEntry(ulong Address, ulong Size);
-
 /// <summary>
 /// A device tree read from a flattened device tree blob (FDT versions 2-17, the <c>.dtb</c> format of
 /// Devicetree Specification v0.4 ch. 5): header, memory reservation block, structure block (nodes and
