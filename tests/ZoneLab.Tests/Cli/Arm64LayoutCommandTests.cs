@@ -41,7 +41,8 @@ public class Arm64LayoutCommandTests
     {
         var (exit, stdout, _) = ZonelabProcess.Run("layout", "--dtb", Fixture("dtb/meson-g12b-a311d-khadas-vim3.dtb"), "--format", "zoneinfo");
         Assert.Equal(0, exit);
-        Assert.Contains("Node 0, zone      DMA\n        spanned  524288\n        present  524288\n", stdout);
+        Assert.StartsWith("Node 0, zone      DMA\n", stdout);
+        Assert.Contains("        spanned  524288\n        present  524288\n", stdout);
         Assert.Contains("        cma      65536\n", stdout);
     }
 

@@ -57,7 +57,7 @@ public class LiveArm64OracleTests
 
         string cmdline = File.ReadAllText(Path.Combine(outDir, "cmdline.txt")).Trim();
         BootLayout layout = new LayoutBuilder().ForArm64(KernelNumber.ParseSize(Opt("--mem"), "--mem"), numa).WithCommandLine(cmdline).Build();
-        foreach (ZoneinfoZone r in ZoneinfoReader.ReadFile(Path.Combine(outDir, "zoneinfo.txt")))
+        foreach (var r in ZoneinfoReader.ReadFile(Path.Combine(outDir, "zoneinfo.txt"))) // ZoneinfoZone here, ZoneinfoHeader on main
         {
             ZoneLayout z = layout.Node(r.Node)!.Zones.Single(z => z.Name == r.Zone);
             Assert.Equal((r.Spanned, r.Present, r.Cma), (z.Spanned, z.Present, z.CmaPages));
