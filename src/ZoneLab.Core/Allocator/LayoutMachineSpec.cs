@@ -5,6 +5,33 @@ namespace ZoneLab.Allocator;
 /// <summary>Turns a boot layout into the allocator's <see cref="MachineSpec"/>.</summary>
 public static class LayoutMachineSpec
 {
+    // Explicit reserved ranges (where the model placed them) are used only with estimated managed counts; real counts
+    // from a zoneinfo keep the per-zone placement so that managed matches exactly.
+    internal static IReadOnlyList<PfnRange>? ClipToPresent(BootLayout layout, IReadOnlyList<PfnRange>? reserved)
+    {
+        if (reserved == null)
+        {
+            return null;
+        }
+        var result = new List<PfnRange>();
+        foreach (PfnRange r in reserved)
+        {
+            foreach (ZoneLayout z in layout.AllZones)
+            {
+                foreach (PfnRange p in z.PresentRanges)
+                {
+                    PfnRange i = p.Intersect(r);
+                    if (!i.IsEmpty)
+                    {
+                        result.Add(i);
+                    }
+                }
+            }
+        }
+        result.Sort((a, b) => a.Start.CompareTo(b.Start));
+        return result;
+    }
+
     /// <summary>
     /// One <see cref="ZoneSpec"/> per zone of every node (empty ones included, so zone indices match the kernel's),
     /// with the layout's present ranges and managed counts; <c>present - managed</c> pages of each zone stay
@@ -26,6 +53,7 @@ public static class LayoutMachineSpec
             Sysctls = sysctls ?? new VmSysctls(),
             MaxNrZones = layout.ZoneTypesConfigured.Count,
             Cma = cma ?? Array.Empty<PfnRange>(),
+            Reserved = layout.AllZones.All(z => !z.ManagedIsReal) ? ClipToPresent(layout, layout.RetainedReserved) : null,
         };
     }
 }

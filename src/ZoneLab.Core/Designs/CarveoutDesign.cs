@@ -37,8 +37,17 @@ public sealed class CarveoutDesign : IDesign
                 zones.Add(new ZoneSpec(n.Nid, z.Type, z.StartPfn, z.Spanned, z.PresentRanges, managed));
             }
         }
+        // With the boot reservations known by place, the carve-outs are added to them; else per-zone counts.
+        IReadOnlyList<PfnRange>? placed = layout.AllZones.All(z => !z.ManagedIsReal) ? LayoutMachineSpec.ClipToPresent(layout, layout.RetainedReserved) : null;
+        if (placed != null)
+        {
+            reserved.AddRange(placed);
+            reserved.AddRange(carved);
+            reserved.Sort((a, b) => a.Start.CompareTo(b.Start));
+        }
         var machine = new Machine(new MachineSpec(zones)
         {
+            Reserved = placed != null ? reserved : null,
             Version = version,
             Sysctls = sysctls ?? new VmSysctls(),
             MaxNrZones = layout.ZoneTypesConfigured.Count,

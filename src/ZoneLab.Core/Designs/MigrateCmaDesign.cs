@@ -25,6 +25,7 @@ public sealed class MigrateCmaDesign : IDesign
             Sysctls = spec.Sysctls,
             MaxNrZones = spec.MaxNrZones,
             Cma = spec.Cma,
+            Reserved = spec.Reserved,
             DebugChecks = debugChecks,
         });
         var contig = new ContigRangeAllocator(machine);

@@ -89,6 +89,12 @@ public sealed class BootLayout
     /// <summary>The memblock allocator as the model left it (reservations up to the CMA declarations), or null.</summary>
     public Memblock.Memblock? BootMemblock { get; internal set; }
 
+    /// <summary>
+    /// Pfn ranges that stay reserved after boot where the model knows them (arm64: from the memblock model), so the
+    /// allocator engine reserves the same pages; null where only per-zone counts are estimated (x86).
+    /// </summary>
+    public IReadOnlyList<PfnRange>? RetainedReserved { get; internal set; }
+
     /// <summary>Total pages in memblock.memory (the <c>totalpages</c> kernelcore percentages are taken of).</summary>
     public ulong TotalPages
     {

@@ -129,11 +129,84 @@ public static class Arm64ManagedEstimator
                 z.Managed = z.Present > r ? z.Present - r : 0;
             }
         }
+        layout.RetainedReserved = RetainedRanges(layout, mb);
         ZoneLayout? last = layout.AllZones.LastOrDefault(z => z.IsPopulated && !z.ManagedIsReal);
         if (last != null)
         {
             last.Managed -= Math.Min(last.Managed, OtherPages);
         }
+    }
+
+    // The pfn ranges that stay reserved after boot, for the allocator engine: memblock.reserved and no-map memory, minus
+    // what is given back (CMA areas, DMBs, the initrd) and minus the init sections at the end of the kernel image
+    // (the lowest reservation large enough to hold them).
+    private static List<PfnRange> RetainedRanges(BootLayout layout, MemblockAllocator mb)
+    {
+        var keep = new List<PfnRange>();
+        foreach (MemblockRange r in mb.Reserved.Regions)
+        {
+            keep.Add(new PfnRange(r.Base >> Page.Shift, (r.End + Page.Size - 1) >> Page.Shift));
+        }
+        foreach (MemblockRange r in mb.Memory.Regions.Where(r => r.IsNoMap))
+        {
+            keep.Add(new PfnRange(r.Base >> Page.Shift, r.End >> Page.Shift));
+        }
+        var giveBack = new List<PfnRange>();
+        foreach (Contiguous.CmaArea a in layout.CmaAreas)
+        {
+            giveBack.Add(new PfnRange(a.BasePfn, a.BasePfn + a.DeclaredPages));
+        }
+        foreach (MemblockRegion r in layout.Memblock.Where(r => r.Movable))
+        {
+            giveBack.Add(r.Range);
+        }
+        if (layout.Initrd is (ulong initrd, ulong initrdSize))
+        {
+            giveBack.Add(new PfnRange(initrd >> Page.Shift, (initrd + initrdSize + Page.Size - 1) >> Page.Shift));
+        }
+        PfnRange? image = keep.OrderBy(r => r.Start).Cast<PfnRange?>().FirstOrDefault(r => r!.Value.Pages >= InitSectionPages);
+        if (image is PfnRange img)
+        {
+            giveBack.Add(new PfnRange(img.End - InitSectionPages, img.End));
+        }
+        var result = new List<PfnRange>();
+        foreach (PfnRange k in keep.OrderBy(r => r.Start))
+        {
+            var pieces = new List<PfnRange> { k };
+            foreach (PfnRange g in giveBack)
+            {
+                var next = new List<PfnRange>();
+                foreach (PfnRange p in pieces)
+                {
+                    if (p.Intersect(g).IsEmpty)
+                    {
+                        next.Add(p);
+                        continue;
+                    }
+                    if (p.Start < g.Start)
+                    {
+                        next.Add(new PfnRange(p.Start, g.Start));
+                    }
+                    if (g.End < p.End)
+                    {
+                        next.Add(new PfnRange(g.End, p.End));
+                    }
+                }
+                pieces = next;
+            }
+            foreach (PfnRange p in pieces)
+            {
+                if (result.Count > 0 && result[^1].End >= p.Start)
+                {
+                    result[^1] = new PfnRange(result[^1].Start, Math.Max(result[^1].End, p.End));
+                }
+                else
+                {
+                    result.Add(p);
+                }
+            }
+        }
+        return result;
     }
 
     private static ulong RoundUpPow2(ulong v) => v <= 1 ? 1 : 1UL << (64 - System.Numerics.BitOperations.LeadingZeroCount(v - 1));
