@@ -37,3 +37,25 @@ public class GiganticRuntimeTests
         Assert.Equal(0x80000UL, dm.Contig.AllocContigPages(Gigantic, 0, ZoneType.Normal, out _));
     }
 }
+
+/// <summary>
+/// Fixtures/arm64-6.1/f-3G-hugetlb_cma1G-alloc (QEMU virt 3 GiB, hugetlb_cma=1G): the hugetlb area is reserved at
+/// 0xbf800000, not 1 GiB aligned, so <c>cma_alloc(hugetlb0, 262144, order 18)</c> finds no aligned window, and the
+/// fallback alloc_contig_pages() finds every 1 GiB window blocked (kernel image; CMA pageblocks of both areas):
+/// <c>echo 1 &gt; nr_hugepages</c> and <c>echo 2</c> both read back 0.
+/// </summary>
+public class HugetlbCmaRuntimeTests
+{
+    [Fact]
+    public void NoGigantic1GiBPageCanBeHadOnTheRealLayout()
+    {
+        BootLayout layout = new LayoutBuilder().ForArm64(3UL << 30).WithCommandLine("console=ttyAMA0 panic=-1 nokaslr hugetlb_cma=1G").Build();
+        using DesignMachine dm = DesignFactory.For(DesignKind.MigrateCma).Build(layout, KernelVersion.V6_1);
+        CmaAllocator hugetlb = dm.Area("hugetlb0")!;
+        Assert.Equal(0xbf800UL, hugetlb.BasePfn);
+        CmaAllocResult r = hugetlb.Allocate(1UL << 18, align: 18, noWarn: true);
+        Assert.False(r.Success);
+        Assert.Equal(ContigFailure.NoWindow, r.Failure);
+        Assert.Null(dm.Contig.AllocContigPages(1UL << 18, 0, ZoneType.Normal, out _));
+    }
+}
