@@ -185,3 +185,35 @@ public class ReclaimAndCompactionTests
         }, iter: 20, seed: "0N0XIzNsQ0O2");
     }
 }
+
+public class ProactiveCompactionTests
+{
+    [Fact]
+    public void FragmentedNodeIsCompactedDownToTheLowScoreMark()
+    {
+        // DMA32-only node [4096, 16384) full of page cache, every other page freed: 6144 free pages, none in an
+        // order-9 block -> extfrag_for_order(9) = 100; node score = 12288 * 100 / (12288 + 1) = 99 > high mark
+        // min(max(100 - 20, 5) + 10, 100) = 90. Proactive compaction runs until the zone score is <= 80.
+        var m = new Machine(new MachineSpec([MachineSpec.Zone(0, ZoneLab.Layout.ZoneType.Dma32, 4096, 16384)]));
+        var pages = new List<ulong>();
+        AllocResult r;
+        while ((r = m.Allocate(0, Gfp.HighUserMovable | GfpFlags.Memalloc, use: PageUse.File)).Success)
+        {
+            pages.Add(r.Pfn);
+        }
+
+        foreach (ulong p in pages.Where(p => (p & 1) == 0))
+        {
+            m.Free(p, 0);
+        }
+
+        var c = new Compactor(m);
+        Assert.Equal(99, c.FragmentationScoreNode(0));
+        Assert.Equal(90, c.FragmentationScoreWmark(low: false));
+        Assert.True(c.ShouldProactiveCompact(0));
+        Assert.True(c.ProactiveCompact(0));
+        Assert.True(c.FragmentationScoreZone(m.Zones[1]) <= 80);
+        Assert.False(c.ShouldProactiveCompact(0));
+        InvariantChecker.Check(m);
+    }
+}
