@@ -16,11 +16,25 @@ public sealed class ZoneLabInputException : Exception
 
     public ZoneLabInputException(string source, string message) : this(source, 0, message) { }
 
+    private ZoneLabInputException(string source, long byteOffset, string message, bool _)
+        : base($"{source}: at byte offset {byteOffset} (0x{byteOffset:x}): {message}")
+    {
+        Source = source;
+        Detail = message;
+        ByteOffset = byteOffset;
+    }
+
+    /// <summary>Bad input in a binary file (a device tree blob): names the file, the byte offset and what was wrong.</summary>
+    public static ZoneLabInputException AtByteOffset(string source, long byteOffset, string message) => new(source, byteOffset, message, false);
+
     /// <summary>The file name, option or parameter the error is about.</summary>
     public new string Source { get; }
 
     /// <summary>1-based line number in <see cref="Source"/>, or 0 when not line-oriented.</summary>
     public int Line { get; }
+
+    /// <summary>Byte offset in a binary <see cref="Source"/>, or null when the input is text.</summary>
+    public long? ByteOffset { get; }
 
     /// <summary>The message without the location prefix.</summary>
     public string Detail { get; }

@@ -68,6 +68,27 @@ public sealed class BootLayout
     /// <summary>Notes from ZoneLab about its inputs (ignored parameters, estimates in use).</summary>
     public required List<string> Warnings { get; init; }
 
+    /// <summary>The kernel build the layout was computed for.</summary>
+    public KernelConfig? Config { get; internal set; }
+
+    /// <summary>CMA areas in <c>cma_areas[]</c> order, with their activation result.</summary>
+    public IReadOnlyList<Contiguous.CmaArea> CmaAreas { get; internal set; } = Array.Empty<Contiguous.CmaArea>();
+
+    /// <summary>Device tree <c>/reserved-memory</c> regions and what became of them (arm64).</summary>
+    public IReadOnlyList<DeviceTree.ReservedMemoryRegion> ReservedMemory { get; internal set; } = Array.Empty<DeviceTree.ReservedMemoryRegion>();
+
+    /// <summary>The kernel messages of the modelled boot code (reserved memory, NUMA, CMA), by phase.</summary>
+    public BootLog Log { get; internal set; } = new();
+
+    /// <summary>arm64_dma_phys_limit (the default CMA area's limit) on arm64; on x86 the limit dma_contiguous_reserve() got.</summary>
+    public ulong DmaPhysLimit { get; internal set; }
+
+    /// <summary>Where the bootloader put the initrd (freed to the buddy allocator after boot), or null.</summary>
+    public (ulong Start, ulong Size)? Initrd { get; internal set; }
+
+    /// <summary>The memblock allocator as the model left it (reservations up to the CMA declarations), or null.</summary>
+    public Memblock.Memblock? BootMemblock { get; internal set; }
+
     /// <summary>Total pages in memblock.memory (the <c>totalpages</c> kernelcore percentages are taken of).</summary>
     public ulong TotalPages
     {

@@ -24,6 +24,20 @@ public static class DesignatedMovableBlocks
     /// <param name="messages">Kernel messages produced.</param>
     public static List<MemblockRegion> Apply(List<MemblockRegion> memblock, KernelCommandLine cmdline, bool memblockPopulatedAtEarlyParams, int dmbCount, List<string> messages)
     {
+        List<(ulong S, ulong E)> accepted = Reserve(
+            cmdline, memblockPopulatedAtEarlyParams, dmbCount, messages,
+            (b, e) => IsRegionMemory(memblock, b, e), (b, e) => false, (b, e) => { });
+        return accepted.Count == 0 ? memblock : MarkMovable(memblock, accepted);
+    }
+
+    /// <summary>
+    /// The parse-time checks of each <c>movablecore=size@base</c> entry against a memblock model: returns the accepted
+    /// byte ranges (already reserved through <paramref name="reserve"/>), stopping at the first rejected entry.
+    /// </summary>
+    public static List<(ulong S, ulong E)> Reserve(
+        KernelCommandLine cmdline, bool memblockPopulatedAtEarlyParams, int dmbCount, List<string> messages,
+        Func<ulong, ulong, bool> isRegionMemory, Func<ulong, ulong, bool> isRegionReserved, Action<ulong, ulong> reserve)
+    {
         var accepted = new List<(ulong S, ulong E)>();
         foreach (DmbRequest r in cmdline.DmbRequests)
         {
@@ -33,11 +47,11 @@ public static class DesignatedMovableBlocks
             {
                 why = "memblock has no memory yet when early parameters are parsed (x86 runs e820__memblock_setup() after parse_early_param()), so memblock_is_region_memory() fails";
             }
-            else if (!IsRegionMemory(memblock, r.Base, end))
+            else if (!isRegionMemory(r.Base, end))
             {
                 why = "the range is not inside one memory region (memblock_is_region_memory)";
             }
-            else if (accepted.Any(a => a.S < end && r.Base < a.E))
+            else if (accepted.Any(a => a.S < end && r.Base < a.E) || isRegionReserved(r.Base, end))
             {
                 why = "the range is already reserved (memblock_is_region_reserved)";
             }
@@ -52,6 +66,7 @@ public static class DesignatedMovableBlocks
             }
             else
             {
+                reserve(r.Base, r.Size);
                 accepted.Add((r.Base, end));
                 continue;
             }
@@ -60,11 +75,7 @@ public static class DesignatedMovableBlocks
             cmdline.AddWarning($"movablecore={r.Text}: rejected: {why}");
             break;
         }
-        if (accepted.Count == 0)
-        {
-            return memblock;
-        }
-        return MarkMovable(memblock, accepted);
+        return accepted;
     }
 
     private static bool IsRegionMemory(List<MemblockRegion> memblock, ulong start, ulong end)
@@ -80,7 +91,8 @@ public static class DesignatedMovableBlocks
     }
 
     // memblock_mark_movable(): memblock_isolate_range() splits regions at the DMB boundaries, then flags them.
-    private static List<MemblockRegion> MarkMovable(List<MemblockRegion> memblock, List<(ulong S, ulong E)> dmbs)
+    /// <summary>memblock_mark_movable() over a list of regions.</summary>
+    public static List<MemblockRegion> MarkMovable(List<MemblockRegion> memblock, List<(ulong S, ulong E)> dmbs)
     {
         var result = new List<MemblockRegion>();
         foreach (MemblockRegion m in memblock)

@@ -1,6 +1,6 @@
 using ZoneLab.Layout;
 
-namespace ZoneLab.Tests.Layout;
+namespace ZoneLab.Tests.Layouts;
 
 /// <summary>
 /// Boot layout with Designated Movable Blocks (Doug Berger's series, v3 on 6.1-rc1 = v4 code): the BCM7278 example
