@@ -55,7 +55,7 @@ public sealed unsafe partial class Machine
 
         Zone z = _zones[_zoneOf[i]];
         ZoneStatistics(_zones[zl[pref]], z, node);
-        PrepNewPage(i, z.Node, order, mt, use == PageUse.Auto ? (mt == MigrateType.Movable ? PageUse.Anon : PageUse.Kernel) : use);
+        PrepNewPage(i, z.Node, order, mt, use == PageUse.Auto ? AutoUse(mt) : use);
         if (DebugChecks)
         {
             InvariantChecker.Check(this);
@@ -100,6 +100,14 @@ public sealed unsafe partial class Machine
         FreeOnePage(i, zone, order, GetPageblockMt(i), toTail: false);
     }
 
+    // Movable requests are anonymous memory, __GFP_RECLAIMABLE ones reclaimable slab, the rest kernel memory.
+    private static PageUse AutoUse(MigrateType mt) => mt switch
+    {
+        MigrateType.Movable => PageUse.Anon,
+        MigrateType.Reclaimable => PageUse.SlabReclaimable,
+        _ => PageUse.Kernel,
+    };
+
     // mirrors zone_statistics (one event per allocation, whatever its order)
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void ZoneStatistics(Zone preferred, Zone z, int localNode)
@@ -123,7 +131,7 @@ public sealed unsafe partial class Machine
         _flags[i] = (byte)((KindAlloc << 4) | order);
         _info[i] = (byte)((int)mt | ((int)use << 3));
         _usePages[node * UseKinds + (int)use] += 1L << order;
-        if (use is PageUse.Anon or PageUse.File or PageUse.FileDirty)
+        if (use is PageUse.Anon or PageUse.File or PageUse.FileDirty or PageUse.SlabReclaimable)
         {
             LruAdd(i, node, LruFor(use, active: false));
         }

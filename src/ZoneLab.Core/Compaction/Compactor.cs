@@ -187,7 +187,7 @@ public sealed class Compactor
                 {
                     int o = _m.OrderAt(i);
                     migrateScanned += 1L << o;
-                    if (o == 0 && (_m.InfoAt(i) & Machine.InfoOnLru) != 0 && _m.ZoneAt(i) == zi)
+                    if (o == 0 && _m.OnRealLru(i) && _m.ZoneAt(i) == zi)
                     {
                         int target = TakeTarget(z, ref free, blockEnd, ref freeScanned);
                         if (target == Machine.Nil)

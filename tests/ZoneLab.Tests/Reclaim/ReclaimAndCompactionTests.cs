@@ -81,6 +81,24 @@ public class ReclaimAndCompactionTests
     }
 
     [Fact]
+    public void ReclaimableSlabIsShrunkInsteadOfOom()
+    {
+        // No swap, memory full of reclaimable slab (GFP_KERNEL|__GFP_RECLAIMABLE is reclaimable slab by default):
+        // kswapd's shrink_slab frees the oldest slab pages, so kernel allocations keep succeeding without OOM.
+        var m = new Machine(WithSwap(0));
+        _ = new ReclaimModel(m);
+        for (int k = 0; k < 20000; k++)
+        {
+            Assert.True(m.Allocate(0, Gfp.Kernel | GfpFlags.Reclaimable).Success);
+        }
+
+        Assert.True(m.Event(VmEvent.SlabsScanned) > 0);
+        Assert.Equal(0, m.Event(VmEvent.OomKill));
+        Assert.Equal(m.UsePages(0, PageUse.SlabReclaimable), m.LruPages(0, LruList.SlabReclaimable));
+        InvariantChecker.Check(m);
+    }
+
+    [Fact]
     public void DirtyPageCacheIsWrittenBackBeforeItIsDropped()
     {
         var m = new Machine(WithSwap(0));
