@@ -27,6 +27,16 @@ public sealed class ZoneLabInputException : Exception
     /// <summary>Bad input in a binary file (a device tree blob): names the file, the byte offset and what was wrong.</summary>
     public static ZoneLabInputException AtByteOffset(string source, long byteOffset, string message) => new(source, byteOffset, message, false);
 
+    /// <summary>An error at a line and column (1-based), printed <c>source:line:column: message</c>.</summary>
+    public ZoneLabInputException(string source, int line, int column, string message)
+        : base($"{source}:{line}:{column}: {message}")
+    {
+        Source = source;
+        Line = line;
+        Column = column;
+        Detail = message;
+    }
+
     /// <summary>The file name, option or parameter the error is about.</summary>
     public new string Source { get; }
 
@@ -35,6 +45,8 @@ public sealed class ZoneLabInputException : Exception
 
     /// <summary>Byte offset in a binary <see cref="Source"/>, or null when the input is text.</summary>
     public long? ByteOffset { get; }
+    /// <summary>1-based column in <see cref="Source"/>, or 0 when not known.</summary>
+    public int Column { get; }
 
     /// <summary>The message without the location prefix.</summary>
     public string Detail { get; }

@@ -3,7 +3,7 @@
 # that prints the boot memory layout, and split the serial log into files.
 #
 # usage: boot-x86.sh --out DIR [--mem SIZE] [--machine pc|q35] [--numa "SIZE,SIZE,..."]
-#                    [--smp N] [--timeout SECS] [-- kernel args...]
+#                    [--smp N] [--timeout SECS] [--actions FILE] [-- kernel args...]
 #
 #   --mem SIZE      guest RAM, QEMU syntax (2G, 3584M; a bare number is MiB). Default 2G,
 #                   or the sum of the --numa sizes when only --numa is given.
@@ -13,11 +13,19 @@
 #                   The sizes must add up to --mem.
 #   --smp N         vCPUs (default 1).
 #   --timeout SECS  kill QEMU after SECS (default 300; a boot takes 6-20 s).
+#   --actions FILE  a busybox sh script, copied into the initramfs as /actions.sh and run by
+#                   the guest after the first dump (which then also has pagetypeinfo and
+#                   vmstat), with /out/ an empty directory. Its stdout+stderr become
+#                   actions.txt, its exit status actions-status.txt; then the guest dumps
+#                   zoneinfo, buddyinfo, pagetypeinfo, meminfo and vmstat again as
+#                   NAME.after.txt, and sends every regular file the script left in /out/
+#                   back as DIR/out/NAME (text files: they travel over the serial console).
 #   -- ARGS         appended to the kernel command line, which always starts
 #                   "console=ttyS0 panic=-1 nokaslr".
 #
 # Writes DIR/cmdline.txt zoneinfo.txt meminfo.txt buddyinfo.txt memory-blocks.txt
-# dmesg.txt run-info.txt, plus console.log (raw serial) and qemu.stderr.
+# dmesg.txt run-info.txt, plus console.log (raw serial) and qemu.stderr; with --actions also
+# pagetypeinfo.txt vmstat.txt actions.txt actions-status.txt *.after.txt and out/.
 # Exit: 0 ok; 2 usage or setup error; 3 guest did not finish (panic, bad option...);
 #       4 a section is missing or empty; 124 timeout.
 #
@@ -29,7 +37,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${ZONELAB_ORACLE_CACHE:-/tmp/zonelab-oracle}
 KPKG=${ZONELAB_ORACLE_KERNEL_PKG:-linux-image-6.1.0-56-amd64-unsigned}
 BASE_CMDLINE="console=ttyS0 panic=-1 nokaslr"
-OUT="" MEM="" MACHINE=pc NUMA="" SMP=1 TIMEOUT=300
+OUT="" MEM="" MACHINE=pc NUMA="" SMP=1 TIMEOUT=300 ACTIONS=""
 KARGS=()
 
 die() { echo "boot-x86.sh: $*" >&2; exit 2; }
@@ -37,11 +45,11 @@ usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
-    --out|--mem|--machine|--numa|--smp|--timeout)
+    --out|--mem|--machine|--numa|--smp|--timeout|--actions)
       [ $# -ge 2 ] || die "$1 needs a value"
       case "$1" in
         --out) OUT=$2;; --mem) MEM=$2;; --machine) MACHINE=$2;;
-        --numa) NUMA=$2;; --smp) SMP=$2;; --timeout) TIMEOUT=$2;;
+        --numa) NUMA=$2;; --smp) SMP=$2;; --timeout) TIMEOUT=$2;; --actions) ACTIONS=$2;;
       esac
       shift 2;;
     -h|--help) usage; exit 0;;
@@ -53,6 +61,10 @@ done
 case "$MACHINE" in pc|q35) ;; *) die "--machine must be pc or q35, not '$MACHINE'";; esac
 [[ "$SMP" =~ ^[1-9][0-9]*$ ]] || die "--smp must be a positive integer, not '$SMP'"
 [[ "$TIMEOUT" =~ ^[1-9][0-9]*$ ]] || die "--timeout must be a positive number of seconds, not '$TIMEOUT'"
+if [ -n "$ACTIONS" ]; then
+  [ -f "$ACTIONS" ] || die "--actions: file not found: $ACTIONS"
+  ACTIONS=$(cd "$(dirname "$ACTIONS")" && pwd)/$(basename "$ACTIONS")
+fi
 
 # size_bytes SIZE DEFAULT_UNIT -> bytes (integer K/M/G/T suffixes, binary, like QEMU)
 size_bytes() {
@@ -131,8 +143,8 @@ fi
 KIMG=$(ls "$KDIR"/boot/vmlinuz-* | head -n1)
 KVER=$(awk '/^Version:/{print $2}' "$KDIR/package.txt" 2>/dev/null || true)
 
-# ---- initramfs (cached by hash of guest/init + busybox) -----------------------
-KEY=$(cat "$HERE/guest/init" "$BB" | sha256sum | cut -c1-16)
+# ---- initramfs (cached by hash of guest/init + busybox [+ actions]) -----------
+KEY=$(cat "$HERE/guest/init" "$BB" ${ACTIONS:+"$ACTIONS"} | sha256sum | cut -c1-16)
 INITRD=$CACHE/initramfs-$KEY.cpio.gz
 if [ ! -f "$INITRD" ]; then
   R=$(mktemp -d "$CACHE/rootfs.XXXXXX")
@@ -140,6 +152,7 @@ if [ ! -f "$INITRD" ]; then
   cp "$BB" "$R/bin/busybox"
   for a in $("$BB" --list); do [ "$a" = busybox ] || ln -sf busybox "$R/bin/$a"; done
   install -m 755 "$HERE/guest/init" "$R/init"
+  [ -z "$ACTIONS" ] || install -m 755 "$ACTIONS" "$R/actions.sh"
   (cd "$R" && find . -print0 | cpio --null -o -H newc --owner=0:0 2>/dev/null | gzip -9) > "$INITRD.tmp"
   mv "$INITRD.tmp" "$INITRD"
   rm -rf "$R"
@@ -151,6 +164,9 @@ CMDLINE=$BASE_CMDLINE
 [ ${#KARGS[@]} -gt 0 ] && CMDLINE="$CMDLINE ${KARGS[*]}"
 LOG=$OUT/console.log
 rm -f "$LOG" "$OUT/qemu.stderr" "$OUT"/{cmdline,zoneinfo,meminfo,buddyinfo,memory-blocks,dmesg,run-info}.txt
+if [ -n "$ACTIONS" ]; then
+  rm -rf "$OUT/out" "$OUT"/{pagetypeinfo,vmstat,actions,actions-status}.txt "$OUT"/*.after.txt
+fi
 QCMD=(qemu-system-x86_64 -machine "$MACHINE" -accel tcg -m "$MEM" -smp "$SMP" "${QNUMA[@]}"
       -kernel "$KIMG" -initrd "$INITRD" -append "$CMDLINE"
       -display none -monitor none -serial "file:$LOG" -no-reboot)
@@ -174,8 +190,11 @@ WALL=$(awk -v a="$T0" -v b="$T1" 'BEGIN { printf "%.1f", b - a }')
 # ---- split the serial log -----------------------------------------------------
 [ -f "$LOG" ] || : > "$LOG"
 tr -d '\r' < "$LOG" | awk -v out="$OUT" '
-  /^@@ZL-BEGIN [a-z-]+@@$/ { n = $2; sub(/@@$/, "", n); cur = out "/" n ".txt"; printf "" > cur; next }
-  /^@@ZL-END [a-z-]+@@$/   { if (cur != "") close(cur); cur = ""; next }
+  /^@@ZL-BEGIN [a-z.-]+@@$/ { n = $2; sub(/@@$/, "", n); cur = out "/" n ".txt"; printf "" > cur; next }
+  /^@@ZL-END [a-z.-]+@@$/   { if (cur != "") close(cur); cur = ""; next }
+  /^@@ZL-FILE [A-Za-z0-9._-]+@@$/ { n = $2; sub(/@@$/, "", n); system("mkdir -p \"" out "/out\"")
+                               cur = out "/out/" n; printf "" > cur; next }
+  /^@@ZL-EOF [A-Za-z0-9._-]+@@$/  { if (cur != "") close(cur); cur = ""; next }
   cur != ""                { print >> cur }'
 
 {
@@ -187,6 +206,7 @@ tr -d '\r' < "$LOG" | awk -v out="$OUT" '
   echo "numa: ${NUMA:-none}"
   echo "smp: $SMP"
   echo "cmdline: $CMDLINE"
+  [ -z "$ACTIONS" ] || echo "actions: $(basename "$ACTIONS") sha256 $(sha256sum < "$ACTIONS" | cut -c1-16)"
   echo "qemu: $(quote "${QCMD[@]}")"
   echo "qemu_version: $(qemu-system-x86_64 --version | head -n1)"
   echo "qemu_exit: $RC"
@@ -208,6 +228,11 @@ missing=()
 for f in cmdline zoneinfo meminfo buddyinfo memory-blocks dmesg; do
   [ -s "$OUT/$f.txt" ] || missing+=("$f.txt")
 done
+if [ -n "$ACTIONS" ]; then
+  for f in pagetypeinfo actions-status zoneinfo.after buddyinfo.after pagetypeinfo.after; do
+    [ -s "$OUT/$f.txt" ] || missing+=("$f.txt")
+  done
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "boot-x86.sh: missing or empty output: ${missing[*]} (serial log: $LOG)" >&2
   exit 4

@@ -40,6 +40,9 @@ public sealed class Zone
     /// <summary><c>present_pages</c>.</summary>
     public ulong PresentPages { get; internal set; }
 
+    /// <summary><c>zone->nr_isolate_pageblock</c>: pageblocks currently MIGRATE_ISOLATE.</summary>
+    public int NrIsolatePageblock { get; internal set; }
+
     /// <summary><c>zone_managed_pages()</c>.</summary>
     public ulong ManagedPages => Watermarks.ManagedPages;
 

@@ -56,6 +56,7 @@ public static partial class DmesgReader
         bool hypervisor = true;
         (ulong Start, ulong End)? ramdisk = null;
         var nodeData = new List<(int, ulong, ulong)>();
+        bool gbpages = false;
         bool inNodeRanges = false;
         bool e820Done = false;
 
@@ -144,6 +145,10 @@ public static partial class DmesgReader
                 blockSize = ulong.Parse(b.Groups[1].Value, CultureInfo.InvariantCulture) << 20;
                 continue;
             }
+            if (line.StartsWith("HugeTLB: registered 1.00 GiB page size", StringComparison.Ordinal))
+            {
+                gbpages = true; // hugetlb_add_hstate(PUD_SHIFT - PAGE_SHIFT) only with X86_FEATURE_GBPAGES
+            }
             if (line.Contains("Hypervisor detected", StringComparison.Ordinal))
             {
                 hypervisor = true;
@@ -180,6 +185,7 @@ public static partial class DmesgReader
             Hypervisor = hypervisor,
             Ramdisk = ramdisk,
             NodeDataFromLog = nodeData,
+            Gbpages = gbpages,
         };
     }
 

@@ -52,11 +52,31 @@ public sealed partial class Arm64Fixture
         List<ulong>? numa = Option("--numa")?.Split(',').Select(s => KernelNumber.ParseSize(s, "--numa")).ToList();
         string? dtb = Option("--dtb") is string d ? File_(d) : null;
         var b = new LayoutBuilder().ForArm64(ram, numa, dtb).WithCommandLine(CommandLine);
+        if (InitrdSize() is ulong initrd)
+        {
+            b.WithInitrdSize(initrd);
+        }
         if (withZoneinfo)
         {
             b.WithZoneinfo(File_("zoneinfo.txt"));
         }
         return b.Build();
+    }
+
+    /// <summary>linux,initrd-end - linux,initrd-start from the guest's /proc/device-tree dump.</summary>
+    public ulong? InitrdSize()
+    {
+        string path = File_("devicetree.txt");
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+        string text = File.ReadAllText(path);
+        Match s = Regex.Match(text, @"linux,initrd-start = <0x([0-9a-f]+)>");
+        Match e = Regex.Match(text, @"linux,initrd-end = <0x([0-9a-f]+)>");
+        return s.Success && e.Success
+            ? ulong.Parse(e.Groups[1].Value, NumberStyles.HexNumber) - ulong.Parse(s.Groups[1].Value, NumberStyles.HexNumber)
+            : null;
     }
 
     [GeneratedRegex(@"^\[\s*\d+\.\d+\] ")]

@@ -9,8 +9,9 @@ namespace ZoneLab.Layout.Arm64;
 /// arm64 boot memory setup of Linux 6.1 (4 KiB pages, 48-bit VA and PA): arch/arm64/kernel/setup.c setup_arch()
 /// and arch/arm64/mm/init.c — setup_machine_fdt() and early_init_dt_scan_memory(), arm64_memblock_init()
 /// (mem=, initrd, kernel image, reserved-memory), paging_init()'s page tables, unflatten_device_tree(),
-/// bootmem_init() (NUMA from numa-node-id or a faked node, hugetlb_cma, cma_pernuma, sparse_init's memmap,
-/// zone_sizes_init() with ZONE_DMA from dma-ranges, dma_contiguous_reserve(arm64_dma_phys_limit)), then the generic
+/// bootmem_init() (NUMA from numa-node-id or a faked node (<see cref="Arm64Numa"/>), hugetlb_cma, cma_pernuma,
+/// sparse_init's memmap (<see cref="Arm64EarlyAllocations"/>), zone_sizes_init() with ZONE_DMA from dma-ranges,
+/// dma_contiguous_reserve(arm64_dma_phys_limit)), then the generic
 /// <see cref="FreeAreaInit"/> and cma_init_reserved_areas(). The early allocations are made on a memblock model so
 /// that CMA areas land where the kernel puts them.
 /// </summary>
@@ -27,19 +28,6 @@ public static class Arm64Boot
 
     /// <summary>Linear map size with 48-bit VA: PAGE_END - PAGE_OFFSET = 2^47.</summary>
     public const ulong LinearRegionSize = 1UL << 47;
-
-    /// <summary>
-    /// Early page-table pages paging_init() needs besides one PTE table per 2 MiB, one PMD table per 1 GiB and one
-    /// PUD table per 512 GiB of linear map (calibrated on memblock.reserved of real boots: 1028 pages for 2 GiB,
-    /// 1541 for 3 GiB, 2054 for 4 GiB, 1020 for 2 GiB with a 16 MiB no-map hole).
-    /// </summary>
-    public const ulong ExtraPageTablePages = 1;
-
-    /// <summary>Bytes of <c>struct mem_section_usage</c> plus the pageblock bitmap per section (8 + 32).</summary>
-    public const ulong MemSectionUsageSize = 40;
-
-    /// <summary>Bytes of memmap per section (32768 × 64-byte struct page): section_map_size() = PMD_SIZE.</summary>
-    public const ulong SectionMapSize = 2UL << 20;
 
     private static readonly ZoneType[] s_zones = { ZoneType.Dma, ZoneType.Dma32, ZoneType.Normal, ZoneType.Movable };
 
@@ -125,19 +113,18 @@ public static class Arm64Boot
             : new List<ReservedMemoryRegion>();
 
         // paging_init(): page tables for the linear map, page by page from the top (early_pgtable_alloc)
-        ulong ptPages = PageTablePages(mb, memstart);
-        AllocPagesTopDown(mb, ptPages);
+        Arm64EarlyAllocations.PagingInit(mb, memstart);
 
         // unflatten_device_tree(): the tree plus its 4-byte end marker, __alignof__(struct device_node)
         mb.Alloc(machine.UnflattenedSize, 8);
 
         // bootmem_init()
         ulong maxPfn = Page.PfnDown(mb.EndOfDram);
-        List<int> online = ArchNumaInit(machine, cl, mb, config, maxPfn, log);
+        List<int> online = Arm64Numa.ArchNumaInit(machine, cl, mb, config, maxPfn, log);
         var nodeData = new Dictionary<int, ulong>();
         foreach (int nid in online)
         {
-            nodeData[nid] = SetupNodeData(mb, nid, config, log);
+            nodeData[nid] = Arm64Numa.SetupNodeData(mb, nid, config, log);
         }
 
         if (config.Cma && config.HugetlbPage)
@@ -146,7 +133,7 @@ public static class Arm64Boot
             HugetlbCma.Reserve(cmaDecl, cmaParams, online, 30 - Page.Shift);
         }
         dma?.ReservePernuma(online);
-        SparseInit(mb, memstart, nodeData);
+        Arm64EarlyAllocations.SparseInit(mb, memstart, nodeData);
 
         // zone_sizes_init()
         ulong dma32Limit = MaxZonePhys(mb, 32);
@@ -288,228 +275,6 @@ public static class Arm64Boot
         return memstart;
     }
 
-    /// <summary>
-    /// paging_init() page-table pages: one PTE table per 2 MiB, one PMD table per 1 GiB, one PUD table per
-    /// 512 GiB of mapped (non-nomap) memory (NO_BLOCK_MAPPINGS: Debian's rodata=full maps the linear map with pages),
-    /// plus <see cref="ExtraPageTablePages"/>.
-    /// </summary>
-    public static ulong PageTablePages(MemblockAllocator mb, ulong memstart)
-    {
-        ulong Distinct(int shift)
-        {
-            ulong count = 0;
-            ulong last = ulong.MaxValue;
-            foreach (MemblockRange r in mb.Memory.Regions)
-            {
-                if (r.IsNoMap || r.Base < memstart)
-                {
-                    continue;
-                }
-                ulong first = (r.Base - memstart) >> shift;
-                ulong end = (r.End - 1 - memstart) >> shift;
-                if (first == last)
-                {
-                    first++;
-                }
-                if (end >= first)
-                {
-                    count += end - first + 1;
-                }
-                last = Math.Max(last == ulong.MaxValue ? 0 : last, end);
-            }
-            return count;
-        }
-        return Distinct(21) + Distinct(30) + Distinct(39) + ExtraPageTablePages;
-    }
-
-    /// <summary>Page-by-page top-down allocations (memblock_phys_alloc_range(PAGE_SIZE, PAGE_SIZE, 0, ANYWHERE) repeated).</summary>
-    private static void AllocPagesTopDown(MemblockAllocator mb, ulong pages)
-    {
-        while (pages > 0)
-        {
-            List<(ulong Start, ulong End, int Nid)> free = mb.FreeRanges(MemblockAllocator.NumaNoNode, MemblockFlags.None);
-            bool any = false;
-            for (int i = free.Count - 1; i >= 0 && pages > 0; i--)
-            {
-                ulong s = Math.Max((free[i].Start + Page.Size - 1) & ~(Page.Size - 1), Page.Size);
-                ulong e = free[i].End & ~(Page.Size - 1);
-                if (e <= s)
-                {
-                    continue;
-                }
-                ulong n = Math.Min(pages, (e - s) >> Page.Shift);
-                mb.Reserve(e - (n << Page.Shift), n << Page.Shift);
-                pages -= n;
-                any = true;
-                break;
-            }
-            if (!any)
-            {
-                return;
-            }
-        }
-    }
-
-    // mirrors arch_numa_init() → numa_init(of_numa_init) or numa_init(dummy_numa_init); returns the online nodes
-    private static List<int> ArchNumaInit(Arm64Machine machine, KernelCommandLine cl, MemblockAllocator mb, KernelConfig config, ulong maxPfn, BootLog log)
-    {
-        if (!cl.NumaOff && config.MaxNumNodes > 1)
-        {
-            ulong dist = NumaAllocDistance(mb, config, maxPfn);
-            var parsed = new SortedSet<int>(machine.CpuNodeIds.Where(n => n < config.MaxNumNodes));
-            bool bad = false;
-            foreach (DtMemoryRange r in machine.Memory)
-            {
-                if (r.Nid is not int nid)
-                {
-                    continue;
-                }
-                if (nid >= config.MaxNumNodes)
-                {
-                    log.Print($"NUMA: Node id {nid} exceeds maximum value");
-                    bad = true;
-                    break;
-                }
-                mb.Memory.SetNode(r.Base, r.Size, nid);
-                parsed.Add(nid);
-            }
-            if (bad)
-            {
-                log.Print("NUMA: bad property in memory node");
-            }
-            else if (parsed.Count == 0)
-            {
-                log.Print("NUMA: No NUMA configuration found");
-            }
-            else
-            {
-                // numa_register_nodes(): every memory region must have a valid node
-                MemblockRange? invalid = mb.Memory.Regions.Cast<MemblockRange?>().FirstOrDefault(r => r!.Value.Nid < 0 || r.Value.Nid >= config.MaxNumNodes);
-                if (invalid is MemblockRange iv)
-                {
-                    log.Print($"NUMA: Warning: invalid memblk node {config.MaxNumNodes} [mem 0x{iv.Base:x8}-0x{iv.End - 1:x8}]");
-                }
-                else
-                {
-                    return parsed.ToList();
-                }
-            }
-            // numa_free_distance()
-            mb.PhysFree(dist, (ulong)config.MaxNumNodes * (ulong)config.MaxNumNodes);
-            foreach (MemblockRange r in mb.Memory.Regions.ToList())
-            {
-                mb.Memory.SetNode(r.Base, r.Size, mb.MaxNumNodes);
-            }
-        }
-
-        // dummy_numa_init()
-        NumaAllocDistance(mb, config, maxPfn);
-        if (cl.NumaOff)
-        {
-            log.Print("NUMA: NUMA disabled");
-        }
-        log.Print($"NUMA: Faking a node at [mem {Hex18(mb.StartOfDram)}-{Hex18(mb.EndOfDram - 1)}]");
-        mb.Memory.SetNode(mb.StartOfDram, mb.EndOfDram - mb.StartOfDram, 0);
-        return new List<int> { 0 };
-    }
-
-    // mirrors numa_alloc_distance(): nr_node_ids² bytes, page aligned, below max_pfn
-    private static ulong NumaAllocDistance(MemblockAllocator mb, KernelConfig config, ulong maxPfn)
-    {
-        ulong size = (ulong)config.MaxNumNodes * (ulong)config.MaxNumNodes;
-        return mb.PhysAllocRange(size, Page.Size, 0, maxPfn << Page.Shift);
-    }
-
-    // mirrors setup_node_data(): NODE_DATA on its node, top-down
-    private static ulong SetupNodeData(MemblockAllocator mb, int nid, KernelConfig config, BootLog log)
-    {
-        ulong size = config.NodeDataSize;
-        ulong pa = mb.PhysAllocTryNid(size, MemblockAllocator.SmpCacheBytes, nid);
-        log.Print($"NUMA: NODE_DATA [mem 0x{pa:x8}-0x{pa + size - 1:x8}]");
-        int tnid = mb.Memory.Regions.FirstOrDefault(r => r.Base <= pa && pa < r.End).Nid;
-        if (tnid != nid)
-        {
-            log.Print($"NUMA: NODE_DATA({nid}) on node {tnid}");
-        }
-        return pa;
-    }
-
-    /// <summary>
-    /// mirrors sparse_init() with SPARSEMEM_VMEMMAP: the mem_section root table, a root per 256 sections, and per run
-    /// of sections of one node the usemaps (near NODE_DATA) and a 2 MiB-aligned memmap buffer on that node, then the
-    /// vmemmap's PUD/PMD table pages.
-    /// </summary>
-    private static void SparseInit(MemblockAllocator mb, ulong memstart, Dictionary<int, ulong> nodeData)
-    {
-        const int sectionShift = SectionSizeBits;
-        const ulong sectionsPerRoot = Page.Size / 16;
-        const ulong nrSectionRoots = (1UL << (PhysMaskShift - sectionShift)) / sectionsPerRoot;
-        var sectionNid = new SortedDictionary<ulong, int>();
-        var roots = new HashSet<ulong>();
-        bool rootTable = false;
-        foreach (MemblockRange r in mb.Memory.Regions.ToList())
-        {
-            // memory_present()
-            if (!rootTable)
-            {
-                mb.Alloc(nrSectionRoots * 8, 64);
-                rootTable = true;
-            }
-            for (ulong s = r.Base >> sectionShift; s <= (r.End - 1) >> sectionShift; s++)
-            {
-                if (roots.Add(s / sectionsPerRoot))
-                {
-                    mb.AllocNode(Page.Size, MemblockAllocator.SmpCacheBytes, r.Nid);
-                }
-                sectionNid.TryAdd(s, r.Nid);
-            }
-        }
-
-        var runs = new List<(int Nid, List<ulong> Sections)>();
-        foreach ((ulong s, int nid) in sectionNid)
-        {
-            if (runs.Count == 0 || runs[^1].Nid != nid)
-            {
-                runs.Add((nid, new List<ulong>()));
-            }
-            runs[^1].Sections.Add(s);
-        }
-        bool pud = false;
-        var pmds = new HashSet<ulong>();
-        foreach ((int nid, List<ulong> sections) in runs)
-        {
-            // sparse_early_usemaps_alloc_pgdat_section(): in the section of NODE_DATA if possible
-            ulong pgdat = nodeData.TryGetValue(nid, out ulong p) ? p : 0;
-            ulong goal = pgdat & ~((1UL << sectionShift) - 1);
-            ulong limit = goal + (1UL << sectionShift);
-            ulong usageSize = MemSectionUsageSize * (ulong)sections.Count;
-            if (mb.AllocInternal(usageSize, MemblockAllocator.SmpCacheBytes, goal, limit, nid, false) == 0)
-            {
-                mb.AllocInternal(usageSize, MemblockAllocator.SmpCacheBytes, goal, 0, nid, false);
-            }
-            // sparse_buffer_init() → memmap_alloc(size, section_map_size(), __pa(MAX_DMA_ADDRESS), nid, true)
-            ulong buffer = mb.AllocInternal(SectionMapSize * (ulong)sections.Count, SectionMapSize, memstart, MemblockAllocator.AllocAccessible, nid, true);
-            foreach (ulong s in sections)
-            {
-                // vmemmap_populate(): PUD table once, a PMD table per GiB of vmemmap (64 GiB of memory)
-                ulong vmemmapOffset = ((s << sectionShift) - memstart) / 64;
-                if (!pud)
-                {
-                    mb.AllocInternal(Page.Size, Page.Size, memstart, MemblockAllocator.AllocAccessible, nid, false);
-                    pud = true;
-                }
-                if (pmds.Add(vmemmapOffset >> 30))
-                {
-                    mb.AllocInternal(Page.Size, Page.Size, memstart, MemblockAllocator.AllocAccessible, nid, false);
-                }
-                if (buffer == 0)
-                {
-                    mb.AllocInternal(SectionMapSize, SectionMapSize, memstart, MemblockAllocator.AllocAccessible, nid, false);
-                }
-            }
-        }
-    }
-
     // mirrors max_zone_phys(zone_bits)
     private static ulong MaxZonePhys(MemblockAllocator mb, int zoneBits)
     {
@@ -528,6 +293,4 @@ public static class Arm64Boot
 
     // fls64(): 1-based index of the most significant set bit, 0 for 0
     private static int Fls64(ulong v) => v == 0 ? 0 : 64 - System.Numerics.BitOperations.LeadingZeroCount(v);
-
-    private static string Hex18(ulong v) => "0x" + v.ToString("x16");
 }

@@ -88,13 +88,20 @@ public static class Arm64ManagedEstimator
                 }
             }
         }
+        // reserved or nomap (a dynamic no-map region is both): never freed by memblock_free_all()
+        var kept = new MemblockType("kept");
         foreach (MemblockRange r in mb.Reserved.Regions)
         {
-            Charge(r.Base & ~(Page.Size - 1), (r.End + Page.Size - 1) & ~(Page.Size - 1), 1);
+            ulong b = r.Base & ~(Page.Size - 1);
+            kept.AddRange(b, ((r.End + Page.Size - 1) & ~(Page.Size - 1)) - b, 0, MemblockFlags.None);
         }
         foreach (MemblockRange r in mb.Memory.Regions.Where(r => r.IsNoMap))
         {
-            Charge(r.Base, r.End, 1); // never freed to the buddy allocator
+            kept.AddRange(r.Base, r.Size, 0, MemblockFlags.None);
+        }
+        foreach (MemblockRange r in kept.Regions)
+        {
+            Charge(r.Base, r.End, 1);
         }
         foreach (Contiguous.CmaArea a in layout.CmaAreas)
         {

@@ -1,8 +1,5 @@
 namespace ZoneLab.Layout.DeviceTree;
 
-/// <summary>A memory range of a <c>/memory</c> node with its NUMA node id (<c>numa-node-id</c>) if any.</summary>
-public readonly record struct DtMemoryRange(ulong Base, ulong Size, int? Nid, bool Hotpluggable, string NodePath);
-
 /// <summary>
 /// What early boot reads from a device tree (drivers/of/fdt.c 6.1: early_init_dt_scan_root, _memory, _chosen;
 /// fdt_scan_reserved_mem; drivers/of/of_numa.c; drivers/of/address.c:of_dma_get_max_cpu_address), decoded

@@ -3,9 +3,6 @@ using System.Text;
 
 namespace ZoneLab.Layout.DeviceTree;
 
-/// <summary>A <c>/memreserve/</c> entry of the blob's memory reservation block.</summary>
-public readonly record struct FdtReserveEntry(ulong Address, ulong Size);
-
 /// <summary>
 /// A device tree read from a flattened device tree blob (FDT versions 2-17, the <c>.dtb</c> format of
 /// Devicetree Specification v0.4 ch. 5): header, memory reservation block, structure block (nodes and
@@ -52,9 +49,20 @@ public sealed class FlattenedDeviceTree
     /// <summary>The root node.</summary>
     public DeviceTreeNode Root { get; }
 
-    /// <summary>Reads a <c>.dtb</c> file.</summary>
+    /// <summary>
+    /// A tree read from a <c>/proc/device-tree</c>-style directory (a directory per node, a file per property);
+    /// the header is synthesized with the size the blob would have.
+    /// </summary>
+    public static FlattenedDeviceTree FromNodes(string source, DeviceTreeNode root, IReadOnlyList<FdtReserveEntry> reserve, uint blobSize) =>
+        new(source, new FdtHeader(FdtHeader.FdtMagic, blobSize, 0, 0, 0, 17, 16, 0, 0, 0), reserve, root);
+
+    /// <summary>Reads a <c>.dtb</c> file, or a <c>/proc/device-tree</c>-style directory.</summary>
     public static FlattenedDeviceTree Load(string path)
     {
+        if (Directory.Exists(path))
+        {
+            return DeviceTreeDirectory.Load(path);
+        }
         byte[] data;
         try
         {

@@ -1,0 +1,76 @@
+using System.Globalization;
+
+namespace ZoneLab.Workloads;
+
+/// <summary>
+/// The sysctls a scenario may set and their ranges, as the 6.1 kernel accepts them (kernel/sysctl.c, mm/page_alloc.c
+/// <c>vm_table</c> entries: <c>proc_dointvec_minmax</c> bounds), plus the two THP knobs of
+/// <c>/sys/kernel/mm/transparent_hugepage/</c>.
+/// </summary>
+public static class ScenarioSysctls
+{
+    private static readonly Dictionary<string, (long Min, long Max)> s_ints = new(StringComparer.Ordinal)
+    {
+        ["vm.min_free_kbytes"] = (0, int.MaxValue),
+        ["vm.watermark_scale_factor"] = (1, 3000),
+        ["vm.watermark_boost_factor"] = (0, int.MaxValue),
+        ["vm.extfrag_threshold"] = (0, 1000),
+        ["vm.compaction_proactiveness"] = (0, 100),
+        ["vm.percpu_pagelist_high_fraction"] = (0, int.MaxValue),
+        ["vm.zone_reclaim_mode"] = (0, 15),
+        ["vm.swappiness"] = (0, 200),
+        ["vm.dirty_ratio"] = (0, 100),
+        ["vm.dirty_background_ratio"] = (0, 100),
+        ["vm.overcommit_memory"] = (0, 2),
+    };
+
+    private static readonly Dictionary<string, string[]> s_choices = new(StringComparer.Ordinal)
+    {
+        ["transparent_hugepage"] = ["always", "madvise", "never"],
+        ["transparent_hugepage_defrag"] = ["always", "defer", "defer+madvise", "madvise", "never"],
+    };
+
+    /// <summary>Every accepted name.</summary>
+    public static IReadOnlyCollection<string> Names { get; } =
+        [.. s_ints.Keys, "vm.lowmem_reserve_ratio", .. s_choices.Keys];
+
+    /// <summary>Checks <paramref name="value"/> for <paramref name="name"/>; the normalized text on success.</summary>
+    public static bool TryValidate(string name, string value, out string normalized, out string expected)
+    {
+        normalized = value.Trim();
+        if (s_ints.TryGetValue(name, out var range))
+        {
+            expected = $"an integer {range.Min}..{range.Max}";
+            if (!long.TryParse(normalized, NumberStyles.None, CultureInfo.InvariantCulture, out long v) || v < range.Min || v > range.Max)
+            {
+                return false;
+            }
+
+            if (name == "vm.percpu_pagelist_high_fraction" && v is > 0 and < 8)
+            {
+                expected = "0 or an integer of at least 8 (MIN_PERCPU_PAGELIST_HIGH_FRACTION)";
+                return false;
+            }
+
+            normalized = v.ToString(CultureInfo.InvariantCulture);
+            return true;
+        }
+
+        if (s_choices.TryGetValue(name, out string[]? choices))
+        {
+            expected = "one of " + string.Join(", ", choices);
+            return choices.Contains(normalized);
+        }
+
+        // vm.lowmem_reserve_ratio: one non-negative ratio per zone type, "256 256 32 0 0" or a YAML list.
+        expected = "one to six non-negative integers (one per zone type), e.g. 256 256 32 0 0";
+        string[] parts = normalized.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length is 0 or > 6 || parts.Any(p => !long.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out _)))
+        {
+            return false;
+        }
+
+        normalized = string.Join(' ', parts);
+        return true;
+    }
+}
