@@ -126,6 +126,9 @@ public sealed unsafe partial class Machine
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void PrepNewPage(int i, int order, MigrateType mt, PageUse use)
+        => PrepNewPage(i, _zones[_zoneOf[i]].Node, order, mt, use == PageUse.Auto ? AutoUse(mt) : use);
+
     private void PrepNewPage(int i, int node, int order, MigrateType mt, PageUse use)
     {
         _flags[i] = (byte)((KindAlloc << 4) | order);
