@@ -37,7 +37,8 @@ public readonly record struct AllocResult(ulong Pfn, int ZoneIndex, AllocFailure
 /// <summary>What an allocated block is used for; decides LRU membership (reclaim) and movability.</summary>
 public enum PageUse : byte
 {
-    /// <summary>Derived from the GFP mask: movable requests are anonymous memory, the rest kernel memory.</summary>
+    /// <summary>Derived from the GFP mask: movable requests are anonymous memory, reclaimable ones reclaimable slab,
+    /// the rest kernel memory.</summary>
     Auto = 0,
 
     /// <summary>Kernel memory (slab, page tables, drivers): not on an LRU, not reclaimable by the model.</summary>
@@ -52,6 +53,6 @@ public enum PageUse : byte
     /// <summary>Dirty page cache: on the file LRU, written back before it can be dropped.</summary>
     FileDirty = 4,
 
-    /// <summary>Reclaimable slab (dentries, inodes): freed by shrinkers.</summary>
+    /// <summary>Reclaimable slab (dentries, inodes): freed by the model's shrinker, oldest first.</summary>
     SlabReclaimable = 5,
 }

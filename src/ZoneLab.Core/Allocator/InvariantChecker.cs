@@ -36,7 +36,7 @@ public static class InvariantChecker
             switch (kind)
             {
                 case Machine.KindHole:
-                    if (!(z == Machine.NoZone))
+                    if (z != Machine.NoZone)
                     {
                         throw Fail(i, m, "hole with a zone");
                     }
@@ -44,7 +44,7 @@ public static class InvariantChecker
                     i++;
                     continue;
                 case Machine.KindReserved:
-                    if (!(z != Machine.NoZone))
+                    if (z == Machine.NoZone)
                     {
                         throw Fail(i, m, "reserved page without a zone");
                     }
@@ -57,34 +57,34 @@ public static class InvariantChecker
             }
 
             int order = flags[i] & 0xF;
-            if (!(order <= Pageblock.MaxOrder))
+            if (order > Pageblock.MaxOrder)
             {
                 throw Fail(i, m, $"order {order}");
             }
 
-            if (!((i & ((1 << order) - 1)) == 0))
+            if ((i & ((1 << order) - 1)) != 0)
             {
                 throw Fail(i, m, $"block of order {order} not aligned");
             }
 
-            if (!(i + (1 << order) <= m.PfnCount))
+            if (i + (1 << order) > m.PfnCount)
             {
                 throw Fail(i, m, "block runs past the memory map");
             }
 
-            if (!(z != Machine.NoZone))
+            if (z == Machine.NoZone)
             {
                 throw Fail(i, m, "block head without a zone");
             }
 
             for (int k = i + 1; k < i + (1 << order); k++)
             {
-                if (!(flags[k] == Machine.KindTail))
+                if (flags[k] != Machine.KindTail)
                 {
                     throw Fail(k, m, $"page inside a block of order {order} at {m.BasePfn + (ulong)i} is not a tail");
                 }
 
-                if (!(zoneOf[k] == z))
+                if (zoneOf[k] != z)
                 {
                     throw Fail(k, m, "block crosses a zone boundary");
                 }
@@ -92,7 +92,7 @@ public static class InvariantChecker
 
             Zone zone = zones[z];
             ulong pfn = m.BasePfn + (ulong)i;
-            if (!(zone.SpansPfn(pfn)))
+            if (!zone.SpansPfn(pfn))
             {
                 throw Fail(i, m, "block outside its zone's span");
             }
@@ -118,7 +118,7 @@ public static class InvariantChecker
                 }
                 else if (pbt == MigrateType.Cma && !(m.Version == KernelVersion.V4_10 && order > Pageblock.Order))
                 {
-                    if (!(mt == MigrateType.Isolate))
+                    if (mt != MigrateType.Isolate)
                     {
                         throw Fail(i, m, $"free page of a CMA pageblock on the {mt} list");
                     }
@@ -126,7 +126,7 @@ public static class InvariantChecker
 
                 if (m.Version >= KernelVersion.V6_12 && order < Pageblock.Order)
                 {
-                    if (!(mt == pbt))
+                    if (mt != pbt)
                     {
                         throw Fail(i, m, $"6.10+ freelist hygiene: {mt} list in a {pbt} pageblock");
                     }
@@ -147,14 +147,14 @@ public static class InvariantChecker
                 var mt = (MigrateType)(info[i] & 0x7);
                 if (mt is MigrateType.Unmovable or MigrateType.Reclaimable)
                 {
-                    if (!(zone.Type != ZoneType.Movable))
+                    if (zone.Type == ZoneType.Movable)
                     {
                         throw Fail(i, m, $"{mt} allocation in ZONE_MOVABLE");
                     }
 
                     for (int k = i; k < i + (1 << order); k += (int)Pageblock.NrPages)
                     {
-                        if (!(m.PageblockType(m.BasePfn + (ulong)k) != MigrateType.Cma))
+                        if (m.PageblockType(m.BasePfn + (ulong)k) == MigrateType.Cma)
                         {
                             throw Fail(i, m, $"{mt} allocation in a CMA pageblock");
                         }
@@ -182,22 +182,22 @@ public static class InvariantChecker
                     ReadOnlySpan<int> next = m.NextArray;
                     for (int i = m.ListHeadIndex(z, o, (MigrateType)t); i != Machine.Nil; i = next[i])
                     {
-                        if (!(flags[i] == (byte)((Machine.KindFree << 4) | o)))
+                        if (flags[i] != (byte)((Machine.KindFree << 4) | o))
                         {
                             throw Fail(i, m, $"list ({z},{o},{(MigrateType)t}) holds a non-buddy page");
                         }
 
-                        if (!((info[i] & 0x7) == t))
+                        if ((info[i] & 0x7) != t)
                         {
                             throw Fail(i, m, "free head's list type disagrees with its list");
                         }
 
-                        if (!(zoneOf[i] == z))
+                        if (zoneOf[i] != z)
                         {
                             throw Fail(i, m, "free head on another zone's list");
                         }
 
-                        if (!(m.PrevArray[i] == prev))
+                        if (m.PrevArray[i] != prev)
                         {
                             throw Fail(i, m, "broken prev link");
                         }
@@ -206,7 +206,7 @@ public static class InvariantChecker
                         n++;
                     }
 
-                    if (!(n == m.FreeCount(z, o, (MigrateType)t)))
+                    if (n != m.FreeCount(z, o, (MigrateType)t))
                     {
                         throw Fail(0, m, $"list ({z},{o},{(MigrateType)t}) count {m.FreeCount(z, o, (MigrateType)t)} but {n} entries");
                     }
@@ -224,13 +224,13 @@ public static class InvariantChecker
                     }
                 }
 
-                if (!(area == m.AreaNrFree(z, o)))
+                if (area != m.AreaNrFree(z, o))
                 {
                     throw Fail(0, m, $"zone {z} order {o}: nr_free {m.AreaNrFree(z, o)} but {area} on lists");
                 }
             }
 
-            if (!(listHeads == freeHeads[z]))
+            if (listHeads != freeHeads[z])
             {
                 throw Fail(0, m, $"zone {z}: {freeHeads[z]} free heads but {listHeads} list entries");
             }
@@ -316,12 +316,12 @@ public static class InvariantChecker
                         throw Fail(i, m, "LRU entry is not an allocated LRU block");
                     }
 
-                    if (!(m.PrevArray[i] == prev))
+                    if (m.PrevArray[i] != prev)
                     {
                         throw Fail(i, m, "broken LRU prev link");
                     }
 
-                    if (!(m.Zones[zoneOf[i]].Node == node))
+                    if (m.Zones[zoneOf[i]].Node != node)
                     {
                         throw Fail(i, m, "LRU entry on another node's list");
                     }
@@ -330,7 +330,7 @@ public static class InvariantChecker
                     prev = i;
                 }
 
-                if (!(pages == m.LruPages(node, (LruList)l)))
+                if (pages != m.LruPages(node, (LruList)l))
                 {
                     throw Fail(0, m, $"node {node} {(LruList)l}: counter {m.LruPages(node, (LruList)l)} but {pages} pages");
                 }

@@ -53,11 +53,15 @@ public sealed unsafe partial class Machine
             return AllocResult.Fail(why);
         }
 
-        int zone = _zoneOf[i];
-        ZoneStatistics(_zones[zl[pref]], _zones[zone], node);
-        PrepNewPage(i, order, mt, use == PageUse.Auto ? (mt == MigrateType.Movable ? PageUse.Anon : PageUse.Kernel) : use);
-        CheckIfDebug();
-        return new AllocResult(_base + (ulong)i, zone, AllocFailure.None);
+        Zone z = _zones[_zoneOf[i]];
+        ZoneStatistics(_zones[zl[pref]], z, node);
+        PrepNewPage(i, z.Node, order, mt, use == PageUse.Auto ? AutoUse(mt) : use);
+        if (DebugChecks)
+        {
+            InvariantChecker.Check(this);
+        }
+
+        return new AllocResult(_base + (ulong)i, z.Index, AllocFailure.None);
     }
 
     /// <summary>
@@ -86,8 +90,7 @@ public sealed unsafe partial class Machine
         Zone zone = _zones[_zoneOf[i]];
         _usePages[zone.Node * UseKinds + ((_info[i] >> 3) & 0x7)] -= 1L << order;
         _flags[i] = KindTail;
-        _info[i] = 0;
-        Count(VmEvent.Pgfree, 1L << order);
+        _events[(int)VmEvent.Pgfree] += 1L << order;
         if (PerCpuLists && PcpAllowedOrder(order) && FreeToPcp(i, zone, order))
         {
             return;
@@ -96,6 +99,14 @@ public sealed unsafe partial class Machine
         // mirrors __free_pages_ok: the migratetype is the pageblock's at free time
         FreeOnePage(i, zone, order, GetPageblockMt(i), toTail: false);
     }
+
+    // Movable requests are anonymous memory, __GFP_RECLAIMABLE ones reclaimable slab, the rest kernel memory.
+    private static PageUse AutoUse(MigrateType mt) => mt switch
+    {
+        MigrateType.Movable => PageUse.Anon,
+        MigrateType.Reclaimable => PageUse.SlabReclaimable,
+        _ => PageUse.Kernel,
+    };
 
     // mirrors zone_statistics (one event per allocation, whatever its order)
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -116,14 +127,16 @@ public sealed unsafe partial class Machine
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void PrepNewPage(int i, int order, MigrateType mt, PageUse use)
+        => PrepNewPage(i, _zones[_zoneOf[i]].Node, order, mt, use == PageUse.Auto ? AutoUse(mt) : use);
+
+    private void PrepNewPage(int i, int node, int order, MigrateType mt, PageUse use)
     {
         _flags[i] = (byte)((KindAlloc << 4) | order);
         _info[i] = (byte)((int)mt | ((int)use << 3));
-        int node = _zones[_zoneOf[i]].Node;
         _usePages[node * UseKinds + (int)use] += 1L << order;
-        if (use is PageUse.Anon or PageUse.File or PageUse.FileDirty)
+        if (use is PageUse.Anon or PageUse.File or PageUse.FileDirty or PageUse.SlabReclaimable)
         {
-            LruAdd(i, _zones[_zoneOf[i]].Node, LruFor(use, active: false));
+            LruAdd(i, node, LruFor(use, active: false));
         }
     }
 

@@ -119,7 +119,7 @@ public sealed unsafe partial class Machine
             {
                 continue;
             }
-            if (kind == KindAlloc && (_info[p] & InfoOnLru) == 0)
+            if (kind == KindAlloc && !OnRealLru(p))
             {
                 return true;
             }
@@ -171,7 +171,7 @@ public sealed unsafe partial class Machine
     internal PageUse UseAt(int i) => (PageUse)((_info[i] >> 3) & 0x7);
 
     /// <summary>True when map index <paramref name="i"/> is an allocated head on an LRU list.</summary>
-    internal bool IsLruHead(int i) => (_flags[i] >> 4) == KindAlloc && (_info[i] & InfoOnLru) != 0;
+    internal bool IsLruHead(int i) => (_flags[i] >> 4) == KindAlloc && OnRealLru(i);
 
     /// <summary>
     /// mirrors test_pages_isolated() + isolate_freepages_range(): every page of [start, end) must be free on an

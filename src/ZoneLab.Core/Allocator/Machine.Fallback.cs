@@ -200,7 +200,7 @@ public sealed unsafe partial class Machine
             if (headKind is KindAlloc or KindPcp or KindFree)
             {
                 int blockEnd = Math.Min(head + (1 << (_flags[head] & 0xF)), end);
-                if (headKind == KindAlloc && (_info[head] & InfoOnLru) != 0)
+                if (headKind == KindAlloc && OnRealLru(head))
                 {
                     movable += blockEnd - p;
                 }
@@ -221,7 +221,7 @@ public sealed unsafe partial class Machine
         int kind = _flags[p] >> 4;
         if (kind == KindAlloc)
         {
-            return (_info[p] & InfoOnLru) != 0;
+            return OnRealLru(p);
         }
 
         if (kind != KindTail)
@@ -230,7 +230,7 @@ public sealed unsafe partial class Machine
         }
 
         int head = FindHead(p);
-        return head != Nil && (_flags[head] >> 4) == KindAlloc && (_info[head] & InfoOnLru) != 0;
+        return head != Nil && (_flags[head] >> 4) == KindAlloc && OnRealLru(head);
     }
 
     /// <summary>The head index of the free or allocated block containing tail page <paramref name="p"/>, or Nil.</summary>

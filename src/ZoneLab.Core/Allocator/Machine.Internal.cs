@@ -43,7 +43,7 @@ public sealed unsafe partial class Machine
     /// </summary>
     internal bool MigratePage(int src, int dst)
     {
-        if (_flags[src] != (byte)(KindAlloc << 4) || (_info[src] & InfoOnLru) == 0)
+        if (_flags[src] != (byte)(KindAlloc << 4) || !OnRealLru(src))
         {
             return false;
         }

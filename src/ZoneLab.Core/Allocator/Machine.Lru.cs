@@ -8,11 +8,17 @@ public enum LruList
     InactiveFile = 2,
     ActiveFile = 3,
     Unevictable = 4,
+
+    /// <summary>
+    /// Not a kernel LRU: the model keeps reclaimable slab pages (dentries, inodes) on a per-node list, oldest at
+    /// the tail, for its shrinker (the kernel's shrinkers track objects, not pages).
+    /// </summary>
+    SlabReclaimable = 5,
 }
 
 public sealed unsafe partial class Machine
 {
-    internal const int LruLists = 5;
+    internal const int LruLists = 6;
     internal const int UseKinds = 8;
 
     // pages allocated per node and PageUse (index node * UseKinds + use)
@@ -35,9 +41,15 @@ public sealed unsafe partial class Machine
     /// <summary>The use recorded for an allocated block head.</summary>
     public PageUse UseOf(ulong pfn) => (PageUse)((_info[CheckedIndex(pfn)] >> 3) & 0x7);
 
-    internal static LruList LruFor(PageUse use, bool active) => use == PageUse.Anon
-        ? (active ? LruList.ActiveAnon : LruList.InactiveAnon)
-        : (active ? LruList.ActiveFile : LruList.InactiveFile);
+    internal static LruList LruFor(PageUse use, bool active) => use switch
+    {
+        PageUse.Anon => active ? LruList.ActiveAnon : LruList.InactiveAnon,
+        PageUse.SlabReclaimable => LruList.SlabReclaimable,
+        _ => active ? LruList.ActiveFile : LruList.InactiveFile,
+    };
+
+    // PageLRU: anonymous and page-cache folios (movable by compaction); reclaimable slab is on a list but not an LRU
+    internal bool OnRealLru(int i) => (_info[i] & InfoOnLru) != 0 && ((PageUse)((_info[i] >> 3) & 0x7)) is PageUse.Anon or PageUse.File or PageUse.FileDirty;
 
     // mirrors lruvec_add_folio: new folios go to the head of the inactive list
     internal void LruAdd(int i, int node, LruList lru)
@@ -118,7 +130,7 @@ public sealed unsafe partial class Machine
     public void MarkAccessed(ulong pfn)
     {
         int i = CheckedIndex(pfn);
-        if ((_flags[i] >> 4) == KindAlloc && (_info[i] & InfoOnLru) != 0 && (_info[i] & InfoActive) == 0)
+        if ((_flags[i] >> 4) == KindAlloc && OnRealLru(i) && (_info[i] & InfoActive) == 0)
         {
             LruMove(i, LruFor((PageUse)((_info[i] >> 3) & 0x7), active: true));
         }

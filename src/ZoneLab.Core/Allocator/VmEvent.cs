@@ -13,6 +13,7 @@ public enum VmEvent
     CompactDaemonWake, CompactDaemonMigrateScanned, CompactDaemonFreeScanned,
     PgmigrateSuccess, PgmigrateFail,
     OomKill,
+    SlabsScanned,
     Count,
 }
 
@@ -31,6 +32,7 @@ public static class VmEvents
         "compact_daemon_wake", "compact_daemon_migrate_scanned", "compact_daemon_free_scanned",
         "pgmigrate_success", "pgmigrate_fail",
         "oom_kill",
+        "slabs_scanned",
     ];
 
     /// <summary>The vmstat name.</summary>

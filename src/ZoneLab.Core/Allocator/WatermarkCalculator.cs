@@ -226,6 +226,7 @@ public sealed class WatermarkCalculator
             z.SetRawMark(WatermarkIndex.Low, min + gap);
             z.SetRawMark(WatermarkIndex.High, min + 2 * gap);
             z.SetRawMark(WatermarkIndex.Promo, Version >= KernelVersion.V6_1 ? min + 3 * gap : 0);
+            z.HasPromoLine = Version >= KernelVersion.V6_12;
         }
 
         CalculateTotalReservePages();

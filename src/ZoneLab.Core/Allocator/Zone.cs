@@ -65,7 +65,7 @@ public sealed class Zone
     public bool BoostedWatermarkFlag { get; internal set; }
 
     /// <summary>Pages of this zone on each LRU list (<c>nr_zone_inactive_anon</c> ...), indexed by <see cref="LruList"/>.</summary>
-    public long[] LruPages { get; } = new long[5];
+    public long[] LruPages { get; } = new long[6];
 
     /// <summary>NUMA event counters as <c>zone_statistics</c> counts them: hit, miss, foreign, interleave, local, other.</summary>
     public long[] NumaEvents { get; } = new long[6];

@@ -60,6 +60,12 @@ public sealed class ZoneWatermarks
     /// <summary><c>zone-&gt;lowmem_reserve[]</c>: pages to keep free here against requests whose highest zone is the index.</summary>
     public ulong[] LowmemReserve { get; }
 
+    /// <summary>True when /proc/zoneinfo of the computing kernel prints a <c>promo</c> line (6.12 does, 6.1 does not).</summary>
+    public bool HasPromoLine { get; internal set; }
+
+    /// <summary><c>promo</c> as zoneinfo prints it (<c>wmark_pages(zone, WMARK_PROMO)</c>).</summary>
+    public ulong Promo => Mark(WatermarkIndex.Promo);
+
     /// <summary>Raw mark without boost (<c>zone-&gt;_watermark[i]</c>).</summary>
     public ulong RawMark(WatermarkIndex i) => _mark[(int)i];
 

@@ -153,12 +153,15 @@ public sealed class Compactor
     /// mirrors <c>compact_zone</c>. <paramref name="sync"/> off (async) migrates only from pageblocks of the request's
     /// type (<c>suitable_migration_source</c>); on, from every pageblock.
     /// </summary>
-    public CompactResult CompactZone(Zone z, int order, int highestZoneIdx, MigrateType mt, bool sync, bool daemon = false)
+    public CompactResult CompactZone(Zone z, int order, int highestZoneIdx, MigrateType mt, bool sync, bool daemon = false, bool proactive = false)
     {
-        CompactResult suitable = Suitable(z, order, highestZoneIdx);
-        if (suitable != CompactResult.Continue)
+        if (!proactive)
         {
-            return suitable;
+            CompactResult suitable = Suitable(z, order, highestZoneIdx);
+            if (suitable != CompactResult.Continue)
+            {
+                return suitable;
+            }
         }
 
         int zi = z.Index;
@@ -184,7 +187,7 @@ public sealed class Compactor
                 {
                     int o = _m.OrderAt(i);
                     migrateScanned += 1L << o;
-                    if (o == 0 && (_m.InfoAt(i) & Machine.InfoOnLru) != 0 && _m.ZoneAt(i) == zi)
+                    if (o == 0 && _m.OnRealLru(i) && _m.ZoneAt(i) == zi)
                     {
                         int target = TakeTarget(z, ref free, blockEnd, ref freeScanned);
                         if (target == Machine.Nil)
@@ -212,7 +215,8 @@ public sealed class Compactor
             }
 
             migrate = blockEnd;
-            if (FreeBlockAvailable(z, order, mt))
+            // proactive compaction stops at the low fragmentation-score mark, others when the order is free
+            if (proactive ? FragmentationScoreZone(z) <= FragmentationScoreWmark(low: true) : FreeBlockAvailable(z, order, mt))
             {
                 result = CompactResult.Success;
                 break;
@@ -241,13 +245,75 @@ public sealed class Compactor
         _m.Count(VmEvent.CompactIsolated, moved * 2);
         _m.Count(VmEvent.PgmigrateSuccess, moved);
         CompactNs += (migrateScanned + freeScanned) * _costs.CompactScanNs + moved * _costs.MigrateNs;
-        if (FreeBlockAvailable(z, order, mt))
+        if (!proactive && FreeBlockAvailable(z, order, mt))
         {
             result = CompactResult.Success;
         }
 
         _m.DebugCheck();
         return result;
+    }
+
+    /// <summary>mirrors <c>fragmentation_score_zone</c>: <c>extfrag_for_order(zone, HPAGE_PMD_ORDER)</c>.</summary>
+    public int FragmentationScoreZone(Zone z) => FragmentationIndex.ExtfragForOrder(_m, z.Index, Pageblock.Order);
+
+    /// <summary>mirrors <c>fragmentation_score_node</c>: zone scores weighted by present pages.</summary>
+    public int FragmentationScoreNode(int node)
+    {
+        ulong nodePresent = 0;
+        foreach (Zone z in _m.Zones)
+        {
+            if (z.Node == node)
+            {
+                nodePresent += z.PresentPages;
+            }
+        }
+
+        ulong score = 0;
+        foreach (Zone z in _m.Zones)
+        {
+            if (z.Node == node && z.PresentPages != 0)
+            {
+                score += z.PresentPages * (ulong)FragmentationScoreZone(z) / (nodePresent + 1);
+            }
+        }
+
+        return (int)score;
+    }
+
+    /// <summary>mirrors <c>fragmentation_score_wmark</c>: low = max(100 - proactiveness, 5), high = min(low + 10, 100).</summary>
+    public int FragmentationScoreWmark(bool low)
+    {
+        int wmarkLow = Math.Max(100 - _m.Sysctls.CompactionProactiveness, 5);
+        return low ? wmarkLow : Math.Min(wmarkLow + 10, 100);
+    }
+
+    /// <summary>mirrors <c>should_proactive_compact_node</c> (kswapd is never "running" between model steps).</summary>
+    public bool ShouldProactiveCompact(int node)
+        => _m.Sysctls.CompactionProactiveness != 0 && FragmentationScoreNode(node) > FragmentationScoreWmark(low: false);
+
+    /// <summary>
+    /// One kcompactd period (<c>kcompactd</c>'s timeout path, v5.9+): if the node's fragmentation score is above
+    /// the high mark, <c>proactive_compact_node</c> compacts every populated zone (sync light) until its score is
+    /// at or below the low mark. Returns true when it ran.
+    /// </summary>
+    public bool ProactiveCompact(int node)
+    {
+        if (!ShouldProactiveCompact(node))
+        {
+            return false;
+        }
+
+        _m.Count(VmEvent.CompactDaemonWake);
+        foreach (Zone z in _m.Zones)
+        {
+            if (z.Node == node && z.PresentPages != 0)
+            {
+                CompactZone(z, -1, (int)z.Type, MigrateType.Movable, sync: true, daemon: true, proactive: true);
+            }
+        }
+
+        return true;
     }
 
     // The next migration target: an isolated order-0 page from the free scanner, which walks pageblocks downward

@@ -22,6 +22,31 @@ public static class ExtfragWriter
         return string.Create(CultureInfo.InvariantCulture, $"{index / 1000}.{index % 1000:000} ");
     });
 
+    /// <summary>
+    /// Counts of <c>mm_page_alloc_extfrag</c> events: one line per (requested type, fallback list) pair that occurred,
+    /// "alloc_migratetype=N fallback_migratetype=N claimed=N stolen=N" (claimed = the tracepoint's
+    /// change_ownership=1: the pageblock now belongs to the requester).
+    /// </summary>
+    public static string Events(Machine m)
+    {
+        var sb = new StringBuilder();
+        for (int a = 0; a < MigrateTypes.PcpTypes; a++)
+        {
+            for (int f = 0; f < MigrateTypes.Count; f++)
+            {
+                long claimed = m.ExtfragEvents((MigrateType)a, (MigrateType)f, true);
+                long stolen = m.ExtfragEvents((MigrateType)a, (MigrateType)f, false);
+                if (claimed + stolen > 0)
+                {
+                    sb.Append(CultureInfo.InvariantCulture,
+                        $"alloc_migratetype={a} ({MigrateTypes.Name((MigrateType)a)}) fallback_migratetype={f} ({MigrateTypes.Name((MigrateType)f)}) claimed={claimed} stolen={stolen}\n");
+                }
+            }
+        }
+
+        return sb.ToString();
+    }
+
     private static string Write(Machine m, Func<int, ContigPageInfo, string> cell)
     {
         var sb = new StringBuilder();

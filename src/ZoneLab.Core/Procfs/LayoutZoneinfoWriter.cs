@@ -28,6 +28,10 @@ public static class LayoutZoneinfoWriter
                     sb.Append($"        min      {w.Min}\n");
                     sb.Append($"        low      {w.Low}\n");
                     sb.Append($"        high     {w.High}\n");
+                    if (w.HasPromoLine)
+                    {
+                        sb.Append($"        promo    {w.Promo}\n"); // 6.12 prints it, 6.1 does not
+                    }
                 }
                 sb.Append($"        spanned  {z.Spanned}\n");
                 sb.Append($"        present  {z.Present}\n");

@@ -326,7 +326,31 @@ public sealed class ReclaimModel : IMemoryPressureHandler
         }
 
         _m.Count(kswapd ? VmEvent.PgstealKswapd : VmEvent.PgstealDirect, reclaimed);
+        reclaimed += ShrinkSlab(node, priority, ref ns);
         return reclaimed;
+    }
+
+    // mirrors shrink_slab -> do_shrink_slab with DEFAULT_SEEKS (2): scan 4 * (freeable >> priority) / 2 objects;
+    // the model's objects are pages, freed oldest first. Slab is node-aware, not zone-aware (no pgskip), and freed
+    // slab counts as reclaimed (reclaim_state->reclaimed_slab).
+    private long ShrinkSlab(int node, int priority, ref double ns)
+    {
+        long freeable = _m.LruPages(node, LruList.SlabReclaimable);
+        long toScan = Math.Min(freeable, 2 * (freeable >> priority));
+        long freed = 0;
+        int i = _m.LruTailIndex(node, LruList.SlabReclaimable);
+        while (i != Machine.Nil && freed < toScan)
+        {
+            int prev = _m.LruPrevIndex(i);
+            long pages = 1L << _m.OrderAt(i);
+            ns += pages * (CostModel.ScanNs + CostModel.DropCleanNs);
+            _m.ReclaimBlock(i);
+            freed += pages;
+            i = prev;
+        }
+
+        _m.Count(VmEvent.SlabsScanned, freed);
+        return freed;
     }
 
     // mirrors shrink_active_list when inactive_is_low: deactivate from the active tail until inactive >= active

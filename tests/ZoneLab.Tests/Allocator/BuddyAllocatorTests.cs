@@ -309,3 +309,35 @@ public class ZonelistTests
         Assert.Equal(1, m.Zones[other.ZoneIndex].Node);
     }
 }
+
+public class HighAtomicTests
+{
+    [Fact]
+    public void HighOrderAtomicSuccessReservesAPageblock()
+    {
+        // Tiny zone (marks 200/250/300). GFP_KERNEL order-0 pages are taken until the slow path's min mark stops
+        // them (free <= 200). An order-1 GFP_ATOMIC request then fails the fast path (low) but passes in the slow
+        // path: ALLOC_MIN_RESERVE halves min to 100, ALLOC_NON_BLOCK takes a quarter more -> 75. It carries
+        // ALLOC_HIGHATOMIC, so reserve_highatomic_pageblock retypes its (unmovable, mergeable) pageblock:
+        // nr_reserved_highatomic = 512 (limit 4096/100 + 512 = 552).
+        var m = new Machine(new MachineSpec(TestMachines.Tiny()) { DebugChecks = false });
+        while (m.Allocate(0, Gfp.Kernel | GfpFlags.NoRetry).Success)
+        {
+        }
+
+        Zone z = m.Zones[1];
+        Assert.True(z.NrFreePages <= 200 && z.NrFreePages > 150, $"free {z.NrFreePages}");
+        AllocResult r = m.Allocate(1, Gfp.Atomic);
+        Assert.True(r.Success);
+        Assert.Equal(MigrateType.HighAtomic, m.PageblockType(r.Pfn));
+        Assert.Equal(512, z.NrReservedHighAtomic);
+        // without reserve rights the 512 reserved pages count as unusable: even a zero mark fails
+        Assert.False(m.ZoneWatermarkOk(z, 0, 0, 1, 0));
+        Assert.True(m.ZoneWatermarkOk(z, 0, 0, 1, AllocFlags.MinReserve));
+        // unreserve_highatomic_pageblock (forced, as before OOM) gives the block back to the requested type
+        Assert.True(m.UnreserveHighatomicPageblock(0, 1, MigrateType.Unmovable, force: true));
+        Assert.Equal(0, z.NrReservedHighAtomic);
+        Assert.Equal(MigrateType.Unmovable, m.PageblockType(r.Pfn));
+        InvariantChecker.Check(m);
+    }
+}

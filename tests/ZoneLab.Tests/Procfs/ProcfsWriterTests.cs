@@ -150,6 +150,15 @@ public class ProcfsWriterTests
     }
 
     [Fact]
+    public void ExtfragEventsListTheFallbacks()
+    {
+        // The first GFP_KERNEL page claims a MOVABLE order-10 block (see BuddyAllocatorTests): one claimed event.
+        var m = new Machine(TestMachines.Small());
+        m.Allocate(0, Gfp.Kernel);
+        Assert.Equal("alloc_migratetype=0 (Unmovable) fallback_migratetype=1 (Movable) claimed=1 stolen=0\n", ExtfragWriter.Events(m));
+    }
+
+    [Fact]
     public void FragmentationIndicesByHand()
     {
         // 2 order-0 and 1 order-2 free blocks: free_pages 6, blocks 3.

@@ -81,6 +81,24 @@ public class ReclaimAndCompactionTests
     }
 
     [Fact]
+    public void ReclaimableSlabIsShrunkInsteadOfOom()
+    {
+        // No swap, memory full of reclaimable slab (GFP_KERNEL|__GFP_RECLAIMABLE is reclaimable slab by default):
+        // kswapd's shrink_slab frees the oldest slab pages, so kernel allocations keep succeeding without OOM.
+        var m = new Machine(WithSwap(0));
+        _ = new ReclaimModel(m);
+        for (int k = 0; k < 20000; k++)
+        {
+            Assert.True(m.Allocate(0, Gfp.Kernel | GfpFlags.Reclaimable).Success);
+        }
+
+        Assert.True(m.Event(VmEvent.SlabsScanned) > 0);
+        Assert.Equal(0, m.Event(VmEvent.OomKill));
+        Assert.Equal(m.UsePages(0, PageUse.SlabReclaimable), m.LruPages(0, LruList.SlabReclaimable));
+        InvariantChecker.Check(m);
+    }
+
+    [Fact]
     public void DirtyPageCacheIsWrittenBackBeforeItIsDropped()
     {
         var m = new Machine(WithSwap(0));
@@ -183,5 +201,37 @@ public class ReclaimAndCompactionTests
 
             InvariantChecker.Check(m);
         }, iter: 20, seed: "0N0XIzNsQ0O2");
+    }
+}
+
+public class ProactiveCompactionTests
+{
+    [Fact]
+    public void FragmentedNodeIsCompactedDownToTheLowScoreMark()
+    {
+        // DMA32-only node [4096, 16384) full of page cache, every other page freed: 6144 free pages, none in an
+        // order-9 block -> extfrag_for_order(9) = 100; node score = 12288 * 100 / (12288 + 1) = 99 > high mark
+        // min(max(100 - 20, 5) + 10, 100) = 90. Proactive compaction runs until the zone score is <= 80.
+        var m = new Machine(new MachineSpec([MachineSpec.Zone(0, ZoneLab.Layout.ZoneType.Dma32, 4096, 16384)]));
+        var pages = new List<ulong>();
+        AllocResult r;
+        while ((r = m.Allocate(0, Gfp.HighUserMovable | GfpFlags.Memalloc, use: PageUse.File)).Success)
+        {
+            pages.Add(r.Pfn);
+        }
+
+        foreach (ulong p in pages.Where(p => (p & 1) == 0))
+        {
+            m.Free(p, 0);
+        }
+
+        var c = new Compactor(m);
+        Assert.Equal(99, c.FragmentationScoreNode(0));
+        Assert.Equal(90, c.FragmentationScoreWmark(low: false));
+        Assert.True(c.ShouldProactiveCompact(0));
+        Assert.True(c.ProactiveCompact(0));
+        Assert.True(c.FragmentationScoreZone(m.Zones[1]) <= 80);
+        Assert.False(c.ShouldProactiveCompact(0));
+        InvariantChecker.Check(m);
     }
 }
