@@ -168,3 +168,44 @@ public class ScenarioLoaderTests
         Assert.Equal(3 * Math.Exp(0.125), new ScenarioDistribution(DistributionKind.LogNormal, QuantityUnit.Count, 3, 0.5, [], null).Mean, 12);
     }
 }
+
+public class QuantityTests
+{
+    [Theory]
+    [InlineData("4096", QuantityUnit.Bytes, 4096)]
+    [InlineData("0x1000", QuantityUnit.Bytes, 4096)]
+    [InlineData("4K", QuantityUnit.Bytes, 4096)]
+    [InlineData("1.5G", QuantityUnit.Bytes, 1610612736)]
+    [InlineData("512MiB", QuantityUnit.Bytes, 536870912)]
+    [InlineData("250us", QuantityUnit.Seconds, 0.00025)]
+    [InlineData("100ms", QuantityUnit.Seconds, 0.1)]
+    [InlineData("5min", QuantityUnit.Seconds, 300)]
+    [InlineData("2h", QuantityUnit.Seconds, 7200)]
+    [InlineData("7", QuantityUnit.Seconds, 7)]
+    [InlineData("5%", QuantityUnit.Fraction, 0.05)]
+    [InlineData("0.25", QuantityUnit.Fraction, 0.25)]
+    [InlineData("64MiB/s", QuantityUnit.BytesPerSecond, 67108864)]
+    [InlineData("64M/s", QuantityUnit.BytesPerSecond, 67108864)]
+    [InlineData("12.8GB/s", QuantityUnit.BytesPerSecond, 12.8e9)]
+    [InlineData("1.2345KB/s", QuantityUnit.BytesPerSecond, 1234.5)]
+    [InlineData("100/s", QuantityUnit.PerSecond, 100)]
+    [InlineData("30/min", QuantityUnit.PerSecond, 0.5)]
+    public void ParseAndFormatRoundTrip(string text, QuantityUnit unit, double expected)
+    {
+        Assert.True(Quantities.TryParse(text, unit, out double v, out _));
+        Assert.Equal(expected, v, 9);
+        Assert.True(Quantities.TryParse(Quantities.Format(v, unit), unit, out double back, out _));
+        Assert.Equal(v, back);
+    }
+
+    [Theory]
+    [InlineData("1.5", QuantityUnit.Bytes)]
+    [InlineData("4KB", QuantityUnit.Bytes)]
+    [InlineData("-1s", QuantityUnit.Seconds)]
+    [InlineData("101%", QuantityUnit.Fraction)]
+    [InlineData("1.5", QuantityUnit.Fraction)]
+    [InlineData("64M", QuantityUnit.BytesPerSecond)]
+    [InlineData("fast", QuantityUnit.PerSecond)]
+    [InlineData("NaN", QuantityUnit.Count)]
+    public void Rejected(string text, QuantityUnit unit) => Assert.False(Quantities.TryParse(text, unit, out _, out _));
+}
