@@ -51,24 +51,24 @@ public static class Quantities
 
                 return TryNumber(t, out value) && value >= 0 && value <= 1;
             case QuantityUnit.BytesPerSecond:
-            {
-                if (!t.EndsWith("/s", StringComparison.Ordinal))
                 {
-                    return false;
-                }
-
-                string b = t[..^2];
-                foreach ((string suffix, double mul) in s_decimal)
-                {
-                    if (b.EndsWith(suffix, StringComparison.Ordinal) && TryNumber(b[..^suffix.Length], out value) && value >= 0)
+                    if (!t.EndsWith("/s", StringComparison.Ordinal))
                     {
-                        value *= mul;
-                        return true;
+                        return false;
                     }
-                }
 
-                return TryBytes(b, out value, allowFraction: true);
-            }
+                    string b = t[..^2];
+                    foreach ((string suffix, double mul) in s_decimal)
+                    {
+                        if (b.EndsWith(suffix, StringComparison.Ordinal) && TryNumber(b[..^suffix.Length], out value) && value >= 0)
+                        {
+                            value *= mul;
+                            return true;
+                        }
+                    }
+
+                    return TryBytes(b, out value, allowFraction: true);
+                }
 
             case QuantityUnit.PerSecond:
                 foreach ((string suffix, double div) in s_per)

@@ -385,7 +385,10 @@ public static class ScenarioLoader
             case "anon":
                 return new AnonActor
                 {
-                    Name = name, StartSeconds = start, StopSeconds = stop, AccessBytesPerSecond = access,
+                    Name = name,
+                    StartSeconds = start,
+                    StopSeconds = stop,
+                    AccessBytesPerSecond = access,
                     Rate = RequiredDist(a, "rate", QuantityUnit.BytesPerSecond, ctx),
                     Lifetime = Dist(a, "lifetime", QuantityUnit.Seconds, ctx),
                     PinnedFraction = a.Quantity("pinned", QuantityUnit.Fraction) ?? 0,
@@ -394,7 +397,10 @@ public static class ScenarioLoader
             case "page_cache":
                 return new PageCacheActor
                 {
-                    Name = name, StartSeconds = start, StopSeconds = stop, AccessBytesPerSecond = access,
+                    Name = name,
+                    StartSeconds = start,
+                    StopSeconds = stop,
+                    AccessBytesPerSecond = access,
                     Rate = RequiredDist(a, "rate", QuantityUnit.BytesPerSecond, ctx),
                     Lifetime = Dist(a, "lifetime", QuantityUnit.Seconds, ctx),
                     DirtyFraction = a.Quantity("dirty", QuantityUnit.Fraction) ?? 0,
@@ -405,7 +411,10 @@ public static class ScenarioLoader
                 a.Required("kind");
                 return new SlabActor
                 {
-                    Name = name, StartSeconds = start, StopSeconds = stop, AccessBytesPerSecond = access,
+                    Name = name,
+                    StartSeconds = start,
+                    StopSeconds = stop,
+                    AccessBytesPerSecond = access,
                     Reclaimable = a.Choice("kind", ["unmovable", "reclaimable"]) == "reclaimable",
                     Rate = RequiredDist(a, "rate", QuantityUnit.PerSecond, ctx),
                     OrderWeights = ReadOrders(a),
@@ -415,7 +424,10 @@ public static class ScenarioLoader
             case "atomic":
                 return new AtomicActor
                 {
-                    Name = name, StartSeconds = start, StopSeconds = stop, AccessBytesPerSecond = access,
+                    Name = name,
+                    StartSeconds = start,
+                    StopSeconds = stop,
+                    AccessBytesPerSecond = access,
                     Order = (int)(a.Integer("order", 0, 3) ?? 0),
                     Burst = RequiredDist(a, "burst", QuantityUnit.Count, ctx),
                     Interval = RequiredDist(a, "interval", QuantityUnit.Seconds, ctx),
@@ -424,14 +436,20 @@ public static class ScenarioLoader
             case "thp":
                 return new ThpActor
                 {
-                    Name = name, StartSeconds = start, StopSeconds = stop, AccessBytesPerSecond = access,
+                    Name = name,
+                    StartSeconds = start,
+                    StopSeconds = stop,
+                    AccessBytesPerSecond = access,
                     Rate = RequiredDist(a, "rate", QuantityUnit.PerSecond, ctx),
                     Lifetime = Dist(a, "lifetime", QuantityUnit.Seconds, ctx),
                 };
             case "cma":
                 return new CmaActor
                 {
-                    Name = name, StartSeconds = start, StopSeconds = stop, AccessBytesPerSecond = access,
+                    Name = name,
+                    StartSeconds = start,
+                    StopSeconds = stop,
+                    AccessBytesPerSecond = access,
                     Device = a.RequiredString("device"),
                     Area = a.String("area"),
                     SizeBytes = a.QuantityOf(a.Required("size"), a.Child("size"), QuantityUnit.Bytes, 0, double.MaxValue, minExclusive: true),
@@ -443,7 +461,10 @@ public static class ScenarioLoader
             case "gigantic":
                 return new GiganticActor
                 {
-                    Name = name, StartSeconds = start, StopSeconds = stop, AccessBytesPerSecond = access,
+                    Name = name,
+                    StartSeconds = start,
+                    StopSeconds = stop,
+                    AccessBytesPerSecond = access,
                     Count = (int)(a.Integer("count", 1, 1 << 20) ?? 1),
                     SizeBytes = a.Quantity("size", QuantityUnit.Bytes, 0, double.MaxValue, minExclusive: true) ?? (1L << 30),
                     Hold = Dist(a, "hold", QuantityUnit.Seconds, ctx),
@@ -469,13 +490,19 @@ public static class ScenarioLoader
 
                 return new OfflineActor
                 {
-                    Name = name, StartSeconds = start, StopSeconds = stop, AccessBytesPerSecond = access,
+                    Name = name,
+                    StartSeconds = start,
+                    StopSeconds = stop,
+                    AccessBytesPerSecond = access,
                     BlockCount = (int)a.IntegerOf(b, a.Child("blocks"), 1, int.MaxValue),
                 };
             default: // drop_caches
                 return new DropCachesActor
                 {
-                    Name = name, StartSeconds = start, StopSeconds = stop, AccessBytesPerSecond = access,
+                    Name = name,
+                    StartSeconds = start,
+                    StopSeconds = stop,
+                    AccessBytesPerSecond = access,
                     Mode = (int)(a.Integer("mode", 1, 3) ?? 3),
                 };
         }

@@ -317,8 +317,16 @@ public sealed class FtraceReader : IDisposable
 
                 _current = new TraceEvent
                 {
-                    Kind = kind, Line = _line, Task = task, Pid = pid, Cpu = cpu, Timestamp = timestamp,
-                    Pfn = pfn, Order = order, MigrateType = (MigrateType)mt, GfpFlags = gfp,
+                    Kind = kind,
+                    Line = _line,
+                    Task = task,
+                    Pid = pid,
+                    Cpu = cpu,
+                    Timestamp = timestamp,
+                    Pfn = pfn,
+                    Order = order,
+                    MigrateType = (MigrateType)mt,
+                    GfpFlags = gfp,
                 };
                 return true;
 
@@ -344,8 +352,16 @@ public sealed class FtraceReader : IDisposable
 
                 _current = new TraceEvent
                 {
-                    Kind = kind, Line = _line, Task = task, Pid = pid, Cpu = cpu, Timestamp = timestamp,
-                    Pfn = pfn, Order = order, MigrateType = (MigrateType)mt, PercpuRefill = refill == 1,
+                    Kind = kind,
+                    Line = _line,
+                    Task = task,
+                    Pid = pid,
+                    Cpu = cpu,
+                    Timestamp = timestamp,
+                    Pfn = pfn,
+                    Order = order,
+                    MigrateType = (MigrateType)mt,
+                    PercpuRefill = refill == 1,
                 };
                 return true;
 
@@ -389,18 +405,18 @@ public sealed class FtraceReader : IDisposable
         switch (kind)
         {
             case TraceEventKind.PageAlloc:
-            {
-                long pfn = f.Pfn();
-                bool failed = pfn < 0 || f.IsNullPointer("page"u8);
-                return e with
                 {
-                    Pfn = failed ? -1 : pfn,
-                    Failed = failed,
-                    Order = f.Int("order"u8, 0, MaxOrder),
-                    MigrateType = f.MigrateType("migratetype"u8),
-                    GfpFlags = ParseGfp(f.Get("gfp_flags"u8), ref f),
-                };
-            }
+                    long pfn = f.Pfn();
+                    bool failed = pfn < 0 || f.IsNullPointer("page"u8);
+                    return e with
+                    {
+                        Pfn = failed ? -1 : pfn,
+                        Failed = failed,
+                        Order = f.Int("order"u8, 0, MaxOrder),
+                        MigrateType = f.MigrateType("migratetype"u8),
+                        GfpFlags = ParseGfp(f.Get("gfp_flags"u8), ref f),
+                    };
+                }
 
             case TraceEventKind.PageFree:
                 return e with { Pfn = f.Pfn(), Order = f.Int("order"u8, 0, MaxOrder) };
@@ -427,22 +443,22 @@ public sealed class FtraceReader : IDisposable
                 };
 
             case TraceEventKind.PageAllocExtfrag:
-            {
-                int fallbackOrder = f.Int("fallback_order"u8, 0, MaxOrder);
-                int pageblockOrder = f.TryGet("pageblock_order"u8, out _) ? f.Int("pageblock_order"u8, 0, MaxOrder) : 0;
-                bool fragmenting = f.TryGet("fragmenting"u8, out _) ? f.Bool("fragmenting"u8) : fallbackOrder < pageblockOrder;
-                return e with
                 {
-                    Pfn = f.Pfn(),
-                    Order = f.Int("alloc_order"u8, 0, MaxOrder),
-                    FallbackOrder = fallbackOrder,
-                    PageblockOrder = pageblockOrder,
-                    MigrateType = f.MigrateType("alloc_migratetype"u8),
-                    FallbackMigrateType = f.MigrateType("fallback_migratetype"u8),
-                    Fragmenting = fragmenting,
-                    ChangeOwnership = f.Bool("change_ownership"u8),
-                };
-            }
+                    int fallbackOrder = f.Int("fallback_order"u8, 0, MaxOrder);
+                    int pageblockOrder = f.TryGet("pageblock_order"u8, out _) ? f.Int("pageblock_order"u8, 0, MaxOrder) : 0;
+                    bool fragmenting = f.TryGet("fragmenting"u8, out _) ? f.Bool("fragmenting"u8) : fallbackOrder < pageblockOrder;
+                    return e with
+                    {
+                        Pfn = f.Pfn(),
+                        Order = f.Int("alloc_order"u8, 0, MaxOrder),
+                        FallbackOrder = fallbackOrder,
+                        PageblockOrder = pageblockOrder,
+                        MigrateType = f.MigrateType("alloc_migratetype"u8),
+                        FallbackMigrateType = f.MigrateType("fallback_migratetype"u8),
+                        Fragmenting = fragmenting,
+                        ChangeOwnership = f.Bool("change_ownership"u8),
+                    };
+                }
 
             case TraceEventKind.CmaAllocStart:
                 return e with
@@ -455,18 +471,18 @@ public sealed class FtraceReader : IDisposable
 
             case TraceEventKind.CmaAllocFinish:
             case TraceEventKind.CmaAllocBusyRetry:
-            {
-                long pfn = f.Pfn();
-                bool failed = pfn < 0 || f.IsNullPointer("page"u8);
-                return e with
                 {
-                    Pfn = failed && kind == TraceEventKind.CmaAllocFinish ? -1 : pfn,
-                    Failed = failed && kind == TraceEventKind.CmaAllocFinish,
-                    CmaName = Intern(_cmaNames, f.Get("name"u8)),
-                    Count = f.Long("count"u8),
-                    Align = f.Int("align"u8, 0, 63),
-                };
-            }
+                    long pfn = f.Pfn();
+                    bool failed = pfn < 0 || f.IsNullPointer("page"u8);
+                    return e with
+                    {
+                        Pfn = failed && kind == TraceEventKind.CmaAllocFinish ? -1 : pfn,
+                        Failed = failed && kind == TraceEventKind.CmaAllocFinish,
+                        CmaName = Intern(_cmaNames, f.Get("name"u8)),
+                        Count = f.Long("count"u8),
+                        Align = f.Int("align"u8, 0, 63),
+                    };
+                }
 
             case TraceEventKind.CmaRelease:
                 return e with
