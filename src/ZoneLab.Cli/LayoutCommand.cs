@@ -10,34 +10,60 @@ internal static class LayoutCommand
     public static Command Create()
     {
         var dmesg = new Option<string?>("--dmesg") { Description = "A real x86 boot log (dmesg or serial console): e820 map, SRAT nodes and command line are read from it." };
-        var mem = new Option<string?>("--mem") { Description = "Synthesize the e820 map QEMU gives a guest of this size (e.g. 8G)." };
+        var mem = new Option<string?>("--mem") { Description = "Synthesize the memory QEMU gives a guest of this size (e.g. 8G): the x86 e820 map, or arm64 virt RAM at 0x40000000." };
         var numa = new Option<string?>("--numa") { Description = "NUMA node sizes for --mem, in order, e.g. 1G,3G (must add up to --mem)." };
-        var machine = new Option<string>("--machine") { Description = "QEMU machine type for --mem: pc or q35.", DefaultValueFactory = _ => "pc" };
+        var machine = new Option<string?>("--machine") { Description = "QEMU machine type for --mem: pc or q35 (x86_64, default pc); virt (arm64)." };
+        var arch = new Option<string?>("--arch") { Description = "x86_64 (default) or arm64 (QEMU virt and/or a device tree; the default with --dtb)." };
+        var dtb = new Option<string?>("--dtb") { Description = "A flattened device tree blob (arm64): memory, reserved-memory pools, dma-ranges; with --mem its memory is replaced as QEMU -dtb does." };
+        var kconfig = new Option<string?>("--kconfig") { Description = "Kernel build: debian-arm64, debian-amd64 (CMA off), cma-amd64, or a .config file (default: Debian's stock kernel)." };
+        var initrd = new Option<string?>("--initrd-size") { Description = "Size of the initrd the bootloader loads (0 for none; default the oracle's initramfs), placed as QEMU places it." };
         var cmdline = new Option<string?>("--cmdline") { Description = "Kernel command line (replaces the one in --dmesg)." };
         var zoneinfo = new Option<string?>("--zoneinfo") { Description = "A real /proc/zoneinfo of the same boot: its managed counts replace the estimate." };
         var format = new Option<string>("--format") { Description = "text | dmesg | zoneinfo | json | memory-blocks", DefaultValueFactory = _ => "text" };
+        var design = new Option<string>("--design") { Description = "Kernel design: migrate-cma (mainline 6.1, default) or dmb (Designated Movable Blocks series: movablecore=size@base).", DefaultValueFactory = _ => "migrate-cma" };
         var timestamps = new Option<bool>("--timestamps") { Description = "With --format dmesg: prefix lines with [    0.000000] as dmesg does." };
         var kernelArgs = new Argument<string[]>("kernel-args") { Description = "Kernel arguments after a bare --, appended to the command line.", Arity = ArgumentArity.ZeroOrMore };
 
-        var cmd = new Command("layout", "Compute nodes, zones (spanned/present/managed), ZONE_MOVABLE and memory blocks as the kernel does at boot.");
+        var cmd = new Command("layout", "Compute nodes, zones (spanned/present/managed/cma), ZONE_MOVABLE, CMA areas and memory blocks as the kernel does at boot.");
         cmd.Options.Add(dmesg);
         cmd.Options.Add(mem);
         cmd.Options.Add(numa);
         cmd.Options.Add(machine);
+        cmd.Options.Add(arch);
+        cmd.Options.Add(dtb);
+        cmd.Options.Add(kconfig);
+        cmd.Options.Add(initrd);
         cmd.Options.Add(cmdline);
         cmd.Options.Add(zoneinfo);
         cmd.Options.Add(format);
         cmd.Options.Add(timestamps);
+        cmd.Options.Add(design);
         cmd.Arguments.Add(kernelArgs);
 
         cmd.SetAction(pr =>
         {
-            var builder = MachineOptions.Build(pr.GetValue(dmesg), pr.GetValue(mem), pr.GetValue(numa), pr.GetValue(machine)!);
+            var builder = MachineOptions.Build(pr.GetValue(dmesg), pr.GetValue(mem), pr.GetValue(numa), pr.GetValue(machine), pr.GetValue(arch), pr.GetValue(dtb));
+            if (MachineOptions.Config(pr.GetValue(kconfig), builder.Arch) is KernelConfig kc)
+            {
+                builder.WithKernelConfig(kc);
+            }
+            if (pr.GetValue(initrd) is string isz)
+            {
+                builder.WithInitrdSize(isz == "0" ? 0 : KernelNumber.ParseSize(isz, "--initrd-size"));
+            }
             if (pr.GetValue(cmdline) is string c)
             {
                 builder.WithCommandLine(c);
             }
             builder.WithExtraArgs(pr.GetValue(kernelArgs) ?? Array.Empty<string>());
+            builder.WithFeatures(pr.GetValue(design) switch
+            {
+                "migrate-cma" or "mainline" => KernelFeatures.Mainline,
+                "dmb" => new KernelFeatures { DesignatedMovableBlocks = true },
+                string d when d is "zone-cma" or "cma-in-movable" or "carveout" or "gcma"
+                    => throw new ZoneLabInputException("--design", $"'{d}' places CMA areas, which the layout command does not model yet; available: migrate-cma, dmb"),
+                string d => throw new ZoneLabInputException("--design", $"'{d}' is not a design; expected migrate-cma or dmb"),
+            });
             if (pr.GetValue(zoneinfo) is string z)
             {
                 builder.WithZoneinfo(z);

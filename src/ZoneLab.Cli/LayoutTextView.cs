@@ -12,7 +12,7 @@ internal static class LayoutTextView
         console.MarkupLine($"[bold]{layout.Arch}[/]  cmdline: [grey]{Markup.Escape(layout.CommandLine.Text)}[/]");
         console.MarkupLine($"total {layout.TotalPages:N0} pages ({Mib(layout.TotalPages)}), ZONE_MOVABLE carved from {ZoneTypes.Name(layout.MovableZone)}, memory block {layout.MemoryBlockSize >> 20} MiB");
         var table = new Table().Border(TableBorder.Rounded);
-        foreach (string h in new[] { "node", "zone", "start_pfn", "end_pfn", "spanned", "present", "managed", "size" })
+        foreach (string h in new[] { "node", "zone", "start_pfn", "end_pfn", "spanned", "present", "managed", "cma", "size" })
         {
             table.AddColumn(new TableColumn(h).RightAligned());
         }
@@ -21,15 +21,18 @@ internal static class LayoutTextView
             foreach (ZoneLayout z in n.Zones)
             {
                 string managed = z.Managed.ToString("N0") + (z.ManagedIsReal || z.Present == 0 ? string.Empty : " ~");
-                table.AddRow(n.Nid.ToString(), z.Name, $"0x{z.StartPfn:x}", $"0x{z.EndPfn:x}", z.Spanned.ToString("N0"), z.Present.ToString("N0"), managed, Mib(z.Present));
+                table.AddRow(n.Nid.ToString(), z.Name, $"0x{z.StartPfn:x}", $"0x{z.EndPfn:x}", z.Spanned.ToString("N0"), z.Present.ToString("N0"), managed, z.CmaPages.ToString("N0"), Mib(z.Present));
             }
         }
         console.Write(table);
         foreach (KeyValuePair<int, ulong> kv in layout.ZoneMovablePfn.OrderBy(k => k.Key))
         {
+            ulong movablePresent = layout.Node(kv.Key)?.Zone(ZoneType.Movable)?.Present ?? 0;
             console.MarkupLine(kv.Value != 0
                 ? $"node {kv.Key}: ZONE_MOVABLE starts at pfn 0x{kv.Value:x} (0x{kv.Value << Page.Shift:x})"
-                : $"node {kv.Key}: no ZONE_MOVABLE");
+                : movablePresent > 0
+                    ? $"node {kv.Key}: ZONE_MOVABLE holds only Designated Movable Blocks ({movablePresent:N0} pages)"
+                    : $"node {kv.Key}: no ZONE_MOVABLE");
         }
         var groups = new List<(string Zones, int Node, ulong First, ulong Last)>();
         foreach (MemoryBlock b in layout.MemoryBlocks)
@@ -48,6 +51,21 @@ internal static class LayoutTextView
         {
             string range = g.First == g.Last ? $"memory{g.First}" : $"memory{g.First}-{g.Last}";
             console.MarkupLine($"  {range,-16} node {g.Node}  valid_zones={g.Zones}");
+        }
+        if (layout.CmaAreas.Count > 0)
+        {
+            console.MarkupLine($"CMA areas ({layout.CmaAreas.Count}):");
+            foreach (ZoneLab.Contiguous.CmaArea a in layout.CmaAreas)
+            {
+                string where = a.Activated == true
+                    ? $"node {a.Node} zone {ZoneTypes.Name(a.Zone!.Value)}"
+                    : "[red]not activated[/] (spans two zones; pages given to the buddy allocator)";
+                console.MarkupLine($"  {Markup.Escape(a.Name),-12} base 0x{a.Base:x} (pfn 0x{a.BasePfn:x})  {a.Size >> 20} MiB  {where}");
+            }
+        }
+        foreach (ZoneLab.Layout.DeviceTree.ReservedMemoryRegion r in layout.ReservedMemory)
+        {
+            console.MarkupLine($"  reserved-memory {Markup.Escape(r.Name),-20} 0x{r.Base:x}+{r.Size >> 20} MiB{(r.NoMap ? " no-map" : string.Empty)}  {r.Outcome.ToString().ToLowerInvariant()}");
         }
         if (layout.AllZones.Any(z => !z.ManagedIsReal && z.Present > 0))
         {

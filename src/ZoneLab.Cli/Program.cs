@@ -4,6 +4,9 @@ using ZoneLab.Cli;
 
 RootCommand root = new("ZoneLab: a faithful model of the Linux physical page allocator (zones, ZONE_MOVABLE, CMA designs).");
 root.Subcommands.Add(LayoutCommand.Create());
+root.Subcommands.Add(ProcCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(WatermarksCommand.Create());
 
 ParseResult parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)

@@ -16,6 +16,17 @@ public sealed class ZoneLabInputException : Exception
 
     public ZoneLabInputException(string source, string message) : this(source, 0, message) { }
 
+    private ZoneLabInputException(string source, long byteOffset, string message, bool _)
+        : base($"{source}: at byte offset {byteOffset} (0x{byteOffset:x}): {message}")
+    {
+        Source = source;
+        Detail = message;
+        ByteOffset = byteOffset;
+    }
+
+    /// <summary>Bad input in a binary file (a device tree blob): names the file, the byte offset and what was wrong.</summary>
+    public static ZoneLabInputException AtByteOffset(string source, long byteOffset, string message) => new(source, byteOffset, message, false);
+
     /// <summary>An error at a line and column (1-based), printed <c>source:line:column: message</c>.</summary>
     public ZoneLabInputException(string source, int line, int column, string message)
         : base($"{source}:{line}:{column}: {message}")
@@ -32,6 +43,8 @@ public sealed class ZoneLabInputException : Exception
     /// <summary>1-based line number in <see cref="Source"/>, or 0 when not line-oriented.</summary>
     public int Line { get; }
 
+    /// <summary>Byte offset in a binary <see cref="Source"/>, or null when the input is text.</summary>
+    public long? ByteOffset { get; }
     /// <summary>1-based column in <see cref="Source"/>, or 0 when not known.</summary>
     public int Column { get; }
 

@@ -15,8 +15,15 @@ public sealed class BootWatermarkReplay
     /// <summary>x86-64's <c>CONFIG_PHYSICAL_START</c> (16 MiB): where a <c>nokaslr</c> kernel image is loaded.</summary>
     public const ulong X86KernelPhys = 0x1000000;
 
-    /// <summary>Kernel behaviour to replay (6.1 default).</summary>
+    /// <summary>
+    /// Kernel behaviour to replay (6.1 default). When the boot log names its kernel ("Linux version 6.12...") that
+    /// release is used instead, unless <see cref="ForceVersion"/> is set: the log is authoritative about what
+    /// produced the file (6.1 and 6.12 differ for ZONE_MOVABLE).
+    /// </summary>
     public KernelVersion Version { get; init; } = KernelVersion.V6_1;
+
+    /// <summary>Use <see cref="Version"/> even when the boot log names another kernel.</summary>
+    public bool ForceVersion { get; init; }
 
     /// <summary>Sysctls in force (defaults unless the boot changed them).</summary>
     public VmSysctls Sysctls { get; init; } = new();
@@ -74,8 +81,40 @@ public sealed class BootWatermarkReplay
             }
         }
 
-        var calc = new WatermarkCalculator(state, maxNrZones, Version, Sysctls.Clone());
+        KernelVersion version = Version;
+        if (!ForceVersion && log?.KernelRelease is string release)
+        {
+            try
+            {
+                version = KernelVersions.Parse(release);
+            }
+            catch (FormatException)
+            {
+            }
+        }
+
+        VmSysctls sysctls = Sysctls.Clone();
+        if (log?.TransparentHugepageNever == true)
+        {
+            sysctls.TransparentHugepages = false;
+        }
+
+        var calc = new WatermarkCalculator(state, maxNrZones, version, sysctls);
         calc.Boot();
+
+        // sysctl.vm.* boot parameters: do_sysctl_args runs after free_initmem, so with the final managed counts
+        if (log is not null && log.BootSysctls.Count > 0)
+        {
+            for (int i = 0; i < zones.Count; i++)
+            {
+                state[i].ManagedPages = zones[i].Managed;
+            }
+
+            foreach ((string name, string value) in log.BootSysctls)
+            {
+                ApplyBootSysctl(calc, name, value);
+            }
+        }
 
         if (RecomputedByHotplug || LowmemReserveRecomputedAtDump)
         {
@@ -95,6 +134,34 @@ public sealed class BootWatermarkReplay
         }
 
         return calc;
+    }
+
+    // mirrors the sysctl handlers a boot parameter reaches (min_free_kbytes_sysctl_handler, ...)
+    private static void ApplyBootSysctl(WatermarkCalculator calc, string name, string value)
+    {
+        var ints = value.Split(',', StringSplitOptions.RemoveEmptyEntries)
+            .Select(v => int.TryParse(v, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int x) ? x : (int?)null)
+            .ToArray();
+        if (ints.Length == 0 || ints.Any(x => x is null))
+        {
+            return;
+        }
+
+        switch (name)
+        {
+            case "min_free_kbytes" when ints[0] >= 0:
+                calc.WriteMinFreeKbytes(ints[0]!.Value);
+                break;
+            case "watermark_scale_factor":
+                calc.WriteWatermarkScaleFactor(ints[0]!.Value);
+                break;
+            case "watermark_boost_factor":
+                calc.Sysctls.WatermarkBoostFactor = Math.Max(0, ints[0]!.Value);
+                break;
+            case "lowmem_reserve_ratio":
+                calc.TouchLowmemReserveRatio(ints.Select(x => x!.Value).ToArray());
+                break;
+        }
     }
 
     private static int ZoneOf(IReadOnlyList<ZoneinfoZone> zones, ulong pfn)

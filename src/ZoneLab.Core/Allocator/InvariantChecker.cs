@@ -16,15 +16,17 @@ public static class InvariantChecker
     /// <summary>Checks everything; throws <see cref="InvariantViolationException"/> on the first problem.</summary>
     public static void Check(Machine m)
     {
+        m.MaterializeAll(); // deferred boot blocks are linked first: semantically neutral, makes every pfn walkable
         int nz = m.Zones.Count;
         var freeHeads = new long[nz];
         var freePages = new long[nz];
         var cmaFree = new long[nz];
         var usedPages = new long[nz];
         var reserved = new long[nz];
-        byte[] flags = m.FlagsArray;
-        byte[] zoneOf = m.ZoneOfArray;
-        byte[] info = m.InfoArray;
+        var pcpPages = new long[nz];
+        ReadOnlySpan<byte> flags = m.FlagsArray;
+        ReadOnlySpan<byte> zoneOf = m.ZoneOfArray;
+        ReadOnlySpan<byte> info = m.InfoArray;
         Zone[] zones = m.Zones.ToArray();
 
         for (int i = 0; i < m.PfnCount;)
@@ -130,6 +132,15 @@ public static class InvariantChecker
                     }
                 }
             }
+            else if (kind == Machine.KindPcp)
+            {
+                if (!m.PerCpuLists)
+                {
+                    throw Fail(i, m, "per-cpu page without per-cpu lists");
+                }
+
+                pcpPages[z] += 1L << order;
+            }
             else if (kind == Machine.KindAlloc)
             {
                 usedPages[z] += 1L << order;
@@ -168,7 +179,7 @@ public static class InvariantChecker
                 for (int t = 0; t < MigrateTypes.Count; t++)
                 {
                     int n = 0, prev = Machine.Nil;
-                    int[] next = m.NextArray;
+                    ReadOnlySpan<int> next = m.NextArray;
                     for (int i = m.ListHeadIndex(z, o, (MigrateType)t); i != Machine.Nil; i = next[i])
                     {
                         if (!(flags[i] == (byte)((Machine.KindFree << 4) | o)))
@@ -240,9 +251,44 @@ public static class InvariantChecker
                 isolated += (long)m.FreeCount(z, o, MigrateType.Isolate) << o;
             }
 
-            if (freePages[z] + isolated + usedPages[z] != (long)zone.ManagedPages)
+            if (freePages[z] + isolated + usedPages[z] + pcpPages[z] != (long)zone.ManagedPages)
             {
-                throw Fail(0, m, $"zone {z}: free {freePages[z]} + isolated {isolated} + allocated {usedPages[z]} != managed {zone.ManagedPages}");
+                throw Fail(0, m, $"zone {z}: free {freePages[z]} + isolated {isolated} + allocated {usedPages[z]} + pcp {pcpPages[z]} != managed {zone.ManagedPages}");
+            }
+
+            if (m.PerCpuLists)
+            {
+                long listed = 0;
+                for (int cpu = 0; cpu < m.Spec.Cpus; cpu++)
+                {
+                    long cpuPages = 0;
+                    for (int pindex = 0; pindex < Machine.NrPcpLists; pindex++)
+                    {
+                        int prev = Machine.Nil;
+                        for (int i = m.PcpListHead(z, cpu, pindex); i != Machine.Nil; i = m.NextArray[i])
+                        {
+                            if ((flags[i] >> 4) != Machine.KindPcp || zoneOf[i] != z || m.PrevArray[i] != prev)
+                            {
+                                throw Fail(i, m, $"pcp list ({z},{cpu},{pindex}) entry is inconsistent");
+                            }
+
+                            cpuPages += 1L << (flags[i] & 0xF);
+                            prev = i;
+                        }
+                    }
+
+                    if (cpuPages != m.PcpCount(z, cpu))
+                    {
+                        throw Fail(0, m, $"zone {z} cpu {cpu}: pcp count {m.PcpCount(z, cpu)} but {cpuPages} pages listed");
+                    }
+
+                    listed += cpuPages;
+                }
+
+                if (listed != pcpPages[z])
+                {
+                    throw Fail(0, m, $"zone {z}: {pcpPages[z]} per-cpu pages in the map but {listed} on the lists");
+                }
             }
 
             if (reserved[z] + (long)zone.ManagedPages != (long)zone.PresentPages)

@@ -3,7 +3,7 @@ using ZoneLab.Layout;
 
 namespace ZoneLab.Allocator;
 
-public sealed partial class Machine
+public sealed unsafe partial class Machine
 {
     // Set by GetPageFromFreelist: did some zone pass its watermark (then a failure is fragmentation)?
     private bool _watermarkPassed;
@@ -20,23 +20,26 @@ public sealed partial class Machine
             return AllocResult.Fail(AllocFailure.Invalid);
         }
 
-        int high = GfpZoneIndex(gfp);
+        int high = _gfpZone[(uint)gfp & 0xF];
         if (high < 0)
         {
             return AllocResult.Fail(AllocFailure.Invalid);
         }
 
-        MigrateType mt = Gfp.MigrateTypeOf(gfp, PageGroupByMobilityDisabled);
-        int[] zl = _zonelists[node];
-        int pref = FirstZoneAtOrBelow(zl, high);
+        MigrateType mt = PageGroupByMobilityDisabled ? MigrateType.Unmovable : Gfp.MigrateTypeOf(gfp);
+        // __GFP_THISNODE uses ZONELIST_NOFALLBACK (the node's own zones only)
+        int[] zl = (gfp & GfpFlags.ThisNode) == 0 ? _zonelists[node] : _zonelistsNoFallback[node];
+        // first_zones_zonelist and alloc_flags_nofragment depend only on (list, node, highest zone): precomputed
+        int slot = node * MaxNrZones + high;
+        int pref = (gfp & GfpFlags.ThisNode) == 0 ? _preferredPos[slot] : FirstZoneAtOrBelow(zl, high);
         if (pref < 0)
         {
             return AllocResult.Fail(AllocFailure.NoZone);
         }
 
         // mirrors __alloc_pages + prepare_alloc_pages: ALLOC_WMARK_LOW, ALLOC_CMA for movable requests,
-        // alloc_flags_nofragment for the preferred zone
-        AllocFlags af = AllocFlags.WmarkLow | CmaFlag(mt) | AllocFlagsNofragment(_zones[zl[pref]], gfp);
+        // alloc_flags_nofragment for the preferred zone (ALLOC_KSWAPD is __GFP_KSWAPD_RECLAIM's bit)
+        AllocFlags af = AllocFlags.WmarkLow | CmaFlag(mt) | _nofragment[slot] | (AllocFlags)((uint)gfp & (uint)GfpFlags.KswapdReclaim);
         int i = GetPageFromFreelist(gfp, order, af, zl, pref, high, mt);
         AllocFailure why = AllocFailure.None;
         if (i == Nil)
@@ -51,6 +54,7 @@ public sealed partial class Machine
         }
 
         int zone = _zoneOf[i];
+        ZoneStatistics(_zones[zl[pref]], _zones[zone], node);
         PrepNewPage(i, order, mt, use == PageUse.Auto ? (mt == MigrateType.Movable ? PageUse.Anon : PageUse.Kernel) : use);
         CheckIfDebug();
         return new AllocResult(_base + (ulong)i, zone, AllocFailure.None);
@@ -62,8 +66,14 @@ public sealed partial class Machine
     /// </summary>
     public void Free(ulong pfn, int order)
     {
+        FreeNoCheck(pfn, order);
+        CheckIfDebug();
+    }
+
+    internal void FreeNoCheck(ulong pfn, int order)
+    {
         int i = (int)(pfn - _base);
-        if (pfn < _base || i >= _length || _flags[i] != (byte)((KindAlloc << 4) | order))
+        if (pfn < _base || pfn - _base >= (ulong)_length || (uint)order > Pageblock.MaxOrder || _flags[i] != (byte)((KindAlloc << 4) | order))
         {
             throw new InvalidOperationException($"pfn {pfn} is not an allocated block of order {order}");
         }
@@ -74,12 +84,34 @@ public sealed partial class Machine
         }
 
         Zone zone = _zones[_zoneOf[i]];
+        _usePages[zone.Node * UseKinds + ((_info[i] >> 3) & 0x7)] -= 1L << order;
         _flags[i] = KindTail;
         _info[i] = 0;
         Count(VmEvent.Pgfree, 1L << order);
+        if (PerCpuLists && PcpAllowedOrder(order) && FreeToPcp(i, zone, order))
+        {
+            return;
+        }
+
         // mirrors __free_pages_ok: the migratetype is the pageblock's at free time
         FreeOnePage(i, zone, order, GetPageblockMt(i), toTail: false);
-        CheckIfDebug();
+    }
+
+    // mirrors zone_statistics (one event per allocation, whatever its order)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ZoneStatistics(Zone preferred, Zone z, int localNode)
+    {
+        if (z.Node == preferred.Node)
+        {
+            z.NumaEvents[0]++;
+        }
+        else
+        {
+            z.NumaEvents[1]++;
+            preferred.NumaEvents[2]++;
+        }
+
+        z.NumaEvents[z.Node == localNode ? 4 : 5]++;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -87,22 +119,45 @@ public sealed partial class Machine
     {
         _flags[i] = (byte)((KindAlloc << 4) | order);
         _info[i] = (byte)((int)mt | ((int)use << 3));
+        int node = _zones[_zoneOf[i]].Node;
+        _usePages[node * UseKinds + (int)use] += 1L << order;
         if (use is PageUse.Anon or PageUse.File or PageUse.FileDirty)
         {
             LruAdd(i, _zones[_zoneOf[i]].Node, LruFor(use, active: false));
         }
     }
 
-    private int GfpZoneIndex(GfpFlags gfp)
+    // gfp_zone for the 16 zone-bit combinations, clamped to the config's zones (-1: GFP_ZONE_BAD)
+    private int[] BuildGfpZoneTable()
     {
-        try
+        var t = new int[16];
+        for (uint bits = 0; bits < 16; bits++)
         {
-            int z = (int)Gfp.Zone(gfp);
-            return Math.Min(z, MaxNrZones - 1);
+            try
+            {
+                t[bits] = Math.Min((int)Gfp.Zone((GfpFlags)bits), MaxNrZones - 1);
+            }
+            catch (ArgumentException)
+            {
+                t[bits] = -1;
+            }
         }
-        catch (ArgumentException)
+
+        return t;
+    }
+
+    private void BuildPreferred(out int[] preferred, out AllocFlags[] nofragment)
+    {
+        preferred = new int[NodeCount * MaxNrZones];
+        nofragment = new AllocFlags[NodeCount * MaxNrZones];
+        for (int n = 0; n < NodeCount; n++)
         {
-            return -1;
+            for (int h = 0; h < MaxNrZones; h++)
+            {
+                int p = FirstZoneAtOrBelow(_zonelists[n], h);
+                preferred[n * MaxNrZones + h] = p;
+                nofragment[n * MaxNrZones + h] = p < 0 ? 0 : AllocFlagsNofragment(_zones[_zonelists[n][p]], 0) & AllocFlags.NoFragment;
+            }
         }
     }
 
@@ -195,6 +250,16 @@ public sealed partial class Machine
     private int Rmqueue(Zone zone, int order, AllocFlags af, MigrateType mt)
     {
         int i = Nil;
+        // the MOVABLE pcp list may hold CMA pages: skip it for requests that cannot use CMA
+        if (PerCpuLists && PcpAllowedOrder(order) && ((af & AllocFlags.Cma) != 0 || mt != MigrateType.Movable))
+        {
+            i = RmqueuePcplist(zone, order, mt, af);
+            if (i != Nil)
+            {
+                goto Out;
+            }
+        }
+
         if ((af & AllocFlags.HighAtomic) != 0)
         {
             i = RmqueueSmallest(zone, order, MigrateType.HighAtomic);
@@ -215,6 +280,7 @@ public sealed partial class Machine
             }
         }
 
+    Out:
         Count(VmEvent.PgallocDma + (int)zone.Type, 1L << order);
         if (zone.BoostedWatermarkFlag)
         {

@@ -2,12 +2,13 @@ using ZoneLab.Layout;
 
 namespace ZoneLab.Allocator;
 
-public sealed partial class Machine
+public sealed unsafe partial class Machine
 {
     // Boot: memmap init (every pageblock MOVABLE), reservations, memblock_free_all, CMA activation.
     private void Boot(MachineSpec spec)
     {
         var present = new List<(ZoneSpec Spec, Zone Zone, List<PfnRange> Ranges)>();
+        var covered = new List<PfnRange>();
         foreach (ZoneSpec zs in spec.Zones)
         {
             if (zs.SpannedPages == 0)
@@ -28,16 +29,15 @@ public sealed partial class Machine
 
                 int i0 = (int)(r.Start - _base);
                 int n = (int)r.Pages;
-                foreach (byte b in _zoneOf.AsSpan(i0, n))
+                foreach (PfnRange c in covered)
                 {
-                    if (b != NoZone)
+                    if (!c.Intersect(r).IsEmpty)
                     {
                         throw new ArgumentException($"range {r} is present in two zones", nameof(spec));
                     }
                 }
 
-                _zoneOf.AsSpan(i0, n).Fill((byte)zone.Index);
-                _flags.AsSpan(i0, n).Fill(KindReserved << 4);
+                covered.Add(r);
                 for (ulong pb = r.Start & ~(Pageblock.NrPages - 1); pb < r.End; pb += Pageblock.NrPages)
                 {
                     SetPageblockMt((int)(pb - _base), MigrateType.Movable);
@@ -81,6 +81,55 @@ public sealed partial class Machine
 
         excluded.Sort((a, b) => a.Start.CompareTo(b.Start));
 
+        // The boot max-order blocks at the end of each zone's last free range stay "pristine": counted on the MOVABLE
+        // order-10 list but linked (and given their zone id) only when first needed, like the kernel's deferred
+        // struct page init. They are the list's tail in ascending order, exactly where boot freeing puts them.
+        var bootPristineFrom = new int[_zones.Length];
+        var bootPristineTo = new int[_zones.Length];
+        foreach ((ZoneSpec _, Zone zone, List<PfnRange> ranges) in present)
+        {
+            PfnRange last = default;
+            foreach (PfnRange r in ranges)
+            {
+                foreach (PfnRange piece in Subtract(r, excluded))
+                {
+                    last = piece;
+                }
+            }
+
+            ulong from = (last.Start + Pageblock.MaxOrderNrPages - 1) & ~(Pageblock.MaxOrderNrPages - 1);
+            ulong to = last.End & ~(Pageblock.MaxOrderNrPages - 1);
+            if (!last.IsEmpty && to > from && GetPageblockMt((int)(from - _base)) == MigrateType.Movable)
+            {
+                bootPristineFrom[zone.Index] = (int)(from - _base);
+                bootPristineTo[zone.Index] = (int)(to - _base);
+            }
+
+            // memmap_init_range's zone links, for everything but the pristine blocks
+            foreach (PfnRange r in ranges)
+            {
+                foreach (PfnRange part in Subtract(r, [new PfnRange(_base + (ulong)bootPristineFrom[zone.Index], _base + (ulong)bootPristineTo[zone.Index])]))
+                {
+                    new Span<byte>(_zoneOf + (part.Start - _base), (int)part.Pages).Fill((byte)zone.Index);
+                }
+            }
+        }
+
+        // Holes: every pfn of the map outside the present ranges. Reservations: present pfns never freed.
+        foreach (PfnRange hole in Subtract(new PfnRange(_base, _base + (ulong)_length), covered))
+        {
+            new Span<byte>(_flags + (hole.Start - _base), (int)hole.Pages).Fill(KindHole << 4);
+            new Span<byte>(_zoneOf + (hole.Start - _base), (int)hole.Pages).Fill(NoZone);
+        }
+
+        foreach (PfnRange r in covered)
+        {
+            foreach (PfnRange res in Subtract(r, Subtract(r, excluded)))
+            {
+                new Span<byte>(_flags + (res.Start - _base), (int)res.Pages).Fill(KindReserved << 4);
+            }
+        }
+
         // mirrors memblock_free_all -> __free_pages_memory: each free range is handed over in the largest
         // naturally aligned chunks (order = min(MAX_ORDER-1, __ffs(start)), shrunk to fit), FPI_TO_TAIL.
         // The model frees per zone so no chunk straddles a zone (the kernel's deferred init frees per zone too).
@@ -90,10 +139,14 @@ public sealed partial class Machine
             {
                 foreach (PfnRange piece in Subtract(r, excluded))
                 {
-                    FreeMemoryRange(zone, piece.Start, piece.End);
+                    FreeMemoryRange(zone, piece.Start, piece.End, bootPristineFrom[zone.Index], bootPristineTo[zone.Index]);
                 }
             }
         }
+
+        // From here on the pristine blocks are the MOVABLE order-10 lists' tails.
+        bootPristineFrom.CopyTo(_pristineNext, 0);
+        bootPristineTo.CopyTo(_pristineEnd, 0);
 
         // mirrors cma_activate_area -> init_cma_reserved_pageblock: each CMA pageblock is retyped MIGRATE_CMA,
         // freed at pageblock order (merging to MAX_ORDER with CMA buddies), and added to managed and cma_pages.
@@ -108,7 +161,7 @@ public sealed partial class Machine
             for (ulong pfn = c.Start; pfn < c.End; pfn += Pageblock.NrPages)
             {
                 int i = (int)(pfn - _base);
-                foreach (byte b in _zoneOf.AsSpan(i, (int)Pageblock.NrPages))
+                foreach (byte b in new ReadOnlySpan<byte>(_zoneOf + i, (int)Pageblock.NrPages))
                 {
                     if (b != z)
                     {
@@ -116,7 +169,7 @@ public sealed partial class Machine
                     }
                 }
 
-                _flags.AsSpan(i, (int)Pageblock.NrPages).Fill(KindTail);
+                new Span<byte>(_flags + i, (int)Pageblock.NrPages).Fill(KindTail); // PG_reserved cleared
                 SetPageblockMt(i, MigrateType.Cma);
                 _zones[z].Watermarks.ManagedPages += Pageblock.NrPages;
                 _zones[z].CmaPages += Pageblock.NrPages;
@@ -127,6 +180,7 @@ public sealed partial class Machine
         foreach ((ZoneSpec _, Zone zone, List<PfnRange> _) in present)
         {
             zone.Watermarks.PresentPages = zone.PresentPages;
+            EnsureLinked(zone.Index);
         }
     }
 
@@ -164,7 +218,7 @@ public sealed partial class Machine
         return result;
     }
 
-    private void FreeMemoryRange(Zone zone, ulong start, ulong end)
+    private void FreeMemoryRange(Zone zone, ulong start, ulong end, int pristineFrom, int pristineTo)
     {
         while (start < end)
         {
@@ -174,10 +228,19 @@ public sealed partial class Machine
                 order--;
             }
 
-            // mirrors __free_pages_core: the pages become buddy pages, managed grows
+            // mirrors __free_pages_core: the pages become buddy pages (their flags are already plain), managed grows
             int i = (int)(start - _base);
-            _flags.AsSpan(i, 1 << order).Fill(KindTail);
             zone.Watermarks.ManagedPages += 1UL << order;
+            if (i >= pristineFrom && i < pristineTo)
+            {
+                // a pristine block: counted now, linked on first use (it would go to the list tail, never merging)
+                _listCount[ListIndex(zone.Index, Pageblock.MaxOrder, (int)MigrateType.Movable)]++;
+                _areaNrFree[zone.Index * NrOrders + Pageblock.MaxOrder]++;
+                AccountFree(zone, MigrateType.Movable, 1L << order);
+                start += 1UL << order;
+                continue;
+            }
+
             FreeOnePage(i, zone, order, GetPageblockMt(i), toTail: true);
             start += 1UL << order;
         }

@@ -1,6 +1,6 @@
 namespace ZoneLab.Allocator;
 
-public sealed partial class Machine
+public sealed unsafe partial class Machine
 {
     // mirrors fallbacks[MIGRATE_PCPTYPES][]: the lists an allocation may take from when its own are empty
     private static readonly MigrateType[][] s_fallbacks =
@@ -174,7 +174,8 @@ public sealed partial class Machine
         return MoveFreepages(zone, start, end + 1, mt, ref movable, move: true);
     }
 
-    // mirrors move_freepages / the counting loop of prep_move_freepages_block
+    // mirrors move_freepages / the counting loop of prep_move_freepages_block. Allocated blocks are stepped over
+    // whole (every page of an LRU folio counts as movable, as PageLRU reads the compound head).
     private int MoveFreepages(Zone zone, int start, int end, MigrateType mt, ref int movable, bool move)
     {
         int moved = 0;
@@ -194,9 +195,18 @@ public sealed partial class Machine
                 continue;
             }
 
-            if (IsLruPage(p))
+            int head = kind == KindTail ? FindHead(p) : p;
+            int headKind = head == Nil ? KindTail : _flags[head] >> 4;
+            if (headKind is KindAlloc or KindPcp or KindFree)
             {
-                movable++;
+                int blockEnd = Math.Min(head + (1 << (_flags[head] & 0xF)), end);
+                if (headKind == KindAlloc && (_info[head] & InfoOnLru) != 0)
+                {
+                    movable += blockEnd - p;
+                }
+
+                p = Math.Max(blockEnd, p + 1);
+                continue;
             }
 
             p++;
@@ -230,7 +240,7 @@ public sealed partial class Machine
         {
             int h = p & ~((1 << o) - 1);
             int kind = _flags[h] >> 4;
-            if ((kind == KindFree || kind == KindAlloc) && (_flags[h] & 0xF) >= o)
+            if ((kind == KindFree || kind == KindAlloc || kind == KindPcp) && (_flags[h] & 0xF) >= o)
             {
                 return h;
             }
@@ -275,6 +285,7 @@ public sealed partial class Machine
                 DelFromFreeList(i, zone, currentOrder);
                 ChangePageblockRange(i, currentOrder, startType);
                 Expand(i, zone, order, currentOrder, startType);
+                _lastRmqueueMt = startType;
                 return i;
             }
 
@@ -309,6 +320,7 @@ public sealed partial class Machine
         MigrateType listMt = (MigrateType)_info[i];
         DelFromFreeList(i, zone, currentOrder);
         Expand(i, zone, order, currentOrder, listMt);
+        _lastRmqueueMt = listMt;
         return i;
     }
 
@@ -351,6 +363,7 @@ public sealed partial class Machine
 
             DelFromFreeList(i, zone, currentOrder);
             Expand(i, zone, order, currentOrder, startMt);
+            _lastRmqueueMt = startMt;
             RecordExtfrag(startMt, (MigrateType)fallbackMt, GetPageblockMt(i) == startMt);
             return i;
         }

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 
 namespace ZoneLab.Allocator;
 
-public sealed partial class Machine
+public sealed unsafe partial class Machine
 {
     // mirrors add_to_free_list / add_to_free_list_tail (+ set_buddy_order, __SetPageBuddy). Free-page accounting
     // follows list membership, as __mod_zone_freepage_state does for the migratetype a page is freed or taken with:
@@ -13,6 +13,12 @@ public sealed partial class Machine
         int li = ListIndex(zone.Index, order, (int)mt);
         if (tail)
         {
+            if (order == Pageblock.MaxOrder && mt == MigrateType.Movable && _pristineNext[zone.Index] < _pristineEnd[zone.Index])
+            {
+                // the pristine blocks are the list's tail: link them all before appending after them
+                MaterializeZone(zone.Index);
+            }
+
             int t = _listTail[li];
             _prev[i] = t;
             _next[i] = Nil;
@@ -101,9 +107,91 @@ public sealed partial class Machine
         else
         {
             _listTail[li] = p;
+            if (p == Nil)
+            {
+                // the linked part ran empty: link the next pristine block, if this list has them
+                int zone = li / (NrOrders * NrMt);
+                if (li == ListIndex(zone, Pageblock.MaxOrder, (int)MigrateType.Movable))
+                {
+                    _listCount[li]--;
+                    EnsureLinked(zone);
+                    return;
+                }
+            }
         }
 
         _listCount[li]--;
+    }
+
+    // Pristine boot blocks of each zone (MOVABLE, order 10): [_pristineNext, _pristineEnd) in map indices, counted in
+    // the list and zone counters but not yet linked nor given their per-pfn zone id.
+    private readonly int[] _pristineNext;
+    private readonly int[] _pristineEnd;
+
+    // Keeps the pristine blocks behind at least one linked entry, so list heads and emptiness tests stay exact.
+    private void EnsureLinked(int zone)
+    {
+        int li = ListIndex(zone, Pageblock.MaxOrder, (int)MigrateType.Movable);
+        if (_listHead[li] == Nil && _pristineNext[zone] < _pristineEnd[zone])
+        {
+            LinkNextPristine(zone);
+        }
+    }
+
+    private void LinkNextPristine(int zone)
+    {
+        int b = _pristineNext[zone];
+        _pristineNext[zone] = b + (1 << Pageblock.MaxOrder);
+        new Span<byte>(_zoneOf + b, 1 << Pageblock.MaxOrder).Fill((byte)zone);
+        _flags[b] = (byte)((KindFree << 4) | Pageblock.MaxOrder);
+        _info[b] = (byte)MigrateType.Movable;
+        int li = ListIndex(zone, Pageblock.MaxOrder, (int)MigrateType.Movable);
+        int t = _listTail[li];
+        _prev[b] = t;
+        _next[b] = Nil;
+        if (t != Nil)
+        {
+            _next[t] = b;
+        }
+        else
+        {
+            _listHead[li] = b;
+        }
+
+        _listTail[li] = b;
+    }
+
+    /// <summary>Links every pristine block of a zone (before walking its pfns or appending to its MOVABLE order-10 tail).</summary>
+    internal void MaterializeZone(int zone)
+    {
+        while (_pristineNext[zone] < _pristineEnd[zone])
+        {
+            LinkNextPristine(zone);
+        }
+    }
+
+    /// <summary>Links every pristine block of every zone.</summary>
+    internal void MaterializeAll()
+    {
+        for (int z = 0; z < _zones.Length; z++)
+        {
+            MaterializeZone(z);
+        }
+    }
+
+    // True when map index i lies in a zone's not yet linked boot blocks; gives the zone.
+    private bool IsPristine(int i, out int zone)
+    {
+        for (zone = 0; zone < _zones.Length; zone++)
+        {
+            if (i >= _pristineNext[zone] && i < _pristineEnd[zone])
+            {
+                return true;
+            }
+        }
+
+        zone = -1;
+        return false;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -147,6 +235,7 @@ public sealed partial class Machine
 
             DelFromFreeList(i, zone, o);
             Expand(i, zone, order, o, mt);
+            _lastRmqueueMt = mt;
             return i;
         }
 

@@ -10,9 +10,16 @@ public enum LruList
     Unevictable = 4,
 }
 
-public sealed partial class Machine
+public sealed unsafe partial class Machine
 {
     internal const int LruLists = 5;
+    internal const int UseKinds = 8;
+
+    // pages allocated per node and PageUse (index node * UseKinds + use)
+    private long[] _usePages = [];
+
+    /// <summary>Pages of a node allocated for a use (dirty file pages are counted under <see cref="PageUse.FileDirty"/>).</summary>
+    public long UsePages(int node, PageUse use) => _usePages[node * UseKinds + (int)use];
 
     // _info bits of an allocated head: 0-2 migratetype, 3-5 PageUse, 6 active, 7 on an LRU list
     internal const byte InfoActive = 0x40;
@@ -26,7 +33,7 @@ public sealed partial class Machine
     public long LruPages(int node, LruList lru) => _lruCount[node * LruLists + (int)lru];
 
     /// <summary>The use recorded for an allocated block head.</summary>
-    public PageUse UseOf(ulong pfn) => (PageUse)((_info[pfn - _base] >> 3) & 0x7);
+    public PageUse UseOf(ulong pfn) => (PageUse)((_info[CheckedIndex(pfn)] >> 3) & 0x7);
 
     internal static LruList LruFor(PageUse use, bool active) => use == PageUse.Anon
         ? (active ? LruList.ActiveAnon : LruList.InactiveAnon)
@@ -50,6 +57,7 @@ public sealed partial class Machine
 
         _lruHead[li] = i;
         _lruCount[li] += 1L << (_flags[i] & 0xF);
+        _zones[_zoneOf[i]].LruPages[(int)lru] += 1L << (_flags[i] & 0xF);
         _info[i] = (byte)((_info[i] & 0x3F) | InfoOnLru | (lru is LruList.ActiveAnon or LruList.ActiveFile ? InfoActive : 0));
     }
 
@@ -76,6 +84,7 @@ public sealed partial class Machine
         }
 
         _lruCount[li] -= 1L << (_flags[i] & 0xF);
+        _zones[_zoneOf[i]].LruPages[li % LruLists] -= 1L << (_flags[i] & 0xF);
         _info[i] = (byte)(_info[i] & 0x3F);
     }
 
@@ -105,14 +114,28 @@ public sealed partial class Machine
         LruAdd(i, node, to);
     }
 
+    /// <summary>mirrors <c>folio_mark_accessed</c> on an inactive LRU block: it moves to the active list.</summary>
+    public void MarkAccessed(ulong pfn)
+    {
+        int i = CheckedIndex(pfn);
+        if ((_flags[i] >> 4) == KindAlloc && (_info[i] & InfoOnLru) != 0 && (_info[i] & InfoActive) == 0)
+        {
+            LruMove(i, LruFor((PageUse)((_info[i] >> 3) & 0x7), active: true));
+        }
+    }
+
     /// <summary>Marks a file block dirty or clean (writeback done).</summary>
     public void SetDirty(ulong pfn, bool dirty)
     {
-        int i = (int)(pfn - _base);
+        int i = CheckedIndex(pfn);
         PageUse use = (PageUse)((_info[i] >> 3) & 0x7);
         if (use is PageUse.File or PageUse.FileDirty)
         {
             PageUse nu = dirty ? PageUse.FileDirty : PageUse.File;
+            long pages = 1L << (_flags[i] & 0xF);
+            int node = _zones[_zoneOf[i]].Node;
+            _usePages[node * UseKinds + (int)use] -= pages;
+            _usePages[node * UseKinds + (int)nu] += pages;
             _info[i] = (byte)((_info[i] & ~0x38) | ((int)nu << 3));
         }
     }

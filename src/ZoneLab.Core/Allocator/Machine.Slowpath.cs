@@ -18,13 +18,28 @@ public interface IMemoryPressureHandler
     bool OutOfMemory(Machine machine, int node, int order, GfpFlags gfp);
 }
 
-public sealed partial class Machine
+public sealed unsafe partial class Machine
 {
     /// <summary>Reclaim/compaction/OOM behaviour; null means none (allocations that need them fail).</summary>
     public IMemoryPressureHandler? Pressure { get; set; }
 
     /// <summary><c>MAX_RECLAIM_RETRIES</c>.</summary>
     public const int MaxReclaimRetries = 16;
+
+    private int[]? _kswapdFailures;
+
+    /// <summary>Pages currently swapped out (driven by the reclaim model).</summary>
+    public long SwapUsedPages { get; set; }
+
+    /// <summary><c>pgdat-&gt;kswapd_failures</c>: consecutive kswapd runs that reclaimed nothing.</summary>
+    public int KswapdFailures(int node) => _kswapdFailures?[node] ?? 0;
+
+    /// <summary>Sets <c>kswapd_failures</c> (by the reclaim model).</summary>
+    public void SetKswapdFailures(int node, int value)
+    {
+        _kswapdFailures ??= new int[NodeCount];
+        _kswapdFailures[node] = value;
+    }
 
     // mirrors __alloc_pages_slowpath at model level
     private int AllocSlowpath(GfpFlags gfp, int order, int[] zl, int pref, int high, MigrateType mt, out AllocFailure why)
@@ -78,6 +93,13 @@ public sealed partial class Machine
             Count(VmEvent.AllocstallDma + Math.Min(high, (int)ZoneType.Device));
             long reclaimed = Pressure.DirectReclaim(this, node, order, gfp, high);
             i = GetPageFromFreelist(gfp, order, af, zl, pref, high, mt);
+            if (i == Nil && attempt == 0 && PerCpuLists)
+            {
+                // __alloc_pages_direct_reclaim: drain the per-cpu lists once and retry
+                DrainAllPages();
+                i = GetPageFromFreelist(gfp, order, af, zl, pref, high, mt);
+            }
+
             if (i != Nil)
             {
                 why = AllocFailure.None;

@@ -15,7 +15,7 @@ namespace ZoneLab.Allocator;
 /// LRU links of an allocated head: a head is in exactly one of the two) = 11 bytes per page, plus half a byte per
 /// pageblock. Only block heads carry state; the tail pages of a block have kind <see cref="KindTail"/>.
 /// </remarks>
-public sealed partial class Machine
+public sealed unsafe partial class Machine : IDisposable
 {
     internal const byte KindTail = 0;
     internal const byte KindHole = 1;
@@ -29,12 +29,14 @@ public sealed partial class Machine
 
     private readonly ulong _base;
     private readonly int _length;
-    private readonly byte[] _flags;
-    private readonly byte[] _zoneOf;
-    private readonly byte[] _info;
-    private readonly int[] _next;
-    private readonly int[] _prev;
-    private readonly byte[] _pageblock;
+    private readonly byte* _flags;
+    private readonly byte* _zoneOf;
+    private readonly byte* _info;
+    private readonly int* _next;
+    private readonly int* _prev;
+    private readonly byte* _pageblock;
+    private readonly int _pageblockBytes;
+    private readonly NativeBuffer[] _buffers;
 
     // free lists, index (zone * NrOrders + order) * NrMt + mt
     private readonly int[] _listHead;
@@ -46,6 +48,10 @@ public sealed partial class Machine
 
     private readonly Zone[] _zones;
     private readonly int[][] _zonelists;
+    private readonly int[][] _zonelistsNoFallback;
+    private readonly int[] _gfpZone;
+    private readonly int[] _preferredPos;
+    private readonly AllocFlags[] _nofragment;
     private readonly long[] _events = new long[(int)VmEvent.Count];
     private readonly long[] _extfrag = new long[NrMt * NrMt * 2];
 
@@ -57,6 +63,7 @@ public sealed partial class Machine
         Sysctls = spec.Sysctls;
         MaxNrZones = spec.MaxNrZones;
         DebugChecks = spec.DebugChecks;
+        PerCpuLists = spec.PerCpuLists;
 
         ulong lo = ulong.MaxValue, hi = 0;
         int maxNode = 0;
@@ -86,14 +93,19 @@ public sealed partial class Machine
         }
 
         _length = (int)len;
-        _flags = new byte[_length];
-        _zoneOf = new byte[_length];
-        _info = new byte[_length];
-        _next = new int[_length];
-        _prev = new int[_length];
-        _pageblock = new byte[(_length >> Pageblock.Order) / 2 + 1];
-        Array.Fill(_flags, (byte)(KindHole << 4));
-        Array.Fill(_zoneOf, NoZone);
+        _pageblockBytes = (_length >> Pageblock.Order) / 2 + 1;
+        _buffers =
+        [
+            new NativeBuffer(_length), new NativeBuffer(_length), new NativeBuffer(_length),
+            new NativeBuffer(4L * _length), new NativeBuffer(4L * _length), new NativeBuffer(_pageblockBytes),
+        ];
+        _flags = (byte*)_buffers[0].Pointer;
+        _zoneOf = (byte*)_buffers[1].Pointer;
+        _info = (byte*)_buffers[2].Pointer;
+        _next = (int*)_buffers[3].Pointer;
+        _prev = (int*)_buffers[4].Pointer;
+        _pageblock = (byte*)_buffers[5].Pointer;
+        // Fresh memory is zero: kind Tail, zone 0. Boot() marks holes, zones and reservations range by range.
 
         NodeCount = maxNode + 1;
         int nz = NodeCount * MaxNrZones;
@@ -121,13 +133,20 @@ public sealed partial class Machine
         Array.Fill(_listHead, Nil);
         Array.Fill(_listTail, Nil);
         _areaNrFree = new long[nz * NrOrders];
+        _pristineNext = new int[nz];
+        _pristineEnd = new int[nz];
         _lruHead = new int[NodeCount * LruLists];
         _lruTail = new int[NodeCount * LruLists];
         _lruCount = new long[NodeCount * LruLists];
+        _usePages = new long[NodeCount * UseKinds];
         Array.Fill(_lruHead, Nil);
         Array.Fill(_lruTail, Nil);
 
         Boot(spec);
+        if (PerCpuLists)
+        {
+            InitPcp();
+        }
 
         WatermarkCalculator = new WatermarkCalculator(wms, MaxNrZones, Version, Sysctls);
         // build_all_zonelists: mobility grouping is disabled on tiny machines (vm_total_pages < pageblock * MIGRATE_TYPES)
@@ -139,9 +158,21 @@ public sealed partial class Machine
 
         PageGroupByMobilityDisabled = total < Pageblock.NrPages * (ulong)NrMt;
         _zonelists = BuildZonelists();
+        _zonelistsNoFallback = _zonelists.Select((zl, n) => zl.Where(z => _zones[z].Node == n).ToArray()).ToArray();
+        _gfpZone = BuildGfpZoneTable();
+        BuildPreferred(out _preferredPos, out _nofragment);
         WatermarkCalculator.Boot();
         BootFreePages = TotalFreePages();
         CheckIfDebug();
+    }
+
+    /// <summary>Releases the unmanaged per-pfn memory now (otherwise the finalizer does).</summary>
+    public void Dispose()
+    {
+        foreach (NativeBuffer b in _buffers)
+        {
+            b.Dispose();
+        }
     }
 
     /// <summary>The spec the machine was built from.</summary>
@@ -181,7 +212,7 @@ public sealed partial class Machine
     public int PfnCount => _length;
 
     /// <summary>Bytes of model state (per-pfn arrays, pageblock flags, list heads): the memory footprint.</summary>
-    public long StateBytes => (long)_length * (1 + 1 + 1 + 4 + 4) + _pageblock.Length
+    public long StateBytes => (long)_length * (1 + 1 + 1 + 4 + 4) + _pageblockBytes
         + (long)_listHead.Length * 12 + _areaNrFree.Length * 8L;
 
     /// <summary>A vmstat event counter.</summary>
@@ -217,12 +248,28 @@ public sealed partial class Machine
             return -1;
         }
 
+        if (IsPristine((int)(pfn - _base), out int pz))
+        {
+            return pz;
+        }
+
         byte z = _zoneOf[pfn - _base];
         return z == NoZone ? -1 : z;
     }
 
     /// <summary>The pageblock migratetype of a pfn (<c>get_pfnblock_migratetype</c>).</summary>
-    public MigrateType PageblockType(ulong pfn) => GetPageblockMt((int)(pfn - _base));
+    public MigrateType PageblockType(ulong pfn) => GetPageblockMt(CheckedIndex(pfn));
+
+    // Public entry points take absolute pfns: refuse any outside the map (the arrays are unmanaged).
+    private int CheckedIndex(ulong pfn)
+    {
+        if (pfn < _base || pfn - _base >= (ulong)_length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(pfn), $"pfn {pfn} is outside the machine [{_base}, {_base + (ulong)_length})");
+        }
+
+        return (int)(pfn - _base);
+    }
 
     /// <summary>Number of free blocks of an order in one zone's list of one migratetype.</summary>
     public int FreeCount(int zone, int order, MigrateType mt) => _listCount[ListIndex(zone, order, (int)mt)];
@@ -233,7 +280,13 @@ public sealed partial class Machine
     /// <summary>True when <paramref name="pfn"/> is the first page of a free buddy block (<c>PageBuddy</c>); gives its order.</summary>
     public bool IsFreeHead(ulong pfn, out int order)
     {
-        int i = (int)(pfn - _base);
+        int i = CheckedIndex(pfn);
+        if (IsPristine(i, out _))
+        {
+            order = Pageblock.MaxOrder;
+            return (i & (int)(Pageblock.MaxOrderNrPages - 1)) == 0;
+        }
+
         order = _flags[i] & 0xF;
         return (_flags[i] >> 4) == KindFree;
     }
@@ -241,7 +294,7 @@ public sealed partial class Machine
     /// <summary>True when <paramref name="pfn"/> is the first page of an allocated block; gives its order.</summary>
     public bool IsAllocatedHead(ulong pfn, out int order)
     {
-        int i = (int)(pfn - _base);
+        int i = CheckedIndex(pfn);
         order = _flags[i] & 0xF;
         return (_flags[i] >> 4) == KindAlloc;
     }
@@ -249,6 +302,7 @@ public sealed partial class Machine
     /// <summary>The pfns of one free list from head to tail (for tests and reports; allocates).</summary>
     public List<ulong> FreeListPfns(int zone, int order, MigrateType mt)
     {
+        MaterializeZone(zone);
         var list = new List<ulong>();
         for (int i = _listHead[ListIndex(zone, order, (int)mt)]; i != Nil; i = _next[i])
         {
@@ -300,16 +354,35 @@ public sealed partial class Machine
     }
 }
 
-public sealed partial class Machine
+public sealed unsafe partial class Machine
 {
     // Raw state for the invariant checker and the procfs writers (same assembly).
-    internal byte[] FlagsArray => _flags;
-    internal byte[] ZoneOfArray => _zoneOf;
-    internal byte[] InfoArray => _info;
-    internal int[] NextArray => _next;
-    internal int[] PrevArray => _prev;
+    internal ReadOnlySpan<byte> FlagsArray => new(_flags, _length);
+    internal ReadOnlySpan<byte> ZoneOfArray => new(_zoneOf, _length);
+    internal ReadOnlySpan<byte> InfoArray => new(_info, _length);
+    internal ReadOnlySpan<int> NextArray => new(_next, _length);
+    internal ReadOnlySpan<int> PrevArray => new(_prev, _length);
 
     internal int ListHeadIndex(int zone, int order, MigrateType mt) => _listHead[ListIndex(zone, order, (int)mt)];
 
     internal int LruHeadIndex(int node, LruList lru) => _lruHead[node * LruLists + (int)lru];
+
+    /// <summary>Pageblocks of a zone per migratetype, counted as <c>pagetypeinfo_showblockcount_print</c> does:
+    /// every pageblock_nr_pages step from the zone start whose page belongs to the zone.</summary>
+    public long[] PageblockCounts(int zone)
+    {
+        var count = new long[NrMt];
+        Zone z = _zones[zone];
+        for (ulong pfn = z.StartPfn; pfn < z.EndPfn; pfn += Pageblock.NrPages)
+        {
+            if (pfn < _base || pfn - _base >= (ulong)_length || ZoneIndexOf(pfn) != zone)
+            {
+                continue;
+            }
+
+            count[(int)GetPageblockMt((int)(pfn - _base))]++;
+        }
+
+        return count;
+    }
 }

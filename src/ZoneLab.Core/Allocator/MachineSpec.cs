@@ -11,6 +11,23 @@ public sealed class MachineSpec
     /// <summary>Creates a spec over the given zones.</summary>
     public MachineSpec(IReadOnlyList<ZoneSpec> zones) => Zones = zones;
 
+    /// <summary>Creates a spec with the zones and settings of <paramref name="other"/>.</summary>
+    public MachineSpec(MachineSpec other)
+    {
+        Zones = other.Zones;
+        Reserved = other.Reserved;
+        Cma = other.Cma;
+        Version = other.Version;
+        Sysctls = other.Sysctls.Clone();
+        MaxNrZones = other.MaxNrZones;
+        Cpus = other.Cpus;
+        ConfigCma = other.ConfigCma;
+        ConfigZsmalloc = other.ConfigZsmalloc;
+        SwapPages = other.SwapPages;
+        PerCpuLists = other.PerCpuLists;
+        DebugChecks = other.DebugChecks;
+    }
+
     /// <summary>Populated and empty zones of every node (empty ones may be omitted).</summary>
     public IReadOnlyList<ZoneSpec> Zones { get; }
 
@@ -31,6 +48,22 @@ public sealed class MachineSpec
 
     /// <summary><c>MAX_NR_ZONES</c>: 5 for Debian x86-64 (DMA, DMA32, Normal, Movable, Device), 4 for arm64.</summary>
     public int MaxNrZones { get; init; } = 5;
+
+    /// <summary>Number of CPUs (per-cpu pagesets and vmstat thresholds printed in /proc/zoneinfo).</summary>
+    public int Cpus { get; init; } = 1;
+
+    /// <summary>Whether the kernel is built with CONFIG_CMA (Debian x86-64 6.1: no; arm64: yes). Only affects the
+    /// migratetypes printed by /proc/pagetypeinfo and the Cma lines of /proc/meminfo.</summary>
+    public bool ConfigCma { get; init; } = true;
+
+    /// <summary>Whether the kernel has CONFIG_ZSMALLOC (Debian: yes; the oracle build: no): the nr_zspages zone counter.</summary>
+    public bool ConfigZsmalloc { get; init; } = true;
+
+    /// <summary>Model the per-cpu page lists (6.1 pcp: batch refill, high/batch draining); off by default.</summary>
+    public bool PerCpuLists { get; init; }
+
+    /// <summary>Swap space in pages (0: no swap; anonymous memory cannot be reclaimed).</summary>
+    public long SwapPages { get; init; }
 
     /// <summary>Run the debug invariant checker after every operation (CONFIG_DEBUG_VM-like; slow).</summary>
     public bool DebugChecks { get; init; }

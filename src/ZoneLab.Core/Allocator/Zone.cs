@@ -40,6 +40,9 @@ public sealed class Zone
     /// <summary><c>present_pages</c>.</summary>
     public ulong PresentPages { get; internal set; }
 
+    /// <summary><c>zone->nr_isolate_pageblock</c>: pageblocks currently MIGRATE_ISOLATE.</summary>
+    public int NrIsolatePageblock { get; internal set; }
+
     /// <summary><c>zone_managed_pages()</c>.</summary>
     public ulong ManagedPages => Watermarks.ManagedPages;
 
@@ -60,6 +63,12 @@ public sealed class Zone
 
     /// <summary>Set by a fallback that boosted the watermark: kswapd is woken after the allocation (ZONE_BOOSTED_WATERMARK).</summary>
     public bool BoostedWatermarkFlag { get; internal set; }
+
+    /// <summary>Pages of this zone on each LRU list (<c>nr_zone_inactive_anon</c> ...), indexed by <see cref="LruList"/>.</summary>
+    public long[] LruPages { get; } = new long[5];
+
+    /// <summary>NUMA event counters as <c>zone_statistics</c> counts them: hit, miss, foreign, interleave, local, other.</summary>
+    public long[] NumaEvents { get; } = new long[6];
 
     /// <summary>True when the zone has managed pages (the model's <c>populated_zone()</c> for allocation purposes).</summary>
     public bool IsPopulated => ManagedPages != 0;

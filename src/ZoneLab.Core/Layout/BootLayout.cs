@@ -41,8 +41,14 @@ public sealed class BootLayout
     /// <summary><c>movable_zone</c>: the zone ZONE_MOVABLE is carved out of (find_usable_zone_for_movable).</summary>
     public required ZoneType MovableZone { get; init; }
 
-    /// <summary><c>zone_movable_pfn[nid]</c>, 0 where the node has no ZONE_MOVABLE.</summary>
+    /// <summary><c>zone_movable_pfn[nid]</c> as "Movable zone start for each node" prints it, 0 where the node has no ZONE_MOVABLE.</summary>
     public required IReadOnlyDictionary<int, ulong> ZoneMovablePfn { get; init; }
+
+    /// <summary>
+    /// <c>zone_movable_pfn[nid]</c> after calculate_node_totalpages(): equal to <see cref="ZoneMovablePfn"/> except
+    /// with Designated Movable Blocks, where a node with DMBs but no classic ZONE_MOVABLE gets its end.
+    /// </summary>
+    public required IReadOnlyDictionary<int, ulong> ZoneMovablePfnFinal { get; init; }
 
     /// <summary>Nodes with memory, in node id order.</summary>
     public required IReadOnlyList<NodeLayout> Nodes { get; init; }
@@ -61,6 +67,27 @@ public sealed class BootLayout
 
     /// <summary>Notes from ZoneLab about its inputs (ignored parameters, estimates in use).</summary>
     public required List<string> Warnings { get; init; }
+
+    /// <summary>The kernel build the layout was computed for.</summary>
+    public KernelConfig? Config { get; internal set; }
+
+    /// <summary>CMA areas in <c>cma_areas[]</c> order, with their activation result.</summary>
+    public IReadOnlyList<Contiguous.CmaArea> CmaAreas { get; internal set; } = Array.Empty<Contiguous.CmaArea>();
+
+    /// <summary>Device tree <c>/reserved-memory</c> regions and what became of them (arm64).</summary>
+    public IReadOnlyList<DeviceTree.ReservedMemoryRegion> ReservedMemory { get; internal set; } = Array.Empty<DeviceTree.ReservedMemoryRegion>();
+
+    /// <summary>The kernel messages of the modelled boot code (reserved memory, NUMA, CMA), by phase.</summary>
+    public BootLog Log { get; internal set; } = new();
+
+    /// <summary>arm64_dma_phys_limit (the default CMA area's limit) on arm64; on x86 the limit dma_contiguous_reserve() got.</summary>
+    public ulong DmaPhysLimit { get; internal set; }
+
+    /// <summary>Where the bootloader put the initrd (freed to the buddy allocator after boot), or null.</summary>
+    public (ulong Start, ulong Size)? Initrd { get; internal set; }
+
+    /// <summary>The memblock allocator as the model left it (reservations up to the CMA declarations), or null.</summary>
+    public Memblock.Memblock? BootMemblock { get; internal set; }
 
     /// <summary>Total pages in memblock.memory (the <c>totalpages</c> kernelcore percentages are taken of).</summary>
     public ulong TotalPages

@@ -23,6 +23,12 @@ public static partial class DmesgReader
     [GeneratedRegex(@"^\s*node\s+(\d+): \[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\]\s*$")]
     private static partial Regex NodeRangeLine();
 
+    [GeneratedRegex(@"^RAMDISK: \[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\]")]
+    private static partial Regex RamdiskLine();
+
+    [GeneratedRegex(@"^NODE_DATA\((\d+)\) allocated \[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\]")]
+    private static partial Regex NodeDataLine();
+
     [GeneratedRegex(@"x86/mm: Memory block size: (\d+)MB")]
     private static partial Regex BlockSizeLine();
 
@@ -48,6 +54,9 @@ public static partial class DmesgReader
         string? cmdline = null, kernelCmdline = null;
         ulong? blockSize = null;
         bool hypervisor = true;
+        (ulong Start, ulong End)? ramdisk = null;
+        var nodeData = new List<(int, ulong, ulong)>();
+        bool gbpages = false;
         bool inNodeRanges = false;
         bool e820Done = false;
 
@@ -116,11 +125,29 @@ public static partial class DmesgReader
                 inNodeRanges = false;
             }
 
+            Match rd = RamdiskLine().Match(line);
+            if (rd.Success && ramdisk == null)
+            {
+                ramdisk = (ParseHex(rd.Groups[1].Value, source, lineNo), ParseHex(rd.Groups[2].Value, source, lineNo) + 1);
+                continue;
+            }
+            Match nd = NodeDataLine().Match(line);
+            if (nd.Success)
+            {
+                nodeData.Add((int.Parse(nd.Groups[1].Value, CultureInfo.InvariantCulture),
+                    ParseHex(nd.Groups[2].Value, source, lineNo), ParseHex(nd.Groups[3].Value, source, lineNo) + 1));
+                continue;
+            }
+
             Match b = BlockSizeLine().Match(line);
             if (b.Success)
             {
                 blockSize = ulong.Parse(b.Groups[1].Value, CultureInfo.InvariantCulture) << 20;
                 continue;
+            }
+            if (line.StartsWith("HugeTLB: registered 1.00 GiB page size", StringComparison.Ordinal))
+            {
+                gbpages = true; // hugetlb_add_hstate(PUD_SHIFT - PAGE_SHIFT) only with X86_FEATURE_GBPAGES
             }
             if (line.Contains("Hypervisor detected", StringComparison.Ordinal))
             {
@@ -156,6 +183,9 @@ public static partial class DmesgReader
             CommandLine = cmdline ?? kernelCmdline ?? string.Empty,
             MemoryBlockSizeFromLog = blockSize,
             Hypervisor = hypervisor,
+            Ramdisk = ramdisk,
+            NodeDataFromLog = nodeData,
+            Gbpages = gbpages,
         };
     }
 

@@ -18,7 +18,8 @@ public static class FreeAreaInit
         int SectionSizeBits,
         ulong MemoryBlockSize,
         E820Table? E820,
-        List<string> Warnings);
+        List<string> Warnings,
+        bool DmbPatches = false);
 
     /// <summary>Computes the layout.</summary>
     public static BootLayout Compute(Input input)
@@ -49,7 +50,8 @@ public static class FreeAreaInit
         ZoneType movableZone = FindUsableZoneForMovable(input.Configured, lowest, highest);
         var nids = memblock.Select(r => r.Nid).Distinct().OrderBy(n => n).ToList();
         Dictionary<int, ulong> zoneMovablePfn = nids.ToDictionary(n => n, _ => 0UL);
-        FindZoneMovablePfnsForNodes(memblock, nids, input.CommandLine, lowest, highest, movableZone, zoneMovablePfn, messages);
+        FindZoneMovablePfnsForNodes(memblock, nids, input.CommandLine, lowest, highest, movableZone, zoneMovablePfn, messages, input.DmbPatches);
+        var printedZoneMovablePfn = new Dictionary<int, ulong>(zoneMovablePfn);
 
         bool mirrored = input.CommandLine.MirroredKernelcore;
         var nodes = new List<NodeLayout>();
@@ -58,16 +60,25 @@ public static class FreeAreaInit
             var ranges = memblock.Where(r => r.Nid == nid).ToList();
             ulong nodeStart = ranges.Min(r => r.StartPfn);
             ulong nodeEnd = ranges.Max(r => r.EndPfn);
+
+            // DMB series (early_calculate_totalpages): the lowest start / highest end of the node's DMBs.
+            var dmbs = ranges.Where(r => r.Movable).ToList();
+            var dmb = new DmbSpan(dmbs.Count > 0 ? dmbs.Min(r => r.StartPfn) : ulong.MaxValue, dmbs.Count > 0 ? dmbs.Max(r => r.EndPfn) : 0);
+            if (dmb.Max != 0 && zoneMovablePfn[nid] == 0)
+            {
+                // calculate_node_totalpages(): a node with DMBs but no classic ZONE_MOVABLE gets zone_movable_pfn at its end.
+                zoneMovablePfn[nid] = Math.Min(nodeEnd, highest[(int)movableZone]);
+            }
             var zones = new List<ZoneLayout>();
             foreach (ZoneType z in input.Configured)
             {
-                zones.Add(CalculateZone(nid, z, nodeStart, nodeEnd, ranges, lowest, highest, movableZone, zoneMovablePfn[nid], mirrored));
+                zones.Add(CalculateZone(nid, z, nodeStart, nodeEnd, ranges, lowest, highest, movableZone, zoneMovablePfn[nid], mirrored, dmb, input.DmbPatches));
             }
             nodes.Add(new NodeLayout(nid, nodeStart, nodeEnd, ranges.Select(r => r.Range).ToList(), zones));
         }
 
         var sections = PresentSections(memblock, input.SectionSizeBits);
-        var unavailable = MemmapInitHoles(memblock, nodes, sections, input.SectionSizeBits);
+        var unavailable = MemmapInitHoles(memblock, nodes, sections, input.SectionSizeBits, input.DmbPatches);
         var blocks = BootMemoryBlocks(memblock, nodes, sections, input.SectionSizeBits, input.MemoryBlockSize);
 
         return new BootLayout
@@ -80,7 +91,8 @@ public static class FreeAreaInit
             ArchZoneLowestPfn = lowest,
             ArchZoneHighestPfn = highest,
             MovableZone = movableZone,
-            ZoneMovablePfn = zoneMovablePfn,
+            ZoneMovablePfn = printedZoneMovablePfn,
+            ZoneMovablePfnFinal = zoneMovablePfn,
             Nodes = nodes,
             UnavailableRanges = unavailable,
             MemoryBlockSize = input.MemoryBlockSize,
@@ -120,7 +132,8 @@ public static class FreeAreaInit
         ulong[] highest,
         ZoneType movableZone,
         Dictionary<int, ulong> zoneMovablePfn,
-        List<string> messages)
+        List<string> messages,
+        bool dmbPatches = false)
     {
         ulong totalpages = 0;
         foreach (MemblockRegion r in memblock)
@@ -193,9 +206,14 @@ public static class FreeAreaInit
             ulong corepages = totalpages - requiredMovablecore;
             requiredKernelcore = Math.Max(requiredKernelcore, corepages);
         }
+        else if (dmbPatches && requiredKernelcore == 0)
+        {
+            goto out1; // DMB v4 4/9 "allow oversized movablecore": no kernelcore and no movablecore → none
+        }
 
         // If kernelcore was not specified or kernelcore size is larger than totalpages, there is no ZONE_MOVABLE.
-        if (requiredKernelcore == 0 || requiredKernelcore >= totalpages)
+        // (With the DMB series, an oversized movablecore gives required_kernelcore 0 and makes all of movable_zone movable.)
+        if ((!dmbPatches && requiredKernelcore == 0) || requiredKernelcore >= totalpages)
         {
             goto out1;
         }
@@ -227,6 +245,13 @@ public static class FreeAreaInit
                 ulong end = r.EndPfn;
                 if (start >= end)
                 {
+                    continue;
+                }
+
+                // DMB series: skip over Designated Movable Blocks (they are movable already).
+                if (r.Movable)
+                {
+                    zoneMovablePfn[nid] = end;
                     continue;
                 }
 
@@ -316,10 +341,15 @@ public static class FreeAreaInit
 
     private static ulong Clamp(ulong v, ulong lo, ulong hi) => Math.Min(Math.Max(v, lo), hi);
 
-    // mirrors calculate_node_totalpages() → zone_spanned_pages_in_node() + zone_absent_pages_in_node()
+    /// <summary>The lowest start and highest end pfn of a node's Designated Movable Blocks (Max 0: none).</summary>
+    private readonly record struct DmbSpan(ulong Min, ulong Max);
+
+    // mirrors calculate_node_totalpages() → zone_spanned_pages_in_node() + zone_absent_pages_in_node(), with the
+    // DMB series' changes (v3 7/9: ZONE_MOVABLE stretched over the node's DMBs, DMB pfns absent from other zones;
+    // v3 3/9: a zone without present pages gets no span) when dmbPatches is set.
     private static ZoneLayout CalculateZone(
         int nid, ZoneType z, ulong nodeStart, ulong nodeEnd, List<MemblockRegion> ranges,
-        ulong[] lowest, ulong[] highest, ZoneType movableZone, ulong zoneMovablePfn, bool mirrored)
+        ulong[] lowest, ulong[] highest, ZoneType movableZone, ulong zoneMovablePfn, bool mirrored, DmbSpan dmb, bool dmbPatches)
     {
         ulong zoneLow = lowest[(int)z];
         ulong zoneHigh = highest[(int)z];
@@ -328,6 +358,15 @@ public static class FreeAreaInit
         ulong zs = Clamp(nodeStart, zoneLow, zoneHigh);
         ulong ze = Clamp(nodeEnd, zoneLow, zoneHigh);
         AdjustZoneRangeForZoneMovable(z, nodeEnd, highest, movableZone, zoneMovablePfn, mirrored, ref zs, ref ze);
+        ulong absStart = zs, absEnd = ze; // zone_absent_pages_in_node() recomputes the same range
+        if (z == ZoneType.Movable && dmb.Max != 0)
+        {
+            if (zs == ze)
+            {
+                ze = dmb.Max;
+            }
+            zs = Math.Min(zs, dmb.Min);
+        }
         ulong spanned;
         if (ze < nodeStart || zs > nodeEnd)
         {
@@ -340,35 +379,70 @@ public static class FreeAreaInit
             spanned = ze > zs ? ze - zs : 0;
         }
 
-        // zone_absent_pages_in_node(): holes in the span, plus in mirror mode the other kind of memory.
+        // zone_absent_pages_in_node(): holes in the span, plus in mirror mode the other kind of memory, plus (DMB)
+        // DMB pfns in every other zone and the non-DMB gap below the classic ZONE_MOVABLE.
         var present = new List<PfnRange>();
-        ulong presentPages = 0;
         if (spanned > 0)
         {
-            foreach (MemblockRegion r in ranges)
+            if (z == ZoneType.Movable && dmb.Max != 0)
             {
-                if (mirrored && zoneMovablePfn != 0)
+                // The classic part [zone_movable_pfn, end) is present where memory is; below it only DMB pages are.
+                ulong classicStart = absStart, classicEnd = absStart == absEnd ? absStart : absEnd;
+                foreach (MemblockRegion r in ranges)
                 {
-                    if (z == ZoneType.Movable && r.Mirror)
-                    {
-                        continue;
-                    }
-                    if (z == ZoneType.Normal && !r.Mirror)
-                    {
-                        continue;
-                    }
+                    AddPart(present, r.Range.Intersect(new PfnRange(classicStart, classicEnd)));
                 }
-                PfnRange p = r.Range.Intersect(new PfnRange(zs, ze));
-                if (!p.IsEmpty)
+                ulong gapEnd = absStart == absEnd ? dmb.Max : zoneMovablePfn;
+                ulong gapStart = Math.Min(absStart, dmb.Min);
+                foreach (MemblockRegion r in ranges.Where(r => r.Movable))
                 {
-                    present.Add(p);
-                    presentPages += p.Pages;
+                    AddPart(present, r.Range.Intersect(new PfnRange(gapStart, gapEnd)));
+                }
+                present.Sort((a, b) => a.Start.CompareTo(b.Start));
+            }
+            else
+            {
+                foreach (MemblockRegion r in ranges)
+                {
+                    if (zoneMovablePfn != 0)
+                    {
+                        if (r.Movable && z != ZoneType.Movable)
+                        {
+                            continue; // DMB pages belong to ZONE_MOVABLE
+                        }
+                        if (mirrored && z == ZoneType.Movable && r.Mirror)
+                        {
+                            continue;
+                        }
+                        if (mirrored && z == ZoneType.Normal && !r.Mirror)
+                        {
+                            continue;
+                        }
+                    }
+                    AddPart(present, r.Range.Intersect(new PfnRange(zs, ze)));
                 }
             }
+        }
+        ulong presentPages = 0;
+        foreach (PfnRange p in present)
+        {
+            presentPages += p.Pages;
+        }
+        if (dmbPatches && presentPages == 0)
+        {
+            spanned = 0; // "prevent creation of empty zones"
         }
 
         // free_area_init_core(): zone_start_pfn is only set for a zone that spans something.
         return new ZoneLayout(nid, z, spanned > 0 ? zs : 0, spanned, presentPages, present);
+    }
+
+    private static void AddPart(List<PfnRange> list, PfnRange p)
+    {
+        if (!p.IsEmpty)
+        {
+            list.Add(p);
+        }
     }
 
     /// <summary>Sections (of 2^SectionSizeBits bytes) that hold memblock memory (memory_present / sparse_init).</summary>
@@ -407,7 +481,7 @@ public static class FreeAreaInit
 
     // mirrors memmap_init() / memmap_init_zone_range(): holes before each memory range in each populated zone,
     // and the tail up to the end of the last section, are reported per node and zone.
-    private static List<UnavailableRange> MemmapInitHoles(List<MemblockRegion> memblock, List<NodeLayout> nodes, SortedSet<ulong> sections, int sectionSizeBits)
+    private static List<UnavailableRange> MemmapInitHoles(List<MemblockRegion> memblock, List<NodeLayout> nodes, SortedSet<ulong> sections, int sectionSizeBits, bool dmbPatches)
     {
         var result = new List<UnavailableRange>();
         ulong holePfn = 0;
@@ -423,8 +497,13 @@ public static class FreeAreaInit
                 {
                     continue;
                 }
-                ulong s = Clamp(r.StartPfn, zone.StartPfn, zone.EndPfn);
-                ulong e = Clamp(r.EndPfn, zone.StartPfn, zone.EndPfn);
+                ulong zoneStart = zone.StartPfn;
+                if (dmbPatches && zone.Type == ZoneType.Movable && zoneStart < holePfn)
+                {
+                    zoneStart = holePfn; // DMB v3 7/9: skip the overlap of ZONE_MOVABLE
+                }
+                ulong s = Clamp(r.StartPfn, zoneStart, zone.EndPfn);
+                ulong e = Clamp(r.EndPfn, zoneStart, zone.EndPfn);
                 if (s < e)
                 {
                     if (holePfn < s)

@@ -1,5 +1,21 @@
 namespace ZoneLab.Layout;
 
+/// <summary>A <c>movablecore=size@base</c> entry of the Designated Movable Blocks patch set (bytes).</summary>
+public readonly record struct DmbRequest(ulong Size, ulong Base, string Text);
+
+/// <summary>Kernel changes that alter how the command line is read.</summary>
+public sealed record KernelFeatures
+{
+    /// <summary>Mainline behaviour.</summary>
+    public static readonly KernelFeatures Mainline = new();
+
+    /// <summary>
+    /// The Designated Movable Blocks series (Doug Berger, v3 on 6.1-rc1 / v4 on 6.3-rc1, same code): movablecore= takes
+    /// a comma list, <c>size@base</c> entries are DMBs, and trailing garbage makes the option invalid.
+    /// </summary>
+    public bool DesignatedMovableBlocks { get; init; }
+}
+
 /// <summary>One <c>memmap=</c> element (arch/x86/kernel/e820.c: parse_memmap_one).</summary>
 public readonly record struct MemmapOp(char Kind, ulong Size, ulong Start, uint OldType, uint NewType, string Text);
 
@@ -33,10 +49,19 @@ public sealed class KernelCommandLine
     private readonly List<MemmapOp> _memmap = new();
     private readonly List<(string Name, string? Value)> _params = new();
 
-    private KernelCommandLine(string text)
+    private readonly List<DmbRequest> _dmb = new();
+
+    private KernelCommandLine(string text, KernelFeatures features)
     {
         Text = text;
+        Features = features;
     }
+
+    /// <summary>The kernel changes the line was parsed for.</summary>
+    public KernelFeatures Features { get; }
+
+    /// <summary><c>movablecore=size@base</c> entries (Designated Movable Blocks kernels only), in order.</summary>
+    public IReadOnlyList<DmbRequest> DmbRequests => _dmb;
 
     /// <summary>The command line as given.</summary>
     public string Text { get; }
@@ -77,6 +102,9 @@ public sealed class KernelCommandLine
     /// <summary>Messages about malformed values of known parameters, with what the kernel does with them.</summary>
     public IReadOnlyList<string> Warnings => _warnings;
 
+    /// <summary>Adds a message about a parameter found invalid later in boot (e.g. a rejected DMB).</summary>
+    public void AddWarning(string message) => _warnings.Add(message);
+
     /// <summary>The raw value of the last occurrence of <paramref name="name"/>, or null.</summary>
     public string? Get(string name)
     {
@@ -91,9 +119,12 @@ public sealed class KernelCommandLine
     }
 
     /// <summary>Parses a kernel command line.</summary>
-    public static KernelCommandLine Parse(string? text)
+    public static KernelCommandLine Parse(string? text) => Parse(text, KernelFeatures.Mainline);
+
+    /// <summary>Parses a kernel command line for a kernel with the given <paramref name="features"/>.</summary>
+    public static KernelCommandLine Parse(string? text, KernelFeatures features)
     {
-        var cl = new KernelCommandLine(text ?? string.Empty);
+        var cl = new KernelCommandLine(text ?? string.Empty, features);
         foreach ((string name, string? value) in Split(cl.Text))
         {
             cl._params.Add((name, value));
@@ -150,7 +181,11 @@ public sealed class KernelCommandLine
                 ParseKernelcore(value);
                 break;
             case "movablecore":
-                if (ParseCore("movablecore", value, out ulong mp, out ulong mpct))
+                if (Features.DesignatedMovableBlocks)
+                {
+                    ParseMovablecoreDmb(value);
+                }
+                else if (ParseCore("movablecore", value, out ulong mp, out ulong mpct))
                 {
                     RequiredMovablecorePages = mp;
                     RequiredMovablecorePercent = mpct;
@@ -230,6 +265,48 @@ public sealed class KernelCommandLine
         }
         pages = bytes >> Page.Shift;
         return true;
+    }
+
+    // mirrors cmdline_parse_movablecore() of the DMB series (v4 9/9 "mm/page_alloc: allow base for movablecore"):
+    // a comma list; each entry is nn%, nn[KMG] or nn[KMG]@ss[KMG]; the first invalid entry stops the list (-EINVAL).
+    private void ParseMovablecoreDmb(string? value)
+    {
+        if (value == null)
+        {
+            _warnings.Add("movablecore: no value; the kernel rejects it (\"Malformed early option 'movablecore'\")");
+            return;
+        }
+        foreach (string entry in value.Split(','))
+        {
+            int pos = 0;
+            ulong v = KernelNumber.SimpleStrtoull(entry, ref pos);
+            if (pos < entry.Length && entry[pos] == '%')
+            {
+                RequiredMovablecorePercent = v;
+                continue;
+            }
+            pos = 0;
+            ulong bytes = KernelNumber.Memparse(entry, ref pos);
+            if (pos < entry.Length && entry[pos] == '@')
+            {
+                pos++;
+                ulong address = KernelNumber.Memparse(entry, ref pos);
+                if (pos != entry.Length)
+                {
+                    _warnings.Add($"movablecore={value}: trailing '{entry[pos..]}' in '{entry}'; the kernel returns -EINVAL (\"Malformed early option 'movablecore'\") and ignores the rest of the list");
+                    return;
+                }
+                _dmb.Add(new DmbRequest(bytes, address, entry));
+                continue;
+            }
+            if (pos != entry.Length)
+            {
+                _warnings.Add($"movablecore={value}: '{entry}' is not a size; the kernel returns -EINVAL and ignores the rest of the list");
+                return;
+            }
+            RequiredMovablecorePages = bytes >> Page.Shift;
+            RequiredMovablecorePercent = 0;
+        }
     }
 
     // mirrors parse_memopt() (arch/x86/kernel/e820.c)

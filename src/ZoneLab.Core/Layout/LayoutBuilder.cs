@@ -10,6 +10,17 @@ public sealed class LayoutBuilder
     private string? _cmdlineOverride;
     private readonly List<string> _extraArgs = new();
     private string? _zoneinfoPath;
+    private KernelFeatures _features = KernelFeatures.Mainline;
+    private KernelConfig? _config;
+    private ulong? _initrdSize;
+    private bool _arm64;
+    private ulong? _arm64Ram;
+    private IReadOnlyList<ulong>? _arm64Numa;
+    private string? _dtbPath;
+    private DeviceTree.BootDeviceTree? _dtb;
+
+    /// <summary>Size of the x86 oracle's initramfs ("RAMDISK: [mem 0x7fee3000-0x7ffdffff]").</summary>
+    public const ulong DefaultX86InitrdSize = 0xfd000;
 
     /// <summary>Uses a real boot log (its e820 map, SRAT, command line).</summary>
     public LayoutBuilder FromDmesg(string path)
@@ -32,6 +43,38 @@ public sealed class LayoutBuilder
         return this;
     }
 
+    /// <summary>
+    /// An arm64 machine: QEMU virt RAM of <paramref name="ramBytes"/> at 0x40000000 (split over
+    /// <paramref name="numaNodeSizes"/>), and/or a device tree blob (its reserved-memory, dma-ranges, and memory when
+    /// no size is given).
+    /// </summary>
+    public LayoutBuilder ForArm64(ulong? ramBytes, IReadOnlyList<ulong>? numaNodeSizes = null, string? dtbPath = null)
+    {
+        _arm64 = true;
+        _arm64Ram = ramBytes;
+        _arm64Numa = numaNodeSizes;
+        _dtbPath = dtbPath;
+        _dtb = dtbPath == null ? null : DeviceTree.BootDeviceTree.Load(dtbPath);
+        return this;
+    }
+
+    /// <summary>The kernel build (default: Debian's stock 6.1 kernel of the architecture).</summary>
+    public LayoutBuilder WithKernelConfig(KernelConfig config)
+    {
+        _config = config;
+        return this;
+    }
+
+    /// <summary>Size of the initrd the bootloader loads (0: none); placed as QEMU places it.</summary>
+    public LayoutBuilder WithInitrdSize(ulong bytes)
+    {
+        _initrdSize = bytes;
+        return this;
+    }
+
+    /// <summary>The architecture the builder will compute: "arm64" or "x86_64".</summary>
+    public string Arch => _arm64 ? "arm64" : "x86_64";
+
     /// <summary>Replaces the machine's command line.</summary>
     public LayoutBuilder WithCommandLine(string cmdline)
     {
@@ -43,6 +86,13 @@ public sealed class LayoutBuilder
     public LayoutBuilder WithExtraArgs(IEnumerable<string> args)
     {
         _extraArgs.AddRange(args);
+        return this;
+    }
+
+    /// <summary>Selects kernel changes (e.g. the Designated Movable Blocks series) that alter the layout.</summary>
+    public LayoutBuilder WithFeatures(KernelFeatures features)
+    {
+        _features = features;
         return this;
     }
 
@@ -58,7 +108,7 @@ public sealed class LayoutBuilder
     {
         get
         {
-            string baseLine = _cmdlineOverride ?? _machine?.CommandLine ?? string.Empty;
+            string baseLine = _cmdlineOverride ?? (_arm64 ? _dtb?.Bootargs : _machine?.CommandLine) ?? string.Empty;
             return _extraArgs.Count == 0 ? baseLine : (baseLine + " " + string.Join(' ', _extraArgs.Select(Quote))).Trim();
         }
     }
@@ -68,19 +118,38 @@ public sealed class LayoutBuilder
     /// <summary>Computes the layout.</summary>
     public BootLayout Build()
     {
-        if (_machine == null)
+        BootLayout layout;
+        if (_arm64)
         {
-            throw new ZoneLabInputException("machine", "no machine given; expected --dmesg FILE or --mem SIZE");
+            KernelConfig config = _config ?? KernelConfig.DebianArm64;
+            var cl = KernelCommandLine.Parse(EffectiveCommandLine, _features);
+            Arm64.Arm64Machine m = Arm64.QemuVirtMachine.Create(_arm64Ram, _arm64Numa, _dtb, _initrdSize ?? Arm64.QemuVirtMachine.DefaultInitrdSize, config, cl.Text);
+            layout = Arm64.Arm64Boot.Compute(m, cl, config);
         }
-        var cl = KernelCommandLine.Parse(EffectiveCommandLine);
-        BootLayout layout = X86Boot.Compute(_machine, cl);
+        else
+        {
+            if (_machine == null)
+            {
+                throw new ZoneLabInputException("machine", "no machine given; expected --dmesg FILE or --mem SIZE");
+            }
+            var cl = KernelCommandLine.Parse(EffectiveCommandLine, _features);
+            layout = X86Boot.Compute(_machine, cl);
+            X86Contiguous.Apply(layout, _machine, _config ?? KernelConfig.DebianAmd64, _initrdSize ?? DefaultX86InitrdSize);
+        }
         if (_zoneinfoPath != null)
         {
             Procfs.ZoneinfoReader.ApplyManaged(layout, Procfs.ZoneinfoReader.ReadFile(_zoneinfoPath), Path.GetFileName(_zoneinfoPath));
         }
         if (layout.AllZones.Any(z => !z.ManagedIsReal && z.Present > 0))
         {
-            ManagedEstimator.Apply(layout);
+            if (_arm64)
+            {
+                Arm64.Arm64ManagedEstimator.Apply(layout);
+            }
+            else
+            {
+                ManagedEstimator.Apply(layout);
+            }
         }
         return layout;
     }

@@ -31,6 +31,15 @@ public sealed class MachineDescription
     /// <summary>"x86/mm: Memory block size: NMB" from the log, when printed.</summary>
     public ulong? MemoryBlockSizeFromLog { get; init; }
 
+    /// <summary>"RAMDISK: [mem a-b]" from the log: where the bootloader put the initrd (bytes, end exclusive).</summary>
+    public (ulong Start, ulong End)? Ramdisk { get; init; }
+
+    /// <summary>"NODE_DATA(n) allocated [mem a-b]" lines from the log (bytes, end exclusive).</summary>
+    public IReadOnlyList<(int Nid, ulong Start, ulong End)> NodeDataFromLog { get; init; } = Array.Empty<(int, ulong, ulong)>();
+
+    /// <summary>The CPU has 1 GiB pages (X86_FEATURE_GBPAGES, "pdpe1gb"): only then does x86 reserve hugetlb_cma areas.</summary>
+    public bool Gbpages { get; init; }
+
     /// <summary>Mirrored (EFI_MEMORY_MORE_RELIABLE) byte ranges, for kernelcore=mirror.</summary>
     public IReadOnlyList<(ulong Start, ulong End)> MirroredRanges { get; init; } = Array.Empty<(ulong, ulong)>();
 }

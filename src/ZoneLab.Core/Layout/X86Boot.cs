@@ -72,6 +72,22 @@ public static class X86Boot
         List<MemblockRegion> memblock = AssignNodes(machine, cmdline, regions, maxPfn, warnings);
         memblock = ApplyMirror(memblock, machine.MirroredRanges);
 
+        // DMB series: movablecore=size@base is checked against memblock while early params are parsed; on x86
+        // memblock is still empty then, so every entry is rejected (the kernel prints "Malformed early option").
+        var early = new List<string>();
+        memblock = DesignatedMovableBlocks.Apply(memblock, cmdline, memblockPopulatedAtEarlyParams: false, dmbCount: 19, early);
+        foreach (string m in early.Distinct())
+        {
+            warnings.Add("kernel: " + m);
+        }
+        foreach (string w in cmdline.Warnings)
+        {
+            if (!warnings.Contains(w))
+            {
+                warnings.Add(w);
+            }
+        }
+
         // zone_sizes_init(); on x86-64 max_low_pfn == max_pfn after init_mem_mapping().
         var maxZonePfn = new ulong[ZoneTypes.Count];
         maxZonePfn[(int)ZoneType.Dma] = Math.Min(MaxDmaPfn, maxPfn);
@@ -82,7 +98,8 @@ public static class X86Boot
         ulong blockSize = machine.MemoryBlockSizeFromLog ?? ProbeMemoryBlockSize(maxPfn, machine.Hypervisor);
 
         BootLayout layout = FreeAreaInit.Compute(new FreeAreaInit.Input(
-            "x86_64", memblock, s_zones, maxZonePfn, cmdline, SectionSizeBits, blockSize, e820, warnings));
+            "x86_64", memblock, s_zones, maxZonePfn, cmdline, SectionSizeBits, blockSize, e820, warnings,
+            DmbPatches: cmdline.Features.DesignatedMovableBlocks));
         layout.UserDefinedE820 = userMap;
         return layout;
     }

@@ -43,11 +43,11 @@ public sealed class ZoneLayout
     /// <summary><c>managed_pages</c>: real when read from a /proc/zoneinfo, else the documented estimate.</summary>
     public ulong Managed { get; set; }
 
-    /// <summary>Pages of CMA areas in the zone (<c>zone->cma_pages</c>, the zoneinfo "cma" line).</summary>
-    public ulong CmaPages { get; set; }
-
     /// <summary>True when <see cref="Managed"/> came from a real /proc/zoneinfo.</summary>
     public bool ManagedIsReal { get; set; }
+
+    /// <summary><c>zone-&gt;cma_pages</c>: pages of activated CMA areas in this zone (/proc/zoneinfo "cma").</summary>
+    public ulong CmaPages { get; set; }
 
     /// <summary>populated_zone(): present pages &gt; 0.</summary>
     public bool IsPopulated => Present > 0;

@@ -26,6 +26,18 @@ public sealed partial class DmesgLateFrees
     /// <summary>The "Linux version X.Y.Z" release string, or null.</summary>
     public string? KernelRelease { get; set; }
 
+    /// <summary>The kernel command line ("Kernel command line: ..."), or null.</summary>
+    public string? CommandLine { get; set; }
+
+    /// <summary>
+    /// <c>sysctl.vm.NAME=VALUE</c> boot parameters in command-line order (applied by <c>do_sysctl_args</c>, after
+    /// <c>free_initmem</c>). Values keep their commas (lowmem_reserve_ratio is a list).
+    /// </summary>
+    public List<(string Name, string Value)> BootSysctls { get; } = [];
+
+    /// <summary>True when <c>transparent_hugepage=never</c> is on the command line (khugepaged does not start).</summary>
+    public bool TransparentHugepageNever { get; set; }
+
     /// <summary>True when the log is from an x86 kernel (BIOS-e820 map lines).</summary>
     public bool IsX86 { get; set; }
 
@@ -48,6 +60,31 @@ public sealed partial class DmesgLateFrees
         foreach (Match m in RamdiskRegex().Matches(dmesg))
         {
             r.RamdiskPhys = ulong.Parse(m.Groups[1].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+        }
+
+        foreach (Match m in CmdlineRegex().Matches(dmesg))
+        {
+            r.CommandLine = m.Groups[1].Value.Trim();
+        }
+
+        foreach (string arg in (r.CommandLine ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            int eq = arg.IndexOf('=');
+            if (eq < 0)
+            {
+                continue;
+            }
+
+            string key = arg[..eq].Replace('/', '.');
+            string value = arg[(eq + 1)..];
+            if (key.StartsWith("sysctl.vm.", StringComparison.Ordinal))
+            {
+                r.BootSysctls.Add((key["sysctl.vm.".Length..], value));
+            }
+            else if (key == "transparent_hugepage")
+            {
+                r.TransparentHugepageNever = value == "never";
+            }
         }
 
         Match ver = VersionRegex().Match(dmesg);
@@ -79,6 +116,9 @@ public sealed partial class DmesgLateFrees
 
     [GeneratedRegex(@"Freeing ([^\n:]*?) ?memory: (\d+)K")]
     private static partial Regex FreeingRegex();
+
+    [GeneratedRegex(@"Kernel command line: ([^\n]*)")]
+    private static partial Regex CmdlineRegex();
 
     [GeneratedRegex(@"Linux version (\S+)")]
     private static partial Regex VersionRegex();

@@ -5,7 +5,9 @@ namespace ZoneLab.Procfs;
 
 /// <summary>
 /// Prints the boot layout as the kernel's own dmesg lines (mm/page_alloc.c 6.1: free_area_init(),
-/// free_area_init_node(), init_unavailable_range()), byte for byte, optionally with the <c>[    0.000000] </c> prefix.
+/// free_area_init_node(), init_unavailable_range()), byte for byte, optionally with the <c>[    0.000000] </c> prefix,
+/// with the modelled setup_arch() messages (reserved memory, NUMA, CMA declarations) before them, arm64's
+/// dma_contiguous_reserve() lines after them and CMA activation failures last.
 /// </summary>
 public static class LayoutDmesgWriter
 {
@@ -16,6 +18,10 @@ public static class LayoutDmesgWriter
         string pre = timestamps ? "[    0.000000] " : string.Empty;
         void Line(string s) => sb.Append(pre).Append(s).Append('\n');
 
+        foreach (string m in layout.Log.In(BootPhase.SetupArch))
+        {
+            Line(m); // setup_arch(): reserved memory, NUMA, hugetlb_cma, x86 dma_contiguous_reserve()
+        }
         foreach (string m in layout.KernelMessages)
         {
             Line(m); // find_zone_movable_pfns_for_nodes() runs before the "Zone ranges:" print
@@ -53,6 +59,14 @@ public static class LayoutDmesgWriter
         foreach (UnavailableRange u in layout.UnavailableRanges)
         {
             Line($"On node {u.Nid}, zone {ZoneTypes.Name(u.Zone)}: {u.Pages} pages in unavailable ranges");
+        }
+        foreach (string m in layout.Log.In(BootPhase.AfterZones))
+        {
+            Line(m); // arm64 bootmem_init(): dma_contiguous_reserve() after zone_sizes_init()
+        }
+        foreach (string m in layout.Log.In(BootPhase.Initcall))
+        {
+            Line(m); // cma_init_reserved_areas() and later
         }
         return sb.ToString();
     }

@@ -7,7 +7,8 @@ namespace ZoneLab.Procfs;
 /// <summary>
 /// The layout as JSON:
 /// <c>{"arch":..,"nodes":[{"nid","start_pfn","end_pfn","zones":[{"name","start_pfn","spanned","present","managed"}]}],
-/// "movable_zone_start_pfn":{"0":N},"memory_blocks":[{"index","node","valid_zones"}]}</c> plus extra fields.
+/// "movable_zone_start_pfn":{"0":N},"memory_blocks":[{"index","node","valid_zones"}],
+/// "cma_areas":[{"name","node","zone","base_pfn","count"}]}</c> plus extra fields.
 /// </summary>
 public static class LayoutJsonWriter
 {
@@ -40,6 +41,7 @@ public static class LayoutJsonWriter
                     w.WriteNumber("present", z.Present);
                     w.WriteNumber("managed", z.Managed);
                     w.WriteBoolean("managed_is_real", z.ManagedIsReal);
+                    w.WriteNumber("cma", z.CmaPages);
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();
@@ -73,6 +75,69 @@ public static class LayoutJsonWriter
                 w.WriteNumber("node", b.Node);
                 w.WriteString("valid_zones", b.ValidZones);
                 w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteStartArray("cma_areas");
+            foreach (Contiguous.CmaArea a in layout.CmaAreas)
+            {
+                // name as in /sys/kernel/debug/cma/<name>, count as debugfs "count" (0 when not activated)
+                w.WriteStartObject();
+                w.WriteString("name", a.Name);
+                if (a.Node is int nid)
+                {
+                    w.WriteNumber("node", nid);
+                }
+                else
+                {
+                    w.WriteNull("node");
+                }
+                if (a.Zone is ZoneType zt)
+                {
+                    w.WriteString("zone", ZoneTypes.Name(zt));
+                }
+                else
+                {
+                    w.WriteNull("zone");
+                }
+                w.WriteNumber("base_pfn", a.BasePfn);
+                w.WriteNumber("count", a.Count);
+                w.WriteNumber("reserved_pages", a.DeclaredPages);
+                w.WriteBoolean("activated", a.Activated == true);
+                w.WriteNumber("order_per_bit", a.OrderPerBit);
+                w.WriteString("kind", a.Kind switch
+                {
+                    Contiguous.CmaAreaKind.DmaDefault => "default",
+                    Contiguous.CmaAreaKind.DeviceTree => "device-tree",
+                    Contiguous.CmaAreaKind.PerNuma => "pernuma",
+                    _ => "hugetlb",
+                });
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            if (layout.ReservedMemory.Count > 0)
+            {
+                w.WriteStartArray("reserved_memory");
+                foreach (Layout.DeviceTree.ReservedMemoryRegion r in layout.ReservedMemory)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("name", r.Name);
+                    w.WriteNumber("base", r.Base);
+                    w.WriteNumber("size", r.Size);
+                    w.WriteBoolean("no_map", r.NoMap);
+                    w.WriteBoolean("dynamic", r.Dynamic);
+                    w.WriteString("outcome", r.Outcome.ToString().ToLowerInvariant());
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+            }
+            if (layout.Config != null)
+            {
+                w.WriteString("kernel_config", layout.Config.Name);
+            }
+            w.WriteStartArray("kernel_messages");
+            foreach ((BootPhase _, string text) in layout.Log.Lines)
+            {
+                w.WriteStringValue(text);
             }
             w.WriteEndArray();
             w.WriteStartArray("warnings");

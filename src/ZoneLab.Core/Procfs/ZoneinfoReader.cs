@@ -9,6 +9,9 @@ public sealed record ZoneinfoHeader(int Node, string Zone, ulong Spanned, ulong 
 {
     /// <summary>Any other "key value" lines of the zone (min, low, high, nr_free_pages, ...).</summary>
     public Dictionary<string, string> Fields { get; init; } = new();
+
+    /// <summary>The zone's <c>cma</c> line (zone-&gt;cma_pages; kernels with CONFIG_CMA), 0 when absent.</summary>
+    public ulong Cma => Fields.TryGetValue("cma", out string? v) && ulong.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out ulong n) ? n : 0;
 }
 
 /// <summary>Reads /proc/zoneinfo (mm/vmstat.c:zoneinfo_show_print layout) into per-zone records.</summary>

@@ -268,3 +268,44 @@ public class BuddyAllocatorTests
         Assert.Equal(AllocFlags.Cpuset | AllocFlags.Kswapd | AllocFlags.Cma, Machine.GfpToAllocFlags(Gfp.HighUserMovable, 0, MigrateType.Movable));
     }
 }
+
+public class ZonelistTests
+{
+    private static MachineSpec TwoNodes() => new(
+    [
+        MachineSpec.Zone(0, ZoneLab.Layout.ZoneType.Dma32, 4096, 8192),
+        MachineSpec.Zone(1, ZoneLab.Layout.ZoneType.Dma32, 8192, 12288),
+        MachineSpec.Zone(1, ZoneLab.Layout.ZoneType.Normal, 12288, 16384),
+    ]) { DebugChecks = true };
+
+    [Fact]
+    public void ZonelistsListTheLocalNodeFirstHighestZoneFirst()
+    {
+        // node 0: its DMA32 (index 1), then node 1's Normal (7) and DMA32 (6); node 1: Normal, DMA32, then node 0's DMA32.
+        var m = new Machine(TwoNodes());
+        Assert.Equal([1, 7, 6], m.Zonelist(0));
+        Assert.Equal([7, 6, 1], m.Zonelist(1));
+    }
+
+    [Fact]
+    public void ThisNodeNeverLeavesTheNode()
+    {
+        // Node 0 has 4096 pages. Watermarks: min_free_kbytes = khugepaged's 3 zones x 5632 pages capped at 5 % of
+        // nr_free_buffer_pages ((12288 - highs) / 20 = 600 pages) -> pages_min 600; node 0 DMA32 tmp =
+        // 600 * 4096 / 12288 = 200, gap max(50, 4) -> min 200, low 250. Order-10 requests leave free - 1023 pages:
+        // 3073, 2049, 1025 pass low; the fourth (1024 - 1023 = 1) fails low and min, and with __GFP_THISNODE does not
+        // fall back to node 1, while plain GFP_KERNEL goes to node 1.
+        var m = new Machine(TwoNodes());
+        GfpFlags thisNode = Gfp.Kernel | GfpFlags.ThisNode | GfpFlags.NoRetry;
+        int local = 0;
+        while (m.Allocate(10, thisNode, node: 0) is { Success: true } r)
+        {
+            Assert.Equal(0, m.Zones[r.ZoneIndex].Node);
+            local++;
+        }
+
+        Assert.Equal(3, local);
+        AllocResult other = m.Allocate(10, Gfp.Kernel, node: 0);
+        Assert.Equal(1, m.Zones[other.ZoneIndex].Node);
+    }
+}

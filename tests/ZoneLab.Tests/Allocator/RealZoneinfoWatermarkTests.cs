@@ -35,10 +35,33 @@ public class RealZoneinfoWatermarkTests
     }
 
     [Fact]
+    public void ReplayTextHasTheRealFilesWatermarkLines()
+    {
+        // The zoneinfo view of the replay prints the same lines as the real file for every field it covers.
+        string dir = FixturePath.Get("wmark", "x86_64-debian-6.1__v05-4g-2nodes-kernelcore-1536m");
+        string realText = File.ReadAllText(Path.Combine(dir, "zoneinfo.txt"));
+        IReadOnlyList<ZoneinfoZone> real = ZoneinfoParser.Parse(realText);
+        WatermarkCalculator calc = new BootWatermarkReplay().Run(real, DmesgLateFrees.Parse(File.ReadAllText(Path.Combine(dir, "dmesg.txt"))));
+        string ours = ZoneinfoWriter.WriteWatermarks(real, calc);
+        var realLines = new HashSet<string>(realText.Split('\n'));
+        string[] keys = ["Node ", "  pages free", "        boost", "        min", "        low", "        high", "        spanned", "        present", "        managed", "        cma", "        protection", "  start_pfn"];
+        int n = 0;
+        foreach (string line in ours.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            Assert.Contains(keys, k => line.StartsWith(k, StringComparison.Ordinal));
+            Assert.Contains(line, realLines);
+            n++;
+        }
+
+        // 2 nodes x 5 zones x 11 lines + start_pfn of the 4 populated zones
+        Assert.Equal(2 * 5 * 11 + 4, n);
+    }
+
+    [Fact]
     public void AllRealSamplesArePresent()
     {
-        // 32 boots (11 arm64, 7 Debian x86, 14 oracle x86) and 7 second dumps.
-        Assert.Equal(39, Dumps().Count);
+        // 32 boots (11 arm64, 7 Debian x86, 14 oracle x86) and 7 second dumps; more may be added.
+        Assert.True(Dumps().Count >= 39);
     }
 
     [Theory]
@@ -48,11 +71,12 @@ public class RealZoneinfoWatermarkTests
         string dir = FixturePath.Get("wmark", sample);
         IReadOnlyList<ZoneinfoZone> real = ZoneinfoParser.Parse(File.ReadAllText(Path.Combine(dir, file)));
         // Only the inputs the CLI gets: the zoneinfo and the boot log (no iomem, no device tree).
-        DmesgLateFrees log = DmesgLateFrees.Parse(File.ReadAllText(Path.Combine(dir, "dmesg.txt")));
+        string dmesgPath = Path.Combine(dir, "dmesg.txt");
+        DmesgLateFrees? log = File.Exists(dmesgPath) ? DmesgLateFrees.Parse(File.ReadAllText(dmesgPath)) : null;
         bool after = file.Contains("after", StringComparison.Ordinal);
         var replay = new BootWatermarkReplay
         {
-            Version = KernelVersions.Parse(log.KernelRelease!),
+            // the kernel release comes from the log ("Linux version 6.12.117+deb12-amd64" -> 6.12 rules)
             // The harness listed /proc/sys/vm between the two dumps; reading lowmem_reserve_ratio recomputes reserves.
             LowmemReserveRecomputedAtDump = after,
             RecomputedByHotplug = after && s_hotplugAfterDumps.Contains(sample),

@@ -114,3 +114,38 @@ public class WatermarkCalculatorTests
         Assert.Equal(100000, calc.MinFreeKbytes);
     }
 }
+
+public class BootSysctlReplayTests
+{
+    [Fact]
+    public void SysctlMinFreeKbytesOnTheCommandLineIsAppliedWithTheFinalManagedCounts()
+    {
+        // The 2 GiB Debian boot (DMA 3840, DMA32 499760 managed in the file) with sysctl.vm.min_free_kbytes=65536
+        // added to its command line: do_sysctl_args runs after free_initmem, so the final managed counts apply.
+        // pages_min 16384: DMA 16384*3840/503600 = 124, gap max(31, 3) -> 124/155/186;
+        // DMA32 16384*499760/503600 = 16259, gap max(4064, 499) -> 16259/20323/24387.
+        // lowmem_reserve is untouched: still the postcore value 497505/256 = 1943.
+        string dir = FixturePath.Get("wmark", "x86_64-debian-6.1__v01-2g-default");
+        var zones = ZoneLab.Procfs.ZoneinfoParser.Parse(File.ReadAllText(Path.Combine(dir, "zoneinfo.txt")));
+        string dmesg = File.ReadAllText(Path.Combine(dir, "dmesg.txt"))
+            .Replace("Kernel command line: console=ttyS0", "Kernel command line: sysctl.vm.min_free_kbytes=65536 console=ttyS0", StringComparison.Ordinal);
+        WatermarkCalculator calc = new BootWatermarkReplay().Run(zones, ZoneLab.Procfs.DmesgLateFrees.Parse(dmesg));
+        Assert.Equal(65536, calc.MinFreeKbytes);
+        Assert.Equal((124UL, 155UL, 186UL), (calc.Zones[0].Min, calc.Zones[0].Low, calc.Zones[0].High));
+        Assert.Equal((16259UL, 20323UL, 24387UL), (calc.Zones[1].Min, calc.Zones[1].Low, calc.Zones[1].High));
+        Assert.Equal(1943UL, calc.Zones[0].LowmemReserve[1]);
+    }
+
+    [Fact]
+    public void TransparentHugepageNeverKeepsTheSqrtMinimum()
+    {
+        // Without khugepaged, min_free_kbytes stays int_sqrt(lowmem_kbytes * 16) of postcore:
+        // (3840 + 497505) * 4 = 2005380 KiB -> int_sqrt(32086080) = 5664.
+        string dir = FixturePath.Get("wmark", "x86_64-debian-6.1__v01-2g-default");
+        var zones = ZoneLab.Procfs.ZoneinfoParser.Parse(File.ReadAllText(Path.Combine(dir, "zoneinfo.txt")));
+        string dmesg = File.ReadAllText(Path.Combine(dir, "dmesg.txt"))
+            .Replace("Kernel command line: console=ttyS0", "Kernel command line: transparent_hugepage=never console=ttyS0", StringComparison.Ordinal);
+        WatermarkCalculator calc = new BootWatermarkReplay().Run(zones, ZoneLab.Procfs.DmesgLateFrees.Parse(dmesg));
+        Assert.Equal(5664, calc.MinFreeKbytes);
+    }
+}

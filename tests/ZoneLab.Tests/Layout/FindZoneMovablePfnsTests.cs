@@ -1,6 +1,6 @@
 using ZoneLab.Layout;
 
-namespace ZoneLab.Tests.Layout;
+namespace ZoneLab.Tests.Layouts;
 
 /// <summary>
 /// One case per geometric situation of find_zone_movable_pfns_for_nodes() (mm/page_alloc.c, 6.1), in the

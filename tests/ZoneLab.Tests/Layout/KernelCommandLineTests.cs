@@ -1,6 +1,6 @@
 using ZoneLab.Layout;
 
-namespace ZoneLab.Tests.Layout;
+namespace ZoneLab.Tests.Layouts;
 
 public class KernelCommandLineTests
 {

@@ -1,7 +1,7 @@
 using ZoneLab.Allocator;
 using ZoneLab.Layout;
 
-namespace ZoneLab.Tests.Layout;
+namespace ZoneLab.Tests.Layouts;
 
 public class LayoutMachineSpecTests
 {

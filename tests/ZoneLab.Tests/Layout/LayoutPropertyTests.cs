@@ -1,7 +1,7 @@
 using CsCheck;
 using ZoneLab.Layout;
 
-namespace ZoneLab.Tests.Layout;
+namespace ZoneLab.Tests.Layouts;
 
 /// <summary>
 /// Invariants of the boot layout for any memory map and any kernelcore/movablecore: zones of a node are in

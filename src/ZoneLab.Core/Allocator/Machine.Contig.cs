@@ -1,0 +1,254 @@
+namespace ZoneLab.Allocator;
+
+// Page-level operations for alloc_contig_range(), memory offlining and gigantic pages (mm/page_isolation.c,
+// mm/page_alloc.c 6.1), used by ZoneLab.Contiguous and ZoneLab.Hotplug. They keep every counter and list consistent.
+public sealed unsafe partial class Machine
+{
+    /// <summary>Why a pageblock could not be isolated.</summary>
+    internal enum IsolateBlock : byte
+    {
+        Ok,
+        AlreadyIsolated,
+        Unmovable,
+        OutsideZone,
+    }
+
+    /// <summary>Purpose of an isolation (<c>enum pb_isolate_mode</c> / the isolation flags of 6.1).</summary>
+    internal enum IsolationMode : byte
+    {
+        /// <summary>CMA_ALLOCATION: MIGRATE_CMA pageblocks count as movable.</summary>
+        Cma,
+
+        /// <summary>alloc_contig_pages() / gigantic pages: a CMA pageblock is unmovable.</summary>
+        Other,
+
+        /// <summary>MEMORY_OFFLINE: a CMA pageblock is unmovable; reserved pages are.</summary>
+        MemOffline,
+    }
+
+    /// <summary>Index of the first pfn of the map.</summary>
+    internal int IndexOfPfn(ulong pfn) => (int)(pfn - _base);
+
+    /// <summary>True when every pfn of [start, end) is memory of one zone (no hole, no zone change).</summary>
+    internal bool RangeInOneZone(ulong start, ulong end, out int zone)
+    {
+        zone = -1;
+        if (start < _base || end > _base + (ulong)_length || start >= end)
+        {
+            return false;
+        }
+        int s = (int)(start - _base), e = (int)(end - _base);
+        zone = _zoneOf[s];
+        for (int i = s; i < e; i++)
+        {
+            if (_zoneOf[i] != zone || (_flags[i] >> 4) == KindHole)
+            {
+                return false;
+            }
+        }
+        return zone != NoZone;
+    }
+
+    /// <summary>
+    /// mirrors set_migratetype_isolate() with has_unmovable_pages(): isolates the pageblock holding map index
+    /// <paramref name="i"/>, saving its migratetype; its free pages move to the ISOLATE lists (leaving NR_FREE_PAGES).
+    /// </summary>
+    internal IsolateBlock IsolatePageblock(int i, IsolationMode mode, out MigrateType saved)
+    {
+        int start = i & ~((int)Pageblock.NrPages - 1);
+        saved = GetPageblockMt(start);
+        if (_zoneOf[start] == NoZone)
+        {
+            return IsolateBlock.OutsideZone;
+        }
+        Zone zone = _zones[_zoneOf[start]];
+        MaterializeZone(zone.Index);
+        if (saved == MigrateType.Isolate)
+        {
+            return IsolateBlock.AlreadyIsolated;
+        }
+        if (HasUnmovablePages(start, zone, saved, mode))
+        {
+            return IsolateBlock.Unmovable;
+        }
+        SetPageblockMt(start, MigrateType.Isolate);
+        int movable = 0;
+        int end = Math.Min(start + (int)Pageblock.NrPages, _length);
+        MoveFreepages(zone, start, end, MigrateType.Isolate, ref movable, move: true);
+        zone.NrIsolatePageblock++;
+        return IsolateBlock.Ok;
+    }
+
+    /// <summary>mirrors unset_migratetype_isolate(): the block gets its saved type back, its free pages with it.</summary>
+    internal void UndoIsolatePageblock(int i, MigrateType saved)
+    {
+        int start = i & ~((int)Pageblock.NrPages - 1);
+        if (GetPageblockMt(start) != MigrateType.Isolate)
+        {
+            return;
+        }
+        Zone zone = _zones[_zoneOf[start]];
+        SetPageblockMt(start, saved);
+        int movable = 0;
+        int end = Math.Min(start + (int)Pageblock.NrPages, _length);
+        MoveFreepages(zone, start, end, saved, ref movable, move: true);
+        zone.NrIsolatePageblock--;
+    }
+
+    // mirrors has_unmovable_pages() (6.1): a CMA pageblock is movable only for CMA allocations; in ZONE_MOVABLE only
+    // reserved pages count; elsewhere a reserved page or an allocated page that is neither on an LRU nor movable_ops.
+    private bool HasUnmovablePages(int start, Zone zone, MigrateType mt, IsolationMode mode)
+    {
+        if (mt == MigrateType.Cma)
+        {
+            return mode != IsolationMode.Cma;
+        }
+        int end = Math.Min(start + (int)Pageblock.NrPages, _length);
+        for (int p = start; p < end; p++)
+        {
+            int kind = _flags[p] >> 4;
+            if (_zoneOf[p] != zone.Index)
+            {
+                continue;
+            }
+            if (kind == KindReserved)
+            {
+                return true;
+            }
+            if (zone.Type == Layout.ZoneType.Movable)
+            {
+                continue;
+            }
+            if (kind == KindAlloc && (_info[p] & InfoOnLru) == 0)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Allocated block heads in [start, end) (map indices), with their orders.</summary>
+    internal void AllocatedHeads(int start, int end, List<(int Index, int Order)> into)
+    {
+        into.Clear();
+        int p = start;
+        // a block may start before the range: step back to its head
+        while (p > 0 && (_flags[p] >> 4) == KindTail)
+        {
+            p--;
+        }
+        while (p < end)
+        {
+            int kind = _flags[p] >> 4;
+            if (kind == KindAlloc || kind == KindFree)
+            {
+                int o = _flags[p] & 0xF;
+                if (kind == KindAlloc && p + (1 << o) > start)
+                {
+                    into.Add((p, o));
+                }
+                p += 1 << o;
+                continue;
+            }
+            p++;
+        }
+    }
+
+    /// <summary>True when a page of map indices [start, end) is reserved.</summary>
+    internal bool HasReserved(int start, int end)
+    {
+        for (int p = start; p < end; p++)
+        {
+            if ((_flags[p] >> 4) == KindReserved)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>The use of the allocated head at map index <paramref name="i"/>.</summary>
+    internal PageUse UseAt(int i) => (PageUse)((_info[i] >> 3) & 0x7);
+
+    /// <summary>True when map index <paramref name="i"/> is an allocated head on an LRU list.</summary>
+    internal bool IsLruHead(int i) => (_flags[i] >> 4) == KindAlloc && (_info[i] & InfoOnLru) != 0;
+
+    /// <summary>
+    /// mirrors test_pages_isolated() + isolate_freepages_range(): every page of [start, end) must be free on an
+    /// ISOLATE list; the free blocks are taken, parts outside the range go back to the buddy, and the range becomes
+    /// allocated blocks (naturally aligned chunks) of <paramref name="use"/>. Returns false (nothing changed) otherwise.
+    /// </summary>
+    internal bool TakeIsolatedRange(int start, int end, PageUse use, MigrateType mt)
+    {
+        // test_pages_isolated(): walk from the block containing start
+        int p = start;
+        while (p > 0 && (_flags[p] >> 4) == KindTail)
+        {
+            p--;
+        }
+        int first = p;
+        var blocks = new List<(int Index, int Order)>();
+        while (p < end)
+        {
+            if ((_flags[p] >> 4) != KindFree || (MigrateType)_info[p] != MigrateType.Isolate)
+            {
+                return false;
+            }
+            int o = _flags[p] & 0xF;
+            blocks.Add((p, o));
+            p += 1 << o;
+        }
+        Zone zone = _zones[_zoneOf[start]];
+        foreach ((int b, int o) in blocks)
+        {
+            DelFromFreeList(b, zone, o);
+        }
+        // head [first, start) and tail [end, p) go back to the (isolated) buddy lists in aligned chunks
+        FreeChunks(first, start, zone);
+        FreeChunks(end, p, zone);
+        for (int q = start; q < end;)
+        {
+            int o = LargestAlignedOrder(q, end);
+            PrepNewPage(q, o, mt, use);
+            q += 1 << o;
+        }
+        return true;
+    }
+
+    /// <summary>Frees [start, start+count) allocated by <see cref="TakeIsolatedRange"/> (free_contig_range).</summary>
+    internal void FreeRangeChunks(int start, int count)
+    {
+        for (int q = start; q < start + count;)
+        {
+            int o = _flags[q] & 0xF;
+            if ((_flags[q] >> 4) != KindAlloc)
+            {
+                throw new InvalidOperationException($"pfn {_base + (ulong)q} is not allocated");
+            }
+            FreeNoCheck(_base + (ulong)q, o);
+            q += 1 << o;
+        }
+        CheckIfDebug();
+    }
+
+    private void FreeChunks(int from, int to, Zone zone)
+    {
+        for (int q = from; q < to;)
+        {
+            int o = LargestAlignedOrder(q, to);
+            _flags[q] = KindTail;
+            FreeOnePage(q, zone, o, GetPageblockMt(q), toTail: false);
+            q += 1 << o;
+        }
+    }
+
+    private static int LargestAlignedOrder(int q, int end)
+    {
+        int o = 0;
+        while (o < Pageblock.MaxOrder && (q & ((1 << (o + 1)) - 1)) == 0 && q + (1 << (o + 1)) <= end)
+        {
+            o++;
+        }
+        return o;
+    }
+}

@@ -1,0 +1,200 @@
+using ZoneLab.Allocator;
+
+namespace ZoneLab.Contiguous;
+
+/// <summary>
+/// <c>alloc_contig_range()</c> and <c>alloc_contig_pages()</c> on the engine (mm/page_alloc.c, 6.1):
+/// isolate the pageblocks, drain the per-cpu lists, then up to 5 passes without progress of
+/// <c>__alloc_contig_migrate_range()</c> (clean page cache is dropped, other LRU pages are migrated to targets from
+/// the ordinary allocator outside the range, pinned pages stay), <c>test_pages_isolated()</c>, take the free pages,
+/// and always undo the isolation. Pinned pages are a workload property given in <see cref="Pinned"/>.
+/// </summary>
+public sealed class ContigRangeAllocator : IContigRangeAllocator
+{
+    private const int MaxTriesWithoutProgress = 5;
+    private readonly Machine _m;
+    private readonly List<(int Index, int Order)> _heads = new();
+
+    /// <summary>Creates the allocator over a machine.</summary>
+    public ContigRangeAllocator(Machine machine) => _m = machine;
+
+    /// <summary>Heads (pfns) of allocated blocks that hold a pin (a short-term GUP reference): migration fails on them.</summary>
+    public HashSet<ulong> Pinned { get; } = new();
+
+    /// <summary>The use recorded for contiguous allocations (device memory: not on an LRU).</summary>
+    public PageUse ContigUse { get; init; } = PageUse.Kernel;
+
+    /// <summary>Pages moved out by the last call, for reports: (source pfn, target pfn, order).</summary>
+    public List<(ulong From, ulong To, int Order)> LastMoves { get; } = new();
+
+    /// <inheritdoc/>
+    public ContigResult AllocContigRange(ulong startPfn, ulong endPfn, bool cmaMode)
+        => AllocContigRange(startPfn, endPfn, cmaMode ? Machine.IsolationMode.Cma : Machine.IsolationMode.Other);
+
+    internal ContigResult AllocContigRange(ulong startPfn, ulong endPfn, Machine.IsolationMode mode)
+    {
+        var work = new ContigWork { Attempts = 1 };
+        LastMoves.Clear();
+        if (!_m.RangeInOneZone(startPfn, endPfn, out _))
+        {
+            return new ContigResult(ContigResult.EInval, ContigFailure.Invalid, work);
+        }
+        int start = _m.IndexOfPfn(startPfn), end = _m.IndexOfPfn(endPfn);
+        int pbStart = start & ~((int)Pageblock.NrPages - 1);
+        int pbEnd = (end + (int)Pageblock.NrPages - 1) & ~((int)Pageblock.NrPages - 1);
+
+        // 1. start_isolate_page_range()
+        var saved = new List<(int Block, MigrateType Type)>();
+        for (int b = pbStart; b < pbEnd; b += (int)Pageblock.NrPages)
+        {
+            Machine.IsolateBlock r = _m.IsolatePageblock(b, mode, out MigrateType old);
+            if (r != Machine.IsolateBlock.Ok)
+            {
+                Undo(saved);
+                return new ContigResult(ContigResult.EBusy, ContigFailure.IsolationUnmovable, work);
+            }
+            saved.Add((b, old));
+            work.PageblocksIsolated++;
+        }
+
+        // 2. drain_all_pages(zone): freed pages reach the isolated buddy lists
+        _m.DrainAllPages();
+
+        // 3. __alloc_contig_migrate_range(): passes until nothing is left, -ENOMEM, or 5 passes without progress
+        ContigFailure failure = ContigFailure.None;
+        int errno = 0;
+        int tries = 0;
+        while (true)
+        {
+            _m.AllocatedHeads(start, end, _heads);
+            if (_heads.Count == 0)
+            {
+                break;
+            }
+            work.MigrationPasses++;
+            int progress = 0;
+            foreach ((int i, int order) in _heads)
+            {
+                ulong pfn = _m.PfnAt(i);
+                if (!_m.IsLruHead(i) || Pinned.Contains(pfn))
+                {
+                    continue; // not isolatable for migration, or the migration would find an extra reference
+                }
+                PageUse use = _m.UseAt(i);
+                if (use == PageUse.File)
+                {
+                    // reclaim_clean_pages_from_list(): clean, unmapped page cache is dropped
+                    _m.Free(pfn, order);
+                    work.Discarded += 1L << order;
+                    progress++;
+                    continue;
+                }
+                // alloc_migration_target(): an ordinary allocation on the same node, movable, may fail
+                int node = _m.Zones[_m.ZoneAt(i)].Node;
+                AllocResult target = _m.Allocate(order, Gfp.HighUserMovable | GfpFlags.RetryMayfail, node, use);
+                if (!target.Success)
+                {
+                    errno = ContigResult.ENoMem;
+                    failure = ContigFailure.MigrationNoMemory;
+                    break;
+                }
+                if (use == PageUse.FileDirty)
+                {
+                    _m.SetDirty(target.Pfn, true);
+                }
+                _m.Free(pfn, order);
+                LastMoves.Add((pfn, target.Pfn, order));
+                work.Migrated += 1L << order;
+                progress++;
+            }
+            if (errno != 0)
+            {
+                break;
+            }
+            if (progress == 0 && ++tries == MaxTriesWithoutProgress)
+            {
+                errno = ContigResult.EBusy;
+                failure = ContigFailure.MigrationPinned;
+                break;
+            }
+        }
+
+        // 4-6. test_pages_isolated() and isolate_freepages_range()
+        if (errno == 0)
+        {
+            _m.DrainAllPages();
+            MigrateType mt = mode == Machine.IsolationMode.Cma ? MigrateType.Cma : MigrateType.Movable;
+            if (!_m.TakeIsolatedRange(start, end, ContigUse, mt))
+            {
+                errno = ContigResult.EBusy;
+                failure = ContigFailure.NotIsolatedFree;
+            }
+        }
+
+        // 7. undo_isolate_page_range(), always
+        Undo(saved);
+        return errno == 0 ? ContigResult.Ok(work) : new ContigResult(errno, failure, work);
+    }
+
+    /// <inheritdoc/>
+    public void FreeContigRange(ulong pfn, ulong count) => _m.FreeRangeChunks(_m.IndexOfPfn(pfn), (int)count);
+
+    /// <summary>
+    /// mirrors alloc_contig_pages(nr_pages, gfp, nid): walks each zone of the node's zonelist in nr_pages-aligned windows
+    /// that are valid (one zone, no reserved or unmovable page: pfn_range_valid_contig) and tries alloc_contig_range().
+    /// Returns the first pfn, or null.
+    /// </summary>
+    public ulong? AllocContigPages(ulong nrPages, int node, ZoneLab.Layout.ZoneType highestZone, out ContigWork work)
+    {
+        work = new ContigWork();
+        foreach (int zi in _m.Zonelist(node))
+        {
+            Zone z = _m.Zones[zi];
+            if ((int)z.Type > (int)highestZone || z.PresentPages == 0)
+            {
+                continue;
+            }
+            ulong align = 1;
+            while (align < nrPages)
+            {
+                align <<= 1;
+            }
+            for (ulong pfn = (z.StartPfn + align - 1) / align * align; pfn + nrPages <= z.EndPfn; pfn += align)
+            {
+                if (!_m.RangeInOneZone(pfn, pfn + nrPages, out int zone) || zone != zi || !ValidContig(pfn, pfn + nrPages))
+                {
+                    continue;
+                }
+                ContigResult r = AllocContigRange(pfn, pfn + nrPages, Machine.IsolationMode.Other);
+                work.Add(r.Work);
+                if (r.Success)
+                {
+                    return pfn;
+                }
+            }
+        }
+        return null;
+    }
+
+    // pfn_range_valid_contig(): no reserved pages, no non-LRU allocated pages in the window
+    private bool ValidContig(ulong start, ulong end)
+    {
+        _m.AllocatedHeads(_m.IndexOfPfn(start), _m.IndexOfPfn(end), _heads);
+        foreach ((int i, _) in _heads)
+        {
+            if (!_m.IsLruHead(i))
+            {
+                return false;
+            }
+        }
+        return !_m.HasReserved(_m.IndexOfPfn(start), _m.IndexOfPfn(end));
+    }
+
+    private void Undo(List<(int Block, MigrateType Type)> saved)
+    {
+        foreach ((int b, MigrateType t) in saved)
+        {
+            _m.UndoIsolatePageblock(b, t);
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using ZoneLab.Allocator;
+using ZoneLab.Contiguous;
+using ZoneLab.Layout;
+
+namespace ZoneLab.Designs;
+
+/// <summary>A machine booted under one design: the engine, its layout, and the device-memory allocators.</summary>
+public sealed class DesignMachine : IDisposable
+{
+    public DesignMachine(DesignKind kind, BootLayout layout, Machine machine, ContigRangeAllocator contig, IReadOnlyList<CmaAllocator> areas)
+    {
+        Kind = kind;
+        Layout = layout;
+        Machine = machine;
+        Contig = contig;
+        Areas = areas;
+    }
+
+    /// <summary>The design.</summary>
+    public DesignKind Kind { get; }
+
+    /// <summary>The boot layout the machine was built from (the design's own zones).</summary>
+    public BootLayout Layout { get; }
+
+    /// <summary>The allocator engine.</summary>
+    public Machine Machine { get; }
+
+    /// <summary>alloc_contig_range() on the engine (pinned pages are set here).</summary>
+    public ContigRangeAllocator Contig { get; }
+
+    /// <summary>The device-memory areas (CMA areas, carve-outs, pools in DMBs), by name.</summary>
+    public IReadOnlyList<CmaAllocator> Areas { get; }
+
+    /// <summary>The area with a name, or the first one.</summary>
+    public CmaAllocator? Area(string? name = null) => name == null ? Areas.FirstOrDefault() : Areas.FirstOrDefault(a => a.Name == name);
+
+    public void Dispose() => Machine.Dispose();
+}
+
+/// <summary>How a design turns a boot layout with CMA areas into a running machine.</summary>
+public interface IDesign
+{
+    /// <summary>The design.</summary>
+    DesignKind Kind { get; }
+
+    /// <summary>One sentence: who may allocate from the movable-only memory and how device memory is obtained.</summary>
+    string Summary { get; }
+
+    /// <summary>Boots the machine.</summary>
+    DesignMachine Build(BootLayout layout, KernelVersion version, VmSysctls? sysctls = null, bool debugChecks = false);
+}

@@ -1,0 +1,34 @@
+using ZoneLab.Allocator;
+using ZoneLab.Contiguous;
+using ZoneLab.Layout;
+
+namespace ZoneLab.Designs;
+
+/// <summary>
+/// Mainline: CMA areas are MIGRATE_CMA pageblocks of the zone they lie in (cma_activate_area →
+/// init_cma_reserved_pageblock); any movable allocation may use them (ALLOC_CMA; since v5.7 first when CMA holds more
+/// than half of the zone's free pages), cma_alloc migrates what is there.
+/// </summary>
+public sealed class MigrateCmaDesign : IDesign
+{
+    public DesignKind Kind => DesignKind.MigrateCma;
+
+    public string Summary => "MIGRATE_CMA pageblocks in ordinary zones: every __GFP_MOVABLE request may use them; cma_alloc migrates or drops what is there.";
+
+    public DesignMachine Build(BootLayout layout, KernelVersion version, VmSysctls? sysctls = null, bool debugChecks = false)
+    {
+        var areas = layout.CmaAreas.Where(a => a.Count > 0).ToList();
+        MachineSpec spec = LayoutMachineSpec.Create(layout, version, sysctls, areas.Select(a => new PfnRange(a.BasePfn, a.BasePfn + a.Count)).ToList());
+        var machine = new Machine(new MachineSpec(spec.Zones)
+        {
+            Version = spec.Version,
+            Sysctls = spec.Sysctls,
+            MaxNrZones = spec.MaxNrZones,
+            Cma = spec.Cma,
+            DebugChecks = debugChecks,
+        });
+        var contig = new ContigRangeAllocator(machine);
+        var allocators = areas.Select(a => new CmaAllocator(a.Name, a.BasePfn, a.Count, a.OrderPerBit, contig)).ToList();
+        return new DesignMachine(Kind, layout, machine, contig, allocators);
+    }
+}

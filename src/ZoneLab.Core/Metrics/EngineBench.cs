@@ -1,0 +1,219 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using ZoneLab.Allocator;
+
+namespace ZoneLab.Metrics;
+
+/// <summary>Results of <see cref="EngineBench.Run"/>, with the JSON names <c>zonelab bench --json</c> prints.</summary>
+public sealed record EngineBenchResult(
+    double Order0AllocFreeNs,
+    double Order0AllocFreeNs1Tib,
+    double Order3AllocFreeNs,
+    double MixedChurnNsPerOp,
+    double BytesPerPage,
+    double Build1TibSeconds,
+    long Build1TibPeakBytes,
+    double Materialize1TibSeconds,
+    long Materialized1TibBytes)
+{
+    /// <summary>One JSON object.</summary>
+    public string ToJson() => string.Create(CultureInfo.InvariantCulture,
+        $"{{\"order0_alloc_free_ns\": {Order0AllocFreeNs:F1}, \"order0_alloc_free_ns_1tib\": {Order0AllocFreeNs1Tib:F1}, " +
+        $"\"order3_alloc_free_ns\": {Order3AllocFreeNs:F1}, \"mixed_churn_ns_per_op\": {MixedChurnNsPerOp:F1}, " +
+        $"\"bytes_per_page\": {BytesPerPage:F2}, \"build_1tib_seconds\": {Build1TibSeconds:F2}, \"build_1tib_peak_bytes\": {Build1TibPeakBytes}, " +
+        $"\"materialize_1tib_seconds\": {Materialize1TibSeconds:F2}, \"materialized_1tib_bytes\": {Materialized1TibBytes}}}");
+}
+
+/// <summary>
+/// The engine's speed scenarios, shared by the BenchmarkDotNet suite and <c>zonelab bench</c>. Steady state for
+/// the pair benchmarks: one million order-0 GFP_KERNEL pages allocated and every other one freed, so the free
+/// order-0 pages have allocated buddies (a freed page does not coalesce, as on a machine that has been up a while).
+/// </summary>
+public static class EngineBench
+{
+    /// <summary>A single-node machine of <paramref name="gib"/> GiB (DMA, DMA32 up to 4 GiB, Normal above).</summary>
+    public static Machine Build(ulong gib) => new(MachineSpec.Simple(gib * 1024));
+
+    /// <summary>Brings a machine to the order-0 steady state described above.</summary>
+    public static void Steady(Machine m, int pages = 1_000_000)
+    {
+        var live = new ulong[pages];
+        for (int n = 0; n < pages; n++)
+        {
+            live[n] = m.Allocate(0, Gfp.Kernel).Pfn;
+        }
+
+        for (int k = 0; k < pages; k += 2)
+        {
+            m.Free(live[k], 0);
+        }
+    }
+
+    /// <summary>One alloc+free pair of <paramref name="order"/> with GFP_KERNEL.</summary>
+    public static void Pair(Machine m, int order)
+    {
+        AllocResult r = m.Allocate(order, Gfp.Kernel);
+        m.Free(r.Pfn, order);
+    }
+
+    /// <summary>
+    /// A churn workload: the machine is filled to <paramref name="fill"/> of its pages with random blocks (orders
+    /// 0-3, unmovable/movable/reclaimable), then each step frees a random live block and allocates a new random one.
+    /// Deterministic (xorshift seeded with <paramref name="seed"/>), no allocation per step.
+    /// </summary>
+    public sealed class Churn
+    {
+        private static readonly GfpFlags[] s_masks = [Gfp.Kernel, Gfp.HighUserMovable, Gfp.HighUserMovable, Gfp.Kernel | GfpFlags.Reclaimable];
+        private readonly Machine _m;
+        private readonly ulong[] _pfn;
+        private readonly byte[] _order;
+        private int _count;
+        private ulong _rng;
+
+        public Churn(Machine m, double fill = 0.7, ulong seed = 0x9E3779B97F4A7C15)
+        {
+            _m = m;
+            _rng = seed;
+            long managed = m.Zones.Sum(z => (long)z.ManagedPages);
+            long target = (long)(managed * fill);
+            int cap = (int)Math.Min(target, int.MaxValue - 64);
+            _pfn = new ulong[cap];
+            _order = new byte[cap];
+            long used = 0;
+            while (used < target && _count < cap)
+            {
+                if (!AllocOne())
+                {
+                    break;
+                }
+
+                used += 1L << _order[_count - 1];
+            }
+        }
+
+        /// <summary>Live blocks.</summary>
+        public int Count => _count;
+
+        /// <summary>Frees one random block and allocates one (two operations).</summary>
+        public void Step()
+        {
+            if (_count > 0)
+            {
+                int k = (int)(Next() % (ulong)_count);
+                _m.Free(_pfn[k], _order[k]);
+                _count--;
+                _pfn[k] = _pfn[_count];
+                _order[k] = _order[_count];
+            }
+
+            AllocOne();
+        }
+
+        private bool AllocOne()
+        {
+            ulong r = Next();
+            int order = (int)(r & 3) switch { 0 => 0, 1 => 0, 2 => 1 + (int)((r >> 2) & 1), _ => 3 };
+            GfpFlags gfp = s_masks[(r >> 4) & 3];
+            AllocResult a = _m.Allocate(order, gfp);
+            if (!a.Success || _count == _pfn.Length)
+            {
+                if (a.Success)
+                {
+                    _m.Free(a.Pfn, order);
+                }
+
+                return false;
+            }
+
+            _pfn[_count] = a.Pfn;
+            _order[_count] = (byte)order;
+            _count++;
+            return true;
+        }
+
+        private ulong Next()
+        {
+            _rng ^= _rng << 13;
+            _rng ^= _rng >> 7;
+            _rng ^= _rng << 17;
+            return _rng;
+        }
+    }
+
+    /// <summary>Runs every scenario with Stopwatch timing (best of three rounds) and returns the figures.</summary>
+    public static EngineBenchResult Run(bool include1Tib = true, TextWriter? log = null)
+    {
+        double PairNs(Machine m, int order, int n)
+        {
+            double best = double.MaxValue;
+            for (int round = 0; round < 3; round++)
+            {
+                var sw = Stopwatch.StartNew();
+                for (int k = 0; k < n; k++)
+                {
+                    Pair(m, order);
+                }
+
+                best = Math.Min(best, sw.Elapsed.TotalNanoseconds / n);
+            }
+
+            return best;
+        }
+
+        double o0, o3, churnNs, bpp;
+        using (Machine m16 = Build(16))
+        {
+            Steady(m16);
+            o0 = PairNs(m16, 0, 10_000_000);
+            log?.WriteLine($"order-0 pair, 16 GiB: {o0:F1} ns");
+            o3 = PairNs(m16, 3, 5_000_000);
+            log?.WriteLine($"order-3 pair, 16 GiB: {o3:F1} ns");
+            bpp = (double)m16.StateBytes / m16.PfnCount;
+        }
+
+        using (Machine mc = Build(16))
+        {
+            var churn = new Churn(mc);
+            double best = double.MaxValue;
+            for (int round = 0; round < 3; round++)
+            {
+                const int N = 2_000_000;
+                var sw = Stopwatch.StartNew();
+                for (int k = 0; k < N; k++)
+                {
+                    churn.Step();
+                }
+
+                best = Math.Min(best, sw.Elapsed.TotalNanoseconds / (2.0 * N));
+            }
+
+            churnNs = best;
+            log?.WriteLine($"mixed churn, 16 GiB at 70 %: {churnNs:F1} ns per alloc or free");
+        }
+
+        double o0t = double.NaN, buildS = double.NaN, matS = double.NaN;
+        long peak = 0, matBytes = 0;
+        if (include1Tib)
+        {
+            GC.Collect();
+            long before = Environment.WorkingSet;
+            var sw = Stopwatch.StartNew();
+            using Machine mt = Build(1024);
+            buildS = sw.Elapsed.TotalSeconds;
+            peak = Math.Max(0, Process.GetCurrentProcess().PeakWorkingSet64 - before);
+            log?.WriteLine($"1 TiB build: {buildS:F2} s, +{peak / 1e9:F2} GB");
+            Steady(mt);
+            o0t = PairNs(mt, 0, 10_000_000);
+            log?.WriteLine($"order-0 pair, 1 TiB: {o0t:F1} ns");
+            // the cost the lazy boot defers: link every boot block and touch every per-pfn array
+            sw.Restart();
+            mt.MaterializeAll();
+            matS = sw.Elapsed.TotalSeconds;
+            matBytes = Math.Max(0, Process.GetCurrentProcess().PeakWorkingSet64 - before);
+            log?.WriteLine($"1 TiB fully linked: +{matS:F2} s, {matBytes / 1e9:F2} GB resident");
+        }
+
+        return new EngineBenchResult(o0, o0t, o3, churnNs, bpp, buildS, peak, matS, matBytes);
+    }
+}
