@@ -1,3 +1,5 @@
+using ZoneLab.Designs;
+
 namespace ZoneLab.Workloads;
 
 /// <summary>
@@ -40,9 +42,12 @@ public sealed record Scenario
     public override int GetHashCode() => HashCode.Combine(Name, Seed, Phases.Count);
 }
 
-/// <summary>The design names of issue 5, as <c>--design</c> takes them.</summary>
+/// <summary>The design names a scenario may list: those of <see cref="DesignNames"/>, as <c>--design</c> takes them.</summary>
 public static class ScenarioDesigns
 {
     /// <summary>Every design, in report order.</summary>
-    public static IReadOnlyList<string> All { get; } = ["migrate-cma", "zone-cma", "cma-in-movable", "dmb", "carveout", "gcma"];
+    public static IReadOnlyList<string> All { get; } = [.. DesignNames.All.Select(DesignNames.Name)];
+
+    /// <summary>The design of a name the loader accepted.</summary>
+    public static DesignKind Kind(string name) => DesignNames.Parse(name);
 }
