@@ -29,6 +29,12 @@ public sealed record Scenario
     /// <summary>The timeline, in order.</summary>
     public required IReadOnlyList<ScenarioPhase> Phases { get; init; }
 
+    /// <summary>The file the scenario was read from (null when read from text); not part of equality.</summary>
+    public string? SourcePath { get; init; }
+
+    /// <summary>The folder relative paths of the scenario (<c>dmesg</c>, <c>dtb</c>, histogram files) are taken from.</summary>
+    public string? BaseDirectory => SourcePath is null ? null : Path.GetDirectoryName(Path.GetFullPath(SourcePath));
+
     /// <summary>The total duration of all phases, in seconds.</summary>
     public double DurationSeconds => Phases.Sum(p => p.DurationSeconds);
 

@@ -16,7 +16,7 @@ public static class ScenarioLoader
     private static readonly string[] s_controllerKeys = ["name", "ranges", "bandwidth"];
     private static readonly string[] s_phaseKeys = ["name", "duration", "actors"];
     private static readonly string[] s_commonActorKeys = ["type", "name", "start", "stop", "access"];
-    private static readonly string[] s_machineTypes = ["pc", "q35"];
+    private static readonly string[] s_machineTypes = ["pc", "q35", "virt"];
 
     private static readonly Dictionary<string, string[]> s_actorKeys = new(StringComparer.Ordinal)
     {
@@ -54,7 +54,7 @@ public static class ScenarioLoader
         }
 
         string baseDir = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
-        return Load(text, path, baseDir, Path.GetFileNameWithoutExtension(path));
+        return Load(text, path, baseDir, Path.GetFileNameWithoutExtension(path)) with { SourcePath = path };
     }
 
     /// <summary>
@@ -146,20 +146,36 @@ public static class ScenarioLoader
 
     private static ScenarioMachine ReadMachine(ScenarioNode m, Context ctx)
     {
-        string[] sources = [.. new[] { "mem", "dmesg", "dtb" }.Where(m.Has)];
-        if (sources.Length != 1)
+        // As zonelab layout: --mem [--numa] [--machine], or --dmesg alone (x86), or --dtb with an optional --mem (arm64).
+        if (!m.Has("mem") && !m.Has("dmesg") && !m.Has("dtb"))
         {
-            throw m.Error(m.Node, "machine", sources.Length == 0
-                ? "give the memory with one of 'mem', 'dmesg' or 'dtb'"
-                : $"give only one of 'mem', 'dmesg' or 'dtb', not {string.Join(" and ", sources.Select(s => $"'{s}'"))}");
+            throw m.Error(m.Node, "machine", "give the memory with 'mem', 'dmesg' or 'dtb'");
         }
 
-        foreach (string k in new[] { "numa", "type" })
+        if (m.Has("dmesg"))
         {
-            if (m.Has(k) && !m.Has("mem"))
+            foreach (string k in new[] { "mem", "numa", "type", "dtb" })
             {
-                throw m.Error(k, $"'{k}' goes with 'mem' (a {sources[0]} file describes the machine itself)");
+                if (m.Has(k))
+                {
+                    throw m.Error(k, $"'{k}' does not go with 'dmesg' (the boot log describes the machine itself)");
+                }
             }
+        }
+
+        if (m.Has("numa") && !m.Has("mem"))
+        {
+            throw m.Error("numa", "'numa' goes with 'mem' (the node sizes split it)");
+        }
+
+        if (m.Has("dtb") && m.String("type") is string t && t != "virt")
+        {
+            throw m.Error("type", $"a device tree is arm64 boot input: 'type' must be virt, not '{t}'");
+        }
+
+        if (m.Has("type") && !m.Has("mem") && !m.Has("dtb"))
+        {
+            throw m.Error("type", "'type' goes with 'mem'");
         }
 
         ulong? mem = m.Quantity("mem", QuantityUnit.Bytes, 64 << 20) is double d ? (ulong)d : null;

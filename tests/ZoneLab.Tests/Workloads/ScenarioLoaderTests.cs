@@ -95,6 +95,28 @@ public class ScenarioLoaderTests
         Assert.Equal("", s.Machine.Cmdline);
     }
 
+    [Fact]
+    public void MachineCombinationsAndLayoutBuilder()
+    {
+        Scenario x86 = ScenarioLoader.Load("machine: {mem: 2G, cmdline: movablecore=512M}\nphases: [{duration: 1s}]\n");
+        Assert.False(x86.Machine.IsArm64);
+        ZoneLab.Layout.LayoutBuilder b = x86.Machine.ToLayoutBuilder();
+        Assert.Equal(("x86_64", "movablecore=512M"), (b.Arch, b.EffectiveCommandLine));
+        // The same machine the CLI's --mem 2G -- movablecore=512M builds.
+        Assert.Equal(
+            ZoneLab.Procfs.LayoutJsonWriter.Write(new ZoneLab.Layout.LayoutBuilder().FromQemu(2UL << 30).WithExtraArgs(["movablecore=512M"]).Build()),
+            ZoneLab.Procfs.LayoutJsonWriter.Write(b.Build()));
+
+        Scenario arm = ScenarioLoader.Load("machine: {mem: 2G, type: virt, numa: [1G, 1G]}\nphases: [{duration: 1s}]\n");
+        Assert.True(arm.Machine.IsArm64);
+        Assert.Equal("arm64", arm.Machine.ToLayoutBuilder().Arch);
+        Scenario dtb = ScenarioLoader.Load("machine: {dtb: board.dtb, mem: 2G}\nphases: [{duration: 1s}]\n");
+        Assert.True(dtb.Machine.IsArm64);
+        Assert.Null(dtb.SourcePath);
+        Assert.Equal(ExamplePath, ScenarioLoader.LoadFile(ExamplePath).SourcePath);
+        Assert.Equal(Path.GetDirectoryName(ExamplePath), ScenarioLoader.LoadFile(ExamplePath).BaseDirectory);
+    }
+
     [Theory]
     [InlineData("4.9", "4.10")]
     [InlineData("v6.1.192", "6.1")]
