@@ -78,6 +78,21 @@ public class ScenarioLoaderTests
     }
 
     [Fact]
+    public void SysctlsApplyToTheEngineKnobs()
+    {
+        Scenario s = ScenarioLoader.LoadFile(ExamplePath);
+        var vm = new ZoneLab.Allocator.VmSysctls();
+        IReadOnlyList<string> ignored = ScenarioSysctls.Apply(s.Machine.Sysctls, vm);
+        Assert.Empty(ignored);
+        Assert.Equal((16384, 20, true), (vm.UserMinFreeKbytes, vm.WatermarkScaleFactor, vm.TransparentHugepages));
+        Assert.Equal(new[] { 256, 256, 32, 0, 0, 0 }, vm.LowmemReserveRatio);
+        ignored = ScenarioSysctls.Apply([new("vm.swappiness", "10"), new("transparent_hugepage", "never"), new("vm.lowmem_reserve_ratio", "128 64")], vm);
+        Assert.Equal(new[] { "vm.swappiness" }, ignored);
+        Assert.False(vm.TransparentHugepages);
+        Assert.Equal(new[] { 128, 64, 32, 0, 0, 0 }, vm.LowmemReserveRatio);
+    }
+
+    [Fact]
     public void MinimalScenarioDefaults()
     {
         Scenario s = ScenarioLoader.Load("""
