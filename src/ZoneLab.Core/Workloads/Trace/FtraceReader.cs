@@ -29,7 +29,7 @@ public sealed class FtraceReader : IDisposable
     private readonly Utf8Cache<string> _tasks = new();
     private readonly Utf8Cache<string> _cmaNames = new();
     private readonly Utf8Cache<GfpFlags> _gfp = new();
-    private byte[] _buf = new byte[1 << 20];
+    private byte[] _buf;
     private int _pos;
     private int _len;
     private bool _eof;
@@ -48,6 +48,8 @@ public sealed class FtraceReader : IDisposable
         _stream = stream;
         Source = source;
         _leaveOpen = leaveOpen;
+        long size = stream.CanSeek ? stream.Length - stream.Position : long.MaxValue;
+        _buf = new byte[(int)Math.Clamp(size + 1, 4096, 1 << 20)];
     }
 
     /// <summary>The file name used in errors.</summary>
@@ -595,7 +597,8 @@ public sealed class FtraceReader : IDisposable
     {
         int dot = t.IndexOf((byte)'.');
         ReadOnlySpan<byte> whole = dot < 0 ? t : t[..dot];
-        if (!Utf8Parser.TryParse(whole, out long secs, out int used) || used != whole.Length || secs < 0)
+        if (!Utf8Parser.TryParse(whole, out long secs, out int used) || used != whole.Length || secs < 0
+            || (dot >= 0 && secs > long.MaxValue / 1_000_000_000 - 1))
         {
             throw Error($"expected a timestamp SECONDS.FRACTION or an integer, found '{Encoding.UTF8.GetString(t)}'");
         }
