@@ -51,24 +51,24 @@ public static class Quantities
 
                 return TryNumber(t, out value) && value >= 0 && value <= 1;
             case QuantityUnit.BytesPerSecond:
-            {
-                if (!t.EndsWith("/s", StringComparison.Ordinal))
                 {
-                    return false;
-                }
-
-                string b = t[..^2];
-                foreach ((string suffix, double mul) in s_decimal)
-                {
-                    if (b.EndsWith(suffix, StringComparison.Ordinal) && TryNumber(b[..^suffix.Length], out value) && value >= 0)
+                    if (!t.EndsWith("/s", StringComparison.Ordinal))
                     {
-                        value *= mul;
-                        return true;
+                        return false;
                     }
-                }
 
-                return TryBytes(b, out value);
-            }
+                    string b = t[..^2];
+                    foreach ((string suffix, double mul) in s_decimal)
+                    {
+                        if (b.EndsWith(suffix, StringComparison.Ordinal) && TryNumber(b[..^suffix.Length], out value) && value >= 0)
+                        {
+                            value *= mul;
+                            return true;
+                        }
+                    }
+
+                    return TryBytes(b, out value, allowFraction: true);
+                }
 
             case QuantityUnit.PerSecond:
                 foreach ((string suffix, double div) in s_per)
@@ -139,14 +139,14 @@ public static class Quantities
         return value.ToString("R", CultureInfo.InvariantCulture);
     }
 
-    private static bool TryBytes(string t, out double value)
+    private static bool TryBytes(string t, out double value, bool allowFraction = false)
     {
         foreach ((string suffix, double mul) in s_binary)
         {
             if (t.EndsWith(suffix, StringComparison.Ordinal))
             {
                 bool ok = TryNumber(t[..^suffix.Length], out value) && value >= 0;
-                value = Math.Round(value * mul);
+                value = allowFraction ? value * mul : Math.Round(value * mul);
                 return ok;
             }
         }
@@ -158,7 +158,7 @@ public static class Quantities
             return ok;
         }
 
-        return TryNumber(t, out value) && value >= 0 && value == Math.Floor(value);
+        return TryNumber(t, out value) && value >= 0 && (allowFraction || value == Math.Floor(value));
     }
 
     private static bool TrySeconds(string t, out double value)

@@ -1,3 +1,5 @@
+using ZoneLab.Designs;
+
 namespace ZoneLab.Workloads;
 
 /// <summary>
@@ -27,6 +29,12 @@ public sealed record Scenario
     /// <summary>The timeline, in order.</summary>
     public required IReadOnlyList<ScenarioPhase> Phases { get; init; }
 
+    /// <summary>The file the scenario was read from (null when read from text); not part of equality.</summary>
+    public string? SourcePath { get; init; }
+
+    /// <summary>The folder relative paths of the scenario (<c>dmesg</c>, <c>dtb</c>, histogram files) are taken from.</summary>
+    public string? BaseDirectory => SourcePath is null ? null : Path.GetDirectoryName(Path.GetFullPath(SourcePath));
+
     /// <summary>The total duration of all phases, in seconds.</summary>
     public double DurationSeconds => Phases.Sum(p => p.DurationSeconds);
 
@@ -40,9 +48,12 @@ public sealed record Scenario
     public override int GetHashCode() => HashCode.Combine(Name, Seed, Phases.Count);
 }
 
-/// <summary>The design names of issue 5, as <c>--design</c> takes them.</summary>
+/// <summary>The design names a scenario may list: those of <see cref="DesignNames"/>, as <c>--design</c> takes them.</summary>
 public static class ScenarioDesigns
 {
     /// <summary>Every design, in report order.</summary>
-    public static IReadOnlyList<string> All { get; } = ["migrate-cma", "zone-cma", "cma-in-movable", "dmb", "carveout", "gcma"];
+    public static IReadOnlyList<string> All { get; } = [.. DesignNames.All.Select(DesignNames.Name)];
+
+    /// <summary>The design of a name the loader accepted.</summary>
+    public static DesignKind Kind(string name) => DesignNames.Parse(name);
 }

@@ -16,7 +16,7 @@ public static class ScenarioLoader
     private static readonly string[] s_controllerKeys = ["name", "ranges", "bandwidth"];
     private static readonly string[] s_phaseKeys = ["name", "duration", "actors"];
     private static readonly string[] s_commonActorKeys = ["type", "name", "start", "stop", "access"];
-    private static readonly string[] s_machineTypes = ["pc", "q35"];
+    private static readonly string[] s_machineTypes = ["pc", "q35", "virt"];
 
     private static readonly Dictionary<string, string[]> s_actorKeys = new(StringComparer.Ordinal)
     {
@@ -54,7 +54,7 @@ public static class ScenarioLoader
         }
 
         string baseDir = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
-        return Load(text, path, baseDir, Path.GetFileNameWithoutExtension(path));
+        return Load(text, path, baseDir, Path.GetFileNameWithoutExtension(path)) with { SourcePath = path };
     }
 
     /// <summary>
@@ -146,20 +146,36 @@ public static class ScenarioLoader
 
     private static ScenarioMachine ReadMachine(ScenarioNode m, Context ctx)
     {
-        string[] sources = [.. new[] { "mem", "dmesg", "dtb" }.Where(m.Has)];
-        if (sources.Length != 1)
+        // As zonelab layout: --mem [--numa] [--machine], or --dmesg alone (x86), or --dtb with an optional --mem (arm64).
+        if (!m.Has("mem") && !m.Has("dmesg") && !m.Has("dtb"))
         {
-            throw m.Error(m.Node, "machine", sources.Length == 0
-                ? "give the memory with one of 'mem', 'dmesg' or 'dtb'"
-                : $"give only one of 'mem', 'dmesg' or 'dtb', not {string.Join(" and ", sources.Select(s => $"'{s}'"))}");
+            throw m.Error(m.Node, "machine", "give the memory with 'mem', 'dmesg' or 'dtb'");
         }
 
-        foreach (string k in new[] { "numa", "type" })
+        if (m.Has("dmesg"))
         {
-            if (m.Has(k) && !m.Has("mem"))
+            foreach (string k in new[] { "mem", "numa", "type", "dtb" })
             {
-                throw m.Error(k, $"'{k}' goes with 'mem' (a {sources[0]} file describes the machine itself)");
+                if (m.Has(k))
+                {
+                    throw m.Error(k, $"'{k}' does not go with 'dmesg' (the boot log describes the machine itself)");
+                }
             }
+        }
+
+        if (m.Has("numa") && !m.Has("mem"))
+        {
+            throw m.Error("numa", "'numa' goes with 'mem' (the node sizes split it)");
+        }
+
+        if (m.Has("dtb") && m.String("type") is string t && t != "virt")
+        {
+            throw m.Error("type", $"a device tree is arm64 boot input: 'type' must be virt, not '{t}'");
+        }
+
+        if (m.Has("type") && !m.Has("mem") && !m.Has("dtb"))
+        {
+            throw m.Error("type", "'type' goes with 'mem'");
         }
 
         ulong? mem = m.Quantity("mem", QuantityUnit.Bytes, 64 << 20) is double d ? (ulong)d : null;
@@ -385,7 +401,10 @@ public static class ScenarioLoader
             case "anon":
                 return new AnonActor
                 {
-                    Name = name, StartSeconds = start, StopSeconds = stop, AccessBytesPerSecond = access,
+                    Name = name,
+                    StartSeconds = start,
+                    StopSeconds = stop,
+                    AccessBytesPerSecond = access,
                     Rate = RequiredDist(a, "rate", QuantityUnit.BytesPerSecond, ctx),
                     Lifetime = Dist(a, "lifetime", QuantityUnit.Seconds, ctx),
                     PinnedFraction = a.Quantity("pinned", QuantityUnit.Fraction) ?? 0,
@@ -394,7 +413,10 @@ public static class ScenarioLoader
             case "page_cache":
                 return new PageCacheActor
                 {
-                    Name = name, StartSeconds = start, StopSeconds = stop, AccessBytesPerSecond = access,
+                    Name = name,
+                    StartSeconds = start,
+                    StopSeconds = stop,
+                    AccessBytesPerSecond = access,
                     Rate = RequiredDist(a, "rate", QuantityUnit.BytesPerSecond, ctx),
                     Lifetime = Dist(a, "lifetime", QuantityUnit.Seconds, ctx),
                     DirtyFraction = a.Quantity("dirty", QuantityUnit.Fraction) ?? 0,
@@ -405,7 +427,10 @@ public static class ScenarioLoader
                 a.Required("kind");
                 return new SlabActor
                 {
-                    Name = name, StartSeconds = start, StopSeconds = stop, AccessBytesPerSecond = access,
+                    Name = name,
+                    StartSeconds = start,
+                    StopSeconds = stop,
+                    AccessBytesPerSecond = access,
                     Reclaimable = a.Choice("kind", ["unmovable", "reclaimable"]) == "reclaimable",
                     Rate = RequiredDist(a, "rate", QuantityUnit.PerSecond, ctx),
                     OrderWeights = ReadOrders(a),
@@ -415,7 +440,10 @@ public static class ScenarioLoader
             case "atomic":
                 return new AtomicActor
                 {
-                    Name = name, StartSeconds = start, StopSeconds = stop, AccessBytesPerSecond = access,
+                    Name = name,
+                    StartSeconds = start,
+                    StopSeconds = stop,
+                    AccessBytesPerSecond = access,
                     Order = (int)(a.Integer("order", 0, 3) ?? 0),
                     Burst = RequiredDist(a, "burst", QuantityUnit.Count, ctx),
                     Interval = RequiredDist(a, "interval", QuantityUnit.Seconds, ctx),
@@ -424,14 +452,20 @@ public static class ScenarioLoader
             case "thp":
                 return new ThpActor
                 {
-                    Name = name, StartSeconds = start, StopSeconds = stop, AccessBytesPerSecond = access,
+                    Name = name,
+                    StartSeconds = start,
+                    StopSeconds = stop,
+                    AccessBytesPerSecond = access,
                     Rate = RequiredDist(a, "rate", QuantityUnit.PerSecond, ctx),
                     Lifetime = Dist(a, "lifetime", QuantityUnit.Seconds, ctx),
                 };
             case "cma":
                 return new CmaActor
                 {
-                    Name = name, StartSeconds = start, StopSeconds = stop, AccessBytesPerSecond = access,
+                    Name = name,
+                    StartSeconds = start,
+                    StopSeconds = stop,
+                    AccessBytesPerSecond = access,
                     Device = a.RequiredString("device"),
                     Area = a.String("area"),
                     SizeBytes = a.QuantityOf(a.Required("size"), a.Child("size"), QuantityUnit.Bytes, 0, double.MaxValue, minExclusive: true),
@@ -443,7 +477,10 @@ public static class ScenarioLoader
             case "gigantic":
                 return new GiganticActor
                 {
-                    Name = name, StartSeconds = start, StopSeconds = stop, AccessBytesPerSecond = access,
+                    Name = name,
+                    StartSeconds = start,
+                    StopSeconds = stop,
+                    AccessBytesPerSecond = access,
                     Count = (int)(a.Integer("count", 1, 1 << 20) ?? 1),
                     SizeBytes = a.Quantity("size", QuantityUnit.Bytes, 0, double.MaxValue, minExclusive: true) ?? (1L << 30),
                     Hold = Dist(a, "hold", QuantityUnit.Seconds, ctx),
@@ -469,13 +506,19 @@ public static class ScenarioLoader
 
                 return new OfflineActor
                 {
-                    Name = name, StartSeconds = start, StopSeconds = stop, AccessBytesPerSecond = access,
+                    Name = name,
+                    StartSeconds = start,
+                    StopSeconds = stop,
+                    AccessBytesPerSecond = access,
                     BlockCount = (int)a.IntegerOf(b, a.Child("blocks"), 1, int.MaxValue),
                 };
             default: // drop_caches
                 return new DropCachesActor
                 {
-                    Name = name, StartSeconds = start, StopSeconds = stop, AccessBytesPerSecond = access,
+                    Name = name,
+                    StartSeconds = start,
+                    StopSeconds = stop,
+                    AccessBytesPerSecond = access,
                     Mode = (int)(a.Integer("mode", 1, 3) ?? 3),
                 };
         }

@@ -1,9 +1,12 @@
+using ZoneLab.Layout;
+
 namespace ZoneLab.Workloads;
 
 /// <summary>
-/// The machine of a scenario: exactly one of a RAM size (with optional NUMA node sizes and QEMU machine type), a
-/// real boot log (<c>dmesg</c>) or a flattened device tree (<c>dtb</c>); plus memory controllers, the kernel command
-/// line and sysctls.
+/// The machine of a scenario: a RAM size (with optional NUMA node sizes and QEMU machine type), or a real x86 boot
+/// log (<c>dmesg</c>), or an arm64 device tree (<c>dtb</c>, with an optional RAM size as QEMU's <c>-m</c>); plus
+/// memory controllers, the kernel command line and sysctls. The same combinations as <c>zonelab layout</c>'s
+/// <c>--mem/--numa/--machine</c>, <c>--dmesg</c> and <c>--dtb</c>.
 /// </summary>
 public sealed record ScenarioMachine
 {
@@ -13,13 +16,13 @@ public sealed record ScenarioMachine
     /// <summary>NUMA node sizes in bytes, adding up to <see cref="Mem"/>; empty for one node.</summary>
     public IReadOnlyList<ulong> Numa { get; init; } = [];
 
-    /// <summary>QEMU machine type with <see cref="Mem"/>: <c>pc</c> (default) or <c>q35</c>.</summary>
+    /// <summary>QEMU machine type: <c>pc</c> (default) or <c>q35</c> (x86_64), <c>virt</c> (arm64, RAM at 0x40000000).</summary>
     public string? Type { get; init; }
 
     /// <summary>A boot log to take the e820 map, nodes and command line from (path as written in the file).</summary>
     public string? Dmesg { get; init; }
 
-    /// <summary>A device tree blob (path as written in the file).</summary>
+    /// <summary>A device tree blob (path as written in the file); the machine is arm64.</summary>
     public string? Dtb { get; init; }
 
     /// <summary>Memory controllers, for the bandwidth model.</summary>
@@ -30,6 +33,35 @@ public sealed record ScenarioMachine
 
     /// <summary>Sysctls by name (<c>vm.min_free_kbytes</c>), values as validated text, in file order.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Sysctls { get; init; } = [];
+
+    /// <summary>Whether the machine is arm64 (a device tree, or <c>type: virt</c>).</summary>
+    public bool IsArm64 => Dtb is not null || Type == "virt";
+
+    /// <summary>
+    /// The layout builder for this machine, as <c>zonelab layout</c> would make it: <see cref="Cmdline"/> is appended to
+    /// the boot log's or device tree's own command line (split at blanks). Relative <c>dmesg</c>/<c>dtb</c> paths are
+    /// taken from <paramref name="baseDirectory"/> (the scenario's folder, <see cref="Scenario.SourcePath"/>).
+    /// </summary>
+    public LayoutBuilder ToLayoutBuilder(string? baseDirectory = null)
+    {
+        string Resolve(string p) => baseDirectory is null || Path.IsPathRooted(p) ? p : Path.Combine(baseDirectory, p);
+        IReadOnlyList<ulong>? nodes = Numa.Count > 0 ? Numa : null;
+        var b = new LayoutBuilder();
+        if (Dmesg is not null)
+        {
+            b.FromDmesg(Resolve(Dmesg));
+        }
+        else if (IsArm64)
+        {
+            b.ForArm64(Mem, nodes, Dtb is null ? null : Resolve(Dtb));
+        }
+        else
+        {
+            b.FromQemu(Mem!.Value, Type == "q35" ? QemuMachineType.Q35 : QemuMachineType.Pc, nodes);
+        }
+
+        return b.WithExtraArgs(Cmdline.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+    }
 
     /// <inheritdoc/>
     public bool Equals(ScenarioMachine? other) =>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ZoneLab.Allocator;
 
 namespace ZoneLab.Workloads;
 
@@ -33,6 +34,55 @@ public static class ScenarioSysctls
     /// <summary>Every accepted name.</summary>
     public static IReadOnlyCollection<string> Names { get; } =
         [.. s_ints.Keys, "vm.lowmem_reserve_ratio", .. s_choices.Keys];
+
+    /// <summary>
+    /// Sets the knobs the engine models on <paramref name="target"/> (as writing the sysctl would; the caller then
+    /// recomputes watermarks) and returns the names it does not model (<c>vm.swappiness</c>, ...), for a warning.
+    /// Values must have been validated by <see cref="TryValidate"/>.
+    /// </summary>
+    public static IReadOnlyList<string> Apply(IEnumerable<KeyValuePair<string, string>> sysctls, VmSysctls target)
+    {
+        var ignored = new List<string>();
+        foreach ((string name, string value) in sysctls)
+        {
+            int Int() => int.Parse(value, CultureInfo.InvariantCulture);
+            switch (name)
+            {
+                case "vm.min_free_kbytes":
+                    target.UserMinFreeKbytes = Int();
+                    break;
+                case "vm.watermark_scale_factor":
+                    target.WatermarkScaleFactor = Int();
+                    break;
+                case "vm.watermark_boost_factor":
+                    target.WatermarkBoostFactor = Int();
+                    break;
+                case "vm.extfrag_threshold":
+                    target.ExtfragThreshold = Int();
+                    break;
+                case "vm.compaction_proactiveness":
+                    target.CompactionProactiveness = Int();
+                    break;
+                case "vm.lowmem_reserve_ratio":
+                    // sysctl_lowmem_reserve_ratio: the values written fill the table from the first zone.
+                    string[] parts = value.Split(' ');
+                    for (int i = 0; i < parts.Length && i < target.LowmemReserveRatio.Length; i++)
+                    {
+                        target.LowmemReserveRatio[i] = int.Parse(parts[i], CultureInfo.InvariantCulture);
+                    }
+
+                    break;
+                case "transparent_hugepage":
+                    target.TransparentHugepages = value != "never";
+                    break;
+                default:
+                    ignored.Add(name);
+                    break;
+            }
+        }
+
+        return ignored;
+    }
 
     /// <summary>Checks <paramref name="value"/> for <paramref name="name"/>; the normalized text on success.</summary>
     public static bool TryValidate(string name, string value, out string normalized, out string expected)

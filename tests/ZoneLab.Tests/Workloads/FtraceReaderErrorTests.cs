@@ -29,7 +29,7 @@ public class FtraceReaderErrorTests
     [InlineData("mm_page_alloc: page=x pfn=0x10 order=31 migratetype=0 gfp_flags=GFP_KERNEL", "order= expects an integer 0..30, found '31'")]
     [InlineData("mm_page_alloc: page=x pfn=0x10 order=0 migratetype=6 gfp_flags=GFP_KERNEL", "migratetype= expects an integer 0..5, found '6'")]
     [InlineData("mm_page_alloc: page=x pfn=0x10 order=0 migratetype=0", "expected a field 'gfp_flags='")]
-    [InlineData("mm_page_alloc: page=x pfn=0x10 order=0 migratetype=0 gfp_flags=GFP_KERNAL", "unknown GFP flag 'GFP_KERNAL'")]
+    [InlineData("mm_page_alloc: page=x pfn=0x10 order=0 migratetype=0 gfp_flags=GFP_KERNAL", "unknown GFP flag 'GFP_KERNAL' (not a name show_gfp_flags() prints, include/trace/events/mmflags.h)")]
     [InlineData("mm_page_alloc: page=x pfn=0x10 order=0 migratetype=0 gfp_flags=GFP_KERNEL||__GFP_ZERO", "an empty name between '|'")]
     [InlineData("mm_page_alloc: page=x pfn=0x10 order=0 migratetype=0 gfp_flags=", "gfp_flags= an empty mask")]
     [InlineData("mm_page_alloc: page=x pfn=0x10 order=0 migratetype=0 gfp_flags=0xfg", "bad hex '0xfg'")]

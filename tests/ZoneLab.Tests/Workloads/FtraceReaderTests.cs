@@ -76,6 +76,10 @@ public class FtraceReaderTests
     [InlineData("0x152c4a", 0x152c4a)]
     [InlineData("GFP_KERNEL|0x8000000", 0xcc0 | 0x8000000)]
     [InlineData("none", 0)]
+    [InlineData("GFP_TEMPORARY|__GFP_COLD|__GFP_NOTRACK", 0xcc0 | 0x10)] // v4.10 names
+    [InlineData("GFP_KERNEL|__GFP_REPEAT|__GFP_OTHER_NODE", 0xcc0 | 0x4000)]
+    [InlineData("GFP_KERNEL|__GFP_NOLOCKDEP|__GFP_NO_OBJ_EXT", 0xcc0)] // 6.10+ names without an allocator meaning
+    [InlineData("3264", 0xcc0)] // libtraceevent's raw decimal
     public void GfpFlagsNamesAndHex(string text, int expected)
     {
         TraceEvent e = One($"a-1 [000] 1.000000: mm_page_alloc: page=x pfn=0x10 order=0 migratetype=0 gfp_flags={text}");

@@ -78,6 +78,21 @@ public class ScenarioLoaderTests
     }
 
     [Fact]
+    public void SysctlsApplyToTheEngineKnobs()
+    {
+        Scenario s = ScenarioLoader.LoadFile(ExamplePath);
+        var vm = new ZoneLab.Allocator.VmSysctls();
+        IReadOnlyList<string> ignored = ScenarioSysctls.Apply(s.Machine.Sysctls, vm);
+        Assert.Empty(ignored);
+        Assert.Equal((16384, 20, true), (vm.UserMinFreeKbytes, vm.WatermarkScaleFactor, vm.TransparentHugepages));
+        Assert.Equal(new[] { 256, 256, 32, 0, 0, 0 }, vm.LowmemReserveRatio);
+        ignored = ScenarioSysctls.Apply([new("vm.swappiness", "10"), new("transparent_hugepage", "never"), new("vm.lowmem_reserve_ratio", "128 64")], vm);
+        Assert.Equal(new[] { "vm.swappiness" }, ignored);
+        Assert.False(vm.TransparentHugepages);
+        Assert.Equal(new[] { 128, 64, 32, 0, 0, 0 }, vm.LowmemReserveRatio);
+    }
+
+    [Fact]
     public void MinimalScenarioDefaults()
     {
         Scenario s = ScenarioLoader.Load("""
@@ -93,6 +108,28 @@ public class ScenarioLoaderTests
         Assert.Equal("anon", s.Phases[0].Actors[0].Name);
         Assert.Null(((AnonActor)s.Phases[0].Actors[0]).Lifetime);
         Assert.Equal("", s.Machine.Cmdline);
+    }
+
+    [Fact]
+    public void MachineCombinationsAndLayoutBuilder()
+    {
+        Scenario x86 = ScenarioLoader.Load("machine: {mem: 2G, cmdline: movablecore=512M}\nphases: [{duration: 1s}]\n");
+        Assert.False(x86.Machine.IsArm64);
+        ZoneLab.Layout.LayoutBuilder b = x86.Machine.ToLayoutBuilder();
+        Assert.Equal(("x86_64", "movablecore=512M"), (b.Arch, b.EffectiveCommandLine));
+        // The same machine the CLI's --mem 2G -- movablecore=512M builds.
+        Assert.Equal(
+            ZoneLab.Procfs.LayoutJsonWriter.Write(new ZoneLab.Layout.LayoutBuilder().FromQemu(2UL << 30).WithExtraArgs(["movablecore=512M"]).Build()),
+            ZoneLab.Procfs.LayoutJsonWriter.Write(b.Build()));
+
+        Scenario arm = ScenarioLoader.Load("machine: {mem: 2G, type: virt, numa: [1G, 1G]}\nphases: [{duration: 1s}]\n");
+        Assert.True(arm.Machine.IsArm64);
+        Assert.Equal("arm64", arm.Machine.ToLayoutBuilder().Arch);
+        Scenario dtb = ScenarioLoader.Load("machine: {dtb: board.dtb, mem: 2G}\nphases: [{duration: 1s}]\n");
+        Assert.True(dtb.Machine.IsArm64);
+        Assert.Null(dtb.SourcePath);
+        Assert.Equal(ExamplePath, ScenarioLoader.LoadFile(ExamplePath).SourcePath);
+        Assert.Equal(Path.GetDirectoryName(ExamplePath), ScenarioLoader.LoadFile(ExamplePath).BaseDirectory);
     }
 
     [Theory]
@@ -167,4 +204,45 @@ public class ScenarioLoaderTests
 
         Assert.Equal(3 * Math.Exp(0.125), new ScenarioDistribution(DistributionKind.LogNormal, QuantityUnit.Count, 3, 0.5, [], null).Mean, 12);
     }
+}
+
+public class QuantityTests
+{
+    [Theory]
+    [InlineData("4096", QuantityUnit.Bytes, 4096)]
+    [InlineData("0x1000", QuantityUnit.Bytes, 4096)]
+    [InlineData("4K", QuantityUnit.Bytes, 4096)]
+    [InlineData("1.5G", QuantityUnit.Bytes, 1610612736)]
+    [InlineData("512MiB", QuantityUnit.Bytes, 536870912)]
+    [InlineData("250us", QuantityUnit.Seconds, 0.00025)]
+    [InlineData("100ms", QuantityUnit.Seconds, 0.1)]
+    [InlineData("5min", QuantityUnit.Seconds, 300)]
+    [InlineData("2h", QuantityUnit.Seconds, 7200)]
+    [InlineData("7", QuantityUnit.Seconds, 7)]
+    [InlineData("5%", QuantityUnit.Fraction, 0.05)]
+    [InlineData("0.25", QuantityUnit.Fraction, 0.25)]
+    [InlineData("64MiB/s", QuantityUnit.BytesPerSecond, 67108864)]
+    [InlineData("64M/s", QuantityUnit.BytesPerSecond, 67108864)]
+    [InlineData("12.8GB/s", QuantityUnit.BytesPerSecond, 12.8e9)]
+    [InlineData("1.2345KB/s", QuantityUnit.BytesPerSecond, 1234.5)]
+    [InlineData("100/s", QuantityUnit.PerSecond, 100)]
+    [InlineData("30/min", QuantityUnit.PerSecond, 0.5)]
+    public void ParseAndFormatRoundTrip(string text, QuantityUnit unit, double expected)
+    {
+        Assert.True(Quantities.TryParse(text, unit, out double v, out _));
+        Assert.Equal(expected, v, 9);
+        Assert.True(Quantities.TryParse(Quantities.Format(v, unit), unit, out double back, out _));
+        Assert.Equal(v, back);
+    }
+
+    [Theory]
+    [InlineData("1.5", QuantityUnit.Bytes)]
+    [InlineData("4KB", QuantityUnit.Bytes)]
+    [InlineData("-1s", QuantityUnit.Seconds)]
+    [InlineData("101%", QuantityUnit.Fraction)]
+    [InlineData("1.5", QuantityUnit.Fraction)]
+    [InlineData("64M", QuantityUnit.BytesPerSecond)]
+    [InlineData("fast", QuantityUnit.PerSecond)]
+    [InlineData("NaN", QuantityUnit.Count)]
+    public void Rejected(string text, QuantityUnit unit) => Assert.False(Quantities.TryParse(text, unit, out _, out _));
 }

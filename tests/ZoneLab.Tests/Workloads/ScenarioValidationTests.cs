@@ -81,12 +81,15 @@ public class ScenarioValidationTests
     }
 
     [Fact]
-    public void MachineNeedsExactlyOneMemorySource()
+    public void MachineMemorySources()
     {
-        Fails("machine: {cmdline: x}\nphases: [{duration: 1s}]\n", "{cmdline", "machine: give the memory with one of 'mem', 'dmesg' or 'dtb'");
-        Fails("machine: {mem: 1G, dtb: a.dtb}\nphases: [{duration: 1s}]\n", "{mem", "machine: give only one of 'mem', 'dmesg' or 'dtb', not 'mem' and 'dtb'");
-        Fails("machine: {dmesg: boot.log, numa: [1G]}\nphases: [{duration: 1s}]\n", "[1G]", "machine.numa: 'numa' goes with 'mem' (a dmesg file describes the machine itself)");
-        Fails("machine: {dtb: a.dtb, type: pc}\nphases: [{duration: 1s}]\n", "pc", "machine.type: 'type' goes with 'mem' (a dtb file describes the machine itself)");
+        const string t = "phases: [{duration: 1s}]\n";
+        Fails("machine: {cmdline: x}\n" + t, "{cmdline", "machine: give the memory with 'mem', 'dmesg' or 'dtb'");
+        Fails("machine: {mem: 1G, dmesg: boot.log}\n" + t, "1G", "machine.mem: 'mem' does not go with 'dmesg' (the boot log describes the machine itself)");
+        Fails("machine: {dmesg: boot.log, numa: [1G]}\n" + t, "[1G]", "machine.numa: 'numa' does not go with 'dmesg' (the boot log describes the machine itself)");
+        Fails("machine: {dtb: a.dtb, numa: [1G]}\n" + t, "[1G]", "machine.numa: 'numa' goes with 'mem' (the node sizes split it)");
+        Fails("machine: {dtb: a.dtb, type: pc}\n" + t, "pc", "machine.type: a device tree is arm64 boot input: 'type' must be virt, not 'pc'");
+        Fails("machine: {type: q35, cmdline: x}\n" + t, "{type", "machine: give the memory with 'mem', 'dmesg' or 'dtb'");
     }
 
     [Fact]
@@ -97,7 +100,7 @@ public class ScenarioValidationTests
         Fails("machine: {mem: 4G, numa: [1G, 2G]}\nphases: [{duration: 1s}]\n", "[1G", "machine.numa: node sizes add up to 3G but mem is 4G; QEMU requires them to be equal");
         Fails("machine: {mem: 4G, numa: []}\nphases: [{duration: 1s}]\n", "[]", "machine.numa: the list is empty");
         Fails("machine: {mem: 4G, numa: [4G, 0]}\nphases: [{duration: 1s}]\n", "0]", "machine.numa[1]: must be greater than 0, found '0'");
-        Fails("machine: {mem: 4G, type: q53}\nphases: [{duration: 1s}]\n", "q53", "machine.type: unknown value 'q53'; did you mean 'q35'? (one of: pc, q35)");
+        Fails("machine: {mem: 4G, type: q53}\nphases: [{duration: 1s}]\n", "q53", "machine.type: unknown value 'q53'; did you mean 'q35'? (one of: pc, q35, virt)");
         Fails("machine: {mem: 4G, cmdline: {a: b}}\nphases: [{duration: 1s}]\n", "{a: b}", "machine.cmdline: expected a string, found a mapping");
         Fails("machine: {mem: 4G, memroy_controllers: []}\nphases: [{duration: 1s}]\n", "memroy", "machine.memroy_controllers: unknown key; did you mean 'memory_controllers'? (allowed here: mem, numa, type, dmesg, dtb, memory_controllers, cmdline, sysctls)");
     }

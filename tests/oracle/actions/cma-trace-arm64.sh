@@ -2,7 +2,7 @@
 # Actions script for the arm64 oracle (QEMU virt, Debian's stock arm64 6.1, which has CONFIG_CMA=y): record a
 # kmem + cma ftrace of gigantic pages taken from a hugetlb_cma area, and leave it in /out/trace.txt.
 #
-#   ORACLE_CACHE=/tmp/zonelab-oracle ../shared/oracle-arm64/boot.sh --out /tmp/ct --mem 2G \
+#   tests/oracle/arm64/boot-arm64.sh --out /tmp/ct --mem 2G \
 #       --actions tests/oracle/actions/cma-trace-arm64.sh -- hugetlb_cma=1G
 #
 # (6.1 reserves hugetlb_cma only when it holds a PUD-size page: "hugetlb_cma: cma area should be at least

@@ -29,7 +29,7 @@ public sealed class FtraceReader : IDisposable
     private readonly Utf8Cache<string> _tasks = new();
     private readonly Utf8Cache<string> _cmaNames = new();
     private readonly Utf8Cache<GfpFlags> _gfp = new();
-    private byte[] _buf = new byte[1 << 20];
+    private byte[] _buf;
     private int _pos;
     private int _len;
     private bool _eof;
@@ -48,6 +48,8 @@ public sealed class FtraceReader : IDisposable
         _stream = stream;
         Source = source;
         _leaveOpen = leaveOpen;
+        long size = stream.CanSeek ? stream.Length - stream.Position : long.MaxValue;
+        _buf = new byte[(int)Math.Clamp(size + 1, 4096, 1 << 20)];
     }
 
     /// <summary>The file name used in errors.</summary>
@@ -317,8 +319,16 @@ public sealed class FtraceReader : IDisposable
 
                 _current = new TraceEvent
                 {
-                    Kind = kind, Line = _line, Task = task, Pid = pid, Cpu = cpu, Timestamp = timestamp,
-                    Pfn = pfn, Order = order, MigrateType = (MigrateType)mt, GfpFlags = gfp,
+                    Kind = kind,
+                    Line = _line,
+                    Task = task,
+                    Pid = pid,
+                    Cpu = cpu,
+                    Timestamp = timestamp,
+                    Pfn = pfn,
+                    Order = order,
+                    MigrateType = (MigrateType)mt,
+                    GfpFlags = gfp,
                 };
                 return true;
 
@@ -344,8 +354,16 @@ public sealed class FtraceReader : IDisposable
 
                 _current = new TraceEvent
                 {
-                    Kind = kind, Line = _line, Task = task, Pid = pid, Cpu = cpu, Timestamp = timestamp,
-                    Pfn = pfn, Order = order, MigrateType = (MigrateType)mt, PercpuRefill = refill == 1,
+                    Kind = kind,
+                    Line = _line,
+                    Task = task,
+                    Pid = pid,
+                    Cpu = cpu,
+                    Timestamp = timestamp,
+                    Pfn = pfn,
+                    Order = order,
+                    MigrateType = (MigrateType)mt,
+                    PercpuRefill = refill == 1,
                 };
                 return true;
 
@@ -389,18 +407,18 @@ public sealed class FtraceReader : IDisposable
         switch (kind)
         {
             case TraceEventKind.PageAlloc:
-            {
-                long pfn = f.Pfn();
-                bool failed = pfn < 0 || f.IsNullPointer("page"u8);
-                return e with
                 {
-                    Pfn = failed ? -1 : pfn,
-                    Failed = failed,
-                    Order = f.Int("order"u8, 0, MaxOrder),
-                    MigrateType = f.MigrateType("migratetype"u8),
-                    GfpFlags = ParseGfp(f.Get("gfp_flags"u8), ref f),
-                };
-            }
+                    long pfn = f.Pfn();
+                    bool failed = pfn < 0 || f.IsNullPointer("page"u8);
+                    return e with
+                    {
+                        Pfn = failed ? -1 : pfn,
+                        Failed = failed,
+                        Order = f.Int("order"u8, 0, MaxOrder),
+                        MigrateType = f.MigrateType("migratetype"u8),
+                        GfpFlags = ParseGfp(f.Get("gfp_flags"u8), ref f),
+                    };
+                }
 
             case TraceEventKind.PageFree:
                 return e with { Pfn = f.Pfn(), Order = f.Int("order"u8, 0, MaxOrder) };
@@ -427,22 +445,22 @@ public sealed class FtraceReader : IDisposable
                 };
 
             case TraceEventKind.PageAllocExtfrag:
-            {
-                int fallbackOrder = f.Int("fallback_order"u8, 0, MaxOrder);
-                int pageblockOrder = f.TryGet("pageblock_order"u8, out _) ? f.Int("pageblock_order"u8, 0, MaxOrder) : 0;
-                bool fragmenting = f.TryGet("fragmenting"u8, out _) ? f.Bool("fragmenting"u8) : fallbackOrder < pageblockOrder;
-                return e with
                 {
-                    Pfn = f.Pfn(),
-                    Order = f.Int("alloc_order"u8, 0, MaxOrder),
-                    FallbackOrder = fallbackOrder,
-                    PageblockOrder = pageblockOrder,
-                    MigrateType = f.MigrateType("alloc_migratetype"u8),
-                    FallbackMigrateType = f.MigrateType("fallback_migratetype"u8),
-                    Fragmenting = fragmenting,
-                    ChangeOwnership = f.Bool("change_ownership"u8),
-                };
-            }
+                    int fallbackOrder = f.Int("fallback_order"u8, 0, MaxOrder);
+                    int pageblockOrder = f.TryGet("pageblock_order"u8, out _) ? f.Int("pageblock_order"u8, 0, MaxOrder) : 0;
+                    bool fragmenting = f.TryGet("fragmenting"u8, out _) ? f.Bool("fragmenting"u8) : fallbackOrder < pageblockOrder;
+                    return e with
+                    {
+                        Pfn = f.Pfn(),
+                        Order = f.Int("alloc_order"u8, 0, MaxOrder),
+                        FallbackOrder = fallbackOrder,
+                        PageblockOrder = pageblockOrder,
+                        MigrateType = f.MigrateType("alloc_migratetype"u8),
+                        FallbackMigrateType = f.MigrateType("fallback_migratetype"u8),
+                        Fragmenting = fragmenting,
+                        ChangeOwnership = f.Bool("change_ownership"u8),
+                    };
+                }
 
             case TraceEventKind.CmaAllocStart:
                 return e with
@@ -455,18 +473,18 @@ public sealed class FtraceReader : IDisposable
 
             case TraceEventKind.CmaAllocFinish:
             case TraceEventKind.CmaAllocBusyRetry:
-            {
-                long pfn = f.Pfn();
-                bool failed = pfn < 0 || f.IsNullPointer("page"u8);
-                return e with
                 {
-                    Pfn = failed && kind == TraceEventKind.CmaAllocFinish ? -1 : pfn,
-                    Failed = failed && kind == TraceEventKind.CmaAllocFinish,
-                    CmaName = Intern(_cmaNames, f.Get("name"u8)),
-                    Count = f.Long("count"u8),
-                    Align = f.Int("align"u8, 0, 63),
-                };
-            }
+                    long pfn = f.Pfn();
+                    bool failed = pfn < 0 || f.IsNullPointer("page"u8);
+                    return e with
+                    {
+                        Pfn = failed && kind == TraceEventKind.CmaAllocFinish ? -1 : pfn,
+                        Failed = failed && kind == TraceEventKind.CmaAllocFinish,
+                        CmaName = Intern(_cmaNames, f.Get("name"u8)),
+                        Count = f.Long("count"u8),
+                        Align = f.Int("align"u8, 0, 63),
+                    };
+                }
 
             case TraceEventKind.CmaRelease:
                 return e with
@@ -579,7 +597,8 @@ public sealed class FtraceReader : IDisposable
     {
         int dot = t.IndexOf((byte)'.');
         ReadOnlySpan<byte> whole = dot < 0 ? t : t[..dot];
-        if (!Utf8Parser.TryParse(whole, out long secs, out int used) || used != whole.Length || secs < 0)
+        if (!Utf8Parser.TryParse(whole, out long secs, out int used) || used != whole.Length || secs < 0
+            || (dot >= 0 && secs > long.MaxValue / 1_000_000_000 - 1))
         {
             throw Error($"expected a timestamp SECONDS.FRACTION or an integer, found '{Encoding.UTF8.GetString(t)}'");
         }

@@ -94,12 +94,12 @@ internal ref struct TraceFields
         bool ok = v.Length > 2 && v[0] == (byte)'0' && (v[1] | 0x20) == (byte)'x'
             ? Utf8Parser.TryParse(v[2..], out value, out used, 'x') && used == v.Length - 2
             : Utf8Parser.TryParse(v, out value, out used) && used == v.Length;
-        if (!ok)
+        if (!ok || (value > long.MaxValue && value != ulong.MaxValue))
         {
             throw Bad(key, v, "a page frame number (0x hex or decimal)");
         }
 
-        return value == ulong.MaxValue ? -1 : checked((long)value);
+        return value == ulong.MaxValue ? -1 : (long)value;
     }
 
     public readonly int Int(ReadOnlySpan<byte> key, int min, int max)

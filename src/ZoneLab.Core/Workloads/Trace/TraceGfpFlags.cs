@@ -57,6 +57,20 @@ internal static class TraceGfpFlags
         ("__GFP_SKIP_KASAN_UNPOISON", GfpFlags.SkipKasanUnpoison),
     ];
 
+    // Names other kernels print (4.x: include/trace/events/mmflags.h of v4.10; 6.3+: after __GFP_ATOMIC went and the
+    // KASAN bits merged), mapped to their meaning in the 6.1 encoding; bits with no allocator meaning map to none.
+    private static readonly (string Name, GfpFlags Value)[] s_otherKernels =
+    [
+        ("GFP_TEMPORARY", Gfp.Kernel | GfpFlags.Reclaimable), // v4.10 include/linux/gfp.h, removed in 4.15
+        ("__GFP_REPEAT", GfpFlags.RetryMayfail),              // renamed __GFP_RETRY_MAYFAIL in 4.13
+        ("__GFP_COLD", GfpFlags.None),                         // removed in 4.15: a pcp list-tail hint
+        ("__GFP_NOTRACK", GfpFlags.None),                      // kmemcheck, removed in 4.15
+        ("__GFP_OTHER_NODE", GfpFlags.None),                   // statistics only, removed in 4.11
+        ("__GFP_SKIP_KASAN", GfpFlags.SkipKasanUnpoison | GfpFlags.SkipKasanPoison), // 6.3+
+        ("__GFP_NOLOCKDEP", GfpFlags.None),                    // CONFIG_LOCKDEP kernels
+        ("__GFP_NO_OBJ_EXT", GfpFlags.None),                   // 6.10+ CONFIG_SLAB_OBJ_EXT
+    ];
+
     /// <summary>The names 6.1 prints, in the kernel's order.</summary>
     public static IReadOnlyList<(string Name, GfpFlags Value)> Names => s_names;
 
@@ -116,7 +130,7 @@ internal static class TraceGfpFlags
 
             if (!TryLookup(part, out GfpFlags v))
             {
-                error = $"unknown GFP flag '{Encoding.Latin1.GetString(part)}' (not a name Linux 6.1 prints, include/trace/events/mmflags.h)";
+                error = $"unknown GFP flag '{Encoding.Latin1.GetString(part)}' (not a name show_gfp_flags() prints, include/trace/events/mmflags.h)";
                 return false;
             }
 
@@ -142,6 +156,15 @@ internal static class TraceGfpFlags
 
         ReadOnlySpan<char> s = chars[..name.Length];
         foreach ((string n, GfpFlags v) in s_names)
+        {
+            if (s.SequenceEqual(n))
+            {
+                value = v;
+                return true;
+            }
+        }
+
+        foreach ((string n, GfpFlags v) in s_otherKernels)
         {
             if (s.SequenceEqual(n))
             {
