@@ -23,7 +23,7 @@ public class LiveArm64OracleTests
     public void FreshBootMatchesTheModel(string options, string kernelArgs, string name)
     {
         Skip.IfNot(Environment.GetEnvironmentVariable("ZONELAB_LIVE_ORACLE") == "1", "set ZONELAB_LIVE_ORACLE=1 to boot real kernels");
-        string? script = FindScript();
+        string? script = RepoFiles.Find("tests/oracle/arm64/boot-arm64.sh");
         Skip.If(script == null, "tests/oracle/arm64/boot-arm64.sh not found");
         Skip.If(!File.Exists("/usr/bin/qemu-system-aarch64"), "qemu-system-aarch64 is not installed (apt-get install qemu-system-arm)");
 
@@ -70,16 +70,4 @@ public class LiveArm64OracleTests
         Assert.Equal(real, model);
     }
 
-    private static string? FindScript()
-    {
-        for (DirectoryInfo? d = new(AppContext.BaseDirectory); d != null; d = d.Parent)
-        {
-            string s = Path.Combine(d.FullName, "tests", "oracle", "arm64", "boot-arm64.sh");
-            if (File.Exists(s))
-            {
-                return s;
-            }
-        }
-        return null;
-    }
 }

@@ -22,7 +22,7 @@ public class LiveOracleTests
     public void FreshBootMatchesTheModel(string qemuOptions, string kernelArgs, string name)
     {
         Skip.IfNot(Environment.GetEnvironmentVariable("ZONELAB_LIVE_ORACLE") == "1", "set ZONELAB_LIVE_ORACLE=1 to boot real kernels");
-        string? script = FindScript();
+        string? script = RepoFiles.Find("tests/oracle/boot-x86.sh");
         Skip.If(script == null, "tests/oracle/boot-x86.sh not found");
         Skip.If(!File.Exists("/usr/bin/qemu-system-x86_64"), "qemu-system-x86_64 is not installed");
 
@@ -69,16 +69,4 @@ public class LiveOracleTests
         Assert.Equal(LayoutDmesgWriter.Write(layout), LayoutDmesgWriter.Write(synth));
     }
 
-    private static string? FindScript()
-    {
-        for (DirectoryInfo? d = new(AppContext.BaseDirectory); d != null; d = d.Parent)
-        {
-            string s = Path.Combine(d.FullName, "tests", "oracle", "boot-x86.sh");
-            if (File.Exists(s))
-            {
-                return s;
-            }
-        }
-        return null;
-    }
 }
