@@ -115,7 +115,8 @@ public sealed unsafe partial class Machine
             {
                 return true;
             }
-            if (zone.Type == Layout.ZoneType.Movable)
+            // ZONE_CMA v7 holds only movable pages, like ZONE_MOVABLE (its pageblocks are MIGRATE_MOVABLE after 5/7)
+            if (zone.Type is Layout.ZoneType.Movable or Layout.ZoneType.Cma)
             {
                 continue;
             }
