@@ -31,6 +31,6 @@ public sealed class CmaInMovableDesign : IDesign
         Machine machine = DesignZones.Boot(layout, zones, version, sysctls, debugChecks, cma);
         var contig = new ContigRangeAllocator(machine);
         var allocators = areas.Select(a => new CmaAllocator(a.Name, a.BasePfn, a.Count, a.OrderPerBit, contig)).ToList();
-        return new DesignMachine(Kind, DesignZones.WithZones(layout, zones), machine, contig, allocators) { MovableOnly = cma };
+        return new DesignMachine(Kind, DesignZones.WithZones(layout, zones, cma: cma), machine, contig, allocators) { MovableOnly = cma };
     }
 }

@@ -104,7 +104,11 @@ public static class DesignZones
     /// A copy of <paramref name="layout"/> whose nodes hold <paramref name="zones"/> (the design's own zones), for
     /// <see cref="DesignMachine.Layout"/> and <c>zonelab layout --design</c>.
     /// </summary>
-    public static BootLayout WithZones(BootLayout layout, IReadOnlyList<ZoneSpec> zones, IReadOnlyList<ZoneType>? configured = null)
+    /// <param name="layout">The mainline layout.</param>
+    /// <param name="zones">The design's zones.</param>
+    /// <param name="configured">The zone types of the design's kernel (default: the layout's).</param>
+    /// <param name="cma">Ranges that stay MIGRATE_CMA (the zones' <c>cma</c> page counts), if any.</param>
+    public static BootLayout WithZones(BootLayout layout, IReadOnlyList<ZoneSpec> zones, IReadOnlyList<ZoneType>? configured = null, IReadOnlyList<PfnRange>? cma = null)
     {
         var nodes = new List<NodeLayout>();
         foreach (NodeLayout n in layout.Nodes)
@@ -117,6 +121,7 @@ public static class DesignZones
                 {
                     Managed = s.ManagedPages,
                     ManagedIsReal = old?.ManagedIsReal ?? false,
+                    CmaPages = (ulong)s.PresentRanges.Sum(p => (cma ?? []).Sum(c => (long)p.Intersect(c).Pages)),
                 };
                 zl.Add(z);
             }
