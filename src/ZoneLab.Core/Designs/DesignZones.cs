@@ -158,6 +158,44 @@ public static class DesignZones
         };
     }
 
+    /// <summary>
+    /// The boot layout as the design's kernel reports it (<c>Zone ranges</c>, zone spans, present and managed pages):
+    /// ZONE_CMA added for zone-cma, ZONE_MOVABLE over the CMA areas for cma-in-movable and dmb, the areas unmanaged for
+    /// carveout and gcma, the layout unchanged for migrate-cma.
+    /// </summary>
+    public static BootLayout LayoutFor(DesignKind kind, BootLayout layout) => kind switch
+    {
+        DesignKind.ZoneCma => WithZones(layout, ZoneCmaDesign.Zones(layout), ZoneCmaDesign.Configured(layout)),
+        DesignKind.CmaInMovable => WithZones(layout, CmaInMovableDesign.Zones(layout), cma: CmaRanges(layout)),
+        DesignKind.Dmb => WithZones(layout, DmbDesign.Zones(layout)),
+        DesignKind.Carveout or DesignKind.Gcma => WithZones(layout, Unmanaged(layout, CmaRanges(layout))),
+        _ => layout,
+    };
+
+    /// <summary>The layout's zones with <paramref name="ranges"/> present but not managed (a no-map carve-out, GCMA).</summary>
+    public static List<ZoneSpec> Unmanaged(BootLayout layout, IReadOnlyList<PfnRange> ranges)
+    {
+        var zones = new List<ZoneSpec>();
+        foreach (NodeLayout n in layout.Nodes)
+        {
+            foreach (ZoneLayout z in n.Zones)
+            {
+                ulong inside = 0;
+                foreach (PfnRange c in ranges)
+                {
+                    foreach (PfnRange p in z.PresentRanges)
+                    {
+                        inside += p.Intersect(c).Pages;
+                    }
+                }
+
+                zones.Add(new ZoneSpec(n.Nid, z.Type, z.StartPfn, z.Spanned, z.PresentRanges, z.Managed > inside ? z.Managed - inside : 0));
+            }
+        }
+
+        return zones;
+    }
+
     /// <summary>The layout's non-empty CMA areas as pfn ranges.</summary>
     public static List<PfnRange> CmaRanges(BootLayout layout)
         => layout.CmaAreas.Where(a => a.Count > 0).Select(a => new PfnRange(a.BasePfn, a.BasePfn + a.Count)).ToList();

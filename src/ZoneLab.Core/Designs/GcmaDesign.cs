@@ -26,29 +26,13 @@ public sealed class GcmaDesign : IDesign
         List<PfnRange> ranges = DesignZones.CmaRanges(layout);
         // The buddy never sees the area: present but not managed, like the carve-out (gcma_register_area takes the
         // pages from memblock and keeps them out of __free_pages).
-        var zones = new List<ZoneSpec>();
-        foreach (NodeLayout n in layout.Nodes)
-        {
-            foreach (ZoneLayout z in n.Zones)
-            {
-                ulong inArea = 0;
-                foreach (PfnRange c in ranges)
-                {
-                    foreach (PfnRange p in z.PresentRanges)
-                    {
-                        inArea += p.Intersect(c).Pages;
-                    }
-                }
-
-                zones.Add(new ZoneSpec(n.Nid, z.Type, z.StartPfn, z.Spanned, z.PresentRanges, z.Managed > inArea ? z.Managed - inArea : 0));
-            }
-        }
+        List<ZoneSpec> zones = DesignZones.Unmanaged(layout, ranges);
 
         Machine machine = DesignZones.Boot(layout, zones, version, sysctls, debugChecks);
         var contig = new ContigRangeAllocator(machine);
         var cache = new GcmaCleanCache(ranges);
         var allocators = areas.Select(a => new CmaAllocator(a.Name, a.BasePfn, a.Count, a.OrderPerBit, cache)).ToList();
-        return new DesignMachine(Kind, layout, machine, contig, allocators) { MovableOnly = ranges, CleanCache = cache };
+        return new DesignMachine(Kind, DesignZones.WithZones(layout, zones), machine, contig, allocators) { MovableOnly = ranges, CleanCache = cache };
     }
 }
 
