@@ -196,6 +196,37 @@ public static class DesignZones
         return zones;
     }
 
+    /// <summary>
+    /// Explicit boot reservations for a machine whose <paramref name="unmanaged"/> ranges must never reach the buddy
+    /// allocator (carve-out, GCMA): those ranges, plus each zone's other <c>present - managed</c> pages at its lowest
+    /// pfns outside them (the engine's default placement, which would otherwise take the lowest pfns of the zone and
+    /// hand the area itself to the buddy).
+    /// </summary>
+    public static List<PfnRange> ReservedWith(BootLayout layout, IReadOnlyList<PfnRange> unmanaged)
+    {
+        var reserved = new List<PfnRange>(unmanaged);
+        foreach (ZoneLayout z in layout.AllZones)
+        {
+            ulong toReserve = z.Present > z.Managed ? z.Present - z.Managed : 0;
+            foreach (PfnRange p in z.PresentRanges.OrderBy(r => r.Start))
+            {
+                foreach (PfnRange piece in Subtract(p, unmanaged))
+                {
+                    if (toReserve == 0)
+                    {
+                        break;
+                    }
+
+                    ulong take = Math.Min(toReserve, piece.Pages);
+                    reserved.Add(new PfnRange(piece.Start, piece.Start + take));
+                    toReserve -= take;
+                }
+            }
+        }
+
+        return reserved;
+    }
+
     /// <summary>The layout's non-empty CMA areas as pfn ranges.</summary>
     public static List<PfnRange> CmaRanges(BootLayout layout)
         => layout.CmaAreas.Where(a => a.Count > 0).Select(a => new PfnRange(a.BasePfn, a.BasePfn + a.Count)).ToList();
@@ -221,7 +252,7 @@ public static class DesignZones
 
     /// <summary>Boots a machine over design zones with the usual settings of the layout.</summary>
     internal static Machine Boot(BootLayout layout, IReadOnlyList<ZoneSpec> zones, KernelVersion version, VmSysctls? sysctls, bool debugChecks,
-        IReadOnlyList<PfnRange>? cma = null, int? maxNrZones = null, ZoneType movableHighmemZone = ZoneType.Movable)
+        IReadOnlyList<PfnRange>? cma = null, int? maxNrZones = null, ZoneType movableHighmemZone = ZoneType.Movable, IReadOnlyList<PfnRange>? reserved = null)
         => new(new MachineSpec(zones)
         {
             Version = version,
@@ -230,6 +261,7 @@ public static class DesignZones
             Cma = cma ?? [],
             DebugChecks = debugChecks,
             MovableHighmemZone = movableHighmemZone,
+            Reserved = reserved,
         });
 
     internal static List<PfnRange> Subtract(PfnRange r, IReadOnlyList<PfnRange> holes)

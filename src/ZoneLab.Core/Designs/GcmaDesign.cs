@@ -28,7 +28,7 @@ public sealed class GcmaDesign : IDesign
         // pages from memblock and keeps them out of __free_pages).
         List<ZoneSpec> zones = DesignZones.Unmanaged(layout, ranges);
 
-        Machine machine = DesignZones.Boot(layout, zones, version, sysctls, debugChecks);
+        Machine machine = DesignZones.Boot(layout, zones, version, sysctls, debugChecks, reserved: DesignZones.ReservedWith(layout, ranges));
         var contig = new ContigRangeAllocator(machine);
         var cache = new GcmaCleanCache(ranges);
         var allocators = areas.Select(a => new CmaAllocator(a.Name, a.BasePfn, a.Count, a.OrderPerBit, cache)).ToList();

@@ -165,3 +165,24 @@ public class DesignSemanticsTests
         Assert.Equal((long)AreaPages, cim.Machine.Zones.Single(z => z.Type == ZoneType.Movable).NrFreeCmaPages);
     }
 }
+
+/// <summary>Carve-out and GCMA areas are never handed to the buddy allocator: every area pfn stays reserved.</summary>
+public class UnmanagedAreaTests
+{
+    [Theory]
+    [InlineData(DesignKind.Carveout)]
+    [InlineData(DesignKind.Gcma)]
+    public void AreaPfnsAreReserved(DesignKind d)
+    {
+        BootLayout l = new LayoutBuilder().ForArm64(4UL << 30).WithCommandLine("cma=64M@0x80000000").Build();
+        using DesignMachine dm = DesignFactory.For(d).Build(l, KernelVersion.V6_1);
+        dm.Machine.MaterializeAll();
+        ReadOnlySpan<byte> flags = dm.Machine.FlagsArray;
+        for (ulong pfn = 0x80000; pfn < 0x84000; pfn++)
+        {
+            Assert.Equal(Machine.KindReserved, flags[dm.Machine.IndexOfPfn(pfn)] >> 4);
+        }
+
+        dm.CheckInvariants();
+    }
+}
