@@ -20,7 +20,7 @@ internal static class LayoutCommand
         var cmdline = new Option<string?>("--cmdline") { Description = "Kernel command line (replaces the one in --dmesg)." };
         var zoneinfo = new Option<string?>("--zoneinfo") { Description = "A real /proc/zoneinfo of the same boot: its managed counts replace the estimate." };
         var format = new Option<string>("--format") { Description = "text | dmesg | zoneinfo | json | memory-blocks", DefaultValueFactory = _ => "text" };
-        var design = new Option<string>("--design") { Description = "Kernel design: migrate-cma (mainline 6.1, default) or dmb (Designated Movable Blocks series: movablecore=size@base).", DefaultValueFactory = _ => "migrate-cma" };
+        var design = new Option<string>("--design") { Description = "Kernel design: migrate-cma (mainline 6.1, default), zone-cma (ZONE_CMA v7: a CMA zone after Movable), cma-in-movable (4.17-rc1: CMA areas in ZONE_MOVABLE), dmb (Designated Movable Blocks: movablecore=size@base; CMA areas become DMBs), carveout (areas reserved no-map) or gcma (areas back a cleancache).", DefaultValueFactory = _ => "migrate-cma" };
         var timestamps = new Option<bool>("--timestamps") { Description = "With --format dmesg: prefix lines with [    0.000000] as dmesg does." };
         var kernelArgs = new Argument<string[]>("kernel-args") { Description = "Kernel arguments after a bare --, appended to the command line.", Arity = ArgumentArity.ZeroOrMore };
 
@@ -56,14 +56,9 @@ internal static class LayoutCommand
                 builder.WithCommandLine(c);
             }
             builder.WithExtraArgs(pr.GetValue(kernelArgs) ?? Array.Empty<string>());
-            builder.WithFeatures(pr.GetValue(design) switch
-            {
-                "migrate-cma" or "mainline" => KernelFeatures.Mainline,
-                "dmb" => new KernelFeatures { DesignatedMovableBlocks = true },
-                string d when d is "zone-cma" or "cma-in-movable" or "carveout" or "gcma"
-                    => throw new ZoneLabInputException("--design", $"'{d}' places CMA areas, which the layout command does not model yet; available: migrate-cma, dmb"),
-                string d => throw new ZoneLabInputException("--design", $"'{d}' is not a design; expected migrate-cma or dmb"),
-            });
+            string designName = pr.GetValue(design)!;
+            ZoneLab.Designs.DesignKind kind = designName == "mainline" ? ZoneLab.Designs.DesignKind.MigrateCma : ZoneLab.Designs.DesignNames.Parse(designName);
+            builder.WithFeatures(kind == ZoneLab.Designs.DesignKind.Dmb ? new KernelFeatures { DesignatedMovableBlocks = true } : KernelFeatures.Mainline);
             if (pr.GetValue(zoneinfo) is string z)
             {
                 builder.WithZoneinfo(z);
@@ -73,12 +68,21 @@ internal static class LayoutCommand
             {
                 throw new ZoneLabInputException("--format", $"'{fmt}' is not a format; expected text, dmesg, zoneinfo, json or memory-blocks");
             }
-            BootLayout layout = builder.Build();
+            BootLayout mainline = builder.Build();
+            // the zones the design's kernel reports (ZONE_CMA, ZONE_MOVABLE over the areas, unmanaged carve-outs)
+            BootLayout layout = ZoneLab.Designs.DesignZones.LayoutFor(kind, mainline);
             switch (fmt)
             {
                 case "dmesg":
                     Console.Out.Write(LayoutDmesgWriter.Write(layout, pr.GetValue(timestamps)));
                     break;
+                case "zoneinfo" when kind is not (ZoneLab.Designs.DesignKind.MigrateCma or ZoneLab.Designs.DesignKind.Dmb):
+                {
+                    // the design's machine just after boot, through the engine's /proc/zoneinfo
+                    using var dm = ZoneLab.Designs.DesignFactory.For(kind).Build(mainline, ZoneLab.Allocator.KernelVersion.V6_1);
+                    Console.Out.Write(ZoneinfoWriter.Write(dm.Machine));
+                    break;
+                }
                 case "zoneinfo":
                 {
                     // Watermarks: replayed exactly from a real zoneinfo (+ its boot log), else computed from the layout.

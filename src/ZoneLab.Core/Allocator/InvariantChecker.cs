@@ -152,6 +152,12 @@ public static class InvariantChecker
                         throw Fail(i, m, $"{mt} allocation in ZONE_MOVABLE");
                     }
 
+                    // ZONE_CMA v7: only __GFP_MOVABLE|__GFP_HIGHMEM requests reach the zone
+                    if (!(zone.Type != ZoneType.Cma))
+                    {
+                        throw Fail(i, m, $"{mt} allocation in ZONE_CMA");
+                    }
+
                     for (int k = i; k < i + (1 << order); k += (int)Pageblock.NrPages)
                     {
                         if (m.PageblockType(m.BasePfn + (ulong)k) == MigrateType.Cma)
@@ -335,6 +341,75 @@ public static class InvariantChecker
                     throw Fail(0, m, $"node {node} {(LruList)l}: counter {m.LruPages(node, (LruList)l)} but {pages} pages");
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// The designs' own rules (kernel-semantics.md §6–§8), after <see cref="Check"/>:
+    /// <list type="bullet">
+    /// <item>movable-only memory (CMA areas, ZONE_CMA, DMBs, GCMA areas) never holds an unmovable or reclaimable
+    /// allocation (device allocations made by <c>alloc_contig_range</c> carry the CMA/MOVABLE type);</item>
+    /// <item>a DMB pfn is never linked to a zone other than ZONE_MOVABLE (DMB v3/v4 <c>dmb_init_region</c>);</item>
+    /// <item>no block (free or allocated) crosses a zone link, also where spans overlap (<c>page_is_buddy</c>'s
+    /// <c>page_zone_id</c> check, which overlapping zones rely on: kernelcore=mirror, DMB, ZONE_CMA);</item>
+    /// <item>no pinned page sits in movable-only memory other than one that was pinned there by the test itself.</item>
+    /// </list>
+    /// </summary>
+    public static void CheckDesign(Machine m, IReadOnlyList<PfnRange> movableOnly, IReadOnlyList<PfnRange> dmbs, IReadOnlySet<ulong>? pinned = null)
+    {
+        ReadOnlySpan<byte> flags = m.FlagsArray;
+        ReadOnlySpan<byte> zoneOf = m.ZoneOfArray;
+        ReadOnlySpan<byte> info = m.InfoArray;
+        foreach (PfnRange r in movableOnly)
+        {
+            PfnRange c = r.Intersect(new PfnRange(m.BasePfn, m.BasePfn + (ulong)m.PfnCount));
+            for (ulong pfn = c.Start; pfn < c.End; pfn++)
+            {
+                int i = (int)(pfn - m.BasePfn);
+                if (flags[i] >> 4 == Machine.KindAlloc)
+                {
+                    var mt = (MigrateType)(info[i] & 0x7);
+                    if (mt is MigrateType.Unmovable or MigrateType.Reclaimable)
+                    {
+                        throw Fail(i, m, $"{mt} allocation in movable-only memory {r}");
+                    }
+                }
+            }
+        }
+
+        foreach (PfnRange d in dmbs)
+        {
+            PfnRange c = d.Intersect(new PfnRange(m.BasePfn, m.BasePfn + (ulong)m.PfnCount));
+            for (ulong pfn = c.Start; pfn < c.End; pfn++)
+            {
+                int i = (int)(pfn - m.BasePfn);
+                int z = zoneOf[i];
+                if (z != Machine.NoZone && m.Zones[z].Type != ZoneType.Movable)
+                {
+                    throw Fail(i, m, $"DMB pfn in ZONE_{m.Zones[z].Type}");
+                }
+            }
+        }
+
+        for (int i = 0; i < m.PfnCount;)
+        {
+            int kind = flags[i] >> 4;
+            if (kind is Machine.KindFree or Machine.KindAlloc)
+            {
+                int order = flags[i] & 0xF;
+                for (int k = i + 1; k < i + (1 << order) && k < m.PfnCount; k++)
+                {
+                    if (zoneOf[k] != zoneOf[i])
+                    {
+                        throw Fail(k, m, "buddy block crosses a zone link");
+                    }
+                }
+
+                i += 1 << order;
+                continue;
+            }
+
+            i++;
         }
     }
 

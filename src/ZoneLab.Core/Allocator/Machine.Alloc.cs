@@ -148,7 +148,14 @@ public sealed unsafe partial class Machine
         {
             try
             {
-                t[bits] = Math.Min((int)Gfp.Zone((GfpFlags)bits), MaxNrZones - 1);
+                ZoneType z = Gfp.Zone((GfpFlags)bits);
+                if (z == ZoneType.Movable)
+                {
+                    // GFP_ZONE_TABLE[__GFP_MOVABLE|__GFP_HIGHMEM]: OPT_ZONE_CMA under ZONE_CMA v7
+                    z = Spec.MovableHighmemZone;
+                }
+
+                t[bits] = Math.Min((int)z, MaxNrZones - 1);
             }
             catch (ArgumentException)
             {

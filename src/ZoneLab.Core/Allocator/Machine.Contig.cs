@@ -38,6 +38,16 @@ public sealed unsafe partial class Machine
             return false;
         }
         int s = (int)(start - _base), e = (int)(end - _base);
+        // boot blocks not linked yet carry no zone link: link them first (neutral; they are their lists' tails).
+        // Matters where a whole zone is one free range, e.g. the ZONE_CMA or DMB designs' zones.
+        for (int z = 0; z < _zones.Length; z++)
+        {
+            if (_pristineNext[z] < e && s < _pristineEnd[z])
+            {
+                MaterializeZone(z);
+            }
+        }
+
         zone = _zoneOf[s];
         for (int i = s; i < e; i++)
         {
@@ -115,7 +125,8 @@ public sealed unsafe partial class Machine
             {
                 return true;
             }
-            if (zone.Type == Layout.ZoneType.Movable)
+            // ZONE_CMA v7 holds only movable pages, like ZONE_MOVABLE (its pageblocks are MIGRATE_MOVABLE after 5/7)
+            if (zone.Type is Layout.ZoneType.Movable or Layout.ZoneType.Cma)
             {
                 continue;
             }

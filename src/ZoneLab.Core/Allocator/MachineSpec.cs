@@ -26,6 +26,7 @@ public sealed class MachineSpec
         SwapPages = other.SwapPages;
         PerCpuLists = other.PerCpuLists;
         DebugChecks = other.DebugChecks;
+        MovableHighmemZone = other.MovableHighmemZone;
     }
 
     /// <summary>Populated and empty zones of every node (empty ones may be omitted).</summary>
@@ -64,6 +65,13 @@ public sealed class MachineSpec
 
     /// <summary>Swap space in pages (0: no swap; anonymous memory cannot be reclaimed).</summary>
     public long SwapPages { get; init; }
+
+    /// <summary>
+    /// The zone <c>GFP_ZONE_TABLE[__GFP_MOVABLE|__GFP_HIGHMEM]</c> names: ZONE_MOVABLE in every merged kernel;
+    /// <see cref="ZoneType.Cma"/> under Joonsoo Kim's ZONE_CMA v7 ("mm/cma: introduce new zone, ZONE_CMA", 2/7:
+    /// <c>OPT_ZONE_CMA</c>), which then needs <see cref="MaxNrZones"/> = <see cref="ZoneTypes.Count"/>.
+    /// </summary>
+    public ZoneType MovableHighmemZone { get; init; } = ZoneType.Movable;
 
     /// <summary>Run the debug invariant checker after every operation (CONFIG_DEBUG_VM-like; slow).</summary>
     public bool DebugChecks { get; init; }

@@ -52,6 +52,8 @@ public sealed class CarveoutDesign : IDesign
             Sysctls = sysctls ?? new VmSysctls(),
             MaxNrZones = layout.ZoneTypesConfigured.Count,
             DebugChecks = debugChecks,
+            // the carve-out itself stays reserved (never the zone's lowest pfns in its place)
+            Reserved = DesignZones.ReservedWith(layout, carved),
         });
         var contig = new ContigRangeAllocator(machine);
         var allocators = areas.Select(a => new CmaAllocator(a.Name, a.BasePfn, a.Count, a.OrderPerBit, new CarveoutPages())).ToList();

@@ -3,11 +3,15 @@ namespace ZoneLab.Designs;
 /// <summary>The implementation of each design.</summary>
 public static class DesignFactory
 {
-    /// <summary>The design object for a kind; throws a one-line input error for designs not implemented yet.</summary>
+    /// <summary>The design object for a kind; every <see cref="DesignKind"/> has one.</summary>
     public static IDesign For(DesignKind kind) => kind switch
     {
         DesignKind.MigrateCma => new MigrateCmaDesign(),
+        DesignKind.ZoneCma => new ZoneCmaDesign(),
+        DesignKind.CmaInMovable => new CmaInMovableDesign(),
+        DesignKind.Dmb => new DmbDesign(),
         DesignKind.Carveout => new CarveoutDesign(),
-        _ => throw new ZoneLabInputException("--design", $"design '{DesignNames.Name(kind)}' has no engine model yet; available: migrate-cma, carveout"),
+        DesignKind.Gcma => new GcmaDesign(),
+        _ => throw new ZoneLabInputException("--design", $"design '{kind}' is not known"),
     };
 }

@@ -31,6 +31,28 @@ public sealed class DesignMachine : IDisposable
     /// <summary>The device-memory areas (CMA areas, carve-outs, pools in DMBs), by name.</summary>
     public IReadOnlyList<CmaAllocator> Areas { get; }
 
+    /// <summary>
+    /// The memory this design reserves for movable (or, for GCMA, discardable) pages only: CMA areas, ZONE_CMA,
+    /// DMBs. The invariant checker's "never holds unmovable pages" rule applies to these pfns.
+    /// </summary>
+    public IReadOnlyList<PfnRange> MovableOnly { get; init; } = [];
+
+    /// <summary>The Designated Movable Blocks of the machine (dmb design): pfns that must be in ZONE_MOVABLE.</summary>
+    public IReadOnlyList<PfnRange> Dmbs { get; init; } = [];
+
+    /// <summary>The GCMA clean-page store (gcma design only).</summary>
+    public GcmaCleanCache? CleanCache { get; init; }
+
+    /// <summary>
+    /// Runs <see cref="InvariantChecker.Check(Machine)"/> and the design's own rules
+    /// (<see cref="InvariantChecker.CheckDesign"/>).
+    /// </summary>
+    public void CheckInvariants()
+    {
+        InvariantChecker.Check(Machine);
+        InvariantChecker.CheckDesign(Machine, MovableOnly, Dmbs, Contig.Pinned);
+    }
+
     /// <summary>The area with a name, or the first one.</summary>
     public CmaAllocator? Area(string? name = null) => name == null ? Areas.FirstOrDefault() : Areas.FirstOrDefault(a => a.Name == name);
 
