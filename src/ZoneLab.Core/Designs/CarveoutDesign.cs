@@ -19,7 +19,6 @@ public sealed class CarveoutDesign : IDesign
         var areas = layout.CmaAreas.Where(a => a.Count > 0).ToList();
         var carved = areas.Select(a => new PfnRange(a.BasePfn, a.BasePfn + a.Count)).ToList();
         var zones = new List<ZoneSpec>();
-        var reserved = new List<PfnRange>();
         foreach (NodeLayout n in layout.Nodes)
         {
             foreach (ZoneLayout z in n.Zones)
@@ -37,17 +36,8 @@ public sealed class CarveoutDesign : IDesign
                 zones.Add(new ZoneSpec(n.Nid, z.Type, z.StartPfn, z.Spanned, z.PresentRanges, managed));
             }
         }
-        // With the boot reservations known by place, the carve-outs are added to them; else per-zone counts.
-        IReadOnlyList<PfnRange>? placed = layout.AllZones.All(z => !z.ManagedIsReal) ? LayoutMachineSpec.ClipToPresent(layout, layout.RetainedReserved) : null;
-        if (placed != null)
-        {
-            reserved.AddRange(placed);
-            reserved.AddRange(carved);
-            reserved.Sort((a, b) => a.Start.CompareTo(b.Start));
-        }
         var machine = new Machine(new MachineSpec(zones)
         {
-            Reserved = placed != null ? reserved : null,
             Version = version,
             Sysctls = sysctls ?? new VmSysctls(),
             MaxNrZones = layout.ZoneTypesConfigured.Count,

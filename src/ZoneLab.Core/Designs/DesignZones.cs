@@ -205,6 +205,17 @@ public static class DesignZones
     public static List<PfnRange> ReservedWith(BootLayout layout, IReadOnlyList<PfnRange> unmanaged)
     {
         var reserved = new List<PfnRange>(unmanaged);
+        // Where the boot model placed its reservations (arm64 memblock), use those places.
+        IReadOnlyList<PfnRange>? placed = layout.AllZones.All(z => !z.ManagedIsReal) ? LayoutMachineSpec.ClipToPresent(layout, layout.RetainedReserved) : null;
+        if (placed != null)
+        {
+            foreach (PfnRange r in placed)
+            {
+                reserved.AddRange(Subtract(r, unmanaged));
+            }
+            reserved.Sort((a, b) => a.Start.CompareTo(b.Start));
+            return reserved;
+        }
         foreach (ZoneLayout z in layout.AllZones)
         {
             ulong toReserve = z.Present > z.Managed ? z.Present - z.Managed : 0;
