@@ -17,7 +17,7 @@ public readonly record struct Dimm(ulong Base, ulong Size, int Node = 0);
 /// change (present, managed, span, watermarks via <c>init_per_zone_wmark_min()</c>, zonelists) and
 /// <c>valid_zones</c>. Mirrors mm/memory_hotplug.c and drivers/base/memory.c of Linux 6.1.
 /// </summary>
-public sealed class MemoryHotplug
+public sealed class MemoryHotplug : IDisposable
 {
     private readonly Machine _m;
     private readonly SortedDictionary<ulong, HotplugBlock> _blocks = new();
@@ -55,6 +55,9 @@ public sealed class MemoryHotplug
             _blocks[b.Index] = hb;
         }
     }
+
+    /// <summary>Disposes the machine.</summary>
+    public void Dispose() => _m.Dispose();
 
     /// <summary>The machine.</summary>
     public Machine Machine => _m;
