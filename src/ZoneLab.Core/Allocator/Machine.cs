@@ -47,11 +47,11 @@ public sealed unsafe partial class Machine : IDisposable
     private readonly long[] _areaNrFree;
 
     private readonly Zone[] _zones;
-    private readonly int[][] _zonelists;
-    private readonly int[][] _zonelistsNoFallback;
+    private int[][] _zonelists;
+    private int[][] _zonelistsNoFallback;
     private readonly int[] _gfpZone;
-    private readonly int[] _preferredPos;
-    private readonly AllocFlags[] _nofragment;
+    private int[] _preferredPos;
+    private AllocFlags[] _nofragment;
     private readonly long[] _events = new long[(int)VmEvent.Count];
     private readonly long[] _extfrag = new long[NrMt * NrMt * 2];
 
@@ -77,6 +77,13 @@ public sealed unsafe partial class Machine : IDisposable
             lo = Math.Min(lo, z.StartPfn);
             hi = Math.Max(hi, z.EndPfn);
             maxNode = Math.Max(maxNode, z.Node);
+        }
+
+        // hot-pluggable ranges (memory blocks present but offline at boot) get map entries too
+        foreach (PfnRange r in spec.HotplugRanges)
+        {
+            lo = Math.Min(lo, r.Start);
+            hi = Math.Max(hi, r.End);
         }
 
         if (hi == 0)

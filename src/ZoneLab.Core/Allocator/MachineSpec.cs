@@ -17,6 +17,7 @@ public sealed class MachineSpec
         Zones = other.Zones;
         Reserved = other.Reserved;
         Cma = other.Cma;
+        HotplugRanges = other.HotplugRanges;
         Version = other.Version;
         Sysctls = other.Sysctls.Clone();
         MaxNrZones = other.MaxNrZones;
@@ -40,6 +41,12 @@ public sealed class MachineSpec
 
     /// <summary>CMA areas (pageblock aligned, each within one zone): their pageblocks become MIGRATE_CMA at activation.</summary>
     public IReadOnlyList<PfnRange> Cma { get; init; } = [];
+
+    /// <summary>
+    /// Pfn ranges outside every zone that memory hotplug may online later (hot-added DIMMs): the map covers them,
+    /// as holes, until <c>online_pages()</c> moves them to a zone.
+    /// </summary>
+    public IReadOnlyList<PfnRange> HotplugRanges { get; init; } = [];
 
     /// <summary>Kernel behaviour generation (default 6.1).</summary>
     public KernelVersion Version { get; init; } = KernelVersion.V6_1;

@@ -29,10 +29,10 @@ public sealed class Zone
     public ZoneType Type { get; }
 
     /// <summary><c>zone_start_pfn</c>.</summary>
-    public ulong StartPfn { get; }
+    public ulong StartPfn { get; internal set; }
 
     /// <summary><c>spanned_pages</c>.</summary>
-    public ulong SpannedPages { get; }
+    public ulong SpannedPages { get; internal set; }
 
     /// <summary>End of the span (exclusive).</summary>
     public ulong EndPfn => StartPfn + SpannedPages;

@@ -1,0 +1,112 @@
+using System.CommandLine;
+using System.Globalization;
+using ZoneLab.Allocator;
+using ZoneLab.Hotplug;
+using ZoneLab.Layout;
+
+namespace ZoneLab.Cli;
+
+/// <summary>
+/// <c>zonelab hotplug</c>: boot a machine, then write memory block states in the order given
+/// (<c>--offline 12 --online-movable 12</c>) and print the result, the memory blocks and the zones after each step.
+/// </summary>
+internal static class HotplugCommand
+{
+    private static readonly (string Option, string Value)[] s_steps =
+    [
+        ("--offline", "offline"), ("--online", "online"), ("--online-kernel", "online_kernel"), ("--online-movable", "online_movable"),
+    ];
+
+    public static Command Create()
+    {
+        var dmesg = new Option<string?>("--dmesg") { Description = "A real x86 boot log (e820 map, SRAT nodes, command line)." };
+        var mem = new Option<string?>("--mem") { Description = "Synthesize the machine QEMU gives a guest of this size (e.g. 2G)." };
+        var numa = new Option<string?>("--numa") { Description = "NUMA node sizes for --mem, e.g. 1G,3G." };
+        var machine = new Option<string?>("--machine") { Description = "QEMU machine type: pc or q35 (x86), virt (arm64)." };
+        var arch = new Option<string?>("--arch") { Description = "x86_64 (default) or arm64." };
+        var zoneinfo = new Option<string?>("--zoneinfo") { Description = "A real /proc/zoneinfo of the same boot: its managed counts are used." };
+        var dimm = new Option<string[]>("--dimm") { Description = "Hot-add a DIMM: SIZE[@BASE] (QEMU pc default base: end of RAM above 4 GiB).", AllowMultipleArgumentsPerToken = false };
+        var quiet = new Option<bool>("--quiet") { Description = "Print only the step results." };
+        var cmd = new Command("hotplug", "Memory hotplug: online/offline memory blocks with the kernel's zone choice and failure rules; prints memory blocks (valid_zones) and zones after each step.");
+        foreach (Option o in new Option[] { dmesg, mem, numa, machine, arch, zoneinfo, dimm, quiet })
+        {
+            cmd.Options.Add(o);
+        }
+        foreach ((string name, string value) in s_steps)
+        {
+            cmd.Options.Add(new Option<string[]>(name) { Description = $"Write '{value}' to memoryN/state (repeatable; steps run in command-line order)." });
+        }
+        var kernelArgs = new Argument<string[]>("kernel-args") { Description = "Kernel arguments after a bare --.", Arity = ArgumentArity.ZeroOrMore };
+        cmd.Arguments.Add(kernelArgs);
+        cmd.SetAction(pr =>
+        {
+            LayoutBuilder builder = MachineOptions.Build(pr.GetValue(dmesg), pr.GetValue(mem), pr.GetValue(numa), pr.GetValue(machine), pr.GetValue(arch));
+            builder.WithExtraArgs(pr.GetValue(kernelArgs) ?? Array.Empty<string>());
+            if (pr.GetValue(zoneinfo) is string z)
+            {
+                builder.WithZoneinfo(z);
+            }
+            BootLayout layout = builder.Build();
+            var dimms = new List<Dimm>();
+            ulong next = HotplugMachine.QemuX86DimmBase(layout);
+            foreach (string d in pr.GetValue(dimm) ?? Array.Empty<string>())
+            {
+                string[] parts = d.Split('@');
+                ulong size = KernelNumber.ParseSize(parts[0], "--dimm");
+                ulong b = parts.Length > 1 ? KernelNumber.ParseSize(parts[1], "--dimm") : next;
+                dimms.Add(new Dimm(b, size));
+                next = b + size;
+            }
+            using MemoryHotplug hp = HotplugMachine.Create(layout, new HotplugOptions { Dimms = dimms });
+            bool q = pr.GetValue(quiet);
+            if (!q)
+            {
+                Print(hp);
+            }
+            // steps in command-line order
+            var tokens = pr.Tokens.Select(t => t.Value).ToList();
+            for (int i = 0; i < tokens.Count - 1; i++)
+            {
+                int k = Array.FindIndex(s_steps, s => s.Option == tokens[i]);
+                if (k < 0)
+                {
+                    continue;
+                }
+                if (!ulong.TryParse(tokens[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out ulong block))
+                {
+                    throw new ZoneLabInputException(tokens[i], $"'{tokens[i + 1]}' is not a memory block number");
+                }
+                string before = hp.Block(block) is null ? "-" : hp.ValidZones(block);
+                HotplugResult r = hp.WriteState(block, s_steps[k].Value);
+                Console.Out.WriteLine($"== echo {s_steps[k].Value} > memory{block}/state  (before: valid_zones={before})");
+                if (!r.Success)
+                {
+                    Console.Out.WriteLine($"sh: write error: {r.Text}");
+                }
+                foreach (string msg in r.Messages)
+                {
+                    Console.Out.WriteLine($"   kernel: {msg}");
+                }
+                string after = hp.Block(block) is HotplugBlock hb ? $"state={(hb.State == BlockState.Online ? "online" : "offline")} valid_zones={hp.ValidZones(block)}" : "no such block";
+                Console.Out.WriteLine($"   result: {(r.Success ? "OK" : "FAILED")}{(r.Migrated > 0 ? $" ({r.Migrated} pages migrated in {r.Passes} passes)" : string.Empty)}");
+                Console.Out.WriteLine($"   after: {after}");
+                if (!q)
+                {
+                    Print(hp);
+                }
+            }
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static void Print(MemoryHotplug hp)
+    {
+        Console.Out.Write(hp.WriteBlocks());
+        foreach (Zone z in hp.Machine.Zones)
+        {
+            Console.Out.WriteLine($"Node {z.Node}, zone {z.Name,8}: start_pfn {z.StartPfn,9} spanned {z.SpannedPages,9} present {z.PresentPages,9} managed {z.ManagedPages,9} min {z.Watermarks.Min} low {z.Watermarks.Low} high {z.Watermarks.High}");
+        }
+        Console.Out.WriteLine($"min_free_kbytes = {hp.Machine.WatermarkCalculator.MinFreeKbytes}");
+    }
+}
