@@ -1,5 +1,6 @@
 using System.Globalization;
 using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
 using ZoneLab.Allocator;
 
@@ -119,11 +120,55 @@ public static class ScenarioLoader
     {
         var parser = new Parser(new StringReader(yaml));
         Mark last = Mark.Empty;
+
+        // Open collections: for a mapping, whether its next node is a key. Empty or non-scalar keys are rejected here,
+        // where their position is known (YamlDotNet's representation model fails on some with an ArgumentException).
+        var open = new Stack<(bool IsMapping, bool ExpectKey)>();
+        void NodeDone()
+        {
+            if (open.Count > 0 && open.Peek().IsMapping)
+            {
+                (bool m, bool k) = open.Pop();
+                open.Push((m, !k));
+            }
+        }
+
         try
         {
             while (parser.MoveNext())
             {
-                last = parser.Current!.End;
+                ParsingEvent ev = parser.Current!;
+                last = ev.End;
+                if (ev is MappingEnd or SequenceEnd)
+                {
+                    open.Pop();
+                    NodeDone();
+                    continue;
+                }
+
+                if (ev is not (Scalar or AnchorAlias or MappingStart or SequenceStart))
+                {
+                    continue;
+                }
+
+                if (open.Count > 0 && open.Peek() is (true, true) && ev is not Scalar { Value.Length: > 0 })
+                {
+                    throw new ZoneLabInputException(source, (int)Math.Max(1, ev.Start.Line), (int)Math.Max(1, ev.Start.Column),
+                        ev is Scalar ? "not valid here: a key is missing before ':'" : "not valid here: expected a plain key");
+                }
+
+                if (ev is MappingStart)
+                {
+                    open.Push((true, true));
+                }
+                else if (ev is SequenceStart)
+                {
+                    open.Push((false, false));
+                }
+                else
+                {
+                    NodeDone();
+                }
             }
         }
         catch (YamlException e)

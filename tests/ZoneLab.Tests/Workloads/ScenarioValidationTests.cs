@@ -42,6 +42,14 @@ public class ScenarioValidationTests
     }
 
     [Fact]
+    public void KeysMustBePlainAndPresent()
+    {
+        // YamlDotNet's representation model throws ArgumentException on an empty key; the syntax pass reports it first.
+        Fails("machine:\n  : q35\nphases: [{duration: 1s}]\n", " q35", "not valid here: a key is missing before ':'");
+        Fails("machine: {mem: 1G}\n[a, b]: 1\nphases: [{duration: 1s}]\n", "[a, b]", "not valid here: expected a plain key");
+    }
+
+    [Fact]
     public void EmptyFileAndSeveralDocuments()
     {
         var e = Assert.Throws<ZoneLabInputException>(() => ScenarioLoader.Load("", "s.yaml"));
