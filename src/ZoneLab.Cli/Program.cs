@@ -7,6 +7,7 @@ root.Subcommands.Add(LayoutCommand.Create());
 root.Subcommands.Add(ProcCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(WatermarksCommand.Create());
+root.Subcommands.Add(CompareCommand.Create());
 
 ParseResult parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)

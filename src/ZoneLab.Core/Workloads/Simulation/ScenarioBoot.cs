@@ -9,7 +9,8 @@ public static class ScenarioBoot
 {
     /// <summary>
     /// The boot layout: <c>mem</c> boots a QEMU x86 machine (<c>pc</c>/<c>q35</c>), <c>dmesg</c> replays a real x86 boot
-    /// log, <c>dtb</c> boots arm64; the command line (<c>cma=</c>, <c>movablecore=</c>) is applied in every case.
+    /// log, <c>dtb</c> boots arm64; the command line (<c>cma=</c>, <c>movablecore=</c>) is applied in every case. x86
+    /// kernels are the <c>cma-amd64</c> build (Debian's config with <c>CONFIG_CMA=y</c>).
     /// </summary>
     /// <param name="machine">The scenario's machine.</param>
     /// <param name="baseDir">Folder that relative <c>dmesg</c>/<c>dtb</c> paths are resolved against.</param>
@@ -29,6 +30,11 @@ public static class ScenarioBoot
         {
             QemuMachineType type = machine.Type == "q35" ? QemuMachineType.Q35 : QemuMachineType.Pc;
             b.FromQemu(machine.Mem ?? throw new ZoneLabInputException("machine", "no mem, dmesg or dtb"), type, machine.Numa.Count == 0 ? null : machine.Numa);
+        }
+        if (machine.Dtb == null && KernelConfig.Preset("cma-amd64") is KernelConfig cma)
+        {
+            // Debian's amd64 kernel has CONFIG_CMA off; a scenario about CMA designs runs a kernel built with it
+            b.WithKernelConfig(cma);
         }
         if (machine.Cmdline.Length > 0)
         {
