@@ -39,7 +39,7 @@ internal static class CompareReportWriter
         }
         c.Write(dev);
         var k = new Table().Title("kernel side");
-        foreach (string h in new[] { "design", "unmov fail", "atomic fail", "with CMA free", "movable fail", "THP ok", "kswapd", "pgsteal", "pswpout", "compact", "oom" })
+        foreach (string h in new[] { "design", "unmov-fail", "atomic-fail", "fail-cma-free", "mov-fail", "thp", "kswapd", "pgsteal", "pswpout", "compact", "oom" })
         {
             k.AddColumn(new TableColumn(h).RightAligned());
         }

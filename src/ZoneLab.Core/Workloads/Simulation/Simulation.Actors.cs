@@ -25,14 +25,42 @@ internal sealed partial class Simulation
                 _metrics.MovableFailures++;
                 break;
             }
+            ulong pfn = r.Pfn;
             if (a.PinnedFraction > 0 && st.Rng.NextDouble() < a.PinnedFraction)
             {
-                _dm.Contig.Pinned.Add(r.Pfn);
+                pfn = Pin(pfn);
+                if (pfn == ulong.MaxValue)
+                {
+                    _metrics.MovableFailures++;
+                    break;
+                }
             }
-            h.Pfns.Add(r.Pfn);
+            h.Pfns.Add(pfn);
             st.PagesHeld++;
         }
         Hold(h, Until(a.Lifetime, st.Rng, phaseEnd));
+    }
+
+    /// <summary>
+    /// A long-term pin (FOLL_LONGTERM). Since v5.7 <c>check_and_migrate_movable_pages()</c> first migrates a page out
+    /// of MIGRATE_CMA / ZONE_MOVABLE to a <c>GFP_USER</c> target (no __GFP_MOVABLE); v4.10 pins it where it is. The
+    /// pinned page joins alloc_contig_range's pinned set. Returns the page's pfn, or ulong.MaxValue when no target.
+    /// </summary>
+    private ulong Pin(ulong pfn)
+    {
+        bool movableOnly = _m.PageblockType(pfn) == MigrateType.Cma || _m.Zones[_m.ZoneIndexOf(pfn)].Type is ZoneType.Movable or ZoneType.Cma;
+        if (movableOnly && _m.Version >= KernelVersion.V6_1)
+        {
+            AllocResult t = _m.Allocate(0, Gfp.User, 0, PageUse.Anon);
+            _m.Free(pfn, 0);
+            if (!t.Success)
+            {
+                return ulong.MaxValue;
+            }
+            pfn = t.Pfn;
+        }
+        _dm.Contig.Pinned.Add(pfn);
+        return pfn;
     }
 
     // page cache: stays after use as clean cache until reclaim, drop_caches or the actor's limit evicts it
