@@ -102,6 +102,13 @@ internal sealed class MetricsCollector
     /// </summary>
     public void Sample(IReadOnlyList<ContigHolding> deviceHeld)
     {
+        if (_dm.Kind == DesignKind.Carveout)
+        {
+            // no-map memory is never managed: the engine's carve-out model only lowers managed counts, so the pfns of
+            // the area say nothing about kernel use there; by construction it is 0
+            _utilSamples++;
+            return;
+        }
         long used = 0, available = 0;
         foreach (CmaAllocator area in _dm.Areas)
         {
