@@ -8,6 +8,8 @@ root.Subcommands.Add(ProcCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(WatermarksCommand.Create());
 root.Subcommands.Add(HotplugCommand.Create());
+root.Subcommands.Add(CompareCommand.Create());
+root.Subcommands.Add(ReplayCommand.Create());
 
 ParseResult parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)

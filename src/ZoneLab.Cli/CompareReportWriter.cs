@@ -1,0 +1,66 @@
+using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Spectre.Console;
+using ZoneLab.Metrics;
+
+namespace ZoneLab.Cli;
+
+/// <summary>Prints a <see cref="CompareResult"/> as tables or JSON (no host data, so the output is reproducible).</summary>
+internal static class CompareReportWriter
+{
+    private static readonly JsonSerializerOptions s_json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DictionaryKeyPolicy = null,
+        WriteIndented = true,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    /// <summary>The JSON document, ending with a newline.</summary>
+    public static string Json(CompareResult r) => JsonSerializer.Serialize(r, s_json) + "\n";
+
+    /// <summary>Two tables (device memory, kernel side) and the skipped designs.</summary>
+    public static void Text(IAnsiConsole c, CompareResult r)
+    {
+        CultureInfo inv = CultureInfo.InvariantCulture;
+        c.WriteLine($"scenario {r.Scenario}, seed {r.Seed}, {r.DurationSeconds.ToString("0.#", inv)} s simulated in {r.TickSeconds.ToString("0.###", inv)} s steps");
+        var ran = r.Designs.Where(d => d.Available).ToList();
+        var dev = new Table().Title("device memory (cma_alloc)");
+        foreach (string h in new[] { "design", "area MiB", "ok/fail", "p50 ms", "p99 ms", "max ms", "late", "migrated", "dropped", "kernel use" })
+        {
+            dev.AddColumn(new TableColumn(h).RightAligned());
+        }
+        foreach (DesignReport d in ran)
+        {
+            dev.AddRow(d.Design, (d.ReservedPages >> 8).ToString(inv), $"{d.DeviceSuccesses}/{d.DeviceFailures}",
+                Ms(d.DeviceLatency.P50Ms), Ms(d.DeviceLatency.P99Ms), Ms(d.DeviceLatency.MaxMs), d.DeadlineMisses.ToString(inv),
+                d.PagesMigrated.ToString(inv), d.PagesDiscarded.ToString(inv), (d.ReservedUtilisation * 100).ToString("0.0", inv) + " %");
+        }
+        c.Write(dev);
+        var k = new Table().Title("kernel side");
+        foreach (string h in new[] { "design", "unmov-fail", "atomic-fail", "fail-cma-free", "mov-fail", "thp", "kswapd", "pgsteal", "pswpout", "compact", "oom" })
+        {
+            k.AddColumn(new TableColumn(h).RightAligned());
+        }
+        foreach (DesignReport d in ran)
+        {
+            long E(string n) => d.VmEvents.GetValueOrDefault(n);
+            k.AddRow(d.Design, d.UnmovableFailures.ToString(inv), d.AtomicFailures.ToString(inv), d.KernelFailuresWithMovableOnlyFree.ToString(inv),
+                d.MovableFailures.ToString(inv), d.ThpAttempts == 0 ? "-" : $"{d.ThpSuccesses}/{d.ThpAttempts}",
+                E("kswapd_wakeups_model").ToString(inv), (E("pgsteal_kswapd") + E("pgsteal_direct")).ToString(inv),
+                E("pswpout").ToString(inv), E("compact_stall").ToString(inv), E("oom_kill").ToString(inv));
+        }
+        c.Write(k);
+        foreach (DesignReport d in r.Designs.Where(d => !d.Available))
+        {
+            c.WriteLine($"skipped {d.Design}: {d.SkipReason}");
+        }
+        foreach (string a in ran.SelectMany(d => d.SkippedActors).Distinct())
+        {
+            c.WriteLine($"not modelled: {a}");
+        }
+    }
+
+    private static string Ms(double v) => v.ToString(v < 10 ? "0.00" : "0", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,83 @@
+namespace ZoneLab.Metrics;
+
+/// <summary>
+/// What one design did on one scenario: the answers to the reviewers' questions (kernel-semantics.md §9.3) in numbers.
+/// Every value is derived from the simulated run only (no host time), so the same scenario and seed give the same report.
+/// </summary>
+public sealed record DesignReport
+{
+    /// <summary>Design name (<c>migrate-cma</c>).</summary>
+    public required string Design { get; init; }
+
+    /// <summary>False when the design has no engine model yet (then only <see cref="SkipReason"/> is set).</summary>
+    public bool Available { get; init; } = true;
+
+    /// <summary>Why the design was skipped.</summary>
+    public string? SkipReason { get; init; }
+
+    /// <summary>Pages in the device areas (CMA areas, carve-outs).</summary>
+    public long ReservedPages { get; init; }
+
+    /// <summary>Device <c>cma_alloc()</c> calls (one per buffer).</summary>
+    public long DeviceRequests { get; init; }
+
+    /// <summary>Device buffers allocated.</summary>
+    public long DeviceSuccesses { get; init; }
+
+    /// <summary>Device buffers refused (-EBUSY/-ENOMEM).</summary>
+    public long DeviceFailures { get; init; }
+
+    /// <summary>Failure reasons and counts (<c>MigrationPinned</c>: 3).</summary>
+    public IReadOnlyDictionary<string, long> DeviceFailureReasons { get; init; } = new SortedDictionary<string, long>();
+
+    /// <summary>Buffers that arrived after the actor's deadline (counted from the burst's request).</summary>
+    public long DeadlineMisses { get; init; }
+
+    /// <summary><c>cma_alloc()</c> latency from the cost model.</summary>
+    public LatencySummary DeviceLatency { get; init; }
+
+    /// <summary>Every <c>cma_alloc()</c> latency in milliseconds, in request order (for plots).</summary>
+    public IReadOnlyList<double> DeviceLatenciesMs { get; init; } = [];
+
+    /// <summary>Pages migrated out of the areas by device allocations.</summary>
+    public long PagesMigrated { get; init; }
+
+    /// <summary>Clean page-cache pages dropped instead of migrated.</summary>
+    public long PagesDiscarded { get; init; }
+
+    /// <summary>Dirty pages written back before they could move.</summary>
+    public long PagesWrittenBack { get; init; }
+
+    /// <summary>Mean fraction of the device areas the kernel used while the device did not hold them (0..1).</summary>
+    public double ReservedUtilisation { get; init; }
+
+    /// <summary>Unmovable (GFP_KERNEL slab) allocation failures.</summary>
+    public long UnmovableFailures { get; init; }
+
+    /// <summary>GFP_ATOMIC allocation failures.</summary>
+    public long AtomicFailures { get; init; }
+
+    /// <summary>Unmovable or atomic failures while movable-only memory (CMA pageblocks, ZONE_MOVABLE) had free pages.</summary>
+    public long KernelFailuresWithMovableOnlyFree { get; init; }
+
+    /// <summary>Movable (anon, page cache) allocation failures.</summary>
+    public long MovableFailures { get; init; }
+
+    /// <summary>THP faults attempted and served.</summary>
+    public long ThpAttempts { get; init; }
+
+    /// <summary>THP faults served with an order-9 page.</summary>
+    public long ThpSuccesses { get; init; }
+
+    /// <summary>Gigantic pages requested.</summary>
+    public long GiganticAttempts { get; init; }
+
+    /// <summary>Gigantic pages allocated.</summary>
+    public long GiganticSuccesses { get; init; }
+
+    /// <summary>/proc/vmstat counters at the end (kswapd wakeups, pgsteal, pswpout, allocstall, compaction, OOM).</summary>
+    public IReadOnlyDictionary<string, long> VmEvents { get; init; } = new SortedDictionary<string, long>();
+
+    /// <summary>Actors the model does not run (memory offlining), by name.</summary>
+    public IReadOnlyList<string> SkippedActors { get; init; } = [];
+}

@@ -1,0 +1,64 @@
+using ZoneLab.Allocator;
+
+namespace ZoneLab.Workloads.Simulation;
+
+/// <summary>Blocks one actor allocated in one tick with one sampled lifetime; freed together when it expires.</summary>
+internal sealed class Holding
+{
+    public Holding(int order, PageUse use, bool atomic)
+    {
+        Order = order;
+        Use = use;
+        Atomic = atomic;
+    }
+
+    /// <summary>Order of every block.</summary>
+    public int Order { get; }
+
+    /// <summary>What the blocks were allocated as.</summary>
+    public PageUse Use { get; }
+
+    /// <summary>True for GFP_ATOMIC blocks.</summary>
+    public bool Atomic { get; }
+
+    /// <summary>First pfn of each block.</summary>
+    public List<ulong> Pfns { get; } = [];
+
+    /// <summary>The owning counter to decrement (pages held by the actor), or null.</summary>
+    public ActorState? Owner { get; init; }
+
+    /// <summary>True when expiry only marks dirty page cache clean (written back) instead of freeing it.</summary>
+    public bool CleanOnly { get; init; }
+}
+
+/// <summary>A device buffer (cma_alloc) or gigantic page held until <see cref="Holding"/>-style expiry.</summary>
+/// <param name="Area">The area it came from, or null for a gigantic page (alloc_contig_pages).</param>
+/// <param name="Pfn">First pfn.</param>
+/// <param name="Count">Pages.</param>
+internal sealed record ContigHolding(Contiguous.CmaAllocator? Area, ulong Pfn, ulong Count);
+
+/// <summary>Per-actor running state: its random stream, fractional carry and pages held.</summary>
+internal sealed class ActorState
+{
+    public ActorState(ScenarioActor actor, Random rng)
+    {
+        Actor = actor;
+        Rng = rng;
+    }
+
+    public ScenarioActor Actor { get; }
+
+    public Random Rng { get; }
+
+    /// <summary>Fractional allocations carried to the next tick.</summary>
+    public double Carry { get; set; }
+
+    /// <summary>Pages currently held (for <c>limit</c>).</summary>
+    public long PagesHeld { get; set; }
+
+    /// <summary>Next time (seconds into the phase) a periodic actor fires; NaN when done.</summary>
+    public double NextFire { get; set; } = double.NaN;
+
+    /// <summary>Page-cache pages in allocation order (the actor's file LRU, oldest first).</summary>
+    public Queue<ulong> Cache { get; } = new();
+}

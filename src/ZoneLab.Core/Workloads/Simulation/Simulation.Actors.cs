@@ -1,0 +1,289 @@
+using ZoneLab.Allocator;
+using ZoneLab.Contiguous;
+using ZoneLab.Layout;
+
+namespace ZoneLab.Workloads.Simulation;
+
+internal sealed partial class Simulation
+{
+    // CONFIG_CMA_ALIGNMENT default: dma_alloc_from_contiguous aligns to min(get_order(size), 8)
+    private const int CmaAlignmentMax = 8;
+
+    private long Room(ActorState st, double? limitBytes, long want) =>
+        limitBytes is double l ? Math.Max(0, Math.Min(want, ((long)l >> PageShift) - st.PagesHeld)) : want;
+
+    // anonymous memory: order-0 GFP_HIGHUSER_MOVABLE; a pinned fraction joins alloc_contig_range's pinned set
+    private void StepAnon(ActorState st, AnonActor a, double dt, double phaseEnd)
+    {
+        long pages = Room(st, a.LimitBytes, Draw(st, a.Rate.Sample(st.Rng) * dt / (1 << PageShift)));
+        var h = new Holding(0, PageUse.Anon, false) { Owner = st };
+        for (long i = 0; i < pages; i++)
+        {
+            AllocResult r = _m.Allocate(0, Gfp.HighUserMovable, 0, PageUse.Anon);
+            if (!r.Success)
+            {
+                _metrics.MovableFailures++;
+                break;
+            }
+            ulong pfn = r.Pfn;
+            if (a.PinnedFraction > 0 && st.Rng.NextDouble() < a.PinnedFraction)
+            {
+                pfn = Pin(pfn);
+                if (pfn == ulong.MaxValue)
+                {
+                    _metrics.MovableFailures++;
+                    break;
+                }
+            }
+            h.Pfns.Add(pfn);
+            st.PagesHeld++;
+        }
+        Hold(h, Until(a.Lifetime, st.Rng, phaseEnd));
+    }
+
+    /// <summary>
+    /// A long-term pin (FOLL_LONGTERM). Since v5.7 <c>check_and_migrate_movable_pages()</c> first migrates a page out
+    /// of MIGRATE_CMA / ZONE_MOVABLE to a <c>GFP_USER</c> target (no __GFP_MOVABLE); v4.10 pins it where it is. The
+    /// pinned page joins alloc_contig_range's pinned set. Returns the page's pfn, or ulong.MaxValue when no target.
+    /// </summary>
+    private ulong Pin(ulong pfn)
+    {
+        bool movableOnly = _m.PageblockType(pfn) == MigrateType.Cma || _m.Zones[_m.ZoneIndexOf(pfn)].Type is ZoneType.Movable or ZoneType.Cma;
+        if (movableOnly && _m.Version >= KernelVersion.V6_1)
+        {
+            AllocResult t = _m.Allocate(0, Gfp.User, 0, PageUse.Anon);
+            _m.Free(pfn, 0);
+            if (!t.Success)
+            {
+                return ulong.MaxValue;
+            }
+            pfn = t.Pfn;
+        }
+        _dm.Contig.Pinned.Add(pfn);
+        return pfn;
+    }
+
+    // page cache: stays after use as clean cache until reclaim, drop_caches or the actor's limit evicts it
+    private void StepPageCache(ActorState st, PageCacheActor a, double dt)
+    {
+        long pages = Draw(st, a.Rate.Sample(st.Rng) * dt / (1 << PageShift));
+        GfpFlags gfp = a.Highmem ? Gfp.HighUserMovable : Gfp.User | GfpFlags.Movable;
+        var dirty = new Holding(0, PageUse.FileDirty, false) { CleanOnly = true };
+        for (long i = 0; i < pages; i++)
+        {
+            bool isDirty = a.DirtyFraction > 0 && st.Rng.NextDouble() < a.DirtyFraction;
+            PageUse use = isDirty ? PageUse.FileDirty : PageUse.File;
+            AllocResult r = _m.Allocate(0, gfp, 0, use);
+            if (!r.Success)
+            {
+                _metrics.MovableFailures++;
+                break;
+            }
+            st.Cache.Enqueue(r.Pfn);
+            if (isDirty)
+            {
+                dirty.Pfns.Add(r.Pfn);
+            }
+        }
+        // the lifetime is how long a page stays in use; a dirty page is written back by then
+        Hold(dirty, _now + (a.Lifetime == null ? 30 : Math.Max(0, a.Lifetime.Sample(st.Rng))));
+        if (a.LimitBytes is double limit)
+        {
+            long max = (long)limit >> PageShift;
+            while (st.Cache.Count > max)
+            {
+                ulong pfn = st.Cache.Dequeue();
+                if (_m.IsAllocatedHead(pfn, out int o) && o == 0 && _m.UseOf(pfn) == PageUse.File)
+                {
+                    _m.Free(pfn, 0);
+                }
+            }
+        }
+    }
+
+    // slab: GFP_KERNEL (unmovable) or GFP_KERNEL|__GFP_RECLAIMABLE, orders 0-3 by weight
+    private void StepSlab(ActorState st, SlabActor a, double dt, double phaseEnd)
+    {
+        long n = Draw(st, a.Rate.Sample(st.Rng) * dt);
+        GfpFlags gfp = a.Reclaimable ? Gfp.Kernel | GfpFlags.Reclaimable : Gfp.Kernel;
+        PageUse use = a.Reclaimable ? PageUse.SlabReclaimable : PageUse.Kernel;
+        double total = a.OrderWeights.Sum();
+        var byOrder = new Holding?[4];
+        double until = Until(a.Lifetime, st.Rng, phaseEnd);
+        for (long i = 0; i < n; i++)
+        {
+            int order = PickOrder(st.Rng, a.OrderWeights, total);
+            if (Room(st, a.LimitBytes, 1L << order) < 1L << order)
+            {
+                break;
+            }
+            AllocResult r = _m.Allocate(order, gfp, 0, use);
+            if (!r.Success)
+            {
+                _metrics.KernelFailure(atomic: false);
+                break;
+            }
+            (byOrder[order] ??= new Holding(order, use, false) { Owner = st }).Pfns.Add(r.Pfn);
+            st.PagesHeld += 1L << order;
+        }
+        foreach (Holding? h in byOrder)
+        {
+            if (h != null)
+            {
+                Hold(h, until);
+            }
+        }
+    }
+
+    private static int PickOrder(Random rng, IReadOnlyList<double> weights, double total)
+    {
+        double x = rng.NextDouble() * total;
+        for (int o = 0; o < weights.Count; o++)
+        {
+            x -= weights[o];
+            if (x < 0)
+            {
+                return o;
+            }
+        }
+        return weights.Count - 1;
+    }
+
+    // network bursts: GFP_ATOMIC, no reclaim, may dip into reserves
+    private void StepAtomic(ActorState st, AtomicActor a, double tickEnd, double phaseEnd)
+    {
+        while (!double.IsNaN(st.NextFire) && st.NextFire < tickEnd)
+        {
+            long n = (long)Math.Round(a.Burst.Sample(st.Rng));
+            var h = new Holding(a.Order, PageUse.Kernel, true);
+            for (long i = 0; i < n; i++)
+            {
+                AllocResult r = _m.Allocate(a.Order, Gfp.Atomic, 0, PageUse.Kernel);
+                if (!r.Success)
+                {
+                    _metrics.KernelFailure(atomic: true);
+                    continue;
+                }
+                h.Pfns.Add(r.Pfn);
+            }
+            Hold(h, Math.Min(phaseEnd, _now + Math.Max(0, a.Lifetime.Sample(st.Rng))));
+            st.NextFire += Math.Max(1e-3, a.Interval.Sample(st.Rng));
+        }
+    }
+
+    // THP faults: order 9 GFP_TRANSHUGE_LIGHT (no direct reclaim); a failed fault would fall back to small pages
+    private void StepThp(ActorState st, ThpActor a, double dt, double phaseEnd)
+    {
+        long n = Draw(st, a.Rate.Sample(st.Rng) * dt);
+        var h = new Holding(Pageblock.Order, PageUse.Anon, false);
+        for (long i = 0; i < n; i++)
+        {
+            _metrics.ThpAttempts++;
+            AllocResult r = _m.Allocate(Pageblock.Order, Gfp.TransHugeLight, 0, PageUse.Anon);
+            if (r.Success)
+            {
+                _metrics.ThpSuccesses++;
+                h.Pfns.Add(r.Pfn);
+            }
+        }
+        Hold(h, Until(a.Lifetime, st.Rng, phaseEnd));
+    }
+
+    // a device: count × cma_alloc(size) per request, one-shot or periodic, latency from ContigCostModel
+    private void StepCma(ActorState st, CmaActor a, double tickEnd, double phaseEnd)
+    {
+        while (!double.IsNaN(st.NextFire) && st.NextFire < tickEnd)
+        {
+            CmaAllocator? area = _dm.Area(a.Area) ?? _dm.Area();
+            ulong pages = ((ulong)a.SizeBytes + (1UL << PageShift) - 1) >> PageShift;
+            int align = Math.Min(CmaAlignmentMax, (int)Math.Ceiling(Math.Log2(pages)));
+            double elapsedMs = 0;
+            for (int i = 0; i < a.Count; i++)
+            {
+                if (area == null)
+                {
+                    _metrics.DeviceResult(false, "NoArea", 0, missed: false);
+                    continue;
+                }
+                CmaAllocResult r = area.Allocate(pages, align, noWarn: true);
+                double ms = r.Microseconds / 1000;
+                elapsedMs += ms;
+                bool missed = a.DeadlineSeconds is double d && elapsedMs > d * 1000;
+                _metrics.DeviceResult(r.Success, r.Failure.ToString(), ms, missed);
+                _metrics.AddWork(r.Work);
+                if (r.Success)
+                {
+                    var c = new ContigHolding(area, r.Pfn, r.Count);
+                    _deviceHeld.Add(c);
+                    _contigExpiry.Enqueue(c, (Until(a.Hold, st.Rng, phaseEnd), _seq++));
+                }
+            }
+            st.NextFire = a.PeriodSeconds is double p ? st.NextFire + p : double.NaN;
+        }
+    }
+
+    // gigantic pages: alloc_contig_pages() over the zonelist up to ZONE_MOVABLE (hugepages_treat_as_movable style)
+    private void StepGigantic(ActorState st, GiganticActor a, double phaseEnd)
+    {
+        if (double.IsNaN(st.NextFire))
+        {
+            return;
+        }
+        st.NextFire = double.NaN;
+        ulong pages = (ulong)a.SizeBytes >> PageShift;
+        for (int i = 0; i < a.Count; i++)
+        {
+            _metrics.GiganticAttempts++;
+            ulong? pfn = _dm.Contig.AllocContigPages(pages, 0, ZoneType.Movable, out ContigWork work);
+            if (pfn is ulong p)
+            {
+                _metrics.GiganticSuccesses++;
+                _contigExpiry.Enqueue(new ContigHolding(null, p, pages), (Until(a.Hold, st.Rng, phaseEnd), _seq++));
+            }
+        }
+    }
+
+    // echo MODE > /proc/sys/vm/drop_caches: 1 drops clean page cache, 2 frees reclaimable slab
+    private void StepDropCaches(ActorState st, DropCachesActor a)
+    {
+        if (double.IsNaN(st.NextFire))
+        {
+            return;
+        }
+        st.NextFire = double.NaN;
+        if ((a.Mode & 1) != 0)
+        {
+            foreach (ActorState pc in _cacheActors)
+            {
+                int n = pc.Cache.Count;
+                for (int i = 0; i < n; i++)
+                {
+                    ulong pfn = pc.Cache.Dequeue();
+                    if (_m.IsAllocatedHead(pfn, out int o) && o == 0)
+                    {
+                        PageUse use = _m.UseOf(pfn);
+                        if (use == PageUse.File)
+                        {
+                            _m.Free(pfn, 0);
+                            continue;
+                        }
+                        if (use == PageUse.FileDirty)
+                        {
+                            pc.Cache.Enqueue(pfn);
+                        }
+                    }
+                }
+            }
+        }
+        if ((a.Mode & 2) != 0)
+        {
+            foreach ((Holding h, _) in _expiry.UnorderedItems)
+            {
+                if (h.Use == PageUse.SlabReclaimable)
+                {
+                    Release(h);
+                }
+            }
+        }
+    }
+}

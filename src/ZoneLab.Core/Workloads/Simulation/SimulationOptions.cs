@@ -1,0 +1,20 @@
+namespace ZoneLab.Workloads.Simulation;
+
+/// <summary>How a scenario is stepped.</summary>
+public sealed record SimulationOptions
+{
+    /// <summary>Simulated seconds per tick (default 100 ms).</summary>
+    public double TickSeconds { get; init; } = 0.1;
+
+    /// <summary>Overrides the scenario's seed.</summary>
+    public long? Seed { get; init; }
+
+    /// <summary>Seconds between samples of the device areas' utilisation.</summary>
+    public double SampleSeconds { get; init; } = 1.0;
+
+    /// <summary>Folder relative machine files (dmesg, dtb) are resolved against.</summary>
+    public string? BaseDirectory { get; init; }
+
+    /// <summary>Runs the engine's invariant checker after every step (slow; for tests).</summary>
+    public bool DebugChecks { get; init; }
+}
