@@ -27,12 +27,12 @@ internal static class WatermarksCommand
 
         cmd.SetAction(pr =>
         {
-            IReadOnlyList<ZoneinfoZone> zones = ZoneinfoParser.Parse(File.ReadAllText(pr.GetValue(zoneinfo)!));
-            DmesgLateFrees? log = pr.GetValue(dmesg) is string d ? DmesgLateFrees.Parse(File.ReadAllText(d)) : null;
+            IReadOnlyList<ZoneinfoZone> zones = ZoneinfoParser.ParseFile(pr.GetValue(zoneinfo)!);
+            DmesgLateFrees? log = pr.GetValue(dmesg) is string d ? DmesgLateFrees.Parse(File.Exists(d) ? File.ReadAllText(d) : throw new ZoneLabInputException(d, "file not found")) : null;
             string? forced = pr.GetValue(kernel);
             var replay = new BootWatermarkReplay
             {
-                Version = forced is null ? KernelVersion.V6_1 : KernelVersions.Parse(forced),
+                Version = forced is null ? KernelVersion.V6_1 : ProcCommand.ParseKernel(forced),
                 ForceVersion = forced is not null,
                 LowmemReserveRecomputedAtDump = pr.GetValue(sysctlRead),
                 RecomputedByHotplug = pr.GetValue(hotplug),

@@ -9,6 +9,31 @@ namespace ZoneLab.Procfs;
 /// </summary>
 public static class ZoneinfoParser
 {
+    /// <summary>
+    /// Reads a zoneinfo file for the watermark replay: the text is first checked by <see cref="ZoneinfoReader"/> (errors
+    /// name the file and line), and a file without "protection:" lines is refused, since watermarks need them.
+    /// </summary>
+    public static IReadOnlyList<ZoneinfoZone> ParseFile(string path)
+    {
+        IReadOnlyList<ZoneinfoHeader> headers = ZoneinfoReader.ReadFile(path);
+        string name = Path.GetFileName(path);
+        foreach (ZoneinfoHeader h in headers)
+        {
+            if (!h.Fields.ContainsKey("protection"))
+            {
+                throw new ZoneLabInputException(name, h.Line, $"node {h.Node} zone {h.Zone} has no 'protection: (...)' line; expected a whole /proc/zoneinfo");
+            }
+        }
+        try
+        {
+            return Parse(File.ReadAllText(path));
+        }
+        catch (FormatException ex)
+        {
+            throw new ZoneLabInputException(name, ex.Message);
+        }
+    }
+
     /// <summary>Parses a whole file's text.</summary>
     public static IReadOnlyList<ZoneinfoZone> Parse(string text)
     {
