@@ -64,7 +64,7 @@ public sealed unsafe partial class Machine
                 ulong toReserve = zone.PresentPages > zs.ManagedPages ? zone.PresentPages - zs.ManagedPages : 0;
                 foreach (PfnRange r in ranges)
                 {
-                    foreach (PfnRange piece in Subtract(r, spec.Cma))
+                    foreach (PfnRange piece in r.Subtract(spec.Cma))
                     {
                         if (toReserve == 0)
                         {
@@ -91,7 +91,7 @@ public sealed unsafe partial class Machine
             PfnRange last = default;
             foreach (PfnRange r in ranges)
             {
-                foreach (PfnRange piece in Subtract(r, excluded))
+                foreach (PfnRange piece in r.Subtract(excluded))
                 {
                     last = piece;
                 }
@@ -108,7 +108,7 @@ public sealed unsafe partial class Machine
             // memmap_init_range's zone links, for everything but the pristine blocks
             foreach (PfnRange r in ranges)
             {
-                foreach (PfnRange part in Subtract(r, [new PfnRange(_base + (ulong)bootPristineFrom[zone.Index], _base + (ulong)bootPristineTo[zone.Index])]))
+                foreach (PfnRange part in r.Subtract([new PfnRange(_base + (ulong)bootPristineFrom[zone.Index], _base + (ulong)bootPristineTo[zone.Index])]))
                 {
                     new Span<byte>(_zoneOf + (part.Start - _base), (int)part.Pages).Fill((byte)zone.Index);
                 }
@@ -116,7 +116,7 @@ public sealed unsafe partial class Machine
         }
 
         // Holes: every pfn of the map outside the present ranges. Reservations: present pfns never freed.
-        foreach (PfnRange hole in Subtract(new PfnRange(_base, _base + (ulong)_length), covered))
+        foreach (PfnRange hole in new PfnRange(_base, _base + (ulong)_length).Subtract(covered))
         {
             new Span<byte>(_flags + (hole.Start - _base), (int)hole.Pages).Fill(KindHole << 4);
             new Span<byte>(_zoneOf + (hole.Start - _base), (int)hole.Pages).Fill(NoZone);
@@ -124,7 +124,7 @@ public sealed unsafe partial class Machine
 
         foreach (PfnRange r in covered)
         {
-            foreach (PfnRange res in Subtract(r, Subtract(r, excluded)))
+            foreach (PfnRange res in r.Subtract(r.Subtract(excluded)))
             {
                 new Span<byte>(_flags + (res.Start - _base), (int)res.Pages).Fill(KindReserved << 4);
             }
@@ -137,7 +137,7 @@ public sealed unsafe partial class Machine
         {
             foreach (PfnRange r in ranges)
             {
-                foreach (PfnRange piece in Subtract(r, excluded))
+                foreach (PfnRange piece in r.Subtract(excluded))
                 {
                     FreeMemoryRange(zone, piece.Start, piece.End, bootPristineFrom[zone.Index], bootPristineTo[zone.Index]);
                 }
@@ -182,40 +182,6 @@ public sealed unsafe partial class Machine
             zone.Watermarks.PresentPages = zone.PresentPages;
             EnsureLinked(zone.Index);
         }
-    }
-
-    // The parts of r not covered by any of the (possibly unsorted, overlapping) ranges.
-    private static List<PfnRange> Subtract(PfnRange r, IReadOnlyList<PfnRange> holes)
-    {
-        var cut = new List<PfnRange>();
-        foreach (PfnRange h in holes)
-        {
-            PfnRange x = h.Intersect(r);
-            if (!x.IsEmpty)
-            {
-                cut.Add(x);
-            }
-        }
-
-        cut.Sort((a, b) => a.Start.CompareTo(b.Start));
-        var result = new List<PfnRange>();
-        ulong pos = r.Start;
-        foreach (PfnRange x in cut)
-        {
-            if (x.Start > pos)
-            {
-                result.Add(new PfnRange(pos, x.Start));
-            }
-
-            pos = Math.Max(pos, x.End);
-        }
-
-        if (pos < r.End)
-        {
-            result.Add(new PfnRange(pos, r.End));
-        }
-
-        return result;
     }
 
     private void FreeMemoryRange(Zone zone, ulong start, ulong end, int pristineFrom, int pristineTo)

@@ -46,7 +46,7 @@ public static class DesignZones
                 ulong cut = 0;
                 foreach (PfnRange p in z.PresentRanges)
                 {
-                    List<PfnRange> rest = Subtract(p, mine);
+                    List<PfnRange> rest = p.Subtract(mine);
                     kept.AddRange(rest);
                     cut += p.Pages - (ulong)rest.Sum(r => (long)r.Pages);
                 }
@@ -64,7 +64,7 @@ public static class DesignZones
             {
                 foreach (PfnRange p in targetLayout.PresentRanges)
                 {
-                    present.AddRange(Subtract(p, mine));
+                    present.AddRange(p.Subtract(mine));
                 }
 
                 targetManaged = targetLayout.Managed;
@@ -211,7 +211,7 @@ public static class DesignZones
         {
             foreach (PfnRange r in placed)
             {
-                reserved.AddRange(Subtract(r, unmanaged));
+                reserved.AddRange(r.Subtract(unmanaged));
             }
             reserved.Sort((a, b) => a.Start.CompareTo(b.Start));
             return reserved;
@@ -221,7 +221,7 @@ public static class DesignZones
             ulong toReserve = z.Present > z.Managed ? z.Present - z.Managed : 0;
             foreach (PfnRange p in z.PresentRanges.OrderBy(r => r.Start))
             {
-                foreach (PfnRange piece in Subtract(p, unmanaged))
+                foreach (PfnRange piece in p.Subtract(unmanaged))
                 {
                     if (toReserve == 0)
                     {
@@ -275,27 +275,6 @@ public static class DesignZones
             Reserved = reserved,
         });
 
-    internal static List<PfnRange> Subtract(PfnRange r, IReadOnlyList<PfnRange> holes)
-    {
-        var result = new List<PfnRange>();
-        ulong pos = r.Start;
-        foreach (PfnRange h in holes.Select(h => h.Intersect(r)).Where(h => !h.IsEmpty).OrderBy(h => h.Start))
-        {
-            if (h.Start > pos)
-            {
-                result.Add(new PfnRange(pos, h.Start));
-            }
-
-            pos = Math.Max(pos, h.End);
-        }
-
-        if (pos < r.End)
-        {
-            result.Add(new PfnRange(pos, r.End));
-        }
-
-        return result;
-    }
 }
 
 /// <summary>

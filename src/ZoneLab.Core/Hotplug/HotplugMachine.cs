@@ -42,7 +42,7 @@ public static class HotplugMachine
         foreach (ZoneSpec z in spec.Zones)
         {
             ulong toReserve = z.PresentPages > z.ManagedPages ? z.PresentPages - z.ManagedPages : 0;
-            var pieces = z.PresentRanges.SelectMany(r => Subtract(r, cma)).OrderBy(r => r.Start).ToList();
+            var pieces = z.PresentRanges.SelectMany(r => r.Subtract(cma)).OrderBy(r => r.Start).ToList();
             if (z.Type == ZoneType.Movable)
             {
                 pieces.Reverse();
@@ -90,24 +90,4 @@ public static class HotplugMachine
         return (b + (1UL << 30) - 1) & ~((1UL << 30) - 1);
     }
 
-    private static IEnumerable<PfnRange> Subtract(PfnRange r, List<PfnRange> holes)
-    {
-        ulong cur = r.Start;
-        foreach (PfnRange h in holes.OrderBy(h => h.Start))
-        {
-            if (h.End <= cur || h.Start >= r.End)
-            {
-                continue;
-            }
-            if (h.Start > cur)
-            {
-                yield return new PfnRange(cur, h.Start);
-            }
-            cur = Math.Max(cur, h.End);
-        }
-        if (cur < r.End)
-        {
-            yield return new PfnRange(cur, r.End);
-        }
-    }
 }

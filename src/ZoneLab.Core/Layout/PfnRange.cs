@@ -15,5 +15,39 @@ public readonly record struct PfnRange(ulong Start, ulong End)
     /// <summary>True when <paramref name="pfn"/> lies in the range.</summary>
     public bool Contains(ulong pfn) => pfn >= Start && pfn < End;
 
+    /// <summary>The parts of this range not covered by any of <paramref name="holes"/> (unsorted, overlapping allowed), in order.</summary>
+    public List<PfnRange> Subtract(IReadOnlyList<PfnRange> holes)
+    {
+        var cut = new List<PfnRange>();
+        foreach (PfnRange h in holes)
+        {
+            PfnRange x = h.Intersect(this);
+            if (!x.IsEmpty)
+            {
+                cut.Add(x);
+            }
+        }
+
+        cut.Sort((a, b) => a.Start.CompareTo(b.Start));
+        var result = new List<PfnRange>();
+        ulong pos = Start;
+        foreach (PfnRange x in cut)
+        {
+            if (x.Start > pos)
+            {
+                result.Add(new PfnRange(pos, x.Start));
+            }
+
+            pos = Math.Max(pos, x.End);
+        }
+
+        if (pos < End)
+        {
+            result.Add(new PfnRange(pos, End));
+        }
+
+        return result;
+    }
+
     public override string ToString() => $"[{Start:#,0}, {End:#,0})";
 }

@@ -172,29 +172,7 @@ public static class Arm64ManagedEstimator
         var result = new List<PfnRange>();
         foreach (PfnRange k in keep.OrderBy(r => r.Start))
         {
-            var pieces = new List<PfnRange> { k };
-            foreach (PfnRange g in giveBack)
-            {
-                var next = new List<PfnRange>();
-                foreach (PfnRange p in pieces)
-                {
-                    if (p.Intersect(g).IsEmpty)
-                    {
-                        next.Add(p);
-                        continue;
-                    }
-                    if (p.Start < g.Start)
-                    {
-                        next.Add(new PfnRange(p.Start, g.Start));
-                    }
-                    if (g.End < p.End)
-                    {
-                        next.Add(new PfnRange(g.End, p.End));
-                    }
-                }
-                pieces = next;
-            }
-            foreach (PfnRange p in pieces)
+            foreach (PfnRange p in k.Subtract(giveBack))
             {
                 if (result.Count > 0 && result[^1].End >= p.Start)
                 {
