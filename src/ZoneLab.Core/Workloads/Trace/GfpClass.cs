@@ -10,21 +10,6 @@ namespace ZoneLab.Workloads.Trace;
 /// </summary>
 public static class GfpClass
 {
-    private static readonly (string Name, GfpFlags Value)[] s_composites =
-    [
-        ("GFP_TRANSHUGE", Gfp.TransHuge),
-        ("GFP_TRANSHUGE_LIGHT", Gfp.TransHugeLight),
-        ("GFP_HIGHUSER_MOVABLE", Gfp.HighUserMovable),
-        ("GFP_HIGHUSER", Gfp.HighUser),
-        ("GFP_USER", Gfp.User),
-        ("GFP_KERNEL_ACCOUNT", Gfp.KernelAccount),
-        ("GFP_KERNEL", Gfp.Kernel),
-        ("GFP_NOFS", Gfp.NoFs),
-        ("GFP_ATOMIC", Gfp.Atomic),
-        ("GFP_NOIO", Gfp.NoIo),
-        ("GFP_NOWAIT", Gfp.NoWait),
-    ];
-
     /// <summary>The class name of <paramref name="flags"/>.</summary>
     public static string Of(GfpFlags flags)
     {
@@ -33,7 +18,7 @@ public static class GfpClass
             return "none";
         }
 
-        foreach ((string name, GfpFlags value) in s_composites)
+        foreach ((string name, GfpFlags value) in TraceGfpFlags.Composites)
         {
             if ((flags & value) == value)
             {

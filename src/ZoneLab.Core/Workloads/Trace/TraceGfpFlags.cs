@@ -71,6 +71,14 @@ internal static class TraceGfpFlags
         ("__GFP_NO_OBJ_EXT", GfpFlags.None),                   // 6.10+ CONFIG_SLAB_OBJ_EXT
     ];
 
+    /// <summary>
+    /// The composite masks, which lead __def_gfpflag_names (GFP_TRANSHUGE … GFP_NOWAIT, before the zone names), in
+    /// the kernel's order.
+    /// </summary>
+    public static ReadOnlySpan<(string Name, GfpFlags Value)> Composites => s_names.AsSpan(0, CompositeCount);
+
+    private const int CompositeCount = 11;
+
     /// <summary>The names 6.1 prints, in the kernel's order.</summary>
     public static IReadOnlyList<(string Name, GfpFlags Value)> Names => s_names;
 
