@@ -21,17 +21,5 @@ public sealed record ZoneSpec(int Node, ZoneType Type, ulong StartPfn, ulong Spa
     public ulong EndPfn => StartPfn + SpannedPages;
 
     /// <summary>Σ present range sizes.</summary>
-    public ulong PresentPages
-    {
-        get
-        {
-            ulong n = 0;
-            foreach (PfnRange r in PresentRanges)
-            {
-                n += r.Pages;
-            }
-
-            return n;
-        }
-    }
+    public ulong PresentPages => PfnRange.TotalPages(PresentRanges);
 }

@@ -423,11 +423,7 @@ public static class FreeAreaInit
                 }
             }
         }
-        ulong presentPages = 0;
-        foreach (PfnRange p in present)
-        {
-            presentPages += p.Pages;
-        }
+        ulong presentPages = PfnRange.TotalPages(present);
         if (dmbPatches && presentPages == 0)
         {
             spanned = 0; // "prevent creation of empty zones"

@@ -41,16 +41,5 @@ public sealed class NodeLayout
     }
 
     /// <summary>Present pages of the node (memory in its ranges).</summary>
-    public ulong PresentPages
-    {
-        get
-        {
-            ulong n = 0;
-            foreach (PfnRange r in MemoryRanges)
-            {
-                n += r.Pages;
-            }
-            return n;
-        }
-    }
+    public ulong PresentPages => PfnRange.TotalPages(MemoryRanges);
 }

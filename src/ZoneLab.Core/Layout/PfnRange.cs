@@ -15,6 +15,18 @@ public readonly record struct PfnRange(ulong Start, ulong End)
     /// <summary>True when <paramref name="pfn"/> lies in the range.</summary>
     public bool Contains(ulong pfn) => pfn >= Start && pfn < End;
 
+    /// <summary>Pages in a list of ranges.</summary>
+    public static ulong TotalPages(IReadOnlyList<PfnRange> ranges)
+    {
+        ulong n = 0;
+        foreach (PfnRange r in ranges)
+        {
+            n += r.Pages;
+        }
+
+        return n;
+    }
+
     /// <summary>The parts of this range not covered by any of <paramref name="holes"/> (unsorted, overlapping allowed), in order.</summary>
     public List<PfnRange> Subtract(IReadOnlyList<PfnRange> holes)
     {
