@@ -63,7 +63,8 @@ internal static class HotplugCommand
             {
                 Print(hp);
             }
-            // steps in command-line order
+            // steps in command-line order; like `echo offline > state` in a script, a refused step makes the exit status 1
+            int failed = 0;
             var tokens = pr.Tokens.Select(t => t.Value).ToList();
             for (int i = 0; i < tokens.Count - 1; i++)
             {
@@ -76,11 +77,18 @@ internal static class HotplugCommand
                 {
                     throw new ZoneLabInputException(tokens[i], $"'{tokens[i + 1]}' is not a memory block number");
                 }
-                string before = hp.Block(block) is null ? "-" : hp.ValidZones(block);
+                if (hp.Block(block) is null)
+                {
+                    // the shell's "can't create /sys/devices/system/memory/memoryN/state": no such block in this machine
+                    ulong first = hp.Blocks.Min(b => b.Index), last = hp.Blocks.Max(b => b.Index);
+                    throw new ZoneLabInputException(tokens[i], $"memory{block} does not exist (this machine has memory{first}..memory{last})");
+                }
+                string before = hp.ValidZones(block);
                 HotplugResult r = hp.WriteState(block, s_steps[k].Value);
                 Console.Out.WriteLine($"== echo {s_steps[k].Value} > memory{block}/state  (before: valid_zones={before})");
                 if (!r.Success)
                 {
+                    failed++;
                     Console.Out.WriteLine($"sh: write error: {r.Text}");
                 }
                 foreach (string msg in r.Messages)
@@ -95,7 +103,7 @@ internal static class HotplugCommand
                     Print(hp);
                 }
             }
-            return 0;
+            return failed > 0 ? 1 : 0;
         });
         return cmd;
     }
