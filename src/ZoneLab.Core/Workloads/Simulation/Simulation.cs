@@ -37,7 +37,7 @@ internal sealed partial class Simulation
         _o = options;
         _progress = progress;
         _seed = options.Seed ?? scenario.Seed;
-        _metrics = new MetricsCollector(dm);
+        _metrics = new MetricsCollector(dm, _deviceHeld);
     }
 
     public void Run()
@@ -73,7 +73,7 @@ internal sealed partial class Simulation
                 }
                 if (_now >= nextSample)
                 {
-                    _metrics.Sample(_deviceHeld);
+                    _metrics.Sample(_now);
                     nextSample += _o.SampleSeconds;
                 }
                 _progress?.Invoke((_now + dt) / total);
