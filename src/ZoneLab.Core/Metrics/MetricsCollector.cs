@@ -100,17 +100,18 @@ internal sealed class MetricsCollector
         long used = 0, available = 0;
         foreach (CmaAllocator area in _dm.Areas)
         {
-            long held = 0;
+            long areaUsed = AllocatedPages(area.BasePfn, area.BasePfn + area.Count), held = 0;
             foreach (ContigHolding c in _deviceHeld)
             {
                 if (c.Area == area)
                 {
+                    // the device's own buffers are not kernel use (under GCMA they are not buddy allocations at all)
                     held += (long)c.Count;
+                    areaUsed -= AllocatedPages(c.Pfn, c.Pfn + c.Count);
                 }
             }
 
-            // device buffers are allocated blocks inside the area: kernel use = allocated pages - the device's own
-            used += AllocatedPages(area.BasePfn, area.BasePfn + area.Count) - held;
+            used += areaUsed;
             available += (long)area.Count - held;
         }
 
