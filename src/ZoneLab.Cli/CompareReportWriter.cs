@@ -30,7 +30,7 @@ internal static class CompareReportWriter
             for (int i = 0; i < t.Headers.Count; i++)
             {
                 var col = new TableColumn(Markup.Escape(t.Headers[i]));
-                table.AddColumn(i == 0 ? col : col.RightAligned());
+                table.AddColumn(i == 0 ? col.NoWrap() : col.RightAligned());
             }
             foreach (string[] row in t.Rows)
             {

@@ -39,8 +39,8 @@ internal static class ReportTables
         return new ReportTable("device memory (cma_alloc)",
             "One row per design: cma_alloc() calls (mm/cma.c), successes/failures, latency percentiles (nearest rank) from the "
             + "cost model, buffers later than the actor's deadline, failure reasons (alloc_contig_range errors), and the mean "
-            + "fraction of the device areas the kernel used while the device did not hold them (CMA utilisation).",
-            ["design", "area MiB", "requests", "ok/fail", "success", "p50 ms", "p99 ms", "max ms", "late", "failure reasons", "CMA utilisation"], rows);
+            + "fraction of the device areas the kernel used while the device did not hold them (CMA use).",
+            ["design", "area MiB", "calls", "ok/fail", "success", "p50 ms", "p99 ms", "max ms", "late", "failures", "CMA use"], rows);
     }
 
     private static ReportTable Migration(List<DesignReport> ran)
@@ -144,10 +144,10 @@ internal static class ReportTables
 
         return new ReportTable("reclaim",
             "wakeup_kswapd calls, balance_pgdat runs (pageoutrun), pages reclaimed by kswapd and by direct reclaim "
-            + "(shrink_node), and wasted reclaim: pages reclaimed from movable-only memory (MIGRATE_CMA pageblocks, "
+            + "(shrink_node), and wasted reclaim (pages and share of all pages reclaimed): pages reclaimed from movable-only memory (MIGRATE_CMA pageblocks, "
             + "ZONE_MOVABLE/ZONE_CMA) while the request that triggered reclaim had no ALLOC_CMA and could not use them; "
             + "then swap-outs and direct compaction stalls.",
-            ["design", "kswapd wakeups", "kswapd runs", "pgsteal kswapd", "pgsteal direct", "wasted pages", "wasted share", "pswpout", "compact stalls"], rows);
+            ["design", "kswapd wakeups", "kswapd runs", "pgsteal kswapd", "pgsteal direct", "wasted", "wasted %", "pswpout", "compact stalls"], rows);
     }
 
     private static ReportTable Extfrag(List<DesignReport> ran)
