@@ -19,7 +19,7 @@ internal static class LatencyPlot
             double[] xs = r.DeviceLatenciesMs.Order().Select(v => Math.Max(v, 1e-3)).ToArray();
             double[] ys = Enumerable.Range(1, xs.Length).Select(k => 100.0 * k / xs.Length).ToArray();
             var line = plot.Add.ScatterLine(xs.Select(Math.Log10).ToArray(), ys, PlotStyle.Design(i));
-            line.LegendText = $"{r.Design} (p99 {r.DeviceLatency.P99Ms:0.#} ms)";
+            line.LegendText = $"{r.Design} (p99 {ReportTables.Ms(r.DeviceLatency.P99Ms)} ms)";
             line.LineWidth = 2;
             line.ConnectStyle = ScottPlot.ConnectStyle.StepHorizontal;
         }
@@ -27,7 +27,7 @@ internal static class LatencyPlot
         plot.XLabel("cma_alloc latency (ms, log scale; 0 drawn at 0.001)");
         plot.YLabel("requests at or below (%)");
         PlotStyle.Log10Ticks(plot.Axes.Bottom);
-        plot.ShowLegend(ScottPlot.Alignment.LowerRight);
+        plot.ShowLegend(ScottPlot.Edge.Right); // outside: the curves reach both ends of the axis
         plot.SavePng(path, PlotStyle.Width, PlotStyle.Height);
     }
 }
