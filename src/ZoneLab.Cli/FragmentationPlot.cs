@@ -12,6 +12,7 @@ internal static class FragmentationPlot
     public static void Save(string path, string scenario, IReadOnlyList<DesignReport> reports)
     {
         var plot = new ScottPlot.Plot();
+        bool any = false;
         for (int i = 0; i < reports.Count; i++)
         {
             DesignReport r = reports[i];
@@ -19,6 +20,7 @@ internal static class FragmentationPlot
             {
                 continue;
             }
+            any = true;
             double[] t = new double[r.Samples.Count], all = new double[t.Length], kernel = new double[t.Length];
             for (int k = 0; k < t.Length; k++)
             {
@@ -41,7 +43,10 @@ internal static class FragmentationPlot
         plot.XLabel("simulated time (s)");
         plot.YLabel("unusable free space index (0 to 1)");
         plot.Axes.SetLimitsY(0, 1.05);
-        plot.ShowLegend(ScottPlot.Alignment.UpperLeft);
+        if (any)
+        {
+            plot.ShowLegend(ScottPlot.Edge.Right); // an empty legend would blank the image
+        }
         plot.SavePng(path, PlotStyle.Width, PlotStyle.Height);
     }
 }

@@ -9,6 +9,7 @@ internal static class FreeMemoryPlot
     public static void Save(string path, string scenario, IReadOnlyList<DesignReport> reports)
     {
         var plot = new ScottPlot.Plot();
+        bool any = false;
         for (int i = 0; i < reports.Count; i++)
         {
             DesignReport r = reports[i];
@@ -16,6 +17,7 @@ internal static class FreeMemoryPlot
             {
                 continue;
             }
+            any = true;
             double[] t = new double[r.Samples.Count], kernel = new double[t.Length], movable = new double[t.Length];
             for (int k = 0; k < t.Length; k++)
             {
@@ -37,8 +39,12 @@ internal static class FreeMemoryPlot
         plot.Title($"{scenario}: free memory over time");
         plot.XLabel("simulated time (s)");
         plot.YLabel("free memory (MiB)");
-        plot.Axes.Margins(bottom: 0);
-        plot.ShowLegend(ScottPlot.Alignment.UpperRight);
+        plot.Axes.AutoScale();
+        plot.Axes.SetLimitsY(0, plot.Axes.GetLimits().Top); // free memory starts at 0 MiB
+        if (any)
+        {
+            plot.ShowLegend(ScottPlot.Edge.Right); // an empty legend would blank the image
+        }
         plot.SavePng(path, PlotStyle.Width, PlotStyle.Height);
     }
 }

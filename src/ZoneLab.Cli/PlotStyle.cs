@@ -7,7 +7,7 @@ namespace ZoneLab.Cli;
 internal static class PlotStyle
 {
     /// <summary>Width and height of the line plots in pixels.</summary>
-    public const int Width = 900, Height = 520;
+    public const int Width = 1100, Height = 540;
 
     private static readonly IPalette s_palette = new ScottPlot.Palettes.Category10();
 

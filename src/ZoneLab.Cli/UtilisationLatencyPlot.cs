@@ -9,6 +9,7 @@ internal static class UtilisationLatencyPlot
     public static void Save(string path, string scenario, IReadOnlyList<DesignReport> reports)
     {
         var plot = new ScottPlot.Plot();
+        bool any = false;
         for (int i = 0; i < reports.Count; i++)
         {
             DesignReport r = reports[i];
@@ -16,6 +17,7 @@ internal static class UtilisationLatencyPlot
             {
                 continue;
             }
+            any = true;
             int n = r.DeviceLatenciesMs.Count;
             double[] xs = new double[n], ys = new double[n];
             for (int k = 0; k < n; k++)
@@ -27,12 +29,21 @@ internal static class UtilisationLatencyPlot
             s.LegendText = $"{r.Design} ({n} requests)";
             s.MarkerSize = 7;
         }
+        if (!any)
+        {
+            // a workload without devices: say so instead of drawing empty axes with meaningless log ticks
+            plot.Add.Annotation("no cma_alloc() calls in this scenario", ScottPlot.Alignment.MiddleCenter);
+            plot.Axes.SetLimitsY(-3, 3);
+        }
         plot.Title($"{scenario}: cma_alloc latency vs CMA utilisation at the request");
         plot.XLabel("kernel use of the device areas at the request (%)");
         plot.YLabel("cma_alloc latency (ms, log scale; 0 drawn at 0.001)");
         PlotStyle.Log10Ticks(plot.Axes.Left);
         plot.Axes.SetLimitsX(-2, 102);
-        plot.ShowLegend(ScottPlot.Alignment.UpperLeft);
+        if (any)
+        {
+            plot.ShowLegend(ScottPlot.Alignment.UpperLeft);
+        }
         plot.SavePng(path, PlotStyle.Width, PlotStyle.Height);
     }
 }
