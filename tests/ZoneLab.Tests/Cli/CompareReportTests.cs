@@ -126,8 +126,18 @@ public class CompareReportTests
     public void WatchPrintsASnapshotPerIntervalWhenRedirected()
     {
         string path = ZonelabProcess.WriteTemp("small-watch.yaml", Small);
-        var (exit, stdout, err) = ZonelabProcess.Run("run", path, "--design", "migrate-cma", "--watch", "--watch-every", "1.5");
+        string dir = Path.Combine(Path.GetDirectoryName(path)!, "report-run");
+        var (exit, stdout, err) = ZonelabProcess.Run("run", path, "--design", "migrate-cma", "--watch", "--watch-every", "1.5", "--out", dir);
         Assert.True(exit == 0, err);
+        // the report folder of one design: its pageblock map, the four plots, and run.json with one wall time
+        Assert.True(File.Exists(Path.Combine(dir, "pageblocks-migrate-cma.png")));
+        Assert.True(File.Exists(Path.Combine(dir, "fragmentation.png")));
+        using (JsonDocument run = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "run.json"))))
+        {
+            Assert.Equal("run", run.RootElement.GetProperty("command").GetString());
+            Assert.Equal(["migrate-cma"], run.RootElement.GetProperty("wall_seconds").EnumerateObject().Select(p => p.Name));
+        }
+
         // 4 s in 0.1 s ticks; a snapshot at the first tick at or past 0, 1.5 and 3 s
         Assert.Equal(["0", "1.5", "3"], Regex.Matches(stdout, @"^--- migrate-cma at ([\d.]+) s ---$", RegexOptions.Multiline).Select(m => m.Groups[1].Value));
         Assert.Equal(3, Regex.Matches(stdout, @"^/proc/buddyinfo\nNode 0, zone      DMA ", RegexOptions.Multiline).Count);
