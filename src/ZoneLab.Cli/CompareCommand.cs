@@ -8,9 +8,10 @@ using ZoneLab.Workloads.Simulation;
 namespace ZoneLab.Cli;
 
 /// <summary>
-/// <c>zonelab compare [SCENARIO] [--design a,b] [--seed N] [--format text|json] [--plot out.png]</c>: runs every design
-/// on the same scenario and seed and prints the side-by-side report (docs/scenarios.md). Without a scenario it runs
-/// the built-in <c>android-camera</c> with all designs; designs without an engine model yet are reported as skipped.
+/// <c>zonelab compare [SCENARIO] [--design a,b] [--seed N] [--format text|json] [--plot out.png] [--out DIR]</c>: runs
+/// every design on the same scenario and seed and prints the side-by-side report (docs/report.md); <c>--out</c> also
+/// writes the report folder. Without a scenario it runs the built-in <c>android-camera</c> with all designs; designs
+/// without an engine model yet are reported as skipped.
 /// </summary>
 internal static class CompareCommand
 {
@@ -23,9 +24,10 @@ internal static class CompareCommand
         format.AcceptOnlyFromAmong("text", "json");
         var plot = new Option<string?>("--plot") { Description = "Write a PNG of the cma_alloc latency CDF per design." };
         var tick = new Option<double?>("--tick") { Description = "Simulated seconds per step (default 0.1)." };
+        var output = new Option<string?>("--out") { Description = "Write report.md, report.html, report.json, run.json and PNG plots into this folder." };
         var cmd = new Command("compare", "Run the designs side by side on one workload and report the numbers.");
         cmd.Arguments.Add(scenario);
-        foreach (Option o in new Option[] { design, seed, format, plot, tick })
+        foreach (Option o in new Option[] { design, seed, format, plot, tick, output })
         {
             cmd.Options.Add(o);
         }
@@ -36,15 +38,12 @@ internal static class CompareCommand
             IReadOnlyList<DesignKind> designs = Designs(pr.GetValue(design), s);
             var options = new SimulationOptions { Seed = pr.GetValue(seed), BaseDirectory = baseDir, TickSeconds = pr.GetValue(tick) ?? 0.1 };
             bool json = pr.GetValue(format) == "json";
-            DesignReport[] reports = RunAll(s, designs, options, showProgress: !json && !Console.IsOutputRedirected);
+            (DesignReport[] reports, double[] wall) = DesignRunner.RunAll(s, designs, options);
             var result = new CompareResult(s.Name, options.Seed ?? s.Seed, s.DurationSeconds, options.TickSeconds, reports);
-            if (json)
+            Print(result, json);
+            if (pr.GetValue(output) is string dir)
             {
-                Console.Out.Write(CompareReportWriter.Json(result));
-            }
-            else
-            {
-                CompareReportWriter.Text(ConsoleFactory.Create(), result);
+                WriteReport(dir, result, wall, "compare");
             }
             if (pr.GetValue(plot) is string png)
             {
@@ -54,6 +53,33 @@ internal static class CompareCommand
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>Prints the result as text tables or JSON on stdout.</summary>
+    internal static void Print(CompareResult result, bool json)
+    {
+        if (json)
+        {
+            Console.Out.Write(CompareReportWriter.Json(result));
+        }
+        else
+        {
+            CompareReportWriter.Text(ConsoleFactory.Create(), result);
+        }
+    }
+
+    /// <summary>Writes the <c>--out</c> folder and names it on stderr.</summary>
+    internal static void WriteReport(string dir, CompareResult result, double[] wall, string command)
+    {
+        try
+        {
+            List<string> files = ReportDirectory.Write(dir, result, wall, command);
+            Console.Error.WriteLine($"zonelab: wrote {files.Count} files to {dir}");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ZoneLabInputException("--out " + dir, 0, ex.Message);
+        }
     }
 
     private static IReadOnlyList<DesignKind> Designs(string? option, Scenario s)
@@ -69,39 +95,6 @@ internal static class CompareCommand
             }
         }
         return list;
-    }
-
-    /// <summary>Runs the designs in parallel across cores; results in the order given.</summary>
-    private static DesignReport[] RunAll(Scenario s, IReadOnlyList<DesignKind> designs, SimulationOptions options, bool showProgress)
-    {
-        var reports = new DesignReport[designs.Count];
-        var done = new double[designs.Count];
-        void RunOne(int i) => reports[i] = SimulationRunner.Run(s, designs[i], options, f => Volatile.Write(ref done[i], f));
-        var po = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };
-        if (!showProgress)
-        {
-            Parallel.For(0, designs.Count, po, RunOne);
-            return reports;
-        }
-        AnsiConsole.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-            .Start(ctx =>
-            {
-                ProgressTask[] tasks = designs.Select(d => ctx.AddTask(DesignNames.Name(d), maxValue: 1)).ToArray();
-                Task work = Task.Run(() => Parallel.For(0, designs.Count, po, RunOne));
-                while (!work.Wait(100))
-                {
-                    for (int i = 0; i < tasks.Length; i++)
-                    {
-                        tasks[i].Value = Volatile.Read(ref done[i]);
-                    }
-                }
-                work.GetAwaiter().GetResult();
-                foreach (ProgressTask t in tasks)
-                {
-                    t.Value = 1;
-                }
-            });
-        return reports;
     }
 }
 

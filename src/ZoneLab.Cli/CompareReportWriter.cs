@@ -20,47 +20,59 @@ internal static class CompareReportWriter
     /// <summary>The JSON document, ending with a newline.</summary>
     public static string Json(CompareResult r) => JsonSerializer.Serialize(r, s_json) + "\n";
 
-    /// <summary>Two tables (device memory, kernel side) and the skipped designs.</summary>
+    /// <summary>The report tables (<see cref="ReportTables"/>), the skipped designs and actors.</summary>
     public static void Text(IAnsiConsole c, CompareResult r)
     {
-        CultureInfo inv = CultureInfo.InvariantCulture;
-        c.WriteLine($"scenario {r.Scenario}, seed {r.Seed}, {r.DurationSeconds.ToString("0.#", inv)} s simulated in {r.TickSeconds.ToString("0.###", inv)} s steps");
-        var ran = r.Designs.Where(d => d.Available).ToList();
-        var dev = new Table().Title("device memory (cma_alloc)");
-        foreach (string h in new[] { "design", "area MiB", "ok/fail", "p50 ms", "p99 ms", "max ms", "late", "migrated", "dropped", "kernel use" })
+        c.WriteLine(Heading(r));
+        foreach (ReportTable t in ReportTables.Build(r))
         {
-            dev.AddColumn(new TableColumn(h).RightAligned());
+            var table = new Table().Title(t.Title);
+            for (int i = 0; i < t.Headers.Count; i++)
+            {
+                var col = new TableColumn(Markup.Escape(t.Headers[i]));
+                table.AddColumn(i == 0 ? col.NoWrap() : col.RightAligned());
+            }
+            foreach (string[] row in t.Rows)
+            {
+                table.AddRow(row.Select(Markup.Escape).ToArray());
+            }
+            c.Write(table);
         }
-        foreach (DesignReport d in ran)
+        foreach (string line in Notes(r))
         {
-            dev.AddRow(d.Design, (d.ReservedPages >> 8).ToString(inv), $"{d.DeviceSuccesses}/{d.DeviceFailures}",
-                Ms(d.DeviceLatency.P50Ms), Ms(d.DeviceLatency.P99Ms), Ms(d.DeviceLatency.MaxMs), d.DeadlineMisses.ToString(inv),
-                d.PagesMigrated.ToString(inv), d.PagesDiscarded.ToString(inv), (d.ReservedUtilisation * 100).ToString("0.0", inv) + " %");
-        }
-        c.Write(dev);
-        var k = new Table().Title("kernel side");
-        foreach (string h in new[] { "design", "unmov-fail", "atomic-fail", "fail-cma-free", "mov-fail", "thp", "kswapd", "pgsteal", "pswpout", "compact", "oom" })
-        {
-            k.AddColumn(new TableColumn(h).RightAligned());
-        }
-        foreach (DesignReport d in ran)
-        {
-            long E(string n) => d.VmEvents.GetValueOrDefault(n);
-            k.AddRow(d.Design, d.UnmovableFailures.ToString(inv), d.AtomicFailures.ToString(inv), d.KernelFailuresWithMovableOnlyFree.ToString(inv),
-                d.MovableFailures.ToString(inv), d.ThpAttempts == 0 ? "-" : $"{d.ThpSuccesses}/{d.ThpAttempts}",
-                E("kswapd_wakeups_model").ToString(inv), (E("pgsteal_kswapd") + E("pgsteal_direct")).ToString(inv),
-                E("pswpout").ToString(inv), E("compact_stall").ToString(inv), E("oom_kill").ToString(inv));
-        }
-        c.Write(k);
-        foreach (DesignReport d in r.Designs.Where(d => !d.Available))
-        {
-            c.WriteLine($"skipped {d.Design}: {d.SkipReason}");
-        }
-        foreach (string a in ran.SelectMany(d => d.SkippedActors).Distinct())
-        {
-            c.WriteLine($"not modelled: {a}");
+            c.WriteLine(line);
         }
     }
 
-    private static string Ms(double v) => v.ToString(v < 10 ? "0.00" : "0", CultureInfo.InvariantCulture);
+    /// <summary>The first line: scenario, seed and simulated time.</summary>
+    public static string Heading(CompareResult r)
+    {
+        CultureInfo inv = CultureInfo.InvariantCulture;
+        return $"scenario {r.Scenario}, seed {r.Seed}, {r.DurationSeconds.ToString("0.#", inv)} s simulated in {r.TickSeconds.ToString("0.###", inv)} s steps";
+    }
+
+    /// <summary>Skipped designs and actors the model does not run.</summary>
+    public static List<string> Notes(CompareResult r)
+    {
+        var lines = new List<string>();
+        foreach (DesignReport d in r.Designs)
+        {
+            if (!d.Available)
+            {
+                lines.Add($"skipped {d.Design}: {d.SkipReason}");
+            }
+        }
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (DesignReport d in r.Designs)
+        {
+            foreach (string a in d.SkippedActors)
+            {
+                if (seen.Add(a))
+                {
+                    lines.Add($"not modelled: {a}");
+                }
+            }
+        }
+        return lines;
+    }
 }

@@ -9,6 +9,7 @@ root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(WatermarksCommand.Create());
 root.Subcommands.Add(HotplugCommand.Create());
 root.Subcommands.Add(CompareCommand.Create());
+root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(ReplayCommand.Create());
 
 ParseResult parsed = root.Parse(args);

@@ -41,8 +41,27 @@ public sealed unsafe partial class Machine
         _kswapdFailures[node] = value;
     }
 
-    // mirrors __alloc_pages_slowpath at model level
+    /// <summary>
+    /// True while the slow path of a request without ALLOC_CMA runs kswapd or direct reclaim: pages reclaimed from
+    /// movable-only memory then cannot serve the request (counted as <see cref="VmEvent.PgstealWastedModel"/>).
+    /// </summary>
+    internal bool ReclaimForNonCmaRequest { get; private set; }
+
+    /// <summary>mirrors <c>gfp_zone</c> on this machine's GFP_ZONE_TABLE: the highest zone index the mask may use.</summary>
+    public int GfpZoneIndex(GfpFlags gfp) => _gfpZone[(uint)gfp & 0xF];
+
+    // shrink_node/balance_pgdat do not know the request's migratetype; the flag lets the reclaim model attribute
+    // what it freed to the request that triggered it
     private int AllocSlowpath(GfpFlags gfp, int order, int[] zl, int pref, int high, MigrateType mt, out AllocFailure why)
+    {
+        ReclaimForNonCmaRequest = CmaFlag(mt) == 0;
+        int i = AllocSlowpathCore(gfp, order, zl, pref, high, mt, out why);
+        ReclaimForNonCmaRequest = false;
+        return i;
+    }
+
+    // mirrors __alloc_pages_slowpath at model level
+    private int AllocSlowpathCore(GfpFlags gfp, int order, int[] zl, int pref, int high, MigrateType mt, out AllocFailure why)
     {
         AllocFlags af = GfpToAllocFlags(gfp, order, mt);
         int node = _zones[zl[pref]].Node;

@@ -14,6 +14,10 @@ public enum VmEvent
     PgmigrateSuccess, PgmigrateFail,
     OomKill,
     SlabsScanned,
+
+    /// <summary>Model-only: pages reclaimed from movable-only memory (MIGRATE_CMA pageblocks, ZONE_MOVABLE/ZONE_CMA) for
+    /// a request without ALLOC_CMA that could not use them (kernel-semantics.md §9.3, "wasted reclaim").</summary>
+    PgstealWastedModel,
     Count,
 }
 
@@ -33,6 +37,7 @@ public static class VmEvents
         "pgmigrate_success", "pgmigrate_fail",
         "oom_kill",
         "slabs_scanned",
+        "pgsteal_wasted_model",
     ];
 
     /// <summary>The vmstat name.</summary>

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace ZoneLab.Metrics;
 
 /// <summary>
@@ -80,4 +82,52 @@ public sealed record DesignReport
 
     /// <summary>Actors the model does not run (memory offlining), by name.</summary>
     public IReadOnlyList<string> SkippedActors { get; init; } = [];
+
+    /// <summary>Pages handed to the device by successful <c>cma_alloc()</c> calls.</summary>
+    public long DevicePagesAllocated { get; init; }
+
+    /// <summary>Successful <c>cma_alloc()</c> calls over all calls (0..1; 0 without calls).</summary>
+    public double DeviceSuccessRate => DeviceRequests == 0 ? 0 : (double)DeviceSuccesses / DeviceRequests;
+
+    /// <summary>Pages migrated out of the areas per MiB the device received (256 pages of 4 KiB).</summary>
+    public double PagesMigratedPerMiB => PerMiB(PagesMigrated);
+
+    /// <summary>Page-cache pages discarded per MiB the device received.</summary>
+    public double PagesDiscardedPerMiB => PerMiB(PagesDiscarded);
+
+    /// <summary>For each <c>cma_alloc()</c> (same order as <see cref="DeviceLatenciesMs"/>): the areas' utilisation when it was requested (0..1).</summary>
+    public IReadOnlyList<double> DeviceUtilisationAtRequest { get; init; } = [];
+
+    /// <summary>Who may allocate from the movable-only memory, per GFP class.</summary>
+    public IReadOnlyList<MovableOnlyAccess> MovableOnlyAccess { get; init; } = [];
+
+    /// <summary>Managed pages a GFP_KERNEL request can use (its zones, CMA pages excluded).</summary>
+    public long KernelUsableManagedPages { get; init; }
+
+    /// <summary>Managed pages only movable requests can use (ZONE_MOVABLE, ZONE_CMA, CMA pageblocks).</summary>
+    public long MovableOnlyManagedPages { get; init; }
+
+    /// <summary>Kernel-usable over movable-only managed pages (null without movable-only memory); kernel-semantics.md §4.5 advises at least 3.</summary>
+    public double? KernelToMovableOnlyRatio => MovableOnlyManagedPages == 0 ? null : (double)KernelUsableManagedPages / MovableOnlyManagedPages;
+
+    /// <summary><c>kswapd</c> wakeups (<c>wakeup_kswapd</c> calls).</summary>
+    public long KswapdWakeups => VmEvents.GetValueOrDefault("kswapd_wakeups_model");
+
+    /// <summary>Pages reclaimed (kswapd and direct) from movable-only memory for requests that could not use it.</summary>
+    public long WastedReclaimPages => VmEvents.GetValueOrDefault("pgsteal_wasted_model");
+
+    /// <summary>OOM kills.</summary>
+    public long OomKills => VmEvents.GetValueOrDefault("oom_kill");
+
+    /// <summary>Fallback events per (requested, fallback) migratetype pair, non-zero pairs only.</summary>
+    public IReadOnlyList<ExtfragCount> Extfrag { get; init; } = [];
+
+    /// <summary>The time series, at most <see cref="MetricsCollector.MaxSamples"/> points.</summary>
+    public IReadOnlyList<MetricsSample> Samples { get; init; } = [];
+
+    /// <summary>Every pageblock's zone and migratetype at the end of the run (for the map plot; not in JSON).</summary>
+    [JsonIgnore]
+    public PageblockMap? Pageblocks { get; init; }
+
+    private double PerMiB(long pages) => DevicePagesAllocated == 0 ? 0 : pages * 256.0 / DevicePagesAllocated;
 }

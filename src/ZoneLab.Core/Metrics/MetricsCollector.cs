@@ -14,14 +14,25 @@ internal sealed class MetricsCollector
     private readonly Machine _m;
     private readonly List<double> _latencies = [];
     private readonly SortedDictionary<string, long> _reasons = new(StringComparer.Ordinal);
+    private readonly List<double> _utilAtRequest = [];
+    private readonly List<ContigHolding> _deviceHeld;
+    private readonly MetricsSample[] _samples = new MetricsSample[MaxSamples];
+    private int _sampleCount;
+    private int _sampleStride = 1;
+    private long _sampleCalls;
     private ContigWork _work;
     private double _utilSum;
     private int _utilSamples;
+    private long _devicePages;
 
-    public MetricsCollector(DesignMachine dm)
+    /// <summary>Time-series capacity: when full, every other point is dropped and the stride doubles.</summary>
+    public const int MaxSamples = 512;
+
+    public MetricsCollector(DesignMachine dm, List<ContigHolding> deviceHeld)
     {
         _dm = dm;
         _m = dm.Machine;
+        _deviceHeld = deviceHeld;
     }
 
     public long MovableFailures { get; set; }
@@ -76,12 +87,70 @@ internal sealed class MetricsCollector
         return free;
     }
 
-    public void DeviceResult(bool success, string reason, double ms, bool missed)
+    /// <summary>Fraction of the device areas the kernel uses right now while the device does not (0..1, 0 for a carve-out).</summary>
+    public double CmaUtilisation()
+    {
+        if (_dm.Kind == DesignKind.Carveout)
+        {
+            // no-map memory is never managed: the engine's carve-out model only lowers managed counts, so the pfns of
+            // the area say nothing about kernel use there; by construction it is 0
+            return 0;
+        }
+
+        long used = 0, available = 0;
+        foreach (CmaAllocator area in _dm.Areas)
+        {
+            long areaUsed = AllocatedPages(area.BasePfn, area.BasePfn + area.Count), held = 0;
+            foreach (ContigHolding c in _deviceHeld)
+            {
+                if (c.Area == area)
+                {
+                    // the device's own buffers are not kernel use (under GCMA they are not buddy allocations at all)
+                    held += (long)c.Count;
+                    areaUsed -= AllocatedPages(c.Pfn, c.Pfn + c.Count);
+                }
+            }
+
+            used += areaUsed;
+            available += (long)area.Count - held;
+        }
+
+        return available > 0 ? (double)used / available : 0;
+    }
+
+    private long AllocatedPages(ulong start, ulong end)
+    {
+        long used = 0;
+        ulong p = start;
+        while (p < end)
+        {
+            if (_m.IsFreeHead(p, out int o))
+            {
+                p += 1UL << o;
+            }
+            else if (_m.IsAllocatedHead(p, out o))
+            {
+                used += (long)(Math.Min(end, p + (1UL << o)) - p);
+                p += 1UL << o;
+            }
+            else
+            {
+                p++;
+            }
+        }
+
+        return used;
+    }
+
+    /// <summary>One <c>cma_alloc()</c>: its outcome, latency, size and the areas' utilisation when it was requested.</summary>
+    public void DeviceResult(bool success, string reason, double ms, bool missed, ulong pages, double utilisationAtRequest)
     {
         _latencies.Add(ms);
+        _utilAtRequest.Add(utilisationAtRequest);
         if (success)
         {
             DeviceSuccesses++;
+            _devicePages += (long)pages;
         }
         else
         {
@@ -97,60 +166,74 @@ internal sealed class MetricsCollector
     public void AddWork(ContigWork w) => _work.Add(w);
 
     /// <summary>
-    /// Samples how much of the device areas the kernel uses while the device does not: allocated pages in each area
-    /// outside the device's own buffers, over the area's pages not held by the device.
+    /// Samples the time series: free memory split kernel-usable/movable-only, the unusable free index at pageblock
+    /// order and the device areas' utilisation. Bounded: past <see cref="MaxSamples"/> points the series keeps every
+    /// other point and samples at half the rate, so long runs cost no more memory.
     /// </summary>
-    public void Sample(IReadOnlyList<ContigHolding> deviceHeld)
+    public void Sample(double now)
     {
-        if (_dm.Kind == DesignKind.Carveout)
+        double util = CmaUtilisation();
+        _utilSum += util;
+        _utilSamples++;
+        if (_sampleCalls++ % _sampleStride != 0)
         {
-            // no-map memory is never managed: the engine's carve-out model only lowers managed counts, so the pfns of
-            // the area say nothing about kernel use there; by construction it is 0
-            _utilSamples++;
             return;
         }
-        long used = 0, available = 0;
-        foreach (CmaAllocator area in _dm.Areas)
+
+        if (_sampleCount == MaxSamples)
         {
-            ulong start = area.BasePfn, end = area.BasePfn + area.Count;
-            var own = deviceHeld.Where(c => c.Area == area).OrderBy(c => c.Pfn).ToList();
-            long held = own.Sum(c => (long)c.Count);
-            int next = 0;
-            ulong p = start;
-            while (p < end)
+            for (int k = 0; k < MaxSamples / 2; k++)
             {
-                if (next < own.Count && p >= own[next].Pfn)
+                _samples[k] = _samples[2 * k];
+            }
+
+            _sampleCount = MaxSamples / 2;
+            _sampleStride *= 2;
+            if ((_sampleCalls - 1) % _sampleStride != 0)
+            {
+                return;
+            }
+        }
+
+        long movableOnly = MovableOnlyFreePages(_m);
+        _samples[_sampleCount++] = new MetricsSample(now, _m.TotalFreePages() - movableOnly, movableOnly,
+            UnusableIndex(_m, kernelOnly: false), UnusableIndex(_m, kernelOnly: true), util);
+    }
+
+    /// <summary>
+    /// mirrors <c>unusable_free_index</c> at pageblock order, with <c>fill_contig_page_info</c> summed over the zones;
+    /// <paramref name="kernelOnly"/> counts only free lists a GFP_KERNEL request may use (its zones, no MIGRATE_CMA).
+    /// </summary>
+    public static int UnusableIndex(Machine m, bool kernelOnly)
+    {
+        int high = m.GfpZoneIndex(Gfp.Kernel);
+        long pages = 0, total = 0, suitable = 0;
+        for (int zi = 0; zi < m.Zones.Count; zi++)
+        {
+            Zone z = m.Zones[zi];
+            if (kernelOnly && ((int)z.Type > high || z.Type is ZoneType.Movable or ZoneType.Cma))
+            {
+                continue;
+            }
+
+            for (int o = 0; o <= Pageblock.MaxOrder; o++)
+            {
+                long blocks = m.AreaNrFree(zi, o);
+                if (kernelOnly)
                 {
-                    p = Math.Max(p, own[next].Pfn + own[next].Count);
-                    next++;
-                    continue;
+                    blocks -= m.FreeCount(zi, o, MigrateType.Cma) + m.FreeCount(zi, o, MigrateType.Isolate);
                 }
-                if (_m.IsFreeHead(p, out int o))
+
+                total += blocks;
+                pages += blocks << o;
+                if (o >= Pageblock.Order)
                 {
-                    p += 1UL << o;
-                }
-                else if (_m.IsAllocatedHead(p, out o))
-                {
-                    ulong stop = Math.Min(end, p + (1UL << o));
-                    if (next < own.Count)
-                    {
-                        stop = Math.Min(stop, own[next].Pfn);
-                    }
-                    used += (long)(stop - p);
-                    p += 1UL << o;
-                }
-                else
-                {
-                    p++;
+                    suitable += blocks << (o - Pageblock.Order);
                 }
             }
-            available += (long)area.Count - held;
         }
-        if (available > 0)
-        {
-            _utilSum += (double)used / available;
-            _utilSamples++;
-        }
+
+        return FragmentationIndex.Unusable(Pageblock.Order, new ContigPageInfo(pages, total, suitable));
     }
 
     public DesignReport Report(Scenario scenario)
@@ -160,9 +243,19 @@ internal sealed class MetricsCollector
         {
             events[VmEvents.Name(e)] = _m.Event(e);
         }
+        long kernelManaged = MovableOnlyMemory.KernelUsableManagedPages(_m);
+        long movableManaged = MovableOnlyMemory.MovableOnlyManagedPages(_m);
         return new DesignReport
         {
             Design = DesignNames.Name(_dm.Kind),
+            DevicePagesAllocated = _devicePages,
+            DeviceUtilisationAtRequest = _utilAtRequest,
+            MovableOnlyAccess = MovableOnlyMemory.Access(_m),
+            KernelUsableManagedPages = kernelManaged,
+            MovableOnlyManagedPages = movableManaged,
+            Extfrag = Extfrag(_m),
+            Samples = _samples[.._sampleCount],
+            Pageblocks = PageblockMap.Of(_m),
             ReservedPages = _dm.Areas.Sum(a => (long)a.Count),
             DeviceRequests = _latencies.Count,
             DeviceSuccesses = DeviceSuccesses,
@@ -186,5 +279,24 @@ internal sealed class MetricsCollector
             VmEvents = events,
             SkippedActors = SkippedActors,
         };
+    }
+
+    // the mm_page_alloc_extfrag counters of the three allocating types, non-zero pairs only
+    private static ExtfragCount[] Extfrag(Machine m)
+    {
+        var rows = new List<ExtfragCount>();
+        for (var start = MigrateType.Unmovable; start <= MigrateType.Reclaimable; start++)
+        {
+            for (var fb = (MigrateType)0; (int)fb < MigrateTypes.Count; fb++)
+            {
+                long stolen = m.ExtfragEvents(start, fb, claimed: false), claimed = m.ExtfragEvents(start, fb, claimed: true);
+                if (stolen + claimed > 0)
+                {
+                    rows.Add(new ExtfragCount(MigrateTypes.Name(start), MigrateTypes.Name(fb), stolen, claimed));
+                }
+            }
+        }
+
+        return rows.ToArray();
     }
 }

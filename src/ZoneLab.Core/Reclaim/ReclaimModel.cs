@@ -1,5 +1,6 @@
 using ZoneLab.Allocator;
 using ZoneLab.Compaction;
+using ZoneLab.Layout;
 
 namespace ZoneLab.Reclaim;
 
@@ -311,6 +312,13 @@ public sealed class ReclaimModel : IMemoryPressureHandler
                     ns += pages * CostModel.DropCleanNs;
                 }
 
+                if (_m.ReclaimForNonCmaRequest && IsMovableOnly(i))
+                {
+                    // shrink_node does not filter by migratetype (5da226dbfce3 "skip CMA pages" was reverted):
+                    // these pages cannot serve the unmovable request that triggered reclaim
+                    _m.Count(VmEvent.PgstealWastedModel, pages);
+                }
+
                 _m.ReclaimBlock(i);
                 reclaimed += pages;
                 _m.Count(anon ? VmEvent.PgstealAnon : VmEvent.PgstealFile, pages);
@@ -329,6 +337,10 @@ public sealed class ReclaimModel : IMemoryPressureHandler
         reclaimed += ShrinkSlab(node, priority, ref ns);
         return reclaimed;
     }
+
+    // movable-only memory: a MIGRATE_CMA pageblock or a zone only __GFP_MOVABLE|__GFP_HIGHMEM reaches
+    private bool IsMovableOnly(int i)
+        => _m.Zones[_m.ZoneAt(i)].Type is ZoneType.Movable or ZoneType.Cma || _m.PageblockType(_m.PfnAt(i)) == MigrateType.Cma;
 
     // mirrors shrink_slab -> do_shrink_slab with DEFAULT_SEEKS (2): scan 4 * (freeable >> priority) / 2 objects;
     // the model's objects are pages, freed oldest first. Slab is node-aware, not zone-aware (no pgskip), and freed

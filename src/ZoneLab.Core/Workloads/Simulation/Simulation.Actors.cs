@@ -202,14 +202,15 @@ internal sealed partial class Simulation
             {
                 if (area == null)
                 {
-                    _metrics.DeviceResult(false, "NoArea", 0, missed: false);
+                    _metrics.DeviceResult(false, "NoArea", 0, missed: false, pages, 0);
                     continue;
                 }
+                double util = _metrics.CmaUtilisation();
                 CmaAllocResult r = area.Allocate(pages, align, noWarn: true);
                 double ms = r.Microseconds / 1000;
                 elapsedMs += ms;
                 bool missed = a.DeadlineSeconds is double d && elapsedMs > d * 1000;
-                _metrics.DeviceResult(r.Success, r.Failure.ToString(), ms, missed);
+                _metrics.DeviceResult(r.Success, r.Failure.ToString(), ms, missed, r.Count, util);
                 _metrics.AddWork(r.Work);
                 if (r.Success)
                 {

@@ -37,7 +37,7 @@ internal sealed partial class Simulation
         _o = options;
         _progress = progress;
         _seed = options.Seed ?? scenario.Seed;
-        _metrics = new MetricsCollector(dm);
+        _metrics = new MetricsCollector(dm, _deviceHeld);
     }
 
     public void Run()
@@ -45,6 +45,7 @@ internal sealed partial class Simulation
         double total = Math.Max(_scenario.DurationSeconds, 1e-9);
         double phaseStart = 0;
         double nextSample = 0;
+        double nextWatch = 0;
         for (int p = 0; p < _scenario.Phases.Count; p++)
         {
             ScenarioPhase phase = _scenario.Phases[p];
@@ -73,8 +74,13 @@ internal sealed partial class Simulation
                 }
                 if (_now >= nextSample)
                 {
-                    _metrics.Sample(_deviceHeld);
+                    _metrics.Sample(_now);
                     nextSample += _o.SampleSeconds;
+                }
+                if (_o.Watch != null && _now >= nextWatch)
+                {
+                    _o.Watch(_now, _m);
+                    nextWatch += _o.WatchSeconds;
                 }
                 _progress?.Invoke((_now + dt) / total);
             }

@@ -15,6 +15,15 @@ public sealed record SimulationOptions
     /// <summary>Folder relative machine files (dmesg, dtb) are resolved against.</summary>
     public string? BaseDirectory { get; init; }
 
+    /// <summary>
+    /// Called on the simulation thread every <see cref="WatchSeconds"/> of simulated time with the time and the machine
+    /// (for live /proc views); the machine must only be read, and only during the call.
+    /// </summary>
+    public Action<double, Allocator.Machine>? Watch { get; init; }
+
+    /// <summary>Simulated seconds between <see cref="Watch"/> calls.</summary>
+    public double WatchSeconds { get; init; } = 1.0;
+
     /// <summary>Runs the engine's invariant checker after every step (slow; for tests).</summary>
     public bool DebugChecks { get; init; }
 }

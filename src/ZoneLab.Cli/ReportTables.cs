@@ -1,0 +1,234 @@
+using System.Globalization;
+using ZoneLab.Metrics;
+
+namespace ZoneLab.Cli;
+
+/// <summary>
+/// The tables of the compare report (docs/report.md) built from the per-design numbers; every writer (text, markdown,
+/// HTML) renders these, so the formats cannot disagree.
+/// </summary>
+internal static class ReportTables
+{
+    private static readonly CultureInfo s_inv = CultureInfo.InvariantCulture;
+
+    /// <summary>All tables for the designs that ran, in report order.</summary>
+    public static List<ReportTable> Build(CompareResult r)
+    {
+        var ran = new List<DesignReport>();
+        foreach (DesignReport d in r.Designs)
+        {
+            if (d.Available)
+            {
+                ran.Add(d);
+            }
+        }
+
+        return [Device(ran), Migration(ran), MovableOnly(ran), Access(ran), Kernel(ran), Reclaim(ran), Extfrag(ran), Fragmentation(ran)];
+    }
+
+    private static ReportTable Device(List<DesignReport> ran)
+    {
+        var rows = new List<string[]>();
+        foreach (DesignReport d in ran)
+        {
+            rows.Add([d.Design, Mib(d.ReservedPages), I(d.DeviceRequests), $"{I(d.DeviceSuccesses)}/{I(d.DeviceFailures)}",
+                Pct(d.DeviceSuccessRate), Ms(d.DeviceLatency.P50Ms), Ms(d.DeviceLatency.P99Ms), Ms(d.DeviceLatency.MaxMs),
+                I(d.DeadlineMisses), Reasons(d.DeviceFailureReasons), Pct(d.ReservedUtilisation)]);
+        }
+
+        return new ReportTable("device memory (cma_alloc)",
+            "One row per design: cma_alloc() calls (mm/cma.c), successes/failures, latency percentiles (nearest rank) from the "
+            + "cost model, buffers later than the actor's deadline, failure reasons (alloc_contig_range errors), and the mean "
+            + "fraction of the device areas the kernel used while the device did not hold them (CMA use).",
+            ["design", "area MiB", "calls", "ok/fail", "success", "p50 ms", "p99 ms", "max ms", "late", "failures", "CMA use"], rows);
+    }
+
+    private static ReportTable Migration(List<DesignReport> ran)
+    {
+        var rows = new List<string[]>();
+        foreach (DesignReport d in ran)
+        {
+            rows.Add([d.Design, Mib(d.DevicePagesAllocated), I(d.PagesMigrated), I(d.PagesDiscarded), I(d.PagesWrittenBack),
+                F1(d.PagesMigratedPerMiB), F1(d.PagesDiscardedPerMiB)]);
+        }
+
+        return new ReportTable("cma_alloc cost: pages moved per MiB allocated",
+            "Pages alloc_contig_range() migrated out of the device areas (migrate_pages), clean page cache it dropped "
+            + "instead (reclaim_clean_pages_from_list), dirty pages written back first, and both per MiB handed to the device.",
+            ["design", "MiB allocated", "migrated", "discarded", "written back", "migrated/MiB", "discarded/MiB"], rows);
+    }
+
+    private static ReportTable MovableOnly(List<DesignReport> ran)
+    {
+        var rows = new List<string[]>();
+        foreach (DesignReport d in ran)
+        {
+            rows.Add([d.Design, Mib(d.KernelUsableManagedPages), Mib(d.MovableOnlyManagedPages),
+                d.KernelToMovableOnlyRatio is double x ? x.ToString("0.00", s_inv) + ":1" : "n/a"]);
+        }
+
+        return new ReportTable("kernel-usable vs movable-only memory",
+            "Managed pages (zone_managed_pages) a GFP_KERNEL request can use — zones up to gfp_zone(GFP_KERNEL) minus "
+            + "zone->cma_pages — against managed pages only movable requests can use (ZONE_MOVABLE, ZONE_CMA, MIGRATE_CMA "
+            + "pageblocks). kernel-semantics.md §4.5 advises a ratio of at least 3:1.",
+            ["design", "kernel-usable MiB", "movable-only MiB", "kernel:movable-only"], rows);
+    }
+
+    private static ReportTable Access(List<DesignReport> ran)
+    {
+        var headers = new List<string> { "GFP class" };
+        var rows = new List<string[]>();
+        foreach (DesignReport d in ran)
+        {
+            headers.Add(d.Design);
+        }
+
+        for (int c = 0; c < MovableOnlyMemory.Classes.Count; c++)
+        {
+            var row = new string[ran.Count + 1];
+            row[0] = MovableOnlyMemory.Classes[c].Name;
+            for (int k = 0; k < ran.Count; k++)
+            {
+                DesignReport d = ran[k];
+                if (d.MovableOnlyManagedPages == 0)
+                {
+                    row[k + 1] = "-";
+                    continue;
+                }
+
+                MovableOnlyAccess a = d.MovableOnlyAccess[c];
+                row[k + 1] = a.MovableZone && a.CmaPageblocks ? "yes (zone + CMA)"
+                    : a.MovableZone ? "yes (zone)"
+                    : a.CmaPageblocks ? "yes (CMA)"
+                    : "no";
+            }
+
+            rows.Add(row);
+        }
+
+        return new ReportTable("who may allocate from movable-only memory",
+            "Derived from each booted engine: the zonelist walk up to gfp_zone(gfp) (GFP_ZONE_TABLE; ZONE_CMA designs map "
+            + "__GFP_MOVABLE|__GFP_HIGHMEM to ZONE_CMA) reaches a populated ZONE_MOVABLE/ZONE_CMA (\"zone\"), or the request "
+            + "gets ALLOC_CMA (gfp_to_alloc_flags_cma: movable migratetype) and a zone it reaches has CMA pageblocks "
+            + "(\"CMA\"). \"-\": the design has no movable-only memory.",
+            headers, rows);
+    }
+
+    private static ReportTable Kernel(List<DesignReport> ran)
+    {
+        var rows = new List<string[]>();
+        foreach (DesignReport d in ran)
+        {
+            rows.Add([d.Design, I(d.UnmovableFailures), I(d.AtomicFailures), I(d.KernelFailuresWithMovableOnlyFree), I(d.MovableFailures),
+                d.ThpAttempts == 0 ? "-" : $"{I(d.ThpSuccesses)}/{I(d.ThpAttempts)}",
+                d.GiganticAttempts == 0 ? "-" : $"{I(d.GiganticSuccesses)}/{I(d.GiganticAttempts)}", I(d.OomKills)]);
+        }
+
+        return new ReportTable("kernel allocations",
+            "Failed GFP_KERNEL (unmovable) and GFP_ATOMIC allocations, how many of those failed while movable-only memory "
+            + "still had free pages, failed movable allocations, THP faults and gigantic pages served/attempted, and OOM kills "
+            + "(out_of_memory, vmstat oom_kill).",
+            ["design", "unmovable fail", "atomic fail", "…with movable-only free", "movable fail", "THP", "gigantic", "OOM kills"], rows);
+    }
+
+    private static ReportTable Reclaim(List<DesignReport> ran)
+    {
+        var rows = new List<string[]>();
+        foreach (DesignReport d in ran)
+        {
+            long steal = E(d, "pgsteal_kswapd") + E(d, "pgsteal_direct");
+            rows.Add([d.Design, I(d.KswapdWakeups), I(E(d, "pageoutrun")), I(E(d, "pgsteal_kswapd")), I(E(d, "pgsteal_direct")),
+                I(d.WastedReclaimPages), steal == 0 ? "-" : Pct((double)d.WastedReclaimPages / steal), I(E(d, "pswpout")),
+                I(E(d, "compact_stall"))]);
+        }
+
+        return new ReportTable("reclaim",
+            "wakeup_kswapd calls, balance_pgdat runs (pageoutrun), pages reclaimed by kswapd and by direct reclaim "
+            + "(shrink_node), and wasted reclaim (pages and share of all pages reclaimed): pages reclaimed from movable-only memory (MIGRATE_CMA pageblocks, "
+            + "ZONE_MOVABLE/ZONE_CMA) while the request that triggered reclaim had no ALLOC_CMA and could not use them; "
+            + "then swap-outs and direct compaction stalls.",
+            ["design", "kswapd wakeups", "kswapd runs", "pgsteal kswapd", "pgsteal direct", "wasted", "wasted %", "pswpout", "compact stalls"], rows);
+    }
+
+    private static ReportTable Extfrag(List<DesignReport> ran)
+    {
+        var rows = new List<string[]>();
+        foreach (DesignReport d in ran)
+        {
+            if (d.Extfrag.Count == 0)
+            {
+                rows.Add([d.Design, "-", "-", "0", "0"]);
+            }
+
+            foreach (ExtfragCount e in d.Extfrag)
+            {
+                rows.Add([d.Design, e.Alloc, e.Fallback, I(e.Fallbacks), I(e.Claimed)]);
+            }
+        }
+
+        return new ReportTable("external fragmentation events (mm_page_alloc_extfrag)",
+            "Each time __rmqueue_fallback served a request from another migratetype's free list: requested type, the list "
+            + "it fell back to, events that left the pageblock mixed, and events that claimed the pageblock "
+            + "(steal_suitable_fallback changing its type; the tracepoint's change_ownership).",
+            ["design", "requested", "fell back to", "fallbacks (mixed)", "claimed pageblocks"], rows);
+    }
+
+    private static ReportTable Fragmentation(List<DesignReport> ran)
+    {
+        var rows = new List<string[]>();
+        foreach (DesignReport d in ran)
+        {
+            if (d.Samples.Count == 0)
+            {
+                rows.Add([d.Design, "-", "-", "-", "-"]);
+                continue;
+            }
+
+            double all = 0, kernel = 0;
+            foreach (MetricsSample s in d.Samples)
+            {
+                all += s.UnusableIndex;
+                kernel += s.KernelUnusableIndex;
+            }
+
+            MetricsSample last = d.Samples[^1];
+            rows.Add([d.Design, Idx(all / d.Samples.Count), Idx(last.UnusableIndex), Idx(kernel / d.Samples.Count), Idx(last.KernelUnusableIndex)]);
+        }
+
+        return new ReportTable("fragmentation (unusable free space index, pageblock order)",
+            "unusable_free_index (mm/vmstat.c, /sys/kernel/debug/extfrag/unusable_index) at order 9 with fill_contig_page_info "
+            + "summed over all zones: the share of free memory in blocks too small for a pageblock (0 = none, 1 = all). "
+            + "\"kernel\" restricts it to free lists a GFP_KERNEL request may use (no MIGRATE_CMA, no ZONE_MOVABLE/ZONE_CMA).",
+            ["design", "mean (all)", "end (all)", "mean (kernel)", "end (kernel)"], rows);
+    }
+
+    private static long E(DesignReport d, string name) => d.VmEvents.GetValueOrDefault(name);
+
+    private static string I(long v) => v.ToString(s_inv);
+
+    private static string Mib(long pages) => (pages / 256.0).ToString(pages % 256 == 0 ? "0" : "0.0", s_inv);
+
+    private static string Pct(double f) => (f * 100).ToString("0.0", s_inv) + " %";
+
+    private static string F1(double v) => v.ToString("0.0", s_inv);
+
+    private static string Idx(double scaled) => (scaled / 1000).ToString("0.000", s_inv);
+
+    internal static string Ms(double v) => v.ToString(v < 10 ? "0.00" : "0", s_inv);
+
+    private static string Reasons(IReadOnlyDictionary<string, long> reasons)
+    {
+        if (reasons.Count == 0)
+        {
+            return "-";
+        }
+
+        var parts = new List<string>();
+        foreach ((string k, long v) in reasons)
+        {
+            parts.Add($"{k} {v.ToString(s_inv)}");
+        }
+
+        return string.Join(", ", parts);
+    }
+}
