@@ -148,6 +148,10 @@ public sealed unsafe partial class Machine
         bootPristineFrom.CopyTo(_pristineNext, 0);
         bootPristineTo.CopyTo(_pristineEnd, 0);
 
+        // page_alloc_init_late -> shuffle_free_memory (page_alloc.shuffle=1), before the CMA areas are activated
+        InitShuffle(spec.Sysctls);
+        ShuffleFreeMemory();
+
         // mirrors cma_activate_area -> init_cma_reserved_pageblock: each CMA pageblock is retyped MIGRATE_CMA,
         // freed at pageblock order (merging to MAX_ORDER with CMA buddies), and added to managed and cma_pages.
         foreach (PfnRange c in spec.Cma)

@@ -33,7 +33,10 @@ public static class SimulationRunner
         }
         BootLayout layout = ScenarioBoot.Layout(scenario.Machine, options.BaseDirectory);
         KernelVersion version = KernelVersions.Parse(scenario.Kernel);
-        using DesignMachine dm = impl.Build(layout, version, ScenarioBoot.Sysctls(scenario.Machine), options.DebugChecks);
+        VmSysctls sysctls = ScenarioBoot.Sysctls(scenario.Machine);
+        sysctls.PageAllocShuffle = Machine.ShuffleRequested(layout.CommandLine.Parameters);
+        sysctls.ShuffleSeed = options.Seed ?? scenario.Seed;
+        using DesignMachine dm = impl.Build(layout, version, sysctls, options.DebugChecks);
         _ = new ReclaimModel(dm.Machine);
         var sim = new Simulation(scenario, dm, options, progress);
         sim.Run();
