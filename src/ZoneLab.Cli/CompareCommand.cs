@@ -33,10 +33,13 @@ internal static class CompareCommand
         cmd.SetAction(pr =>
         {
             Scenario s = BuiltInScenarios.Resolve(pr.GetValue(scenario), out string? baseDir);
-            IReadOnlyList<DesignKind> designs = Designs(pr.GetValue(design), s);
             var options = new SimulationOptions { Seed = pr.GetValue(seed), BaseDirectory = baseDir, TickSeconds = pr.GetValue(tick) ?? 0.1 };
             bool json = pr.GetValue(format) == "json";
-            DesignReport[] reports = RunAll(s, designs, options, showProgress: !json && !Console.IsOutputRedirected);
+            // a scenario with variants compares kernel command lines; --design still picks plain designs
+            IReadOnlyList<(string Name, Func<Action<double>, DesignReport> Run)> runs = s.Variants.Count > 0 && pr.GetValue(design) == null
+                ? [.. s.Variants.Select(v => (v.Name, (Func<Action<double>, DesignReport>)(p => SimulationRunner.Run(s, v, options, p))))]
+                : [.. Designs(pr.GetValue(design), s).Select(d => (DesignNames.Name(d), (Func<Action<double>, DesignReport>)(p => SimulationRunner.Run(s, d, options, p))))];
+            DesignReport[] reports = RunAll(runs, showProgress: !json && !Console.IsOutputRedirected);
             var result = new CompareResult(s.Name, options.Seed ?? s.Seed, s.DurationSeconds, options.TickSeconds, reports);
             if (json)
             {
@@ -71,12 +74,12 @@ internal static class CompareCommand
         return list;
     }
 
-    /// <summary>Runs the designs in parallel across cores; results in the order given.</summary>
-    private static DesignReport[] RunAll(Scenario s, IReadOnlyList<DesignKind> designs, SimulationOptions options, bool showProgress)
+    /// <summary>Runs the designs (or variants) in parallel across cores; results in the order given.</summary>
+    private static DesignReport[] RunAll(IReadOnlyList<(string Name, Func<Action<double>, DesignReport> Run)> designs, bool showProgress)
     {
         var reports = new DesignReport[designs.Count];
         var done = new double[designs.Count];
-        void RunOne(int i) => reports[i] = SimulationRunner.Run(s, designs[i], options, f => Volatile.Write(ref done[i], f));
+        void RunOne(int i) => reports[i] = designs[i].Run(f => Volatile.Write(ref done[i], f));
         var po = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };
         if (!showProgress)
         {
@@ -86,7 +89,7 @@ internal static class CompareCommand
         AnsiConsole.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
             .Start(ctx =>
             {
-                ProgressTask[] tasks = designs.Select(d => ctx.AddTask(DesignNames.Name(d), maxValue: 1)).ToArray();
+                ProgressTask[] tasks = designs.Select(d => ctx.AddTask(d.Name, maxValue: 1)).ToArray();
                 Task work = Task.Run(() => Parallel.For(0, designs.Count, po, RunOne));
                 while (!work.Wait(100))
                 {

@@ -74,6 +74,7 @@ internal sealed partial class Simulation
                 if (_now >= nextSample)
                 {
                     _metrics.Sample(_deviceHeld);
+                    SampleBandwidth(Math.Min(_o.SampleSeconds, total - _now));
                     nextSample += _o.SampleSeconds;
                 }
                 _progress?.Invoke((_now + dt) / total);
@@ -84,7 +85,7 @@ internal sealed partial class Simulation
         }
     }
 
-    public DesignReport Report() => _metrics.Report(_scenario);
+    public DesignReport Report() => _metrics.Report(_scenario) with { Bandwidth = _bandwidth?.Report() };
 
     private void Step(ActorState st, double local, double dt, double phaseDuration, double phaseEnd)
     {
