@@ -22,10 +22,11 @@ internal static class CompareCommand
         var format = new Option<string>("--format") { Description = "text or json.", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "json");
         var plot = new Option<string?>("--plot") { Description = "Write a PNG of the cma_alloc latency CDF per design." };
+        var bwPlot = new Option<string?>("--bandwidth-plot") { Description = "Write a PNG of each memory controller's share of the load per design (docs/bandwidth.md)." };
         var tick = new Option<double?>("--tick") { Description = "Simulated seconds per step (default 0.1)." };
         var cmd = new Command("compare", "Run the designs side by side on one workload and report the numbers.");
         cmd.Arguments.Add(scenario);
-        foreach (Option o in new Option[] { design, seed, format, plot, tick })
+        foreach (Option o in new Option[] { design, seed, format, plot, bwPlot, tick })
         {
             cmd.Options.Add(o);
         }
@@ -53,6 +54,10 @@ internal static class CompareCommand
             {
                 LatencyPlot.Save(png, s.Name, reports);
                 Console.Error.WriteLine($"zonelab: wrote {png}");
+            }
+            if (pr.GetValue(bwPlot) is string bwPng)
+            {
+                Console.Error.WriteLine(BandwidthPlot.Save(bwPng, s.Name, reports) ? $"zonelab: wrote {bwPng}" : "zonelab: no bandwidth data (memory_controllers and access rates), no plot written");
             }
             return 0;
         });

@@ -52,6 +52,22 @@ internal static class CompareReportWriter
                 E("pswpout").ToString(inv), E("compact_stall").ToString(inv), E("oom_kill").ToString(inv));
         }
         c.Write(k);
+        if (ran.Any(d => d.Bandwidth != null))
+        {
+            // docs/bandwidth.md: per-controller load (GB/s, share) and the workload's achievable bandwidth
+            var bw = new Table().Title("memory bandwidth (GB/s)");
+            foreach (string h in new[] { "design", "controllers: load (share)", "demand", "achieved", "balance" })
+            {
+                bw.AddColumn(new TableColumn(h).RightAligned());
+            }
+            foreach (DesignReport d in ran.Where(d => d.Bandwidth != null))
+            {
+                BandwidthReport b = d.Bandwidth!;
+                bw.AddRow(d.Design, string.Join("  ", b.Controllers.Select(x => $"{x.Name} {Gb(x.LoadBytesPerSecond)} ({x.Share * 100:0} %)")),
+                    Gb(b.DemandBytesPerSecond), Gb(b.AchievableBytesPerSecond), b.Balance.ToString("0.00", inv));
+            }
+            c.Write(bw);
+        }
         foreach (DesignReport d in r.Designs.Where(d => !d.Available))
         {
             c.WriteLine($"skipped {d.Design}: {d.SkipReason}");
@@ -61,6 +77,8 @@ internal static class CompareReportWriter
             c.WriteLine($"not modelled: {a}");
         }
     }
+
+    private static string Gb(double bytesPerSecond) => (bytesPerSecond / 1e9).ToString("0.00", CultureInfo.InvariantCulture);
 
     private static string Ms(double v) => v.ToString(v < 10 ? "0.00" : "0", CultureInfo.InvariantCulture);
 }

@@ -414,10 +414,6 @@ public static class ScenarioLoader
 
         var list = new List<ScenarioVariant>();
         IReadOnlyList<YamlNode> items = top.List("variants", allowEmpty: false);
-        if (items.Count == 0)
-        {
-            throw top.Error("variants", "expected at least one variant {name, design, cmdline}");
-        }
 
         for (int i = 0; i < items.Count; i++)
         {

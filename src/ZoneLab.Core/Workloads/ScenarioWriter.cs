@@ -33,7 +33,10 @@ public static class ScenarioWriter
             {
                 w.Append("  - name: ").Append(Q(v.Name)).Append('\n');
                 w.Append("    design: ").Append(v.Design).Append('\n');
-                w.Append("    cmdline: ").Append(Q(v.Cmdline)).Append('\n');
+                if (v.Cmdline.Length > 0)
+                {
+                    w.Append("    cmdline: ").Append(Q(v.Cmdline)).Append('\n');
+                }
             }
         }
 
