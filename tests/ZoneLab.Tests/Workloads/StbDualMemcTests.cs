@@ -64,4 +64,16 @@ public class StbDualMemcTests
         Assert.True(b.AchievableBytesPerSecond > 8e9);
         Assert.True(b.AchievableBytesPerSecond <= 12e9 * Math.Min(1, 8e9 / worst) * 1.05, $"{b.AchievableBytesPerSecond}");
     }
+
+    [Fact]
+    public void WithoutShuffleTheDmbsDoNotHelp()
+    {
+        // dmb_init_region() frees the DMB pageblocks with FPI_NONE: the order-10 list is in descending pfn order,
+        // dmb1's 75 blocks first. The 256 MiB workload takes 64 blocks: all from dmb1, all on memc1, 8 GB/s.
+        Scenario s = s_run.Value.S;
+        ScenarioVariant dmb = s.Variants.Single(v => v.Design == "dmb");
+        BandwidthReport b = SimulationRunner.Run(s, dmb with { Cmdline = dmb.Cmdline.Replace(" page_alloc.shuffle=1", "", StringComparison.Ordinal) }).Bandwidth!;
+        Assert.Equal(1.0, b.Controllers[1].WorkloadShare);
+        Assert.Equal(8e9, b.AchievableBytesPerSecond, 1);
+    }
 }
