@@ -23,11 +23,12 @@ internal static class CompareCommand
         var format = new Option<string>("--format") { Description = "text or json.", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "json");
         var plot = new Option<string?>("--plot") { Description = "Write a PNG of the cma_alloc latency CDF per design." };
+        var bwPlot = new Option<string?>("--bandwidth-plot") { Description = "Write a PNG of each memory controller's share of the load per design (docs/bandwidth.md)." };
         var tick = new Option<double?>("--tick") { Description = "Simulated seconds per step (default 0.1)." };
         var output = new Option<string?>("--out") { Description = "Write report.md, report.html, report.json, run.json and PNG plots into this folder." };
         var cmd = new Command("compare", "Run the designs side by side on one workload and report the numbers.");
         cmd.Arguments.Add(scenario);
-        foreach (Option o in new Option[] { design, seed, format, plot, tick, output })
+        foreach (Option o in new Option[] { design, seed, format, plot, bwPlot, tick, output })
         {
             cmd.Options.Add(o);
         }
@@ -35,10 +36,11 @@ internal static class CompareCommand
         cmd.SetAction(pr =>
         {
             Scenario s = BuiltInScenarios.Resolve(pr.GetValue(scenario), out string? baseDir);
-            IReadOnlyList<DesignKind> designs = Designs(pr.GetValue(design), s);
             var options = new SimulationOptions { Seed = pr.GetValue(seed), BaseDirectory = baseDir, TickSeconds = pr.GetValue(tick) ?? 0.1 };
             bool json = pr.GetValue(format) == "json";
-            (DesignReport[] reports, double[] wall) = DesignRunner.RunAll(s, designs, options);
+            // a scenario with variants compares kernel command lines; --design still picks plain designs
+            IReadOnlyList<DesignKind>? designs = s.Variants.Count > 0 && pr.GetValue(design) == null ? null : Designs(pr.GetValue(design), s);
+            (DesignReport[] reports, double[] wall) = DesignRunner.RunAll(DesignRunner.Plan(s, designs, options));
             var result = new CompareResult(s.Name, options.Seed ?? s.Seed, s.DurationSeconds, options.TickSeconds, reports);
             Print(result, json);
             if (pr.GetValue(output) is string dir)
@@ -49,6 +51,10 @@ internal static class CompareCommand
             {
                 LatencyPlot.Save(png, s.Name, reports);
                 Console.Error.WriteLine($"zonelab: wrote {png}");
+            }
+            if (pr.GetValue(bwPlot) is string bwPng)
+            {
+                Console.Error.WriteLine(BandwidthPlot.Save(bwPng, s.Name, reports) ? $"zonelab: wrote {bwPng}" : "zonelab: no bandwidth data (memory_controllers and access rates), no plot written");
             }
             return 0;
         });

@@ -14,8 +14,30 @@ namespace ZoneLab.Cli;
 /// </summary>
 internal static class DesignRunner
 {
+    /// <summary>
+    /// The runs of a compare: the scenario's variants (kernel command lines, each with its design) when it has some and
+    /// no <c>--design</c> was given, else the designs.
+    /// </summary>
+    public static IReadOnlyList<DesignRun> Plan(Scenario s, IReadOnlyList<DesignKind>? designs, SimulationOptions options)
+    {
+        var runs = new List<DesignRun>();
+        if (designs == null)
+        {
+            foreach (ScenarioVariant v in s.Variants)
+            {
+                runs.Add(new DesignRun(v.Name, p => SimulationRunner.Run(s, v, options, p)));
+            }
+            return runs;
+        }
+        foreach (DesignKind d in designs)
+        {
+            runs.Add(new DesignRun(DesignNames.Name(d), p => SimulationRunner.Run(s, d, options, p)));
+        }
+        return runs;
+    }
+
     /// <summary>Runs <paramref name="designs"/>; reports in the order given and the wall seconds each took.</summary>
-    public static (DesignReport[] Reports, double[] WallSeconds) RunAll(Scenario s, IReadOnlyList<DesignKind> designs, SimulationOptions options)
+    public static (DesignReport[] Reports, double[] WallSeconds) RunAll(IReadOnlyList<DesignRun> designs)
     {
         var reports = new DesignReport[designs.Count];
         var wall = new double[designs.Count];
@@ -24,9 +46,9 @@ internal static class DesignRunner
         var quarter = new int[designs.Count];
         void RunOne(int i)
         {
-            string name = DesignNames.Name(designs[i]);
+            string name = designs[i].Name;
             var sw = Stopwatch.StartNew();
-            reports[i] = SimulationRunner.Run(s, designs[i], options, f =>
+            reports[i] = designs[i].Run(f =>
             {
                 Volatile.Write(ref done[i], f);
                 int q = (int)Math.Floor(Math.Min(f, 1) * 4 + 1e-9);
@@ -59,7 +81,7 @@ internal static class DesignRunner
                 var tasks = new ProgressTask[designs.Count];
                 for (int i = 0; i < tasks.Length; i++)
                 {
-                    tasks[i] = ctx.AddTask(DesignNames.Name(designs[i]), maxValue: 1);
+                    tasks[i] = ctx.AddTask(designs[i].Name, maxValue: 1);
                 }
                 Task work = Task.Run(() => Parallel.For(0, designs.Count, po, RunOne));
                 while (!work.Wait(100))
@@ -78,3 +100,8 @@ internal static class DesignRunner
         return (reports, wall);
     }
 }
+
+/// <summary>One run of a compare: the name it is reported under and the simulation (called with a progress callback).</summary>
+/// <param name="Name">A design name or a scenario variant's name.</param>
+/// <param name="Run">Runs the simulation.</param>
+internal sealed record DesignRun(string Name, Func<Action<double>, DesignReport> Run);

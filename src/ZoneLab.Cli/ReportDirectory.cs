@@ -39,6 +39,12 @@ internal static class ReportDirectory
         Add(plots, dir, new ReportPlot("fragmentation.png", "unusable free space index over time",
             "unusable_free_index at pageblock order over time (0: all free memory is in blocks of 2 MiB or more, 1: none is): all free memory (solid) and the free lists GFP_KERNEL may use (dashed)."),
             p => FragmentationPlot.Save(p, r.Scenario, r.Designs));
+        if (r.Designs.Any(d => d.Bandwidth != null))
+        {
+            Add(plots, dir, new ReportPlot("bandwidth-share.png", "memory-controller bandwidth share",
+                "Each memory controller's share of the load per design (workload accesses spread over the controllers holding its pages, device traffic on the controller holding its buffers; docs/bandwidth.md)."),
+                p => BandwidthPlot.Save(p, r.Scenario, r.Designs));
+        }
 
         File.WriteAllText(Path.Combine(dir, "report.json"), CompareReportWriter.Json(r));
         File.WriteAllText(Path.Combine(dir, "report.md"), ReportMarkdownWriter.Write(r, plots));

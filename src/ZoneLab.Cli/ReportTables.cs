@@ -23,8 +23,39 @@ internal static class ReportTables
             }
         }
 
-        return [Device(ran), Migration(ran), MovableOnly(ran), Access(ran), Kernel(ran), Reclaim(ran), Extfrag(ran), Fragmentation(ran)];
+        var tables = new List<ReportTable> { Device(ran), Migration(ran), MovableOnly(ran), Access(ran), Kernel(ran), Reclaim(ran), Extfrag(ran), Fragmentation(ran) };
+        if (ran.Exists(d => d.Bandwidth != null))
+        {
+            tables.Add(Bandwidth(ran));
+        }
+        return tables;
     }
+
+    private static ReportTable Bandwidth(List<DesignReport> ran)
+    {
+        var rows = new List<string[]>();
+        foreach (DesignReport d in ran)
+        {
+            if (d.Bandwidth is not BandwidthReport b)
+            {
+                continue;
+            }
+            var loads = new List<string>();
+            foreach (ControllerLoad c in b.Controllers)
+            {
+                loads.Add($"{c.Name} {Gb(c.LoadBytesPerSecond)} ({(c.Share * 100).ToString("0", s_inv)} %)");
+            }
+            rows.Add([d.Design, string.Join(", ", loads), Gb(b.DemandBytesPerSecond), Gb(b.AchievableBytesPerSecond), b.Balance.ToString("0.00", s_inv)]);
+        }
+
+        return new ReportTable("memory-controller bandwidth (GB/s)",
+            "docs/bandwidth.md: each actor's accesses go to the controllers holding its pages (time-weighted), device traffic to the "
+            + "controller holding its buffers; the workload achieves demand x min(1, min over controllers of bandwidth/load) (the "
+            + "slowest controller bounds it); balance = lowest / highest controller share.",
+            ["design", "controllers: load (share)", "demand", "achieved", "balance"], rows);
+    }
+
+    private static string Gb(double bytesPerSecond) => (bytesPerSecond / 1e9).ToString("0.00", s_inv);
 
     private static ReportTable Device(List<DesignReport> ran)
     {

@@ -21,7 +21,7 @@ internal static class RunCommand
     public static Command Create()
     {
         var scenario = new Argument<string>("SCENARIO") { Description = $"A scenario file or built-in name ({string.Join(", ", BuiltInScenarios.Names)})." };
-        var design = new Option<string>("--design") { Description = "The design to run.", Required = true };
+        var design = new Option<string>("--design") { Description = "The design to run, or one of the scenario's variants.", Required = true };
         var seed = new Option<long?>("--seed") { Description = "Override the scenario's seed." };
         var format = new Option<string>("--format") { Description = "text or json.", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "json");
@@ -39,7 +39,14 @@ internal static class RunCommand
         cmd.SetAction(pr =>
         {
             Scenario s = BuiltInScenarios.Resolve(pr.GetValue(scenario), out string? baseDir);
-            DesignKind kind = DesignNames.Parse(pr.GetValue(design)!, "--design");
+            // a scenario's variant (stb-dual-memc's "dmb-600m") is a design plus command-line text: run it under its name
+            string name = pr.GetValue(design)!;
+            ScenarioVariant? variant = s.Variants.FirstOrDefault(v => v.Name == name);
+            if (variant != null)
+            {
+                s = variant.Apply(s);
+            }
+            DesignKind kind = variant != null ? ScenarioDesigns.Kind(variant.Design) : DesignNames.Parse(name, "--design");
             double watchEvery = pr.GetValue(every);
             if (!(watchEvery > 0))
             {
@@ -57,8 +64,12 @@ internal static class RunCommand
             }
             else
             {
-                (DesignReport[] reports, double[] walls) = DesignRunner.RunAll(s, [kind], options);
+                (DesignReport[] reports, double[] walls) = DesignRunner.RunAll(DesignRunner.Plan(s, [kind], options));
                 (report, wall) = (reports[0], walls[0]);
+            }
+            if (variant != null)
+            {
+                report = report with { Design = variant.Name };
             }
             if (!report.Available)
             {

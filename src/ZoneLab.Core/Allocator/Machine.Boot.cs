@@ -7,6 +7,8 @@ public sealed unsafe partial class Machine
     // Boot: memmap init (every pageblock MOVABLE), reservations, memblock_free_all, CMA activation.
     private void Boot(MachineSpec spec)
     {
+        // page_alloc.shuffle is an early parameter: in force for every free from here on
+        InitShuffle(spec.Sysctls);
         var present = new List<(ZoneSpec Spec, Zone Zone, List<PfnRange> Ranges)>();
         var covered = new List<PfnRange>();
         foreach (ZoneSpec zs in spec.Zones)
@@ -53,6 +55,8 @@ public sealed unsafe partial class Machine
         // Which present pfns stay reserved (kernel image, memmap, firmware...): explicit ranges, or the
         // zone's lowest present pfns outside CMA areas.
         var excluded = new List<PfnRange>(spec.Cma);
+        excluded.AddRange(spec.MovableBlocks);
+        var bootReserved = new List<PfnRange>(excluded);
         if (spec.Reserved is not null)
         {
             excluded.AddRange(spec.Reserved);
@@ -64,7 +68,7 @@ public sealed unsafe partial class Machine
                 ulong toReserve = zone.PresentPages > zs.ManagedPages ? zone.PresentPages - zs.ManagedPages : 0;
                 foreach (PfnRange r in ranges)
                 {
-                    foreach (PfnRange piece in r.Subtract(spec.Cma))
+                    foreach (PfnRange piece in r.Subtract(bootReserved))
                     {
                         if (toReserve == 0)
                         {
@@ -130,6 +134,20 @@ public sealed unsafe partial class Machine
             }
         }
 
+        // mirrors memmap_init_reserved_pages -> dmb_init_region (DMB series): each DMB pageblock is freed with
+        // init_reserved_pageblock -> __free_pages (merging to MAX_ORDER, FPI_NONE), before the free ranges below
+        foreach (PfnRange d in spec.MovableBlocks)
+        {
+            for (ulong pfn = d.Start; pfn < d.End; pfn += Pageblock.NrPages)
+            {
+                int i = (int)(pfn - _base);
+                Zone z = _zones[_zoneOf[i]];
+                new Span<byte>(_flags + i, (int)Pageblock.NrPages).Fill(KindTail); // PG_reserved cleared
+                z.Watermarks.ManagedPages += Pageblock.NrPages;
+                FreeOnePage(i, z, Pageblock.Order, MigrateType.Movable, toTail: false);
+            }
+        }
+
         // mirrors memblock_free_all -> __free_pages_memory: each free range is handed over in the largest
         // naturally aligned chunks (order = min(MAX_ORDER-1, __ffs(start)), shrunk to fit), FPI_TO_TAIL.
         // The model frees per zone so no chunk straddles a zone (the kernel's deferred init frees per zone too).
@@ -147,6 +165,9 @@ public sealed unsafe partial class Machine
         // From here on the pristine blocks are the MOVABLE order-10 lists' tails.
         bootPristineFrom.CopyTo(_pristineNext, 0);
         bootPristineTo.CopyTo(_pristineEnd, 0);
+
+        // page_alloc_init_late -> shuffle_free_memory (page_alloc.shuffle=1), before the CMA areas are activated
+        ShuffleFreeMemory();
 
         // mirrors cma_activate_area -> init_cma_reserved_pageblock: each CMA pageblock is retyped MIGRATE_CMA,
         // freed at pageblock order (merging to MAX_ORDER with CMA buddies), and added to managed and cma_pages.

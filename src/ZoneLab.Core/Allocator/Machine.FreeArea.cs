@@ -283,9 +283,14 @@ public sealed unsafe partial class Machine
             order++;
         }
 
-        // mirrors buddy_merge_likely: if the next-larger buddy is free, this block will probably merge soon,
+        // mirrors __free_one_page's done_merging: FPI_TO_TAIL, else shuffle_pick_tail() for is_shuffle_order(order),
+        // else buddy_merge_likely: if the next-larger buddy is free, this block will probably merge soon,
         // so put it at the tail where it is less likely to be allocated first.
-        if (!toTail && order < Pageblock.MaxOrder - 1)
+        if (!toTail && order >= ShuffleOrder && _shuffle)
+        {
+            toTail = ShufflePickTail();
+        }
+        else if (!toTail && order < Pageblock.MaxOrder - 1)
         {
             buddy = i ^ (1 << order);
             int higher = i & buddy;

@@ -17,6 +17,7 @@ public sealed class MachineSpec
         Zones = other.Zones;
         Reserved = other.Reserved;
         Cma = other.Cma;
+        MovableBlocks = other.MovableBlocks;
         HotplugRanges = other.HotplugRanges;
         Version = other.Version;
         Sysctls = other.Sysctls.Clone();
@@ -41,6 +42,13 @@ public sealed class MachineSpec
 
     /// <summary>CMA areas (pageblock aligned, each within one zone): their pageblocks become MIGRATE_CMA at activation.</summary>
     public IReadOnlyList<PfnRange> Cma { get; init; } = [];
+
+    /// <summary>
+    /// Designated Movable Blocks (pageblock aligned, in ZONE_MOVABLE): memblock-reserved ranges that
+    /// <c>memmap_init_reserved_pages()</c> -> <c>dmb_init_region()</c> hands to the buddy allocator pageblock by
+    /// pageblock (<c>init_reserved_pageblock()</c>, MIGRATE_MOVABLE, no FPI_TO_TAIL) before the rest of memory is freed.
+    /// </summary>
+    public IReadOnlyList<PfnRange> MovableBlocks { get; init; } = [];
 
     /// <summary>
     /// Pfn ranges outside every zone that memory hotplug may online later (hot-added DIMMs): the map covers them,

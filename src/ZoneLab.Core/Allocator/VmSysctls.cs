@@ -39,6 +39,15 @@ public sealed class VmSysctls
     /// <summary><c>vm.compaction_proactiveness</c> (default 20).</summary>
     public int CompactionProactiveness { get; set; } = 20;
 
+    /// <summary>
+    /// <c>page_alloc.shuffle</c> (a boot-time module parameter, read-only afterwards like
+    /// /sys/module/page_alloc/parameters/shuffle): randomise the free lists (mm/shuffle.c). Off by default.
+    /// </summary>
+    public bool PageAllocShuffle { get; set; }
+
+    /// <summary>The seed that stands in for the kernel's <c>get_random_long()</c> when shuffling.</summary>
+    public long ShuffleSeed { get; set; }
+
     /// <summary>A copy that can be changed independently.</summary>
     public VmSysctls Clone()
     {
@@ -50,6 +59,8 @@ public sealed class VmSysctls
             ExtfragThreshold = ExtfragThreshold,
             TransparentHugepages = TransparentHugepages,
             CompactionProactiveness = CompactionProactiveness,
+            PageAllocShuffle = PageAllocShuffle,
+            ShuffleSeed = ShuffleSeed,
         };
         LowmemReserveRatio.CopyTo(c.LowmemReserveRatio, 0);
         return c;

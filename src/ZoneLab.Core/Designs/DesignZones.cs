@@ -263,7 +263,8 @@ public static class DesignZones
 
     /// <summary>Boots a machine over design zones with the usual settings of the layout.</summary>
     internal static Machine Boot(BootLayout layout, IReadOnlyList<ZoneSpec> zones, KernelVersion version, VmSysctls? sysctls, bool debugChecks,
-        IReadOnlyList<PfnRange>? cma = null, int? maxNrZones = null, ZoneType movableHighmemZone = ZoneType.Movable, IReadOnlyList<PfnRange>? reserved = null)
+        IReadOnlyList<PfnRange>? cma = null, int? maxNrZones = null, ZoneType movableHighmemZone = ZoneType.Movable, IReadOnlyList<PfnRange>? reserved = null,
+        IReadOnlyList<PfnRange>? dmbs = null)
         => new(new MachineSpec(zones)
         {
             Version = version,
@@ -273,6 +274,7 @@ public static class DesignZones
             DebugChecks = debugChecks,
             MovableHighmemZone = movableHighmemZone,
             Reserved = reserved,
+            MovableBlocks = dmbs ?? [],
         });
 
 }

@@ -51,7 +51,7 @@ public sealed class DmbDesign : IDesign
     {
         List<PfnRange> dmbs = Blocks(layout);
         List<ZoneSpec> zones = Zones(layout);
-        Machine machine = DesignZones.Boot(layout, zones, version, sysctls, debugChecks);
+        Machine machine = DesignZones.Boot(layout, zones, version, sysctls, debugChecks, dmbs: dmbs);
         var contig = new ContigRangeAllocator(machine);
         var pages = new MovableIsolation(contig);
         var areas = layout.CmaAreas.Where(a => a.Count > 0).ToList();

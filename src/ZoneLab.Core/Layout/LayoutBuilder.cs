@@ -17,6 +17,7 @@ public sealed class LayoutBuilder
     private ulong? _arm64Ram;
     private IReadOnlyList<ulong>? _arm64Numa;
     private string? _dtbPath;
+    private IReadOnlyList<DeviceTree.DtMemoryRange>? _arm64Memory;
     private DeviceTree.BootDeviceTree? _dtb;
 
     /// <summary>Size of the x86 oracle's initramfs ("RAMDISK: [mem 0x7fee3000-0x7ffdffff]").</summary>
@@ -55,6 +56,18 @@ public sealed class LayoutBuilder
         _arm64Numa = numaNodeSizes;
         _dtbPath = dtbPath;
         _dtb = dtbPath == null ? null : DeviceTree.BootDeviceTree.Load(dtbPath);
+        return this;
+    }
+
+    /// <summary>
+    /// An arm64 machine whose RAM is the given physical ranges (base, size), as one device tree <c>/memory</c> node
+    /// with several <c>reg</c> entries describes it; the rest of the machine is QEMU virt's (generated tree, Image at
+    /// the lowest range + 2 MiB). For boards with RAM in several windows (BCM7278: 0x40000000 and 0x300000000).
+    /// </summary>
+    public LayoutBuilder ForArm64Memory(IReadOnlyList<(ulong Base, ulong Size)> ranges)
+    {
+        _arm64 = true;
+        _arm64Memory = ranges.Select(r => new DeviceTree.DtMemoryRange(r.Base, r.Size, null, false, "/memory")).ToList();
         return this;
     }
 
@@ -123,7 +136,7 @@ public sealed class LayoutBuilder
         {
             KernelConfig config = _config ?? KernelConfig.DebianArm64;
             var cl = KernelCommandLine.Parse(EffectiveCommandLine, _features);
-            Arm64.Arm64Machine m = Arm64.QemuVirtMachine.Create(_arm64Ram, _arm64Numa, _dtb, _initrdSize ?? Arm64.QemuVirtMachine.DefaultInitrdSize, config, cl.Text);
+            Arm64.Arm64Machine m = Arm64.QemuVirtMachine.Create(_arm64Ram, _arm64Numa, _dtb, _initrdSize ?? Arm64.QemuVirtMachine.DefaultInitrdSize, config, cl.Text, _arm64Memory);
             layout = Arm64.Arm64Boot.Compute(m, cl, config);
         }
         else

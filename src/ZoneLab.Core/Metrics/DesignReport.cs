@@ -80,6 +80,9 @@ public sealed record DesignReport
     /// <summary>/proc/vmstat counters at the end (kswapd wakeups, pgsteal, pswpout, allocstall, compaction, OOM).</summary>
     public IReadOnlyDictionary<string, long> VmEvents { get; init; } = new SortedDictionary<string, long>();
 
+    /// <summary>Per-controller loads and achievable bandwidth (docs/bandwidth.md); null without memory controllers or access rates.</summary>
+    public BandwidthReport? Bandwidth { get; init; }
+
     /// <summary>Actors the model does not run (memory offlining), by name.</summary>
     public IReadOnlyList<string> SkippedActors { get; init; } = [];
 

@@ -26,6 +26,9 @@ public sealed record Scenario
     /// <summary>The designs to run side by side (<see cref="ScenarioDesigns.All"/>); all of them when the file omits it.</summary>
     public IReadOnlyList<string> Designs { get; init; } = ScenarioDesigns.All;
 
+    /// <summary>Design + command-line variants to run instead of <see cref="Designs"/>; empty when the file has none.</summary>
+    public IReadOnlyList<ScenarioVariant> Variants { get; init; } = [];
+
     /// <summary>The timeline, in order.</summary>
     public required IReadOnlyList<ScenarioPhase> Phases { get; init; }
 
@@ -42,7 +45,7 @@ public sealed record Scenario
     public bool Equals(Scenario? other) =>
         other is not null && Name == other.Name && Description == other.Description && Kernel == other.Kernel
         && Seed == other.Seed && Machine.Equals(other.Machine) && Designs.SequenceEqual(other.Designs)
-        && Phases.SequenceEqual(other.Phases);
+        && Variants.SequenceEqual(other.Variants) && Phases.SequenceEqual(other.Phases);
 
     /// <inheritdoc/>
     public override int GetHashCode() => HashCode.Combine(Name, Seed, Phases.Count);

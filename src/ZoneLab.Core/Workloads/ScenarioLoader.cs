@@ -12,9 +12,10 @@ namespace ZoneLab.Workloads;
 /// </summary>
 public static class ScenarioLoader
 {
-    private static readonly string[] s_topKeys = ["name", "description", "kernel", "seed", "machine", "designs", "phases"];
-    private static readonly string[] s_machineKeys = ["mem", "numa", "type", "dmesg", "dtb", "memory_controllers", "cmdline", "sysctls"];
+    private static readonly string[] s_topKeys = ["name", "description", "kernel", "seed", "machine", "designs", "variants", "phases"];
+    private static readonly string[] s_machineKeys = ["mem", "numa", "type", "dmesg", "dtb", "memory", "memory_controllers", "cmdline", "sysctls"];
     private static readonly string[] s_controllerKeys = ["name", "ranges", "bandwidth"];
+    private static readonly string[] s_variantKeys = ["name", "design", "cmdline"];
     private static readonly string[] s_phaseKeys = ["name", "duration", "actors"];
     private static readonly string[] s_commonActorKeys = ["type", "name", "start", "stop", "access"];
     private static readonly string[] s_machineTypes = ["pc", "q35", "virt"];
@@ -107,6 +108,7 @@ public static class ScenarioLoader
             Seed = top.Integer("seed", long.MinValue, long.MaxValue) ?? 1,
             Machine = ReadMachine(new ScenarioNode(top.Required("machine"), source, "machine", s_machineKeys), ctx),
             Designs = ReadDesigns(top),
+            Variants = ReadVariants(top),
             Phases = ReadPhases(top, ctx),
         };
     }
@@ -192,9 +194,25 @@ public static class ScenarioLoader
     private static ScenarioMachine ReadMachine(ScenarioNode m, Context ctx)
     {
         // As zonelab layout: --mem [--numa] [--machine], or --dmesg alone (x86), or --dtb with an optional --mem (arm64).
-        if (!m.Has("mem") && !m.Has("dmesg") && !m.Has("dtb"))
+        if (!m.Has("mem") && !m.Has("dmesg") && !m.Has("dtb") && !m.Has("memory"))
         {
-            throw m.Error(m.Node, "machine", "give the memory with 'mem', 'dmesg' or 'dtb'");
+            throw m.Error(m.Node, "machine", "give the memory with 'mem', 'dmesg', 'dtb' or 'memory'");
+        }
+
+        if (m.Has("memory"))
+        {
+            foreach (string k in new[] { "mem", "numa", "dmesg", "dtb" })
+            {
+                if (m.Has(k))
+                {
+                    throw m.Error(k, $"'{k}' does not go with 'memory' (the ranges are the arm64 machine's RAM)");
+                }
+            }
+
+            if (m.String("type") is string mt && mt != "virt")
+            {
+                throw m.Error("type", $"'memory' describes arm64 RAM: 'type' must be virt, not '{mt}'");
+            }
         }
 
         if (m.Has("dmesg"))
@@ -218,7 +236,7 @@ public static class ScenarioLoader
             throw m.Error("type", $"a device tree is arm64 boot input: 'type' must be virt, not '{t}'");
         }
 
-        if (m.Has("type") && !m.Has("mem") && !m.Has("dtb"))
+        if (m.Has("type") && !m.Has("mem") && !m.Has("dtb") && !m.Has("memory"))
         {
             throw m.Error("type", "'type' goes with 'mem'");
         }
@@ -242,6 +260,7 @@ public static class ScenarioLoader
             Type = m.Choice("type", s_machineTypes),
             Dmesg = ReadPath(m, "dmesg", ctx),
             Dtb = ReadPath(m, "dtb", ctx),
+            Memory = ReadMemory(m),
             MemoryControllers = ReadControllers(m),
             Cmdline = m.Get("cmdline") is YamlNode c ? ((c as YamlScalarNode)?.Value ?? throw m.Error(c, "machine.cmdline", $"expected a string, found {ScenarioNode.Describe(c)}")) : "",
             Sysctls = ReadSysctls(m),
@@ -257,6 +276,34 @@ public static class ScenarioLoader
         }
 
         return p;
+    }
+
+    // machine.memory: the RAM ranges of an arm64 /memory node, page aligned and disjoint
+    private static IReadOnlyList<PhysicalRange> ReadMemory(ScenarioNode m)
+    {
+        var list = new List<PhysicalRange>();
+        IReadOnlyList<YamlNode> nodes = m.List("memory", allowEmpty: false);
+        for (int i = 0; i < nodes.Count; i++)
+        {
+            string path = $"machine.memory[{i}]";
+            PhysicalRange r = ParseRange(m, nodes[i], path);
+            if (r.Start % Layout.Page.Size != 0 || r.Size % Layout.Page.Size != 0)
+            {
+                throw m.Error(nodes[i], path, $"{r} is not page aligned; expected a base and size that are multiples of 4K");
+            }
+
+            foreach (PhysicalRange o in list)
+            {
+                if (r.Start < o.End && o.Start < r.End)
+                {
+                    throw m.Error(nodes[i], path, $"overlaps {o}");
+                }
+            }
+
+            list.Add(r);
+        }
+
+        return list;
     }
 
     private static IReadOnlyList<MemoryController> ReadControllers(ScenarioNode m)
@@ -347,6 +394,44 @@ public static class ScenarioLoader
             }
 
             list.Add(new(name, normalized));
+        }
+
+        return list;
+    }
+
+    // variants: [{name, design, cmdline}], run instead of 'designs' (the two do not go together)
+    private static IReadOnlyList<ScenarioVariant> ReadVariants(ScenarioNode top)
+    {
+        if (!top.Has("variants"))
+        {
+            return [];
+        }
+
+        if (top.Has("designs"))
+        {
+            throw top.Error("designs", "'designs' does not go with 'variants' (each variant names its design)");
+        }
+
+        var list = new List<ScenarioVariant>();
+        IReadOnlyList<YamlNode> items = top.List("variants", allowEmpty: false);
+
+        for (int i = 0; i < items.Count; i++)
+        {
+            var v = new ScenarioNode(items[i], top.Source, $"variants[{i}]", s_variantKeys);
+            string name = v.RequiredString("name");
+            if (name.Length == 0)
+            {
+                throw v.Error("name", "expected a non-empty name");
+            }
+
+            if (list.Any(x => x.Name == name))
+            {
+                throw v.Error("name", $"a second variant named '{name}'");
+            }
+
+            string design = v.ChoiceOf(v.Required("design"), v.Child("design"), [.. ScenarioDesigns.All]);
+            string cmdline = v.String("cmdline") ?? "";
+            list.Add(new ScenarioVariant(name, design, cmdline.Trim()));
         }
 
         return list;

@@ -25,6 +25,12 @@ public sealed record ScenarioMachine
     /// <summary>A device tree blob (path as written in the file); the machine is arm64.</summary>
     public string? Dtb { get; init; }
 
+    /// <summary>
+    /// arm64 RAM as physical ranges (a device tree <c>/memory</c> node's <c>reg</c> entries), for boards with RAM in
+    /// several windows; instead of <see cref="Mem"/> and <see cref="Dtb"/>. Empty when not given.
+    /// </summary>
+    public IReadOnlyList<PhysicalRange> Memory { get; init; } = [];
+
     /// <summary>Memory controllers, for the bandwidth model.</summary>
     public IReadOnlyList<MemoryController> MemoryControllers { get; init; } = [];
 
@@ -34,8 +40,8 @@ public sealed record ScenarioMachine
     /// <summary>Sysctls by name (<c>vm.min_free_kbytes</c>), values as validated text, in file order.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Sysctls { get; init; } = [];
 
-    /// <summary>Whether the machine is arm64 (a device tree, or <c>type: virt</c>).</summary>
-    public bool IsArm64 => Dtb is not null || Type == "virt";
+    /// <summary>Whether the machine is arm64 (a device tree, memory ranges, or <c>type: virt</c>).</summary>
+    public bool IsArm64 => Dtb is not null || Memory.Count > 0 || Type == "virt";
 
     /// <summary>
     /// The layout builder for this machine, as <c>zonelab layout</c> would make it: <see cref="Cmdline"/> is appended to
@@ -50,6 +56,10 @@ public sealed record ScenarioMachine
         if (Dmesg is not null)
         {
             b.FromDmesg(Resolve(Dmesg));
+        }
+        else if (Memory.Count > 0)
+        {
+            b.ForArm64Memory([.. Memory.Select(r => (r.Start, r.Size))]);
         }
         else if (IsArm64)
         {
@@ -66,7 +76,7 @@ public sealed record ScenarioMachine
     /// <inheritdoc/>
     public bool Equals(ScenarioMachine? other) =>
         other is not null && Mem == other.Mem && Numa.SequenceEqual(other.Numa) && Type == other.Type
-        && Dmesg == other.Dmesg && Dtb == other.Dtb && MemoryControllers.SequenceEqual(other.MemoryControllers)
+        && Dmesg == other.Dmesg && Dtb == other.Dtb && Memory.SequenceEqual(other.Memory) && MemoryControllers.SequenceEqual(other.MemoryControllers)
         && Cmdline == other.Cmdline && Sysctls.SequenceEqual(other.Sysctls);
 
     /// <inheritdoc/>

@@ -22,7 +22,24 @@ public static class ScenarioWriter
         w.Append("kernel: ").Append(Q(s.Kernel)).Append('\n');
         w.Append("seed: ").Append(s.Seed.ToString(CultureInfo.InvariantCulture)).Append('\n');
         WriteMachine(w, s.Machine);
-        w.Append("designs: [").Append(string.Join(", ", s.Designs)).Append("]\n");
+        if (s.Variants.Count == 0)
+        {
+            w.Append("designs: [").Append(string.Join(", ", s.Designs)).Append("]\n");
+        }
+        else
+        {
+            w.Append("variants:\n");
+            foreach (ScenarioVariant v in s.Variants)
+            {
+                w.Append("  - name: ").Append(Q(v.Name)).Append('\n');
+                w.Append("    design: ").Append(v.Design).Append('\n');
+                if (v.Cmdline.Length > 0)
+                {
+                    w.Append("    cmdline: ").Append(Q(v.Cmdline)).Append('\n');
+                }
+            }
+        }
+
         w.Append("phases:\n");
         foreach (ScenarioPhase p in s.Phases)
         {
@@ -54,6 +71,10 @@ public static class ScenarioWriter
         Opt(w, "  type", m.Type);
         Opt(w, "  dmesg", m.Dmesg);
         Opt(w, "  dtb", m.Dtb);
+        if (m.Memory.Count > 0)
+        {
+            w.Append("  memory: [").Append(string.Join(", ", m.Memory.Select(r => r.ToString()))).Append("]\n");
+        }
         if (m.MemoryControllers.Count > 0)
         {
             w.Append("  memory_controllers:\n");

@@ -60,15 +60,15 @@ public class ScenarioValidationTests
 
     [Fact]
     public void TopIsNotAMapping() =>
-        Fails("- a\n- b\n", "- a", ": expected a mapping of name, description, kernel, seed, machine, designs, phases, found a list");
+        Fails("- a\n- b\n", "- a", ": expected a mapping of name, description, kernel, seed, machine, designs, variants, phases, found a list");
 
     [Fact]
     public void UnknownTopKeyWithDidYouMean() =>
-        Fails("machine: {mem: 1G}\nphase:\n  - duration: 1s\n", "phase", "phase: unknown key; did you mean 'phases'? (allowed here: name, description, kernel, seed, machine, designs, phases)");
+        Fails("machine: {mem: 1G}\nphase:\n  - duration: 1s\n", "phase", "phase: unknown key; did you mean 'phases'? (allowed here: name, description, kernel, seed, machine, designs, variants, phases)");
 
     [Fact]
     public void UnknownKeyWithoutNearMatch() =>
-        Fails("machine: {mem: 1G}\nphases: [{duration: 1s}]\nwhatever: 1\n", "whatever", "whatever: unknown key (allowed here: name, description, kernel, seed, machine, designs, phases)");
+        Fails("machine: {mem: 1G}\nphases: [{duration: 1s}]\nwhatever: 1\n", "whatever", "whatever: unknown key (allowed here: name, description, kernel, seed, machine, designs, variants, phases)");
 
     [Fact]
     public void DuplicateKey() =>
@@ -92,12 +92,12 @@ public class ScenarioValidationTests
     public void MachineMemorySources()
     {
         const string t = "phases: [{duration: 1s}]\n";
-        Fails("machine: {cmdline: x}\n" + t, "{cmdline", "machine: give the memory with 'mem', 'dmesg' or 'dtb'");
+        Fails("machine: {cmdline: x}\n" + t, "{cmdline", "machine: give the memory with 'mem', 'dmesg', 'dtb' or 'memory'");
         Fails("machine: {mem: 1G, dmesg: boot.log}\n" + t, "1G", "machine.mem: 'mem' does not go with 'dmesg' (the boot log describes the machine itself)");
         Fails("machine: {dmesg: boot.log, numa: [1G]}\n" + t, "[1G]", "machine.numa: 'numa' does not go with 'dmesg' (the boot log describes the machine itself)");
         Fails("machine: {dtb: a.dtb, numa: [1G]}\n" + t, "[1G]", "machine.numa: 'numa' goes with 'mem' (the node sizes split it)");
         Fails("machine: {dtb: a.dtb, type: pc}\n" + t, "pc", "machine.type: a device tree is arm64 boot input: 'type' must be virt, not 'pc'");
-        Fails("machine: {type: q35, cmdline: x}\n" + t, "{type", "machine: give the memory with 'mem', 'dmesg' or 'dtb'");
+        Fails("machine: {type: q35, cmdline: x}\n" + t, "{type", "machine: give the memory with 'mem', 'dmesg', 'dtb' or 'memory'");
     }
 
     [Fact]
@@ -110,7 +110,7 @@ public class ScenarioValidationTests
         Fails("machine: {mem: 4G, numa: [4G, 0]}\nphases: [{duration: 1s}]\n", "0]", "machine.numa[1]: must be greater than 0, found '0'");
         Fails("machine: {mem: 4G, type: q53}\nphases: [{duration: 1s}]\n", "q53", "machine.type: unknown value 'q53'; did you mean 'q35'? (one of: pc, q35, virt)");
         Fails("machine: {mem: 4G, cmdline: {a: b}}\nphases: [{duration: 1s}]\n", "{a: b}", "machine.cmdline: expected a string, found a mapping");
-        Fails("machine: {mem: 4G, memroy_controllers: []}\nphases: [{duration: 1s}]\n", "memroy", "machine.memroy_controllers: unknown key; did you mean 'memory_controllers'? (allowed here: mem, numa, type, dmesg, dtb, memory_controllers, cmdline, sysctls)");
+        Fails("machine: {mem: 4G, memroy_controllers: []}\nphases: [{duration: 1s}]\n", "memroy", "machine.memroy_controllers: unknown key; did you mean 'memory_controllers'? (allowed here: mem, numa, type, dmesg, dtb, memory, memory_controllers, cmdline, sysctls)");
     }
 
     [Fact]

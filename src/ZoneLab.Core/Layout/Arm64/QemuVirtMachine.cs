@@ -31,9 +31,15 @@ public static class QemuVirtMachine
     /// <param name="initrdSize">Initrd size (0: none).</param>
     /// <param name="config">The kernel build (image size, structure sizes).</param>
     /// <param name="commandLine">The command line QEMU puts into /chosen/bootargs (<c>-append</c>).</param>
-    public static Arm64Machine Create(ulong? ram, IReadOnlyList<ulong>? numaNodeSizes, BootDeviceTree? dtb, ulong initrdSize, KernelConfig config, string commandLine)
+    /// <param name="memoryRanges">RAM ranges of a <c>/memory</c> node (instead of <paramref name="ram"/> and a DTB's own), or null.</param>
+    public static Arm64Machine Create(ulong? ram, IReadOnlyList<ulong>? numaNodeSizes, BootDeviceTree? dtb, ulong initrdSize, KernelConfig config, string commandLine,
+        IReadOnlyList<DtMemoryRange>? memoryRanges = null)
     {
-        if (ram == null && dtb == null)
+        if (memoryRanges is { Count: > 0 } && (ram != null || dtb != null || numaNodeSizes != null))
+        {
+            throw new ZoneLabInputException("machine", "memory ranges replace --mem, --numa and --dtb; give only one of them");
+        }
+        if (ram == null && dtb == null && memoryRanges is not { Count: > 0 })
         {
             throw new ZoneLabInputException("machine", "an arm64 machine needs --mem SIZE, --dtb FILE or both");
         }
@@ -73,6 +79,11 @@ public static class QemuVirtMachine
                 memory.Add(new DtMemoryRange(b, size, null, false, $"/memory@{b:x}"));
             }
             source = $"--mem {size >> 20}M" + (dtb != null ? $" --dtb {dtb.Fdt.Source}" : string.Empty);
+        }
+        else if (memoryRanges is { Count: > 0 })
+        {
+            memory.AddRange(memoryRanges.OrderBy(r => r.Base));
+            source = "memory " + string.Join(',', memory.Select(r => $"{r.Size >> 20}M@0x{r.Base:x}"));
         }
         else
         {

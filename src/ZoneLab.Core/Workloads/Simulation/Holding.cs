@@ -29,13 +29,20 @@ internal sealed class Holding
 
     /// <summary>True when expiry only marks dirty page cache clean (written back) instead of freeing it.</summary>
     public bool CleanOnly { get; init; }
+
+    /// <summary>The actor whose memory this is, for the bandwidth model (null: not sampled).</summary>
+    public ScenarioActor? Actor { get; init; }
 }
 
 /// <summary>A device buffer (cma_alloc) or gigantic page held until <see cref="Holding"/>-style expiry.</summary>
 /// <param name="Area">The area it came from, or null for a gigantic page (alloc_contig_pages).</param>
 /// <param name="Pfn">First pfn.</param>
 /// <param name="Count">Pages.</param>
-internal sealed record ContigHolding(Contiguous.CmaAllocator? Area, ulong Pfn, ulong Count);
+internal sealed record ContigHolding(Contiguous.CmaAllocator? Area, ulong Pfn, ulong Count)
+{
+    /// <summary>The actor that holds it, for the bandwidth model.</summary>
+    public ScenarioActor? Actor { get; init; }
+}
 
 /// <summary>Per-actor running state: its random stream, fractional carry and pages held.</summary>
 internal sealed class ActorState

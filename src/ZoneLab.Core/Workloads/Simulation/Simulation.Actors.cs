@@ -16,7 +16,7 @@ internal sealed partial class Simulation
     private void StepAnon(ActorState st, AnonActor a, double dt, double phaseEnd)
     {
         long pages = Room(st, a.LimitBytes, Draw(st, a.Rate.Sample(st.Rng) * dt / (1 << PageShift)));
-        var h = new Holding(0, PageUse.Anon, false) { Owner = st };
+        var h = new Holding(0, PageUse.Anon, false) { Owner = st, Actor = a };
         for (long i = 0; i < pages; i++)
         {
             AllocResult r = _m.Allocate(0, Gfp.HighUserMovable, 0, PageUse.Anon);
@@ -123,7 +123,7 @@ internal sealed partial class Simulation
                 _metrics.KernelFailure(atomic: false);
                 break;
             }
-            (byOrder[order] ??= new Holding(order, use, false) { Owner = st }).Pfns.Add(r.Pfn);
+            (byOrder[order] ??= new Holding(order, use, false) { Owner = st, Actor = a }).Pfns.Add(r.Pfn);
             st.PagesHeld += 1L << order;
         }
         foreach (Holding? h in byOrder)
@@ -155,7 +155,7 @@ internal sealed partial class Simulation
         while (!double.IsNaN(st.NextFire) && st.NextFire < tickEnd)
         {
             long n = (long)Math.Round(a.Burst.Sample(st.Rng));
-            var h = new Holding(a.Order, PageUse.Kernel, true);
+            var h = new Holding(a.Order, PageUse.Kernel, true) { Actor = a };
             for (long i = 0; i < n; i++)
             {
                 AllocResult r = _m.Allocate(a.Order, Gfp.Atomic, 0, PageUse.Kernel);
@@ -175,7 +175,7 @@ internal sealed partial class Simulation
     private void StepThp(ActorState st, ThpActor a, double dt, double phaseEnd)
     {
         long n = Draw(st, a.Rate.Sample(st.Rng) * dt);
-        var h = new Holding(Pageblock.Order, PageUse.Anon, false);
+        var h = new Holding(Pageblock.Order, PageUse.Anon, false) { Actor = a };
         for (long i = 0; i < n; i++)
         {
             _metrics.ThpAttempts++;
@@ -214,7 +214,7 @@ internal sealed partial class Simulation
                 _metrics.AddWork(r.Work);
                 if (r.Success)
                 {
-                    var c = new ContigHolding(area, r.Pfn, r.Count);
+                    var c = new ContigHolding(area, r.Pfn, r.Count) { Actor = a };
                     _deviceHeld.Add(c);
                     _contigExpiry.Enqueue(c, (Until(a.Hold, st.Rng, phaseEnd), _seq++));
                 }
@@ -239,7 +239,7 @@ internal sealed partial class Simulation
             if (pfn is ulong p)
             {
                 _metrics.GiganticSuccesses++;
-                _contigExpiry.Enqueue(new ContigHolding(null, p, pages), (Until(a.Hold, st.Rng, phaseEnd), _seq++));
+                _contigExpiry.Enqueue(new ContigHolding(null, p, pages) { Actor = a }, (Until(a.Hold, st.Rng, phaseEnd), _seq++));
             }
         }
     }

@@ -75,6 +75,7 @@ internal sealed partial class Simulation
                 if (_now >= nextSample)
                 {
                     _metrics.Sample(_now);
+                    SampleBandwidth(Math.Min(_o.SampleSeconds, total - _now));
                     nextSample += _o.SampleSeconds;
                 }
                 if (_o.Watch != null && _now >= nextWatch)
@@ -90,7 +91,7 @@ internal sealed partial class Simulation
         }
     }
 
-    public DesignReport Report() => _metrics.Report(_scenario);
+    public DesignReport Report() => _metrics.Report(_scenario) with { Bandwidth = _bandwidth?.Report() };
 
     private void Step(ActorState st, double local, double dt, double phaseDuration, double phaseEnd)
     {

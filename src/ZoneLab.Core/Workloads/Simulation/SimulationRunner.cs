@@ -31,14 +31,26 @@ public static class SimulationRunner
         {
             return new DesignReport { Design = DesignNames.Name(design), Available = false, SkipReason = ex.Message };
         }
-        BootLayout layout = ScenarioBoot.Layout(scenario.Machine, options.BaseDirectory);
+        // the dmb design is a kernel with the DMB series, whose movablecore= takes size@base entries
+        KernelFeatures? features = design == DesignKind.Dmb ? new KernelFeatures { DesignatedMovableBlocks = true } : null;
+        BootLayout layout = ScenarioBoot.Layout(scenario.Machine, options.BaseDirectory, features);
         KernelVersion version = KernelVersions.Parse(scenario.Kernel);
-        using DesignMachine dm = impl.Build(layout, version, ScenarioBoot.Sysctls(scenario.Machine), options.DebugChecks);
+        VmSysctls sysctls = ScenarioBoot.Sysctls(scenario.Machine);
+        sysctls.PageAllocShuffle = Machine.ShuffleRequested(layout.CommandLine.Parameters);
+        sysctls.ShuffleSeed = options.Seed ?? scenario.Seed;
+        using DesignMachine dm = impl.Build(layout, version, sysctls, options.DebugChecks);
         _ = new ReclaimModel(dm.Machine);
         var sim = new Simulation(scenario, dm, options, progress);
         sim.Run();
         return sim.Report();
     }
+
+    /// <summary>
+    /// Runs one of the scenario's <see cref="Scenario.Variants"/>: its design, booted with its command line appended
+    /// to the machine's; the report carries the variant's name.
+    /// </summary>
+    public static DesignReport Run(Scenario scenario, ScenarioVariant variant, SimulationOptions? options = null, Action<double>? progress = null)
+        => Run(variant.Apply(scenario), ScenarioDesigns.Kind(variant.Design), options, progress) with { Design = variant.Name };
 
     /// <summary>A deterministic 64-bit mix (SplitMix64) of the seed and an actor's position, as an Int32 seed.</summary>
     internal static int StreamSeed(long seed, int phase, int actor)

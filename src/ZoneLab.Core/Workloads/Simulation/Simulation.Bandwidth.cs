@@ -1,0 +1,83 @@
+using ZoneLab.Allocator;
+using ZoneLab.Metrics;
+
+namespace ZoneLab.Workloads.Simulation;
+
+internal sealed partial class Simulation
+{
+    private BandwidthSampler? _bandwidth;
+    private bool _bandwidthChecked;
+
+    /// <summary>
+    /// The bandwidth model's sample (docs/bandwidth.md): every page each accessing actor still holds, by controller.
+    /// Only when the machine has memory controllers and some actor an <c>access</c> rate.
+    /// </summary>
+    private void SampleBandwidth(double seconds)
+    {
+        if (!_bandwidthChecked)
+        {
+            _bandwidthChecked = true;
+            bool anyAccess = false;
+            foreach (ScenarioPhase p in _scenario.Phases)
+            {
+                foreach (ScenarioActor a in p.Actors)
+                {
+                    anyAccess |= a.AccessBytesPerSecond > 0;
+                }
+            }
+
+            if (anyAccess && _scenario.Machine.MemoryControllers.Count > 0)
+            {
+                _bandwidth = new BandwidthSampler(_scenario.Machine.MemoryControllers);
+            }
+        }
+
+        if (_bandwidth == null || seconds <= 0)
+        {
+            return;
+        }
+
+        foreach ((Holding h, _) in _expiry.UnorderedItems)
+        {
+            if (h.Actor is not { AccessBytesPerSecond: > 0 } a || h.CleanOnly)
+            {
+                continue;
+            }
+
+            foreach (ulong pfn in h.Pfns)
+            {
+                // a page reclaimed or migrated away is no longer the actor's (as Release sees it)
+                if (_m.IsAllocatedHead(pfn, out int o) && o == h.Order && _m.UseOf(pfn) == h.Use)
+                {
+                    _bandwidth.AddPages(a, pfn, 1UL << o);
+                }
+            }
+        }
+
+        foreach (ActorState st in _cacheActors)
+        {
+            if (st.Actor.AccessBytesPerSecond <= 0)
+            {
+                continue;
+            }
+
+            foreach (ulong pfn in st.Cache)
+            {
+                if (_m.IsAllocatedHead(pfn, out int o) && o == 0 && _m.UseOf(pfn) is PageUse.File or PageUse.FileDirty)
+                {
+                    _bandwidth.AddPages(st.Actor, pfn, 1);
+                }
+            }
+        }
+
+        foreach ((ContigHolding c, _) in _contigExpiry.UnorderedItems)
+        {
+            if (c.Actor is { AccessBytesPerSecond: > 0 } a)
+            {
+                _bandwidth.AddPages(a, c.Pfn, c.Count);
+            }
+        }
+
+        _bandwidth.EndSample(seconds);
+    }
+}
