@@ -52,6 +52,17 @@ internal static class CompareReportWriter
                 E("pswpout").ToString(inv), E("compact_stall").ToString(inv), E("oom_kill").ToString(inv));
         }
         c.Write(k);
+        var stall = new Table().Title("memory stalls (cost model)");
+        foreach (string h in new[] { "design", "direct reclaim s", "direct compact s", "kswapd s", "pswpout", "pswpin", "cache misses", "stall s", "elapsed s" })
+        {
+            stall.AddColumn(new TableColumn(h).RightAligned());
+        }
+        foreach (DesignReport d in ran)
+        {
+            stall.AddRow(d.Design, d.DirectReclaimSeconds.ToString("0.00", inv), d.DirectCompactSeconds.ToString("0.00", inv), d.KswapdSeconds.ToString("0.00", inv),
+                d.VmEvents.GetValueOrDefault("pswpout").ToString(inv), d.Pswpin.ToString(inv), d.PageCacheMisses.ToString(inv), d.StallSeconds.ToString("0.00", inv), d.ElapsedSeconds.ToString("0.0", inv));
+        }
+        c.Write(stall);
         foreach (DesignReport d in r.Designs.Where(d => !d.Available))
         {
             c.WriteLine($"skipped {d.Design}: {d.SkipReason}");

@@ -262,7 +262,7 @@ public static class DesignZones
     }
 
     /// <summary>Boots a machine over design zones with the usual settings of the layout.</summary>
-    internal static Machine Boot(BootLayout layout, IReadOnlyList<ZoneSpec> zones, KernelVersion version, VmSysctls? sysctls, bool debugChecks,
+    internal static Machine Boot(BootLayout layout, IReadOnlyList<ZoneSpec> zones, KernelVersion version, VmSysctls? sysctls, bool debugChecks, long swapPages,
         IReadOnlyList<PfnRange>? cma = null, int? maxNrZones = null, ZoneType movableHighmemZone = ZoneType.Movable, IReadOnlyList<PfnRange>? reserved = null)
         => new(new MachineSpec(zones)
         {
@@ -273,6 +273,7 @@ public static class DesignZones
             DebugChecks = debugChecks,
             MovableHighmemZone = movableHighmemZone,
             Reserved = reserved,
+            SwapPages = swapPages,
         });
 
 }

@@ -78,6 +78,33 @@ public sealed record DesignReport
     /// <summary>/proc/vmstat counters at the end (kswapd wakeups, pgsteal, pswpout, allocstall, compaction, OOM).</summary>
     public IReadOnlyDictionary<string, long> VmEvents { get; init; } = new SortedDictionary<string, long>();
 
+    /// <summary>Swapped-out pages faulted back in (<c>pswpin</c>; pswpout is in <see cref="VmEvents"/>).</summary>
+    public long Pswpin { get; init; }
+
+    /// <summary>Swap slots still used at the end (pages swapped out whose owners still hold them).</summary>
+    public long SwapUsedPages { get; init; }
+
+    /// <summary>File pages read from disk on re-reads that missed the cache (cold reads and refaults after reclaim).</summary>
+    public long PageCacheMisses { get; init; }
+
+    /// <summary>Simulated seconds allocating tasks spent in direct reclaim (scan, drop, writeback, swap-out).</summary>
+    public double DirectReclaimSeconds { get; init; }
+
+    /// <summary>Simulated seconds allocating tasks spent in direct compaction.</summary>
+    public double DirectCompactSeconds { get; init; }
+
+    /// <summary>Simulated seconds kswapd worked (background; not part of the stall).</summary>
+    public double KswapdSeconds { get; init; }
+
+    /// <summary>
+    /// Seconds the workload's tasks waited on memory: direct reclaim + direct compaction + swap-in reads + refault reads
+    /// (docs/cost-model.md, "Stall time").
+    /// </summary>
+    public double StallSeconds { get; init; }
+
+    /// <summary>The workload's elapsed time: the scenario's duration plus <see cref="StallSeconds"/> (stalls on the critical path).</summary>
+    public double ElapsedSeconds { get; init; }
+
     /// <summary>Actors the model does not run (memory offlining), by name.</summary>
     public IReadOnlyList<string> SkippedActors { get; init; } = [];
 }

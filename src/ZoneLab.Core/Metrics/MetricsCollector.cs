@@ -2,6 +2,7 @@ using ZoneLab.Allocator;
 using ZoneLab.Contiguous;
 using ZoneLab.Designs;
 using ZoneLab.Layout;
+using ZoneLab.Reclaim;
 using ZoneLab.Workloads;
 using ZoneLab.Workloads.Simulation;
 
@@ -18,11 +19,22 @@ internal sealed class MetricsCollector
     private double _utilSum;
     private int _utilSamples;
 
-    public MetricsCollector(DesignMachine dm)
+    private readonly ReclaimModel? _reclaim;
+    private long _pswpin;
+    private long _refaults;
+
+    public MetricsCollector(DesignMachine dm, ReclaimModel? reclaim = null)
     {
         _dm = dm;
         _m = dm.Machine;
+        _reclaim = reclaim;
     }
+
+    /// <summary>A swapped-out page was faulted back in (pswpin).</summary>
+    public void SwapIn() => _pswpin++;
+
+    /// <summary>A re-read missed the page cache (cold read or refault).</summary>
+    public void CacheMiss() => _refaults++;
 
     public long MovableFailures { get; set; }
 
@@ -160,8 +172,18 @@ internal sealed class MetricsCollector
         {
             events[VmEvents.Name(e)] = _m.Event(e);
         }
+        // docs/cost-model.md "Stall time": what allocating and faulting tasks wait for
+        double stallNs = _reclaim == null ? 0 : _reclaim.DirectReclaimNs + _reclaim.DirectCompactNs + (_pswpin * _reclaim.CostModel.SwapInNs) + (_refaults * _reclaim.CostModel.RefaultReadNs);
         return new DesignReport
         {
+            Pswpin = _pswpin,
+            SwapUsedPages = _m.SwapUsedPages,
+            PageCacheMisses = _refaults,
+            DirectReclaimSeconds = (_reclaim?.DirectReclaimNs ?? 0) / 1e9,
+            DirectCompactSeconds = (_reclaim?.DirectCompactNs ?? 0) / 1e9,
+            KswapdSeconds = (_reclaim?.KswapdNs ?? 0) / 1e9,
+            StallSeconds = stallNs / 1e9,
+            ElapsedSeconds = scenario.DurationSeconds + (stallNs / 1e9),
             Design = DesignNames.Name(_dm.Kind),
             ReservedPages = _dm.Areas.Sum(a => (long)a.Count),
             DeviceRequests = _latencies.Count,

@@ -13,7 +13,7 @@ namespace ZoneLab.Workloads;
 public static class ScenarioLoader
 {
     private static readonly string[] s_topKeys = ["name", "description", "kernel", "seed", "machine", "designs", "phases"];
-    private static readonly string[] s_machineKeys = ["mem", "numa", "type", "dmesg", "dtb", "memory_controllers", "cmdline", "sysctls"];
+    private static readonly string[] s_machineKeys = ["mem", "numa", "type", "dmesg", "dtb", "memory_controllers", "cmdline", "sysctls", "swap"];
     private static readonly string[] s_controllerKeys = ["name", "ranges", "bandwidth"];
     private static readonly string[] s_phaseKeys = ["name", "duration", "actors"];
     private static readonly string[] s_commonActorKeys = ["type", "name", "start", "stop", "access"];
@@ -245,6 +245,8 @@ public static class ScenarioLoader
             MemoryControllers = ReadControllers(m),
             Cmdline = m.Get("cmdline") is YamlNode c ? ((c as YamlScalarNode)?.Value ?? throw m.Error(c, "machine.cmdline", $"expected a string, found {ScenarioNode.Describe(c)}")) : "",
             Sysctls = ReadSysctls(m),
+            // a swap device or file of this size (swapon); 0 = no swap, as the kernel without one
+            Swap = m.Quantity("swap", QuantityUnit.Bytes) is double sw ? (ulong)sw : 0,
         };
     }
 

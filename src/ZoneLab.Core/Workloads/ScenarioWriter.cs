@@ -66,6 +66,11 @@ public static class ScenarioWriter
         }
 
         w.Append("  cmdline: ").Append(Q(m.Cmdline)).Append('\n');
+        if (m.Swap > 0)
+        {
+            w.Append("  swap: ").Append(Quantities.Format(m.Swap, QuantityUnit.Bytes)).Append('\n');
+        }
+
         if (m.Sysctls.Count > 0)
         {
             w.Append("  sysctls:\n");

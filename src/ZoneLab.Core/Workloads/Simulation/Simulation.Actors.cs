@@ -15,6 +15,10 @@ internal sealed partial class Simulation
     // anonymous memory: order-0 GFP_HIGHUSER_MOVABLE; a pinned fraction joins alloc_contig_range's pinned set
     private void StepAnon(ActorState st, AnonActor a, double dt, double phaseEnd)
     {
+        if (st.Swapped.Count > 0)
+        {
+            SwapIn(st, a, dt);
+        }
         long pages = Room(st, a.LimitBytes, Draw(st, a.Rate.Sample(st.Rng) * dt / (1 << PageShift)));
         var h = new Holding(0, PageUse.Anon, false) { Owner = st };
         for (long i = 0; i < pages; i++)
@@ -35,10 +39,54 @@ internal sealed partial class Simulation
                     break;
                 }
             }
+            TrackAnon(h, pfn);
             h.Pfns.Add(pfn);
             st.PagesHeld++;
         }
         Hold(h, Until(a.Lifetime, st.Rng, phaseEnd));
+    }
+
+    /// <summary>
+    /// Faults swapped-out pages back in. The actor touches its held memory uniformly at its <c>access</c> bandwidth,
+    /// so in <paramref name="dt"/> a given page is touched with probability min(1, access·dt / held bytes); a touched
+    /// swapped page takes a major fault: mirrors do_swap_page (swapin_readahead → a GFP_HIGHUSER_MOVABLE page, the
+    /// task waits for the read, pswpin) and the slot is freed (try_to_free_swap, as when swap is over half full or
+    /// the page is exclusive). Without <c>access</c> nothing is touched again.
+    /// </summary>
+    private void SwapIn(ActorState st, AnonActor a, double dt)
+    {
+        if (a.AccessBytesPerSecond <= 0 || st.PagesHeld <= 0)
+        {
+            return;
+        }
+        double p = Math.Min(1, a.AccessBytesPerSecond * dt / ((double)st.PagesHeld * (1 << PageShift)));
+        double x = (st.Swapped.Count * p) + st.SwapInCarry;
+        long n = (long)Math.Floor(x);
+        st.SwapInCarry = x - n;
+        while (n > 0 && st.Swapped.Count > 0)
+        {
+            int j = st.Rng.Next(st.Swapped.Count);
+            (Holding h, int idx) = st.Swapped[j];
+            st.Swapped[j] = st.Swapped[^1];
+            st.Swapped.RemoveAt(st.Swapped.Count - 1);
+            if (h.Released || h.Pfns[idx] != SwappedPfn)
+            {
+                continue;
+            }
+            n--;
+            AllocResult r = _m.Allocate(0, Gfp.HighUserMovable, 0, PageUse.Anon);
+            if (!r.Success)
+            {
+                // the fault would retry or OOM; the page stays in swap
+                _metrics.MovableFailures++;
+                st.Swapped.Add((h, idx));
+                break;
+            }
+            _m.SwapUsedPages--;
+            h.Pfns[idx] = r.Pfn;
+            _anonOwner![r.Pfn] = (h, idx);
+            _metrics.SwapIn();
+        }
     }
 
     /// <summary>
@@ -87,6 +135,10 @@ internal sealed partial class Simulation
         }
         // the lifetime is how long a page stays in use; a dirty page is written back by then
         Hold(dirty, _now + (a.Lifetime == null ? 30 : Math.Max(0, a.Lifetime.Sample(st.Rng))));
+        if (a.AccessBytesPerSecond > 0 && a.LimitBytes is double files)
+        {
+            Reread(st, a, gfp, dt, (long)files >> PageShift);
+        }
         if (a.LimitBytes is double limit)
         {
             long max = (long)limit >> PageShift;
@@ -98,6 +150,41 @@ internal sealed partial class Simulation
                     _m.Free(pfn, 0);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Re-reads of the actor's files (its <c>limit</c> is the file set): <c>access</c>·dt bytes are read uniformly over
+    /// the set, so the share that misses the cache is 1 - resident/set. A miss re-reads the page: mirrors
+    /// filemap_fault/page_cache_ra → a new page-cache page, and workingset_refault, which activates a page whose
+    /// refault distance fits the active file list (always here: the set is smaller than memory), so the active
+    /// file list grows and get_scan_count stops reclaiming page cache only. The task waits for the read.
+    /// </summary>
+    private void Reread(ActorState st, PageCacheActor a, GfpFlags gfp, double dt, long setPages)
+    {
+        long resident = 0;
+        foreach (ulong pfn in st.Cache)
+        {
+            if (_m.IsAllocatedHead(pfn, out int o) && o == 0 && _m.UseOf(pfn) is PageUse.File or PageUse.FileDirty)
+            {
+                resident++;
+            }
+        }
+        double missShare = setPages <= 0 ? 0 : Math.Max(0, 1 - ((double)resident / setPages));
+        double x = (a.AccessBytesPerSecond * dt / (1 << PageShift) * missShare) + st.RefaultCarry;
+        long n = (long)Math.Floor(x);
+        st.RefaultCarry = x - n;
+        for (long i = 0; i < n; i++)
+        {
+            AllocResult r = _m.Allocate(0, gfp, 0, PageUse.File);
+            if (!r.Success)
+            {
+                _metrics.MovableFailures++;
+                break;
+            }
+            _m.MarkAccessed(r.Pfn);
+            st.Cache.Enqueue(r.Pfn);
+            _metrics.CacheMiss();
         }
     }
 

@@ -3,6 +3,7 @@ using ZoneLab.Contiguous;
 using ZoneLab.Designs;
 using ZoneLab.Layout;
 using ZoneLab.Metrics;
+using ZoneLab.Reclaim;
 
 namespace ZoneLab.Workloads.Simulation;
 
@@ -28,16 +29,30 @@ internal sealed partial class Simulation
     private long _seq;
     private double _now;
     private readonly MetricsCollector _metrics;
+    private readonly ReclaimModel? _reclaim;
 
-    public Simulation(Scenario scenario, DesignMachine dm, SimulationOptions options, Action<double>? progress)
+    // With swap, every live anonymous page's owner (holding, index), so a page reclaim swaps out is found again: its
+    // entry becomes SwappedPfn (a swap entry in the page table) and its slot is freed when the holding expires.
+    private readonly Dictionary<ulong, (Holding H, int Index)>? _anonOwner;
+
+    /// <summary>The <see cref="Holding.Pfns"/> entry of a page that lives in a swap slot, not in memory.</summary>
+    internal const ulong SwappedPfn = ulong.MaxValue;
+
+    public Simulation(Scenario scenario, DesignMachine dm, SimulationOptions options, Action<double>? progress, ReclaimModel? reclaim = null)
     {
+        _reclaim = reclaim;
         _scenario = scenario;
         _dm = dm;
         _m = dm.Machine;
         _o = options;
         _progress = progress;
         _seed = options.Seed ?? scenario.Seed;
-        _metrics = new MetricsCollector(dm);
+        _metrics = new MetricsCollector(dm, reclaim);
+        if (reclaim != null && _m.Spec.SwapPages > 0)
+        {
+            _anonOwner = [];
+            reclaim.SwappedOut = OnSwappedOut;
+        }
     }
 
     public void Run()
@@ -165,8 +180,10 @@ internal sealed partial class Simulation
 
     private void Release(Holding h)
     {
-        foreach (ulong pfn in h.Pfns)
+        h.Released = true;
+        for (int k = 0; k < h.Pfns.Count; k++)
         {
+            ulong pfn = h.Pfns[k];
             if (h.CleanOnly)
             {
                 if (_m.IsAllocatedHead(pfn, out int o0) && o0 == 0 && _m.UseOf(pfn) == PageUse.FileDirty)
@@ -179,9 +196,50 @@ internal sealed partial class Simulation
             {
                 h.Owner.PagesHeld -= 1L << h.Order;
             }
+            if (pfn == SwappedPfn)
+            {
+                // mirrors zap_pte_range -> free_swap_and_cache: exit/munmap of a swapped-out page frees its slot
+                _m.SwapUsedPages--;
+                continue;
+            }
+            if (_anonOwner != null && h.Use == PageUse.Anon && h.Order == 0)
+            {
+                // the pfn may have been reclaimed or migrated and reused by someone else: free only our own page
+                if (!_anonOwner.TryGetValue(pfn, out (Holding H, int Index) o) || o.H != h || o.Index != k)
+                {
+                    continue;
+                }
+                _anonOwner.Remove(pfn);
+            }
             FreeIfOwned(pfn, h.Order, h.Use);
         }
         h.Pfns.Clear();
+    }
+
+    // reclaim is about to swap out the anonymous page at pfn: its owner now holds a swap entry
+    private void OnSwappedOut(ulong pfn, long pages)
+    {
+        if (pages == 1 && _anonOwner!.Remove(pfn, out (Holding H, int Index) o) && !o.H.Released && o.H.Pfns[o.Index] == pfn)
+        {
+            o.H.Pfns[o.Index] = SwappedPfn;
+            if (o.H.Owner is { Actor.AccessBytesPerSecond: > 0 } owner)
+            {
+                owner.Swapped.Add(o); // only an actor that touches its memory can fault the page back in
+            }
+            return;
+        }
+        // a page the workload no longer tracks (its holding expired or it was migrated away): nobody frees the slot
+        // by exit, so release it at once rather than leak swap space
+        _m.SwapUsedPages -= pages;
+    }
+
+    /// <summary>Records a new anonymous page of <paramref name="h"/> (at index <c>h.Pfns.Count</c>, before it is added).</summary>
+    private void TrackAnon(Holding h, ulong pfn)
+    {
+        if (_anonOwner != null)
+        {
+            _anonOwner[pfn] = (h, h.Pfns.Count);
+        }
     }
 
     private bool FreeIfOwned(ulong pfn, int order, PageUse use)

@@ -33,9 +33,9 @@ public static class SimulationRunner
         }
         BootLayout layout = ScenarioBoot.Layout(scenario.Machine, options.BaseDirectory);
         KernelVersion version = KernelVersions.Parse(scenario.Kernel);
-        using DesignMachine dm = impl.Build(layout, version, ScenarioBoot.Sysctls(scenario.Machine), options.DebugChecks);
-        _ = new ReclaimModel(dm.Machine);
-        var sim = new Simulation(scenario, dm, options, progress);
+        using DesignMachine dm = impl.Build(layout, version, ScenarioBoot.Sysctls(scenario.Machine), options.DebugChecks, (long)(scenario.Machine.Swap >> 12));
+        var reclaim = new ReclaimModel(dm.Machine);
+        var sim = new Simulation(scenario, dm, options, progress, reclaim);
         sim.Run();
         return sim.Report();
     }
