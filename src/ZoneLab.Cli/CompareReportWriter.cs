@@ -63,6 +63,12 @@ internal static class CompareReportWriter
                 d.VmEvents.GetValueOrDefault("pswpout").ToString(inv), d.Pswpin.ToString(inv), d.PageCacheMisses.ToString(inv), d.StallSeconds.ToString("0.00", inv), d.ElapsedSeconds.ToString("0.0", inv));
         }
         c.Write(stall);
+        foreach (DesignReport d in ran.Where(d => d.OfflineAttempts > 0))
+        {
+            string reasons = string.Join(", ", d.OfflineFailureReasons.Select(p => $"{p.Key}: {p.Value}"));
+            double ms = d.Offline.Sum(o => o.Milliseconds);
+            c.WriteLine($"offline {d.Design}: {d.OfflineSuccesses}/{d.OfflineAttempts} blocks offlined, {ms.ToString("0.0", inv)} ms{(reasons.Length > 0 ? "; " + reasons : "")}");
+        }
         foreach (DesignReport d in r.Designs.Where(d => !d.Available))
         {
             c.WriteLine($"skipped {d.Design}: {d.SkipReason}");

@@ -78,6 +78,18 @@ public sealed record DesignReport
     /// <summary>/proc/vmstat counters at the end (kswapd wakeups, pgsteal, pswpout, allocstall, compaction, OOM).</summary>
     public IReadOnlyDictionary<string, long> VmEvents { get; init; } = new SortedDictionary<string, long>();
 
+    /// <summary>Every memory block offline attempt of the scenario's offline actors, in order.</summary>
+    public IReadOnlyList<OfflineRecord> Offline { get; init; } = [];
+
+    /// <summary>Memory block offline attempts.</summary>
+    public long OfflineAttempts { get; init; }
+
+    /// <summary>Memory blocks offlined.</summary>
+    public long OfflineSuccesses { get; init; }
+
+    /// <summary>Offline failures by errno and reason (<c>-16 failure to isolate range</c>: 2).</summary>
+    public IReadOnlyDictionary<string, long> OfflineFailureReasons { get; init; } = new SortedDictionary<string, long>();
+
     /// <summary>Swapped-out pages faulted back in (<c>pswpin</c>; pswpout is in <see cref="VmEvents"/>).</summary>
     public long Pswpin { get; init; }
 
@@ -105,6 +117,6 @@ public sealed record DesignReport
     /// <summary>The workload's elapsed time: the scenario's duration plus <see cref="StallSeconds"/> (stalls on the critical path).</summary>
     public double ElapsedSeconds { get; init; }
 
-    /// <summary>Actors the model does not run (memory offlining), by name.</summary>
+    /// <summary>Actors the model does not run, by name.</summary>
     public IReadOnlyList<string> SkippedActors { get; init; } = [];
 }

@@ -30,6 +30,11 @@ internal sealed class MetricsCollector
         _reclaim = reclaim;
     }
 
+    private readonly List<OfflineRecord> _offline = [];
+
+    /// <summary>One memory block offline attempt.</summary>
+    public void Offline(OfflineRecord r) => _offline.Add(r);
+
     /// <summary>A swapped-out page was faulted back in (pswpin).</summary>
     public void SwapIn() => _pswpin++;
 
@@ -176,6 +181,10 @@ internal sealed class MetricsCollector
         double stallNs = _reclaim == null ? 0 : _reclaim.DirectReclaimNs + _reclaim.DirectCompactNs + (_pswpin * _reclaim.CostModel.SwapInNs) + (_refaults * _reclaim.CostModel.RefaultReadNs);
         return new DesignReport
         {
+            Offline = _offline,
+            OfflineAttempts = _offline.Count,
+            OfflineSuccesses = _offline.Count(o => o.Errno == 0),
+            OfflineFailureReasons = OfflineReasons(),
             Pswpin = _pswpin,
             SwapUsedPages = _m.SwapUsedPages,
             PageCacheMisses = _refaults,
@@ -208,5 +217,20 @@ internal sealed class MetricsCollector
             VmEvents = events,
             SkippedActors = SkippedActors,
         };
+    }
+
+    // failures by errno and reason ("-16 failure to isolate range": 3), sorted for a stable report
+    private SortedDictionary<string, long> OfflineReasons()
+    {
+        var d = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        foreach (OfflineRecord o in _offline)
+        {
+            if (o.Errno != 0)
+            {
+                string k = o.Reason == null ? o.Errno.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"{o.Errno} {o.Reason}";
+                d[k] = d.GetValueOrDefault(k) + 1;
+            }
+        }
+        return d;
     }
 }

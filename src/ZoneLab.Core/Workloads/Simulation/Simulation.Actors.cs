@@ -1,5 +1,6 @@
 using ZoneLab.Allocator;
 using ZoneLab.Contiguous;
+using ZoneLab.Hotplug;
 using ZoneLab.Layout;
 
 namespace ZoneLab.Workloads.Simulation;
@@ -371,6 +372,52 @@ internal sealed partial class Simulation
                     Release(h);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Memory offlining: <c>echo offline &gt; memoryN/state</c> for listed blocks, or for the N highest-numbered online
+    /// blocks of ZONE_MOVABLE, through the hotplug model (mirrors offline_pages(): isolation with MEMORY_OFFLINE
+    /// rules, migration passes, accounting). The time is the contiguous-allocation cost model's: one attempt, the
+    /// block's pageblocks isolated, the pages migrated.
+    /// </summary>
+    private void StepOffline(ActorState st, OfflineActor a)
+    {
+        if (double.IsNaN(st.NextFire))
+        {
+            return;
+        }
+        st.NextFire = double.NaN;
+        MemoryHotplug hp = Hotplug();
+        var targets = new List<ulong>();
+        if (a.Blocks.Count > 0)
+        {
+            foreach (int b in a.Blocks)
+            {
+                targets.Add((ulong)b);
+            }
+        }
+        else
+        {
+            foreach (HotplugBlock b in hp.Blocks.Reverse())
+            {
+                if (targets.Count < a.BlockCount && b.State == BlockState.Online && b.Zone?.Type == ZoneType.Movable)
+                {
+                    targets.Add(b.Index);
+                }
+            }
+        }
+        // alloc_contig_range's and the offline path's pinned pages are the same FOLL_LONGTERM pins
+        hp.Pinned.Clear();
+        hp.Pinned.UnionWith(_dm.Contig.Pinned);
+        foreach (ulong index in targets)
+        {
+            HotplugBlock? blk = hp.Block(index);
+            string zone = blk?.Zone?.Type.ToString() ?? "none";
+            HotplugResult r = hp.Offline(index);
+            var work = new ContigWork { Attempts = 1, Migrated = r.Migrated, PageblocksIsolated = blk == null ? 0 : (long)(blk.Pages / Pageblock.NrPages) };
+            double ms = s_contigCosts.Microseconds(work) / 1000;
+            _metrics.Offline(new Metrics.OfflineRecord(a.Name, _now, (long)index, zone, r.Errno, r.Reason, r.Migrated, ms));
         }
     }
 }

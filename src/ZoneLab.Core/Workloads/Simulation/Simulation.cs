@@ -1,6 +1,7 @@
 using ZoneLab.Allocator;
 using ZoneLab.Contiguous;
 using ZoneLab.Designs;
+using ZoneLab.Hotplug;
 using ZoneLab.Layout;
 using ZoneLab.Metrics;
 using ZoneLab.Reclaim;
@@ -34,6 +35,9 @@ internal sealed partial class Simulation
     // With swap, every live anonymous page's owner (holding, index), so a page reclaim swaps out is found again: its
     // entry becomes SwappedPfn (a swap entry in the page table) and its slot is freed when the holding expires.
     private readonly Dictionary<ulong, (Holding H, int Index)>? _anonOwner;
+
+    private static readonly ContigCostModel s_contigCosts = new();
+    private MemoryHotplug? _hotplug;
 
     /// <summary>The <see cref="Holding.Pfns"/> entry of a page that lives in a swap slot, not in memory.</summary>
     internal const ulong SwappedPfn = ulong.MaxValue;
@@ -135,12 +139,8 @@ internal sealed partial class Simulation
             case DropCachesActor d:
                 StepDropCaches(st, d);
                 break;
-            case OfflineActor:
-                if (!double.IsNaN(st.NextFire))
-                {
-                    _metrics.SkippedActors.Add(a.Name + " (memory offlining is not modelled)");
-                    st.NextFire = double.NaN;
-                }
+            case OfflineActor off:
+                StepOffline(st, off);
                 break;
         }
     }
@@ -240,6 +240,22 @@ internal sealed partial class Simulation
         {
             _anonOwner[pfn] = (h, h.Pfns.Count);
         }
+    }
+
+    /// <summary>
+    /// The hotplug model over the design's machine, made on first use (HotplugMachine.Create's block size, section
+    /// size and command-line settings). It is not disposed here: the design machine owns the engine.
+    /// </summary>
+    private MemoryHotplug Hotplug()
+    {
+        if (_hotplug == null)
+        {
+            BootLayout l = _dm.Layout;
+            ulong blockPages = l.MemoryBlockSize >> Page.Shift;
+            ulong sectionPages = Math.Min(blockPages, 1UL << (HotplugMachine.SectionSizeBits - Page.Shift));
+            _hotplug = new MemoryHotplug(_m, l.MemoryBlocks, blockPages, sectionPages, HotplugConfig.FromCommandLine(l.CommandLine, l.Arch));
+        }
+        return _hotplug;
     }
 
     private bool FreeIfOwned(ulong pfn, int order, PageUse use)
