@@ -78,6 +78,21 @@ public sealed record DesignReport
     /// <summary>/proc/vmstat counters at the end (kswapd wakeups, pgsteal, pswpout, allocstall, compaction, OOM).</summary>
     public IReadOnlyDictionary<string, long> VmEvents { get; init; } = new SortedDictionary<string, long>();
 
+    /// <summary>Page-table (PTE) pages of anon actors at the end (unmovable kernel memory).</summary>
+    public long PageTablePages { get; init; }
+
+    /// <summary>Most page-table pages held at once.</summary>
+    public long PageTablePagesPeak { get; init; }
+
+    /// <summary>PTE page allocations that failed (also counted in <see cref="UnmovableFailures"/>).</summary>
+    public long PageTableFailures { get; init; }
+
+    /// <summary>Memory block online attempts of online actors.</summary>
+    public long OnlineAttempts { get; init; }
+
+    /// <summary>Memory blocks onlined.</summary>
+    public long OnlineSuccesses { get; init; }
+
     /// <summary>Every memory block offline attempt of the scenario's offline actors, in order.</summary>
     public IReadOnlyList<OfflineRecord> Offline { get; init; } = [];
 

@@ -32,6 +32,32 @@ internal sealed class MetricsCollector
 
     private readonly List<OfflineRecord> _offline = [];
 
+    private long _pageTablesNow;
+    private long _pageTablesPeak;
+    private long _pageTableFailures;
+    private long _onlineAttempts;
+    private long _onlineSuccesses;
+
+    /// <summary>Page-table pages of all actors changed by <paramref name="delta"/>; tracks the peak.</summary>
+    public void PageTables(long delta)
+    {
+        _pageTablesNow += delta;
+        _pageTablesPeak = Math.Max(_pageTablesPeak, _pageTablesNow);
+    }
+
+    /// <summary>A PTE page could not be allocated.</summary>
+    public void PageTableFailure() => _pageTableFailures++;
+
+    /// <summary>One memory block online attempt.</summary>
+    public void Online(bool success)
+    {
+        _onlineAttempts++;
+        if (success)
+        {
+            _onlineSuccesses++;
+        }
+    }
+
     /// <summary>One memory block offline attempt.</summary>
     public void Offline(OfflineRecord r) => _offline.Add(r);
 
@@ -181,6 +207,11 @@ internal sealed class MetricsCollector
         double stallNs = _reclaim == null ? 0 : _reclaim.DirectReclaimNs + _reclaim.DirectCompactNs + (_pswpin * _reclaim.CostModel.SwapInNs) + (_refaults * _reclaim.CostModel.RefaultReadNs);
         return new DesignReport
         {
+            PageTablePages = _pageTablesNow,
+            PageTablePagesPeak = _pageTablesPeak,
+            PageTableFailures = _pageTableFailures,
+            OnlineAttempts = _onlineAttempts,
+            OnlineSuccesses = _onlineSuccesses,
             Offline = _offline,
             OfflineAttempts = _offline.Count,
             OfflineSuccesses = _offline.Count(o => o.Errno == 0),

@@ -104,6 +104,11 @@ public static class ScenarioWriter
                 Dist(w, "lifetime", x.Lifetime);
                 Num(w, "pinned", x.PinnedFraction, QuantityUnit.Fraction);
                 Num(w, "limit", x.LimitBytes, QuantityUnit.Bytes);
+                if (x.Mappers != 1)
+                {
+                    w.Append(I).Append("mappers: ").Append(x.Mappers.ToString(CultureInfo.InvariantCulture)).Append('\n');
+                }
+
                 break;
             case PageCacheActor x:
                 Dist(w, "rate", x.Rate);
@@ -145,6 +150,10 @@ public static class ScenarioWriter
                 break;
             case OfflineActor x:
                 w.Append(I).Append("blocks: ").Append(x.Blocks.Count > 0 ? $"[{string.Join(", ", x.Blocks)}]" : x.BlockCount.ToString(CultureInfo.InvariantCulture)).Append('\n');
+                break;
+            case OnlineActor x:
+                w.Append(I).Append("blocks: ").Append(x.Blocks.Count > 0 ? $"[{string.Join(", ", x.Blocks)}]" : x.BlockCount.ToString(CultureInfo.InvariantCulture)).Append('\n');
+                w.Append(I).Append("zone: ").Append(x.Movable ? "movable" : "kernel").Append('\n');
                 break;
             case DropCachesActor x:
                 w.Append(I).Append("mode: ").Append(x.Mode.ToString(CultureInfo.InvariantCulture)).Append('\n');

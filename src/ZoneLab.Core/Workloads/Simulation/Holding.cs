@@ -62,6 +62,9 @@ internal sealed class ActorState
     /// <summary>Next time (seconds into the phase) a periodic actor fires; NaN when done.</summary>
     public double NextFire { get; set; } = double.NaN;
 
+    /// <summary>The actor's PTE pages (GFP_PGTABLE_USER), most recent last.</summary>
+    public List<ulong> PageTables { get; } = [];
+
     /// <summary>Fractional page-cache refaults carried to the next tick.</summary>
     public double RefaultCarry { get; set; }
 

@@ -7,6 +7,9 @@ namespace ZoneLab.Workloads.Simulation;
 
 internal sealed partial class Simulation
 {
+    // PTRS_PER_PTE on x86-64 and arm64 with 4 KiB pages
+    private const int PtrsPerPte = 512;
+
     // CONFIG_CMA_ALIGNMENT default: dma_alloc_from_contiguous aligns to min(get_order(size), 8)
     private const int CmaAlignmentMax = 8;
 
@@ -45,6 +48,43 @@ internal sealed partial class Simulation
             st.PagesHeld++;
         }
         Hold(h, Until(a.Lifetime, st.Rng, phaseEnd));
+        SyncPageTables(st);
+    }
+
+    /// <summary>
+    /// Page tables of an anon actor's memory: one PTE page maps PTRS_PER_PTE (512) pages, so each mapping process
+    /// needs ceil(held / 512) of them; mirrors __pte_alloc → pte_alloc_one (GFP_PGTABLE_USER: GFP_KERNEL | __GFP_ZERO
+    /// | __GFP_ACCOUNT, unmovable, order 0) on the fault that first touches a PMD range, and free_pgd_range at
+    /// munmap/exit. Swapped-out pages keep their PTEs (swap entries). Upper levels (PMD/PUD pages, 1/512 of this)
+    /// are left out.
+    /// </summary>
+    private void SyncPageTables(ActorState st)
+    {
+        if (st.Actor is not AnonActor a)
+        {
+            return;
+        }
+        long want = a.Mappers * ((Math.Max(0, st.PagesHeld) + PtrsPerPte - 1) / PtrsPerPte);
+        long before = st.PageTables.Count;
+        while (st.PageTables.Count > want)
+        {
+            ulong pfn = st.PageTables[^1];
+            st.PageTables.RemoveAt(st.PageTables.Count - 1);
+            FreeIfOwned(pfn, 0, PageUse.Kernel);
+        }
+        while (st.PageTables.Count < want)
+        {
+            AllocResult r = _m.Allocate(0, Gfp.Kernel, 0, PageUse.Kernel);
+            if (!r.Success)
+            {
+                // the fault fails with VM_FAULT_OOM; the model keeps the pages mapped and counts the failure
+                _metrics.PageTableFailure();
+                _metrics.KernelFailure(atomic: false);
+                break;
+            }
+            st.PageTables.Add(r.Pfn);
+        }
+        _metrics.PageTables(st.PageTables.Count - before);
     }
 
     /// <summary>
@@ -418,6 +458,43 @@ internal sealed partial class Simulation
             var work = new ContigWork { Attempts = 1, Migrated = r.Migrated, PageblocksIsolated = blk == null ? 0 : (long)(blk.Pages / Pageblock.NrPages) };
             double ms = s_contigCosts.Microseconds(work) / 1000;
             _metrics.Offline(new Metrics.OfflineRecord(a.Name, _now, (long)index, zone, r.Errno, r.Reason, r.Migrated, ms));
+        }
+    }
+
+    /// <summary>
+    /// Memory onlining: <c>echo online_movable|online_kernel &gt; memoryN/state</c> through the hotplug model
+    /// (mirrors online_pages(): zone from zone_for_pfn_range, span, present/managed, watermarks, zonelists).
+    /// </summary>
+    private void StepOnline(ActorState st, OnlineActor a)
+    {
+        if (double.IsNaN(st.NextFire))
+        {
+            return;
+        }
+        st.NextFire = double.NaN;
+        MemoryHotplug hp = Hotplug();
+        var targets = new List<ulong>();
+        if (a.Blocks.Count > 0)
+        {
+            foreach (int b in a.Blocks)
+            {
+                targets.Add((ulong)b);
+            }
+        }
+        else
+        {
+            foreach (HotplugBlock b in hp.Blocks)
+            {
+                if (targets.Count < a.BlockCount && b.State == BlockState.Offline)
+                {
+                    targets.Add(b.Index);
+                }
+            }
+        }
+        foreach (ulong index in targets)
+        {
+            HotplugResult r = hp.Online(index, a.Movable ? OnlineType.OnlineMovable : OnlineType.OnlineKernel);
+            _metrics.Online(r.Success);
         }
     }
 }

@@ -142,6 +142,9 @@ internal sealed partial class Simulation
             case OfflineActor off:
                 StepOffline(st, off);
                 break;
+            case OnlineActor on:
+                StepOnline(st, on);
+                break;
         }
     }
 
@@ -214,6 +217,10 @@ internal sealed partial class Simulation
             FreeIfOwned(pfn, h.Order, h.Use);
         }
         h.Pfns.Clear();
+        if (h.Owner != null && h.Use == PageUse.Anon)
+        {
+            SyncPageTables(h.Owner);
+        }
     }
 
     // reclaim is about to swap out the anonymous page at pfn: its owner now holds a swap entry
