@@ -78,6 +78,9 @@ public sealed record DesignReport
     /// <summary>/proc/vmstat counters at the end (kswapd wakeups, pgsteal, pswpout, allocstall, compaction, OOM).</summary>
     public IReadOnlyDictionary<string, long> VmEvents { get; init; } = new SortedDictionary<string, long>();
 
+    /// <summary>Unmovable and atomic failures per phase, in phase order.</summary>
+    public IReadOnlyList<PhaseFailures> PhaseKernelFailures { get; init; } = [];
+
     /// <summary>Page-table (PTE) pages of anon actors at the end (unmovable kernel memory).</summary>
     public long PageTablePages { get; init; }
 
@@ -135,3 +138,9 @@ public sealed record DesignReport
     /// <summary>Actors the model does not run, by name.</summary>
     public IReadOnlyList<string> SkippedActors { get; init; } = [];
 }
+
+/// <summary>Kernel-side failures in one phase.</summary>
+/// <param name="Phase">Phase name.</param>
+/// <param name="KernelFailures">Unmovable and atomic allocation failures.</param>
+/// <param name="WithMovableOnlyFree">Of those, the ones while movable-only memory had free pages.</param>
+public sealed record PhaseFailures(string Phase, long KernelFailures, long WithMovableOnlyFree);

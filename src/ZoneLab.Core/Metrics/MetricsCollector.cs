@@ -91,9 +91,20 @@ internal sealed class MetricsCollector
 
     public List<string> SkippedActors { get; } = [];
 
+    private readonly List<PhaseFailures> _phases = [];
+
+    /// <summary>A phase begins: kernel failures are counted per phase from here.</summary>
+    public void BeginPhase(string name) => _phases.Add(new PhaseFailures(name, 0, 0));
+
     /// <summary>An unmovable or atomic allocation failed: was movable-only memory free at that moment?</summary>
     public void KernelFailure(bool atomic)
     {
+        bool movableFree = MovableOnlyFreePages(_m) > 0;
+        if (_phases.Count > 0)
+        {
+            PhaseFailures p = _phases[^1];
+            _phases[^1] = p with { KernelFailures = p.KernelFailures + 1, WithMovableOnlyFree = p.WithMovableOnlyFree + (movableFree ? 1 : 0) };
+        }
         if (atomic)
         {
             AtomicFailures++;
@@ -102,7 +113,7 @@ internal sealed class MetricsCollector
         {
             UnmovableFailures++;
         }
-        if (MovableOnlyFreePages(_m) > 0)
+        if (movableFree)
         {
             KernelFailuresWithMovableOnlyFree++;
         }
@@ -207,6 +218,7 @@ internal sealed class MetricsCollector
         double stallNs = _reclaim == null ? 0 : _reclaim.DirectReclaimNs + _reclaim.DirectCompactNs + (_pswpin * _reclaim.CostModel.SwapInNs) + (_refaults * _reclaim.CostModel.RefaultReadNs);
         return new DesignReport
         {
+            PhaseKernelFailures = _phases,
             PageTablePages = _pageTablesNow,
             PageTablePagesPeak = _pageTablesPeak,
             PageTableFailures = _pageTableFailures,

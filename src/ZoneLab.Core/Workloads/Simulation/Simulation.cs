@@ -67,6 +67,7 @@ internal sealed partial class Simulation
         for (int p = 0; p < _scenario.Phases.Count; p++)
         {
             ScenarioPhase phase = _scenario.Phases[p];
+            _metrics.BeginPhase(phase.Name);
             var states = new List<ActorState>(phase.Actors.Count);
             for (int a = 0; a < phase.Actors.Count; a++)
             {
