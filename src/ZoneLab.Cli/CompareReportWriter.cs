@@ -63,6 +63,13 @@ internal static class CompareReportWriter
                 d.VmEvents.GetValueOrDefault("pswpout").ToString(inv), d.Pswpin.ToString(inv), d.PageCacheMisses.ToString(inv), d.StallSeconds.ToString("0.00", inv), d.ElapsedSeconds.ToString("0.0", inv));
         }
         c.Write(stall);
+        foreach (DesignReport d in ran)
+        {
+            foreach (PageblockCensus pc in d.PageblockCensus)
+            {
+                c.WriteLine($"pageblocks {d.Design} after {pc.Phase}: {pc.Polluted}/{pc.Pageblocks} hold unmovable pages ({(pc.PollutedFraction * 100).ToString("0.0", inv)} %), unmovable {(pc.UnmovableFraction * 100).ToString("0.0", inv)} % of managed");
+            }
+        }
         foreach (DesignReport d in ran.Where(d => d.OfflineAttempts > 0))
         {
             string reasons = string.Join(", ", d.OfflineFailureReasons.Select(p => $"{p.Key}: {p.Value}"));

@@ -78,6 +78,12 @@ public sealed record DesignReport
     /// <summary>/proc/vmstat counters at the end (kswapd wakeups, pgsteal, pswpout, allocstall, compaction, OOM).</summary>
     public IReadOnlyDictionary<string, long> VmEvents { get; init; } = new SortedDictionary<string, long>();
 
+    /// <summary>
+    /// The pageblock census at the end of each phase (before the phase-end frees): pageblocks by zone and
+    /// migratetype, and how many hold an unmovable allocation (<see cref="Metrics.PageblockCensus"/>).
+    /// </summary>
+    public IReadOnlyList<PageblockCensus> PageblockCensus { get; init; } = [];
+
     /// <summary>Unmovable and atomic failures per phase, in phase order.</summary>
     public IReadOnlyList<PhaseFailures> PhaseKernelFailures { get; init; } = [];
 

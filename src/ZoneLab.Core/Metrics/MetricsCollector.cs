@@ -58,6 +58,11 @@ internal sealed class MetricsCollector
         }
     }
 
+    private readonly List<PageblockCensus> _census = [];
+
+    /// <summary>A pageblock census taken at the end of a phase.</summary>
+    public void Census(PageblockCensus c) => _census.Add(c);
+
     /// <summary>One memory block offline attempt.</summary>
     public void Offline(OfflineRecord r) => _offline.Add(r);
 
@@ -219,6 +224,7 @@ internal sealed class MetricsCollector
         return new DesignReport
         {
             PhaseKernelFailures = _phases,
+            PageblockCensus = _census,
             PageTablePages = _pageTablesNow,
             PageTablePagesPeak = _pageTablesPeak,
             PageTableFailures = _pageTableFailures,

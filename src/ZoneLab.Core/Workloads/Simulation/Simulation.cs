@@ -99,6 +99,8 @@ internal sealed partial class Simulation
                 _progress?.Invoke((_now + dt) / total);
             }
             _now = phaseEnd;
+            // the census before the phase-end expiry: what the phase's workload left behind while it ran
+            _metrics.Census(PageblockCensus.Take(_m, phase.Name));
             Expire(phaseEnd);
             phaseStart = phaseEnd;
         }
