@@ -24,12 +24,76 @@ internal static class ReportTables
         }
 
         var tables = new List<ReportTable> { Device(ran), Migration(ran), MovableOnly(ran), Access(ran), Kernel(ran), Reclaim(ran), Extfrag(ran), Fragmentation(ran) };
+        tables.Add(Stalls(ran));
+        if (ran.Exists(d => d.PageblockCensus.Count > 0))
+        {
+            tables.Add(Census(ran));
+        }
+        if (ran.Exists(d => d.OfflineAttempts > 0 || d.OnlineAttempts > 0))
+        {
+            tables.Add(Hotplug(ran));
+        }
         if (ran.Exists(d => d.Bandwidth != null))
         {
             tables.Add(Bandwidth(ran));
         }
         return tables;
     }
+
+    private static ReportTable Stalls(List<DesignReport> ran)
+    {
+        var rows = new List<string[]>();
+        foreach (DesignReport d in ran)
+        {
+            rows.Add([d.Design, F2(d.DirectReclaimSeconds), F2(d.DirectCompactSeconds), F2(d.KswapdSeconds), I(E(d, "pswpout")), I(d.Pswpin),
+                I(d.PageCacheMisses), F2(d.StallSeconds), F1(d.ElapsedSeconds)]);
+        }
+
+        return new ReportTable("memory stalls (cost model)",
+            "docs/cost-model.md, \"Stall time\": seconds allocating tasks spent in direct reclaim (__alloc_pages_direct_reclaim) and "
+            + "direct compaction, kswapd's own work (background, not a stall), pages swapped out and faulted back in, page-cache "
+            + "re-reads that missed, the stall (direct reclaim + compaction + swap-in and refault reads) and the workload's elapsed "
+            + "time (scenario duration + stall).",
+            ["design", "direct reclaim s", "direct compact s", "kswapd s", "pswpout", "pswpin", "cache misses", "stall s", "elapsed s"], rows);
+    }
+
+    private static ReportTable Census(List<DesignReport> ran)
+    {
+        var rows = new List<string[]>();
+        foreach (DesignReport d in ran)
+        {
+            foreach (PageblockCensus pc in d.PageblockCensus)
+            {
+                rows.Add([d.Design, pc.Phase, I(pc.Polluted), I(pc.Pageblocks), Pct(pc.PollutedFraction), Pct(pc.UnmovableFraction)]);
+            }
+        }
+
+        return new ReportTable("polluted pageblocks (end of each phase)",
+            "Pageblocks holding at least one unmovable (non-LRU: slab, page tables, kernel) allocation, as Contiguitas (ISCA 2023) "
+            + "counts them, out of all pageblocks with managed memory, and unmovable memory as a share of managed memory.",
+            ["design", "after phase", "polluted", "pageblocks", "polluted %", "unmovable % of managed"], rows);
+    }
+
+    private static ReportTable Hotplug(List<DesignReport> ran)
+    {
+        var rows = new List<string[]>();
+        foreach (DesignReport d in ran)
+        {
+            double ms = 0;
+            foreach (OfflineRecord o in d.Offline)
+            {
+                ms += o.Milliseconds;
+            }
+            rows.Add([d.Design, $"{I(d.OnlineSuccesses)}/{I(d.OnlineAttempts)}", $"{I(d.OfflineSuccesses)}/{I(d.OfflineAttempts)}", F1(ms), Reasons(d.OfflineFailureReasons)]);
+        }
+
+        return new ReportTable("memory hotplug steps",
+            "online and offline actors (memory_block_online/offline_pages in mm/memory_hotplug.c): blocks onlined and offlined of those "
+            + "attempted, time spent offlining (cost model: migration and isolation), and failures by errno and reason.",
+            ["design", "onlined", "offlined", "offline ms", "failures"], rows);
+    }
+
+    private static string F2(double v) => v.ToString("0.00", s_inv);
 
     private static ReportTable Bandwidth(List<DesignReport> ran)
     {

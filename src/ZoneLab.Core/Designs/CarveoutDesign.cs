@@ -14,7 +14,7 @@ public sealed class CarveoutDesign : IDesign
 
     public string Summary => "A no-map carve-out: nobody but the device uses it; allocation never waits, idle memory is wasted.";
 
-    public DesignMachine Build(BootLayout layout, KernelVersion version, VmSysctls? sysctls = null, bool debugChecks = false)
+    public DesignMachine Build(BootLayout layout, KernelVersion version, VmSysctls? sysctls = null, bool debugChecks = false, long swapPages = 0)
     {
         var areas = layout.CmaAreas.Where(a => a.Count > 0).ToList();
         var carved = areas.Select(a => new PfnRange(a.BasePfn, a.BasePfn + a.Count)).ToList();
@@ -42,6 +42,7 @@ public sealed class CarveoutDesign : IDesign
             Sysctls = sysctls ?? new VmSysctls(),
             MaxNrZones = layout.ZoneTypesConfigured.Count,
             DebugChecks = debugChecks,
+            SwapPages = swapPages,
             // the carve-out itself stays reserved (never the zone's lowest pfns in its place)
             Reserved = DesignZones.ReservedWith(layout, carved),
         });

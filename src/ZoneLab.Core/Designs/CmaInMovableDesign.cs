@@ -23,12 +23,12 @@ public sealed class CmaInMovableDesign : IDesign
     public static List<ZoneSpec> Zones(BootLayout layout) => DesignZones.Relink(layout, DesignZones.CmaRanges(layout), ZoneType.Movable);
 
     /// <inheritdoc/>
-    public DesignMachine Build(BootLayout layout, KernelVersion version, VmSysctls? sysctls = null, bool debugChecks = false)
+    public DesignMachine Build(BootLayout layout, KernelVersion version, VmSysctls? sysctls = null, bool debugChecks = false, long swapPages = 0)
     {
         var areas = layout.CmaAreas.Where(a => a.Count > 0).ToList();
         List<ZoneSpec> zones = Zones(layout);
         List<PfnRange> cma = DesignZones.CmaRanges(layout);
-        Machine machine = DesignZones.Boot(layout, zones, version, sysctls, debugChecks, cma);
+        Machine machine = DesignZones.Boot(layout, zones, version, sysctls, debugChecks, swapPages, cma);
         var contig = new ContigRangeAllocator(machine);
         var allocators = areas.Select(a => new CmaAllocator(a.Name, a.BasePfn, a.Count, a.OrderPerBit, contig)).ToList();
         return new DesignMachine(Kind, DesignZones.WithZones(layout, zones, cma: cma), machine, contig, allocators) { MovableOnly = cma };

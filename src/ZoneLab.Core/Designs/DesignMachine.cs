@@ -69,5 +69,10 @@ public interface IDesign
     string Summary { get; }
 
     /// <summary>Boots the machine.</summary>
-    DesignMachine Build(BootLayout layout, KernelVersion version, VmSysctls? sysctls = null, bool debugChecks = false);
+    /// <param name="layout">The boot layout with its CMA areas.</param>
+    /// <param name="version">Kernel generation.</param>
+    /// <param name="sysctls">vm sysctls (kernel defaults when null).</param>
+    /// <param name="debugChecks">Run the invariant checker after every operation.</param>
+    /// <param name="swapPages">Swap space in pages (0: none); reclaim swaps anonymous pages out only when there is some.</param>
+    DesignMachine Build(BootLayout layout, KernelVersion version, VmSysctls? sysctls = null, bool debugChecks = false, long swapPages = 0);
 }

@@ -262,7 +262,7 @@ public static class DesignZones
     }
 
     /// <summary>Boots a machine over design zones with the usual settings of the layout.</summary>
-    internal static Machine Boot(BootLayout layout, IReadOnlyList<ZoneSpec> zones, KernelVersion version, VmSysctls? sysctls, bool debugChecks,
+    internal static Machine Boot(BootLayout layout, IReadOnlyList<ZoneSpec> zones, KernelVersion version, VmSysctls? sysctls, bool debugChecks, long swapPages,
         IReadOnlyList<PfnRange>? cma = null, int? maxNrZones = null, ZoneType movableHighmemZone = ZoneType.Movable, IReadOnlyList<PfnRange>? reserved = null,
         IReadOnlyList<PfnRange>? dmbs = null)
         => new(new MachineSpec(zones)
@@ -275,6 +275,7 @@ public static class DesignZones
             MovableHighmemZone = movableHighmemZone,
             Reserved = reserved,
             MovableBlocks = dmbs ?? [],
+            SwapPages = swapPages,
         });
 
 }

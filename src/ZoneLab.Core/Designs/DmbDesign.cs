@@ -47,11 +47,11 @@ public sealed class DmbDesign : IDesign
     public static List<ZoneSpec> Zones(BootLayout layout) => DesignZones.Relink(layout, Blocks(layout), ZoneType.Movable);
 
     /// <inheritdoc/>
-    public DesignMachine Build(BootLayout layout, KernelVersion version, VmSysctls? sysctls = null, bool debugChecks = false)
+    public DesignMachine Build(BootLayout layout, KernelVersion version, VmSysctls? sysctls = null, bool debugChecks = false, long swapPages = 0)
     {
         List<PfnRange> dmbs = Blocks(layout);
         List<ZoneSpec> zones = Zones(layout);
-        Machine machine = DesignZones.Boot(layout, zones, version, sysctls, debugChecks, dmbs: dmbs);
+        Machine machine = DesignZones.Boot(layout, zones, version, sysctls, debugChecks, swapPages, dmbs: dmbs);
         var contig = new ContigRangeAllocator(machine);
         var pages = new MovableIsolation(contig);
         var areas = layout.CmaAreas.Where(a => a.Count > 0).ToList();

@@ -20,7 +20,7 @@ public sealed class GcmaDesign : IDesign
     public string Summary => "GCMA: the area only holds clean, droppable page cache (cleancache); nothing else may use it; cma_alloc discards, never migrates.";
 
     /// <inheritdoc/>
-    public DesignMachine Build(BootLayout layout, KernelVersion version, VmSysctls? sysctls = null, bool debugChecks = false)
+    public DesignMachine Build(BootLayout layout, KernelVersion version, VmSysctls? sysctls = null, bool debugChecks = false, long swapPages = 0)
     {
         var areas = layout.CmaAreas.Where(a => a.Count > 0).ToList();
         List<PfnRange> ranges = DesignZones.CmaRanges(layout);
@@ -28,7 +28,7 @@ public sealed class GcmaDesign : IDesign
         // pages from memblock and keeps them out of __free_pages).
         List<ZoneSpec> zones = DesignZones.Unmanaged(layout, ranges);
 
-        Machine machine = DesignZones.Boot(layout, zones, version, sysctls, debugChecks, reserved: DesignZones.ReservedWith(layout, ranges));
+        Machine machine = DesignZones.Boot(layout, zones, version, sysctls, debugChecks, swapPages, reserved: DesignZones.ReservedWith(layout, ranges));
         var contig = new ContigRangeAllocator(machine);
         var cache = new GcmaCleanCache(ranges);
         var allocators = areas.Select(a => new CmaAllocator(a.Name, a.BasePfn, a.Count, a.OrderPerBit, cache)).ToList();

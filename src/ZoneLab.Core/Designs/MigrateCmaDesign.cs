@@ -15,7 +15,7 @@ public sealed class MigrateCmaDesign : IDesign
 
     public string Summary => "MIGRATE_CMA pageblocks in ordinary zones: every __GFP_MOVABLE request may use them; cma_alloc migrates or drops what is there.";
 
-    public DesignMachine Build(BootLayout layout, KernelVersion version, VmSysctls? sysctls = null, bool debugChecks = false)
+    public DesignMachine Build(BootLayout layout, KernelVersion version, VmSysctls? sysctls = null, bool debugChecks = false, long swapPages = 0)
     {
         var areas = layout.CmaAreas.Where(a => a.Count > 0).ToList();
         MachineSpec spec = LayoutMachineSpec.Create(layout, version, sysctls, areas.Select(a => new PfnRange(a.BasePfn, a.BasePfn + a.Count)).ToList());
@@ -27,6 +27,7 @@ public sealed class MigrateCmaDesign : IDesign
             Cma = spec.Cma,
             Reserved = spec.Reserved,
             DebugChecks = debugChecks,
+            SwapPages = swapPages,
         });
         var contig = new ContigRangeAllocator(machine);
         var allocators = areas.Select(a => new CmaAllocator(a.Name, a.BasePfn, a.Count, a.OrderPerBit, contig)).ToList();

@@ -33,12 +33,12 @@ public sealed class ZoneCmaDesign : IDesign
         => Enumerable.Range(0, ZoneTypes.Count).Select(i => (ZoneType)i).ToList();
 
     /// <inheritdoc/>
-    public DesignMachine Build(BootLayout layout, KernelVersion version, VmSysctls? sysctls = null, bool debugChecks = false)
+    public DesignMachine Build(BootLayout layout, KernelVersion version, VmSysctls? sysctls = null, bool debugChecks = false, long swapPages = 0)
     {
         var areas = layout.CmaAreas.Where(a => a.Count > 0).ToList();
         List<ZoneSpec> zones = Zones(layout);
         // MAX_NR_ZONES grows by one; the model's zone index is the type, so all six types are configured.
-        Machine machine = DesignZones.Boot(layout, zones, version, sysctls, debugChecks, cma: null, maxNrZones: ZoneTypes.Count, movableHighmemZone: ZoneType.Cma);
+        Machine machine = DesignZones.Boot(layout, zones, version, sysctls, debugChecks, swapPages, cma: null, maxNrZones: ZoneTypes.Count, movableHighmemZone: ZoneType.Cma);
         var contig = new ContigRangeAllocator(machine);
         var pages = new MovableIsolation(contig);
         var allocators = areas.Select(a => new CmaAllocator(a.Name, a.BasePfn, a.Count, a.OrderPerBit, pages)).ToList();

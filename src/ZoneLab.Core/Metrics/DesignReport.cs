@@ -83,7 +83,71 @@ public sealed record DesignReport
     /// <summary>Per-controller loads and achievable bandwidth (docs/bandwidth.md); null without memory controllers or access rates.</summary>
     public BandwidthReport? Bandwidth { get; init; }
 
-    /// <summary>Actors the model does not run (memory offlining), by name.</summary>
+
+    /// <summary>
+    /// The pageblock census at the end of each phase (before the phase-end frees): pageblocks by zone and
+    /// migratetype, and how many hold an unmovable allocation (<see cref="Metrics.PageblockCensus"/>).
+    /// </summary>
+    public IReadOnlyList<PageblockCensus> PageblockCensus { get; init; } = [];
+
+    /// <summary>Unmovable and atomic failures per phase, in phase order.</summary>
+    public IReadOnlyList<PhaseFailures> PhaseKernelFailures { get; init; } = [];
+
+    /// <summary>Page-table (PTE) pages of anon actors at the end (unmovable kernel memory).</summary>
+    public long PageTablePages { get; init; }
+
+    /// <summary>Most page-table pages held at once.</summary>
+    public long PageTablePagesPeak { get; init; }
+
+    /// <summary>PTE page allocations that failed (also counted in <see cref="UnmovableFailures"/>).</summary>
+    public long PageTableFailures { get; init; }
+
+    /// <summary>Memory block online attempts of online actors.</summary>
+    public long OnlineAttempts { get; init; }
+
+    /// <summary>Memory blocks onlined.</summary>
+    public long OnlineSuccesses { get; init; }
+
+    /// <summary>Every memory block offline attempt of the scenario's offline actors, in order.</summary>
+    public IReadOnlyList<OfflineRecord> Offline { get; init; } = [];
+
+    /// <summary>Memory block offline attempts.</summary>
+    public long OfflineAttempts { get; init; }
+
+    /// <summary>Memory blocks offlined.</summary>
+    public long OfflineSuccesses { get; init; }
+
+    /// <summary>Offline failures by errno and reason (<c>-16 failure to isolate range</c>: 2).</summary>
+    public IReadOnlyDictionary<string, long> OfflineFailureReasons { get; init; } = new SortedDictionary<string, long>();
+
+    /// <summary>Swapped-out pages faulted back in (<c>pswpin</c>; pswpout is in <see cref="VmEvents"/>).</summary>
+    public long Pswpin { get; init; }
+
+    /// <summary>Swap slots still used at the end (pages swapped out whose owners still hold them).</summary>
+    public long SwapUsedPages { get; init; }
+
+    /// <summary>File pages read from disk on re-reads that missed the cache (cold reads and refaults after reclaim).</summary>
+    public long PageCacheMisses { get; init; }
+
+    /// <summary>Simulated seconds allocating tasks spent in direct reclaim (scan, drop, writeback, swap-out).</summary>
+    public double DirectReclaimSeconds { get; init; }
+
+    /// <summary>Simulated seconds allocating tasks spent in direct compaction.</summary>
+    public double DirectCompactSeconds { get; init; }
+
+    /// <summary>Simulated seconds kswapd worked (background; not part of the stall).</summary>
+    public double KswapdSeconds { get; init; }
+
+    /// <summary>
+    /// Seconds the workload's tasks waited on memory: direct reclaim + direct compaction + swap-in reads + refault reads
+    /// (docs/cost-model.md, "Stall time").
+    /// </summary>
+    public double StallSeconds { get; init; }
+
+    /// <summary>The workload's elapsed time: the scenario's duration plus <see cref="StallSeconds"/> (stalls on the critical path).</summary>
+    public double ElapsedSeconds { get; init; }
+
+    /// <summary>Actors the model does not run, by name.</summary>
     public IReadOnlyList<string> SkippedActors { get; init; } = [];
 
     /// <summary>Pages handed to the device by successful <c>cma_alloc()</c> calls.</summary>
@@ -134,3 +198,9 @@ public sealed record DesignReport
 
     private double PerMiB(long pages) => DevicePagesAllocated == 0 ? 0 : pages * 256.0 / DevicePagesAllocated;
 }
+
+/// <summary>Kernel-side failures in one phase.</summary>
+/// <param name="Phase">Phase name.</param>
+/// <param name="KernelFailures">Unmovable and atomic allocation failures.</param>
+/// <param name="WithMovableOnlyFree">Of those, the ones while movable-only memory had free pages.</param>
+public sealed record PhaseFailures(string Phase, long KernelFailures, long WithMovableOnlyFree);

@@ -2,6 +2,7 @@ using ZoneLab.Allocator;
 using ZoneLab.Contiguous;
 using ZoneLab.Designs;
 using ZoneLab.Layout;
+using ZoneLab.Reclaim;
 using ZoneLab.Workloads;
 using ZoneLab.Workloads.Simulation;
 
@@ -28,12 +29,59 @@ internal sealed class MetricsCollector
     /// <summary>Time-series capacity: when full, every other point is dropped and the stride doubles.</summary>
     public const int MaxSamples = 512;
 
-    public MetricsCollector(DesignMachine dm, List<ContigHolding> deviceHeld)
+    private readonly ReclaimModel? _reclaim;
+    private long _pswpin;
+    private long _refaults;
+
+    public MetricsCollector(DesignMachine dm, List<ContigHolding> deviceHeld, ReclaimModel? reclaim = null)
     {
         _dm = dm;
         _m = dm.Machine;
         _deviceHeld = deviceHeld;
+        _reclaim = reclaim;
     }
+
+    private readonly List<OfflineRecord> _offline = [];
+
+    private long _pageTablesNow;
+    private long _pageTablesPeak;
+    private long _pageTableFailures;
+    private long _onlineAttempts;
+    private long _onlineSuccesses;
+
+    /// <summary>Page-table pages of all actors changed by <paramref name="delta"/>; tracks the peak.</summary>
+    public void PageTables(long delta)
+    {
+        _pageTablesNow += delta;
+        _pageTablesPeak = Math.Max(_pageTablesPeak, _pageTablesNow);
+    }
+
+    /// <summary>A PTE page could not be allocated.</summary>
+    public void PageTableFailure() => _pageTableFailures++;
+
+    /// <summary>One memory block online attempt.</summary>
+    public void Online(bool success)
+    {
+        _onlineAttempts++;
+        if (success)
+        {
+            _onlineSuccesses++;
+        }
+    }
+
+    private readonly List<PageblockCensus> _census = [];
+
+    /// <summary>A pageblock census taken at the end of a phase.</summary>
+    public void Census(PageblockCensus c) => _census.Add(c);
+
+    /// <summary>One memory block offline attempt.</summary>
+    public void Offline(OfflineRecord r) => _offline.Add(r);
+
+    /// <summary>A swapped-out page was faulted back in (pswpin).</summary>
+    public void SwapIn() => _pswpin++;
+
+    /// <summary>A re-read missed the page cache (cold read or refault).</summary>
+    public void CacheMiss() => _refaults++;
 
     public long MovableFailures { get; set; }
 
@@ -59,9 +107,20 @@ internal sealed class MetricsCollector
 
     public List<string> SkippedActors { get; } = [];
 
+    private readonly List<PhaseFailures> _phases = [];
+
+    /// <summary>A phase begins: kernel failures are counted per phase from here.</summary>
+    public void BeginPhase(string name) => _phases.Add(new PhaseFailures(name, 0, 0));
+
     /// <summary>An unmovable or atomic allocation failed: was movable-only memory free at that moment?</summary>
     public void KernelFailure(bool atomic)
     {
+        bool movableFree = MovableOnlyFreePages(_m) > 0;
+        if (_phases.Count > 0)
+        {
+            PhaseFailures p = _phases[^1];
+            _phases[^1] = p with { KernelFailures = p.KernelFailures + 1, WithMovableOnlyFree = p.WithMovableOnlyFree + (movableFree ? 1 : 0) };
+        }
         if (atomic)
         {
             AtomicFailures++;
@@ -70,7 +129,7 @@ internal sealed class MetricsCollector
         {
             UnmovableFailures++;
         }
-        if (MovableOnlyFreePages(_m) > 0)
+        if (movableFree)
         {
             KernelFailuresWithMovableOnlyFree++;
         }
@@ -245,8 +304,29 @@ internal sealed class MetricsCollector
         }
         long kernelManaged = MovableOnlyMemory.KernelUsableManagedPages(_m);
         long movableManaged = MovableOnlyMemory.MovableOnlyManagedPages(_m);
+        // docs/cost-model.md "Stall time": what allocating and faulting tasks wait for
+        double stallNs = _reclaim == null ? 0 : _reclaim.DirectReclaimNs + _reclaim.DirectCompactNs + (_pswpin * _reclaim.CostModel.SwapInNs) + (_refaults * _reclaim.CostModel.RefaultReadNs);
         return new DesignReport
         {
+            PhaseKernelFailures = _phases,
+            PageblockCensus = _census,
+            PageTablePages = _pageTablesNow,
+            PageTablePagesPeak = _pageTablesPeak,
+            PageTableFailures = _pageTableFailures,
+            OnlineAttempts = _onlineAttempts,
+            OnlineSuccesses = _onlineSuccesses,
+            Offline = _offline,
+            OfflineAttempts = _offline.Count,
+            OfflineSuccesses = _offline.Count(o => o.Errno == 0),
+            OfflineFailureReasons = OfflineReasons(),
+            Pswpin = _pswpin,
+            SwapUsedPages = _m.SwapUsedPages,
+            PageCacheMisses = _refaults,
+            DirectReclaimSeconds = (_reclaim?.DirectReclaimNs ?? 0) / 1e9,
+            DirectCompactSeconds = (_reclaim?.DirectCompactNs ?? 0) / 1e9,
+            KswapdSeconds = (_reclaim?.KswapdNs ?? 0) / 1e9,
+            StallSeconds = stallNs / 1e9,
+            ElapsedSeconds = scenario.DurationSeconds + (stallNs / 1e9),
             Design = DesignNames.Name(_dm.Kind),
             DevicePagesAllocated = _devicePages,
             DeviceUtilisationAtRequest = _utilAtRequest,
@@ -298,5 +378,20 @@ internal sealed class MetricsCollector
         }
 
         return rows.ToArray();
+    }
+
+    // failures by errno and reason ("-16 failure to isolate range": 3), sorted for a stable report
+    private SortedDictionary<string, long> OfflineReasons()
+    {
+        var d = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        foreach (OfflineRecord o in _offline)
+        {
+            if (o.Errno != 0)
+            {
+                string k = o.Reason == null ? o.Errno.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"{o.Errno} {o.Reason}";
+                d[k] = d.GetValueOrDefault(k) + 1;
+            }
+        }
+        return d;
     }
 }

@@ -21,6 +21,15 @@ public sealed record ReclaimCostModel
     /// <summary>Per anonymous page swapped out.</summary>
     public double SwapOutNs { get; init; } = 50_000;
 
+    /// <summary>
+    /// Per anonymous page read back from swap on a fault (<c>do_swap_page</c>): a synchronous 4 KiB read the faulting
+    /// task waits for, the same device as <see cref="SwapOutNs"/>.
+    /// </summary>
+    public double SwapInNs { get; init; } = 50_000;
+
+    /// <summary>Per page-cache page read again after reclaim dropped it (a refault the reading task waits for).</summary>
+    public double RefaultReadNs { get; init; } = 50_000;
+
     /// <summary>Per page migrated by compaction.</summary>
     public double MigrateNs { get; init; } = 2_000;
 

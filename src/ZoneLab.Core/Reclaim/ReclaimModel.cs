@@ -47,6 +47,16 @@ public sealed class ReclaimModel : IMemoryPressureHandler
     /// <summary>Total simulated reclaim time.</summary>
     public double Costs => KswapdNs + DirectReclaimNs;
 
+    /// <summary>Simulated nanoseconds spent by allocating tasks in direct compaction (kcompactd excluded).</summary>
+    public double DirectCompactNs { get; private set; }
+
+    /// <summary>
+    /// Called with the pfn and size in pages of every anonymous block just before reclaim swaps it out and frees it, so a workload model
+    /// can remember that its page now lives in a swap slot (the kernel's page table entry becomes a swap entry,
+    /// <c>try_to_unmap_one</c>). The slot stays used until the owner frees it (<see cref="Machine.SwapUsedPages"/>).
+    /// </summary>
+    public Action<ulong, long>? SwappedOut { get; set; }
+
     private readonly Dictionary<int, (int Order, int High)> _pendingKswapd = [];
 
     /// <inheritdoc/>
@@ -206,7 +216,13 @@ public sealed class ReclaimModel : IMemoryPressureHandler
 
     /// <inheritdoc/>
     public bool DirectCompact(Machine machine, int node, int order, GfpFlags gfp, int highestZoneIdx, MigrateType mt)
-        => Compactor.TryToCompactPages(node, order, gfp, highestZoneIdx, mt);
+    {
+        // the allocating task waits for try_to_compact_pages (__alloc_pages_direct_compact): its share is a stall
+        double before = Compactor.CompactNs;
+        bool ok = Compactor.TryToCompactPages(node, order, gfp, highestZoneIdx, mt);
+        DirectCompactNs += Compactor.CompactNs - before;
+        return ok;
+    }
 
     /// <summary>
     /// The OOM killer at model level: the victim is the node's anonymous memory (the "largest task"), all of it
@@ -255,7 +271,15 @@ public sealed class ReclaimModel : IMemoryPressureHandler
     private long ShrinkNode(int node, int reclaimIdx, int priority, long goal, bool mayIo, ref double ns, bool kswapd)
     {
         long reclaimed = 0;
+        // mirrors get_scan_count / can_reclaim_anon_pages: anon LRUs are scanned only while free swap space exists
         bool swap = _m.Spec.SwapPages > _m.SwapUsedPages;
+        // mirrors get_scan_count's SCAN_FILE case (v4.10-v6.1): while the inactive file list is not low and has pages
+        // to scan at this priority, "do not reclaim anything from the anonymous working set right now"
+        long inactiveFile = _m.LruPages(node, LruList.InactiveFile);
+        if (swap && (inactiveFile >> priority) > 0 && inactiveFile >= _m.LruPages(node, LruList.ActiveFile))
+        {
+            swap = false;
+        }
         foreach ((LruList inactive, LruList active) in new[] { (LruList.InactiveFile, LruList.ActiveFile), (LruList.InactiveAnon, LruList.ActiveAnon) })
         {
             bool anon = inactive == LruList.InactiveAnon;
@@ -303,8 +327,10 @@ public sealed class ReclaimModel : IMemoryPressureHandler
                         continue;
                     }
 
+                    // mirrors shrink_folio_list: add_to_swap, try_to_unmap (the PTE becomes a swap entry), pageout
                     _m.SwapUsedPages += pages;
                     _m.Count(VmEvent.Pswpout, pages);
+                    SwappedOut?.Invoke(_m.PfnAt(i), pages);
                     ns += pages * CostModel.SwapOutNs;
                 }
                 else

@@ -40,6 +40,12 @@ public sealed record AnonActor : ScenarioActor
 
     /// <summary>The most bytes held at once (unbounded when null).</summary>
     public double? LimitBytes { get; init; }
+
+    /// <summary>
+    /// Processes that map this memory (shared memory, default 1). Linux does not share page tables between processes
+    /// (hugetlb PMD sharing aside), so each mapper needs its own PTE page per 512 mapped pages.
+    /// </summary>
+    public int Mappers { get; init; } = 1;
 }
 
 /// <summary>
@@ -191,6 +197,32 @@ public sealed record OfflineActor : ScenarioActor
 
     /// <inheritdoc/>
     public override int GetHashCode() => HashCode.Combine(Name, BlockCount, Blocks.Count);
+}
+
+/// <summary>
+/// Memory onlining: <c>echo online_movable</c> (or <c>online_kernel</c>) <c>&gt; memoryN/state</c> for listed blocks or
+/// for the N lowest-numbered offline blocks.
+/// </summary>
+public sealed record OnlineActor : ScenarioActor
+{
+    /// <inheritdoc/>
+    public override string Type => "online";
+
+    /// <summary>The memory block numbers to online; empty when <see cref="BlockCount"/> is used.</summary>
+    public IReadOnlyList<int> Blocks { get; init; } = [];
+
+    /// <summary>How many blocks to online, the lowest-numbered offline ones; 0 when <see cref="Blocks"/> lists them.</summary>
+    public int BlockCount { get; init; }
+
+    /// <summary>True for <c>online_movable</c> (ZONE_MOVABLE), false for <c>online_kernel</c>.</summary>
+    public bool Movable { get; init; } = true;
+
+    /// <inheritdoc/>
+    public bool Equals(OnlineActor? other) =>
+        other is not null && base.Equals(other) && Blocks.SequenceEqual(other.Blocks) && BlockCount == other.BlockCount && Movable == other.Movable;
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Name, BlockCount, Blocks.Count, Movable);
 }
 
 /// <summary><c>echo MODE &gt; /proc/sys/vm/drop_caches</c>: 1 page cache, 2 slab, 3 both.</summary>

@@ -13,16 +13,17 @@ namespace ZoneLab.Workloads;
 public static class ScenarioLoader
 {
     private static readonly string[] s_topKeys = ["name", "description", "kernel", "seed", "machine", "designs", "variants", "phases"];
-    private static readonly string[] s_machineKeys = ["mem", "numa", "type", "dmesg", "dtb", "memory", "memory_controllers", "cmdline", "sysctls"];
+    private static readonly string[] s_machineKeys = ["mem", "numa", "type", "dmesg", "dtb", "memory", "memory_controllers", "cmdline", "sysctls", "swap"];
     private static readonly string[] s_controllerKeys = ["name", "ranges", "bandwidth"];
     private static readonly string[] s_variantKeys = ["name", "design", "cmdline"];
     private static readonly string[] s_phaseKeys = ["name", "duration", "actors"];
     private static readonly string[] s_commonActorKeys = ["type", "name", "start", "stop", "access"];
     private static readonly string[] s_machineTypes = ["pc", "q35", "virt"];
+    private static readonly string[] s_onlineZones = ["movable", "kernel"];
 
     private static readonly Dictionary<string, string[]> s_actorKeys = new(StringComparer.Ordinal)
     {
-        ["anon"] = ["rate", "lifetime", "pinned", "limit"],
+        ["anon"] = ["rate", "lifetime", "pinned", "limit", "mappers"],
         ["page_cache"] = ["rate", "lifetime", "dirty", "highmem", "limit"],
         ["slab"] = ["kind", "rate", "orders", "lifetime", "limit"],
         ["atomic"] = ["order", "burst", "interval", "lifetime"],
@@ -30,6 +31,7 @@ public static class ScenarioLoader
         ["cma"] = ["device", "area", "size", "count", "period", "hold", "deadline"],
         ["gigantic"] = ["count", "size", "hold"],
         ["offline"] = ["blocks"],
+        ["online"] = ["blocks", "zone"],
         ["drop_caches"] = ["mode"],
     };
 
@@ -264,7 +266,33 @@ public static class ScenarioLoader
             MemoryControllers = ReadControllers(m),
             Cmdline = m.Get("cmdline") is YamlNode c ? ((c as YamlScalarNode)?.Value ?? throw m.Error(c, "machine.cmdline", $"expected a string, found {ScenarioNode.Describe(c)}")) : "",
             Sysctls = ReadSysctls(m),
+            // a swap device or file of this size (swapon); 0 = no swap, as the kernel without one
+            Swap = m.Quantity("swap", QuantityUnit.Bytes) is double sw ? (ulong)sw : 0,
         };
+    }
+
+    // offline/online blocks: a list of distinct block numbers, or a count (1 or more)
+    private static (IReadOnlyList<int> Blocks, int Count) ReadBlocks(ScenarioNode a, string path)
+    {
+        YamlNode b = a.Required("blocks");
+        if (b is YamlSequenceNode)
+        {
+            var blocks = new List<int>();
+            foreach (YamlNode x in a.List("blocks", allowEmpty: false))
+            {
+                int blk = (int)a.IntegerOf(x, $"{path}.blocks[{blocks.Count}]", 0, int.MaxValue);
+                if (blocks.Contains(blk))
+                {
+                    throw a.Error(x, $"{path}.blocks[{blocks.Count}]", $"memory block {blk} is listed twice");
+                }
+
+                blocks.Add(blk);
+            }
+
+            return (blocks, 0);
+        }
+
+        return ([], (int)a.IntegerOf(b, a.Child("blocks"), 1, int.MaxValue));
     }
 
     private static string? ReadPath(ScenarioNode m, string key, Context ctx)
@@ -539,6 +567,7 @@ public static class ScenarioLoader
                     Lifetime = Dist(a, "lifetime", QuantityUnit.Seconds, ctx),
                     PinnedFraction = a.Quantity("pinned", QuantityUnit.Fraction) ?? 0,
                     LimitBytes = a.Quantity("limit", QuantityUnit.Bytes, 0, double.MaxValue, minExclusive: true),
+                    Mappers = (int)(a.Integer("mappers", 1, 1 << 20) ?? 1),
                 };
             case "page_cache":
                 return new PageCacheActor
@@ -616,31 +645,19 @@ public static class ScenarioLoader
                     Hold = Dist(a, "hold", QuantityUnit.Seconds, ctx),
                 };
             case "offline":
-                YamlNode b = a.Required("blocks");
-                if (b is YamlSequenceNode seq)
-                {
-                    var blocks = new List<int>();
-                    foreach (YamlNode x in a.List("blocks", allowEmpty: false))
-                    {
-                        int blk = (int)a.IntegerOf(x, $"{path}.blocks[{blocks.Count}]", 0, int.MaxValue);
-                        if (blocks.Contains(blk))
-                        {
-                            throw a.Error(x, $"{path}.blocks[{blocks.Count}]", $"memory block {blk} is listed twice");
-                        }
-
-                        blocks.Add(blk);
-                    }
-
-                    return new OfflineActor { Name = name, StartSeconds = start, StopSeconds = stop, AccessBytesPerSecond = access, Blocks = blocks };
-                }
-
-                return new OfflineActor
+                (IReadOnlyList<int> offBlocks, int offCount) = ReadBlocks(a, path);
+                return new OfflineActor { Name = name, StartSeconds = start, StopSeconds = stop, AccessBytesPerSecond = access, Blocks = offBlocks, BlockCount = offCount };
+            case "online":
+                (IReadOnlyList<int> onBlocks, int onCount) = ReadBlocks(a, path);
+                return new OnlineActor
                 {
                     Name = name,
                     StartSeconds = start,
                     StopSeconds = stop,
                     AccessBytesPerSecond = access,
-                    BlockCount = (int)a.IntegerOf(b, a.Child("blocks"), 1, int.MaxValue),
+                    Blocks = onBlocks,
+                    BlockCount = onCount,
+                    Movable = (a.Choice("zone", s_onlineZones) ?? "movable") == "movable",
                 };
             default: // drop_caches
                 return new DropCachesActor

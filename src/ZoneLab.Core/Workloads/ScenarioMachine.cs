@@ -40,6 +40,9 @@ public sealed record ScenarioMachine
     /// <summary>Sysctls by name (<c>vm.min_free_kbytes</c>), values as validated text, in file order.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Sysctls { get; init; } = [];
 
+    /// <summary>Swap space in bytes (a swap device or file after <c>swapon</c>); 0 means no swap.</summary>
+    public ulong Swap { get; init; }
+
     /// <summary>Whether the machine is arm64 (a device tree, memory ranges, or <c>type: virt</c>).</summary>
     public bool IsArm64 => Dtb is not null || Memory.Count > 0 || Type == "virt";
 
@@ -77,7 +80,7 @@ public sealed record ScenarioMachine
     public bool Equals(ScenarioMachine? other) =>
         other is not null && Mem == other.Mem && Numa.SequenceEqual(other.Numa) && Type == other.Type
         && Dmesg == other.Dmesg && Dtb == other.Dtb && Memory.SequenceEqual(other.Memory) && MemoryControllers.SequenceEqual(other.MemoryControllers)
-        && Cmdline == other.Cmdline && Sysctls.SequenceEqual(other.Sysctls);
+        && Cmdline == other.Cmdline && Sysctls.SequenceEqual(other.Sysctls) && Swap == other.Swap;
 
     /// <inheritdoc/>
     public override int GetHashCode() => HashCode.Combine(Mem, Cmdline);

@@ -87,6 +87,11 @@ public static class ScenarioWriter
         }
 
         w.Append("  cmdline: ").Append(Q(m.Cmdline)).Append('\n');
+        if (m.Swap > 0)
+        {
+            w.Append("  swap: ").Append(Quantities.Format(m.Swap, QuantityUnit.Bytes)).Append('\n');
+        }
+
         if (m.Sysctls.Count > 0)
         {
             w.Append("  sysctls:\n");
@@ -120,6 +125,11 @@ public static class ScenarioWriter
                 Dist(w, "lifetime", x.Lifetime);
                 Num(w, "pinned", x.PinnedFraction, QuantityUnit.Fraction);
                 Num(w, "limit", x.LimitBytes, QuantityUnit.Bytes);
+                if (x.Mappers != 1)
+                {
+                    w.Append(I).Append("mappers: ").Append(x.Mappers.ToString(CultureInfo.InvariantCulture)).Append('\n');
+                }
+
                 break;
             case PageCacheActor x:
                 Dist(w, "rate", x.Rate);
@@ -161,6 +171,10 @@ public static class ScenarioWriter
                 break;
             case OfflineActor x:
                 w.Append(I).Append("blocks: ").Append(x.Blocks.Count > 0 ? $"[{string.Join(", ", x.Blocks)}]" : x.BlockCount.ToString(CultureInfo.InvariantCulture)).Append('\n');
+                break;
+            case OnlineActor x:
+                w.Append(I).Append("blocks: ").Append(x.Blocks.Count > 0 ? $"[{string.Join(", ", x.Blocks)}]" : x.BlockCount.ToString(CultureInfo.InvariantCulture)).Append('\n');
+                w.Append(I).Append("zone: ").Append(x.Movable ? "movable" : "kernel").Append('\n');
                 break;
             case DropCachesActor x:
                 w.Append(I).Append("mode: ").Append(x.Mode.ToString(CultureInfo.InvariantCulture)).Append('\n');

@@ -32,6 +32,9 @@ internal sealed class Holding
 
     /// <summary>The actor whose memory this is, for the bandwidth model (null: not sampled).</summary>
     public ScenarioActor? Actor { get; init; }
+
+    /// <summary>True once expired (its swapped-out entries are gone with it).</summary>
+    public bool Released { get; set; }
 }
 
 /// <summary>A device buffer (cma_alloc) or gigantic page held until <see cref="Holding"/>-style expiry.</summary>
@@ -65,6 +68,21 @@ internal sealed class ActorState
 
     /// <summary>Next time (seconds into the phase) a periodic actor fires; NaN when done.</summary>
     public double NextFire { get; set; } = double.NaN;
+
+    /// <summary>The actor's PTE pages (GFP_PGTABLE_USER), most recent last.</summary>
+    public List<ulong> PageTables { get; } = [];
+
+    /// <summary>Fractional page-cache refaults carried to the next tick.</summary>
+    public double RefaultCarry { get; set; }
+
+    /// <summary>Fractional swap-ins carried to the next tick.</summary>
+    public double SwapInCarry { get; set; }
+
+    /// <summary>
+    /// The actor's pages that reclaim swapped out (holding and index into its <see cref="Holding.Pfns"/>, which reads
+    /// <see cref="Simulation.SwappedPfn"/> there); entries of released holdings are dropped lazily.
+    /// </summary>
+    public List<(Holding H, int Index)> Swapped { get; } = [];
 
     /// <summary>Page-cache pages in allocation order (the actor's file LRU, oldest first).</summary>
     public Queue<ulong> Cache { get; } = new();

@@ -1,11 +1,15 @@
 using ZoneLab.Allocator;
 using ZoneLab.Contiguous;
+using ZoneLab.Hotplug;
 using ZoneLab.Layout;
 
 namespace ZoneLab.Workloads.Simulation;
 
 internal sealed partial class Simulation
 {
+    // PTRS_PER_PTE on x86-64 and arm64 with 4 KiB pages
+    private const int PtrsPerPte = 512;
+
     // CONFIG_CMA_ALIGNMENT default: dma_alloc_from_contiguous aligns to min(get_order(size), 8)
     private const int CmaAlignmentMax = 8;
 
@@ -15,6 +19,10 @@ internal sealed partial class Simulation
     // anonymous memory: order-0 GFP_HIGHUSER_MOVABLE; a pinned fraction joins alloc_contig_range's pinned set
     private void StepAnon(ActorState st, AnonActor a, double dt, double phaseEnd)
     {
+        if (st.Swapped.Count > 0)
+        {
+            SwapIn(st, a, dt);
+        }
         long pages = Room(st, a.LimitBytes, Draw(st, a.Rate.Sample(st.Rng) * dt / (1 << PageShift)));
         var h = new Holding(0, PageUse.Anon, false) { Owner = st, Actor = a };
         for (long i = 0; i < pages; i++)
@@ -35,10 +43,91 @@ internal sealed partial class Simulation
                     break;
                 }
             }
+            TrackAnon(h, pfn);
             h.Pfns.Add(pfn);
             st.PagesHeld++;
         }
         Hold(h, Until(a.Lifetime, st.Rng, phaseEnd));
+        SyncPageTables(st);
+    }
+
+    /// <summary>
+    /// Page tables of an anon actor's memory: one PTE page maps PTRS_PER_PTE (512) pages, so each mapping process
+    /// needs ceil(held / 512) of them; mirrors __pte_alloc → pte_alloc_one (GFP_PGTABLE_USER: GFP_KERNEL | __GFP_ZERO
+    /// | __GFP_ACCOUNT, unmovable, order 0) on the fault that first touches a PMD range, and free_pgd_range at
+    /// munmap/exit. Swapped-out pages keep their PTEs (swap entries). Upper levels (PMD/PUD pages, 1/512 of this)
+    /// are left out.
+    /// </summary>
+    private void SyncPageTables(ActorState st)
+    {
+        if (st.Actor is not AnonActor a)
+        {
+            return;
+        }
+        long want = a.Mappers * ((Math.Max(0, st.PagesHeld) + PtrsPerPte - 1) / PtrsPerPte);
+        long before = st.PageTables.Count;
+        while (st.PageTables.Count > want)
+        {
+            ulong pfn = st.PageTables[^1];
+            st.PageTables.RemoveAt(st.PageTables.Count - 1);
+            FreeIfOwned(pfn, 0, PageUse.Kernel);
+        }
+        while (st.PageTables.Count < want)
+        {
+            AllocResult r = _m.Allocate(0, Gfp.Kernel, 0, PageUse.Kernel);
+            if (!r.Success)
+            {
+                // the fault fails with VM_FAULT_OOM; the model keeps the pages mapped and counts the failure
+                _metrics.PageTableFailure();
+                _metrics.KernelFailure(atomic: false);
+                break;
+            }
+            st.PageTables.Add(r.Pfn);
+        }
+        _metrics.PageTables(st.PageTables.Count - before);
+    }
+
+    /// <summary>
+    /// Faults swapped-out pages back in. The actor touches its held memory uniformly at its <c>access</c> bandwidth,
+    /// so in <paramref name="dt"/> a given page is touched with probability min(1, access·dt / held bytes); a touched
+    /// swapped page takes a major fault: mirrors do_swap_page (swapin_readahead → a GFP_HIGHUSER_MOVABLE page, the
+    /// task waits for the read, pswpin) and the slot is freed (try_to_free_swap, as when swap is over half full or
+    /// the page is exclusive). Without <c>access</c> nothing is touched again.
+    /// </summary>
+    private void SwapIn(ActorState st, AnonActor a, double dt)
+    {
+        if (a.AccessBytesPerSecond <= 0 || st.PagesHeld <= 0)
+        {
+            return;
+        }
+        double p = Math.Min(1, a.AccessBytesPerSecond * dt / ((double)st.PagesHeld * (1 << PageShift)));
+        double x = (st.Swapped.Count * p) + st.SwapInCarry;
+        long n = (long)Math.Floor(x);
+        st.SwapInCarry = x - n;
+        while (n > 0 && st.Swapped.Count > 0)
+        {
+            int j = st.Rng.Next(st.Swapped.Count);
+            (Holding h, int idx) = st.Swapped[j];
+            st.Swapped[j] = st.Swapped[^1];
+            st.Swapped.RemoveAt(st.Swapped.Count - 1);
+            if (h.Released || h.Pfns[idx] != SwappedPfn)
+            {
+                continue;
+            }
+            n--;
+            AllocResult r = _m.Allocate(0, Gfp.HighUserMovable, 0, PageUse.Anon);
+            if (!r.Success)
+            {
+                // the fault would retry or OOM; the page stays in swap
+                _metrics.MovableFailures++;
+                st.Swapped.Add((h, idx));
+                break;
+            }
+            _m.SwapUsedPages--;
+            h.Pfns[idx] = r.Pfn;
+            _anonOwner![r.Pfn] = (h, idx);
+            _metrics.SwapIn();
+        }
     }
 
     /// <summary>
@@ -87,6 +176,10 @@ internal sealed partial class Simulation
         }
         // the lifetime is how long a page stays in use; a dirty page is written back by then
         Hold(dirty, _now + (a.Lifetime == null ? 30 : Math.Max(0, a.Lifetime.Sample(st.Rng))));
+        if (a.AccessBytesPerSecond > 0 && a.LimitBytes is double files)
+        {
+            Reread(st, a, gfp, dt, (long)files >> PageShift);
+        }
         if (a.LimitBytes is double limit)
         {
             long max = (long)limit >> PageShift;
@@ -98,6 +191,41 @@ internal sealed partial class Simulation
                     _m.Free(pfn, 0);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Re-reads of the actor's files (its <c>limit</c> is the file set): <c>access</c>·dt bytes are read uniformly over
+    /// the set, so the share that misses the cache is 1 - resident/set. A miss re-reads the page: mirrors
+    /// filemap_fault/page_cache_ra → a new page-cache page, and workingset_refault, which activates a page whose
+    /// refault distance fits the active file list (always here: the set is smaller than memory), so the active
+    /// file list grows and get_scan_count stops reclaiming page cache only. The task waits for the read.
+    /// </summary>
+    private void Reread(ActorState st, PageCacheActor a, GfpFlags gfp, double dt, long setPages)
+    {
+        long resident = 0;
+        foreach (ulong pfn in st.Cache)
+        {
+            if (_m.IsAllocatedHead(pfn, out int o) && o == 0 && _m.UseOf(pfn) is PageUse.File or PageUse.FileDirty)
+            {
+                resident++;
+            }
+        }
+        double missShare = setPages <= 0 ? 0 : Math.Max(0, 1 - ((double)resident / setPages));
+        double x = (a.AccessBytesPerSecond * dt / (1 << PageShift) * missShare) + st.RefaultCarry;
+        long n = (long)Math.Floor(x);
+        st.RefaultCarry = x - n;
+        for (long i = 0; i < n; i++)
+        {
+            AllocResult r = _m.Allocate(0, gfp, 0, PageUse.File);
+            if (!r.Success)
+            {
+                _metrics.MovableFailures++;
+                break;
+            }
+            _m.MarkAccessed(r.Pfn);
+            st.Cache.Enqueue(r.Pfn);
+            _metrics.CacheMiss();
         }
     }
 
@@ -285,6 +413,89 @@ internal sealed partial class Simulation
                     Release(h);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Memory offlining: <c>echo offline &gt; memoryN/state</c> for listed blocks, or for the N highest-numbered online
+    /// blocks of ZONE_MOVABLE, through the hotplug model (mirrors offline_pages(): isolation with MEMORY_OFFLINE
+    /// rules, migration passes, accounting). The time is the contiguous-allocation cost model's: one attempt, the
+    /// block's pageblocks isolated, the pages migrated.
+    /// </summary>
+    private void StepOffline(ActorState st, OfflineActor a)
+    {
+        if (double.IsNaN(st.NextFire))
+        {
+            return;
+        }
+        st.NextFire = double.NaN;
+        MemoryHotplug hp = Hotplug();
+        var targets = new List<ulong>();
+        if (a.Blocks.Count > 0)
+        {
+            foreach (int b in a.Blocks)
+            {
+                targets.Add((ulong)b);
+            }
+        }
+        else
+        {
+            foreach (HotplugBlock b in hp.Blocks.Reverse())
+            {
+                if (targets.Count < a.BlockCount && b.State == BlockState.Online && b.Zone?.Type == ZoneType.Movable)
+                {
+                    targets.Add(b.Index);
+                }
+            }
+        }
+        // alloc_contig_range's and the offline path's pinned pages are the same FOLL_LONGTERM pins
+        hp.Pinned.Clear();
+        hp.Pinned.UnionWith(_dm.Contig.Pinned);
+        foreach (ulong index in targets)
+        {
+            HotplugBlock? blk = hp.Block(index);
+            string zone = blk?.Zone?.Type.ToString() ?? "none";
+            HotplugResult r = hp.Offline(index);
+            var work = new ContigWork { Attempts = 1, Migrated = r.Migrated, PageblocksIsolated = blk == null ? 0 : (long)(blk.Pages / Pageblock.NrPages) };
+            double ms = s_contigCosts.Microseconds(work) / 1000;
+            _metrics.Offline(new Metrics.OfflineRecord(a.Name, _now, (long)index, zone, r.Errno, r.Reason, r.Migrated, ms));
+        }
+    }
+
+    /// <summary>
+    /// Memory onlining: <c>echo online_movable|online_kernel &gt; memoryN/state</c> through the hotplug model
+    /// (mirrors online_pages(): zone from zone_for_pfn_range, span, present/managed, watermarks, zonelists).
+    /// </summary>
+    private void StepOnline(ActorState st, OnlineActor a)
+    {
+        if (double.IsNaN(st.NextFire))
+        {
+            return;
+        }
+        st.NextFire = double.NaN;
+        MemoryHotplug hp = Hotplug();
+        var targets = new List<ulong>();
+        if (a.Blocks.Count > 0)
+        {
+            foreach (int b in a.Blocks)
+            {
+                targets.Add((ulong)b);
+            }
+        }
+        else
+        {
+            foreach (HotplugBlock b in hp.Blocks)
+            {
+                if (targets.Count < a.BlockCount && b.State == BlockState.Offline)
+                {
+                    targets.Add(b.Index);
+                }
+            }
+        }
+        foreach (ulong index in targets)
+        {
+            HotplugResult r = hp.Online(index, a.Movable ? OnlineType.OnlineMovable : OnlineType.OnlineKernel);
+            _metrics.Online(r.Success);
         }
     }
 }

@@ -1,8 +1,10 @@
 using ZoneLab.Allocator;
 using ZoneLab.Contiguous;
 using ZoneLab.Designs;
+using ZoneLab.Hotplug;
 using ZoneLab.Layout;
 using ZoneLab.Metrics;
+using ZoneLab.Reclaim;
 
 namespace ZoneLab.Workloads.Simulation;
 
@@ -28,16 +30,33 @@ internal sealed partial class Simulation
     private long _seq;
     private double _now;
     private readonly MetricsCollector _metrics;
+    private readonly ReclaimModel? _reclaim;
 
-    public Simulation(Scenario scenario, DesignMachine dm, SimulationOptions options, Action<double>? progress)
+    // With swap, every live anonymous page's owner (holding, index), so a page reclaim swaps out is found again: its
+    // entry becomes SwappedPfn (a swap entry in the page table) and its slot is freed when the holding expires.
+    private readonly Dictionary<ulong, (Holding H, int Index)>? _anonOwner;
+
+    private static readonly ContigCostModel s_contigCosts = new();
+    private MemoryHotplug? _hotplug;
+
+    /// <summary>The <see cref="Holding.Pfns"/> entry of a page that lives in a swap slot, not in memory.</summary>
+    internal const ulong SwappedPfn = ulong.MaxValue;
+
+    public Simulation(Scenario scenario, DesignMachine dm, SimulationOptions options, Action<double>? progress, ReclaimModel? reclaim = null)
     {
+        _reclaim = reclaim;
         _scenario = scenario;
         _dm = dm;
         _m = dm.Machine;
         _o = options;
         _progress = progress;
         _seed = options.Seed ?? scenario.Seed;
-        _metrics = new MetricsCollector(dm, _deviceHeld);
+        _metrics = new MetricsCollector(dm, _deviceHeld, reclaim);
+        if (reclaim != null && _m.Spec.SwapPages > 0)
+        {
+            _anonOwner = [];
+            reclaim.SwappedOut = OnSwappedOut;
+        }
     }
 
     public void Run()
@@ -49,6 +68,7 @@ internal sealed partial class Simulation
         for (int p = 0; p < _scenario.Phases.Count; p++)
         {
             ScenarioPhase phase = _scenario.Phases[p];
+            _metrics.BeginPhase(phase.Name);
             var states = new List<ActorState>(phase.Actors.Count);
             for (int a = 0; a < phase.Actors.Count; a++)
             {
@@ -86,6 +106,8 @@ internal sealed partial class Simulation
                 _progress?.Invoke((_now + dt) / total);
             }
             _now = phaseEnd;
+            // the census before the phase-end expiry: what the phase's workload left behind while it ran
+            _metrics.Census(PageblockCensus.Take(_m, phase.Name));
             Expire(phaseEnd);
             phaseStart = phaseEnd;
         }
@@ -127,12 +149,11 @@ internal sealed partial class Simulation
             case DropCachesActor d:
                 StepDropCaches(st, d);
                 break;
-            case OfflineActor:
-                if (!double.IsNaN(st.NextFire))
-                {
-                    _metrics.SkippedActors.Add(a.Name + " (memory offlining is not modelled)");
-                    st.NextFire = double.NaN;
-                }
+            case OfflineActor off:
+                StepOffline(st, off);
+                break;
+            case OnlineActor on:
+                StepOnline(st, on);
                 break;
         }
     }
@@ -172,8 +193,10 @@ internal sealed partial class Simulation
 
     private void Release(Holding h)
     {
-        foreach (ulong pfn in h.Pfns)
+        h.Released = true;
+        for (int k = 0; k < h.Pfns.Count; k++)
         {
+            ulong pfn = h.Pfns[k];
             if (h.CleanOnly)
             {
                 if (_m.IsAllocatedHead(pfn, out int o0) && o0 == 0 && _m.UseOf(pfn) == PageUse.FileDirty)
@@ -186,9 +209,70 @@ internal sealed partial class Simulation
             {
                 h.Owner.PagesHeld -= 1L << h.Order;
             }
+            if (pfn == SwappedPfn)
+            {
+                // mirrors zap_pte_range -> free_swap_and_cache: exit/munmap of a swapped-out page frees its slot
+                _m.SwapUsedPages--;
+                continue;
+            }
+            if (_anonOwner != null && h.Use == PageUse.Anon && h.Order == 0)
+            {
+                // the pfn may have been reclaimed or migrated and reused by someone else: free only our own page
+                if (!_anonOwner.TryGetValue(pfn, out (Holding H, int Index) o) || o.H != h || o.Index != k)
+                {
+                    continue;
+                }
+                _anonOwner.Remove(pfn);
+            }
             FreeIfOwned(pfn, h.Order, h.Use);
         }
         h.Pfns.Clear();
+        if (h.Owner != null && h.Use == PageUse.Anon)
+        {
+            SyncPageTables(h.Owner);
+        }
+    }
+
+    // reclaim is about to swap out the anonymous page at pfn: its owner now holds a swap entry
+    private void OnSwappedOut(ulong pfn, long pages)
+    {
+        if (pages == 1 && _anonOwner!.Remove(pfn, out (Holding H, int Index) o) && !o.H.Released && o.H.Pfns[o.Index] == pfn)
+        {
+            o.H.Pfns[o.Index] = SwappedPfn;
+            if (o.H.Owner is { Actor.AccessBytesPerSecond: > 0 } owner)
+            {
+                owner.Swapped.Add(o); // only an actor that touches its memory can fault the page back in
+            }
+            return;
+        }
+        // a page the workload no longer tracks (its holding expired or it was migrated away): nobody frees the slot
+        // by exit, so release it at once rather than leak swap space
+        _m.SwapUsedPages -= pages;
+    }
+
+    /// <summary>Records a new anonymous page of <paramref name="h"/> (at index <c>h.Pfns.Count</c>, before it is added).</summary>
+    private void TrackAnon(Holding h, ulong pfn)
+    {
+        if (_anonOwner != null)
+        {
+            _anonOwner[pfn] = (h, h.Pfns.Count);
+        }
+    }
+
+    /// <summary>
+    /// The hotplug model over the design's machine, made on first use (HotplugMachine.Create's block size, section
+    /// size and command-line settings). It is not disposed here: the design machine owns the engine.
+    /// </summary>
+    private MemoryHotplug Hotplug()
+    {
+        if (_hotplug == null)
+        {
+            BootLayout l = _dm.Layout;
+            ulong blockPages = l.MemoryBlockSize >> Page.Shift;
+            ulong sectionPages = Math.Min(blockPages, 1UL << (HotplugMachine.SectionSizeBits - Page.Shift));
+            _hotplug = new MemoryHotplug(_m, l.MemoryBlocks, blockPages, sectionPages, HotplugConfig.FromCommandLine(l.CommandLine, l.Arch));
+        }
+        return _hotplug;
     }
 
     private bool FreeIfOwned(ulong pfn, int order, PageUse use)

@@ -38,9 +38,9 @@ public static class SimulationRunner
         VmSysctls sysctls = ScenarioBoot.Sysctls(scenario.Machine);
         sysctls.PageAllocShuffle = Machine.ShuffleRequested(layout.CommandLine.Parameters);
         sysctls.ShuffleSeed = options.Seed ?? scenario.Seed;
-        using DesignMachine dm = impl.Build(layout, version, sysctls, options.DebugChecks);
-        _ = new ReclaimModel(dm.Machine);
-        var sim = new Simulation(scenario, dm, options, progress);
+        using DesignMachine dm = impl.Build(layout, version, sysctls, options.DebugChecks, (long)(scenario.Machine.Swap >> 12));
+        var reclaim = new ReclaimModel(dm.Machine);
+        var sim = new Simulation(scenario, dm, options, progress, reclaim);
         sim.Run();
         return sim.Report();
     }
