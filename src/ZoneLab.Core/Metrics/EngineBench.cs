@@ -71,9 +71,9 @@ public static class EngineBench
     }
 
     /// <summary>
-    /// A churn workload: the machine is filled to <paramref name="fill"/> of its pages with random blocks (orders
+    /// A churn workload: the machine is filled to <c>fill</c> of its pages with random blocks (orders
     /// 0-3, unmovable/movable/reclaimable), then each step frees a random live block and allocates a new random one.
-    /// Deterministic (xorshift seeded with <paramref name="seed"/>), no allocation per step.
+    /// Deterministic (xorshift seeded with <c>seed</c>), no allocation per step.
     /// </summary>
     public sealed class Churn
     {
