@@ -46,7 +46,7 @@ public class FtraceReaderErrorTests
     [InlineData("cma_alloc_finish: name=cma page=x count=1 align=0", "cma_alloc_finish: expected a field 'pfn='")]
     [InlineData("cma_release: name=cma pfn=0x10 page=x", "cma_release: expected a field 'count='")]
     [InlineData("cma_release: name=cma pfn=0xfg page=x count=1", "pfn= expects a page frame number in hex (%lx or 0x%lx), found '0xfg'")]
-    [InlineData("cma_alloc_start: name=cma align=0", "cma_alloc_start: expected a field 'count=' (up to 6.13) or 'request_count=' (6.14+)")]
+    [InlineData("cma_alloc_start: name=cma align=0", "cma_alloc_start: expected a field 'count=' (6.12 and older) or 'request_count=' (later kernels)")]
     public void MalformedFieldsOfAKnownEvent(string eventAndFields, string expected)
     {
         ZoneLabInputException e = Fail(Ctx + eventAndFields);

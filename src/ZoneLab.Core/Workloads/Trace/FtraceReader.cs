@@ -473,15 +473,15 @@ public sealed class FtraceReader : IDisposable
                 }
 
             case TraceEventKind.CmaAllocStart:
-                // 5.13-6.13: "name=%s count=%lu align=%u" (5.13 without name=); 6.14+: "name=%s request_count=%lu
-                // available_count=%lu total_count=%lu align=%u" (include/trace/events/cma.h).
+                // 5.13 on: "name=%s count=%lu align=%u" (at first without name=); kernels after 6.12 (with multi-range
+                // CMA areas): "name=%s request_count=%lu available_count=%lu total_count=%lu align=%u" (cma.h).
                 return e with
                 {
                     Pfn = -1,
                     CmaName = CmaName(ref f),
                     Count = f.TryGet("count"u8, out _) ? f.Long("count"u8)
                         : f.TryGet("request_count"u8, out _) ? f.Long("request_count"u8)
-                        : throw f.Error("expected a field 'count=' (up to 6.13) or 'request_count=' (6.14+)"),
+                        : throw f.Error("expected a field 'count=' (6.12 and older) or 'request_count=' (later kernels)"),
                     Align = f.Int("align"u8, 0, 63),
                 };
 
@@ -489,7 +489,7 @@ public sealed class FtraceReader : IDisposable
             case TraceEventKind.CmaAllocBusyRetry:
                 {
                     // 4.1-5.12 "cma_alloc: pfn=%lx page=%p count=%u align=%u"; then cma_alloc_class with name=,
-                    // pfn=0x%lx later, and errorno=%d on cma_alloc_finish from 6.3 (ignored: the page says it).
+                    // pfn=0x%lx later, and later still errorno=%d on cma_alloc_finish (ignored: the page says it).
                     long pfn = f.HexPfn();
                     bool failed = pfn < 0 || f.IsNullPointer("page"u8);
                     return e with
