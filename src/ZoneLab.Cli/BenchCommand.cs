@@ -37,11 +37,12 @@ internal static class BenchCommand
                 // bytes_per_page, build_1tib_seconds, build_1tib_peak_bytes (+ the deferred-linking cost),
                 // replay_events_per_second, compare_default_seconds
                 EngineBenchResult r = EngineBench.Run(include1Tib: !pr.GetValue(quick), log: Console.Error);
-                (long events, double perSecond) = tracePath == null ? (0, double.NaN) : Replay(tracePath);
-                Console.Error.WriteLine(tracePath == null ? $"replay: no trace ({DefaultTrace} not found; give --trace)" : $"replay: {events} events, {perSecond / 1e6:F2} M events/s");
+                (long events, double perSecond, double perCpuSecond) = tracePath == null ? (0, double.NaN, double.NaN) : Replay(tracePath);
+                Console.Error.WriteLine(tracePath == null ? $"replay: no trace ({DefaultTrace} not found; give --trace)"
+                    : $"replay: {events} events, {perSecond / 1e6:F2} M events/s ({perCpuSecond / 1e6:F2} M per CPU-second; load average {LoadAverage()})");
                 double compare = CompareDefault();
                 Console.Error.WriteLine($"compare (default scenario, all designs): {compare:F2} s");
-                Console.Out.WriteLine((r with { ReplayEvents = events, ReplayEventsPerSecond = perSecond, CompareDefaultSeconds = compare }).ToJson());
+                Console.Out.WriteLine((r with { ReplayEvents = events, ReplayEventsPerSecond = perSecond, ReplayEventsPerCpuSecond = perCpuSecond, CompareDefaultSeconds = compare }).ToJson());
                 return 0;
             }
 
@@ -67,8 +68,8 @@ internal static class BenchCommand
             }
             if (tracePath != null)
             {
-                (long events, double perSecond) = Replay(tracePath);
-                table.AddRow($"replay {Path.GetFileName(Path.GetDirectoryName(tracePath))} x{events / 1e6:0.0} M events (read + replay, migrate-cma)", $"{perSecond / 1e6:0.00} M events/s");
+                (long events, double perSecond, double perCpuSecond) = Replay(tracePath);
+                table.AddRow($"replay {Path.GetFileName(Path.GetDirectoryName(tracePath))} x{events / 1e6:0.0} M events (read + replay, migrate-cma)", $"{perSecond / 1e6:0.00} M events/s ({perCpuSecond / 1e6:0.00} M per CPU-s)");
             }
 
             table.AddRow("compare, default scenario, all designs", $"{CompareDefault():0.00} s");
@@ -101,7 +102,24 @@ internal static class BenchCommand
     }
 
     // The trace repeated to 10 M events, replayed on the machine `zonelab replay` builds by default (QEMU 1G, migrate-cma).
-    private static (long Events, double PerSecond) Replay(string path)
+    // The 1-minute load average, so a reader of the figures can tell a quiet run from a loaded one (Linux only).
+    private static string LoadAverage()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/loadavg").Split(' ')[0];
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return "unknown";
+        }
+    }
+
+    private static (long Events, double PerSecond, double PerCpuSecond) Replay(string path)
     {
         (byte[] text, long perCopy) = EngineBench.TraceBody(path);
         return EngineBench.ReplayThroughput(
