@@ -29,6 +29,7 @@ public sealed class FtraceReader : IDisposable
     private readonly Utf8Cache<string> _tasks = new();
     private readonly Utf8Cache<string> _cmaNames = new();
     private readonly Utf8Cache<GfpFlags> _gfp = new();
+    private readonly int[] _bounds = new int[TraceFields.BoundsLength];
     private byte[] _buf;
     private int _pos;
     private int _len;
@@ -92,7 +93,8 @@ public sealed class FtraceReader : IDisposable
     /// <summary>Advances to the next event of a known kind; false at the end of the text.</summary>
     public bool Read()
     {
-        Span<int> bounds = stackalloc int[TraceFields.BoundsLength];
+        // A field, not a stackalloc: the runtime would zero the 48 ints on every call, i.e. every event.
+        Span<int> bounds = _bounds;
         while (NextLine(out ReadOnlySpan<byte> line))
         {
             if (TryParseLine(line, bounds))
