@@ -116,6 +116,11 @@ public sealed class TraceEventPipe : IDisposable
                     batch[n++] = _reader.Current;
                 }
 
+                if (_cancelled)
+                {
+                    return;
+                }
+
                 _counts[slot] = n;
                 slot = (slot + 1) % Batches;
                 _full.Release();
@@ -140,11 +145,16 @@ public sealed class TraceEventPipe : IDisposable
                 return;
             }
         }
-        catch (Exception e) when (!_cancelled)
+        catch (Exception e)
         {
-            _error = ExceptionDispatchInfo.Capture(e);
-            _counts[slot] = -1;
-            _full.Release();
+            // After Dispose() nobody waits for the batches any more; an exception then (the extra free token
+            // Dispose() hands out can overfill _full) must not escape the thread.
+            if (!_cancelled)
+            {
+                _error = ExceptionDispatchInfo.Capture(e);
+                _counts[slot] = -1;
+                _full.Release();
+            }
         }
     }
 }
