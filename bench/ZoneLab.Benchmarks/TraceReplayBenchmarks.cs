@@ -43,17 +43,4 @@ public class TraceReplayBenchmarks
         using var reader = new FtraceReader(new RepeatedTraceStream(_text, _copies), "bench");
         return new TraceReplayer(dm) { Pipelined = Pipelined }.Replay(reader).ModelFrees;
     }
-
-    [Benchmark(Description = "read only, repeated stream", OperationsPerInvoke = TargetEvents)]
-    public long ReadRepeated()
-    {
-        using var reader = new FtraceReader(new RepeatedTraceStream(_text, _copies), "bench");
-        long pfns = 0;
-        while (reader.Read())
-        {
-            pfns += reader.Current.Pfn;
-        }
-
-        return pfns;
-    }
 }
