@@ -40,7 +40,7 @@ public class TraceEventPipeTests
     }
 
     [Fact]
-    public void DisposingBeforeTheEndStopsTheReaderThread()
+    public async Task DisposingBeforeTheEndStopsTheReaderThread()
     {
         // The consumer stops after one batch (as when the engine throws): Dispose() must not wait forever for a
         // producer blocked on a full ring. A liveness check, not a speed one: 30 s is far beyond any normal run.
@@ -54,7 +54,7 @@ public class TraceEventPipeTests
                 Assert.Equal(2048, first.Length);
             }
         });
-        Assert.True(t.Wait(TimeSpan.FromSeconds(30)));
+        await t.WaitAsync(TimeSpan.FromSeconds(30)); // TimeoutException if Dispose() hangs
     }
 
     [Fact]
