@@ -147,8 +147,10 @@ public class FtraceReaderKernelFormatTests
             mm_page_alloc: page=00000000f3c7a2d1 pfn=0x1234 order=0 migratetype=0 gfp_flags=GFP_KERNEL
             kmalloc: call_site=seq_open+0x2a/0x80 ptr=000000004f8c1e2a bytes_req=128 bytes_alloc=128 gfp_flags=GFP_KERNEL
             mm_page_free: page=00000000f3c7a2d1 pfn=0x1234 order=0
+            kmem:mm_page_free: page=00000000f3c7a2d1 pfn=0x1235 order=1
             """, out TraceReadStats s);
-        Assert.Equal(2, e.Count);
+        Assert.Equal(3, e.Count);
+        Assert.Equal((TraceEventKind.PageFree, 0x1235L, 1), (e[2].Kind, e[2].Pfn, e[2].Order));
         Assert.Equal((TraceEventKind.PageAlloc, 0x1234L, "", 0, -1, 0L), (e[0].Kind, e[0].Pfn, e[0].Task, e[0].Pid, e[0].Cpu, e[0].Timestamp));
         Assert.Equal(TraceEventKind.PageFree, e[1].Kind);
         Assert.Equal(1, s.Skipped);

@@ -213,7 +213,8 @@ public sealed class FtraceReader : IDisposable
             {
                 // options/context-info off: print_trace_fmt() skips trace_print_context(), the line starts at
                 // "EVENT: " (trace_raw_output_prep()). No task, pid, CPU or time.
-                return ParseEvent(text[..nameEnd], text[(nameEnd + 1)..], default, 0, -1, 0, bounds);
+                ReadOnlySpan<byte> name = text[..nameEnd];
+                return ParseEvent(name[(name.LastIndexOf((byte)':') + 1)..], text[(nameEnd + 1)..], default, 0, -1, 0, bounds);
             }
 
             throw Error("expected an event line 'TASK-PID [CPU] TIMESTAMP: EVENT: FIELDS', a '#' header or a ring-buffer marker");
@@ -610,7 +611,7 @@ public sealed class FtraceReader : IDisposable
 
         foreach (byte b in text[..nameEnd])
         {
-            if (!((uint)(b - 'a') <= 'z' - 'a' || (uint)(b - '0') <= 9 || b == (byte)'_'))
+            if (!((uint)(b - 'a') <= 'z' - 'a' || (uint)(b - '0') <= 9 || b == (byte)'_' || b == (byte)':'))
             {
                 return false;
             }
