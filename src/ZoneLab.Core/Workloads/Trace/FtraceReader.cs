@@ -188,8 +188,14 @@ public sealed class FtraceReader : IDisposable
             line = line[..^1];
         }
 
-        int i = line.IndexOfAnyExcept((byte)' ', (byte)'\t');
-        if (i < 0)
+        // The comm is right-aligned in 16 columns: a few blanks, found faster by a loop than a vectorised search.
+        int i = 0;
+        while (i < line.Length && (line[i] == (byte)' ' || line[i] == (byte)'\t'))
+        {
+            i++;
+        }
+
+        if (i == line.Length)
         {
             return false;
         }
