@@ -2,7 +2,12 @@ using System.CommandLine;
 using System.Diagnostics;
 using Spectre.Console;
 using ZoneLab.Allocator;
+using ZoneLab.Designs;
 using ZoneLab.Layout;
+using ZoneLab.Metrics;
+using ZoneLab.Reclaim;
+using ZoneLab.Workloads;
+using ZoneLab.Workloads.Simulation;
 
 namespace ZoneLab.Cli;
 
@@ -21,13 +26,23 @@ internal static class BenchCommand
         cmd.Options.Add(seed);
         var json = new Option<bool>("--json") { Description = "Run the engine scenarios (ZoneLab.Metrics.EngineBench) and print one JSON object." };
         cmd.Options.Add(json);
+        var trace = new Option<string?>("--trace") { Description = $"The recorded trace the replay figure repeats (default {DefaultTrace}, looked up above the current directory)." };
+        cmd.Options.Add(trace);
         cmd.SetAction(pr =>
         {
+            string? tracePath = FindTrace(pr.GetValue(trace));
             if (pr.GetValue(json))
             {
                 // order0_alloc_free_ns, order0_alloc_free_ns_1tib, order3_alloc_free_ns, mixed_churn_ns_per_op,
-                // bytes_per_page, build_1tib_seconds, build_1tib_peak_bytes (+ the deferred-linking cost)
-                Console.Out.WriteLine(ZoneLab.Metrics.EngineBench.Run(include1Tib: !pr.GetValue(quick), log: Console.Error).ToJson());
+                // bytes_per_page, build_1tib_seconds, build_1tib_peak_bytes (+ the deferred-linking cost),
+                // replay_events_per_second, compare_default_seconds
+                EngineBenchResult r = EngineBench.Run(include1Tib: !pr.GetValue(quick), log: Console.Error);
+                (long events, double perSecond, double perCpuSecond) = tracePath == null ? (0, double.NaN, double.NaN) : Replay(tracePath);
+                Console.Error.WriteLine(tracePath == null ? $"replay: no trace ({DefaultTrace} not found; give --trace)"
+                    : $"replay: {events} events, {perSecond / 1e6:F2} M events/s ({perCpuSecond / 1e6:F2} M per CPU-second; load average {LoadAverage()})");
+                double compare = CompareDefault();
+                Console.Error.WriteLine($"compare (default scenario, all designs): {compare:F2} s");
+                Console.Out.WriteLine((r with { ReplayEvents = events, ReplayEventsPerSecond = perSecond, ReplayEventsPerCpuSecond = perCpuSecond, CompareDefaultSeconds = compare }).ToJson());
                 return 0;
             }
 
@@ -51,11 +66,87 @@ internal static class BenchCommand
                 table.AddRow($"{gib} GiB: order-0 GFP_KERNEL alloc+free", $"{Pairs(m, 2_000_000):0.0} M pairs/s");
                 table.AddRow($"{gib} GiB: mixed churn (orders 0-3, 3 migratetypes)", $"{Churn(m, 2_000_000, pr.GetValue(seed)):0.0} M ops/s");
             }
+            if (tracePath != null)
+            {
+                (long events, double perSecond, double perCpuSecond) = Replay(tracePath);
+                table.AddRow($"replay {Path.GetFileName(Path.GetDirectoryName(tracePath))} x{events / 1e6:0.0} M events (read + replay, migrate-cma)", $"{perSecond / 1e6:0.00} M events/s ({perCpuSecond / 1e6:0.00} M per CPU-s)");
+            }
+
+            table.AddRow("compare, default scenario, all designs", $"{CompareDefault():0.00} s");
             IAnsiConsole console = ConsoleFactory.Create();
             console.Write(table);
             return 0;
         });
         return cmd;
+    }
+
+    private const string DefaultTrace = "tests/ZoneLab.Tests/Fixtures/trace/x86_64-6.1-kmem/trace.txt";
+
+    private static string? FindTrace(string? given)
+    {
+        if (given != null)
+        {
+            return File.Exists(given) ? given : throw new ZoneLabInputException("--trace", $"'{given}': no such file");
+        }
+
+        for (DirectoryInfo? d = new(Environment.CurrentDirectory); d != null; d = d.Parent)
+        {
+            string p = Path.Combine(d.FullName, DefaultTrace);
+            if (File.Exists(p))
+            {
+                return p;
+            }
+        }
+
+        return null;
+    }
+
+    // The trace repeated to 10 M events, replayed on the machine `zonelab replay` builds by default (QEMU 1G, migrate-cma).
+    // The 1-minute load average, so a reader of the figures can tell a quiet run from a loaded one (Linux only).
+    private static string LoadAverage()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/loadavg").Split(' ')[0];
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return "unknown";
+        }
+    }
+
+    private static (long Events, double PerSecond, double PerCpuSecond) Replay(string path)
+    {
+        (byte[] text, long perCopy) = EngineBench.TraceBody(path);
+        return EngineBench.ReplayThroughput(
+            () =>
+            {
+                DesignMachine dm = DesignFactory.For(DesignKind.MigrateCma).Build(MachineOptions.Build(null, "1G", null, null).Build(), KernelVersions.Parse("6.1"));
+                _ = new ReclaimModel(dm.Machine);
+                return dm;
+            },
+            text,
+            perCopy);
+    }
+
+    // What `zonelab compare` does without arguments: the default built-in scenario, its designs, in parallel.
+    private static double CompareDefault()
+    {
+        Scenario s = BuiltInScenarios.Resolve(null, out string? baseDir);
+        var designs = new List<DesignKind>();
+        foreach (string n in s.Designs)
+        {
+            designs.Add(DesignNames.Parse(n, "designs"));
+        }
+
+        var options = new SimulationOptions { BaseDirectory = baseDir, TickSeconds = 0.1 };
+        var sw = Stopwatch.StartNew();
+        Parallel.For(0, designs.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i => SimulationRunner.Run(s, designs[i], options, _ => { }));
+        return sw.Elapsed.TotalSeconds;
     }
 
     private static double Pairs(Machine m, int n)

@@ -62,7 +62,7 @@ internal static class ReplayCommand
             else
             {
                 Console.Out.WriteLine($"{r.Trace.EventsRead} events ({r.Trace.Skipped} skipped): {r.Trace.Allocations} allocations, {r.Trace.Frees} frees replayed on {r.Design}");
-                Console.Out.WriteLine($"model: {r.FailedAllocations} allocations failed (trace: {r.Trace.TraceFailedAllocations}), {r.ModelFrees} blocks freed, {r.Trace.FreesPreExisting} frees of pages from before the trace");
+                Console.Out.WriteLine($"model: {r.FailedAllocations} allocations failed (trace: {r.Trace.TraceFailedAllocations}), {r.ModelFrees} blocks freed (+{r.ModelImpliedFrees} whose pfn the trace allocated again), {r.Trace.FreesPreExisting} frees of pages from before the trace");
                 Console.Out.WriteLine($"fallbacks: trace {r.TraceFallbacks}, model {r.ModelFallbacks}; cma_alloc: {r.CmaAllocations} replayed, {r.CmaFailed} refused by the model");
             }
             return 0;

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using ZoneLab.Allocator;
+using ZoneLab.Designs;
+using ZoneLab.Workloads.Trace;
 
 namespace ZoneLab.Metrics;
 
@@ -17,12 +19,28 @@ public sealed record EngineBenchResult(
     double Materialize1TibSeconds,
     long Materialized1TibBytes)
 {
-    /// <summary>One JSON object.</summary>
-    public string ToJson() => string.Create(CultureInfo.InvariantCulture,
+    /// <summary>One JSON object (a figure not measured, NaN, is <c>null</c>).</summary>
+    public string ToJson() => ToJsonWithNaN().Replace("NaN", "null", StringComparison.Ordinal);
+
+    private string ToJsonWithNaN() => string.Create(CultureInfo.InvariantCulture,
         $"{{\"order0_alloc_free_ns\": {Order0AllocFreeNs:F1}, \"order0_alloc_free_ns_1tib\": {Order0AllocFreeNs1Tib:F1}, " +
         $"\"order3_alloc_free_ns\": {Order3AllocFreeNs:F1}, \"mixed_churn_ns_per_op\": {MixedChurnNsPerOp:F1}, " +
         $"\"bytes_per_page\": {BytesPerPage:F2}, \"build_1tib_seconds\": {Build1TibSeconds:F2}, \"build_1tib_peak_bytes\": {Build1TibPeakBytes}, " +
-        $"\"materialize_1tib_seconds\": {Materialize1TibSeconds:F2}, \"materialized_1tib_bytes\": {Materialized1TibBytes}}}");
+        $"\"materialize_1tib_seconds\": {Materialize1TibSeconds:F2}, \"materialized_1tib_bytes\": {Materialized1TibBytes}" +
+        $"{(double.IsNaN(ReplayEventsPerSecond) ? "" : $", \"replay_events\": {ReplayEvents}, \"replay_events_per_second\": {ReplayEventsPerSecond:F0}, \"replay_events_per_cpu_second\": {ReplayEventsPerCpuSecond:F0}")}" +
+        $"{(double.IsNaN(CompareDefaultSeconds) ? "" : $", \"compare_default_seconds\": {CompareDefaultSeconds:F2}")}}}");
+
+    /// <summary>Events read and replayed by the replay benchmark (a recorded trace repeated).</summary>
+    public long ReplayEvents { get; init; }
+
+    /// <summary>Events per second of the replay benchmark, text to engine; NaN when it was not run.</summary>
+    public double ReplayEventsPerSecond { get; init; } = double.NaN;
+
+    /// <summary>Events per CPU-second of the process in the replay benchmark (both threads).</summary>
+    public double ReplayEventsPerCpuSecond { get; init; } = double.NaN;
+
+    /// <summary>Wall seconds of <c>zonelab compare</c> on its default scenario, every design; NaN when not run.</summary>
+    public double CompareDefaultSeconds { get; init; } = double.NaN;
 }
 
 /// <summary>
@@ -58,9 +76,9 @@ public static class EngineBench
     }
 
     /// <summary>
-    /// A churn workload: the machine is filled to <paramref name="fill"/> of its pages with random blocks (orders
+    /// A churn workload: the machine is filled to <c>fill</c> of its pages with random blocks (orders
     /// 0-3, unmovable/movable/reclaimable), then each step frees a random live block and allocates a new random one.
-    /// Deterministic (xorshift seeded with <paramref name="seed"/>), no allocation per step.
+    /// Deterministic (xorshift seeded with <c>seed</c>), no allocation per step.
     /// </summary>
     public sealed class Churn
     {
@@ -215,5 +233,68 @@ public static class EngineBench
         }
 
         return new EngineBenchResult(o0, o0t, o3, churnNs, bpp, buildS, peak, matS, matBytes);
+    }
+
+    /// <summary>
+    /// The event lines of a recorded trace (its <c>#</c> header dropped), ready to be repeated by
+    /// <see cref="RepeatedTraceStream"/>, and how many events one copy holds.
+    /// </summary>
+    public static (byte[] Text, long Events) TraceBody(string path)
+    {
+        var body = new MemoryStream();
+        using (FtraceReader probe = FtraceReader.Open(path))
+        using (var raw = new StreamReader(path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)
+            ? new System.IO.Compression.GZipStream(File.OpenRead(path), System.IO.Compression.CompressionMode.Decompress)
+            : File.OpenRead(path)))
+        {
+            while (probe.Read())
+            {
+            }
+
+            while (raw.ReadLine() is string line)
+            {
+                if (!line.StartsWith('#'))
+                {
+                    body.Write(Encoding.UTF8.GetBytes(line));
+                    body.WriteByte((byte)'\n');
+                }
+            }
+
+            return (body.ToArray(), probe.Stats.EventLines);
+        }
+    }
+
+    /// <summary>
+    /// Reads <paramref name="text"/> repeated to at least <paramref name="minEvents"/> events and replays it through a
+    /// fresh machine of <paramref name="machine"/> (<see cref="TraceReplayer"/>, as <c>zonelab replay</c> does): the
+    /// events per second of the whole pipe, text to engine. Best of <paramref name="rounds"/> rounds.
+    /// </summary>
+    /// <remarks>
+    /// Also returns events per CPU-second of the process (both threads of a pipelined replay): on a host shared with
+    /// other work the wall-clock figure measures the load as much as the code, the CPU time much less so.
+    /// </remarks>
+    public static (long Events, double EventsPerSecond, double EventsPerCpuSecond) ReplayThroughput(Func<DesignMachine> machine, byte[] text, long eventsPerCopy, long minEvents = 10_000_000, int rounds = 2)
+    {
+        int copies = (int)Math.Max(1, (minEvents + eventsPerCopy - 1) / eventsPerCopy);
+        double best = 0, bestCpu = 0;
+        long events = 0;
+        using Process self = Process.GetCurrentProcess();
+        for (int round = 0; round < rounds; round++)
+        {
+            using DesignMachine dm = machine();
+            using var reader = new FtraceReader(new RepeatedTraceStream(text, copies), "bench");
+            self.Refresh();
+            TimeSpan cpu0 = self.TotalProcessorTime;
+            var sw = Stopwatch.StartNew();
+            TraceReplayResult r = new TraceReplayer(dm).Replay(reader);
+            double s = sw.Elapsed.TotalSeconds;
+            self.Refresh();
+            double cpu = (self.TotalProcessorTime - cpu0).TotalSeconds;
+            events = r.Trace.EventsRead;
+            best = Math.Max(best, events / s);
+            bestCpu = Math.Max(bestCpu, events / cpu);
+        }
+
+        return (events, best, bestCpu);
     }
 }

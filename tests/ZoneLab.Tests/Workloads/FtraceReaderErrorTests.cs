@@ -44,7 +44,9 @@ public class FtraceReaderErrorTests
     [InlineData("cma_alloc_start: name=cma count=256", "cma_alloc_start: expected a field 'align='")]
     [InlineData("cma_alloc_start: name=cma count=-5 align=0", "count= expects an unsigned decimal, found '-5'")]
     [InlineData("cma_alloc_finish: name=cma page=x count=1 align=0", "cma_alloc_finish: expected a field 'pfn='")]
-    [InlineData("cma_release: pfn=0x10 page=x count=1", "cma_release: expected a field 'name='")]
+    [InlineData("cma_release: name=cma pfn=0x10 page=x", "cma_release: expected a field 'count='")]
+    [InlineData("cma_release: name=cma pfn=0xfg page=x count=1", "pfn= expects a page frame number in hex (%lx or 0x%lx), found '0xfg'")]
+    [InlineData("cma_alloc_start: name=cma align=0", "cma_alloc_start: expected a field 'count=' (6.12 and older) or 'request_count=' (later kernels)")]
     public void MalformedFieldsOfAKnownEvent(string eventAndFields, string expected)
     {
         ZoneLabInputException e = Fail(Ctx + eventAndFields);

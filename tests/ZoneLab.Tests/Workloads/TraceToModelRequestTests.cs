@@ -14,6 +14,7 @@ public class TraceToModelRequestTests
     [Theory]
     [InlineData("x86_64-6.1-kmem", "trace.txt")]
     [InlineData("arm64-6.1-hugetlb-cma", "trace.txt.gz")]
+    [InlineData("arm64-6.1-hugepage-cma-tgid", "trace.txt.gz")]
     public void PrintedMigratetypeIsGfpMigratetypeOfTheMask(string fixture, string file)
     {
         using FtraceReader r = FtraceReader.Open(FixturePath.Get("trace", fixture, file));
@@ -41,6 +42,7 @@ public class FtraceReaderFastPathTests
     [Theory]
     [InlineData("x86_64-6.1-kmem", "trace.txt")]
     [InlineData("arm64-6.1-hugetlb-cma", "trace.txt.gz")]
+    [InlineData("arm64-6.1-hugepage-cma-tgid", "trace.txt.gz")]
     public void SameEventsWithAndWithoutTheFastPath(string fixture, string file)
     {
         string path = FixturePath.Get("trace", fixture, file);

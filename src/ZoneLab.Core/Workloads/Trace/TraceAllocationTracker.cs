@@ -142,16 +142,18 @@ public sealed class TraceAllocationTracker
         _allocations++;
         _pagesAllocated += 1L << e.Order;
         ref Live live = ref CollectionsMarshal.GetValueRefOrAddDefault(_live, e.Pfn, out bool exists);
+        long superseded = -1;
         if (exists)
         {
             _overLive++;
             _livePages -= (1L << live.Order) - live.FreedPages;
+            superseded = live.Id;
         }
 
         live = new Live(_nextId, (byte)e.Order, 0);
         _livePages += 1L << e.Order;
         _maxLiveOrder = Math.Max(_maxLiveOrder, e.Order);
-        return new TraceObservation(TraceFreeMatch.None, _nextId++, false);
+        return new TraceObservation(TraceFreeMatch.None, _nextId++, false) { SupersededId = superseded };
     }
 
     private TraceObservation Free(long pfn, int order)

@@ -30,7 +30,7 @@ public enum TraceEventKind : byte
     /// <summary><c>cma:cma_alloc_start</c>: <c>cma_alloc()</c> was asked for <c>count</c> pages.</summary>
     CmaAllocStart,
 
-    /// <summary><c>cma:cma_alloc_finish</c>: <c>cma_alloc()</c> returns (page NULL on failure).</summary>
+    /// <summary><c>cma:cma_alloc_finish</c> (<c>cma:cma_alloc</c> before 5.13): <c>cma_alloc()</c> returns (page NULL on failure).</summary>
     CmaAllocFinish,
 
     /// <summary><c>cma:cma_alloc_busy_retry</c>: <c>alloc_contig_range()</c> returned -EBUSY, another range is tried.</summary>
@@ -67,6 +67,13 @@ public static class TraceEventKinds
     {
         // By length first: one comparison per name.
         kind = default;
+        if (name.Length == 9 && name.SequenceEqual("cma_alloc"u8))
+        {
+            // 4.1-5.12 traced only the result of cma_alloc(), as "cma_alloc" (include/trace/events/cma.h).
+            kind = TraceEventKind.CmaAllocFinish;
+            return true;
+        }
+
         ReadOnlySpan<byte> expected = name.Length switch
         {
             11 => "cma_release"u8,

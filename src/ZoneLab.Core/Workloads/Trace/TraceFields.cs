@@ -55,19 +55,24 @@ internal ref struct TraceFields
 
     public readonly bool TryGet(ReadOnlySpan<byte> key, out ReadOnlySpan<byte> value)
     {
+        int f = Find(key);
+        value = f < 0 ? default : _text[(_bounds[(f * 3) + 1] + 1).._bounds[(f * 3) + 2]];
+        return f >= 0;
+    }
+
+    private readonly int Find(ReadOnlySpan<byte> key)
+    {
         for (int f = 0; f < _count; f++)
         {
             int s = _bounds[f * 3];
             int e = _bounds[(f * 3) + 1];
             if (_text[s..e].SequenceEqual(key))
             {
-                value = _text[(e + 1).._bounds[(f * 3) + 2]];
-                return true;
+                return f;
             }
         }
 
-        value = default;
-        return false;
+        return -1;
     }
 
     public readonly ReadOnlySpan<byte> Get(ReadOnlySpan<byte> key)
@@ -78,6 +83,23 @@ internal ref struct TraceFields
         }
 
         return value;
+    }
+
+    /// <summary>
+    /// The <c>pfn=</c> of the CMA events, which every kernel printed in hex: <c>pfn=%lx</c> without a prefix from 4.1
+    /// (<c>cma_alloc</c>, <c>cma_release</c>) until the 0x of later kernels (<c>pfn=0x%lx</c>); -1UL is -1.
+    /// </summary>
+    public readonly long HexPfn()
+    {
+        ReadOnlySpan<byte> v = Get("pfn"u8);
+        ReadOnlySpan<byte> digits = v.Length > 2 && v[0] == (byte)'0' && (v[1] | 0x20) == (byte)'x' ? v[2..] : v;
+        if (!Utf8Parser.TryParse(digits, out ulong value, out int used, 'x') || used != digits.Length
+            || (value > long.MaxValue && value != ulong.MaxValue))
+        {
+            throw Bad("pfn"u8, v, "a page frame number in hex (%lx or 0x%lx)");
+        }
+
+        return value == ulong.MaxValue ? -1 : (long)value;
     }
 
     /// <summary>A pfn: <c>0x…</c> hex as 6.1 prints it, or decimal as kernels before 5.x and raw dumps do; -1UL is -1.</summary>
@@ -145,9 +167,18 @@ internal ref struct TraceFields
     /// </summary>
     public readonly bool IsNullPointer(ReadOnlySpan<byte> key)
     {
-        if (!TryGet(key, out ReadOnlySpan<byte> v))
+        int f = Find(key);
+        if (f < 0)
         {
             return false;
+        }
+
+        ReadOnlySpan<byte> v = _text[(_bounds[(f * 3) + 1] + 1).._bounds[(f * 3) + 2]];
+        if (v.IsEmpty)
+        {
+            // Kernels before 4.15 pad NULL's "(null)" to the pointer width: "page=          (null)" (pointer()
+            // in lib/vsprintf.c with field_width = 2 * sizeof(void *)), so the value is the next word.
+            return _text[_bounds[(f * 3) + 2]..].TrimStart((byte)' ').StartsWith("(null)"u8);
         }
 
         if (v.SequenceEqual("(null)"u8) || v.SequenceEqual("(nil)"u8))

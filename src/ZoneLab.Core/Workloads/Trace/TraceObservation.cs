@@ -10,6 +10,13 @@ namespace ZoneLab.Workloads.Trace;
 /// <param name="Ended">The free released the allocation's last page.</param>
 public readonly record struct TraceObservation(TraceFreeMatch Match, long AllocationId, bool Ended)
 {
+    /// <summary>
+    /// For an <c>mm_page_alloc</c> at the head pfn of an allocation still live in the trace, that allocation's id
+    /// (else -1): the buddy allocator never hands out an allocated page, so the kernel freed it without a traced
+    /// <c>mm_page_free</c> (a lost event, or tracing was off), and a replay frees its block too.
+    /// </summary>
+    public long SupersededId { get; init; } = -1;
+
     /// <summary>Nothing to report.</summary>
     public static TraceObservation Nothing => new(TraceFreeMatch.None, -1, false);
 }

@@ -21,6 +21,12 @@ public sealed record TraceReplayResult
     /// <summary>Frees that released a block the model had given the same allocation.</summary>
     public long ModelFrees { get; init; }
 
+    /// <summary>
+    /// Blocks freed because the trace allocated their head pfn again while the allocation was live (a free the
+    /// trace does not show: lost events, or tracing was off in between).
+    /// </summary>
+    public long ModelImpliedFrees { get; init; }
+
     /// <summary>Successful traced cma_alloc calls replayed, and how many the model refused.</summary>
     public long CmaAllocations { get; init; }
 
@@ -53,6 +59,7 @@ public sealed record TraceReplayResult
             w.WriteNumber("cma_failed", CmaFailed);
             w.WriteNumber("trace_fallbacks", TraceFallbacks);
             w.WriteNumber("model_fallbacks", ModelFallbacks);
+            w.WriteNumber("model_frees_implied", ModelImpliedFrees);
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(ms.ToArray()) + "\n";
@@ -68,64 +75,113 @@ public sealed record TraceReplayResult
 public sealed class TraceReplayer
 {
     private readonly DesignMachine _dm;
+    private readonly Machine _m;
+    private readonly TraceAllocationTracker _tracker = new();
     private readonly Dictionary<long, (ulong Pfn, int Order)> _blocks = [];
     private readonly Dictionary<long, (CmaAllocator Area, ulong Pfn, ulong Count)> _cma = [];
+    private long _failed, _freed, _implied, _cmaAllocs, _cmaFailed;
 
     /// <summary>Replays onto <paramref name="dm"/>.</summary>
-    public TraceReplayer(DesignMachine dm) => _dm = dm;
+    public TraceReplayer(DesignMachine dm)
+    {
+        _dm = dm;
+        _m = dm.Machine;
+    }
+
+    /// <summary>
+    /// Whether <see cref="Replay"/> reads the text on a second thread (<see cref="TraceEventPipe"/>) while this one
+    /// replays; the results are the same either way. On by default when the machine has more than one core.
+    /// </summary>
+    public bool Pipelined { get; init; } = Environment.ProcessorCount > 1;
 
     /// <summary>Reads every event of <paramref name="reader"/> and replays it.</summary>
     public TraceReplayResult Replay(FtraceReader reader)
     {
-        var tracker = new TraceAllocationTracker();
-        Machine m = _dm.Machine;
-        long failed = 0, freed = 0, cmaAllocs = 0, cmaFailed = 0;
-        while (reader.Read())
+        if (Pipelined)
         {
-            ref readonly TraceEvent e = ref reader.Current;
-            TraceObservation obs = tracker.Observe(in e);
-            switch (e.Kind)
+            using var pipe = new TraceEventPipe(reader);
+            while (pipe.TryTake(out ReadOnlySpan<TraceEvent> batch))
             {
-                case TraceEventKind.PageAlloc when !e.Failed && obs.AllocationId >= 0:
-                    AllocResult r = m.Allocate(e.Order, e.GfpFlags);
-                    if (r.Success)
-                    {
-                        _blocks[obs.AllocationId] = (r.Pfn, e.Order);
-                    }
-                    else
-                    {
-                        failed++;
-                    }
-                    break;
-                case TraceEventKind.PageFree when obs.Ended && obs.AllocationId >= 0 && obs.Match != TraceFreeMatch.Cma:
-                    if (_blocks.Remove(obs.AllocationId, out (ulong Pfn, int Order) b) && m.IsAllocatedHead(b.Pfn, out int o) && o == b.Order)
-                    {
-                        m.Free(b.Pfn, b.Order);
-                        freed++;
-                    }
-                    break;
-                case TraceEventKind.CmaAllocFinish when !e.Failed:
-                    CmaAllocator? area = _dm.Area(e.CmaName) ?? _dm.Area();
-                    cmaAllocs++;
-                    CmaAllocResult c = area?.Allocate((ulong)e.Count, e.Align, noWarn: true) ?? default;
-                    if (area != null && c.Success)
-                    {
-                        _cma[e.Pfn] = (area, c.Pfn, c.Count);
-                    }
-                    else
-                    {
-                        cmaFailed++;
-                    }
-                    break;
-                case TraceEventKind.CmaRelease:
-                    if (_cma.Remove(e.Pfn, out (CmaAllocator Area, ulong Pfn, ulong Count) h))
-                    {
-                        h.Area.Release(h.Pfn, h.Count);
-                    }
-                    break;
+                foreach (ref readonly TraceEvent e in batch)
+                {
+                    Step(in e);
+                }
             }
         }
-        TraceSummary summary = tracker.Summary(reader.Stats);
+        else
+        {
+            while (reader.Read())
+            {
+                Step(in reader.Current);
+            }
+        }
+
+        return Result(reader.Stats);
+    }
+
+    private void Step(in TraceEvent e)
+    {
+        Machine m = _m;
+        TraceObservation obs = _tracker.Observe(in e);
+        switch (e.Kind)
+        {
+            case TraceEventKind.PageAlloc when !e.Failed && obs.AllocationId >= 0:
+                if (obs.SupersededId >= 0 && _blocks.Remove(obs.SupersededId, out (ulong Pfn, int Order) old)
+                    && m.IsAllocatedHead(old.Pfn, out int oldOrder) && oldOrder == old.Order)
+                {
+                    // The kernel freed that pfn untraced before handing it out again (free_pages_prepare()
+                    // precedes every reuse): free the model's block of the superseded allocation too.
+                    m.Free(old.Pfn, old.Order);
+                    _implied++;
+                }
+
+                AllocResult r = m.Allocate(e.Order, e.GfpFlags);
+                if (r.Success)
+                {
+                    _blocks[obs.AllocationId] = (r.Pfn, e.Order);
+                }
+                else
+                {
+                    _failed++;
+                }
+
+                break;
+            case TraceEventKind.PageFree when obs.Ended && obs.AllocationId >= 0 && obs.Match != TraceFreeMatch.Cma:
+                if (_blocks.Remove(obs.AllocationId, out (ulong Pfn, int Order) b) && m.IsAllocatedHead(b.Pfn, out int o) && o == b.Order)
+                {
+                    m.Free(b.Pfn, b.Order);
+                    _freed++;
+                }
+
+                break;
+            case TraceEventKind.CmaAllocFinish when !e.Failed:
+                CmaAllocator? area = _dm.Area(e.CmaName) ?? _dm.Area();
+                _cmaAllocs++;
+                CmaAllocResult c = area?.Allocate((ulong)e.Count, e.Align, noWarn: true) ?? default;
+                if (area != null && c.Success)
+                {
+                    _cma[e.Pfn] = (area, c.Pfn, c.Count);
+                }
+                else
+                {
+                    _cmaFailed++;
+                }
+
+                break;
+            case TraceEventKind.CmaRelease:
+                if (_cma.Remove(e.Pfn, out (CmaAllocator Area, ulong Pfn, ulong Count) h))
+                {
+                    h.Area.Release(h.Pfn, h.Count);
+                }
+
+                break;
+        }
+    }
+
+    private TraceReplayResult Result(TraceReadStats stats)
+    {
+        Machine m = _m;
+        TraceSummary summary = _tracker.Summary(stats);
         long modelFallbacks = 0;
         foreach (MigrateType a in new[] { MigrateType.Unmovable, MigrateType.Movable, MigrateType.Reclaimable })
         {
@@ -141,10 +197,11 @@ public sealed class TraceReplayer
         {
             Design = DesignNames.Name(_dm.Kind),
             Trace = summary,
-            FailedAllocations = failed,
-            ModelFrees = freed,
-            CmaAllocations = cmaAllocs,
-            CmaFailed = cmaFailed,
+            FailedAllocations = _failed,
+            ModelFrees = _freed,
+            ModelImpliedFrees = _implied,
+            CmaAllocations = _cmaAllocs,
+            CmaFailed = _cmaFailed,
             TraceFallbacks = summary.Fallbacks.Sum(f => f.Events),
             ModelFallbacks = modelFallbacks,
         };
