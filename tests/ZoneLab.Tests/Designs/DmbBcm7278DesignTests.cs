@@ -12,25 +12,7 @@ namespace ZoneLab.Tests.Designs;
 /// </summary>
 public class DmbBcm7278DesignTests
 {
-    private static readonly ZoneType[] s_arm64Zones = { ZoneType.Dma, ZoneType.Dma32, ZoneType.Normal, ZoneType.Movable };
-
-    private static BootLayout Bcm7278()
-    {
-        var cl = KernelCommandLine.Parse("movablecore=300M@0x60000000,300M@0x320000000", new KernelFeatures { DesignatedMovableBlocks = true });
-        var memblock = new List<MemblockRegion> { new(0x40000, 0x80000, 0), new(0x300000, 0x340000, 0) };
-        memblock = DesignatedMovableBlocks.Apply(memblock, cl, memblockPopulatedAtEarlyParams: true, dmbCount: 19, new List<string>());
-        var max = new ulong[ZoneTypes.Count];
-        max[(int)ZoneType.Dma] = 0x100000;
-        max[(int)ZoneType.Dma32] = 0x100000;
-        max[(int)ZoneType.Normal] = 0x340000;
-        BootLayout l = FreeAreaInit.Compute(new FreeAreaInit.Input("arm64", memblock, s_arm64Zones, max, cl, 27, 128UL << 20, null, new List<string>(), DmbPatches: true));
-        foreach (ZoneLayout z in l.AllZones)
-        {
-            z.Managed = z.Present; // no boot reservations in this synthetic layout
-        }
-
-        return l;
-    }
+    private static BootLayout Bcm7278() => Bcm7278Layout.Build();
 
     [Fact]
     public void TheTwoDmbsArePoolsInZoneMovable()
