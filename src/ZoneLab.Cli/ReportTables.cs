@@ -126,9 +126,11 @@ internal static class ReportTables
         var rows = new List<string[]>();
         foreach (DesignReport d in ran)
         {
+            // a workload without device requests has no success rate or latency: "-" rather than a misleading 0
+            bool asked = d.DeviceRequests > 0;
             rows.Add([d.Design, Mib(d.ReservedPages), I(d.DeviceRequests), $"{I(d.DeviceSuccesses)}/{I(d.DeviceFailures)}",
-                Pct(d.DeviceSuccessRate), Ms(d.DeviceLatency.P50Ms), Ms(d.DeviceLatency.P99Ms), Ms(d.DeviceLatency.MaxMs),
-                I(d.DeadlineMisses), Reasons(d.DeviceFailureReasons), Pct(d.ReservedUtilisation)]);
+                asked ? Pct(d.DeviceSuccessRate) : "-", asked ? Ms(d.DeviceLatency.P50Ms) : "-", asked ? Ms(d.DeviceLatency.P99Ms) : "-",
+                asked ? Ms(d.DeviceLatency.MaxMs) : "-", I(d.DeadlineMisses), Reasons(d.DeviceFailureReasons), Pct(d.ReservedUtilisation)]);
         }
 
         return new ReportTable("device memory (cma_alloc)",

@@ -158,4 +158,25 @@ public class CompareReportTests
         Assert.StartsWith("zonelab: ", stderr);
         Assert.Single(stderr.TrimEnd().Split('\n'));
     }
+
+    [Fact]
+    public void WithoutDeviceRequestsSuccessAndLatencyAreDashes()
+    {
+        // no cma actor: 0 calls, so the success rate and the latency percentiles do not exist (not "0.0 %" / "0.00")
+        string path = ZonelabProcess.WriteTemp("small-no-device.yaml", """
+            name: small-no-device
+            seed: 3
+            machine: {mem: 512M, cmdline: "cma=64M"}
+            designs: [migrate-cma]
+            phases:
+              - duration: 2s
+                actors:
+                  - {type: anon, rate: 32M/s, lifetime: 1s}
+            """);
+        string dir = Path.Combine(Path.GetDirectoryName(path)!, "report-no-device");
+        var (exit, _, err) = ZonelabProcess.Run("compare", path, "--out", dir);
+        Assert.True(exit == 0, err);
+        string md = File.ReadAllText(Path.Combine(dir, "report.md"));
+        Assert.Contains("| migrate-cma | 64 | 0 | 0/0 | - | - | - | - | 0 | - |", md);
+    }
 }
