@@ -45,8 +45,12 @@ public class CmaOomTests
         // An unmovable GFP_KERNEL page (a page table) has no ALLOC_CMA: 3096 free - 3096 free CMA = 0 <= min 396;
         // kswapd and direct reclaim find nothing (anon only, no swap): should_reclaim_retry gives up and
         // __alloc_pages_may_oom kills while 3096 CMA pages are free. The kernel does the same.
+        // should_reclaim_retry after the first round without progress: available = 0 reclaimable + 3096 free,
+        // less 3096 free CMA = 0 <= min, so there is no second round: one allocstall (counted at the request's
+        // highest zone index, ZONE_NORMAL), not MAX_RECLAIM_RETRIES of them.
         Assert.True(m.Allocate(0, Gfp.Kernel).Success);
         Assert.Equal(1, m.Event(VmEvent.OomKill));
+        Assert.Equal(1, m.Event(VmEvent.AllocstallNormal));
         InvariantChecker.Check(m);
     }
 
