@@ -96,7 +96,7 @@ public sealed unsafe partial class Machine
 
         int noProgress = 0;
         bool costly = order > Pageblock.CostlyOrder;
-        for (int attempt = 0; attempt < 4 * MaxReclaimRetries; attempt++)
+        for (int attempt = 0; ; attempt++)
         {
             // costly and non-movable high-order requests try compaction before reclaim
             if (order > 0 && Pressure.DirectCompact(this, node, order, gfp, high, mt))
@@ -125,8 +125,7 @@ public sealed unsafe partial class Machine
                 return i;
             }
 
-            noProgress = reclaimed > 0 ? 0 : noProgress + 1;
-            if (noProgress >= MaxReclaimRetries || (costly && (gfp & GfpFlags.RetryMayfail) == 0 && attempt >= 1))
+            if ((costly && (gfp & GfpFlags.RetryMayfail) == 0 && attempt >= 1) || !ShouldReclaimRetry(order, af, zl, high, reclaimed, ref noProgress))
             {
                 break;
             }
@@ -154,6 +153,43 @@ public sealed unsafe partial class Machine
 
         why = AllocFailure.OutOfMemory;
         return Nil;
+    }
+
+    // mirrors should_reclaim_retry (4.10-6.1): progress resets no_progress_loops (costly orders always count);
+    // past MAX_RECLAIM_RETRIES give up; otherwise retry while some zone would pass its min watermark if the
+    // reclaimable pages (less no_progress_loops/16 of them) were freed. zone_reclaimable_pages is per zone; the
+    // model's LRU counts are per node, so each zone is credited with its node's (file, plus anon while swap is
+    // free): that can only delay the OOM, and the loop still ends once reclaim stops making progress.
+    private bool ShouldReclaimRetry(int order, AllocFlags af, int[] zl, int high, long reclaimed, ref int noProgress)
+    {
+        noProgress = reclaimed > 0 && order <= Pageblock.CostlyOrder ? 0 : noProgress + 1;
+        if (noProgress > MaxReclaimRetries)
+        {
+            return false;
+        }
+
+        foreach (int zi in zl)
+        {
+            Zone zone = _zones[zi];
+            if ((int)zone.Type > high || !zone.IsPopulated)
+            {
+                continue;
+            }
+
+            long reclaimable = LruPages(zone.Node, LruList.InactiveFile) + LruPages(zone.Node, LruList.ActiveFile);
+            if (Spec.SwapPages > SwapUsedPages)
+            {
+                reclaimable += LruPages(zone.Node, LruList.InactiveAnon) + LruPages(zone.Node, LruList.ActiveAnon);
+            }
+
+            long available = reclaimable - ((noProgress * reclaimable) + MaxReclaimRetries - 1) / MaxReclaimRetries;
+            if (ZoneWatermarkOkFree(zone, order, (long)zone.Watermarks.Min, high, af, available + zone.NrFreePages))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>mirrors <c>gfp_to_alloc_flags</c> (6.1 with the ALLOC_MIN_RESERVE/NON_BLOCK backport).</summary>

@@ -35,7 +35,10 @@ public sealed class ReclaimModel : IMemoryPressureHandler
     /// <summary>The compaction model used by direct compaction and kcompactd.</summary>
     public Compactor Compactor { get; }
 
-    /// <summary>Run kswapd's balance_pgdat immediately when woken (default), instead of waiting for <see cref="RunKswapd"/>.</summary>
+    /// <summary>
+    /// Run kswapd's balance_pgdat to completion when woken (default, an infinitely fast kswapd), instead of as a
+    /// background thread that <see cref="RunKswapd"/> advances by a time budget.
+    /// </summary>
     public bool SynchronousKswapd { get; set; } = true;
 
     /// <summary>Simulated nanoseconds spent: kswapd, direct reclaim, compaction (direct and kcompactd).</summary>
@@ -57,13 +60,26 @@ public sealed class ReclaimModel : IMemoryPressureHandler
     /// </summary>
     public Action<ulong, long>? SwappedOut { get; set; }
 
-    private readonly Dictionary<int, (int Order, int High)> _pendingKswapd = [];
+    // The background kswapd per node (SynchronousKswapd off): the balance_pgdat run in progress, resumable across
+    // RunKswapd slices. Priority 0 means the thread sleeps; _kswapdOrder/_kswapdHigh are pgdat->kswapd_order and
+    // kswapd_highest_zoneidx (raised by wakeups while it runs).
+    private int[]? _kswapdPriority;
+    private int[]? _kswapdOrder;
+    private int[]? _kswapdHigh;
+    private bool[]? _kswapdBoosted;
+    private long[]? _kswapdTotal;
+
+    // set by ShrinkNode when it stopped because the time budget ran out
+    private bool _budgetExhausted;
+
+    /// <summary>True while the background kswapd of <paramref name="node"/> is in a balance_pgdat run.</summary>
+    public bool KswapdRunning(int node) => _kswapdPriority != null && _kswapdPriority[node] > 0;
 
     /// <inheritdoc/>
     public void WakeKswapd(Machine machine, int node, int order, int highestZoneIdx)
     {
         // mirrors wakeup_kswapd: nothing to do if the node is balanced and no boost is pending
-        bool boosted = machine.Zones.Any(z => z.Node == node && z.Watermarks.Boost != 0);
+        bool boosted = Boosted(node);
         if (machine.KswapdFailures(node) >= Machine.MaxReclaimRetries)
         {
             if (order > 0)
@@ -71,6 +87,14 @@ public sealed class ReclaimModel : IMemoryPressureHandler
                 Compactor.Kcompactd(node, order, highestZoneIdx);
             }
 
+            return;
+        }
+
+        if (KswapdRunning(node))
+        {
+            // wakeup_kswapd while kswapd runs: kswapd_order and kswapd_highest_zoneidx only grow
+            _kswapdOrder![node] = Math.Max(_kswapdOrder[node], order);
+            _kswapdHigh![node] = Math.Max(_kswapdHigh[node], highestZoneIdx);
             return;
         }
 
@@ -82,22 +106,60 @@ public sealed class ReclaimModel : IMemoryPressureHandler
         if (SynchronousKswapd)
         {
             BalancePgdat(node, order, highestZoneIdx);
+            return;
         }
-        else
+
+        if (_kswapdPriority == null)
         {
-            _pendingKswapd[node] = (order, highestZoneIdx);
+            int n = machine.NodeCount;
+            _kswapdPriority = new int[n];
+            _kswapdOrder = new int[n];
+            _kswapdHigh = new int[n];
+            _kswapdBoosted = new bool[n];
+            _kswapdTotal = new long[n];
+        }
+
+        // the thread wakes from kswapd_try_to_sleep and enters balance_pgdat at DEF_PRIORITY
+        _m.Count(VmEvent.Pageoutrun);
+        _kswapdPriority[node] = DefPriority;
+        _kswapdOrder![node] = order;
+        _kswapdHigh![node] = highestZoneIdx;
+        _kswapdBoosted![node] = boosted;
+        _kswapdTotal![node] = 0;
+    }
+
+    /// <summary>
+    /// Advances the background kswapd of every node by <paramref name="budgetNs"/> simulated nanoseconds of its own
+    /// time (one kernel thread per node, charged the cost model's per-page figures): balance_pgdat's priority loop,
+    /// spread over calls, until pgdat_balanced. Does nothing when <see cref="SynchronousKswapd"/> is on.
+    /// </summary>
+    public void RunKswapd(double budgetNs)
+    {
+        if (_kswapdPriority == null)
+        {
+            return;
+        }
+
+        for (int node = 0; node < _kswapdPriority.Length; node++)
+        {
+            if (_kswapdPriority[node] > 0)
+            {
+                BalancePgdatSlice(node, budgetNs);
+            }
         }
     }
 
-    /// <summary>Runs pending kswapd work (when <see cref="SynchronousKswapd"/> is off).</summary>
-    public void RunKswapd()
+    private bool Boosted(int node)
     {
-        foreach ((int node, (int order, int high)) in _pendingKswapd.OrderBy(p => p.Key).ToList())
+        foreach (Zone z in _m.Zones)
         {
-            BalancePgdat(node, order, high);
+            if (z.Node == node && z.Watermarks.Boost != 0)
+            {
+                return true;
+            }
         }
 
-        _pendingKswapd.Clear();
+        return false;
     }
 
     /// <summary>
@@ -127,18 +189,50 @@ public sealed class ReclaimModel : IMemoryPressureHandler
     /// <summary>
     /// mirrors <c>balance_pgdat</c>: priority from DEF_PRIORITY down; each round reclaims up to Σ max(high, 32) of the
     /// eligible zones; stops once balanced. A boosted run does not write back or swap first (may_writepage/may_swap
-    /// off) and clears the boosts at the end, then wakes kcompactd. Returns pages reclaimed.
+    /// off) and clears the boosts at the end, then wakes kcompactd. Runs to completion. Returns pages reclaimed.
     /// </summary>
     public long BalancePgdat(int node, int order, int highestZoneIdx)
     {
         _m.Count(VmEvent.Pageoutrun);
-        bool boosted = _m.Zones.Any(z => z.Node == node && z.Watermarks.Boost != 0);
+        int priority = DefPriority;
         long total = 0;
-        for (int priority = DefPriority; priority >= 1; priority--)
+        bool boosted = Boosted(node);
+        double budget = double.PositiveInfinity;
+        BalancePgdatLoop(node, order, highestZoneIdx, boosted, ref priority, ref total, ref budget);
+        BalancePgdatEnd(node, order, highestZoneIdx, boosted, total);
+        return total;
+    }
+
+    // one RunKswapd slice of the background thread's balance_pgdat run
+    private void BalancePgdatSlice(int node, double budget)
+    {
+        int priority = _kswapdPriority![node];
+        long total = _kswapdTotal![node];
+        bool boosted = _kswapdBoosted![node];
+        bool done = BalancePgdatLoop(node, _kswapdOrder![node], _kswapdHigh![node], boosted, ref priority, ref total, ref budget);
+        _kswapdTotal[node] = total;
+        _kswapdPriority[node] = priority;
+        if (done)
+        {
+            _kswapdPriority[node] = 0;
+            BalancePgdatEnd(node, _kswapdOrder[node], _kswapdHigh[node], boosted, total);
+        }
+    }
+
+    // balance_pgdat's do { ... } while (sc.priority >= 1) loop; returns false when the budget ran out inside a round
+    // (the round resumes at the same priority on the next slice), true when the run is over
+    private bool BalancePgdatLoop(int node, int order, int highestZoneIdx, bool boosted, ref int priority, ref long total, ref double budget)
+    {
+        for (; priority >= 1; priority--)
         {
             if (PgdatBalanced(node, order, highestZoneIdx) && !(boosted && priority == DefPriority))
             {
-                break;
+                return true;
+            }
+
+            if (budget <= 0)
+            {
+                return false;
             }
 
             long goal = 0;
@@ -152,20 +246,32 @@ public sealed class ReclaimModel : IMemoryPressureHandler
 
             bool mayIo = !boosted || priority < DefPriority - 2;
             double ns = 0;
-            long got = ShrinkNode(node, highestZoneIdx, priority, goal, mayIo, ref ns, kswapd: true);
+            _budgetExhausted = false;
+            long got = ShrinkNode(node, highestZoneIdx, priority, goal, mayIo, ref ns, kswapd: true, budget);
             KswapdNs += ns;
+            budget -= ns;
             total += got;
+            if (_budgetExhausted)
+            {
+                return false;
+            }
+
             if (got == 0 && priority < DefPriority - 2 && !boosted)
             {
-                break;
+                return true;
             }
 
             if (boosted)
             {
-                break;
+                return true;
             }
         }
 
+        return true;
+    }
+
+    private void BalancePgdatEnd(int node, int order, int highestZoneIdx, bool boosted, long total)
+    {
         if (boosted)
         {
             _m.ClearBoosts(node);
@@ -178,7 +284,6 @@ public sealed class ReclaimModel : IMemoryPressureHandler
 
         _m.SetKswapdFailures(node, total == 0 ? _m.KswapdFailures(node) + 1 : 0);
         _m.DebugCheck();
-        return total;
     }
 
     /// <inheritdoc/>
@@ -193,7 +298,7 @@ public sealed class ReclaimModel : IMemoryPressureHandler
             foreach (int n in NodeOrder(node))
             {
                 double ns = 0;
-                total += ShrinkNode(n, highestZoneIdx, priority, SwapClusterMax - total, mayIo, ref ns, kswapd: false);
+                total += ShrinkNode(n, highestZoneIdx, priority, SwapClusterMax - total, mayIo, ref ns, kswapd: false, double.PositiveInfinity);
                 DirectReclaimNs += ns;
                 if (total >= SwapClusterMax)
                 {
@@ -267,8 +372,9 @@ public sealed class ReclaimModel : IMemoryPressureHandler
     }
 
     // mirrors shrink_node -> shrink_lruvec at model level: age the active lists, then scan the inactive lists from
-    // the tail, file before anon (anon only with swap), scanning lru_size >> priority (at least SWAP_CLUSTER_MAX)
-    private long ShrinkNode(int node, int reclaimIdx, int priority, long goal, bool mayIo, ref double ns, bool kswapd)
+    // the tail, file before anon (anon only with swap), scanning lru_size >> priority (at least SWAP_CLUSTER_MAX).
+    // Scanning stops early once ns reaches budgetNs (the background kswapd's time slice), flagged in _budgetExhausted.
+    private long ShrinkNode(int node, int reclaimIdx, int priority, long goal, bool mayIo, ref double ns, bool kswapd, double budgetNs)
     {
         long reclaimed = 0;
         // mirrors get_scan_count / can_reclaim_anon_pages: anon LRUs are scanned only while free swap space exists
@@ -295,6 +401,12 @@ public sealed class ReclaimModel : IMemoryPressureHandler
             int i = _m.LruTailIndex(node, inactive);
             while (i != Machine.Nil && scanned < toScan && reclaimed < goal)
             {
+                if (ns >= budgetNs)
+                {
+                    _budgetExhausted = true;
+                    break;
+                }
+
                 int prev = _m.LruPrevIndex(i);
                 long pages = 1L << _m.OrderAt(i);
                 scanned += pages;
@@ -353,7 +465,7 @@ public sealed class ReclaimModel : IMemoryPressureHandler
 
             _m.Count(kswapd ? VmEvent.PgscanKswapd : VmEvent.PgscanDirect, scanned);
             _m.Count(anon ? VmEvent.PgscanAnon : VmEvent.PgscanFile, scanned);
-            if (reclaimed >= goal)
+            if (reclaimed >= goal || _budgetExhausted)
             {
                 break;
             }

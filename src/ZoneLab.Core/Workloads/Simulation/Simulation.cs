@@ -92,6 +92,9 @@ internal sealed partial class Simulation
                 {
                     Step(st, local, dt, phase.DurationSeconds, phaseEnd);
                 }
+                // the background kswapd thread (mirrors kswapd() -> balance_pgdat) runs alongside the tick's
+                // allocations: it gets the tick's wall time as its budget and catches up after them
+                _reclaim?.RunKswapd(dt * 1e9);
                 if (_now >= nextSample)
                 {
                     _metrics.Sample(_now);

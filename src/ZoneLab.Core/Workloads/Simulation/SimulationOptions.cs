@@ -24,6 +24,12 @@ public sealed record SimulationOptions
     /// <summary>Simulated seconds between <see cref="Watch"/> calls.</summary>
     public double WatchSeconds { get; init; } = 1.0;
 
+    /// <summary>
+    /// Runs kswapd to completion at each wakeup (an infinitely fast kswapd, the engine's default) instead of as a
+    /// background thread that reclaims one tick's worth of time per tick (default; docs/cost-model.md).
+    /// </summary>
+    public bool SynchronousKswapd { get; init; }
+
     /// <summary>Runs the engine's invariant checker after every step (slow; for tests).</summary>
     public bool DebugChecks { get; init; }
 }

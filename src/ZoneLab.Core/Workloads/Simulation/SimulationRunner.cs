@@ -40,6 +40,7 @@ public static class SimulationRunner
         sysctls.ShuffleSeed = options.Seed ?? scenario.Seed;
         using DesignMachine dm = impl.Build(layout, version, sysctls, options.DebugChecks, (long)(scenario.Machine.Swap >> 12));
         var reclaim = new ReclaimModel(dm.Machine);
+        reclaim.SynchronousKswapd = options.SynchronousKswapd;
         var sim = new Simulation(scenario, dm, options, progress, reclaim);
         sim.Run();
         return sim.Report();
