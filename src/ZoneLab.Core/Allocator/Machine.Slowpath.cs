@@ -245,7 +245,8 @@ public sealed unsafe partial class Machine
 
     private void WakeupKswapd(Zone zone, int order, int high)
     {
-        Count(VmEvent.KswapdWakeups);
+        // the kswapd_wakeups_model counter (trace_mm_vmscan_wakeup_kswapd) is counted by the reclaim model, which
+        // knows whether kswapd sleeps, as wakeup_kswapd's waitqueue_active check does
         Pressure?.WakeKswapd(this, zone.Node, order, high);
     }
 }

@@ -103,6 +103,9 @@ public sealed class ReclaimModel : IMemoryPressureHandler
             return;
         }
 
+        // trace_mm_vmscan_wakeup_kswapd: only a wakeup that finds kswapd asleep (waitqueue_active), the node not
+        // hopeless and not balanced (or boosted) is one; calls while kswapd runs only raise its order and zone
+        _m.Count(VmEvent.KswapdWakeups);
         if (SynchronousKswapd)
         {
             BalancePgdat(node, order, highestZoneIdx);

@@ -22,6 +22,23 @@ public class BackgroundKswapdTests
     }
 
     [Fact]
+    public void WakeupsWhileKswapdRunsAreNotWakeups()
+    {
+        // wakeup_kswapd returns before trace_mm_vmscan_wakeup_kswapd when !waitqueue_active (kswapd is running):
+        // the first low-watermark miss wakes it (1), the next 1000 allocations below low only raise its order/zone.
+        (Machine m, ReclaimModel r) = FillUntilKswapdWakes();
+        Assert.Equal(1, m.Event(VmEvent.KswapdWakeups));
+        for (int k = 0; k < 1000; k++)
+        {
+            Assert.True(m.Allocate(0, Gfp.HighUserMovable, use: PageUse.File).Success);
+        }
+
+        Assert.True(r.KswapdRunning(0));
+        Assert.Equal(1, m.Event(VmEvent.KswapdWakeups));
+        Assert.Equal(1, m.Event(VmEvent.Pageoutrun));
+    }
+
+    [Fact]
     public void KswapdReclaimsOnlyWhatItsBudgetPays()
     {
         (Machine m, ReclaimModel r) = FillUntilKswapdWakes();
