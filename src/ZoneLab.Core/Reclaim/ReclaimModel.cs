@@ -69,6 +69,10 @@ public sealed class ReclaimModel : IMemoryPressureHandler
     private bool[]? _kswapdBoosted;
     private long[]? _kswapdTotal;
 
+    // whether a request without ALLOC_CMA woke (or re-woke) the running background kswapd: what it then reclaims from
+    // movable-only memory is wasted for that request, as in the synchronous case (ReclaimForNonCmaRequest)
+    private bool[]? _kswapdForNonCma;
+
     // set by ShrinkNode when it stopped because the time budget ran out
     private bool _budgetExhausted;
 
@@ -93,6 +97,7 @@ public sealed class ReclaimModel : IMemoryPressureHandler
         if (KswapdRunning(node))
         {
             // wakeup_kswapd while kswapd runs: kswapd_order and kswapd_highest_zoneidx only grow
+            _kswapdForNonCma![node] |= _m.ReclaimForNonCmaRequest;
             _kswapdOrder![node] = Math.Max(_kswapdOrder[node], order);
             _kswapdHigh![node] = Math.Max(_kswapdHigh[node], highestZoneIdx);
             return;
@@ -120,7 +125,10 @@ public sealed class ReclaimModel : IMemoryPressureHandler
             _kswapdHigh = new int[n];
             _kswapdBoosted = new bool[n];
             _kswapdTotal = new long[n];
+            _kswapdForNonCma = new bool[n];
         }
+
+        _kswapdForNonCma![node] = _m.ReclaimForNonCmaRequest;
 
         // the thread wakes from kswapd_try_to_sleep and enters balance_pgdat at DEF_PRIORITY
         _m.Count(VmEvent.Pageoutrun);
@@ -453,7 +461,7 @@ public sealed class ReclaimModel : IMemoryPressureHandler
                     ns += pages * CostModel.DropCleanNs;
                 }
 
-                if (_m.ReclaimForNonCmaRequest && IsMovableOnly(i))
+                if ((kswapd && !SynchronousKswapd ? _kswapdForNonCma![node] : _m.ReclaimForNonCmaRequest) && IsMovableOnly(i))
                 {
                     // shrink_node does not filter by migratetype (5da226dbfce3 "skip CMA pages" was reverted):
                     // these pages cannot serve the unmovable request that triggered reclaim
