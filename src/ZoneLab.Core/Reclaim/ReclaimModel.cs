@@ -69,8 +69,9 @@ public sealed class ReclaimModel : IMemoryPressureHandler
     private bool[]? _kswapdBoosted;
     private long[]? _kswapdTotal;
 
-    // whether a request without ALLOC_CMA woke (or re-woke) the running background kswapd: what it then reclaims from
-    // movable-only memory is wasted for that request, as in the synchronous case (ReclaimForNonCmaRequest)
+    // whether only requests without ALLOC_CMA woke (and re-woke) the running background kswapd: what it then reclaims
+    // from movable-only memory none of them can use, as in the synchronous case (ReclaimForNonCmaRequest); one
+    // movable waker makes those pages useful
     private bool[]? _kswapdForNonCma;
 
     // set by ShrinkNode when it stopped because the time budget ran out
@@ -97,7 +98,7 @@ public sealed class ReclaimModel : IMemoryPressureHandler
         if (KswapdRunning(node))
         {
             // wakeup_kswapd while kswapd runs: kswapd_order and kswapd_highest_zoneidx only grow
-            _kswapdForNonCma![node] |= _m.ReclaimForNonCmaRequest;
+            _kswapdForNonCma![node] &= _m.ReclaimForNonCmaRequest;
             _kswapdOrder![node] = Math.Max(_kswapdOrder[node], order);
             _kswapdHigh![node] = Math.Max(_kswapdHigh[node], highestZoneIdx);
             return;
