@@ -323,8 +323,9 @@ public sealed class Compactor
     {
         while (true)
         {
-            for (int k = _freeTargets.Count - 1; k >= 0; k--)
+            if (_freeTargets.Count > 0)
             {
+                int k = _freeTargets.Count - 1;
                 (int i, int o) = _freeTargets[k];
                 _freeTargets.RemoveAt(k);
                 // split_map_pages: hand out order-0 pages, keep the rest

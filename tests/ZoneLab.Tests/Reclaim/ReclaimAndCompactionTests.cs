@@ -153,7 +153,7 @@ public class ReclaimAndCompactionTests
         CompactResult result = c.CompactZone(m.Zones[1], 3, 1, MigrateType.Movable, sync: true);
         Assert.Equal(CompactResult.Success, result);
         Assert.True(m.Event(VmEvent.PgmigrateSuccess) >= 4);
-        Assert.True(Enumerable.Range(3, 8).Any(o => m.AreaNrFree(1, o) > 0));
+        Assert.Contains(Enumerable.Range(3, 8), o => m.AreaNrFree(1, o) > 0);
         InvariantChecker.Check(m);
     }
 
