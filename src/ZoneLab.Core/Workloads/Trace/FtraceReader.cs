@@ -19,7 +19,7 @@ namespace ZoneLab.Workloads.Trace;
 /// except the first time a task name, <c>gfp_flags</c> string or CMA name is seen. A file ending in <c>.gz</c> is
 /// decompressed on the fly.
 /// </remarks>
-public sealed class FtraceReader : IDisposable
+public sealed partial class FtraceReader : IDisposable
 {
     private const int MaxLineBytes = 1 << 24;
     private const int MaxOrder = 30;
@@ -97,7 +97,7 @@ public sealed class FtraceReader : IDisposable
         Span<int> bounds = _bounds;
         while (NextLine(out ReadOnlySpan<byte> line))
         {
-            if (TryParseLine(line, bounds))
+            if ((FastPath && TryReadKernelLine(line)) || TryParseLine(line, bounds))
             {
                 Stats.CountEvent(_current.Kind);
                 return true;
