@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Numerics;
 using ZoneLab.Allocator;
 
 namespace ZoneLab.Workloads.Trace;
@@ -10,13 +12,19 @@ namespace ZoneLab.Workloads.Trace;
 /// </content>
 public sealed partial class FtraceReader
 {
+    private const int GfpSlotBits = 7;
+    private const ulong Blanks8 = 0x2020202020202020;
+
+    private readonly byte[]?[] _gfpSlotText = new byte[]?[1 << GfpSlotBits];
+    private readonly GfpFlags[] _gfpSlotFlags = new GfpFlags[1 << GfpSlotBits];
+
     /// <summary>
-    /// Reads <paramref name="line"/> if it is a common event in the exact kernel layout; false, with nothing
+    /// Reads <paramref name="line"/> into <paramref name="dst"/> if it is a common event in the exact kernel layout; false, with nothing
     /// set, for anything else (other events, other tools' layouts, malformed lines): the general parser
     /// (<see cref="TryParseLine"/>) then reads it or reports the error. No tokenising, no strings, no vectorised
     /// search over the short tokens.
     /// </summary>
-    private bool TryReadKernelLine(ReadOnlySpan<byte> line)
+    private bool TryReadKernelLine(ReadOnlySpan<byte> line, ref TraceEvent dst)
     {
         int n = line.Length;
         if (n < 48 || line[n - 1] == (byte)'\r')
@@ -24,9 +32,11 @@ public sealed partial class FtraceReader
             return false;
         }
 
-        // The comm, right-aligned in 16 columns: a dozen blanks, skipped by one vector compare.
-        int i = line.IndexOfAnyExcept((byte)' ');
-        if (i < 0 || line[i] == (byte)'#')
+        // The comm, right-aligned in 16 columns: up to 15 blanks, counted eight at a time (n >= 48 here).
+        ulong w0 = BinaryPrimitives.ReadUInt64LittleEndian(line) ^ Blanks8;
+        int i = w0 != 0 ? BitOperations.TrailingZeroCount(w0) >> 3
+            : 8 + (BitOperations.TrailingZeroCount(BinaryPrimitives.ReadUInt64LittleEndian(line[8..]) ^ Blanks8) >> 3);
+        if (i >= 16 || line[i] == (byte)'#')
         {
             return false;
         }
@@ -101,55 +111,63 @@ public sealed partial class FtraceReader
 
         // EVENT: dispatched on its length and a byte, then compared once.
         int s = SkipBlanks(line, t + 1);
-        int colon = line[s..].IndexOf((byte)':');
-        if (colon < 0 || colon > 25)
-        {
-            return false;
-        }
-
-        colon += s;
-        if (colon + 1 >= n || line[colon] != (byte)':' || line[colon + 1] != (byte)' ')
-        {
-            return false;
-        }
-
+        ReadOnlySpan<byte> ev = line[s..];
         TraceEventKind kind;
-        ReadOnlySpan<byte> name = line[s..colon];
-        switch (name.Length)
+        int fields;
+        if (ev.StartsWith("mm_page_free: "u8))
         {
-            case 12 when name.SequenceEqual("mm_page_free"u8):
-                kind = TraceEventKind.PageFree;
-                break;
-            case 13 when name.SequenceEqual("mm_page_alloc"u8):
-                kind = TraceEventKind.PageAlloc;
-                break;
-            case 18 when name.SequenceEqual("mm_page_pcpu_drain"u8):
-                kind = TraceEventKind.PagePcpuDrain;
-                break;
-            case 20 when name.SequenceEqual("mm_page_free_batched"u8):
-                kind = TraceEventKind.PageFreeBatched;
-                break;
-            case 25 when name.SequenceEqual("mm_page_alloc_zone_locked"u8):
-                kind = TraceEventKind.PageAllocZoneLocked;
-                break;
-            default:
-                return false;
+            kind = TraceEventKind.PageFree;
+            fields = 14;
+        }
+        else if (ev.StartsWith("mm_page_alloc: "u8))
+        {
+            kind = TraceEventKind.PageAlloc;
+            fields = 15;
+        }
+        else if (ev.StartsWith("mm_page_pcpu_drain: "u8))
+        {
+            kind = TraceEventKind.PagePcpuDrain;
+            fields = 20;
+        }
+        else if (ev.StartsWith("mm_page_free_batched: "u8))
+        {
+            kind = TraceEventKind.PageFreeBatched;
+            fields = 22;
+        }
+        else if (ev.StartsWith("mm_page_alloc_zone_locked: "u8))
+        {
+            kind = TraceEventKind.PageAllocZoneLocked;
+            fields = 27;
+        }
+        else
+        {
+            return false;
         }
 
-        // page=%p: skipped (a NULL page, a failed allocation, takes the general path).
-        ReadOnlySpan<byte> f = line[(colon + 2)..];
+        // page=%p: skipped. %p prints 16 columns on 64-bit ("(____ptrval____)" before the hashing key is ready,
+        // ptr_to_id() in lib/vsprintf.c); a NULL page, a failed allocation, takes the general path.
+        ReadOnlySpan<byte> f = ev[fields..];
         if (f.Length < 6 || !f.StartsWith("page="u8) || f[5] == (byte)'0')
         {
             return false;
         }
 
-        int p = f[5..].IndexOf((byte)' ');
-        if (p < 0)
+        int p;
+        if (f.Length > 21 && f[21] == (byte)' '
+            && !HasBlank(BinaryPrimitives.ReadUInt64LittleEndian(f[5..])) && !HasBlank(BinaryPrimitives.ReadUInt64LittleEndian(f[13..])))
         {
-            return false;
+            p = 21;
         }
+        else
+        {
+            p = f[5..].IndexOf((byte)' ');
+            if (p < 0)
+            {
+                return false;
+            }
 
-        p += 5;
+            p += 5;
+        }
         if (!HexAfter(f, ref p, " pfn=0x"u8, out long pfn)
             || !SmallAfter(f, ref p, " order="u8, kind == TraceEventKind.PageFreeBatched ? 0 : MaxOrder, out int order))
         {
@@ -180,7 +198,7 @@ public sealed partial class FtraceReader
                 p += " gfp_flags="u8.Length;
                 int end = f[p..].IndexOf((byte)' ');
                 end = end < 0 ? f.Length : p + end;
-                if (end == p || !TryGfp(f[p..end], out gfp))
+                if (end == p || !TryGfpCached(f[p..end], out gfp))
                 {
                     return false;
                 }
@@ -198,7 +216,7 @@ public sealed partial class FtraceReader
             }
         }
 
-        _current = new TraceEvent
+        dst = new TraceEvent
         {
             Kind = kind,
             Line = _line,
@@ -213,6 +231,47 @@ public sealed partial class FtraceReader
             PercpuRefill = refill == 1,
         };
         return true;
+    }
+
+    /// <summary>
+    /// <c>gfp_flags=</c> text to mask through a small direct-mapped table indexed by a hash of the length and three
+    /// 8-byte words of the text (a trace has a few dozen distinct masks, interleaved): one compare on a hit. A miss
+    /// goes to <see cref="TryGfp"/> (the full cache, then the parser) and takes the slot.
+    /// </summary>
+    private bool TryGfpCached(ReadOnlySpan<byte> text, out GfpFlags flags)
+    {
+        if (text.Length < 8)
+        {
+            return TryGfp(text, out flags);
+        }
+
+        ulong a = BinaryPrimitives.ReadUInt64LittleEndian(text);
+        ulong b = BinaryPrimitives.ReadUInt64LittleEndian(text[(text.Length - 8)..]);
+        ulong c = BinaryPrimitives.ReadUInt64LittleEndian(text[((text.Length / 2) - 4)..]);
+        ulong h = (a ^ BitOperations.RotateLeft(b, 21) ^ BitOperations.RotateLeft(c, 42) ^ (ulong)text.Length) * 0x9E3779B97F4A7C15UL;
+        int slot = (int)(h >> (64 - GfpSlotBits));
+        byte[]? key = _gfpSlotText[slot];
+        if (key is not null && text.SequenceEqual(key))
+        {
+            flags = _gfpSlotFlags[slot];
+            return true;
+        }
+
+        if (!TryGfp(text, out flags))
+        {
+            return false;
+        }
+
+        _gfpSlotText[slot] = text.ToArray(); // once per distinct mask (and per collision): not per line
+        _gfpSlotFlags[slot] = flags;
+        return true;
+    }
+
+    /// <summary>Whether one of the eight bytes of <paramref name="w"/> is a blank (the classic zero-byte test).</summary>
+    private static bool HasBlank(ulong w)
+    {
+        ulong x = w ^ Blanks8;
+        return ((x - 0x0101010101010101UL) & ~x & 0x8080808080808080UL) != 0;
     }
 
     private static int SkipBlanks(ReadOnlySpan<byte> s, int i)
