@@ -19,7 +19,7 @@ namespace ZoneLab.Workloads.Trace;
 /// except the first time a task name, <c>gfp_flags</c> string or CMA name is seen. A file ending in <c>.gz</c> is
 /// decompressed on the fly.
 /// </remarks>
-public sealed class FtraceReader : IDisposable
+public sealed partial class FtraceReader : IDisposable
 {
     private const int MaxLineBytes = 1 << 24;
     private const int MaxOrder = 30;
@@ -97,7 +97,7 @@ public sealed class FtraceReader : IDisposable
         Span<int> bounds = _bounds;
         while (NextLine(out ReadOnlySpan<byte> line))
         {
-            if (TryParseLine(line, bounds))
+            if ((FastPath && TryReadKernelLine(line, ref _current)) || TryParseLine(line, bounds))
             {
                 Stats.CountEvent(_current.Kind);
                 return true;
@@ -105,6 +105,39 @@ public sealed class FtraceReader : IDisposable
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// Reads up to <paramref name="batch"/>'s length of events into it, in trace order (the same events as that
+    /// many <see cref="Read"/> calls, written in place rather than copied out of <see cref="Current"/>); fewer only
+    /// at the end of the text.
+    /// </summary>
+    internal int ReadBatch(Span<TraceEvent> batch)
+    {
+        Span<int> bounds = _bounds;
+        int n = 0;
+        while (n < batch.Length && NextLine(out ReadOnlySpan<byte> line))
+        {
+            ref TraceEvent dst = ref batch[n];
+            if (FastPath && TryReadKernelLine(line, ref dst))
+            {
+                Stats.CountEvent(dst.Kind);
+                n++;
+            }
+            else if (TryParseLine(line, bounds))
+            {
+                Stats.CountEvent(_current.Kind);
+                dst = _current;
+                n++;
+            }
+        }
+
+        if (n > 0)
+        {
+            _current = batch[n - 1];
+        }
+
+        return n;
     }
 
     /// <summary>All remaining events, one at a time.</summary>

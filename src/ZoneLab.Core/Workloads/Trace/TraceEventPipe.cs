@@ -110,11 +110,7 @@ public sealed class TraceEventPipe : IDisposable
                 }
 
                 TraceEvent[] batch = _ring[slot];
-                int n = 0;
-                while (n < batch.Length && _reader.Read())
-                {
-                    batch[n++] = _reader.Current;
-                }
+                int n = _reader.ReadBatch(batch);
 
                 if (_cancelled)
                 {
