@@ -430,24 +430,7 @@ internal sealed partial class Simulation
         }
         st.NextFire = double.NaN;
         MemoryHotplug hp = Hotplug();
-        var targets = new List<ulong>();
-        if (a.Blocks.Count > 0)
-        {
-            foreach (int b in a.Blocks)
-            {
-                targets.Add((ulong)b);
-            }
-        }
-        else
-        {
-            foreach (HotplugBlock b in hp.Blocks.Reverse())
-            {
-                if (targets.Count < a.BlockCount && b.State == BlockState.Online && b.Zone?.Type == ZoneType.Movable)
-                {
-                    targets.Add(b.Index);
-                }
-            }
-        }
+        List<ulong> targets = Targets(a.Blocks, a.BlockCount, hp.Blocks.Reverse(), b => b.State == BlockState.Online && b.Zone?.Type == ZoneType.Movable);
         // alloc_contig_range's and the offline path's pinned pages are the same FOLL_LONGTERM pins
         hp.Pinned.Clear();
         hp.Pinned.UnionWith(_dm.Contig.Pinned);
@@ -474,28 +457,33 @@ internal sealed partial class Simulation
         }
         st.NextFire = double.NaN;
         MemoryHotplug hp = Hotplug();
-        var targets = new List<ulong>();
-        if (a.Blocks.Count > 0)
-        {
-            foreach (int b in a.Blocks)
-            {
-                targets.Add((ulong)b);
-            }
-        }
-        else
-        {
-            foreach (HotplugBlock b in hp.Blocks)
-            {
-                if (targets.Count < a.BlockCount && b.State == BlockState.Offline)
-                {
-                    targets.Add(b.Index);
-                }
-            }
-        }
+        List<ulong> targets = Targets(a.Blocks, a.BlockCount, hp.Blocks, b => b.State == BlockState.Offline);
         foreach (ulong index in targets)
         {
             HotplugResult r = hp.Online(index, a.Movable ? OnlineType.OnlineMovable : OnlineType.OnlineKernel);
             _metrics.Online(r.Success);
         }
+    }
+
+    // the blocks a hotplug step acts on: those the scenario lists, else the first `count` candidates that qualify
+    private static List<ulong> Targets(IReadOnlyList<int> listed, int count, IEnumerable<HotplugBlock> candidates, Func<HotplugBlock, bool> qualifies)
+    {
+        var targets = new List<ulong>();
+        if (listed.Count > 0)
+        {
+            foreach (int b in listed)
+            {
+                targets.Add((ulong)b);
+            }
+            return targets;
+        }
+        foreach (HotplugBlock b in candidates)
+        {
+            if (targets.Count < count && qualifies(b))
+            {
+                targets.Add(b.Index);
+            }
+        }
+        return targets;
     }
 }
