@@ -52,6 +52,47 @@ public class RepeatedTraceStreamTests
     }
 
     [Fact]
+    public void ReaderParsesTheCopiesInPlaceWithLineNumbersRunningOn()
+    {
+        // 3 lines a copy (free, kmalloc, free) x 4 copies: the reader walks the text itself (the stream is never
+        // read, its position stays 0), yet counts lines on across copies: the last free is line 4 * 3 = 12, pfn 0x21.
+        byte[] text = "a-1 [000] 1.0: mm_page_free: page=x pfn=0x20 order=0\nb-2 [001] 1.5: kmalloc: call_site=x ptr=y\na-1 [000] 2.0: mm_page_free: page=x pfn=0x21 order=1\n"u8.ToArray();
+        var stream = new RepeatedTraceStream(text, 4);
+        using var r = new FtraceReader(stream, "rep");
+        var lines = new List<long>();
+        while (r.Read())
+        {
+            lines.Add(r.Current.Line);
+        }
+
+        Assert.Equal([1L, 3, 4, 6, 7, 9, 10, 12], lines);
+        Assert.Equal((0x21L, 1), ((long)r.Current.Pfn, r.Current.Order));
+        Assert.Equal((12L, 8L, 4L), (r.Stats.Lines, r.Stats.Events, r.Stats.Skipped));
+        Assert.Equal(0, stream.Position);
+    }
+
+    [Fact]
+    public void AnErrorInPlaceNamesTheLineTheStreamPathNames()
+    {
+        // A free without its order field is malformed: line 2 of the first copy, whether the text is parsed in place
+        // or read through a stream.
+        byte[] text = "a-1 [000] 1.0: mm_page_free: page=x pfn=0x20 order=0\na-1 [000] 1.1: mm_page_free: page=x pfn=0x20\n"u8.ToArray();
+        using var seq = FtraceReader.FromText(System.Text.Encoding.UTF8.GetString(text) + System.Text.Encoding.UTF8.GetString(text), "rep");
+        using var rep = new FtraceReader(new RepeatedTraceStream(text, 2), "rep");
+        var fromText = Assert.Throws<ZoneLabInputException>(() => Drain(seq));
+        var fromCopies = Assert.Throws<ZoneLabInputException>(() => Drain(rep));
+        Assert.StartsWith("rep:2:", fromText.Message);
+        Assert.Equal(fromText.Message, fromCopies.Message);
+    }
+
+    private static void Drain(FtraceReader r)
+    {
+        while (r.Read())
+        {
+        }
+    }
+
+    [Fact]
     public void BenchJsonPrintsNullForFiguresNotMeasured()
     {
         var r = new EngineBenchResult(58.0, double.NaN, 171.8, 798.1, 11.0, double.NaN, 0, double.NaN, 0)

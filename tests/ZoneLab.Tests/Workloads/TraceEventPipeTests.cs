@@ -58,6 +58,40 @@ public class TraceEventPipeTests
     }
 
     [Fact]
+    public async Task AReaderBlockedOnAFullRingIsWokenByTheConsumer()
+    {
+        // 100000 frees = 48 full batches of 2048 + 1696: the consumer pauses after the first batch, long enough for
+        // the reader to fill the 8-batch ring and block, then drains; every event must still arrive, in order. A
+        // liveness check (a lost wake-up hangs), not a speed one: 30 s is far beyond any normal run.
+        FtraceReader r = Frees(100_000);
+        long seen = await Task.Run(() =>
+        {
+            using (r)
+            using (var pipe = new TraceEventPipe(r))
+            {
+                long expect = 0;
+                bool first = true;
+                while (pipe.TryTake(out ReadOnlySpan<TraceEvent> batch))
+                {
+                    foreach (ref readonly TraceEvent e in batch)
+                    {
+                        Assert.Equal(expect++, e.Pfn);
+                    }
+
+                    if (first)
+                    {
+                        Thread.Sleep(200);
+                        first = false;
+                    }
+                }
+
+                return expect;
+            }
+        }).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(100_000, seen);
+    }
+
+    [Fact]
     public void AnEmptyTraceEndsAtOnce()
     {
         using FtraceReader r = FtraceReader.FromText("# tracer: nop\n", "e.txt");

@@ -22,6 +22,12 @@ public sealed class RepeatedTraceStream : Stream
         Copies = copies;
     }
 
+    /// <summary>
+    /// The text repeated; an <see cref="FtraceReader"/> over a stream not yet read parses it in place, copy after
+    /// copy, rather than through <see cref="Read(Span{byte})"/> (the stream's position then stays 0).
+    /// </summary>
+    internal byte[] Text => _text;
+
     /// <summary>How many times the text is repeated.</summary>
     public int Copies { get; }
 

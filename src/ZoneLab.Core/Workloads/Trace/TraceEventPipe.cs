@@ -1,4 +1,5 @@
 using System.Runtime.ExceptionServices;
+using System.Runtime.InteropServices;
 
 namespace ZoneLab.Workloads.Trace;
 
@@ -8,6 +9,10 @@ namespace ZoneLab.Workloads.Trace;
 /// once; the events come out in trace order, so a pipelined replay gives exactly the sequential one's results. An
 /// error of the reader (a malformed line) is rethrown by <see cref="TryTake"/> with its file:line message.
 /// </summary>
+/// <remarks>
+/// The two sides meet through two counters, each on its own cache line, and block (never spin) when the ring is
+/// empty or full: a spinning waiter burns the CPU that, on a loaded two-core host, the other side needs.
+/// </remarks>
 public sealed class TraceEventPipe : IDisposable
 {
     private const int BatchSize = 2048;
@@ -16,12 +21,14 @@ public sealed class TraceEventPipe : IDisposable
     private readonly FtraceReader _reader;
     private readonly TraceEvent[][] _ring = new TraceEvent[Batches][];
     private readonly int[] _counts = new int[Batches];
-    private readonly SemaphoreSlim _free = new(Batches, Batches);
-    private readonly SemaphoreSlim _full = new(0, Batches);
+    private readonly object _gate = new();
     private readonly Thread _thread;
+    private PaddedCounter _filled; // batches the reader handed over; written by the reader thread only
+    private PaddedCounter _drained; // batches the consumer is done with; written by the consumer only
+    private int _consumerWaiting;
+    private int _producerWaiting;
     private ExceptionDispatchInfo? _error;
     private volatile bool _cancelled;
-    private int _next;
     private bool _ended;
     private bool _taken;
 
@@ -46,7 +53,8 @@ public sealed class TraceEventPipe : IDisposable
     {
         if (_taken)
         {
-            _free.Release(); // the previous batch is done with
+            // The previous batch is done with.
+            Publish(ref _drained.Value, ref _producerWaiting);
             _taken = false;
         }
 
@@ -56,9 +64,22 @@ public sealed class TraceEventPipe : IDisposable
             return false;
         }
 
-        _full.Wait();
-        int slot = _next;
-        _next = (_next + 1) % Batches;
+        long next = _drained.Value;
+        if (Volatile.Read(ref _filled.Value) <= next)
+        {
+            lock (_gate)
+            {
+                Interlocked.Exchange(ref _consumerWaiting, 1); // a full fence: see Publish()
+                while (Volatile.Read(ref _filled.Value) <= next)
+                {
+                    Monitor.Wait(_gate);
+                }
+
+                Volatile.Write(ref _consumerWaiting, 0);
+            }
+        }
+
+        int slot = (int)(next % Batches);
         int n = _counts[slot];
         if (n <= 0)
         {
@@ -81,30 +102,63 @@ public sealed class TraceEventPipe : IDisposable
         if (!_ended)
         {
             // A producer waiting for a free batch wakes up, sees the cancellation and stops.
-            try
+            lock (_gate)
             {
-                _free.Release();
-            }
-            catch (SemaphoreFullException)
-            {
+                Monitor.PulseAll(_gate);
             }
 
             _thread.Join();
         }
+    }
 
-        _free.Dispose();
-        _full.Dispose();
+    /// <summary>
+    /// Advances one side's counter and wakes the other side if it is (about to be) blocked on it. The increment and
+    /// the waiter's flag write are both full fences, so either the waiter sees the new count before it blocks or
+    /// this sees its flag and pulses under the lock it waits with: no wake-up is lost.
+    /// </summary>
+    private void Publish(ref long counter, ref int otherWaiting)
+    {
+        Interlocked.Increment(ref counter);
+        if (Volatile.Read(ref otherWaiting) != 0)
+        {
+            lock (_gate)
+            {
+                Monitor.PulseAll(_gate);
+            }
+        }
+    }
+
+    /// <summary>Blocks the reader thread until batch number <paramref name="batch"/> has a free slot; false when cancelled.</summary>
+    private bool AwaitFreeSlot(long batch)
+    {
+        if (batch - Volatile.Read(ref _drained.Value) < Batches)
+        {
+            return !_cancelled;
+        }
+
+        lock (_gate)
+        {
+            Interlocked.Exchange(ref _producerWaiting, 1);
+            while (!_cancelled && batch - Volatile.Read(ref _drained.Value) >= Batches)
+            {
+                Monitor.Wait(_gate);
+            }
+
+            Volatile.Write(ref _producerWaiting, 0);
+        }
+
+        return !_cancelled;
     }
 
     private void Produce()
     {
+        long batchNo = 0;
         int slot = 0;
         try
         {
             while (true)
             {
-                _free.Wait();
-                if (_cancelled)
+                if (!AwaitFreeSlot(batchNo))
                 {
                     return;
                 }
@@ -118,8 +172,9 @@ public sealed class TraceEventPipe : IDisposable
                 }
 
                 _counts[slot] = n;
-                slot = (slot + 1) % Batches;
-                _full.Release();
+                batchNo++;
+                slot = (int)(batchNo % Batches);
+                Publish(ref _filled.Value, ref _consumerWaiting);
                 if (n == batch.Length)
                 {
                     continue;
@@ -128,14 +183,13 @@ public sealed class TraceEventPipe : IDisposable
                 if (n > 0)
                 {
                     // A batch of 0 events marks the end.
-                    _free.Wait();
-                    if (_cancelled)
+                    if (!AwaitFreeSlot(batchNo))
                     {
                         return;
                     }
 
                     _counts[slot] = 0;
-                    _full.Release();
+                    Publish(ref _filled.Value, ref _consumerWaiting);
                 }
 
                 return;
@@ -143,14 +197,21 @@ public sealed class TraceEventPipe : IDisposable
         }
         catch (Exception e)
         {
-            // After Dispose() nobody waits for the batches any more; an exception then (the extra free token
-            // Dispose() hands out can overfill _full) must not escape the thread.
+            // After Dispose() nobody waits for the batches any more: an exception then must not escape the thread.
             if (!_cancelled)
             {
                 _error = ExceptionDispatchInfo.Capture(e);
                 _counts[slot] = -1;
-                _full.Release();
+                Publish(ref _filled.Value, ref _consumerWaiting);
             }
         }
+    }
+
+    /// <summary>A counter alone on its cache line (and the next, against adjacent-line prefetch): no false sharing.</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 192)]
+    private struct PaddedCounter
+    {
+        [FieldOffset(64)]
+        public long Value;
     }
 }
