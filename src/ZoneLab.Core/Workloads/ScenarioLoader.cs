@@ -554,120 +554,99 @@ public static class ScenarioLoader
         double? stop = a.Quantity("stop", QuantityUnit.Seconds, start, phaseDuration, minExclusive: true);
         string name = a.String("name") ?? type;
         double access = a.Quantity("access", QuantityUnit.BytesPerSecond) ?? 0;
-        switch (type)
+        // the keys every actor has, set once on whichever kind the switch built
+        return Kind() with { StartSeconds = start, StopSeconds = stop, AccessBytesPerSecond = access };
+
+        ScenarioActor Kind()
         {
-            case "anon":
-                return new AnonActor
-                {
-                    Name = name,
-                    StartSeconds = start,
-                    StopSeconds = stop,
-                    AccessBytesPerSecond = access,
-                    Rate = RequiredDist(a, "rate", QuantityUnit.BytesPerSecond, ctx),
-                    Lifetime = Dist(a, "lifetime", QuantityUnit.Seconds, ctx),
-                    PinnedFraction = a.Quantity("pinned", QuantityUnit.Fraction) ?? 0,
-                    LimitBytes = a.Quantity("limit", QuantityUnit.Bytes, 0, double.MaxValue, minExclusive: true),
-                    Mappers = (int)(a.Integer("mappers", 1, 1 << 20) ?? 1),
-                };
-            case "page_cache":
-                return new PageCacheActor
-                {
-                    Name = name,
-                    StartSeconds = start,
-                    StopSeconds = stop,
-                    AccessBytesPerSecond = access,
-                    Rate = RequiredDist(a, "rate", QuantityUnit.BytesPerSecond, ctx),
-                    Lifetime = Dist(a, "lifetime", QuantityUnit.Seconds, ctx),
-                    DirtyFraction = a.Quantity("dirty", QuantityUnit.Fraction) ?? 0,
-                    Highmem = a.Bool("highmem") ?? true,
-                    LimitBytes = a.Quantity("limit", QuantityUnit.Bytes, 0, double.MaxValue, minExclusive: true),
-                };
-            case "slab":
-                a.Required("kind");
-                return new SlabActor
-                {
-                    Name = name,
-                    StartSeconds = start,
-                    StopSeconds = stop,
-                    AccessBytesPerSecond = access,
-                    Reclaimable = a.Choice("kind", ["unmovable", "reclaimable"]) == "reclaimable",
-                    Rate = RequiredDist(a, "rate", QuantityUnit.PerSecond, ctx),
-                    OrderWeights = ReadOrders(a),
-                    Lifetime = Dist(a, "lifetime", QuantityUnit.Seconds, ctx),
-                    LimitBytes = a.Quantity("limit", QuantityUnit.Bytes, 0, double.MaxValue, minExclusive: true),
-                };
-            case "atomic":
-                return new AtomicActor
-                {
-                    Name = name,
-                    StartSeconds = start,
-                    StopSeconds = stop,
-                    AccessBytesPerSecond = access,
-                    Order = (int)(a.Integer("order", 0, 3) ?? 0),
-                    Burst = RequiredDist(a, "burst", QuantityUnit.Count, ctx),
-                    Interval = RequiredDist(a, "interval", QuantityUnit.Seconds, ctx),
-                    Lifetime = RequiredDist(a, "lifetime", QuantityUnit.Seconds, ctx),
-                };
-            case "thp":
-                return new ThpActor
-                {
-                    Name = name,
-                    StartSeconds = start,
-                    StopSeconds = stop,
-                    AccessBytesPerSecond = access,
-                    Rate = RequiredDist(a, "rate", QuantityUnit.PerSecond, ctx),
-                    Lifetime = Dist(a, "lifetime", QuantityUnit.Seconds, ctx),
-                };
-            case "cma":
-                return new CmaActor
-                {
-                    Name = name,
-                    StartSeconds = start,
-                    StopSeconds = stop,
-                    AccessBytesPerSecond = access,
-                    Device = a.RequiredString("device"),
-                    Area = a.String("area"),
-                    SizeBytes = a.QuantityOf(a.Required("size"), a.Child("size"), QuantityUnit.Bytes, 0, double.MaxValue, minExclusive: true),
-                    Count = (int)(a.Integer("count", 1, 1 << 20) ?? 1),
-                    PeriodSeconds = a.Quantity("period", QuantityUnit.Seconds, 0, double.MaxValue, minExclusive: true),
-                    Hold = Dist(a, "hold", QuantityUnit.Seconds, ctx),
-                    DeadlineSeconds = a.Quantity("deadline", QuantityUnit.Seconds, 0, double.MaxValue, minExclusive: true),
-                };
-            case "gigantic":
-                return new GiganticActor
-                {
-                    Name = name,
-                    StartSeconds = start,
-                    StopSeconds = stop,
-                    AccessBytesPerSecond = access,
-                    Count = (int)(a.Integer("count", 1, 1 << 20) ?? 1),
-                    SizeBytes = a.Quantity("size", QuantityUnit.Bytes, 0, double.MaxValue, minExclusive: true) ?? (1L << 30),
-                    Hold = Dist(a, "hold", QuantityUnit.Seconds, ctx),
-                };
-            case "offline":
-                (IReadOnlyList<int> offBlocks, int offCount) = ReadBlocks(a, path);
-                return new OfflineActor { Name = name, StartSeconds = start, StopSeconds = stop, AccessBytesPerSecond = access, Blocks = offBlocks, BlockCount = offCount };
-            case "online":
-                (IReadOnlyList<int> onBlocks, int onCount) = ReadBlocks(a, path);
-                return new OnlineActor
-                {
-                    Name = name,
-                    StartSeconds = start,
-                    StopSeconds = stop,
-                    AccessBytesPerSecond = access,
-                    Blocks = onBlocks,
-                    BlockCount = onCount,
-                    Movable = (a.Choice("zone", s_onlineZones) ?? "movable") == "movable",
-                };
-            default: // drop_caches
-                return new DropCachesActor
-                {
-                    Name = name,
-                    StartSeconds = start,
-                    StopSeconds = stop,
-                    AccessBytesPerSecond = access,
-                    Mode = (int)(a.Integer("mode", 1, 3) ?? 3),
-                };
+            switch (type)
+            {
+                case "anon":
+                    return new AnonActor
+                    {
+                        Name = name,
+                        Rate = RequiredDist(a, "rate", QuantityUnit.BytesPerSecond, ctx),
+                        Lifetime = Dist(a, "lifetime", QuantityUnit.Seconds, ctx),
+                        PinnedFraction = a.Quantity("pinned", QuantityUnit.Fraction) ?? 0,
+                        LimitBytes = a.Quantity("limit", QuantityUnit.Bytes, 0, double.MaxValue, minExclusive: true),
+                        Mappers = (int)(a.Integer("mappers", 1, 1 << 20) ?? 1),
+                    };
+                case "page_cache":
+                    return new PageCacheActor
+                    {
+                        Name = name,
+                        Rate = RequiredDist(a, "rate", QuantityUnit.BytesPerSecond, ctx),
+                        Lifetime = Dist(a, "lifetime", QuantityUnit.Seconds, ctx),
+                        DirtyFraction = a.Quantity("dirty", QuantityUnit.Fraction) ?? 0,
+                        Highmem = a.Bool("highmem") ?? true,
+                        LimitBytes = a.Quantity("limit", QuantityUnit.Bytes, 0, double.MaxValue, minExclusive: true),
+                    };
+                case "slab":
+                    a.Required("kind");
+                    return new SlabActor
+                    {
+                        Name = name,
+                        Reclaimable = a.Choice("kind", ["unmovable", "reclaimable"]) == "reclaimable",
+                        Rate = RequiredDist(a, "rate", QuantityUnit.PerSecond, ctx),
+                        OrderWeights = ReadOrders(a),
+                        Lifetime = Dist(a, "lifetime", QuantityUnit.Seconds, ctx),
+                        LimitBytes = a.Quantity("limit", QuantityUnit.Bytes, 0, double.MaxValue, minExclusive: true),
+                    };
+                case "atomic":
+                    return new AtomicActor
+                    {
+                        Name = name,
+                        Order = (int)(a.Integer("order", 0, 3) ?? 0),
+                        Burst = RequiredDist(a, "burst", QuantityUnit.Count, ctx),
+                        Interval = RequiredDist(a, "interval", QuantityUnit.Seconds, ctx),
+                        Lifetime = RequiredDist(a, "lifetime", QuantityUnit.Seconds, ctx),
+                    };
+                case "thp":
+                    return new ThpActor
+                    {
+                        Name = name,
+                        Rate = RequiredDist(a, "rate", QuantityUnit.PerSecond, ctx),
+                        Lifetime = Dist(a, "lifetime", QuantityUnit.Seconds, ctx),
+                    };
+                case "cma":
+                    return new CmaActor
+                    {
+                        Name = name,
+                        Device = a.RequiredString("device"),
+                        Area = a.String("area"),
+                        SizeBytes = a.QuantityOf(a.Required("size"), a.Child("size"), QuantityUnit.Bytes, 0, double.MaxValue, minExclusive: true),
+                        Count = (int)(a.Integer("count", 1, 1 << 20) ?? 1),
+                        PeriodSeconds = a.Quantity("period", QuantityUnit.Seconds, 0, double.MaxValue, minExclusive: true),
+                        Hold = Dist(a, "hold", QuantityUnit.Seconds, ctx),
+                        DeadlineSeconds = a.Quantity("deadline", QuantityUnit.Seconds, 0, double.MaxValue, minExclusive: true),
+                    };
+                case "gigantic":
+                    return new GiganticActor
+                    {
+                        Name = name,
+                        Count = (int)(a.Integer("count", 1, 1 << 20) ?? 1),
+                        SizeBytes = a.Quantity("size", QuantityUnit.Bytes, 0, double.MaxValue, minExclusive: true) ?? (1L << 30),
+                        Hold = Dist(a, "hold", QuantityUnit.Seconds, ctx),
+                    };
+                case "offline":
+                    (IReadOnlyList<int> offBlocks, int offCount) = ReadBlocks(a, path);
+                    return new OfflineActor { Name = name, Blocks = offBlocks, BlockCount = offCount };
+                case "online":
+                    (IReadOnlyList<int> onBlocks, int onCount) = ReadBlocks(a, path);
+                    return new OnlineActor
+                    {
+                        Name = name,
+                        Blocks = onBlocks,
+                        BlockCount = onCount,
+                        Movable = (a.Choice("zone", s_onlineZones) ?? "movable") == "movable",
+                    };
+                default: // drop_caches
+                    return new DropCachesActor
+                    {
+                        Name = name,
+                        Mode = (int)(a.Integer("mode", 1, 3) ?? 3),
+                    };
+            }
         }
     }
 
