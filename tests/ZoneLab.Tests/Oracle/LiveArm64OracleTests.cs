@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ZoneLab.Layout;
 using ZoneLab.Procfs;
 
@@ -27,37 +26,22 @@ public class LiveArm64OracleTests
         Skip.If(script == null, "tests/oracle/arm64/boot-arm64.sh not found");
         Skip.If(!File.Exists("/usr/bin/qemu-system-aarch64"), "qemu-system-aarch64 is not installed (apt-get install qemu-system-arm)");
 
-        string[] t = options.Split(' ');
-        string Opt(string n) => Array.IndexOf(t, n) is int i && i >= 0 ? t[i + 1] : string.Empty;
+        string Opt(string n) => OracleBoot.Option(options, n);
         string outDir = Path.Combine(Path.GetTempPath(), "zonelab-live-" + name);
-        var psi = new ProcessStartInfo("bash") { RedirectStandardError = true, RedirectStandardOutput = true };
-        psi.ArgumentList.Add(script!);
-        psi.ArgumentList.Add("--out");
-        psi.ArgumentList.Add(outDir);
-        psi.ArgumentList.Add("--mem");
-        psi.ArgumentList.Add(Opt("--mem"));
-        List<ulong>? numa = Opt("--numa") is { Length: > 0 } s ? s.Split(',').Select(x => KernelNumber.ParseSize(x, "--numa")).ToList() : null;
+        List<ulong>? numa = OracleBoot.Numa(options);
+        var scriptArgs = new List<string> { "--mem", Opt("--mem") };
         if (numa != null)
         {
-            psi.ArgumentList.Add("--numa");
-            psi.ArgumentList.Add(string.Join(' ', Opt("--numa").Split(',').Select((m, i) => $"node,mem={m}" + (i == 0 ? ",cpus=0" : string.Empty))));
+            scriptArgs.Add("--numa");
+            scriptArgs.Add(string.Join(' ', Opt("--numa").Split(',').Select((m, i) => $"node,mem={m}" + (i == 0 ? ",cpus=0" : string.Empty))));
         }
-        psi.ArgumentList.Add("--");
-        foreach (string a in kernelArgs.Split(' '))
-        {
-            psi.ArgumentList.Add(a);
-        }
-        using Process p = Process.Start(psi)!;
-        string err = p.StandardError.ReadToEnd();
-        p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        Skip.If(p.ExitCode == 2 || err.Contains("Unable to locate package", StringComparison.Ordinal) || err.Contains("Couldn't find any package", StringComparison.Ordinal),
-            "the arm64 kernel or busybox package could not be fetched (dpkg --add-architecture arm64; apt-get update): " + err.Trim());
-        Assert.True(p.ExitCode == 0, $"boot-arm64.sh failed ({p.ExitCode}): {err}");
+        OracleBoot.Run(script!, outDir, scriptArgs, kernelArgs,
+            (exit, err) => exit == 2 || err.Contains("Unable to locate package", StringComparison.Ordinal) || err.Contains("Couldn't find any package", StringComparison.Ordinal),
+            "the arm64 kernel or busybox package could not be fetched (dpkg --add-architecture arm64; apt-get update): ");
 
         string cmdline = File.ReadAllText(Path.Combine(outDir, "cmdline.txt")).Trim();
         BootLayout layout = new LayoutBuilder().ForArm64(KernelNumber.ParseSize(Opt("--mem"), "--mem"), numa).WithCommandLine(cmdline).Build();
-        foreach (var r in ZoneinfoReader.ReadFile(Path.Combine(outDir, "zoneinfo.txt"))) // ZoneinfoZone here, ZoneinfoHeader on main
+        foreach (var r in ZoneinfoReader.ReadFile(Path.Combine(outDir, "zoneinfo.txt")))
         {
             ZoneLayout z = layout.Node(r.Node)!.Zones.Single(z => z.Name == r.Zone);
             Assert.Equal((r.Spanned, r.Present, r.Cma), (z.Spanned, z.Present, z.CmaPages));

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ZoneLab.Layout;
 using ZoneLab.Procfs;
 
@@ -27,25 +26,8 @@ public class LiveOracleTests
         Skip.If(!File.Exists("/usr/bin/qemu-system-x86_64"), "qemu-system-x86_64 is not installed");
 
         string outDir = Path.Combine(Path.GetTempPath(), "zonelab-live-" + name);
-        var psi = new ProcessStartInfo("bash") { RedirectStandardError = true, RedirectStandardOutput = true };
-        psi.ArgumentList.Add(script!);
-        psi.ArgumentList.Add("--out");
-        psi.ArgumentList.Add(outDir);
-        foreach (string o in qemuOptions.Split(' '))
-        {
-            psi.ArgumentList.Add(o);
-        }
-        psi.ArgumentList.Add("--");
-        foreach (string a in kernelArgs.Split(' '))
-        {
-            psi.ArgumentList.Add(a);
-        }
-        using Process p = Process.Start(psi)!;
-        string err = p.StandardError.ReadToEnd();
-        p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        Skip.If(p.ExitCode == 2 && err.Contains("download", StringComparison.Ordinal), "kernel package could not be downloaded: " + err.Trim());
-        Assert.True(p.ExitCode == 0, $"boot-x86.sh failed ({p.ExitCode}): {err}");
+        OracleBoot.Run(script!, outDir, qemuOptions.Split(' '), kernelArgs,
+            (exit, err) => exit == 2 && err.Contains("download", StringComparison.Ordinal), "kernel package could not be downloaded: ");
 
         BootLayout layout = new LayoutBuilder().FromDmesg(Path.Combine(outDir, "dmesg.txt")).Build();
         IReadOnlyList<ZoneinfoHeader> real = ZoneinfoReader.ReadFile(Path.Combine(outDir, "zoneinfo.txt"));
@@ -60,9 +42,8 @@ public class LiveOracleTests
         }
 
         // The same machine synthesized from the QEMU options gives the same layout.
-        string[] t = qemuOptions.Split(' ');
-        string Opt(string n) => Array.IndexOf(t, n) is int i && i >= 0 ? t[i + 1] : string.Empty;
-        List<ulong>? numa = Opt("--numa") is { Length: > 0 } s ? s.Split(',').Select(x => KernelNumber.ParseSize(x, "--numa")).ToList() : null;
+        string Opt(string n) => OracleBoot.Option(qemuOptions, n);
+        List<ulong>? numa = OracleBoot.Numa(qemuOptions);
         BootLayout synth = new LayoutBuilder()
             .FromQemu(KernelNumber.ParseSize(Opt("--mem"), "--mem"), Opt("--machine") == "q35" ? QemuMachineType.Q35 : QemuMachineType.Pc, numa)
             .WithCommandLine(kernelArgs).Build();
