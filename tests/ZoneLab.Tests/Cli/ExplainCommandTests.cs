@@ -1,0 +1,93 @@
+using System.Text.Json;
+
+namespace ZoneLab.Tests.Cli;
+
+/// <summary><c>zonelab explain</c> end to end: the JSON contract, several reports, no report, truncated reports.</summary>
+public sealed class ExplainCommandTests
+{
+    private static string Fixture(string name) => FixturePath.Get("explain", name);
+
+    [Fact]
+    public void Json_HasTheContractKeys_ForEachReport()
+    {
+        var (exit, stdout, stderr) = ZonelabProcess.Run("explain", Fixture("x86_64-5.19-btrfs-order4-nofs.txt"), "--format", "json");
+        Assert.True(exit == 0, stderr);
+        using JsonDocument doc = JsonDocument.Parse(stdout);
+        JsonElement reports = doc.RootElement.GetProperty("reports");
+        Assert.Equal(2, reports.GetArrayLength());
+        JsonElement r = reports[0];
+        Assert.Equal(1, r.GetProperty("line").GetInt32());
+        Assert.Equal(4, r.GetProperty("order").GetInt32());
+        Assert.Equal("GFP_NOFS|__GFP_COMP", r.GetProperty("gfp_flags").GetString());
+        JsonElement z = r.GetProperty("zones")[0];
+        // Normal of the first report (hand values in ExplainRealReportTests): free 31718, min 15990, reserve 0.
+        Assert.Equal(0, z.GetProperty("node").GetInt32());
+        Assert.Equal("Normal", z.GetProperty("zone").GetString());
+        Assert.False(z.GetProperty("watermark_ok").GetBoolean());
+        Assert.Equal(31718, z.GetProperty("free_pages").GetInt64());
+        Assert.Equal(15990, z.GetProperty("min").GetInt64());
+        Assert.Equal(0, z.GetProperty("lowmem_reserve").GetInt64());
+        Assert.Equal(68, reports[1].GetProperty("line").GetInt32());
+    }
+
+    [Fact]
+    public void Text_ListsEveryReport()
+    {
+        var (exit, stdout, _) = ZonelabProcess.Run("explain", Fixture("x86_64-4.9-bcache-nowait-cma-quoted.txt"));
+        Assert.Equal(0, exit);
+        Assert.Contains("3 page allocation failure reports", stdout, StringComparison.Ordinal);
+        Assert.Contains("line 1: bash:", stdout, StringComparison.Ordinal);
+        Assert.Contains("line 74: kworker/4:197:", stdout, StringComparison.Ordinal);
+        Assert.Contains("line 116: kworker/0:203:", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NoReport_SaysSo_ExitZero()
+    {
+        var (exit, stdout, _) = ZonelabProcess.Run("explain", Fixture("no-report-syzbot-rcu-stall-meminfo.txt"));
+        Assert.Equal(0, exit);
+        Assert.Contains("no page allocation failure report found", stdout, StringComparison.Ordinal);
+        var (exitJson, json, _) = ZonelabProcess.Run("explain", Fixture("no-report-syzbot-rcu-stall-meminfo.txt"), "--format", "json");
+        Assert.Equal(0, exitJson);
+        using JsonDocument doc = JsonDocument.Parse(json);
+        Assert.Equal(0, doc.RootElement.GetProperty("reports").GetArrayLength());
+    }
+
+    [Fact]
+    public void TruncatedReport_OneLineError_NamingTheLine_Exit2()
+    {
+        var (exit, stdout, stderr) = ZonelabProcess.Run("explain", Fixture("truncated-android-cma-abridged.txt"));
+        Assert.Equal(2, exit);
+        Assert.Equal("", stdout);
+        // The header is on line 5 of the fixture; the paste has "..." where the Mem-Info was.
+        Assert.Equal("zonelab: truncated-android-cma-abridged.txt:5: truncated report: no 'Mem-Info:' after this page allocation failure header", stderr.TrimEnd());
+    }
+
+    [Fact]
+    public void ReportCutInsideTheBuddyLines_NamesTheZoneLine()
+    {
+        string[] lines = File.ReadAllLines(Fixture("x86_64-5.19-btrfs-order4-nofs.txt"));
+        // Keep the first report up to its DMA32 buddy line (line 54): Normal (line 51 zone line) has no buddy line.
+        string path = ZonelabProcess.WriteTemp("cut.txt", string.Join("\n", lines.Take(54)) + "\n");
+        var (exit, _, stderr) = ZonelabProcess.Run("explain", path);
+        Assert.Equal(2, exit);
+        Assert.Equal(1, stderr.TrimEnd().Split('\n').Length);
+        Assert.StartsWith("zonelab: cut.txt:51: truncated report: zone Normal of node 0 has no buddy", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MissingFile_Exit2()
+    {
+        var (exit, _, stderr) = ZonelabProcess.Run("explain", "/nonexistent/dmesg.txt");
+        Assert.Equal(2, exit);
+        Assert.StartsWith("zonelab: /nonexistent/dmesg.txt: no such file", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SameInput_ByteIdenticalOutput()
+    {
+        var a = ZonelabProcess.Run("explain", Fixture("arm64-5.10-rockpro64-order5-6-cma.txt"), "--format", "json");
+        var b = ZonelabProcess.Run("explain", Fixture("arm64-5.10-rockpro64-order5-6-cma.txt"), "--format", "json");
+        Assert.Equal(a.Out, b.Out);
+    }
+}
