@@ -65,9 +65,15 @@ public static class KernelLogText
             // rsyslog writes an embedded newline as "#012", /dev/kmsg as "\x0a".
             foreach (string part in line.Replace("\\x0a", "#012", StringComparison.Ordinal).Split("#012"))
             {
-                foreach (string piece in EmbeddedTimestamp.Split(part))
+                string[] pieces = EmbeddedTimestamp.Split(part);
+                foreach (string piece in pieces)
                 {
-                    result.Add(new KernelLogLine(StripPrefixes(piece), lineNo));
+                    string clean = StripPrefixes(piece);
+                    // "host kernel:" before a split-off timestamp leaves nothing: not a blank line of the text.
+                    if (clean.Length > 0 || pieces.Length == 1)
+                    {
+                        result.Add(new KernelLogLine(clean, lineNo));
+                    }
                 }
             }
         }
