@@ -33,6 +33,9 @@ public readonly record struct WatermarkResult(
 public static class ZoneWatermarkReplay
 {
     /// <summary>Replays the check of one zone for a request of <paramref name="order"/> with <paramref name="flags"/>.</summary>
+    /// <param name="z">The zone's dumped numbers.</param>
+    /// <param name="order">Requested order.</param>
+    /// <param name="flags">alloc_flags of the slow path's last attempt.</param>
     /// <param name="version">Kernel version, major*100+minor.</param>
     /// <param name="atomicGfp">The gfp mask has __GFP_ATOMIC (v5.9-v6.2 unboosted retry).</param>
     public static WatermarkResult Check(WatermarkInput z, int order, ReportAllocFlags flags, int version, bool atomicGfp)

@@ -71,7 +71,7 @@ public sealed class ExplainCommandTests
         string path = ZonelabProcess.WriteTemp("cut.txt", string.Join("\n", lines.Take(54)) + "\n");
         var (exit, _, stderr) = ZonelabProcess.Run("explain", path);
         Assert.Equal(2, exit);
-        Assert.Equal(1, stderr.TrimEnd().Split('\n').Length);
+        Assert.Single(stderr.TrimEnd().Split('\n'));
         Assert.StartsWith("zonelab: cut.txt:51: truncated report: zone Normal of node 0 has no buddy", stderr, StringComparison.Ordinal);
     }
 
