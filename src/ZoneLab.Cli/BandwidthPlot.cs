@@ -22,7 +22,7 @@ internal static class BandwidthPlot
         }
 
         var plot = new ScottPlot.Plot();
-        ScottPlot.IPalette palette = new ScottPlot.Palettes.Category10();
+        
         int nc = withData.Max(r => r.Bandwidth!.Controllers.Count);
         var bars = new List<ScottPlot.Bar>();
         var ticks = new List<ScottPlot.Tick>();
@@ -36,7 +36,7 @@ internal static class BandwidthPlot
                 {
                     Position = groupStart + c,
                     Value = b.Controllers[c].Share * 100,
-                    FillColor = palette.GetColor(c),
+                    FillColor = PlotStyle.Design(c),
                     Label = $"{b.Controllers[c].Share * 100:0} %",
                 });
             }
@@ -50,7 +50,7 @@ internal static class BandwidthPlot
         BandwidthReport first = withData[0].Bandwidth!;
         for (int c = 0; c < first.Controllers.Count; c++)
         {
-            plot.Legend.ManualItems.Add(new ScottPlot.LegendItem { LabelText = first.Controllers[c].Name, FillColor = palette.GetColor(c) });
+            plot.Legend.ManualItems.Add(new ScottPlot.LegendItem { LabelText = first.Controllers[c].Name, FillColor = PlotStyle.Design(c) });
         }
 
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual([.. ticks]);

@@ -41,7 +41,7 @@ internal static class CompareCommand
             // a scenario with variants compares kernel command lines; --design still picks plain designs
             IReadOnlyList<DesignKind>? designs = s.Variants.Count > 0 && pr.GetValue(design) == null ? null : Designs(pr.GetValue(design), s);
             (DesignReport[] reports, double[] wall) = DesignRunner.RunAll(DesignRunner.Plan(s, designs, options));
-            var result = new CompareResult(s.Name, options.Seed ?? s.Seed, s.DurationSeconds, options.TickSeconds, reports);
+            var result = new CompareResult(s.Name, options.Seed ?? s.Seed, s.DurationSeconds, options.TickSeconds, reports) { Timeline = PlotTimeline.Of(s) };
             Print(result, json);
             if (pr.GetValue(output) is string dir)
             {
@@ -49,7 +49,7 @@ internal static class CompareCommand
             }
             if (pr.GetValue(plot) is string png)
             {
-                LatencyPlot.Save(png, s.Name, reports);
+                LatencyPlot.Save(png, s.Name, reports, result.Timeline);
                 Console.Error.WriteLine($"zonelab: wrote {png}");
             }
             if (pr.GetValue(bwPlot) is string bwPng)
@@ -105,4 +105,9 @@ internal static class CompareCommand
 }
 
 /// <summary>A compare run: the scenario, its seed and the per-design reports in order.</summary>
-internal sealed record CompareResult(string Scenario, long Seed, double DurationSeconds, double TickSeconds, IReadOnlyList<DesignReport> Designs);
+internal sealed record CompareResult(string Scenario, long Seed, double DurationSeconds, double TickSeconds, IReadOnlyList<DesignReport> Designs)
+{
+    /// <summary>Phases and device bursts for the plots (not part of report.json).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public PlotTimeline Timeline { get; init; } = PlotTimeline.Empty;
+}

@@ -22,23 +22,29 @@ internal static class ReportDirectory
             if (d.Available && d.Pageblocks != null)
             {
                 var p = new ReportPlot($"pageblocks-{d.Design}.png", $"{d.Design}: pageblock map",
-                    "One cell per 2 MiB pageblock in physical address order at the end of the run; the hue is the pageblock's "
-                    + "migratetype (get_pfnblock_migratetype), the shade its zone (darker DMA/DMA32, lighter ZONE_MOVABLE/ZONE_CMA), grey a hole.");
+                    "One cell per 2 MiB pageblock in physical address order at the end of the run, coloured by the pageblock's "
+                    + "migratetype (get_pfnblock_migratetype); black borders separate the zones, each named where it starts; yellow is a "
+                    + "device area the kernel never uses (carve-out, GCMA), grey a hole.");
                 PageblockPlot.Save(Path.Combine(dir, p.FileName), r.Scenario, d);
                 plots.Add(p);
             }
         }
         Add(plots, dir, new ReportPlot("free-memory.png", "free memory over time",
-            "Free pages per design, split into kernel-usable (solid: any request can take them) and movable-only (dashed: "
-            + "free MIGRATE_CMA pages and free pages of ZONE_MOVABLE/ZONE_CMA)."), p => FreeMemoryPlot.Save(p, r.Scenario, r.Designs));
+            "One panel per design on the same scale: free memory any request can take (kernel-usable, dark) and stacked on it the free "
+            + "memory only movable requests can take (movable-only, striped: free MIGRATE_CMA pages and free pages of ZONE_MOVABLE/ZONE_CMA); "
+            + "the phases in which the device asks for memory are shaded, each burst a dotted line."), p => FreeMemoryPlot.Save(p, r));
         Add(plots, dir, new ReportPlot("cma-latency-cdf.png", "cma_alloc latency distribution",
-            "Cumulative distribution of cma_alloc() latencies per design (cost model, log scale)."), p => LatencyPlot.Save(p, r.Scenario, r.Designs));
+            "Cumulative distribution per design on a log time axis (cost model; dots mark p50 and p99). Left: each cma_alloc() call. "
+            + "Right (one device with a deadline): when each buffer is ready, counted from its burst's request, against the deadline (dashed)."),
+            p => LatencyPlot.Save(p, r.Scenario, r.Designs, r.Timeline));
         Add(plots, dir, new ReportPlot("cma-utilisation-vs-latency.png", "cma_alloc latency vs CMA utilisation",
-            "Each cma_alloc() as a point: how much of the device areas the kernel was using when it was requested, against its latency."),
+            "One panel per design: each cma_alloc() as a point, how much of the device areas the kernel was using when it was requested "
+            + "(x) against its latency (y); both axes fitted to the design's points (read the tick labels; the designs' decades apart are in the latency distribution)."),
             p => UtilisationLatencyPlot.Save(p, r.Scenario, r.Designs));
         Add(plots, dir, new ReportPlot("fragmentation.png", "unusable free space index over time",
-            "unusable_free_index at pageblock order over time (0: all free memory is in blocks of 2 MiB or more, 1: none is): all free memory (solid) and the free lists GFP_KERNEL may use (dashed)."),
-            p => FragmentationPlot.Save(p, r.Scenario, r.Designs));
+            "unusable_free_index at pageblock order (0: all free memory is in blocks of 2 MiB or more, 1: none is), one panel per design: "
+            + "5-second moving average of all free memory (solid) over the raw samples (faint), and of the free lists GFP_KERNEL may use (dashed black)."),
+            p => FragmentationPlot.Save(p, r));
         if (r.Designs.Any(d => d.Bandwidth != null))
         {
             Add(plots, dir, new ReportPlot("bandwidth-share.png", "memory-controller bandwidth share",

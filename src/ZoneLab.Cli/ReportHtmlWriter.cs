@@ -20,6 +20,8 @@ internal static class ReportHtmlWriter
         tr:nth-child(even) td { background: #fafafa; }
         figure { margin: 1em 0 2em; } figcaption { color: #555; max-width: 60em; }
         img { max-width: 100%; border: 1px solid #ddd; }
+        details { margin: 0.3em 0 0; } summary { cursor: pointer; color: #0072B2; }
+        details td[title] { cursor: help; }
         """;
 
     /// <summary>The HTML text; <paramref name="dir"/> holds the PNGs of <paramref name="plots"/>.</summary>
@@ -55,8 +57,11 @@ internal static class ReportHtmlWriter
             foreach (ReportPlot p in plots)
             {
                 string data = Convert.ToBase64String(File.ReadAllBytes(Path.Combine(dir, p.FileName)));
-                sb.Append("<figure>\n<img alt=\"").Append(E(p.Title)).Append("\" src=\"data:image/png;base64,").Append(data)
-                    .Append("\">\n<figcaption><b>").Append(E(p.Title)).Append("</b>: ").Append(E(p.Caption)).Append("</figcaption>\n</figure>\n");
+                sb.Append("<figure>\n<img alt=\"").Append(E(p.Title)).Append("\" title=\"").Append(E(p.Title + ": " + p.Caption))
+                    .Append("\" src=\"data:image/png;base64,").Append(data)
+                    .Append("\">\n<figcaption><b>").Append(E(p.Title)).Append("</b>: ").Append(E(p.Caption)).Append("</figcaption>\n")
+                    .Append("<details>\n<summary>the numbers behind this plot (hover a cell for what it is)</summary>\n")
+                    .Append(PlotDataTables.For(p, r)).Append("</details>\n</figure>\n");
             }
         }
         List<string> notes = CompareReportWriter.Notes(r);

@@ -75,7 +75,7 @@ internal static class RunCommand
             {
                 throw new ZoneLabInputException("--design", 0, $"{report.Design}: {report.SkipReason}");
             }
-            var result = new CompareResult(s.Name, options.Seed ?? s.Seed, s.DurationSeconds, options.TickSeconds, [report]);
+            var result = new CompareResult(s.Name, options.Seed ?? s.Seed, s.DurationSeconds, options.TickSeconds, [report]) { Timeline = PlotTimeline.Of(s) };
             CompareCommand.Print(result, json);
             if (pr.GetValue(output) is string dir)
             {

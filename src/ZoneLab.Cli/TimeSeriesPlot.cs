@@ -1,68 +1,69 @@
+using ScottPlot;
 using ZoneLab.Metrics;
 
 namespace ZoneLab.Cli;
 
 /// <summary>
-/// The shape shared by the over-time plots: per design, one solid line for a quantity of all memory and, for designs
-/// with movable-only memory, a dashed line for its split; legend on the right, PNG of <see cref="PlotStyle"/> size.
+/// The shape shared by the over-time plots: small multiples, one panel per design on the same axes (so panels compare
+/// at a glance and no design's lines hide another's), the phases in which a device asks for memory shaded and its
+/// bursts marked, PNG written in one piece.
 /// </summary>
 internal static class TimeSeriesPlot
 {
-    /// <summary>Draws the series of every design that ran and writes the PNG.</summary>
+    /// <summary>Width of one panel and height of one panel row in pixels.</summary>
+    public const int PanelWidth = 560, PanelHeight = 300;
+
+    /// <summary>Draws one panel per design that ran and writes the PNG.</summary>
     /// <param name="path">The PNG to write.</param>
     /// <param name="reports">The designs, in report order (their position picks the colour).</param>
-    /// <param name="solid">The solid line's value of a sample, and its legend suffix.</param>
-    /// <param name="dashed">The dashed line's value of a sample (designs with movable-only memory only), and its legend suffix.</param>
-    /// <param name="title">Plot title.</param>
+    /// <param name="timeline">Phases and device bursts to mark.</param>
     /// <param name="yLabel">Y axis label with unit.</param>
-    /// <param name="yMax">Upper y limit, or null to fit the data (from 0).</param>
-    public static void Save(string path, IReadOnlyList<DesignReport> reports, (Func<MetricsSample, double> Value, string Legend) solid,
-        (Func<MetricsSample, double> Value, string Legend) dashed, string title, string yLabel, double? yMax)
+    /// <param name="yMax">Upper y limit shared by the panels.</param>
+    /// <param name="draw">Draws a design's series into its panel; returns true when it added legend items.</param>
+    public static void Save(string path, IReadOnlyList<DesignReport> reports, PlotTimeline timeline, string yLabel, double yMax,
+        Func<Plot, DesignReport, Color, bool> draw)
     {
-        var plot = new ScottPlot.Plot();
-        bool any = false;
-        for (int i = 0; i < reports.Count; i++)
+        var shown = reports.Select((r, i) => (Report: r, Index: i)).Where(x => x.Report.Available && x.Report.Samples.Count > 0).ToList();
+        if (shown.Count == 0)
         {
-            DesignReport r = reports[i];
-            if (!r.Available || r.Samples.Count == 0)
+            var empty = new Plot();
+            empty.Add.Annotation("no design produced a time series", Alignment.MiddleCenter);
+            empty.SavePng(path, PlotStyle.Width, PlotStyle.Height);
+            return;
+        }
+        int cols = shown.Count <= 2 ? shown.Count : shown.Count == 4 ? 2 : 3;
+        int rows = (shown.Count + cols - 1) / cols;
+        double tMax = shown.Max(x => x.Report.Samples[^1].TimeSeconds);
+        (Multiplot mp, List<Plot> panels) = PlotStyle.Panels(shown.Count);
+        for (int k = 0; k < shown.Count; k++)
+        {
+            (DesignReport r, int i) = shown[k];
+            Plot plot = panels[k];
+            PlotStyle.ShadeDevicePhases(plot, timeline, yMax);
+            if (draw(plot, r, PlotStyle.Design(i)))
             {
-                continue;
+                plot.Legend.Alignment = Alignment.UpperRight;
+                plot.Legend.FontSize = 10;
+                plot.ShowLegend();
             }
-            any = true;
-            double[] t = new double[r.Samples.Count], a = new double[t.Length], b = new double[t.Length];
-            for (int k = 0; k < t.Length; k++)
-            {
-                t[k] = r.Samples[k].TimeSeconds;
-                a[k] = solid.Value(r.Samples[k]);
-                b[k] = dashed.Value(r.Samples[k]);
-            }
-            var line = plot.Add.ScatterLine(t, a, PlotStyle.Design(i));
-            line.LegendText = $"{r.Design}: {solid.Legend}";
-            line.LineWidth = 2;
-            if (r.MovableOnlyManagedPages > 0)
-            {
-                var split = plot.Add.ScatterLine(t, b, PlotStyle.Design(i));
-                split.LegendText = $"{r.Design}: {dashed.Legend}";
-                split.LineWidth = 2;
-                split.LinePattern = ScottPlot.LinePattern.Dashed;
-            }
+            plot.Title(r.Design, 13);
+            plot.XLabel("simulated time (s)", 11);
+            plot.YLabel(yLabel, 11);
+            plot.Axes.SetLimits(0, tMax, 0, yMax); // the same scale in every panel
         }
-        plot.Title(title);
-        plot.XLabel("simulated time (s)");
-        plot.YLabel(yLabel);
-        if (yMax is double max)
+        mp.Layout = new ScottPlot.MultiplotLayouts.Grid(rows, cols);
+        mp.SavePng(path, cols * PanelWidth, rows * PanelHeight);
+    }
+
+    /// <summary>The samples' times and one quantity of them.</summary>
+    public static (double[] T, double[] Y) Series(DesignReport r, Func<MetricsSample, double> value)
+    {
+        double[] t = new double[r.Samples.Count], y = new double[t.Length];
+        for (int k = 0; k < t.Length; k++)
         {
-            plot.Axes.SetLimitsY(0, max);
+            t[k] = r.Samples[k].TimeSeconds;
+            y[k] = value(r.Samples[k]);
         }
-        else
-        {
-            plot.Axes.AutoScale();
-            plot.Axes.SetLimitsY(0, plot.Axes.GetLimits().Top); // quantities of memory start at 0
-        }
-        if (any)
-        {
-            plot.ShowLegend(ScottPlot.Edge.Right); // an empty legend would blank the image
-        }
-        plot.SavePng(path, PlotStyle.Width, PlotStyle.Height);
+        return (t, y);
     }
 }

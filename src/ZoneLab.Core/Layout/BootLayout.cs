@@ -50,6 +50,18 @@ public sealed class BootLayout
     /// </summary>
     public required IReadOnlyDictionary<int, ulong> ZoneMovablePfnFinal { get; init; }
 
+    /// <summary>The kernel version whose messages the layout is printed as (from the boot log), null for 6.1.</summary>
+    public Version? KernelVersion { get; internal set; }
+
+    /// <summary>
+    /// x86: each node's span over its NUMA blocks (bytes, end exclusive), as 3.x's setup_node_data() printed it in
+    /// "Initmem setup node N [mem a-b]"; one node [0, max_pfn) without NUMA information.
+    /// </summary>
+    public IReadOnlyList<(int Nid, ulong Start, ulong End)> NumaNodeExtents { get; internal set; } = Array.Empty<(int, ulong, ulong)>();
+
+    /// <summary>Possible nodes without memory at boot (SRAT nodes with CPUs only, or memory beyond max_pfn).</summary>
+    public IReadOnlyList<MemorylessNode> MemorylessNodes { get; internal set; } = Array.Empty<MemorylessNode>();
+
     /// <summary>Nodes with memory, in node id order.</summary>
     public required IReadOnlyList<NodeLayout> Nodes { get; init; }
 

@@ -32,6 +32,23 @@ public static partial class DmesgReader
     [GeneratedRegex(@"x86/mm: Memory block size: (\d+)MB")]
     private static partial Regex BlockSizeLine();
 
+    [GeneratedRegex(@"Linux version (\d+)\.(\d+)(?:\.(\d+))?")]
+    private static partial Regex VersionLine();
+
+    // acpi_numa_processor_affinity_init() / acpi_numa_x2apic_affinity_init(): "SRAT: PXM %u -> APIC 0x%02x -> Node %u"
+    [GeneratedRegex(@"SRAT: PXM \d+ -> (?:X2)?APIC 0x[0-9a-fA-F]+ -> Node (\d+)")]
+    private static partial Regex SratCpuLine();
+
+    // __e820__range_update(): "e820: update [mem %#010Lx-%#010Lx] usable ==> reserved" (6.16+: System RAM ==> device reserved)
+    [GeneratedRegex(@"^e820: update \[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\] (?:usable|System RAM) ==> (?:reserved|device reserved)\s*$")]
+    private static partial Regex E820RamToReservedLine();
+
+    [GeneratedRegex(@", (\d+)K cma-reserved")]
+    private static partial Regex CmaReservedField();
+
+    [GeneratedRegex(@"^  (DMA|DMA32|Normal|HighMem|Device)\s+(?:empty|\[mem )")]
+    private static partial Regex ZoneRangeLine();
+
     [GeneratedRegex(@"^\s*(<\d+>)?(\[\s*\d+\.\d+\])?(\[\s*[TC]\d+\])?\s?")]
     private static partial Regex Prefix();
 
@@ -59,6 +76,13 @@ public static partial class DmesgReader
         bool gbpages = false;
         bool inNodeRanges = false;
         bool e820Done = false;
+        Version? version = null;
+        var cpuNodes = new SortedSet<int>();
+        var ramToReserved = new List<(ulong, ulong)>();
+        bool memblockBuilt = false;
+        List<string>? zoneNames = null;
+        bool inZoneRanges = false;
+        bool? cma = null;
 
         for (int i = 0; i < lines.Count; i++)
         {
@@ -74,12 +98,84 @@ public static partial class DmesgReader
                     continue; // a second boot in the same log: keep the first map
                 }
                 string text = line[e820At..];
+                if (text.StartsWith("BIOS-e820: [gap ", StringComparison.Ordinal))
+                {
+                    continue; // 6.16+ e820__print_table() also prints the holes between entries
+                }
                 entries.Add((ParseE820(text, source, lineNo), lineNo));
                 continue;
             }
             if (entries.Count > 0)
             {
                 e820Done = true;
+            }
+
+            if (version == null)
+            {
+                Match v = VersionLine().Match(line);
+                if (v.Success && int.TryParse(v.Groups[1].Value, CultureInfo.InvariantCulture, out int major)
+                    && int.TryParse(v.Groups[2].Value, CultureInfo.InvariantCulture, out int minor))
+                {
+                    int patch = v.Groups[3].Success && int.TryParse(v.Groups[3].Value, CultureInfo.InvariantCulture, out int p) ? p : 0;
+                    version = new Version(major, minor, patch);
+                    continue;
+                }
+            }
+            if (!memblockBuilt && (line.StartsWith("RAMDISK:", StringComparison.Ordinal) || line.StartsWith("ACPI:", StringComparison.Ordinal)
+                || line.StartsWith("init_memory_mapping", StringComparison.Ordinal) || line.StartsWith("Using GB pages", StringComparison.Ordinal)
+                || line.StartsWith("SRAT:", StringComparison.Ordinal) || line.StartsWith("NUMA", StringComparison.Ordinal)
+                || line.StartsWith("No NUMA", StringComparison.Ordinal) || line.StartsWith("Zone ranges:", StringComparison.Ordinal)))
+            {
+                memblockBuilt = true; // e820__memblock_setup() has run: later e820 updates no longer change memblock.memory
+            }
+            if (!memblockBuilt && entries.Count > 0)
+            {
+                Match u = E820RamToReservedLine().Match(line);
+                if (u.Success)
+                {
+                    ulong us = ParseHex(u.Groups[1].Value, source, lineNo), ue = ParseHex(u.Groups[2].Value, source, lineNo);
+                    if (ue < us)
+                    {
+                        throw new ZoneLabInputException(source, lineNo, "e820 update range ends before it starts");
+                    }
+                    ramToReserved.Add((us, ue == ulong.MaxValue ? ue : ue + 1));
+                    continue;
+                }
+            }
+            Match cpu = SratCpuLine().Match(line);
+            if (cpu.Success)
+            {
+                cpuNodes.Add(ParseNodeId(cpu.Groups[1].Value, source, lineNo));
+                continue;
+            }
+            if (line == "Zone ranges:" && zoneNames == null)
+            {
+                zoneNames = new List<string>();
+                inZoneRanges = true;
+                continue;
+            }
+            if (inZoneRanges)
+            {
+                Match z = ZoneRangeLine().Match(line);
+                if (z.Success)
+                {
+                    zoneNames!.Add(z.Groups[1].Value);
+                    continue;
+                }
+                inZoneRanges = false;
+            }
+            // mem_init_print_info() prints ", NK cma-reserved" in every build since 3.19 (totalcma_pages is 0 without
+            // CONFIG_CMA), so only a nonzero count, or cma_declare_contiguous_nid()'s "cma: Reserved N MiB at", proves it.
+            Match cr = CmaReservedField().Match(line);
+            if (cr.Success && line.StartsWith("Memory: ", StringComparison.Ordinal) && cr.Groups[1].Value.TrimStart('0').Length > 0)
+            {
+                cma = true;
+                continue;
+            }
+            if (line.StartsWith("cma: Reserved ", StringComparison.Ordinal))
+            {
+                cma = true;
+                continue;
             }
 
             if (cmdline == null && line.StartsWith("Command line: ", StringComparison.Ordinal))
@@ -186,6 +282,11 @@ public static partial class DmesgReader
             Ramdisk = ramdisk,
             NodeDataFromLog = nodeData,
             Gbpages = gbpages,
+            KernelVersion = version,
+            SratCpuNodes = cpuNodes.ToList(),
+            LogZoneNames = zoneNames,
+            LogSaysCma = cma,
+            E820RamToReserved = ramToReserved,
         };
     }
 
@@ -198,7 +299,7 @@ public static partial class DmesgReader
         {
             start = ParseHex(m.Groups[1].Value, source, lineNo);
             endIncl = ParseHex(m.Groups[2].Value, source, lineNo);
-            type = m.Groups[3].Value;
+            type = m.Groups[3].Value.Trim();
         }
         else
         {
@@ -222,8 +323,8 @@ public static partial class DmesgReader
         }
         E820Type t = type switch
         {
-            "usable" => E820Type.Ram,
-            "reserved" => E820Type.Reserved,
+            "usable" or "System RAM" => E820Type.Ram, // 6.16+ e820_print_type() names: System RAM, device reserved
+            "reserved" or "device reserved" => E820Type.Reserved,
             "ACPI data" => E820Type.Acpi,
             "ACPI NVS" => E820Type.Nvs,
             "unusable" => E820Type.Unusable,
@@ -235,6 +336,15 @@ public static partial class DmesgReader
         };
         ulong end = endIncl == ulong.MaxValue ? ulong.MaxValue : endIncl + 1;
         return new E820Entry(start, end, t);
+    }
+
+    private static int ParseNodeId(string s, string source, int lineNo)
+    {
+        if (!int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int nid) || nid >= 1 << 10)
+        {
+            throw new ZoneLabInputException(source, lineNo, $"node {s} is beyond MAX_NUMNODES (1024, CONFIG_NODES_SHIFT=10)");
+        }
+        return nid;
     }
 
     private static ulong ParseHex(string s, string source, int lineNo)

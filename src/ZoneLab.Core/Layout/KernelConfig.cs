@@ -146,6 +146,19 @@ public sealed record KernelConfig
         KernelImageSize = 0x2280000,
     };
 
+    /// <summary>
+    /// The x86 build a boot log implies when no configuration is given: a log whose "Memory:" line counts nonzero
+    /// "cma-reserved" pages, or which prints "cma: Reserved", comes from a CONFIG_CMA kernel and gets
+    /// <see cref="CmaAmd64"/> (CMA and DMA_CMA on, no default area); otherwise Debian's stock build without CMA
+    /// ("0K cma-reserved" is printed by every kernel since 3.19, so it proves nothing). ZONE_DEVICE follows the log's
+    /// "Zone ranges:" when it prints them.
+    /// </summary>
+    public static KernelConfig ForBootLog(MachineDescription machine)
+    {
+        KernelConfig basis = machine.LogSaysCma == true ? CmaAmd64 with { Name = "cma-amd64 (CONFIG_CMA from the log's Memory: line)" } : DebianAmd64;
+        return machine.LogZoneNames is { Count: > 0 } names ? basis with { ZoneDevice = names.Contains("Device") } : basis;
+    }
+
     /// <summary>The default build of an architecture (Debian's stock kernel).</summary>
     public static KernelConfig DefaultFor(string arch) => arch == "arm64" ? DebianArm64 : DebianAmd64;
 

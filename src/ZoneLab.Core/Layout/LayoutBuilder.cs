@@ -128,6 +128,11 @@ public sealed class LayoutBuilder
 
     private static string Quote(string a) => a.Contains(' ') && !a.Contains('"') ? (a.Contains('=') ? a[..(a.IndexOf('=') + 1)] + "\"" + a[(a.IndexOf('=') + 1)..] + "\"" : "\"" + a + "\"") : a;
 
+    // A log that prints its own "Zone ranges:" says whether its kernel has ZONE_DEVICE ("  Device   empty"); that
+    // wins over the configuration, which is only a guess about the build that wrote the log.
+    private static bool ZoneDeviceOf(KernelConfig config, MachineDescription machine) =>
+        machine.LogZoneNames is { Count: > 0 } names ? names.Contains("Device") : config.ZoneDevice;
+
     /// <summary>Computes the layout.</summary>
     public BootLayout Build()
     {
@@ -146,8 +151,9 @@ public sealed class LayoutBuilder
                 throw new ZoneLabInputException("machine", "no machine given; expected --dmesg FILE or --mem SIZE");
             }
             var cl = KernelCommandLine.Parse(EffectiveCommandLine, _features);
-            layout = X86Boot.Compute(_machine, cl);
-            X86Contiguous.Apply(layout, _machine, _config ?? KernelConfig.DebianAmd64, _initrdSize ?? DefaultX86InitrdSize);
+            KernelConfig config = _config ?? KernelConfig.ForBootLog(_machine);
+            layout = X86Boot.Compute(_machine, cl, ZoneDeviceOf(config, _machine));
+            X86Contiguous.Apply(layout, _machine, config, _initrdSize ?? DefaultX86InitrdSize);
         }
         if (_zoneinfoPath != null)
         {

@@ -42,4 +42,31 @@ public sealed class MachineDescription
 
     /// <summary>Mirrored (EFI_MEMORY_MORE_RELIABLE) byte ranges, for kernelcore=mirror.</summary>
     public IReadOnlyList<(ulong Start, ulong End)> MirroredRanges { get; init; } = Array.Empty<(ulong, ulong)>();
+
+    /// <summary>The kernel version a boot log names ("Linux version 5.0.15-..."), null for synthesized machines.</summary>
+    public Version? KernelVersion { get; init; }
+
+    /// <summary>
+    /// Nodes with CPUs in the ACPI SRAT ("SRAT: PXM p -> APIC 0x.. -> Node n"): the kernel marks them parsed
+    /// (numa_nodes_parsed) whether or not they have memory.
+    /// </summary>
+    public IReadOnlyList<int> SratCpuNodes { get; init; } = Array.Empty<int>();
+
+    /// <summary>
+    /// The zone names a boot log printed under "Zone ranges:" (e.g. without "Device" when the kernel was built
+    /// without CONFIG_ZONE_DEVICE), null when the log has no such block.
+    /// </summary>
+    public IReadOnlyList<string>? LogZoneNames { get; init; }
+
+    /// <summary>
+    /// True when the log proves its kernel has CONFIG_CMA: a nonzero "NK cma-reserved" in the "Memory:" line or a
+    /// "cma: Reserved N MiB at" line. Null otherwise (every kernel since 3.19 prints "0K cma-reserved", CMA or not).
+    /// </summary>
+    public bool? LogSaysCma { get; init; }
+
+    /// <summary>
+    /// RAM ranges the kernel turned into reserved before memblock was built, as the log prints them
+    /// ("e820: update [mem a-b] usable ==> reserved", mtrr_trim_uncached_memory() and similar), bytes, end exclusive.
+    /// </summary>
+    public IReadOnlyList<(ulong Start, ulong End)> E820RamToReserved { get; init; } = Array.Empty<(ulong, ulong)>();
 }

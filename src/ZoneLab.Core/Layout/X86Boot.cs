@@ -20,12 +20,22 @@ public static class X86Boot
     public const ulong MaxArchPfn = 1UL << (46 - Page.Shift);
 
     private static readonly ZoneType[] s_zones = { ZoneType.Dma, ZoneType.Dma32, ZoneType.Normal, ZoneType.Movable, ZoneType.Device };
+    private static readonly ZoneType[] s_zonesNoDevice = { ZoneType.Dma, ZoneType.Dma32, ZoneType.Normal, ZoneType.Movable };
 
     /// <summary>The zones Debian's x86-64 kernel configures (DMA, DMA32, Normal, Movable, Device).</summary>
     public static IReadOnlyList<ZoneType> Zones => s_zones;
 
-    /// <summary>Computes the boot layout of an x86-64 machine.</summary>
-    public static BootLayout Compute(MachineDescription machine, KernelCommandLine cmdline)
+    /// <summary>
+    /// The zones of enum zone_type for a build: ZONE_DEVICE exists only with CONFIG_ZONE_DEVICE (and is then printed
+    /// as "  Device   empty" under "Zone ranges:").
+    /// </summary>
+    public static IReadOnlyList<ZoneType> ZonesFor(bool zoneDevice) => zoneDevice ? s_zones : s_zonesNoDevice;
+
+    /// <summary>Computes the boot layout of an x86-64 machine for Debian's build (with ZONE_DEVICE).</summary>
+    public static BootLayout Compute(MachineDescription machine, KernelCommandLine cmdline) => Compute(machine, cmdline, zoneDevice: true);
+
+    /// <summary>Computes the boot layout of an x86-64 machine; <paramref name="zoneDevice"/> is CONFIG_ZONE_DEVICE.</summary>
+    public static BootLayout Compute(MachineDescription machine, KernelCommandLine cmdline, bool zoneDevice)
     {
         var warnings = new List<string>();
         foreach (string w in cmdline.Warnings)
@@ -46,6 +56,13 @@ public static class X86Boot
         // trim_bios_range(): the first page is BIOS-owned; 640 KiB-1 MiB is not RAM.
         e820.RangeUpdate(0, Page.Size, E820Type.Ram, E820Type.Reserved);
         e820.RangeRemove(0xa0000, 0x100000 - 0xa0000, E820Type.Ram, true);
+
+        // mtrr_trim_uncached_memory() and the other edits a boot log shows before e820__memblock_setup():
+        // "e820: update [mem a-b] usable ==> reserved".
+        foreach ((ulong ts, ulong te) in machine.E820RamToReserved)
+        {
+            e820.RangeUpdate(ts, te - ts, E820Type.Ram, E820Type.Reserved);
+        }
 
         ulong maxPfn = e820.EndPfn(MaxArchPfn); // e820__end_of_ram_pfn()
         if (maxPfn == 0)
@@ -69,7 +86,7 @@ public static class X86Boot
             }
         }
 
-        List<MemblockRegion> memblock = AssignNodes(machine, cmdline, regions, maxPfn, warnings);
+        List<MemblockRegion> memblock = AssignNodes(machine, cmdline, regions, maxPfn, warnings, out List<NumaMemBlock>? numaBlocks);
         memblock = ApplyMirror(memblock, machine.MirroredRanges);
 
         // DMB series: movablecore=size@base is checked against memblock while early params are parsed; on x86
@@ -90,17 +107,23 @@ public static class X86Boot
 
         // zone_sizes_init(); on x86-64 max_low_pfn == max_pfn after init_mem_mapping().
         var maxZonePfn = new ulong[ZoneTypes.Count];
-        maxZonePfn[(int)ZoneType.Dma] = Math.Min(MaxDmaPfn, maxPfn);
-        maxZonePfn[(int)ZoneType.Dma32] = Math.Min(MaxDma32Pfn, maxPfn);
+        // Before 4.0 ("x86/mm: Fix zone ranges boot printout") the DMA/DMA32 limits were not capped at max_low_pfn, so a
+        // machine with less than 4 GiB (or mem=1G) still printed "DMA32    [mem 0x01000000-0xffffffff]".
+        bool capped = machine.KernelVersion is not { } kv || kv >= new Version(4, 0);
+        maxZonePfn[(int)ZoneType.Dma] = capped ? Math.Min(MaxDmaPfn, maxPfn) : MaxDmaPfn;
+        maxZonePfn[(int)ZoneType.Dma32] = capped ? Math.Min(MaxDma32Pfn, maxPfn) : MaxDma32Pfn;
         maxZonePfn[(int)ZoneType.Normal] = maxPfn;
         maxZonePfn[(int)ZoneType.Device] = 0;
 
         ulong blockSize = machine.MemoryBlockSizeFromLog ?? ProbeMemoryBlockSize(maxPfn, machine.Hypervisor);
 
         BootLayout layout = FreeAreaInit.Compute(new FreeAreaInit.Input(
-            "x86_64", memblock, s_zones, maxZonePfn, cmdline, SectionSizeBits, blockSize, e820, warnings,
+            "x86_64", memblock, ZonesFor(zoneDevice), maxZonePfn, cmdline, SectionSizeBits, blockSize, e820, warnings,
             DmbPatches: cmdline.Features.DesignatedMovableBlocks));
         layout.UserDefinedE820 = userMap;
+        layout.KernelVersion = machine.KernelVersion;
+        layout.NumaNodeExtents = NodeExtents(numaBlocks, maxPfn);
+        layout.MemorylessNodes = X86MemorylessNodes.Find(machine, numaBlocks, layout.Nodes);
         return layout;
     }
 
@@ -129,7 +152,22 @@ public static class X86Boot
     }
 
     // arch/x86/mm/numa.c: x86_numa_init() → numa_init(x86_acpi_numa_init) or dummy_numa_init().
-    private static List<MemblockRegion> AssignNodes(MachineDescription machine, KernelCommandLine cmdline, List<(ulong S, ulong E)> regions, ulong maxPfn, List<string> warnings)
+    // numa_register_memblks() → setup_node_data() (3.x): each node's span over its numa_meminfo blocks, rounded up to
+    // ZONE_ALIGN; dummy_numa_init() makes one block [0, max_pfn).
+    private static IReadOnlyList<(int Nid, ulong Start, ulong End)> NodeExtents(List<NumaMemBlock>? blocks, ulong maxPfn)
+    {
+        if (blocks == null)
+        {
+            return new[] { (0, 0UL, maxPfn << Page.Shift) };
+        }
+        const ulong zoneAlign = 1UL << (10 + Page.Shift); // 1 << (MAX_ORDER + PAGE_SHIFT)
+        return blocks.GroupBy(b => b.Nid).OrderBy(g => g.Key)
+            .Select(g => (g.Key, (g.Min(b => b.Start) + zoneAlign - 1) / zoneAlign * zoneAlign, g.Max(b => b.End)))
+            .Where(x => x.Item2 < x.Item3)
+            .ToList();
+    }
+
+    private static List<MemblockRegion> AssignNodes(MachineDescription machine, KernelCommandLine cmdline, List<(ulong S, ulong E)> regions, ulong maxPfn, List<string> warnings, out List<NumaMemBlock>? numaBlocks)
     {
         List<NumaMemBlock>? blocks = null;
         if (!cmdline.NumaOff && machine.Srat.Count > 0)
@@ -148,6 +186,7 @@ public static class X86Boot
             blocks = machine.EarlyNodeRanges.Select(r => new NumaMemBlock(r.Start, r.End, r.Nid)).ToList();
         }
 
+        numaBlocks = blocks;
         var result = new List<MemblockRegion>();
         foreach ((ulong s, ulong e) in regions)
         {

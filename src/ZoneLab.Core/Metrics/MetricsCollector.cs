@@ -335,7 +335,7 @@ internal sealed class MetricsCollector
             MovableOnlyManagedPages = movableManaged,
             Extfrag = Extfrag(_m),
             Samples = _samples[.._sampleCount],
-            Pageblocks = PageblockMap.Of(_m),
+            Pageblocks = PageblockMap.Of(_m, _dm.Areas.Select(a => new PfnRange(a.BasePfn, a.BasePfn + a.Count)).ToList()),
             ReservedPages = _dm.Areas.Sum(a => (long)a.Count),
             DeviceRequests = _latencies.Count,
             DeviceSuccesses = DeviceSuccesses,

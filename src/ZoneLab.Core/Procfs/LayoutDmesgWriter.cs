@@ -11,16 +11,28 @@ namespace ZoneLab.Procfs;
 /// </summary>
 public static class LayoutDmesgWriter
 {
-    /// <summary>Writes the lines, each ending in '\n'.</summary>
+    /// <summary>
+    /// Writes the lines, each ending in '\n', as the kernel version of <see cref="BootLayout.KernelVersion"/> prints
+    /// them (6.1 when none; see <see cref="KernelPrintStyle"/>).
+    /// </summary>
     public static string Write(BootLayout layout, bool timestamps = false)
     {
         var sb = new StringBuilder();
         string pre = timestamps ? "[    0.000000] " : string.Empty;
         void Line(string s) => sb.Append(pre).Append(s).Append('\n');
+        var style = new KernelPrintStyle(layout.KernelVersion);
 
         foreach (string m in layout.Log.In(BootPhase.SetupArch))
         {
             Line(m); // setup_arch(): reserved memory, NUMA, hugetlb_cma, x86 dma_contiguous_reserve()
+        }
+        if (style.InitmemDuringNumaSetup)
+        {
+            // 3.x arch/x86/mm/numa.c setup_node_data(): printed while the node data is allocated, before zone sizing.
+            foreach ((int nid, ulong start, ulong end) in layout.NumaNodeExtents)
+            {
+                Line($"Initmem setup node {nid} [mem {style.Hex(start)}-{style.Hex(end - 1)}]");
+            }
         }
         foreach (string m in layout.KernelMessages)
         {
@@ -37,37 +49,82 @@ public static class LayoutDmesgWriter
             string name = ZoneTypes.Name(z).PadRight(8);
             Line(lo == hi
                 ? $"  {name} empty"
-                : $"  {name} [mem {KernelNumber.Hex18(lo << Page.Shift)}-{KernelNumber.Hex18((hi << Page.Shift) - 1)}]");
+                : $"  {name} [mem {style.Hex(lo << Page.Shift)}-{style.Hex((hi << Page.Shift) - 1)}]");
         }
         Line("Movable zone start for each node");
         foreach (KeyValuePair<int, ulong> kv in layout.ZoneMovablePfn.OrderBy(k => k.Key))
         {
             if (kv.Value != 0)
             {
-                Line($"  Node {kv.Key}: {KernelNumber.Hex18(kv.Value << Page.Shift)}");
+                Line($"  Node {kv.Key}: {style.Hex(kv.Value << Page.Shift)}");
             }
         }
         Line("Early memory node ranges");
         foreach (MemblockRegion r in layout.Memblock)
         {
-            Line($"  node {r.Nid,3}: [mem {KernelNumber.Hex18(r.StartPfn << Page.Shift)}-{KernelNumber.Hex18((r.EndPfn << Page.Shift) - 1)}]");
+            Line($"  node {r.Nid,3}: [mem {style.Hex(r.StartPfn << Page.Shift)}-{style.Hex((r.EndPfn << Page.Shift) - 1)}]");
         }
-        foreach (NodeLayout n in layout.Nodes)
+
+        // free_area_init(): for_each_node() over the possible nodes; memoryless ones get a pgdat too (5.17+).
+        bool generic = style.Memoryless is MemorylessNodeStyle.Generic or MemorylessNodeStyle.GenericInitmemOnly;
+        var order = layout.Nodes.Select(n => (n.Nid, Node: (NodeLayout?)n)).ToList();
+        if (generic)
         {
-            Line($"Initmem setup node {n.Nid} [mem {KernelNumber.Hex18(n.StartPfn << Page.Shift)}-{KernelNumber.Hex18((n.EndPfn << Page.Shift) - 1)}]");
+            order.AddRange(layout.MemorylessNodes.Select(m => (m.Nid, Node: (NodeLayout?)null)));
         }
-        foreach (UnavailableRange u in layout.UnavailableRanges)
+        foreach ((int nid, NodeLayout? n) in order.OrderBy(x => x.Nid))
         {
-            Line($"On node {u.Nid}, zone {ZoneTypes.Name(u.Zone)}: {u.Pages} pages in unavailable ranges");
+            if (n == null)
+            {
+                if (style.Memoryless == MemorylessNodeStyle.Generic)
+                {
+                    Line($"Initializing node {nid} as memoryless");
+                }
+                Line($"Initmem setup node {nid} as memoryless");
+                continue;
+            }
+            if (!style.InitmemDuringNumaSetup)
+            {
+                Line($"Initmem setup node {n.Nid} [mem {style.Hex(n.StartPfn << Page.Shift)}-{style.Hex((n.EndPfn << Page.Shift) - 1)}]");
+            }
+            if (style.UnavailableRangeLines && !style.UnavailableAfterAllNodes)
+            {
+                Unavailable(layout.UnavailableRanges.Where(u => u.Nid == n.Nid)); // 5.12-5.14: memmap_init() per node
+            }
+        }
+        if (style.UnavailableRangeLines && style.UnavailableAfterAllNodes)
+        {
+            Unavailable(layout.UnavailableRanges); // 5.15+: memmap_init() once, after every node
         }
         foreach (string m in layout.Log.In(BootPhase.AfterZones))
         {
             Line(m); // arm64 bootmem_init(): dma_contiguous_reserve() after zone_sizes_init()
+        }
+        if (style.Memoryless == MemorylessNodeStyle.LateX86)
+        {
+            // 4.x-5.16 init_cpu_to_node() → init_memory_less_node(), after "smpboot: Allowing N CPUs": a pgdat for each
+            // CPU node that is not online, free_area_init_node() with no pfns.
+            foreach (MemorylessNode m in layout.MemorylessNodes.Where(m => m.HasCpus))
+            {
+                Line($"Initmem setup node {m.Nid} [mem {style.Hex(0)}-{style.Hex(0)}]");
+                if (style.NodeTotalpagesLine)
+                {
+                    Line($"On node {m.Nid} totalpages: 0");
+                }
+            }
         }
         foreach (string m in layout.Log.In(BootPhase.Initcall))
         {
             Line(m); // cma_init_reserved_areas() and later
         }
         return sb.ToString();
+
+        void Unavailable(IEnumerable<UnavailableRange> ranges)
+        {
+            foreach (UnavailableRange u in ranges)
+            {
+                Line($"On node {u.Nid}, zone {ZoneTypes.Name(u.Zone)}: {u.Pages} pages in unavailable ranges");
+            }
+        }
     }
 }

@@ -1,0 +1,109 @@
+using Xunit.Abstractions;
+using ZoneLab.Layout;
+using ZoneLab.Procfs;
+
+namespace ZoneLab.Tests.Layout;
+
+/// <summary>
+/// The regression set of real x86-64 boot logs from public sources (Fixtures/real-x86/*/dmesg.txt, each with a
+/// SOURCE.md naming where it came from). The truth is what each kernel printed: the model reads the log's e820 map,
+/// SRAT and command line, computes the layout, prints it as that kernel version prints it, and the zone ranges, node
+/// ranges, Initmem lines and "pages in unavailable ranges" lines must equal the log's.
+/// </summary>
+public class RealBootLogTests
+{
+    private readonly ITestOutputHelper _output;
+
+    public RealBootLogTests(ITestOutputHelper output) => _output = output;
+
+    private static IEnumerable<string> Names() =>
+        Directory.GetDirectories(FixturePath.Get("real-x86")).Select(d => Path.GetFileName(d)).Order(StringComparer.Ordinal);
+
+    public static TheoryData<string> Logs()
+    {
+        var data = new TheoryData<string>();
+        foreach (string name in Names())
+        {
+            data.Add(name);
+        }
+        return data;
+    }
+
+    private static (RealBootLogLines Real, RealBootLogLines Model) Run(string name)
+    {
+        string path = FixturePath.Get("real-x86", name, "dmesg.txt");
+        Assert.True(File.Exists(FixturePath.Get("real-x86", name, "SOURCE.md")), $"{name}: SOURCE.md (where the log came from) is missing");
+        RealBootLogLines real = RealBootLogLines.Parse(File.ReadLines(path));
+        BootLayout layout = new LayoutBuilder().FromDmesg(path).Build();
+        RealBootLogLines model = RealBootLogLines.Parse(LayoutDmesgWriter.Write(layout).Split('\n'));
+        return (real, model);
+    }
+
+    [Fact]
+    public void TheSetCoversTheKernelEras()
+    {
+        Assert.True(Names().Count() >= 5, "Fixtures/real-x86 must hold the real boot logs");
+    }
+
+    [Theory]
+    [MemberData(nameof(Logs))]
+    public void NodeRangesAreTheKernels(string name)
+    {
+        (RealBootLogLines real, RealBootLogLines model) = Run(name);
+        Assert.NotEmpty(real.NodeRanges);
+        Assert.Equal(real.NodeRanges, model.NodeRanges);
+    }
+
+    [Theory]
+    [MemberData(nameof(Logs))]
+    public void ZoneRangesAreTheKernels(string name)
+    {
+        (RealBootLogLines real, RealBootLogLines model) = Run(name);
+        Assert.NotEmpty(real.ZoneRanges);
+        Assert.Equal(real.ZoneRanges, model.ZoneRanges);
+    }
+
+    [Theory]
+    [MemberData(nameof(Logs))]
+    public void InitmemLinesAreTheKernels(string name)
+    {
+        (RealBootLogLines real, RealBootLogLines model) = Run(name);
+        Assert.NotEmpty(real.Initmem);
+        Assert.Equal(real.Initmem, model.Initmem);
+    }
+
+    [Theory]
+    [MemberData(nameof(Logs))]
+    public void UnavailableRangeLinesAreTheKernels(string name)
+    {
+        (RealBootLogLines real, RealBootLogLines model) = Run(name);
+        Assert.Equal(real.Unavailable, model.Unavailable);
+    }
+
+    /// <summary>Prints how many logs match per kind of line (the figure the README quotes).</summary>
+    [Fact]
+    public void Summary()
+    {
+        int n = 0, nodes = 0, zones = 0, initmem = 0, unavailable = 0;
+        foreach (string name in Names())
+        {
+            n++;
+            try
+            {
+                (RealBootLogLines real, RealBootLogLines model) = Run(name);
+                bool nr = real.NodeRanges.SequenceEqual(model.NodeRanges), zr = real.ZoneRanges.SequenceEqual(model.ZoneRanges);
+                bool im = real.Initmem.SequenceEqual(model.Initmem), un = real.Unavailable.SequenceEqual(model.Unavailable);
+                nodes += nr ? 1 : 0;
+                zones += zr ? 1 : 0;
+                initmem += im ? 1 : 0;
+                unavailable += un ? 1 : 0;
+                _output.WriteLine($"{name}: node ranges {(nr ? "exact" : "DIFF")}, zone ranges {(zr ? "exact" : "DIFF")}, Initmem {(im ? "exact" : "DIFF")}, unavailable {(un ? "exact" : "DIFF")}");
+            }
+            catch (ZoneLabInputException e)
+            {
+                _output.WriteLine($"{name}: refused: {e.Message}");
+            }
+        }
+        _output.WriteLine($"{n} logs: node ranges exact {nodes}, zone ranges {zones}, Initmem lines {initmem}, unavailable lines {unavailable}");
+    }
+}
