@@ -35,21 +35,37 @@ internal static class DeviceStateUses
             used[k] = pages[k].Count;
         }
 
-        // per zone LRU counts, clamped to the zone's used pages (zoneinfo counters lag by up to the per-cpu thresholds)
+        // LRU pages: meminfo's totals (global node counters, folded) spread over the zones as zoneinfo's per-zone counters
+        // split them (those lag by up to the per-cpu vmstat thresholds), then clamped to each zone's used pages
         var counts = new long[nz, (int)Cat.Count];
         var anonLru = new long[nz];
         var fileLru = new long[nz];
         var nonLru = new long[nz];
+        (string Zone, string Meminfo)[] lruFields =
+        [
+            ("nr_zone_inactive_anon", "Inactive(anon)"), ("nr_zone_active_anon", "Active(anon)"),
+            ("nr_zone_inactive_file", "Inactive(file)"), ("nr_zone_active_file", "Active(file)"), ("nr_zone_unevictable", "Unevictable"),
+        ];
+        var lruZ = new long[lruFields.Length][];
+        for (int f = 0; f < lruFields.Length; f++)
+        {
+            var w = new long[nz];
+            for (int k = 0; k < nz; k++)
+            {
+                w[k] = zones[k].Targets.ZoneStat(lruFields[f].Zone);
+            }
+
+            long total = mi.Has(lruFields[f].Meminfo) ? mi.PagesOrZero(lruFields[f].Meminfo) : w.Sum();
+            lruZ[f] = Spread(total, w.Sum() > 0 ? w : used);
+        }
+
         for (int k = 0; k < nz; k++)
         {
-            DeviceStateTargets t = zones[k].Targets;
-            long ia = t.ZoneStat("nr_zone_inactive_anon"), aa = t.ZoneStat("nr_zone_active_anon");
-            long inf = t.ZoneStat("nr_zone_inactive_file"), af = t.ZoneStat("nr_zone_active_file");
-            long ue = t.ZoneStat("nr_zone_unevictable");
+            long ia = lruZ[0][k], aa = lruZ[1][k], inf = lruZ[2][k], af = lruZ[3][k], ue = lruZ[4][k];
             long lru = ia + aa + inf + af + ue;
             if (lru > used[k])
             {
-                warnings.Add($"node {zones[k].Zone.Node} zone {zones[k].Zone.Name}: zoneinfo counts {lru} LRU pages but only {used[k]} pages are in use; scaled down");
+                warnings.Add($"node {zones[k].Zone.Node} zone {zones[k].Zone.Name}: {lru} LRU pages but only {used[k]} pages are in use; scaled down");
                 double f = (double)used[k] / lru;
                 ia = (long)(ia * f);
                 aa = (long)(aa * f);
@@ -68,8 +84,14 @@ internal static class DeviceStateUses
             nonLru[k] = used[k] - (ia + aa + inf + af + ue);
         }
 
-        // shmem among the anon LRU pages, dirty among the file pages, both apportioned over zones
-        long shmem = Clamp(mi.PagesOrZero("Shmem"), anonLru.Sum(), "Shmem", mi, warnings);
+        // Shmem and AnonPages share the anon LRU; pages in flight (per-cpu LRU batches, isolated) make the two add up
+        // to slightly more or less than the LRU counters. The smaller one is taken as printed and the larger gets the
+        // rest, so both stay within a page batch of meminfo.
+        long anonTotal = anonLru.Sum();
+        long shmemWant = mi.PagesOrZero("Shmem"), anonWant = mi.PagesOrZero("AnonPages");
+        long shmem = shmemWant <= anonWant
+            ? Clamp(shmemWant, anonTotal, "Shmem", mi, warnings)
+            : anonTotal - Math.Min(anonWant, anonTotal);
         long[] shmemZ = Apportion(shmem, anonLru);
         long dirty = Clamp(mi.PagesOrZero("Dirty"), fileLru.Sum(), "Dirty", mi, warnings);
         long[] dirtyZ = Apportion(dirty, fileLru);
@@ -196,6 +218,29 @@ internal static class DeviceStateUses
         {
             throw new InvalidOperationException($"device state: {pages.Count - p} used pages without a use");
         }
+    }
+
+    /// <summary>Splits <paramref name="total"/> over bins in proportion to <paramref name="weight"/>, without a cap per bin.</summary>
+    internal static long[] Spread(long total, long[] weight)
+    {
+        long sum = weight.Sum();
+        var share = new long[weight.Length];
+        if (total <= 0 || sum <= 0)
+        {
+            return share;
+        }
+
+        long given = 0;
+        for (int k = 0; k < weight.Length; k++)
+        {
+            share[k] = (long)((double)total * weight[k] / sum);
+            given += share[k];
+        }
+
+        // rounding leftovers to the heaviest bin
+        int heaviest = Array.IndexOf(weight, weight.Max());
+        share[heaviest] += total - given;
+        return share;
     }
 
     /// <summary>
