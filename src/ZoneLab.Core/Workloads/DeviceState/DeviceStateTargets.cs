@@ -116,7 +116,7 @@ internal sealed class DeviceStateTargets
                 }
                 else if (sum != b.NrFree[o])
                 {
-                    throw new ZoneLabInputException(pt.Source, pz.FreeLine[(int)MigrateType.Movable], $"node {z.Node} zone {z.Name} order {o}: the free lists hold {sum} blocks but buddyinfo line {b.Line} says {b.NrFree[o]}; the two were read at different moments (take the snapshot again)");
+                    throw new ZoneLabInputException(pt.Source, pz.FreeLine[(int)MigrateType.Movable], $"node {z.Node} zone {z.Name} order {o}: the free lists hold {sum} blocks but buddyinfo line {b.Line} says {b.NrFree[o]}; read at different moments (take the snapshot again) or on different machines");
                 }
             }
         }
