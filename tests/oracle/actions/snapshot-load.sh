@@ -39,7 +39,8 @@ while [ $i -lt 20000 ]; do
   : > /mnt/f/empty$i
   i=$((i + 1))
 done
-( x=$(head -c $((total * 1024 / 8)) /dev/zero | tr '\0' a); echo "anon holder: ${#x} bytes"; sleep 100000 ) &
+# (sleep must not be the subshell's last command: ash would exec it and drop the shell's memory with x)
+( x=$(head -c $((total * 1024 / 8)) /dev/zero | tr '\0' a); echo "anon holder: ${#x} bytes"; sleep 100000; echo "${#x}" ) &
 holder=$!
 want=$((total / 8 * 9 / 10))
 rss=0
