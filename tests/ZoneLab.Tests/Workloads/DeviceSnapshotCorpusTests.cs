@@ -65,6 +65,11 @@ public class DeviceSnapshotCorpusTests
             var s = DeviceSnapshot.Load(dir);
             DeviceStatePlan plan = s.Plan(KernelVersion.V6_1);
             Assert.True(expect == "OK", $"{name}: accepted, expected an error containing '{expect}'");
+            if (File.ReadAllLines(Path.Combine(FixturePath.Get("snapshot-corpus", name), "case.txt")).FirstOrDefault(l => l.StartsWith("warn: ", StringComparison.Ordinal)) is string warn)
+            {
+                Assert.Contains(plan.Warnings, w => w.Contains(warn[6..], StringComparison.Ordinal));
+            }
+
             using DesignMachine dm = DeviceStateBoot.Boot(s, DesignKind.MigrateCma, KernelVersion.V6_1, out _);
             InvariantChecker.Check(dm.Machine);
             Assert.NotEmpty(plan.FreeBlocks);

@@ -43,7 +43,7 @@ internal static class DeviceStatePlanner
                 continue;
             }
 
-            targets.Add(DeviceStateTargets.ForZone(s, m, z));
+            targets.Add(DeviceStateTargets.ForZone(s, m, z, warnings));
             m.SeedTakeAll(z.Index);
         }
 
@@ -441,6 +441,6 @@ internal static class DeviceStatePlanner
         }
 
         private ZoneLabInputException Unplaceable(MigrateType mt, int order, long need)
-            => new(Targets.Source, Targets.Line, $"node {Zone.Node} zone {Zone.Name}: no room for {need} more free blocks of order {order} on the {MigrateTypes.Name(mt)} list (the free lists do not fit this machine's zone)");
+            => new(Targets.Source, Targets.Line, $"node {Zone.Node} zone {Zone.Name}: no room for {need} more free blocks of order {order} on the {MigrateTypes.Name(mt)} list that would not merge with a free buddy: the zone has {(long)Zone.ManagedPages - Targets.FreePages} used pages to keep free blocks apart, and the model puts the zone's {Zone.PresentPages - Zone.ManagedPages} reserved pages at its start, not where the device has them");
     }
 }

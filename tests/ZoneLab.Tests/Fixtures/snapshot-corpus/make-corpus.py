@@ -4,7 +4,7 @@ base='snapshot/x86_64-6.1-512M/s2'
 arm='snapshot/arm64-6.1-768M-cma64M/s1'
 def rd(p): return open(p).read()
 B={f:rd(os.path.join(base,f)) for f in os.listdir(base)}
-def case(name, files, expect, basedir='x86_64-6.1-512M/s2', remove=()):
+def case(name, files, expect, basedir='x86_64-6.1-512M/s2', remove=(), warn=None):
     d=os.path.join('snapshot-corpus',name); os.makedirs(d,exist_ok=True)
     for f,t in files.items():
         open(os.path.join(d,f),'w').write(t)
@@ -12,6 +12,7 @@ def case(name, files, expect, basedir='x86_64-6.1-512M/s2', remove=()):
         c.write(f"base: {basedir}\n")
         for r in remove: c.write(f"remove: {r}\n")
         c.write(f"expect: {expect}\n")
+        if warn: c.write(f"warn: {warn}\n")
 pt=B['pagetypeinfo'].split('\n')
 bi=B['buddyinfo'].split('\n')
 case('pagetypeinfo-truncated', {'pagetypeinfo':'\n'.join(pt[:9])+'\n'}, "pagetypeinfo: no 'Number of blocks type' table")
@@ -20,7 +21,7 @@ case('pagetypeinfo-census-cut', {'pagetypeinfo':'\n'.join(pt[:cut+1])+'\n'}, "pa
 p2=pt[:]; p2[10]=p2[10].replace('   4019',' >100000',1); p2[9]=re.sub(r'(type    Unmovable)\s+7 ', r'\1 >100000 ', p2[9])
 case('pagetypeinfo-two-capped', {'pagetypeinfo':'\n'.join(p2)}, "free lists over 100000 entries")
 p3=pt[:]; p3[10]=p3[10].replace('   4019','   4020',1)
-case('pagetypeinfo-disagrees-with-buddyinfo', {'pagetypeinfo':'\n'.join(p3)}, "pagetypeinfo:11: node 0 zone DMA32 order 0: the free lists hold 4027 blocks but buddyinfo line 2 says 4026")
+case('pagetypeinfo-disagrees-with-buddyinfo', {'pagetypeinfo':'\n'.join(p3)}, "OK", warn="pagetypeinfo:11: node 0 zone DMA32: the free lists differ from buddyinfo line 2 (order 0: 4027 vs 4026 blocks; read at different moments); pagetypeinfo's are reproduced")
 b4=bi[:]; b4[1]=b4[1]+'     0 '
 case('buddyinfo-12-orders', {'buddyinfo':'\n'.join(b4)}, "buddyinfo:2: 12 orders; expected 11")
 case('buddyinfo-normal-zone', {'buddyinfo':B['buddyinfo']+'Node 0, zone   Normal      0      0      0      0      0      0      0      0      0      0      1 \n'}, "buddyinfo:3: node 0 zone Normal is not a populated zone")
@@ -43,7 +44,7 @@ case('pagetypeinfo-64k-pages', {'pagetypeinfo':'\n'.join(p12)}, "pagetypeinfo:1:
 b13=bi[:]; b13[1]=re.sub(r'43 $','4300 ',b13[1])
 case('buddyinfo-more-free-than-managed', {'buddyinfo':'\n'.join(b13), 'pagetypeinfo':'\n'.join([l.replace('      7     43 ','      7   4300 ') for l in pt])}, "free pages but the zone manages only")
 case('meminfo-nul', {'meminfo':B['meminfo'][:200]+'\0'+B['meminfo'][200:]}, "NUL byte")
-case('pagetypeinfo-from-arm64', {'pagetypeinfo':rd(os.path.join(arm,'pagetypeinfo'))}, "pagetypeinfo:6: node 0 zone DMA order 0: the free lists hold 2 blocks but buddyinfo line 1 says 0")
+case('pagetypeinfo-from-arm64', {'pagetypeinfo':rd(os.path.join(arm,'pagetypeinfo'))}, "pagetypeinfo:5: node 0 zone DMA: 77780 free pages but the zone manages only 3840")
 case('no-dmesg', {}, "dmesg: missing", remove=('dmesg',))
 case('arm64-no-fdt', {}, "fdt: missing; an arm64 snapshot needs the device tree", basedir='arm64-6.1-768M-cma64M/s1', remove=('fdt',))
 case('buddyinfo-only', {}, "OK", remove=('pagetypeinfo',))
