@@ -6,8 +6,9 @@ namespace ZoneLab.Procfs;
 
 /// <summary>
 /// Writes <c>/proc/meminfo</c> (fs/proc/meminfo.c, 6.1 field order) from the model's counters. Kernel allocations
-/// of the model count as unreclaimable slab; fields the model has no notion of print 0; the arch-specific
-/// DirectMap lines are omitted.
+/// of the model count as unreclaimable slab unless counted under a <see cref="KernelPageStat"/> (kernel stacks, page
+/// tables, unevictable and other kernel memory of a device state); shmem is in Cached and Shmem; fields the model has
+/// no notion of print 0; the arch-specific DirectMap lines are omitted.
 /// </summary>
 public static class MeminfoWriter
 {
