@@ -25,10 +25,11 @@ internal static class CompareCommand
         var plot = new Option<string?>("--plot") { Description = "Write a PNG of the cma_alloc latency CDF per design." };
         var bwPlot = new Option<string?>("--bandwidth-plot") { Description = "Write a PNG of each memory controller's share of the load per design (docs/bandwidth.md)." };
         var tick = new Option<double?>("--tick") { Description = "Simulated seconds per step (default 0.1)." };
+        var from = FromOption.Create();
         var output = new Option<string?>("--out") { Description = "Write report.md, report.html, report.json, run.json and PNG plots into this folder." };
         var cmd = new Command("compare", "Run the designs side by side on one workload and report the numbers.");
         cmd.Arguments.Add(scenario);
-        foreach (Option o in new Option[] { design, seed, format, plot, bwPlot, tick, output })
+        foreach (Option o in new Option[] { design, seed, format, plot, bwPlot, tick, output, from })
         {
             cmd.Options.Add(o);
         }
@@ -36,7 +37,11 @@ internal static class CompareCommand
         cmd.SetAction(pr =>
         {
             Scenario s = BuiltInScenarios.Resolve(pr.GetValue(scenario), out string? baseDir);
-            var options = new SimulationOptions { Seed = pr.GetValue(seed), BaseDirectory = baseDir, TickSeconds = pr.GetValue(tick) ?? 0.1 };
+            var options = new SimulationOptions
+            {
+                Seed = pr.GetValue(seed), BaseDirectory = baseDir, TickSeconds = pr.GetValue(tick) ?? 0.1,
+                From = FromOption.Load(pr.GetValue(from), Allocator.KernelVersions.Parse(s.Kernel)),
+            };
             bool json = pr.GetValue(format) == "json";
             // a scenario with variants compares kernel command lines; --design still picks plain designs
             IReadOnlyList<DesignKind>? designs = s.Variants.Count > 0 && pr.GetValue(design) == null ? null : Designs(pr.GetValue(design), s);

@@ -20,10 +20,11 @@ internal static class ProcCommand
         var zoneinfo = new Option<string?>("--zoneinfo") { Description = "A real /proc/zoneinfo of the same boot: its managed counts are used." };
         var kernel = new Option<string>("--kernel") { Description = "Kernel behaviour: 4.10, 6.1 or 6.12.", DefaultValueFactory = _ => "6.1" };
         var format = new Option<string>("--format") { Description = string.Join(" | ", s_formats), DefaultValueFactory = _ => "zoneinfo" };
+        var from = FromOption.Create();
         var kernelArgs = new Argument<string[]>("kernel-args") { Description = "Kernel arguments after a bare --.", Arity = ArgumentArity.ZeroOrMore };
 
         var cmd = new Command("proc", "Boot the page allocator model on a machine and print /proc/zoneinfo, buddyinfo, pagetypeinfo, meminfo, vmstat or the extfrag indexes.");
-        foreach (Option o in new Option[] { dmesg, mem, numa, machine, cmdline, zoneinfo, kernel, format })
+        foreach (Option o in new Option[] { dmesg, mem, numa, machine, cmdline, zoneinfo, kernel, format, from })
         {
             cmd.Options.Add(o);
         }
@@ -36,6 +37,14 @@ internal static class ProcCommand
                 throw new ZoneLabInputException("--format", $"'{fmt}' is not a format; expected {string.Join(", ", s_formats)}");
             }
             KernelVersion version = ParseKernel(pr.GetValue(kernel)!);
+            if (FromOption.Load(pr.GetValue(from), version) is Workloads.DeviceState.DeviceSnapshot snap)
+            {
+                // the device's own design (mainline MIGRATE_CMA) brought to the recorded state
+                using Designs.DesignMachine dm = Workloads.DeviceState.DeviceStateBoot.Boot(snap, Designs.DesignKind.MigrateCma, version, out Workloads.DeviceState.DeviceStateResult r);
+                FromOption.Report("migrate-cma", r);
+                Console.Out.Write(Write(fmt, dm.Machine));
+                return 0;
+            }
             LayoutBuilder builder = MachineOptions.Build(pr.GetValue(dmesg), pr.GetValue(mem), pr.GetValue(numa), pr.GetValue(machine)!);
             if (pr.GetValue(cmdline) is string c)
             {
@@ -48,20 +57,23 @@ internal static class ProcCommand
             }
             BootLayout layout = builder.Build();
             using var m = new Machine(LayoutMachineSpec.Create(layout, version));
-            Console.Out.Write(fmt switch
-            {
-                "zoneinfo" => ZoneinfoWriter.Write(m),
-                "buddyinfo" => BuddyinfoWriter.Write(m),
-                "pagetypeinfo" => PagetypeinfoWriter.Write(m),
-                "meminfo" => MeminfoWriter.Write(m),
-                "vmstat" => VmstatWriter.Write(m),
-                "extfrag_index" => ExtfragWriter.ExtfragIndex(m),
-                _ => ExtfragWriter.UnusableIndex(m),
-            });
+            Console.Out.Write(Write(fmt, m));
             return 0;
         });
         return cmd;
     }
+
+    private static string Write(string fmt, Machine m) => fmt switch
+    {
+        "zoneinfo" => ZoneinfoWriter.Write(m),
+        "buddyinfo" => BuddyinfoWriter.Write(m),
+        "pagetypeinfo" => PagetypeinfoWriter.Write(m),
+        "meminfo" => MeminfoWriter.Write(m),
+        "vmstat" => VmstatWriter.Write(m),
+        "extfrag_index" => ExtfragWriter.ExtfragIndex(m),
+        "unusable_index" => ExtfragWriter.UnusableIndex(m),
+        _ => throw new ZoneLabInputException("--format", $"'{fmt}' is not a format"),
+    };
 
     /// <summary>Parses --kernel, turning the library's FormatException into a one-line input error.</summary>
     public static KernelVersion ParseKernel(string text)

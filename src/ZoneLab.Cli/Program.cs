@@ -12,6 +12,7 @@ root.Subcommands.Add(CompareCommand.Create());
 root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(ReplayCommand.Create());
 root.Subcommands.Add(ExplainCommand.Create());
+root.Subcommands.Add(SnapshotCommand.Create());
 
 ParseResult parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)

@@ -25,10 +25,11 @@ internal static class ReplayCommand
         var kconfig = new Option<string?>("--kconfig") { Description = "Kernel build: debian-arm64, debian-amd64, cma-amd64 or a .config." };
         var kernel = new Option<string>("--kernel") { Description = "Kernel behaviour 4.10, 6.1 or 6.12.", DefaultValueFactory = _ => "6.1" };
         var format = new Option<string>("--format") { Description = "text or json.", DefaultValueFactory = _ => "json" };
+        var from = FromOption.Create();
         format.AcceptOnlyFromAmong("text", "json");
         var cmd = new Command("replay", "Replay a recorded page-allocator trace through a design.");
         cmd.Arguments.Add(trace);
-        foreach (Option o in new Option[] { design, mem, dmesg, arch, dtb, cmdline, kconfig, kernel, format })
+        foreach (Option o in new Option[] { design, mem, dmesg, arch, dtb, cmdline, kconfig, kernel, format, from })
         {
             cmd.Options.Add(o);
         }
@@ -40,6 +41,20 @@ internal static class ReplayCommand
             {
                 throw new ZoneLabInputException("TRACE", $"'{path}': no such file");
             }
+            DesignKind kind = DesignNames.Parse(pr.GetValue(design)!);
+            KernelVersion version = KernelVersions.Parse(pr.GetValue(kernel)!);
+            if (FromOption.Load(pr.GetValue(from), version) is Workloads.DeviceState.DeviceSnapshot snap)
+            {
+                if (pr.GetValue(mem) != null || pr.GetValue(dmesg) != null || pr.GetValue(dtb) != null || pr.GetValue(cmdline) != null || pr.GetValue(kconfig) != null)
+                {
+                    throw new ZoneLabInputException("--from", "the snapshot is the machine; --mem, --dmesg, --dtb, --cmdline and --kconfig do not go with it");
+                }
+
+                using DesignMachine sdm = Workloads.DeviceState.DeviceStateBoot.Boot(snap, kind, version, out Workloads.DeviceState.DeviceStateResult sr);
+                FromOption.Report(DesignNames.Name(kind), sr);
+                return Replay(sdm, path, pr.GetValue(format) == "json");
+            }
+
             string? memValue = pr.GetValue(mem) ?? (pr.GetValue(dmesg) == null && pr.GetValue(dtb) == null ? "1G" : null);
             LayoutBuilder b = MachineOptions.Build(pr.GetValue(dmesg), memValue, null, null, pr.GetValue(arch), pr.GetValue(dtb));
             if (MachineOptions.Config(pr.GetValue(kconfig), b.Arch) is KernelConfig cfg)
@@ -50,23 +65,27 @@ internal static class ReplayCommand
             {
                 b.WithExtraArgs(cl.Split(' ', StringSplitOptions.RemoveEmptyEntries));
             }
-            DesignKind kind = DesignNames.Parse(pr.GetValue(design)!);
-            using DesignMachine dm = DesignFactory.For(kind).Build(b.Build(), KernelVersions.Parse(pr.GetValue(kernel)!));
-            _ = new ReclaimModel(dm.Machine);
-            using FtraceReader reader = FtraceReader.Open(path);
-            TraceReplayResult r = new TraceReplayer(dm).Replay(reader);
-            if (pr.GetValue(format) == "json")
-            {
-                Console.Out.Write(r.ToJson());
-            }
-            else
-            {
-                Console.Out.WriteLine($"{r.Trace.EventsRead} events ({r.Trace.Skipped} skipped): {r.Trace.Allocations} allocations, {r.Trace.Frees} frees replayed on {r.Design}");
-                Console.Out.WriteLine($"model: {r.FailedAllocations} allocations failed (trace: {r.Trace.TraceFailedAllocations}), {r.ModelFrees} blocks freed (+{r.ModelImpliedFrees} whose pfn the trace allocated again), {r.Trace.FreesPreExisting} frees of pages from before the trace");
-                Console.Out.WriteLine($"fallbacks: trace {r.TraceFallbacks}, model {r.ModelFallbacks}; cma_alloc: {r.CmaAllocations} replayed, {r.CmaFailed} refused by the model");
-            }
-            return 0;
+            using DesignMachine dm = DesignFactory.For(kind).Build(b.Build(), version);
+            return Replay(dm, path, pr.GetValue(format) == "json");
         });
         return cmd;
+    }
+
+    private static int Replay(DesignMachine dm, string path, bool json)
+    {
+        _ = new ReclaimModel(dm.Machine);
+        using FtraceReader reader = FtraceReader.Open(path);
+        TraceReplayResult r = new TraceReplayer(dm).Replay(reader);
+        if (json)
+        {
+            Console.Out.Write(r.ToJson());
+        }
+        else
+        {
+            Console.Out.WriteLine($"{r.Trace.EventsRead} events ({r.Trace.Skipped} skipped): {r.Trace.Allocations} allocations, {r.Trace.Frees} frees replayed on {r.Design}");
+            Console.Out.WriteLine($"model: {r.FailedAllocations} allocations failed (trace: {r.Trace.TraceFailedAllocations}), {r.ModelFrees} blocks freed (+{r.ModelImpliedFrees} whose pfn the trace allocated again), {r.Trace.FreesPreExisting} frees of pages from before the trace");
+            Console.Out.WriteLine($"fallbacks: trace {r.TraceFallbacks}, model {r.ModelFallbacks}; cma_alloc: {r.CmaAllocations} replayed, {r.CmaFailed} refused by the model");
+        }
+        return 0;
     }
 }

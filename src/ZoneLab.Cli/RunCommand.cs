@@ -29,9 +29,10 @@ internal static class RunCommand
         var watch = new Option<bool>("--watch") { Description = "Show buddyinfo and pagetypeinfo during the run." };
         var every = new Option<double>("--watch-every") { Description = "Simulated seconds between snapshots when the output is not a terminal (default 10).", DefaultValueFactory = _ => 10 };
         var tick = new Option<double?>("--tick") { Description = "Simulated seconds per step (default 0.1)." };
+        var from = FromOption.Create();
         var cmd = new Command("run", "Run one design on a workload and report its numbers.");
         cmd.Arguments.Add(scenario);
-        foreach (Option o in new Option[] { design, seed, format, output, watch, every, tick })
+        foreach (Option o in new Option[] { design, seed, format, output, watch, every, tick, from })
         {
             cmd.Options.Add(o);
         }
@@ -52,7 +53,11 @@ internal static class RunCommand
             {
                 throw new ZoneLabInputException("--watch-every", 0, $"expected a positive number of seconds, got {watchEvery.ToString(CultureInfo.InvariantCulture)}");
             }
-            var options = new SimulationOptions { Seed = pr.GetValue(seed), BaseDirectory = baseDir, TickSeconds = pr.GetValue(tick) ?? 0.1 };
+            var options = new SimulationOptions
+            {
+                Seed = pr.GetValue(seed), BaseDirectory = baseDir, TickSeconds = pr.GetValue(tick) ?? 0.1,
+                From = FromOption.Load(pr.GetValue(from), Allocator.KernelVersions.Parse(s.Kernel)),
+            };
             bool json = pr.GetValue(format) == "json";
             DesignReport report;
             double wall;

@@ -55,4 +55,10 @@ public enum PageUse : byte
 
     /// <summary>Reclaimable slab (dentries, inodes): freed by the model's shrinker, oldest first.</summary>
     SlabReclaimable = 5,
+
+    /// <summary>
+    /// Shared memory (tmpfs, SysV shm, memfd): page cache that is swap-backed, so it lives on the anon LRU and is
+    /// reclaimed only to swap (shmem folios are <c>folio_test_swapbacked</c>); counted in Cached and Shmem.
+    /// </summary>
+    Shmem = 6,
 }

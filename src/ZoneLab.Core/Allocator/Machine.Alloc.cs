@@ -134,7 +134,7 @@ public sealed unsafe partial class Machine
         _flags[i] = (byte)((KindAlloc << 4) | order);
         _info[i] = (byte)((int)mt | ((int)use << 3));
         _usePages[node * UseKinds + (int)use] += 1L << order;
-        if (use is PageUse.Anon or PageUse.File or PageUse.FileDirty or PageUse.SlabReclaimable)
+        if (use is PageUse.Anon or PageUse.File or PageUse.FileDirty or PageUse.SlabReclaimable or PageUse.Shmem)
         {
             LruAdd(i, node, LruFor(use, active: false));
         }

@@ -43,13 +43,13 @@ public sealed unsafe partial class Machine
 
     internal static LruList LruFor(PageUse use, bool active) => use switch
     {
-        PageUse.Anon => active ? LruList.ActiveAnon : LruList.InactiveAnon,
+        PageUse.Anon or PageUse.Shmem => active ? LruList.ActiveAnon : LruList.InactiveAnon,
         PageUse.SlabReclaimable => LruList.SlabReclaimable,
         _ => active ? LruList.ActiveFile : LruList.InactiveFile,
     };
 
     // PageLRU: anonymous and page-cache folios (movable by compaction); reclaimable slab is on a list but not an LRU
-    internal bool OnRealLru(int i) => (_info[i] & InfoOnLru) != 0 && ((PageUse)((_info[i] >> 3) & 0x7)) is PageUse.Anon or PageUse.File or PageUse.FileDirty;
+    internal bool OnRealLru(int i) => (_info[i] & InfoOnLru) != 0 && ((PageUse)((_info[i] >> 3) & 0x7)) is PageUse.Anon or PageUse.File or PageUse.FileDirty or PageUse.Shmem;
 
     // mirrors lruvec_add_folio: new folios go to the head of the inactive list
     internal void LruAdd(int i, int node, LruList lru)

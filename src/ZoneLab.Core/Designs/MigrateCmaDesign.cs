@@ -28,6 +28,8 @@ public sealed class MigrateCmaDesign : IDesign
             Reserved = spec.Reserved,
             DebugChecks = debugChecks,
             SwapPages = swapPages,
+            // /proc shows the CMA column and lines only on a CONFIG_CMA kernel (Debian's amd64 build has none)
+            ConfigCma = layout.Config?.Cma ?? true,
         });
         var contig = new ContigRangeAllocator(machine);
         var allocators = areas.Select(a => new CmaAllocator(a.Name, a.BasePfn, a.Count, a.OrderPerBit, contig)).ToList();

@@ -75,7 +75,7 @@ public sealed record PageblockCensus(string Phase, IReadOnlyList<ZoneCensus> Zon
                     }
                     else if (m.IsAllocatedHead(p, out o))
                     {
-                        if (m.UseOf(p) is not (PageUse.Anon or PageUse.File or PageUse.FileDirty))
+                        if (m.UseOf(p) is not (PageUse.Anon or PageUse.File or PageUse.FileDirty or PageUse.Shmem))
                         {
                             dirty = true;
                             unmovable += Math.Min(1L << o, (long)(stop - p));

@@ -6,8 +6,9 @@ namespace ZoneLab.Procfs;
 
 /// <summary>
 /// Writes <c>/proc/meminfo</c> (fs/proc/meminfo.c, 6.1 field order) from the model's counters. Kernel allocations
-/// of the model count as unreclaimable slab; fields the model has no notion of print 0; the arch-specific
-/// DirectMap lines are omitted.
+/// of the model count as unreclaimable slab unless counted under a <see cref="KernelPageStat"/> (kernel stacks, page
+/// tables, unevictable and other kernel memory of a device state); shmem is in Cached and Shmem; fields the model has
+/// no notion of print 0; the arch-specific DirectMap lines are omitted.
 /// </summary>
 public static class MeminfoWriter
 {
@@ -41,10 +42,14 @@ public static class MeminfoWriter
         long inactiveFile = Sum(n => m.LruPages(n, LruList.InactiveFile));
         long unevictable = Sum(n => m.LruPages(n, LruList.Unevictable));
         long fileDirty = Sum(n => m.UsePages(n, PageUse.FileDirty));
-        long file = Sum(n => m.UsePages(n, PageUse.File)) + fileDirty;
+        long shmem = Sum(n => m.UsePages(n, PageUse.Shmem));
+        long file = Sum(n => m.UsePages(n, PageUse.File)) + fileDirty + shmem;
         long anon = Sum(n => m.UsePages(n, PageUse.Anon));
         long sreclaimable = Sum(n => m.UsePages(n, PageUse.SlabReclaimable));
-        long sunreclaim = Sum(n => m.UsePages(n, PageUse.Kernel));
+        long sunreclaim = Sum(m.SlabUnreclaimablePages);
+        long kernelStack = Sum(n => m.KernelStatPages(n, KernelPageStat.KernelStack));
+        long pageTables = Sum(n => m.KernelStatPages(n, KernelPageStat.PageTables));
+        unevictable += Sum(n => m.KernelStatPages(n, KernelPageStat.Unevictable));
         long swapTotal = m.Spec.SwapPages;
         long swapFree = Math.Max(0, swapTotal - m.SwapUsedPages);
 
@@ -83,13 +88,13 @@ public static class MeminfoWriter
         Kb("Writeback", 0);
         Kb("AnonPages", anon);
         Kb("Mapped", 0);
-        Kb("Shmem", 0);
+        Kb("Shmem", shmem);
         Kb("KReclaimable", sreclaimable);
         Kb("Slab", sreclaimable + sunreclaim);
         Kb("SReclaimable", sreclaimable);
         Kb("SUnreclaim", sunreclaim);
-        Kb("KernelStack", 0);
-        Kb("PageTables", 0);
+        Kb("KernelStack", kernelStack);
+        Kb("PageTables", pageTables);
         Kb("SecPageTables", 0);
         Kb("NFS_Unstable", 0);
         Kb("Bounce", 0);

@@ -68,10 +68,14 @@ public static class VmstatWriter
         Line("nr_active_file", NodeSum(n => m.LruPages(n, LruList.ActiveFile)));
         Line("nr_unevictable", NodeSum(n => m.LruPages(n, LruList.Unevictable)));
         Line("nr_slab_reclaimable", NodeSum(n => m.UsePages(n, PageUse.SlabReclaimable)));
-        Line("nr_slab_unreclaimable", NodeSum(n => m.UsePages(n, PageUse.Kernel)));
+        Line("nr_slab_unreclaimable", NodeSum(m.SlabUnreclaimablePages));
         Line("nr_anon_pages", NodeSum(n => m.UsePages(n, PageUse.Anon)));
-        Line("nr_file_pages", NodeSum(n => m.UsePages(n, PageUse.File) + m.UsePages(n, PageUse.FileDirty)));
+        Line("nr_file_pages", NodeSum(n => m.UsePages(n, PageUse.File) + m.UsePages(n, PageUse.FileDirty) + m.UsePages(n, PageUse.Shmem)));
         Line("nr_dirty", NodeSum(n => m.UsePages(n, PageUse.FileDirty)));
+        // node_stat_item order: nr_shmem after nr_writeback_temp, nr_kernel_stack and nr_page_table_pages after the pin counters
+        Line("nr_shmem", NodeSum(n => m.UsePages(n, PageUse.Shmem)));
+        Line("nr_kernel_stack", NodeSum(n => m.KernelStatPages(n, KernelPageStat.KernelStack) * 4));
+        Line("nr_page_table_pages", NodeSum(n => m.KernelStatPages(n, KernelPageStat.PageTables)));
         foreach (string e in s_events)
         {
             Line(e, byName.GetValueOrDefault(e));

@@ -155,9 +155,12 @@ public static class ZoneinfoWriter
         "nr_active_file" => m.LruPages(node, LruList.ActiveFile),
         "nr_unevictable" => m.LruPages(node, LruList.Unevictable),
         "nr_slab_reclaimable" => m.UsePages(node, PageUse.SlabReclaimable),
-        "nr_slab_unreclaimable" => m.UsePages(node, PageUse.Kernel),
+        "nr_slab_unreclaimable" => m.SlabUnreclaimablePages(node),
         "nr_anon_pages" => m.UsePages(node, PageUse.Anon),
-        "nr_file_pages" => m.UsePages(node, PageUse.File) + m.UsePages(node, PageUse.FileDirty),
+        "nr_file_pages" => m.UsePages(node, PageUse.File) + m.UsePages(node, PageUse.FileDirty) + m.UsePages(node, PageUse.Shmem),
+        "nr_shmem" => m.UsePages(node, PageUse.Shmem),
+        "nr_kernel_stack" => m.KernelStatPages(node, KernelPageStat.KernelStack) * 4, // NR_KERNEL_STACK_KB is in kB
+        "nr_page_table_pages" => m.KernelStatPages(node, KernelPageStat.PageTables),
         "nr_dirty" => m.UsePages(node, PageUse.FileDirty),
         _ => 0,
     };

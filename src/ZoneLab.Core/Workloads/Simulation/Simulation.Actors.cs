@@ -141,7 +141,11 @@ internal sealed partial class Simulation
         if (movableOnly && _m.Version >= KernelVersion.V6_1)
         {
             AllocResult t = _m.Allocate(0, Gfp.User, 0, PageUse.Anon);
-            _m.Free(pfn, 0);
+            // the target allocation may reclaim or compact: the source page can be gone or moved by now
+            if (_m.IsAllocatedHead(pfn, out int order) && order == 0 && _m.UseOf(pfn) == PageUse.Anon)
+            {
+                _m.Free(pfn, 0);
+            }
             if (!t.Success)
             {
                 return ulong.MaxValue;

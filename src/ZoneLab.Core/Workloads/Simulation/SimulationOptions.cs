@@ -32,4 +32,10 @@ public sealed record SimulationOptions
 
     /// <summary>Runs the engine's invariant checker after every step (slow; for tests).</summary>
     public bool DebugChecks { get; init; }
+
+    /// <summary>
+    /// A device snapshot (<c>--from DIR</c>): the machine is the device's (its boot log, zoneinfo and device tree replace
+    /// the scenario's machine) and is brought to the recorded state before the actors start (docs/snapshot.md).
+    /// </summary>
+    public DeviceState.DeviceSnapshot? From { get; init; }
 }

@@ -33,12 +33,17 @@ public static class SimulationRunner
         }
         // the dmb design is a kernel with the DMB series, whose movablecore= takes size@base entries
         KernelFeatures? features = design == DesignKind.Dmb ? new KernelFeatures { DesignatedMovableBlocks = true } : null;
-        BootLayout layout = ScenarioBoot.Layout(scenario.Machine, options.BaseDirectory, features);
+        BootLayout layout = options.From?.Layout(features) ?? ScenarioBoot.Layout(scenario.Machine, options.BaseDirectory, features);
         KernelVersion version = KernelVersions.Parse(scenario.Kernel);
         VmSysctls sysctls = ScenarioBoot.Sysctls(scenario.Machine);
         sysctls.PageAllocShuffle = Machine.ShuffleRequested(layout.CommandLine.Parameters);
         sysctls.ShuffleSeed = options.Seed ?? scenario.Seed;
         using DesignMachine dm = impl.Build(layout, version, sysctls, options.DebugChecks, (long)(scenario.Machine.Swap >> 12));
+        if (options.From != null)
+        {
+            // the device's state before the first tick: its free lists, pageblocks and used memory
+            DeviceState.DeviceStateSeeder.Apply(dm.Machine, options.From.Plan(version));
+        }
         var reclaim = new ReclaimModel(dm.Machine);
         reclaim.SynchronousKswapd = options.SynchronousKswapd;
         var sim = new Simulation(scenario, dm, options, progress, reclaim);
