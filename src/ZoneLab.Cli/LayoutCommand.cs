@@ -99,7 +99,7 @@ internal static class LayoutCommand
                     Console.Out.Write(MemoryBlocksWriter.Write(layout));
                     break;
                 default:
-                    LayoutTextView.Render(layout);
+                    LayoutTextView.Render(layout, kind);
                     break;
             }
             foreach (string w in layout.Warnings)

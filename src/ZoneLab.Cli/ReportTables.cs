@@ -29,6 +29,7 @@ internal static class ReportTables
         {
             tables.Add(Census(ran));
         }
+        tables.AddRange(ReviewTables.Build(ran));
         if (ran.Exists(d => d.OfflineAttempts > 0 || d.OnlineAttempts > 0))
         {
             tables.Add(Hotplug(ran));

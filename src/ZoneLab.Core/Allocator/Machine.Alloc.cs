@@ -371,9 +371,10 @@ public sealed unsafe partial class Machine
                 return RmqueueFallback612(zone, order, mt, af);
             }
 
-            if (!RmqueueFallback61(zone, order, mt, af))
+            int stolen = RmqueueFallback61(zone, order, mt, af);
+            if (stolen != FallbackRetry)
             {
-                return Nil;
+                return stolen;
             }
         }
     }

@@ -90,6 +90,9 @@ public sealed record DesignReport
     /// </summary>
     public IReadOnlyList<PageblockCensus> PageblockCensus { get; init; } = [];
 
+    /// <summary>The device areas' pageblocks at the end of the run (<see cref="AreaCensus"/>); null without areas.</summary>
+    public AreaCensus? Areas { get; init; }
+
     /// <summary>Unmovable and atomic failures per phase, in phase order.</summary>
     public IReadOnlyList<PhaseFailures> PhaseKernelFailures { get; init; } = [];
 

@@ -310,6 +310,7 @@ internal sealed class MetricsCollector
         {
             PhaseKernelFailures = _phases,
             PageblockCensus = _census,
+            Areas = AreaCensus.Take(_m, _dm.Areas, _deviceHeld.Select(c => (c.Pfn, c.Count)).ToList()),
             PageTablePages = _pageTablesNow,
             PageTablePagesPeak = _pageTablesPeak,
             PageTableFailures = _pageTableFailures,
