@@ -18,7 +18,64 @@ internal static class ReviewTables
         {
             yield return Areas(ran);
         }
+
+        if (ran.Exists(d => d.ReclaimZones.Count > 0))
+        {
+            yield return ReclaimZones(ran);
+        }
+
+        if (ran.Exists(d => d.LruOrder is { AgedPages: > 0 }))
+        {
+            yield return LruOrder(ran);
+        }
     }
+
+    private static ReportTable ReclaimZones(List<DesignReport> ran)
+    {
+        var rows = new List<string[]>();
+        foreach (DesignReport d in ran)
+        {
+            foreach (ZoneReclaim z in d.ReclaimZones)
+            {
+                rows.Add([d.Design, $"{z.Node}/{z.Zone}", I(z.ScanKswapd), I(z.StealKswapd), I(z.ScanDirect), I(z.StealDirect), I(z.Skipped), I(z.Wasted),
+                    I(z.BalanceClasszone), I(z.BalancedBy), I(z.Unbalanced)]);
+            }
+        }
+
+        return new ReportTable("reclaim per zone and kswapd balancing",
+            "Per zone (node/zone of the reclaimed page): pages kswapd and direct reclaim scanned (isolate_lru_folios' total_scan, "
+            + "skipped pages included, as pgscan_* counts them) and reclaimed (shrink_node; the kernel keeps these per node, the "
+            + "model splits them by folio_zonenum), pgskip (folios of zones above sc->reclaim_idx, spliced back to the list head), "
+            + "wasted (reclaimed from movable-only memory for a request without ALLOC_CMA, which cannot use it), balance_pgdat "
+            + "runs whose highest_zoneidx (classzone) is the zone, pgdat_balanced decisions of kswapd's loop that the zone ended "
+            + "by meeting its high watermark (checked bottom-up), and checks in which it was eligible but below it.",
+            ["design", "zone", "scan kswapd", "steal kswapd", "scan direct", "steal direct", "pgskip", "wasted", "classzone runs", "balanced by", "unbalanced"], rows);
+    }
+
+    private static ReportTable LruOrder(List<DesignReport> ran)
+    {
+        var rows = new List<string[]>();
+        foreach (DesignReport d in ran)
+        {
+            if (d.LruOrder is not { } o)
+            {
+                continue;
+            }
+
+            double edge = o.MedianAgeBucketEdge;
+            rows.Add([d.Design, I(o.AgedPages), I(o.InvertedPages), ReportTables.Pct(o.InvertedFraction), o.MeanOlderResident.ToString("0.0", s_inv),
+                double.IsPositiveInfinity(edge) ? "> 1024 s" : $"< {edge.ToString("0", s_inv)} s"]);
+        }
+
+        return new ReportTable("LRU order of reclaim",
+            "Reclaimed anon/file pages, those reclaimed while an older page of the same inactive LRU list stayed resident "
+            + "(an inversion: age = time since the page was added to the LRU or last activated; deactivation, migration and "
+            + "isolate_lru_folios' splice of skipped folios to the list head keep it), their share, the mean number of older "
+            + "pages left resident per reclaimed page, and the median age bucket of reclaimed pages (plot reclaim-age.png).",
+            ["design", "reclaimed", "inverted", "inverted %", "older resident / page", "median age"], rows);
+    }
+
+    private static string I(long v) => v.ToString(s_inv);
 
     private static ReportTable Areas(List<DesignReport> ran)
     {

@@ -136,6 +136,7 @@ public sealed unsafe partial class Machine
         _usePages[node * UseKinds + (int)use] += 1L << order;
         if (use is PageUse.Anon or PageUse.File or PageUse.FileDirty or PageUse.SlabReclaimable)
         {
+            LruAges?.SetStamp(i, LruAges.Clock);
             LruAdd(i, node, LruFor(use, active: false));
         }
     }

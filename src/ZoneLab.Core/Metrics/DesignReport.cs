@@ -90,6 +90,12 @@ public sealed record DesignReport
     /// </summary>
     public IReadOnlyList<PageblockCensus> PageblockCensus { get; init; } = [];
 
+    /// <summary>Reclaim per zone and kswapd's balancing decisions (<see cref="ZoneReclaim"/>).</summary>
+    public IReadOnlyList<ZoneReclaim> ReclaimZones { get; init; } = [];
+
+    /// <summary>How far reclaim departed from LRU order; null without a reclaim model.</summary>
+    public LruOrder? LruOrder { get; init; }
+
     /// <summary>The device areas' pageblocks at the end of the run (<see cref="AreaCensus"/>); null without areas.</summary>
     public AreaCensus? Areas { get; init; }
 

@@ -310,6 +310,8 @@ internal sealed class MetricsCollector
         {
             PhaseKernelFailures = _phases,
             PageblockCensus = _census,
+            ReclaimZones = _reclaim == null ? [] : ZoneReclaim.Of(_m, _reclaim.ZoneStats),
+            LruOrder = _reclaim == null ? null : LruOrder.Of(_reclaim.ZoneStats),
             Areas = AreaCensus.Take(_m, _dm.Areas, _deviceHeld.Select(c => (c.Pfn, c.Count)).ToList()),
             PageTablePages = _pageTablesNow,
             PageTablePagesPeak = _pageTablesPeak,
