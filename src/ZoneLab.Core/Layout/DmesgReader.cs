@@ -186,6 +186,8 @@ public static partial class DmesgReader
             Ramdisk = ramdisk,
             NodeDataFromLog = nodeData,
             Gbpages = gbpages,
+            // efi_find_mirror(): descriptors with EFI_MEMORY_MORE_RELIABLE (printed with efi=debug)
+            MirroredRanges = MirrorRanges.FromEfiMemmap(lines, source),
         };
     }
 

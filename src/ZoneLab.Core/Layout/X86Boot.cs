@@ -25,7 +25,7 @@ public static class X86Boot
     public static IReadOnlyList<ZoneType> Zones => s_zones;
 
     /// <summary>Computes the boot layout of an x86-64 machine.</summary>
-    public static BootLayout Compute(MachineDescription machine, KernelCommandLine cmdline)
+    public static BootLayout Compute(MachineDescription machine, KernelCommandLine cmdline, IReadOnlyList<(ulong Start, ulong End)>? mirrored = null)
     {
         var warnings = new List<string>();
         foreach (string w in cmdline.Warnings)
@@ -70,7 +70,7 @@ public static class X86Boot
         }
 
         List<MemblockRegion> memblock = AssignNodes(machine, cmdline, regions, maxPfn, warnings);
-        memblock = ApplyMirror(memblock, machine.MirroredRanges);
+        memblock = ApplyMirror(memblock, mirrored ?? machine.MirroredRanges);
 
         // DMB series: movablecore=size@base is checked against memblock while early params are parsed; on x86
         // memblock is still empty then, so every entry is rejected (the kernel prints "Malformed early option").
