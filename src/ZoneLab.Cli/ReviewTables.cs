@@ -88,7 +88,8 @@ internal static class ReviewTables
             }
 
             string types = string.Join(", ", a.ByMigratetype.Select(kv => $"{kv.Key} {kv.Value.ToString(s_inv)}"));
-            rows.Add([d.Design, a.Pageblocks.ToString(s_inv), types, a.Polluted.ToString(s_inv), a.UnmovablePages.ToString(s_inv),
+            long memory = d.PresentPages;
+            rows.Add([d.Design, a.Pageblocks.ToString(s_inv), memory > 0 ? ReportTables.Pct((double)d.ReservedPages / memory) : "-", types, a.Polluted.ToString(s_inv), a.UnmovablePages.ToString(s_inv),
                 a.StickySteals.ToString(s_inv)]);
         }
 
@@ -97,7 +98,8 @@ internal static class ReviewTables
             + "of an unmovable (non-LRU) allocation other than the device's own buffers, and those pages — has_unmovable_pages() "
             + "refuses such a MIGRATE_MOVABLE range, so cma_alloc() fails there. sticky steals: unmovable/reclaimable fallbacks "
             + "served from a sticky MIGRATE_MOVABLE pageblock without retyping it (sticky-movable only; the kernel would have "
-            + "claimed the block in steal_suitable_fallback).",
-            ["design", "pageblocks", "migratetypes", "with kernel pages", "kernel pages", "sticky steals"], rows);
+            + "claimed the block in steal_suitable_fallback). share: the areas' size against all present memory (Σ zone "
+            + "present_pages), the figure docs/seed-questions.md sets against published area sizes.",
+            ["design", "pageblocks", "share", "migratetypes", "with kernel pages", "kernel pages", "sticky steals"], rows);
     }
 }

@@ -20,6 +20,9 @@ public sealed record DesignReport
     /// <summary>Pages in the device areas (CMA areas, carve-outs).</summary>
     public long ReservedPages { get; init; }
 
+    /// <summary>Present pages of all zones (the machine's memory the device areas are a share of).</summary>
+    public long PresentPages { get; init; }
+
     /// <summary>Device <c>cma_alloc()</c> calls (one per buffer).</summary>
     public long DeviceRequests { get; init; }
 

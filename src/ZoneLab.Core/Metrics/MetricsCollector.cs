@@ -340,6 +340,7 @@ internal sealed class MetricsCollector
             Samples = _samples[.._sampleCount],
             Pageblocks = PageblockMap.Of(_m),
             ReservedPages = _dm.Areas.Sum(a => (long)a.Count),
+            PresentPages = _m.Zones.Sum(z => (long)z.PresentPages),
             DeviceRequests = _latencies.Count,
             DeviceSuccesses = DeviceSuccesses,
             DeviceFailures = DeviceFailures,
