@@ -21,6 +21,7 @@ internal static class LayoutCommand
         var zoneinfo = new Option<string?>("--zoneinfo") { Description = "A real /proc/zoneinfo of the same boot: its managed counts replace the estimate." };
         var format = new Option<string>("--format") { Description = "text | dmesg | zoneinfo | json | memory-blocks", DefaultValueFactory = _ => "text" };
         var design = new Option<string>("--design") { Description = "Kernel design: migrate-cma (mainline 6.1, default), zone-cma (ZONE_CMA v7: a CMA zone after Movable), cma-in-movable (4.17-rc1: CMA areas in ZONE_MOVABLE), dmb (Designated Movable Blocks: movablecore=size@base; CMA areas become DMBs), carveout (areas reserved no-map) or gcma (areas back a cleancache).", DefaultValueFactory = _ => "migrate-cma" };
+        var mirror = new Option<string?>("--mirror") { Description = "Mirrored memory (EFI_MEMORY_MORE_RELIABLE) as SIZE@BASE[,SIZE@BASE...], for kernelcore=mirror (x86); replaces the 'efi: memNN: [...|MR|...]' lines of --dmesg." };
         var timestamps = new Option<bool>("--timestamps") { Description = "With --format dmesg: prefix lines with [    0.000000] as dmesg does." };
         var kernelArgs = new Argument<string[]>("kernel-args") { Description = "Kernel arguments after a bare --, appended to the command line.", Arity = ArgumentArity.ZeroOrMore };
 
@@ -37,6 +38,7 @@ internal static class LayoutCommand
         cmd.Options.Add(zoneinfo);
         cmd.Options.Add(format);
         cmd.Options.Add(timestamps);
+        cmd.Options.Add(mirror);
         cmd.Options.Add(design);
         cmd.Arguments.Add(kernelArgs);
 
@@ -56,6 +58,10 @@ internal static class LayoutCommand
                 builder.WithCommandLine(c);
             }
             builder.WithExtraArgs(pr.GetValue(kernelArgs) ?? Array.Empty<string>());
+            if (pr.GetValue(mirror) is string mr)
+            {
+                builder.WithMirror(MirrorRanges.Parse(mr));
+            }
             string designName = pr.GetValue(design)!;
             ZoneLab.Designs.DesignKind kind = designName == "mainline" ? ZoneLab.Designs.DesignKind.MigrateCma : ZoneLab.Designs.DesignNames.Parse(designName);
             builder.WithFeatures(kind == ZoneLab.Designs.DesignKind.Dmb ? new KernelFeatures { DesignatedMovableBlocks = true } : KernelFeatures.Mainline);
@@ -99,7 +105,7 @@ internal static class LayoutCommand
                     Console.Out.Write(MemoryBlocksWriter.Write(layout));
                     break;
                 default:
-                    LayoutTextView.Render(layout);
+                    LayoutTextView.Render(layout, kind);
                     break;
             }
             foreach (string w in layout.Warnings)

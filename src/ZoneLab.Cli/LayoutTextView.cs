@@ -6,7 +6,7 @@ namespace ZoneLab.Cli;
 /// <summary>The readable table of <c>zonelab layout --format text</c>.</summary>
 internal static class LayoutTextView
 {
-    public static void Render(BootLayout layout)
+    public static void Render(BootLayout layout, ZoneLab.Designs.DesignKind design = ZoneLab.Designs.DesignKind.MigrateCma)
     {
         IAnsiConsole console = ConsoleFactory.Create();
         console.MarkupLine($"[bold]{layout.Arch}[/]  cmdline: [grey]{Markup.Escape(layout.CommandLine.Text)}[/]");
@@ -31,7 +31,7 @@ internal static class LayoutTextView
             console.MarkupLine(kv.Value != 0
                 ? $"node {kv.Key}: ZONE_MOVABLE starts at pfn 0x{kv.Value:x} (0x{kv.Value << Page.Shift:x})"
                 : movablePresent > 0
-                    ? $"node {kv.Key}: ZONE_MOVABLE holds only Designated Movable Blocks ({movablePresent:N0} pages)"
+                    ? MovableZoneFooter.Describe(layout, design, kv.Key, movablePresent)
                     : $"node {kv.Key}: no ZONE_MOVABLE");
         }
         var groups = new List<(string Zones, int Node, ulong First, ulong Last)>();

@@ -45,6 +45,14 @@ internal static class ReportDirectory
             "unusable_free_index at pageblock order (0: all free memory is in blocks of 2 MiB or more, 1: none is), one panel per design: "
             + "5-second moving average of all free memory (solid) over the raw samples (faint), and of the free lists GFP_KERNEL may use (dashed black)."),
             p => FragmentationPlot.Save(p, r));
+        if (r.Designs.Any(d => d.LruOrder is { AgedPages: > 0 }))
+        {
+            Add(plots, dir, new ReportPlot("reclaim-age.png", "age of reclaimed pages",
+                "Share of the pages reclaim freed per LRU age bucket (time since the page was added to the LRU or last activated), "
+                + "per design; the legend gives the share reclaimed while an older page of the same inactive list stayed resident."),
+                p => ReclaimAgePlot.Save(p, r.Scenario, r.Designs));
+        }
+
         if (r.Designs.Any(d => d.Bandwidth != null))
         {
             Add(plots, dir, new ReportPlot("bandwidth-share.png", "memory-controller bandwidth share",

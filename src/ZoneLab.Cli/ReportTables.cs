@@ -29,6 +29,7 @@ internal static class ReportTables
         {
             tables.Add(Census(ran));
         }
+        tables.AddRange(ReviewTables.Build(ran));
         if (ran.Exists(d => d.OfflineAttempts > 0 || d.OnlineAttempts > 0))
         {
             tables.Add(Hotplug(ran));
@@ -305,7 +306,7 @@ internal static class ReportTables
 
     private static string Mib(long pages) => (pages / 256.0).ToString(pages % 256 == 0 ? "0" : "0.0", s_inv);
 
-    private static string Pct(double f) => (f * 100).ToString("0.0", s_inv) + " %";
+    internal static string Pct(double f) => (f * 100).ToString("0.0", s_inv) + " %";
 
     private static string F1(double v) => v.ToString("0.0", s_inv);
 

@@ -17,6 +17,7 @@ public static class InvariantChecker
     public static void Check(Machine m)
     {
         m.MaterializeAll(); // deferred boot blocks are linked first: semantically neutral, makes every pfn walkable
+        m.CheckStickyBlocks();
         int nz = m.Zones.Count;
         var freeHeads = new long[nz];
         var freePages = new long[nz];

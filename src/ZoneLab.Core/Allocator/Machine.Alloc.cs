@@ -136,6 +136,7 @@ public sealed unsafe partial class Machine
         _usePages[node * UseKinds + (int)use] += 1L << order;
         if (use is PageUse.Anon or PageUse.File or PageUse.FileDirty or PageUse.SlabReclaimable or PageUse.Shmem)
         {
+            LruAges?.SetStamp(i, LruAges.Clock);
             LruAdd(i, node, LruFor(use, active: false));
         }
     }
@@ -371,9 +372,10 @@ public sealed unsafe partial class Machine
                 return RmqueueFallback612(zone, order, mt, af);
             }
 
-            if (!RmqueueFallback61(zone, order, mt, af))
+            int stolen = RmqueueFallback61(zone, order, mt, af);
+            if (stolen != FallbackRetry)
             {
-                return Nil;
+                return stolen;
             }
         }
     }

@@ -86,19 +86,30 @@ public sealed unsafe partial class Machine
         return false;
     }
 
+    // Result of RmqueueFallback61 when a block was stolen and __rmqueue must retry __rmqueue_smallest.
+    private const int FallbackRetry = -2;
+
     // mirrors __rmqueue_fallback of v5.0-v6.9 (6.1): steal_suitable_fallback moves the block's free pages (or the one
-    // page) to the requested type's lists, then __rmqueue retries __rmqueue_smallest.
-    private bool RmqueueFallback61(Zone zone, int order, MigrateType startMt, AllocFlags af)
+    // page) to the requested type's lists, then __rmqueue retries __rmqueue_smallest (FallbackRetry). Returns Nil when
+    // there is no fallback, or the page itself when it came from a sticky pageblock (StealFromSticky).
+    private int RmqueueFallback61(Zone zone, int order, MigrateType startMt, AllocFlags af)
     {
         if (!FindFallback(zone, order, startMt, af, out int currentOrder, out int fallbackMt, out bool canSteal))
         {
-            return false;
+            return Nil;
         }
 
         int i = _listHead[ListIndex(zone.Index, currentOrder, fallbackMt)];
+        if (IsSticky(i))
+        {
+            int page = StealFromSticky(zone, i, currentOrder, order, af);
+            RecordExtfrag(startMt, (MigrateType)fallbackMt, claimed: false);
+            return page;
+        }
+
         StealSuitableFallback61(zone, i, currentOrder, af, startMt, canSteal);
         RecordExtfrag(startMt, (MigrateType)fallbackMt, GetPageblockMt(i) == startMt);
-        return true;
+        return FallbackRetry;
     }
 
     // mirrors steal_suitable_fallback (6.1)
@@ -269,6 +280,13 @@ public sealed unsafe partial class Machine
         }
 
         int i = _listHead[ListIndex(zone.Index, currentOrder, fallbackMt)];
+        if (IsSticky(i))
+        {
+            int stolen = StealFromSticky(zone, i, currentOrder, order, af);
+            RecordExtfrag(startMt, (MigrateType)fallbackMt, claimed: false);
+            return stolen;
+        }
+
         int page = StealSuitableFallback612(zone, i, currentOrder, order, startMt, af, canSteal);
         RecordExtfrag(startMt, (MigrateType)fallbackMt, GetPageblockMt(page) == startMt);
         return page;
@@ -337,6 +355,13 @@ public sealed unsafe partial class Machine
             }
 
             int i = _listHead[ListIndex(zone.Index, currentOrder, fallbackMt)];
+            if (IsSticky(i))
+            {
+                int stolen = StealFromSticky(zone, i, currentOrder, order, AllocFlags.WmarkMin, boost: false);
+                RecordExtfrag(startMt, (MigrateType)fallbackMt, claimed: false);
+                return stolen;
+            }
+
             if (canSteal && GetPageblockMt(i) != MigrateType.HighAtomic)
             {
                 if (currentOrder >= Pageblock.Order)
@@ -403,7 +428,7 @@ public sealed unsafe partial class Machine
         }
 
         MigrateType mt = GetPageblockMt(i);
-        if (MigrateTypes.IsMergeable(mt))
+        if (MigrateTypes.IsMergeable(mt) && !IsSticky(i))
         {
             zone.NrReservedHighAtomic += (long)Pageblock.NrPages;
             SetPageblockMt(i, MigrateType.HighAtomic);

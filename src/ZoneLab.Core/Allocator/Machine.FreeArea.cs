@@ -265,6 +265,9 @@ public sealed unsafe partial class Machine
                     bool refuse = Version == KernelVersion.V4_10
                         ? mt == MigrateType.Isolate || buddyMt == MigrateType.Isolate
                         : !MigrateTypes.IsMergeable(mt) || !MigrateTypes.IsMergeable(buddyMt);
+                    // a sticky pageblock merges only with its own type: else its pages would sit on (or, 6.12, its
+                    // pageblock be retyped to) another type's lists
+                    refuse |= IsSticky(i) || IsSticky(buddy);
                     if (refuse)
                     {
                         break;

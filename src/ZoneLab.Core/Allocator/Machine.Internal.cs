@@ -54,6 +54,7 @@ public sealed unsafe partial class Machine
         _flags[dst] = KindAlloc << 4;
         _info[dst] = (byte)(info & 0x3F);
         _usePages[_zones[_zoneOf[dst]].Node * UseKinds + (int)use]++;
+        LruAges?.SetStamp(dst, LruAges.StampOf(src)); // migration keeps the page's LRU age
         LruAdd(dst, _zones[_zoneOf[dst]].Node, LruFor(use, active));
         FreeNoCheck(_base + (ulong)src, 0);
         return true;

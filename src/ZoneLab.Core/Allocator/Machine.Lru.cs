@@ -69,6 +69,7 @@ public sealed unsafe partial class Machine
 
         _lruHead[li] = i;
         _lruCount[li] += 1L << (_flags[i] & 0xF);
+        LruAges?.Add(node, lru, i, 1L << (_flags[i] & 0xF));
         _zones[_zoneOf[i]].LruPages[(int)lru] += 1L << (_flags[i] & 0xF);
         _info[i] = (byte)((_info[i] & 0x3F) | InfoOnLru | (lru is LruList.ActiveAnon or LruList.ActiveFile ? InfoActive : 0));
     }
@@ -96,6 +97,7 @@ public sealed unsafe partial class Machine
         }
 
         _lruCount[li] -= 1L << (_flags[i] & 0xF);
+        LruAges?.Add(li / LruLists, (LruList)(li % LruLists), i, -(1L << (_flags[i] & 0xF)));
         _zones[_zoneOf[i]].LruPages[li % LruLists] -= 1L << (_flags[i] & 0xF);
         _info[i] = (byte)(_info[i] & 0x3F);
     }
@@ -132,8 +134,59 @@ public sealed unsafe partial class Machine
         int i = CheckedIndex(pfn);
         if ((_flags[i] >> 4) == KindAlloc && OnRealLru(i) && (_info[i] & InfoActive) == 0)
         {
-            LruMove(i, LruFor((PageUse)((_info[i] >> 3) & 0x7), active: true));
+            int node = _zones[_zoneOf[i]].Node;
+            LruDel(i);
+            LruAges?.SetStamp(i, LruAges.Clock); // a reference makes the page young
+            LruAdd(i, node, LruFor((PageUse)((_info[i] >> 3) & 0x7), active: true));
         }
+    }
+
+    /// <summary>The LRU ages of the pages (null until <see cref="TrackLruAges"/>).</summary>
+    public LruAgeTracker? LruAges { get; private set; }
+
+    /// <summary>Starts recording each LRU page's age (pages already on an LRU get stamp 0).</summary>
+    public LruAgeTracker TrackLruAges()
+    {
+        if (LruAges == null)
+        {
+            var t = new LruAgeTracker(_length, NodeCount);
+            for (int li = 0; li < _lruHead.Length; li++)
+            {
+                for (int i = _lruHead[li]; i != Nil; i = _next[i])
+                {
+                    t.Add(li / LruLists, (LruList)(li % LruLists), i, 1L << (_flags[i] & 0xF));
+                }
+            }
+
+            LruAges = t;
+        }
+
+        return LruAges;
+    }
+
+    /// <summary>
+    /// Gives the block at <paramref name="dstPfn"/> the LRU age of <paramref name="srcPfn"/> (migration keeps the
+    /// folio's age: <c>migrate_pages</c> references nothing). Both must be allocated LRU heads.
+    /// </summary>
+    public void CopyLruAge(ulong srcPfn, ulong dstPfn)
+    {
+        if (LruAges == null)
+        {
+            return;
+        }
+
+        int s = CheckedIndex(srcPfn), d = CheckedIndex(dstPfn);
+        if ((_info[d] & InfoOnLru) == 0)
+        {
+            LruAges.SetStamp(d, LruAges.StampOf(s));
+            return;
+        }
+
+        int li = LruIndexOf(d);
+        long pages = 1L << (_flags[d] & 0xF);
+        LruAges.Add(li / LruLists, (LruList)(li % LruLists), d, -pages);
+        LruAges.SetStamp(d, LruAges.StampOf(s));
+        LruAges.Add(li / LruLists, (LruList)(li % LruLists), d, pages);
     }
 
     /// <summary>Marks a file block dirty or clean (writeback done).</summary>

@@ -150,6 +150,7 @@ public sealed unsafe partial class Machine : IDisposable
         Array.Fill(_lruTail, Nil);
 
         Boot(spec);
+        InitSticky(spec);
         if (PerCpuLists)
         {
             InitPcp();

@@ -18,6 +18,7 @@ public sealed class MachineSpec
         Reserved = other.Reserved;
         Cma = other.Cma;
         MovableBlocks = other.MovableBlocks;
+        StickyMovable = other.StickyMovable;
         HotplugRanges = other.HotplugRanges;
         Version = other.Version;
         Sysctls = other.Sysctls.Clone();
@@ -49,6 +50,12 @@ public sealed class MachineSpec
     /// pageblock (<c>init_reserved_pageblock()</c>, MIGRATE_MOVABLE, no FPI_TO_TAIL) before the rest of memory is freed.
     /// </summary>
     public IReadOnlyList<PfnRange> MovableBlocks { get; init; } = [];
+
+    /// <summary>
+    /// Sticky MIGRATE_MOVABLE pageblocks (pageblock aligned; the sticky-movable design): they stay
+    /// MIGRATE_MOVABLE for the machine's life, whatever fallback, highatomic reservation or buddy merging would do.
+    /// </summary>
+    public IReadOnlyList<PfnRange> StickyMovable { get; init; } = [];
 
     /// <summary>
     /// Pfn ranges outside every zone that memory hotplug may online later (hot-added DIMMs): the map covers them,

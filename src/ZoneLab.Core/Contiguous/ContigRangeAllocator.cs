@@ -102,6 +102,7 @@ public sealed class ContigRangeAllocator : IContigRangeAllocator
                 {
                     _m.SetDirty(target.Pfn, true);
                 }
+                _m.CopyLruAge(pfn, target.Pfn);
                 _m.Free(pfn, order);
                 LastMoves.Add((pfn, target.Pfn, order));
                 work.Migrated += 1L << order;

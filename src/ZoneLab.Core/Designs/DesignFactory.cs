@@ -12,6 +12,7 @@ public static class DesignFactory
         DesignKind.Dmb => new DmbDesign(),
         DesignKind.Carveout => new CarveoutDesign(),
         DesignKind.Gcma => new GcmaDesign(),
+        DesignKind.StickyMovable => new StickyMovableDesign(),
         _ => throw new ZoneLabInputException("--design", $"design '{kind}' is not known"),
     };
 }

@@ -20,6 +20,9 @@ public enum DesignKind
 
     /// <summary>Guaranteed CMA: the area only holds discardable clean page cache; allocation never migrates.</summary>
     Gcma,
+
+    /// <summary>Designated pageblocks that stay MIGRATE_MOVABLE in the ordinary zones (Berger's alternative to DMBs).</summary>
+    StickyMovable,
 }
 
 /// <summary>Names of designs as the command line takes them.</summary>
@@ -28,10 +31,10 @@ public static class DesignNames
     /// <summary>All designs in report order.</summary>
     public static readonly DesignKind[] All =
     {
-        DesignKind.MigrateCma, DesignKind.ZoneCma, DesignKind.CmaInMovable, DesignKind.Dmb, DesignKind.Carveout, DesignKind.Gcma,
+        DesignKind.MigrateCma, DesignKind.ZoneCma, DesignKind.CmaInMovable, DesignKind.Dmb, DesignKind.Carveout, DesignKind.Gcma, DesignKind.StickyMovable,
     };
 
-    /// <summary>"migrate-cma", "zone-cma", "cma-in-movable", "dmb", "carveout", "gcma".</summary>
+    /// <summary>"migrate-cma", "zone-cma", "cma-in-movable", "dmb", "carveout", "gcma", "sticky-movable".</summary>
     public static string Name(DesignKind d) => d switch
     {
         DesignKind.MigrateCma => "migrate-cma",
@@ -40,6 +43,7 @@ public static class DesignNames
         DesignKind.Dmb => "dmb",
         DesignKind.Carveout => "carveout",
         DesignKind.Gcma => "gcma",
+        DesignKind.StickyMovable => "sticky-movable",
         _ => throw new ArgumentOutOfRangeException(nameof(d)),
     };
 

@@ -40,6 +40,9 @@ public sealed class DesignMachine : IDisposable
     /// <summary>The Designated Movable Blocks of the machine (dmb design): pfns that must be in ZONE_MOVABLE.</summary>
     public IReadOnlyList<PfnRange> Dmbs { get; init; } = [];
 
+    /// <summary>The sticky MIGRATE_MOVABLE pageblocks (sticky-movable design).</summary>
+    public IReadOnlyList<PfnRange> Sticky { get; init; } = [];
+
     /// <summary>The GCMA clean-page store (gcma design only).</summary>
     public GcmaCleanCache? CleanCache { get; init; }
 

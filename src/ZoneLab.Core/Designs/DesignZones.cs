@@ -145,7 +145,7 @@ public static class DesignZones
             Nodes = nodes,
             UnavailableRanges = layout.UnavailableRanges,
             MemoryBlockSize = layout.MemoryBlockSize,
-            MemoryBlocks = layout.MemoryBlocks,
+            MemoryBlocks = RezoneBlocks(layout, nodes),
             KernelMessages = layout.KernelMessages,
             Warnings = layout.Warnings,
             Config = layout.Config,
@@ -156,6 +156,32 @@ public static class DesignZones
             Initrd = layout.Initrd,
             BootMemblock = layout.BootMemblock,
         };
+    }
+
+    /// <summary>
+    /// The memory blocks with their zone re-derived from the design's zones, as memory_block_add_nid() →
+    /// early_node_zone_for_memory_block() does at boot: a block whose pfn range intersects the span of two populated
+    /// zones (zone_intersects) gets no zone and valid_zones "none". The command-line DMB form gets this from the
+    /// layout builder; a design that re-links memory afterwards (CMA areas made DMBs, ZONE_CMA) must redo it.
+    /// </summary>
+    private static List<MemoryBlock> RezoneBlocks(BootLayout layout, List<NodeLayout> nodes)
+    {
+        ulong pages = layout.MemoryBlockSize >> Page.Shift;
+        var blocks = new List<MemoryBlock>(layout.MemoryBlocks.Count);
+        foreach (MemoryBlock b in layout.MemoryBlocks)
+        {
+            NodeLayout? n = b.Nodes.Count == 1 ? nodes.FirstOrDefault(x => x.Nid == b.Nodes[0]) : null;
+            if (n == null || pages == 0)
+            {
+                blocks.Add(b);
+                continue;
+            }
+
+            ZoneType? z = FreeAreaInit.EarlyNodeZoneForMemoryBlock(n, b.Index * pages, pages);
+            blocks.Add(b with { Zone = z, ValidZones = z is null ? "none" : ZoneTypes.Name(z.Value) });
+        }
+
+        return blocks;
     }
 
     /// <summary>

@@ -287,6 +287,8 @@ public static partial class DmesgReader
             LogZoneNames = zoneNames,
             LogSaysCma = cma,
             E820RamToReserved = ramToReserved,
+            // efi_find_mirror(): descriptors with EFI_MEMORY_MORE_RELIABLE (printed with efi=debug)
+            MirroredRanges = MirrorRanges.FromEfiMemmap(lines, source),
         };
     }
 

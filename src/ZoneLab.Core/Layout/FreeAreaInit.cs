@@ -612,7 +612,7 @@ public static class FreeAreaInit
     }
 
     // mirrors early_node_zone_for_memory_block(): the single populated zone of the node intersecting the block.
-    private static ZoneType? EarlyNodeZoneForMemoryBlock(NodeLayout node, ulong startPfn, ulong nrPages)
+    internal static ZoneType? EarlyNodeZoneForMemoryBlock(NodeLayout node, ulong startPfn, ulong nrPages)
     {
         ZoneType? match = null;
         foreach (ZoneLayout z in node.Zones)

@@ -11,6 +11,7 @@ public sealed class LayoutBuilder
     private readonly List<string> _extraArgs = new();
     private string? _zoneinfoPath;
     private KernelFeatures _features = KernelFeatures.Mainline;
+    private IReadOnlyList<(ulong Start, ulong End)>? _mirror;
     private KernelConfig? _config;
     private ulong? _initrdSize;
     private bool _arm64;
@@ -133,12 +134,27 @@ public sealed class LayoutBuilder
     private static bool ZoneDeviceOf(KernelConfig config, MachineDescription machine) =>
         machine.LogZoneNames is { Count: > 0 } names ? names.Contains("Device") : config.ZoneDevice;
 
+    /// <summary>
+    /// Marks byte ranges mirrored (<c>memblock_mark_mirror</c>, what <c>efi_find_mirror()</c> does for
+    /// EFI_MEMORY_MORE_RELIABLE descriptors), replacing any the boot log gave; x86 only.
+    /// </summary>
+    public LayoutBuilder WithMirror(IReadOnlyList<(ulong Start, ulong End)> ranges)
+    {
+        _mirror = ranges;
+        return this;
+    }
+
     /// <summary>Computes the layout.</summary>
     public BootLayout Build()
     {
         BootLayout layout;
         if (_arm64)
         {
+            if (_mirror != null)
+            {
+                throw new ZoneLabInputException("--mirror", "mirrored memory is read for x86 only (efi_find_mirror runs on arm64 only from 5.7 with efi_fake_mem); use --arch x86_64");
+            }
+
             KernelConfig config = _config ?? KernelConfig.DebianArm64;
             var cl = KernelCommandLine.Parse(EffectiveCommandLine, _features);
             Arm64.Arm64Machine m = Arm64.QemuVirtMachine.Create(_arm64Ram, _arm64Numa, _dtb, _initrdSize ?? Arm64.QemuVirtMachine.DefaultInitrdSize, config, cl.Text, _arm64Memory);
@@ -152,7 +168,7 @@ public sealed class LayoutBuilder
             }
             var cl = KernelCommandLine.Parse(EffectiveCommandLine, _features);
             KernelConfig config = _config ?? KernelConfig.ForBootLog(_machine);
-            layout = X86Boot.Compute(_machine, cl, ZoneDeviceOf(config, _machine));
+            layout = X86Boot.Compute(_machine, cl, ZoneDeviceOf(config, _machine), _mirror);
             X86Contiguous.Apply(layout, _machine, config, _initrdSize ?? DefaultX86InitrdSize);
         }
         if (_zoneinfoPath != null)

@@ -34,8 +34,12 @@ public static class X86Boot
     /// <summary>Computes the boot layout of an x86-64 machine for Debian's build (with ZONE_DEVICE).</summary>
     public static BootLayout Compute(MachineDescription machine, KernelCommandLine cmdline) => Compute(machine, cmdline, zoneDevice: true);
 
-    /// <summary>Computes the boot layout of an x86-64 machine; <paramref name="zoneDevice"/> is CONFIG_ZONE_DEVICE.</summary>
-    public static BootLayout Compute(MachineDescription machine, KernelCommandLine cmdline, bool zoneDevice)
+    /// <summary>
+    /// Computes the boot layout of an x86-64 machine; <paramref name="zoneDevice"/> is CONFIG_ZONE_DEVICE,
+    /// <paramref name="mirrored"/> replaces the boot log's mirrored ranges when given.
+    /// </summary>
+    public static BootLayout Compute(MachineDescription machine, KernelCommandLine cmdline, bool zoneDevice,
+        IReadOnlyList<(ulong Start, ulong End)>? mirrored = null)
     {
         var warnings = new List<string>();
         foreach (string w in cmdline.Warnings)
@@ -87,7 +91,7 @@ public static class X86Boot
         }
 
         List<MemblockRegion> memblock = AssignNodes(machine, cmdline, regions, maxPfn, warnings, out List<NumaMemBlock>? numaBlocks);
-        memblock = ApplyMirror(memblock, machine.MirroredRanges);
+        memblock = ApplyMirror(memblock, mirrored ?? machine.MirroredRanges);
 
         // DMB series: movablecore=size@base is checked against memblock while early params are parsed; on x86
         // memblock is still empty then, so every entry is rejected (the kernel prints "Malformed early option").

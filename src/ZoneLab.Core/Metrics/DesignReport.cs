@@ -20,6 +20,9 @@ public sealed record DesignReport
     /// <summary>Pages in the device areas (CMA areas, carve-outs).</summary>
     public long ReservedPages { get; init; }
 
+    /// <summary>Present pages of all zones (the machine's memory the device areas are a share of).</summary>
+    public long PresentPages { get; init; }
+
     /// <summary>Device <c>cma_alloc()</c> calls (one per buffer).</summary>
     public long DeviceRequests { get; init; }
 
@@ -89,6 +92,15 @@ public sealed record DesignReport
     /// migratetype, and how many hold an unmovable allocation (<see cref="Metrics.PageblockCensus"/>).
     /// </summary>
     public IReadOnlyList<PageblockCensus> PageblockCensus { get; init; } = [];
+
+    /// <summary>Reclaim per zone and kswapd's balancing decisions (<see cref="ZoneReclaim"/>).</summary>
+    public IReadOnlyList<ZoneReclaim> ReclaimZones { get; init; } = [];
+
+    /// <summary>How far reclaim departed from LRU order; null without a reclaim model.</summary>
+    public LruOrder? LruOrder { get; init; }
+
+    /// <summary>The device areas' pageblocks at the end of the run (<see cref="AreaCensus"/>); null without areas.</summary>
+    public AreaCensus? Areas { get; init; }
 
     /// <summary>Unmovable and atomic failures per phase, in phase order.</summary>
     public IReadOnlyList<PhaseFailures> PhaseKernelFailures { get; init; } = [];

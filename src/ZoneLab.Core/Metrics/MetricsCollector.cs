@@ -310,6 +310,9 @@ internal sealed class MetricsCollector
         {
             PhaseKernelFailures = _phases,
             PageblockCensus = _census,
+            ReclaimZones = _reclaim == null ? [] : ZoneReclaim.Of(_m, _reclaim.ZoneStats),
+            LruOrder = _reclaim == null ? null : LruOrder.Of(_reclaim.ZoneStats),
+            Areas = AreaCensus.Take(_m, _dm.Areas, _deviceHeld.Select(c => (c.Pfn, c.Count)).ToList()),
             PageTablePages = _pageTablesNow,
             PageTablePagesPeak = _pageTablesPeak,
             PageTableFailures = _pageTableFailures,
@@ -337,6 +340,7 @@ internal sealed class MetricsCollector
             Samples = _samples[.._sampleCount],
             Pageblocks = PageblockMap.Of(_m, _dm.Areas.Select(a => new PfnRange(a.BasePfn, a.BasePfn + a.Count)).ToList()),
             ReservedPages = _dm.Areas.Sum(a => (long)a.Count),
+            PresentPages = _m.Zones.Sum(z => (long)z.PresentPages),
             DeviceRequests = _latencies.Count,
             DeviceSuccesses = DeviceSuccesses,
             DeviceFailures = DeviceFailures,

@@ -26,8 +26,15 @@ public sealed class ReclaimModel : IMemoryPressureHandler
         _m = machine;
         CostModel = costs ?? new ReclaimCostModel();
         Compactor = new Compactor(machine, CostModel);
+        ZoneStats = new ReclaimZoneStats(machine.Zones.Count);
         machine.Pressure = this;
     }
+
+    /// <summary>Reclaim per zone, kswapd's balancing decisions and LRU order (<see cref="ReclaimZoneStats"/>).</summary>
+    public ReclaimZoneStats ZoneStats { get; }
+
+    /// <summary>Seconds per tick of the machine's <see cref="Machine.LruAges"/> clock (ages of reclaimed pages).</summary>
+    public double LruTickSeconds { get; set; } = 1;
 
     /// <summary>Cost parameters.</summary>
     public ReclaimCostModel CostModel { get; }
@@ -133,6 +140,7 @@ public sealed class ReclaimModel : IMemoryPressureHandler
 
         // the thread wakes from kswapd_try_to_sleep and enters balance_pgdat at DEF_PRIORITY
         _m.Count(VmEvent.Pageoutrun);
+        ZoneStats.BalanceClasszone[(node * _m.MaxNrZones) + highestZoneIdx]++;
         _kswapdPriority[node] = DefPriority;
         _kswapdOrder![node] = order;
         _kswapdHigh![node] = highestZoneIdx;
@@ -178,12 +186,18 @@ public sealed class ReclaimModel : IMemoryPressureHandler
     /// mirrors <c>pgdat_balanced</c>: any eligible zone with managed pages passes the high watermark (boost
     /// included) with alloc_flags 0 — so free CMA pages do not count, and highatomic reserves are subtracted.
     /// </summary>
-    public bool PgdatBalanced(int node, int order, int highestZoneIdx)
+    public bool PgdatBalanced(int node, int order, int highestZoneIdx) => PgdatBalanced(node, order, highestZoneIdx, record: false);
+
+    // record: a decision of balance_pgdat's loop (ZoneStats.BalancedBy / Unbalanced), not of wakeup_kswapd's check
+    private bool PgdatBalanced(int node, int order, int highestZoneIdx, bool record)
     {
         bool any = false;
-        foreach (Zone z in _m.Zones)
+        // mirrors pgdat_balanced: "bottom-up as lower zones are more likely to meet watermarks", zone 0 to
+        // highest_zoneidx; the first that meets its high watermark decides
+        for (int t = 0; t <= highestZoneIdx && t < _m.MaxNrZones; t++)
         {
-            if (z.Node != node || (int)z.Type > highestZoneIdx || !z.IsPopulated)
+            Zone z = _m.Zones[(node * _m.MaxNrZones) + t];
+            if (!z.IsPopulated)
             {
                 continue;
             }
@@ -191,7 +205,17 @@ public sealed class ReclaimModel : IMemoryPressureHandler
             any = true;
             if (_m.ZoneWatermarkOk(z, order, z.Watermarks.High, highestZoneIdx, 0))
             {
+                if (record)
+                {
+                    ZoneStats.BalancedBy[z.Index]++;
+                }
+
                 return true;
+            }
+
+            if (record)
+            {
+                ZoneStats.Unbalanced[z.Index]++;
             }
         }
 
@@ -206,6 +230,7 @@ public sealed class ReclaimModel : IMemoryPressureHandler
     public long BalancePgdat(int node, int order, int highestZoneIdx)
     {
         _m.Count(VmEvent.Pageoutrun);
+        ZoneStats.BalanceClasszone[(node * _m.MaxNrZones) + highestZoneIdx]++;
         int priority = DefPriority;
         long total = 0;
         bool boosted = Boosted(node);
@@ -237,7 +262,7 @@ public sealed class ReclaimModel : IMemoryPressureHandler
     {
         for (; priority >= 1; priority--)
         {
-            if (PgdatBalanced(node, order, highestZoneIdx) && !(boosted && priority == DefPriority))
+            if (PgdatBalanced(node, order, highestZoneIdx, record: true) && !(boosted && priority == DefPriority))
             {
                 return true;
             }
@@ -409,9 +434,11 @@ public sealed class ReclaimModel : IMemoryPressureHandler
             long size = _m.LruPages(node, inactive) + _m.LruPages(node, active);
             long toScan = Math.Max(size >> priority, SwapClusterMax);
             Age(node, inactive, active, toScan, ref ns);
-            long scanned = 0;
+            // scanned: isolate_lru_folios' scan (eligible pages, bounded by nr_to_scan); total: its total_scan (skipped
+            // pages too: what pgscan_* counts); walked is bounded by the list so that spliced pages are not revisited
+            long scanned = 0, total = 0, walked = 0, listPages = _m.LruPages(node, inactive);
             int i = _m.LruTailIndex(node, inactive);
-            while (i != Machine.Nil && scanned < toScan && reclaimed < goal)
+            while (i != Machine.Nil && scanned < toScan && reclaimed < goal && walked < listPages)
             {
                 if (ns >= budgetNs)
                 {
@@ -421,13 +448,23 @@ public sealed class ReclaimModel : IMemoryPressureHandler
 
                 int prev = _m.LruPrevIndex(i);
                 long pages = 1L << _m.OrderAt(i);
-                scanned += pages;
+                int zi = _m.ZoneAt(i);
+                walked += pages;
+                total += pages;
                 ns += pages * CostModel.ScanNs;
-                if ((int)_m.Zones[_m.ZoneAt(i)].Type > reclaimIdx)
+                (kswapd ? ZoneStats.ScanKswapd : ZoneStats.ScanDirect)[zi] += pages;
+                if ((int)_m.Zones[zi].Type > reclaimIdx)
                 {
-                    i = prev; // pgskip: the block is in a zone the request cannot use
+                    // mirrors isolate_lru_folios (6.1; isolate_lru_pages before): a folio of a zone above
+                    // sc->reclaim_idx is counted in nr_skipped[zone] (pgskip_*) but not in scan, and the skipped
+                    // folios are spliced back to the head of the list ("this disrupts the LRU order")
+                    ZoneStats.Skipped[zi] += pages;
+                    _m.LruMove(i, inactive);
+                    i = prev;
                     continue;
                 }
+
+                scanned += pages;
 
                 var use = (PageUse)((_m.InfoAt(i) >> 3) & 0x7);
                 if (use == PageUse.FileDirty)
@@ -467,16 +504,19 @@ public sealed class ReclaimModel : IMemoryPressureHandler
                     // shrink_node does not filter by migratetype (5da226dbfce3 "skip CMA pages" was reverted):
                     // these pages cannot serve the unmovable request that triggered reclaim
                     _m.Count(VmEvent.PgstealWastedModel, pages);
+                    ZoneStats.Wasted[zi] += pages;
                 }
 
+                (kswapd ? ZoneStats.StealKswapd : ZoneStats.StealDirect)[zi] += pages;
+                RecordAge(node, inactive, i, pages);
                 _m.ReclaimBlock(i);
                 reclaimed += pages;
                 _m.Count(anon ? VmEvent.PgstealAnon : VmEvent.PgstealFile, pages);
                 i = prev;
             }
 
-            _m.Count(kswapd ? VmEvent.PgscanKswapd : VmEvent.PgscanDirect, scanned);
-            _m.Count(anon ? VmEvent.PgscanAnon : VmEvent.PgscanFile, scanned);
+            _m.Count(kswapd ? VmEvent.PgscanKswapd : VmEvent.PgscanDirect, total);
+            _m.Count(anon ? VmEvent.PgscanAnon : VmEvent.PgscanFile, total);
             if (reclaimed >= goal || _budgetExhausted)
             {
                 break;
@@ -486,6 +526,27 @@ public sealed class ReclaimModel : IMemoryPressureHandler
         _m.Count(kswapd ? VmEvent.PgstealKswapd : VmEvent.PgstealDirect, reclaimed);
         reclaimed += ShrinkSlab(node, priority, ref ns);
         return reclaimed;
+    }
+
+    // LRU order of a reclaimed block: its age, and how many pages of its list older than it stay resident
+    private void RecordAge(int node, LruList list, int i, long pages)
+    {
+        LruAgeTracker? ages = _m.LruAges;
+        if (ages == null)
+        {
+            return;
+        }
+
+        int stamp = ages.StampOf(i);
+        long older = ages.OlderThan(node, list, stamp);
+        ZoneStats.AgedPages += pages;
+        if (older > 0)
+        {
+            ZoneStats.InvertedPages += pages;
+            ZoneStats.InversionPairs += older * pages;
+        }
+
+        ZoneStats.AgeHistogram[ReclaimZoneStats.Bucket((ages.Clock - stamp) * LruTickSeconds)] += pages;
     }
 
     // movable-only memory: a MIGRATE_CMA pageblock or a zone only __GFP_MOVABLE|__GFP_HIGHMEM reaches

@@ -162,7 +162,7 @@ public class ScenarioValidationTests
     public void Designs()
     {
         const string t = "machine: {mem: 1G}\nphases: [{duration: 1s}]\n";
-        Fails("designs: [zone_cma]\n" + t, "zone_cma", "designs[0]: unknown value 'zone_cma'; did you mean 'zone-cma'? (one of: migrate-cma, zone-cma, cma-in-movable, dmb, carveout, gcma)");
+        Fails("designs: [zone_cma]\n" + t, "zone_cma", "designs[0]: unknown value 'zone_cma'; did you mean 'zone-cma'? (one of: migrate-cma, zone-cma, cma-in-movable, dmb, carveout, gcma, sticky-movable)");
         Fails("designs: [dmb, dmb]\n" + t, "dmb]", "designs[1]: 'dmb' is listed twice");
         Fails("designs: []\n" + t, "[]", "designs: the list is empty");
         Fails("designs: some\n" + t, "some", "designs: expected a list, found 'some'");

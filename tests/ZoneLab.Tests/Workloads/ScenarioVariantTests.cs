@@ -88,7 +88,7 @@ public class ScenarioVariantTests
     [Theory]
     [InlineData("designs: [dmb]\nvariants: [{name: a, design: dmb}]\n", "[dmb]", "designs: 'designs' does not go with 'variants' (each variant names its design)")]
     [InlineData("variants: [{name: a, design: dmb}, {name: a, design: gcma}]\n", "a, design: gcma", "variants[1].name: a second variant named 'a'")]
-    [InlineData("variants: [{name: a, design: dbm}]\n", "dbm", "variants[0].design: unknown value 'dbm'; did you mean 'dmb'? (one of: migrate-cma, zone-cma, cma-in-movable, dmb, carveout, gcma)")]
+    [InlineData("variants: [{name: a, design: dbm}]\n", "dbm", "variants[0].design: unknown value 'dbm'; did you mean 'dmb'? (one of: migrate-cma, zone-cma, cma-in-movable, dmb, carveout, gcma, sticky-movable)")]
     [InlineData("variants: [{name: a}]\n", "{name", "variants[0]: missing required key 'design'")]
     [InlineData("variants: [{design: dmb}]\n", "{design", "variants[0]: missing required key 'name'")]
     [InlineData("variants: [{name: a, design: dmb, cmd: x}]\n", "cmd:", "variants[0].cmd: unknown key; did you mean 'cmdline'? (allowed here: name, design, cmdline)")]

@@ -109,7 +109,7 @@ public static class Arm64Boot
 
         // early_init_fdt_scan_reserved_mem()
         List<ReservedMemoryRegion> rmem = machine.DeviceTree != null
-            ? ReservedMemoryInit.Scan(machine.DeviceTree, mb, dma, config, log)
+            ? ReservedMemoryInit.Scan(machine.DeviceTree, mb, dma, config, log, cl.Features.DesignatedMovableBlocks ? dmbs : null)
             : new List<ReservedMemoryRegion>();
 
         // paging_init(): page tables for the linear map, page by page from the top (early_pgtable_alloc)

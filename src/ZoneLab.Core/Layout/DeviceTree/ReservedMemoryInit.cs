@@ -24,7 +24,15 @@ public static class ReservedMemoryInit
     }
 
     /// <summary>Runs the scan against <paramref name="memblock"/>, declaring DT CMA pools through <paramref name="dma"/>.</summary>
-    public static List<ReservedMemoryRegion> Scan(BootDeviceTree dt, Memblock.Memblock memblock, DmaContiguous? dma, KernelConfig config, BootLog log)
+    /// <param name="dt">The device tree.</param>
+    /// <param name="memblock">Early memory.</param>
+    /// <param name="dma">CMA declaration (null without CONFIG_DMA_CMA).</param>
+    /// <param name="config">Kernel build.</param>
+    /// <param name="log">Boot messages.</param>
+    /// <param name="dmbs">With the DMB series (<c>rmem_dmb_setup</c> compiled in): receives the accepted
+    /// <c>designated-movable-block</c> regions as byte ranges; null for a mainline kernel (no such driver).</param>
+    public static List<ReservedMemoryRegion> Scan(BootDeviceTree dt, Memblock.Memblock memblock, DmaContiguous? dma, KernelConfig config, BootLog log,
+        List<(ulong S, ulong E)>? dmbs = null)
     {
         // Process header /memreserve/ fields
         foreach (FdtReserveEntry e in dt.MemReserve)
@@ -82,7 +90,7 @@ public static class ReservedMemoryInit
                 result.Add(new ReservedMemoryRegion(n.Name, r.Base, r.Size, n.NoMap, r.Dynamic, ReservedMemoryOutcome.Failed, n));
                 continue;
             }
-            (err, ReservedMemoryOutcome outcome) = InitNode(n, r.Base, r.Size, dma, config, log);
+            (err, ReservedMemoryOutcome outcome) = InitNode(n, r.Base, r.Size, dma, config, log, dmbs);
             if (err != 0 && err != -Errno.ENOENT)
             {
                 log.Print($"OF: reserved mem: node {n.Name} compatible matching fail");
@@ -231,9 +239,35 @@ public static class ReservedMemoryInit
 
     // mirrors __reserved_mem_init_node(): the __reservedmem_of_table entries in link order
     // (kernel/dma/contiguous.o "shared-dma-pool", coherent.o "shared-dma-pool", swiotlb.o "restricted-dma-pool").
-    private static (int Err, ReservedMemoryOutcome Outcome) InitNode(ReservedMemoryNode n, ulong b, ulong size, DmaContiguous? dma, KernelConfig config, BootLog log)
+    private static (int Err, ReservedMemoryOutcome Outcome) InitNode(ReservedMemoryNode n, ulong b, ulong size, DmaContiguous? dma, KernelConfig config, BootLog log,
+        List<(ulong S, ulong E)>? dmbs)
     {
         int ret = -Errno.ENOENT;
+        if (dmbs != null && n.IsDesignatedMovableBlock)
+        {
+            // mirrors rmem_dmb_setup (DMB series, "mm/dmb: introduce rmem designated-movable-block", 13 Sep 2022): reusable
+            // and not no-map, base and size aligned to PAGE_SIZE << max(MAX_ORDER - 1, pageblock_order), then
+            // memblock_mark_movable() on the region memblock already reserved: the same state dmb_reserve() leaves
+            // for movablecore=size@base
+            // MAX_ORDER 11 with 4 KiB pages (6.1 arm64/x86 defaults): max(MAX_ORDER - 1, pageblock_order 9) = 10, 4 MiB
+            ulong mask = (Page.Size << 10) - 1;
+            if (!n.Reusable || n.NoMap)
+            {
+                return (-Errno.EINVAL, ReservedMemoryOutcome.Reserved);
+            }
+
+            if ((b & mask) != 0 || (size & mask) != 0)
+            {
+                log.Print("Reserved memory: incorrect alignment of DMB region");
+                return (-Errno.EINVAL, ReservedMemoryOutcome.Reserved);
+            }
+
+            dmbs.Add((b, b + size));
+            log.Print($"Reserved memory: created DMB at {CmaDeclaration.Pa(b)}, size {size >> 20} MiB");
+            log.Print($"OF: reserved mem: initialized node {n.Name}, compatible id designated-movable-block");
+            return (0, ReservedMemoryOutcome.Dmb);
+        }
+
         if (n.IsSharedDmaPool && config.DmaCma && dma != null)
         {
             ret = dma.RmemCmaSetup(n.Name, b, size, n.Reusable, n.NoMap, n.CmaDefault);

@@ -9,6 +9,9 @@ public enum ReservedMemoryOutcome
     /// <summary>A CMA area (rmem_cma_setup()); its pages go to the buddy allocator as MIGRATE_CMA.</summary>
     Cma,
 
+    /// <summary>A Designated Movable Block (DMB series' rmem_dmb_setup()): MEMBLOCK_MOVABLE, freed to ZONE_MOVABLE.</summary>
+    Dmb,
+
     /// <summary>A per-device coherent pool (rmem_dma_setup()); stays reserved.</summary>
     DmaCoherent,
 

@@ -86,6 +86,7 @@ internal sealed partial class Simulation
             {
                 double local = k * _o.TickSeconds;
                 _now = phaseStart + local;
+                _m.LruAges?.Advance((int)Math.Round(_now / _o.TickSeconds));
                 Expire(_now);
                 double dt = Math.Min(_o.TickSeconds, phase.DurationSeconds - local);
                 foreach (ActorState st in states)

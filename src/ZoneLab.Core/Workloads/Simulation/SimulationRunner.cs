@@ -46,6 +46,9 @@ public static class SimulationRunner
         }
         var reclaim = new ReclaimModel(dm.Machine);
         reclaim.SynchronousKswapd = options.SynchronousKswapd;
+        // LRU ages in ticks for the LRU-order table (ReclaimZoneStats)
+        dm.Machine.TrackLruAges();
+        reclaim.LruTickSeconds = options.TickSeconds;
         var sim = new Simulation(scenario, dm, options, progress, reclaim);
         sim.Run();
         return sim.Report();

@@ -1,0 +1,122 @@
+namespace ZoneLab.Allocator;
+
+/// <summary>
+/// The LRU age of every page on the anon/file LRU lists, for measuring how far reclaim departs from LRU order. A
+/// page's stamp is the clock tick at which it was last referenced: when it was added to the LRU (fault, page-cache
+/// insertion) or activated (<c>folio_mark_accessed</c>). Deactivation, the splice of skipped folios back to the
+/// list head (<c>isolate_lru_folios</c>) and migration keep it: they move the page in the list without a reference.
+/// Resident pages are counted per (node, LRU list) and stamp in a Fenwick tree, so "how many resident pages of
+/// this list are older than the one being reclaimed" costs O(log ticks).
+/// </summary>
+public sealed class LruAgeTracker
+{
+    private const int Lists = 4; // inactive/active anon/file: the kernel's evictable LRUs
+    private readonly int[] _stamp;
+    private readonly int _nodes;
+    private long[][] _tree;
+    private long[][] _count;
+    private int _capacity;
+
+    internal LruAgeTracker(int pfns, int nodes)
+    {
+        _stamp = new int[pfns];
+        _nodes = nodes;
+        _capacity = 1024;
+        _tree = new long[nodes * Lists][];
+        _count = new long[nodes * Lists][];
+        for (int k = 0; k < _tree.Length; k++)
+        {
+            _tree[k] = new long[_capacity + 1];
+            _count[k] = new long[_capacity];
+        }
+    }
+
+    /// <summary>The current tick (the simulation advances it every step).</summary>
+    public int Clock { get; private set; }
+
+    /// <summary>Moves the clock forward (never back).</summary>
+    public void Advance(int tick)
+    {
+        if (tick <= Clock)
+        {
+            return;
+        }
+
+        Clock = tick;
+        if (tick >= _capacity)
+        {
+            Grow(tick + 1);
+        }
+    }
+
+    internal int StampOf(int i) => _stamp[i];
+
+    internal void SetStamp(int i, int stamp) => _stamp[i] = stamp;
+
+    internal void Add(int node, LruList lru, int i, long pages)
+    {
+        if ((int)lru < Lists)
+        {
+            Update(node * Lists + (int)lru, _stamp[i], pages);
+        }
+    }
+
+    /// <summary>Resident pages of (node, list) whose stamp is older than <paramref name="stamp"/>.</summary>
+    internal long OlderThan(int node, LruList lru, int stamp)
+    {
+        if ((int)lru >= Lists || stamp <= 0)
+        {
+            return 0;
+        }
+
+        long[] t = _tree[node * Lists + (int)lru];
+        long sum = 0;
+        for (int k = Math.Min(stamp, _capacity); k > 0; k -= k & -k)
+        {
+            sum += t[k];
+        }
+
+        return sum;
+    }
+
+    private void Update(int list, int stamp, long pages)
+    {
+        _count[list][stamp] += pages;
+        long[] t = _tree[list];
+        for (int k = stamp + 1; k <= _capacity; k += k & -k)
+        {
+            t[k] += pages;
+        }
+    }
+
+    // doubles the tick capacity and rebuilds each tree from its per-tick counts (O(capacity) per list)
+    private void Grow(int need)
+    {
+        int cap = _capacity;
+        while (cap < need)
+        {
+            cap *= 2;
+        }
+
+        for (int l = 0; l < _tree.Length; l++)
+        {
+            long[] counts = new long[cap];
+            Array.Copy(_count[l], counts, _capacity);
+            long[] tree = new long[cap + 1];
+            for (int k = 1; k <= cap; k++)
+            {
+                tree[k] += counts[k - 1];
+                int parent = k + (k & -k);
+                if (parent <= cap)
+                {
+                    tree[parent] += tree[k];
+                }
+            }
+
+            _count[l] = counts;
+            _tree[l] = tree;
+        }
+
+        _capacity = cap;
+    }
+}
