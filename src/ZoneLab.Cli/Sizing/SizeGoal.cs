@@ -33,7 +33,7 @@ internal sealed class SizeGoal
     public static SizeGoal Parse(string text)
     {
         var conditions = new List<SizeCondition>();
-        string[] parts = System.Text.RegularExpressions.Regex.Split(text.Trim(), @"\s+and\s+|\s*&&\s*");
+        string[] parts = System.Text.RegularExpressions.Regex.Split(text.Trim(), @"\s+and(?:\s+|$)|\s*&&\s*");
         foreach (string raw in parts)
         {
             string c = raw.Trim();

@@ -98,13 +98,33 @@ internal sealed class SweepPlan
         }
     }
 
-    /// <summary>Checks every axis combination loads (before anything runs).</summary>
+    /// <summary>
+    /// Checks, before anything runs, that every axis combination loads and boots (the kernel command line parsed, the
+    /// layout computed, as <see cref="SimulationRunner"/> does first) for each design, so that a value the scenario or
+    /// the kernel rejects stops the sweep at once, naming its first point.
+    /// </summary>
     public void Validate()
     {
-        int combos = Count / (Grid.Designs.Count * Grid.Seeds.Count);
-        for (int c = 0; c < combos; c++)
+        int perCombo = Grid.Designs.Count * Grid.Seeds.Count;
+        for (int c = 0; c < Count / perCombo; c++)
         {
-            Scenario(Point(c * Grid.Designs.Count * Grid.Seeds.Count));
+            for (int d = 0; d < Grid.Designs.Count; d++)
+            {
+                SweepPoint pt = Point((c * perCombo) + (d * Grid.Seeds.Count));
+                Scenario s = Scenario(pt);
+                ScenarioVariant? variant = s.Variants.FirstOrDefault(v => v.Name == pt.Design);
+                DesignKind kind = DesignNames.Parse(variant?.Design ?? pt.Design, "designs");
+                try
+                {
+                    // as SimulationRunner.Run boots it: the dmb kernel takes movablecore=size@base entries
+                    ScenarioBoot.Layout((variant?.Apply(s) ?? s).Machine, Grid.ScenarioBaseDirectory,
+                        kind == DesignKind.Dmb ? new Layout.KernelFeatures { DesignatedMovableBlocks = true } : null);
+                }
+                catch (ZoneLabInputException e)
+                {
+                    throw PointError(pt, e);
+                }
+            }
         }
     }
 

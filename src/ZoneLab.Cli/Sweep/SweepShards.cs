@@ -5,7 +5,8 @@ namespace ZoneLab.Cli.Sweep;
 /// <summary>
 /// Which shard a process runs: <c>--shard I/N</c>; else a Kubernetes Indexed Job's <c>JOB_COMPLETION_INDEX</c> (with
 /// <c>--shards N</c>, the Job's completions, since Kubernetes does not pass the count); else a Slurm job array's
-/// <c>SLURM_ARRAY_TASK_ID</c> counted from <c>SLURM_ARRAY_TASK_MIN</c> with <c>SLURM_ARRAY_TASK_COUNT</c> tasks; else all points.
+/// <c>SLURM_ARRAY_TASK_ID</c> counted from <c>SLURM_ARRAY_TASK_MIN</c> with <c>SLURM_ARRAY_TASK_COUNT</c> tasks (with
+/// <c>--shards N</c>: the id itself of N, so a task resubmitted alone keeps its shard); else all points.
 /// </summary>
 internal static class SweepShards
 {
@@ -32,7 +33,9 @@ internal static class SweepShards
             string? countText = env("SLURM_ARRAY_TASK_COUNT");
             int n = shardsOption ?? (int.TryParse(countText, NumberStyles.None, CultureInfo.InvariantCulture, out int c) ? c
                 : throw new ZoneLabInputException("SLURM_ARRAY_TASK_COUNT", $"expected the array's task count, found '{countText}'"));
-            int min = int.TryParse(env("SLURM_ARRAY_TASK_MIN"), NumberStyles.None, CultureInfo.InvariantCulture, out int m) ? m : 0;
+            // with --shards the id is the shard itself (0-based arrays), so that one task resubmitted alone
+            // (sbatch --array=5, whose SLURM_ARRAY_TASK_MIN is 5 and COUNT 1) is still shard 5 of N
+            int min = shardsOption is not null ? 0 : int.TryParse(env("SLURM_ARRAY_TASK_MIN"), NumberStyles.None, CultureInfo.InvariantCulture, out int m) ? m : 0;
             return Checked("SLURM_ARRAY_TASK_ID", id, min, n);
         }
         if (shardsOption is not null)
