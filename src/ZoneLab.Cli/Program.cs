@@ -13,6 +13,7 @@ root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(ReplayCommand.Create());
 root.Subcommands.Add(ZoneLab.Cli.Sweep.SweepCommand.Create());
 root.Subcommands.Add(ZoneLab.Cli.Sizing.SizeCommand.Create());
+root.Subcommands.Add(ZoneLab.Cli.Schemas.Create());
 
 ParseResult parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)

@@ -14,7 +14,8 @@ namespace ZoneLab.Cli.Sweep;
 internal sealed class SweepStore : IDisposable
 {
     /// <summary>File names in a results folder.</summary>
-    public const string ManifestFile = "sweep.json", ParquetFile = "results.parquet", CsvFile = "results.csv", PartsFolder = "parts", LockFile = ".lock";
+    public const string ManifestFile = "sweep.json", ParquetFile = "results.parquet", CsvFile = "results.csv", JsonLinesFile = "results.jsonl",
+        PartsFolder = "parts", LockFile = ".lock";
 
     private readonly FileStream _lock;
     private readonly object _compactGate = new();
@@ -111,25 +112,7 @@ internal sealed class SweepStore : IDisposable
     public void AddPart(SweepRow row)
     {
         string path = Path.Combine(Directory, PartsFolder, $"p-{row.Point.ToString("D9", CultureInfo.InvariantCulture)}.json");
-        AtomicFile.Write(path, s =>
-        {
-            using var w = new Utf8JsonWriter(s);
-            w.WriteStartObject();
-            for (int c = 0; c < Columns.Count; c++)
-            {
-                w.WritePropertyName(Columns[c].Name);
-                switch (row.Values[c])
-                {
-                    case null: w.WriteNullValue(); break;
-                    case int i: w.WriteNumberValue(i); break;
-                    case long l: w.WriteNumberValue(l); break;
-                    case double d: w.WriteNumberValue(d); break;
-                    case string t: w.WriteStringValue(t); break;
-                    default: throw new InvalidOperationException($"column {Columns[c].Name}: unexpected value type");
-                }
-            }
-            w.WriteEndObject();
-        });
+        AtomicFile.Write(path, s => WriteJson(s, Columns, row));
     }
 
     /// <summary>
@@ -159,11 +142,40 @@ internal sealed class SweepStore : IDisposable
         }
     }
 
-    /// <summary>Writes results.parquet and results.csv of <paramref name="sorted"/> into <paramref name="dir"/>.</summary>
+    /// <summary>Writes results.parquet, results.csv and results.jsonl of <paramref name="sorted"/> into <paramref name="dir"/>.</summary>
     public static void WriteResults(string dir, IReadOnlyList<SweepColumn> columns, IReadOnlyList<SweepRow> sorted)
     {
         AtomicFile.Write(Path.Combine(dir, ParquetFile), s => SweepParquet.Write(s, columns, sorted));
         AtomicFile.WriteText(Path.Combine(dir, CsvFile), SweepCsv.Write(columns, sorted));
+        AtomicFile.Write(Path.Combine(dir, JsonLinesFile), s =>
+        {
+            foreach (SweepRow r in sorted)
+            {
+                WriteJson(s, columns, r);
+                s.WriteByte((byte)'\n');
+            }
+        });
+    }
+
+    /// <summary>One row as a JSON object (column name → value); a part file, and a line of results.jsonl.</summary>
+    private static void WriteJson(Stream s, IReadOnlyList<SweepColumn> columns, SweepRow row)
+    {
+        using var w = new Utf8JsonWriter(s);
+        w.WriteStartObject();
+        for (int c = 0; c < columns.Count; c++)
+        {
+            w.WritePropertyName(columns[c].Name);
+            switch (row.Values[c])
+            {
+                case null: w.WriteNullValue(); break;
+                case int i: w.WriteNumberValue(i); break;
+                case long l: w.WriteNumberValue(l); break;
+                case double d: w.WriteNumberValue(d); break;
+                case string t: w.WriteStringValue(t); break;
+                default: throw new InvalidOperationException($"column {columns[c].Name}: unexpected value type");
+            }
+        }
+        w.WriteEndObject();
     }
 
     private static SweepRow ReadPart(string path, IReadOnlyList<SweepColumn> columns)
