@@ -4,7 +4,7 @@ using ZoneLab.Cli.Sweep;
 namespace ZoneLab.Cli.Sizing;
 
 /// <summary>
-/// The sizing plot: the goal's first metric against size per design (median over the seeds, band min-max, a marker per
+/// The sizing plot: the goal's deciding metric (the condition failing runs violate most) against size per design (median over the seeds, band min-max, a marker per
 /// evaluated size), the goal's threshold as a dashed line, and each design's answer as a larger marker.
 /// </summary>
 internal static class SizePlot
@@ -12,7 +12,9 @@ internal static class SizePlot
     /// <summary>Writes the PNG.</summary>
     public static void Save(string path, string scenario, string vary, SizeSearch search)
     {
-        SizeCondition cond = search.Goal.Conditions[0];
+        // the condition that decides the answer: the one the failing runs violate most often (the first one on a tie)
+        SizeCondition cond = search.Goal.Conditions.OrderByDescending(c => search.Designs.Sum(d => d.Evaluations.Values
+            .Sum(e => e.Seeds.Count(x => !c.Holds(x.Values[c.Metric.Name]))))).First();
         SweepMetric m = cond.Metric;
         var plot = new Plot();
         for (int d = 0; d < search.Designs.Count; d++)
