@@ -41,6 +41,25 @@ internal static class SweepGridLoader
         {
             throw new ZoneLabInputException(source, (int)Math.Max(1, e.Start.Line), (int)Math.Max(1, e.Start.Column), $"not valid YAML: {StripMark(e.InnerException?.Message ?? e.Message)}");
         }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            // YamlDotNet's scanner fails this way on some broken flow collections (found by fuzzing): put the error
+            // after the last event that parsed
+            var parser = new Parser(new StringReader(yaml));
+            Mark last = Mark.Empty;
+            try
+            {
+                while (parser.MoveNext())
+                {
+                    last = parser.Current!.End;
+                }
+            }
+            catch (Exception ex) when (ex is YamlException or InvalidOperationException or ArgumentException)
+            {
+                // the same failure; `last` is where parsing stopped
+            }
+            throw new ZoneLabInputException(source, (int)Math.Max(1, last.Line), (int)Math.Max(1, last.Column), "not valid YAML: the text after here does not parse (an unclosed '{' or '['?)");
+        }
         if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode root)
         {
             throw new ZoneLabInputException(source, 1, 1, "expected one YAML mapping with scenario, designs, seeds, axes, metrics");
