@@ -117,7 +117,8 @@ internal static class SweepPlots
         var hm = plot.Add.Heatmap(z);
         hm.Colormap = new ScottPlot.Colormaps.Viridis();
         hm.NaNCellColor = Colors.LightGray;
-        hm.Extent = new CoordinateRect(-0.5, ax.Values.Count - 0.5, -0.5, ay.Values.Count - 0.5); // cell centres on the tick positions
+        // the extent spans the centres of the outer cells: cell i is centred on tick i
+        hm.Extent = new CoordinateRect(0, Math.Max(ax.Values.Count - 1, 1), 0, Math.Max(ay.Values.Count - 1, 1));
         plot.Add.ColorBar(hm).Label = $"{m.Name} ({SweepSummary.UnitLabel(m.Unit)})";
         plot.Axes.Bottom.SetTicks([.. Enumerable.Range(0, ax.Values.Count).Select(i => (double)i)], [.. ax.Values]);
         plot.Axes.Left.SetTicks([.. Enumerable.Range(0, ay.Values.Count).Select(i => (double)i)], [.. ay.Values]);
