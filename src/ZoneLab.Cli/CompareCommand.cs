@@ -20,8 +20,9 @@ internal static class CompareCommand
         var scenario = new Argument<string?>("SCENARIO") { Description = $"A scenario file or built-in name (default {BuiltInScenarios.Default}; built-in: {string.Join(", ", BuiltInScenarios.Names)}).", Arity = ArgumentArity.ZeroOrOne };
         var design = new Option<string?>("--design", "--designs") { Description = "Comma-separated designs (default: the scenario's, all when it names none)." };
         var seed = new Option<long?>("--seed") { Description = "Override the scenario's seed." };
-        var format = new Option<string>("--format") { Description = "text or json.", DefaultValueFactory = _ => "text" };
-        format.AcceptOnlyFromAmong("text", "json");
+        var format = new Option<string>("--format") { Description = "text, json, or csv (one file per table into the --csv folder).", DefaultValueFactory = _ => "text" };
+        format.AcceptOnlyFromAmong("text", "json", "csv");
+        var csvDir = new Option<string?>("--csv") { Description = "With --format csv: the folder of the table files (default compare-csv)." };
         var plot = new Option<string?>("--plot") { Description = "Write a PNG of the cma_alloc latency CDF per design." };
         var bwPlot = new Option<string?>("--bandwidth-plot") { Description = "Write a PNG of each memory controller's share of the load per design (docs/bandwidth.md)." };
         var tick = new Option<double?>("--tick") { Description = "Simulated seconds per step (default 0.1)." };
@@ -29,7 +30,7 @@ internal static class CompareCommand
         var output = new Option<string?>("--out") { Description = "Write report.md, report.html, report.json, run.json and PNG plots into this folder." };
         var cmd = new Command("compare", "Run the designs side by side on one workload and report the numbers.");
         cmd.Arguments.Add(scenario);
-        foreach (Option o in new Option[] { design, seed, format, plot, bwPlot, tick, output, from })
+        foreach (Option o in new Option[] { design, seed, format, csvDir, plot, bwPlot, tick, output, from })
         {
             cmd.Options.Add(o);
         }
@@ -47,7 +48,16 @@ internal static class CompareCommand
             IReadOnlyList<DesignKind>? designs = s.Variants.Count > 0 && pr.GetValue(design) == null ? null : Designs(pr.GetValue(design), s);
             (DesignReport[] reports, double[] wall) = DesignRunner.RunAll(DesignRunner.Plan(s, designs, options));
             var result = new CompareResult(s.Name, options.Seed ?? s.Seed, s.DurationSeconds, options.TickSeconds, reports) { Timeline = PlotTimeline.Of(s) };
-            Print(result, json);
+            if (pr.GetValue(format) == "csv")
+            {
+                string csv = pr.GetValue(csvDir) ?? "compare-csv";
+                List<string> files = CompareCsvWriter.Write(csv, result);
+                Console.Out.WriteLine(string.Join('\n', files.Select(f => Path.Combine(csv, f))));
+            }
+            else
+            {
+                Print(result, json);
+            }
             if (pr.GetValue(output) is string dir)
             {
                 WriteReport(dir, result, wall, "compare");

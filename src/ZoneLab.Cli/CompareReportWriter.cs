@@ -17,6 +17,9 @@ internal static class CompareReportWriter
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
+    /// <summary>The serializer options of report.json (for its JSON Schema, <see cref="Schemas"/>).</summary>
+    internal static JsonSerializerOptions Options => s_json;
+
     /// <summary>The JSON document, ending with a newline.</summary>
     public static string Json(CompareResult r) => JsonSerializer.Serialize(r, s_json) + "\n";
 

@@ -13,6 +13,9 @@ root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(ReplayCommand.Create());
 root.Subcommands.Add(ExplainCommand.Create());
 root.Subcommands.Add(SnapshotCommand.Create());
+root.Subcommands.Add(ZoneLab.Cli.Sweep.SweepCommand.Create());
+root.Subcommands.Add(ZoneLab.Cli.Sizing.SizeCommand.Create());
+root.Subcommands.Add(ZoneLab.Cli.Schemas.Create());
 
 ParseResult parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)

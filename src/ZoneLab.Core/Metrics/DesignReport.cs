@@ -169,9 +169,11 @@ public sealed record DesignReport
     public double DeviceSuccessRate => DeviceRequests == 0 ? 0 : (double)DeviceSuccesses / DeviceRequests;
 
     /// <summary>Pages migrated out of the areas per MiB the device received (256 pages of 4 KiB).</summary>
+    [JsonPropertyName("pages_migrated_per_mib")] // the snake-case policy would split MiB into "mi_b"
     public double PagesMigratedPerMiB => PerMiB(PagesMigrated);
 
     /// <summary>Page-cache pages discarded per MiB the device received.</summary>
+    [JsonPropertyName("pages_discarded_per_mib")]
     public double PagesDiscardedPerMiB => PerMiB(PagesDiscarded);
 
     /// <summary>For each <c>cma_alloc()</c> (same order as <see cref="DeviceLatenciesMs"/>): the areas' utilisation when it was requested (0..1).</summary>
