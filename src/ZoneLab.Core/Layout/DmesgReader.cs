@@ -38,11 +38,7 @@ public static partial class DmesgReader
     /// <summary>Reads a boot log file.</summary>
     public static MachineDescription ReadFile(string path)
     {
-        if (!File.Exists(path))
-        {
-            throw new ZoneLabInputException(path, "file not found");
-        }
-        return Read(File.ReadAllLines(path), Path.GetFileName(path));
+        return Read(InputFiles.ReadLines(path), Path.GetFileName(path));
     }
 
     /// <summary>Reads boot log lines; <paramref name="source"/> names the file in errors.</summary>
@@ -96,7 +92,7 @@ public static partial class DmesgReader
             Match m = SratLine().Match(line);
             if (m.Success)
             {
-                int nid = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+                int nid = ParseNid(m.Groups[1].Value, source, lineNo);
                 ulong s = ParseHex(m.Groups[3].Value, source, lineNo);
                 ulong e = ParseHex(m.Groups[4].Value, source, lineNo) + 1;
                 if (e <= s)
@@ -117,7 +113,7 @@ public static partial class DmesgReader
                 Match n = NodeRangeLine().Match(line);
                 if (n.Success)
                 {
-                    nodeRanges.Add((int.Parse(n.Groups[1].Value, CultureInfo.InvariantCulture),
+                    nodeRanges.Add((ParseNid(n.Groups[1].Value, source, lineNo),
                         ParseHex(n.Groups[2].Value, source, lineNo),
                         ParseHex(n.Groups[3].Value, source, lineNo) + 1));
                     continue;
@@ -134,7 +130,7 @@ public static partial class DmesgReader
             Match nd = NodeDataLine().Match(line);
             if (nd.Success)
             {
-                nodeData.Add((int.Parse(nd.Groups[1].Value, CultureInfo.InvariantCulture),
+                nodeData.Add((ParseNid(nd.Groups[1].Value, source, lineNo),
                     ParseHex(nd.Groups[2].Value, source, lineNo), ParseHex(nd.Groups[3].Value, source, lineNo) + 1));
                 continue;
             }
@@ -142,7 +138,13 @@ public static partial class DmesgReader
             Match b = BlockSizeLine().Match(line);
             if (b.Success)
             {
-                blockSize = ulong.Parse(b.Groups[1].Value, CultureInfo.InvariantCulture) << 20;
+                // probe_memory_block_size() only gives powers of two from 128 MiB to 2 GiB; another value is a damaged log
+                if (!ulong.TryParse(b.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out ulong mb)
+                    || mb > KernelLimits.X86MaxMemoryBlockSize >> 20 || !KernelLimits.IsX86MemoryBlockSize(mb << 20))
+                {
+                    throw new ZoneLabInputException(source, lineNo, $"memory block size {b.Groups[1].Value}MB is not one x86-64 uses; expected a power of two from 128MB (MIN_MEMORY_BLOCK_SIZE, SECTION_SIZE_BITS 27) to 2048MB (MAX_BLOCK_SIZE)");
+                }
+                blockSize = mb << 20;
                 continue;
             }
             if (line.StartsWith("HugeTLB: registered 1.00 GiB page size", StringComparison.Ordinal))
@@ -207,8 +209,8 @@ public static partial class DmesgReader
             {
                 throw new ZoneLabInputException(source, lineNo, $"unreadable e820 line '{text.Trim()}'; expected 'BIOS-e820: [mem 0xSTART-0xEND] TYPE'");
             }
-            start = ulong.Parse(o.Groups[1].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-            ulong endExcl = ulong.Parse(o.Groups[2].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+            start = ParseHex(o.Groups[1].Value, source, lineNo);
+            ulong endExcl = ParseHex(o.Groups[2].Value, source, lineNo);
             if (endExcl == 0)
             {
                 throw new ZoneLabInputException(source, lineNo, "e820 entry of size 0");
@@ -235,6 +237,16 @@ public static partial class DmesgReader
         };
         ulong end = endIncl == ulong.MaxValue ? ulong.MaxValue : endIncl + 1;
         return new E820Entry(start, end, t);
+    }
+
+    // a node id the kernel printed is below MAX_NUMNODES (at most 1 << 10)
+    private static int ParseNid(string s, string source, int lineNo)
+    {
+        if (!int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int nid) || nid >= KernelLimits.MaxNumNodes)
+        {
+            throw new ZoneLabInputException(source, lineNo, $"node {s} is beyond MAX_NUMNODES ({KernelLimits.MaxNumNodes}: CONFIG_NODES_SHIFT is at most 10); expected a node id the kernel can print");
+        }
+        return nid;
     }
 
     private static ulong ParseHex(string s, string source, int lineNo)

@@ -50,7 +50,7 @@ public static class ScenarioLoader
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            text = InputFiles.ReadAllText(path, 16L << 20); // a scenario is a page of YAML
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -789,7 +789,7 @@ public static class ScenarioLoader
     private static IEnumerable<HistogramBucket> ReadHistogramFile(string full, string name, QuantityUnit unit)
     {
         int line = 0;
-        foreach (string raw in File.ReadLines(full))
+        foreach (string raw in InputFiles.ReadLines(full))
         {
             line++;
             string t = raw.Trim();
