@@ -47,14 +47,21 @@ internal static class CompareCommand
             {
                 WriteReport(dir, result, wall, "compare");
             }
-            if (pr.GetValue(plot) is string png)
+            if (pr.GetValue(plot) is string png && new PlotGuard().Try(() => AtomicOutput.File(png, p => LatencyPlot.Save(p, s.Name, reports), "--plot")))
             {
-                LatencyPlot.Save(png, s.Name, reports);
                 Console.Error.WriteLine($"zonelab: wrote {png}");
             }
             if (pr.GetValue(bwPlot) is string bwPng)
             {
-                Console.Error.WriteLine(BandwidthPlot.Save(bwPng, s.Name, reports) ? $"zonelab: wrote {bwPng}" : "zonelab: no bandwidth data (memory_controllers and access rates), no plot written");
+                bool any = reports.Any(d => d.Available && d.Bandwidth is { Controllers.Count: > 0 });
+                if (any && new PlotGuard().Try(() => AtomicOutput.File(bwPng, p => BandwidthPlot.Save(p, s.Name, reports), "--bandwidth-plot")))
+                {
+                    Console.Error.WriteLine($"zonelab: wrote {bwPng}");
+                }
+                else if (!any)
+                {
+                    Console.Error.WriteLine("zonelab: no bandwidth data (memory_controllers and access rates), no plot written");
+                }
             }
             return 0;
         });

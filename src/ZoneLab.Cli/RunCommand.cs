@@ -53,6 +53,7 @@ internal static class RunCommand
                 throw new ZoneLabInputException("--watch-every", 0, $"expected a positive number of seconds, got {watchEvery.ToString(CultureInfo.InvariantCulture)}");
             }
             var options = new SimulationOptions { Seed = pr.GetValue(seed), BaseDirectory = baseDir, TickSeconds = pr.GetValue(tick) ?? 0.1 };
+            WorkEstimate.Check(s, options.TickSeconds);
             bool json = pr.GetValue(format) == "json";
             DesignReport report;
             double wall;
@@ -95,7 +96,7 @@ internal static class RunCommand
     {
         string name = DesignNames.Name(kind);
         var sw = Stopwatch.StartNew();
-        DesignReport r = SimulationRunner.Run(s, kind, options with { Watch = (t, m) => to.Write(Snapshot(name, t, m)) });
+        DesignReport r = SimulationRunner.Run(s, kind, options with { Watch = (t, m) => to.Write(Snapshot(name, t, m)) }, DesignRunner.PlainProgress(name));
         return (r, sw.Elapsed.TotalSeconds);
     }
 

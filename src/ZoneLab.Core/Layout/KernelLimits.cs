@@ -23,9 +23,10 @@ public static class KernelLimits
     public const ulong X86MaxPhysicalBytes = 1UL << X86PhysmemBits5Level;
 
     /// <summary>
-    /// MAX_PHYSMEM_BITS of arm64 (arch/arm64/include/asm/sparsemem.h: CONFIG_ARM64_PA_BITS, at most 52): 4 PiB.
+    /// MAX_PHYSMEM_BITS of arm64 with 4 KiB pages (arch/arm64/include/asm/sparsemem.h: CONFIG_ARM64_PA_BITS, at
+    /// most 48 with 4 KiB pages in 6.1; 52 needs 64 KiB pages): 256 TiB.
     /// </summary>
-    public const ulong Arm64MaxPhysicalBytes = 1UL << 52;
+    public const ulong Arm64MaxPhysicalBytes = 1UL << 48;
 
     /// <summary>
     /// MIN_MEMORY_BLOCK_SIZE on x86-64: one section, <c>1 &lt;&lt; SECTION_SIZE_BITS</c> (27, 128 MiB).
