@@ -10,18 +10,41 @@ internal static class AtomicOutput
     /// <summary>The file a report folder always has: marks a folder that may be replaced by a new report.</summary>
     public const string ReportMarker = "run.json";
 
+    /// <summary>
+    /// Checks before a run that <paramref name="dir"/> can take a report (so a long simulation does not end in an
+    /// error): a usable path, not a file, empty or an earlier report, and its parent folder can be created.
+    /// </summary>
+    public static void CheckFolder(string dir, string option = "--out")
+    {
+        string full = CheckReplaceable(dir, option);
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ZoneLabInputException($"{option} {dir}", $"cannot create its parent folder: {e.Message}");
+        }
+    }
+
+    /// <summary>Checks before a run that a file can be written at <paramref name="path"/>: its folder exists and it is not a folder.</summary>
+    public static void CheckFile(string path, string option)
+    {
+        string full = Destination(path, option);
+        if (Directory.Exists(full))
+        {
+            throw new ZoneLabInputException($"{option} {path}", "is a folder; expected a file name");
+        }
+        if (!Directory.Exists(Path.GetDirectoryName(full)))
+        {
+            throw new ZoneLabInputException($"{option} {path}", $"the folder {Path.GetDirectoryName(full)} does not exist");
+        }
+    }
+
     /// <summary>Writes a folder through <paramref name="write"/> (given the temporary folder) and renames it to <paramref name="dir"/>.</summary>
     public static T Folder<T>(string dir, Func<string, T> write, string option = "--out")
     {
-        string full = Destination(dir, option);
-        if (System.IO.File.Exists(full))
-        {
-            throw new ZoneLabInputException($"{option} {dir}", "is a file; expected a folder for the report");
-        }
-        if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any() && !System.IO.File.Exists(Path.Combine(full, ReportMarker)))
-        {
-            throw new ZoneLabInputException($"{option} {dir}", $"exists and is not a ZoneLab report folder (no {ReportMarker}); give a new folder, an empty one or an earlier report's folder, which is replaced whole");
-        }
+        string full = CheckReplaceable(dir, option);
         string parent = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(parent);
         string tmp = Path.Combine(parent, $".{Path.GetFileName(full)}.zonelab-{Environment.ProcessId}.tmp");
@@ -84,6 +107,20 @@ internal static class AtomicOutput
             }
             Interruption.Untrack(tmp);
         }
+    }
+
+    private static string CheckReplaceable(string dir, string option)
+    {
+        string full = Destination(dir, option);
+        if (System.IO.File.Exists(full))
+        {
+            throw new ZoneLabInputException($"{option} {dir}", "is a file; expected a folder for the report");
+        }
+        if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any() && !System.IO.File.Exists(Path.Combine(full, ReportMarker)))
+        {
+            throw new ZoneLabInputException($"{option} {dir}", $"exists and is not a ZoneLab report folder (no {ReportMarker}); give a new folder, an empty one or an earlier report's folder, which is replaced whole");
+        }
+        return full;
     }
 
     private static string Destination(string path, string option)

@@ -35,6 +35,7 @@ internal static class CompareCommand
 
         cmd.SetAction(pr =>
         {
+            CheckOutputs(pr.GetValue(output), (pr.GetValue(plot), "--plot"), (pr.GetValue(bwPlot), "--bandwidth-plot"));
             Scenario s = BuiltInScenarios.Resolve(pr.GetValue(scenario), out string? baseDir);
             var options = new SimulationOptions { Seed = pr.GetValue(seed), BaseDirectory = baseDir, TickSeconds = pr.GetValue(tick) ?? 0.1 };
             bool json = pr.GetValue(format) == "json";
@@ -78,6 +79,22 @@ internal static class CompareCommand
         else
         {
             CompareReportWriter.Text(ConsoleFactory.Create(), result);
+        }
+    }
+
+    /// <summary>Refuses unusable output paths before the designs run rather than after.</summary>
+    internal static void CheckOutputs(string? dir, params (string? Path, string Option)[] files)
+    {
+        if (dir != null)
+        {
+            AtomicOutput.CheckFolder(dir);
+        }
+        foreach ((string? path, string option) in files)
+        {
+            if (path != null)
+            {
+                AtomicOutput.CheckFile(path, option);
+            }
         }
     }
 

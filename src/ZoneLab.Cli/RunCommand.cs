@@ -38,6 +38,7 @@ internal static class RunCommand
 
         cmd.SetAction(pr =>
         {
+            CompareCommand.CheckOutputs(pr.GetValue(output));
             Scenario s = BuiltInScenarios.Resolve(pr.GetValue(scenario), out string? baseDir);
             // a scenario's variant (stb-dual-memc's "dmb-600m") is a design plus command-line text: run it under its name
             string name = pr.GetValue(design)!;

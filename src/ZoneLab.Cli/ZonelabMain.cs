@@ -143,7 +143,7 @@ internal static partial class ZonelabMain
                 (best, bestD) = (n, d);
             }
         }
-        return best != null && bestD <= Math.Max(2, word.Length / 3) ? $"; did you mean '{best}'?" : string.Empty;
+        return best != null && bestD <= Math.Max(2, word.Length / 3) ? $" (did you mean '{best}'?)" : string.Empty;
     }
 
     // Levenshtein distance
