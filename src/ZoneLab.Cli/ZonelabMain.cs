@@ -44,9 +44,15 @@ internal static partial class ZonelabMain
         return root;
     }
 
-    public static int Run(string[] args)
+    public static int Run(string[] args) => Run(args, installSignals: true);
+
+    /// <summary>Runs a command line; tests and the fuzz driver run it in-process without the signal handlers.</summary>
+    internal static int Run(string[] args, bool installSignals)
     {
-        Interruption.Install();
+        if (installSignals)
+        {
+            Interruption.Install();
+        }
         RootCommand root = CreateRoot();
         if (args.Length == 0)
         {
