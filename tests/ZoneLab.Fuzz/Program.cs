@@ -8,6 +8,11 @@ using ZoneLab.Tests.Robustness;
 // SEED and its index, so a restarted campaign resumes exactly); records every escaped exception, non-one-line error,
 // hang and runaway under OUT_DIR/failures/KEY/ and appends one line per case to OUT_DIR/log.tsv. Exits 3 after a hang
 // or a runaway (the stuck thread cannot be stopped), with the next index in OUT_DIR/next.
+if (args[0] == "--minimize")
+{
+    Minimizer.Run(args[1], Classify);
+    return 0;
+}
 string root = args[0], outDir = args[1];
 int first = int.Parse(args[2]), count = int.Parse(args[3]);
 int seed = args.Length > 4 ? int.Parse(args[4]) : 1;
