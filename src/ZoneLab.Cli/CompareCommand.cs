@@ -37,6 +37,7 @@ internal static class CompareCommand
 
         cmd.SetAction(pr =>
         {
+            CheckOutputs(pr.GetValue(output), (pr.GetValue(plot), "--plot"), (pr.GetValue(bwPlot), "--bandwidth-plot"));
             Scenario s = BuiltInScenarios.Resolve(pr.GetValue(scenario), out string? baseDir);
             var options = new SimulationOptions
             {
@@ -62,14 +63,21 @@ internal static class CompareCommand
             {
                 WriteReport(dir, result, wall, "compare");
             }
-            if (pr.GetValue(plot) is string png)
+            if (pr.GetValue(plot) is string png && new PlotGuard().Try(() => AtomicOutput.File(png, p => LatencyPlot.Save(p, s.Name, reports, result.Timeline), "--plot")))
             {
-                LatencyPlot.Save(png, s.Name, reports, result.Timeline);
                 Console.Error.WriteLine($"zonelab: wrote {png}");
             }
             if (pr.GetValue(bwPlot) is string bwPng)
             {
-                Console.Error.WriteLine(BandwidthPlot.Save(bwPng, s.Name, reports) ? $"zonelab: wrote {bwPng}" : "zonelab: no bandwidth data (memory_controllers and access rates), no plot written");
+                bool any = reports.Any(d => d.Available && d.Bandwidth is { Controllers.Count: > 0 });
+                if (any && new PlotGuard().Try(() => AtomicOutput.File(bwPng, p => BandwidthPlot.Save(p, s.Name, reports), "--bandwidth-plot")))
+                {
+                    Console.Error.WriteLine($"zonelab: wrote {bwPng}");
+                }
+                else if (!any)
+                {
+                    Console.Error.WriteLine("zonelab: no bandwidth data (memory_controllers and access rates), no plot written");
+                }
             }
             return 0;
         });
@@ -86,6 +94,22 @@ internal static class CompareCommand
         else
         {
             CompareReportWriter.Text(ConsoleFactory.Create(), result);
+        }
+    }
+
+    /// <summary>Refuses unusable output paths before the designs run rather than after.</summary>
+    internal static void CheckOutputs(string? dir, params (string? Path, string Option)[] files)
+    {
+        if (dir != null)
+        {
+            AtomicOutput.CheckFolder(dir);
+        }
+        foreach ((string? path, string option) in files)
+        {
+            if (path != null)
+            {
+                AtomicOutput.CheckFile(path, option);
+            }
         }
     }
 

@@ -29,17 +29,7 @@ internal static class CompareReportWriter
         c.WriteLine(Heading(r));
         foreach (ReportTable t in ReportTables.Build(r))
         {
-            var table = new Table().Title(t.Title);
-            for (int i = 0; i < t.Headers.Count; i++)
-            {
-                var col = new TableColumn(Markup.Escape(t.Headers[i]));
-                table.AddColumn(i == 0 ? col.NoWrap() : col.RightAligned());
-            }
-            foreach (string[] row in t.Rows)
-            {
-                table.AddRow(row.Select(Markup.Escape).ToArray());
-            }
-            c.Write(table);
+            FittedTable.Write(c, t.Title, t.Headers, t.Rows);
         }
         foreach (string line in Notes(r))
         {

@@ -18,6 +18,11 @@ internal static class ConsoleFactory
         {
             console.Profile.Width = 120; // a file or pipe has no width; keep table rows on one line
         }
+        // COLUMNS (set by shells, and by tests for a fixed width) wins over both
+        if (int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out int columns) && columns is >= 20 and <= 1000)
+        {
+            console.Profile.Width = columns;
+        }
         return console;
     }
 }

@@ -20,6 +20,11 @@ internal static class DesignRunner
     /// </summary>
     public static IReadOnlyList<DesignRun> Plan(Scenario s, IReadOnlyList<DesignKind>? designs, SimulationOptions options)
     {
+        WorkEstimate.Check(s, options.TickSeconds);
+        if (designs is { Count: 0 })
+        {
+            throw new ZoneLabInputException("--design", "no design named; expected a comma-separated list such as migrate-cma,zone-cma");
+        }
         var runs = new List<DesignRun>();
         if (designs == null)
         {
@@ -34,6 +39,21 @@ internal static class DesignRunner
             runs.Add(new DesignRun(DesignNames.Name(d), p => SimulationRunner.Run(s, d, options, p)));
         }
         return runs;
+    }
+
+    /// <summary>Plain progress lines on stderr (<c>zonelab: NAME 25%</c>) at each quarter, for output that is not a terminal.</summary>
+    public static Action<double> PlainProgress(string name)
+    {
+        int quarter = 0;
+        return f =>
+        {
+            int q = (int)Math.Floor(Math.Min(f, 1) * 4 + 1e-9);
+            if (q > quarter && q < 4)
+            {
+                quarter = q;
+                Console.Error.WriteLine($"zonelab: {name} {q * 25}%");
+            }
+        };
     }
 
     /// <summary>Runs <paramref name="designs"/>; reports in the order given and the wall seconds each took.</summary>

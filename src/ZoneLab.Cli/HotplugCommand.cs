@@ -47,16 +47,7 @@ internal static class HotplugCommand
                 builder.WithZoneinfo(z);
             }
             BootLayout layout = builder.Build();
-            var dimms = new List<Dimm>();
-            ulong next = HotplugMachine.QemuX86DimmBase(layout);
-            foreach (string d in pr.GetValue(dimm) ?? Array.Empty<string>())
-            {
-                string[] parts = d.Split('@');
-                ulong size = KernelNumber.ParseSize(parts[0], "--dimm");
-                ulong b = parts.Length > 1 ? KernelNumber.ParseSize(parts[1], "--dimm") : next;
-                dimms.Add(new Dimm(b, size));
-                next = b + size;
-            }
+            List<Dimm> dimms = DimmOptions.Parse(pr.GetValue(dimm) ?? Array.Empty<string>(), layout);
             using MemoryHotplug hp = HotplugMachine.Create(layout, new HotplugOptions { Dimms = dimms });
             bool q = pr.GetValue(quiet);
             if (!q)

@@ -10,21 +10,20 @@ internal static class LayoutTextView
     {
         IAnsiConsole console = ConsoleFactory.Create();
         console.MarkupLine($"[bold]{layout.Arch}[/]  cmdline: [grey]{Markup.Escape(layout.CommandLine.Text)}[/]");
-        console.MarkupLine($"total {layout.TotalPages:N0} pages ({Mib(layout.TotalPages)}), ZONE_MOVABLE carved from {ZoneTypes.Name(layout.MovableZone)}, memory block {layout.MemoryBlockSize >> 20} MiB");
-        var table = new Table().Border(TableBorder.Rounded);
-        foreach (string h in new[] { "node", "zone", "start_pfn", "end_pfn", "spanned", "present", "managed", "cma", "size" })
-        {
-            table.AddColumn(new TableColumn(h).RightAligned());
-        }
+        // the header says where ZONE_MOVABLE comes from only when some node has one (the lines below say which)
+        bool movable = layout.AllZones.Any(z => z.Type == ZoneType.Movable && z.Present > 0);
+        string movableText = movable ? $"ZONE_MOVABLE carved from {ZoneTypes.Name(layout.MovableZone)}" : "no ZONE_MOVABLE";
+        console.MarkupLine($"total {layout.TotalPages:N0} pages ({Mib(layout.TotalPages)}), {movableText}, memory block {layout.MemoryBlockSize >> 20} MiB");
+        var rows = new List<string[]>();
         foreach (NodeLayout n in layout.Nodes)
         {
             foreach (ZoneLayout z in n.Zones)
             {
                 string managed = z.Managed.ToString("N0") + (z.ManagedIsReal || z.Present == 0 ? string.Empty : " ~");
-                table.AddRow(n.Nid.ToString(), z.Name, $"0x{z.StartPfn:x}", $"0x{z.EndPfn:x}", z.Spanned.ToString("N0"), z.Present.ToString("N0"), managed, z.CmaPages.ToString("N0"), Mib(z.Present));
+                rows.Add([n.Nid.ToString(), z.Name, $"0x{z.StartPfn:x}", $"0x{z.EndPfn:x}", z.Spanned.ToString("N0"), z.Present.ToString("N0"), managed, z.CmaPages.ToString("N0"), Mib(z.Present)]);
             }
         }
-        console.Write(table);
+        FittedTable.Write(console, null, ["node", "zone", "start_pfn", "end_pfn", "spanned", "present", "managed", "cma", "size"], rows, TableBorder.Rounded);
         foreach (KeyValuePair<int, ulong> kv in layout.ZoneMovablePfn.OrderBy(k => k.Key))
         {
             ulong movablePresent = layout.Node(kv.Key)?.Zone(ZoneType.Movable)?.Present ?? 0;

@@ -21,10 +21,10 @@ internal static class ReplayCommand
         var dmesg = new Option<string?>("--dmesg") { Description = "The traced machine's boot log (x86)." };
         var arch = new Option<string?>("--arch") { Description = "x86_64 (default) or arm64." };
         var dtb = new Option<string?>("--dtb") { Description = "A device tree blob (arm64)." };
-        var cmdline = new Option<string?>("--cmdline") { Description = "Kernel command line to add (e.g. \"cma=256M\")." };
+        var cmdline = new Option<string?>("--cmdline") { Description = "Kernel command line to add (e.g. \"cma=256M\"); default: the cmdline.txt beside the trace, when there is one." };
         var kconfig = new Option<string?>("--kconfig") { Description = "Kernel build: debian-arm64, debian-amd64, cma-amd64 or a .config." };
         var kernel = new Option<string>("--kernel") { Description = "Kernel behaviour 4.10, 6.1 or 6.12.", DefaultValueFactory = _ => "6.1" };
-        var format = new Option<string>("--format") { Description = "text or json.", DefaultValueFactory = _ => "json" };
+        var format = new Option<string>("--format") { Description = "text (default) or json.", DefaultValueFactory = _ => "text" };
         var from = FromOption.Create();
         format.AcceptOnlyFromAmong("text", "json");
         var cmd = new Command("replay", "Replay a recorded page-allocator trace through a design.");
@@ -61,7 +61,7 @@ internal static class ReplayCommand
             {
                 b.WithKernelConfig(cfg);
             }
-            if (pr.GetValue(cmdline) is string cl)
+            if ((pr.GetValue(cmdline) ?? CmdlineBeside(path)) is string cl)
             {
                 b.WithExtraArgs(cl.Split(' ', StringSplitOptions.RemoveEmptyEntries));
             }
@@ -86,6 +86,25 @@ internal static class ReplayCommand
             Console.Out.WriteLine($"model: {r.FailedAllocations} allocations failed (trace: {r.Trace.TraceFailedAllocations}), {r.ModelFrees} blocks freed (+{r.ModelImpliedFrees} whose pfn the trace allocated again), {r.Trace.FreesPreExisting} frees of pages from before the trace");
             Console.Out.WriteLine($"fallbacks: trace {r.TraceFallbacks}, model {r.ModelFallbacks}; cma_alloc: {r.CmaAllocations} replayed, {r.CmaFailed} refused by the model");
         }
+        // say why cma_alloc calls were refused: the area they name is not on the modelled machine
+        string areas = string.Join(", ", dm.Areas.Select(a => a.Name));
+        foreach ((string name, long calls) in r.MissingCmaAreas)
+        {
+            Console.Error.WriteLine($"zonelab: warning: {calls} cma_alloc calls name the CMA area '{name}', which this machine lacks ({(areas.Length > 0 ? "areas: " + areas + "; the calls went to " + dm.Areas[0].Name : "it has no CMA area; the calls were refused")}); give the traced kernel's command line (--cmdline \"cma=... hugetlb_cma=...\", or a cmdline.txt beside the trace)");
+        }
         return 0;
+    }
+
+    // the traced kernel's command line, recorded beside the trace by tests/oracle's harness (cmdline.txt)
+    private static string? CmdlineBeside(string trace)
+    {
+        string beside = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(trace)) ?? ".", "cmdline.txt");
+        if (!File.Exists(beside))
+        {
+            return null;
+        }
+        string line = InputFiles.ReadAllText(beside, 64 << 10).Trim();
+        Console.Error.WriteLine($"zonelab: kernel command line from {beside}: {line}");
+        return line;
     }
 }

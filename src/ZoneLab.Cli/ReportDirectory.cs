@@ -12,11 +12,18 @@ namespace ZoneLab.Cli;
 /// </summary>
 internal static class ReportDirectory
 {
-    /// <summary>Writes the folder; returns the files written (names only) in order.</summary>
+    /// <summary>
+    /// Writes the folder atomically: everything goes into a temporary sibling folder that is renamed into place
+    /// at the end (<see cref="AtomicOutput"/>), so a signal or a full disk never leaves a truncated report or a mix
+    /// with an earlier run's files. Returns the files written (names only) in order.
+    /// </summary>
     public static List<string> Write(string dir, CompareResult r, IReadOnlyList<double> wallSeconds, string command)
+        => AtomicOutput.Folder(dir, tmp => WriteInto(tmp, r, wallSeconds, command));
+
+    private static List<string> WriteInto(string dir, CompareResult r, IReadOnlyList<double> wallSeconds, string command)
     {
-        Directory.CreateDirectory(dir);
         var plots = new List<ReportPlot>();
+        var png = new PlotGuard();
         foreach (DesignReport d in r.Designs)
         {
             if (d.Available && d.Pageblocks != null)
@@ -25,29 +32,31 @@ internal static class ReportDirectory
                     "One cell per 2 MiB pageblock in physical address order at the end of the run, coloured by the pageblock's "
                     + "migratetype (get_pfnblock_migratetype); black borders separate the zones, each named where it starts; yellow is a "
                     + "device area the kernel never uses (carve-out, GCMA), grey a hole.");
-                PageblockPlot.Save(Path.Combine(dir, p.FileName), r.Scenario, d);
-                plots.Add(p);
+                if (png.Try(() => PageblockPlot.Save(Path.Combine(dir, p.FileName), r.Scenario, d)))
+                {
+                    plots.Add(p);
+                }
             }
         }
-        Add(plots, dir, new ReportPlot("free-memory.png", "free memory over time",
+        Add(png, plots, dir, new ReportPlot("free-memory.png", "free memory over time",
             "One panel per design on the same scale: free memory any request can take (kernel-usable, dark) and stacked on it the free "
             + "memory only movable requests can take (movable-only, striped: free MIGRATE_CMA pages and free pages of ZONE_MOVABLE/ZONE_CMA); "
             + "the phases in which the device asks for memory are shaded, each burst a dotted line."), p => FreeMemoryPlot.Save(p, r));
-        Add(plots, dir, new ReportPlot("cma-latency-cdf.png", "cma_alloc latency distribution",
+        Add(png, plots, dir, new ReportPlot("cma-latency-cdf.png", "cma_alloc latency distribution",
             "Cumulative distribution per design on a log time axis (cost model; dots mark p50 and p99). Left: each cma_alloc() call. "
             + "Right (one device with a deadline): when each buffer is ready, counted from its burst's request, against the deadline (dashed)."),
             p => LatencyPlot.Save(p, r.Scenario, r.Designs, r.Timeline));
-        Add(plots, dir, new ReportPlot("cma-utilisation-vs-latency.png", "cma_alloc latency vs CMA utilisation",
+        Add(png, plots, dir, new ReportPlot("cma-utilisation-vs-latency.png", "cma_alloc latency vs CMA utilisation",
             "One panel per design: each cma_alloc() as a point, how much of the device areas the kernel was using when it was requested "
             + "(x) against its latency (y); both axes fitted to the design's points (read the tick labels; the designs' decades apart are in the latency distribution)."),
             p => UtilisationLatencyPlot.Save(p, r.Scenario, r.Designs));
-        Add(plots, dir, new ReportPlot("fragmentation.png", "unusable free space index over time",
+        Add(png, plots, dir, new ReportPlot("fragmentation.png", "unusable free space index over time",
             "unusable_free_index at pageblock order (0: all free memory is in blocks of 2 MiB or more, 1: none is), one panel per design: "
             + "5-second moving average of all free memory (solid) over the raw samples (faint), and of the free lists GFP_KERNEL may use (dashed black)."),
             p => FragmentationPlot.Save(p, r));
         if (r.Designs.Any(d => d.LruOrder is { AgedPages: > 0 }))
         {
-            Add(plots, dir, new ReportPlot("reclaim-age.png", "age of reclaimed pages",
+            Add(png, plots, dir, new ReportPlot("reclaim-age.png", "age of reclaimed pages",
                 "Share of the pages reclaim freed per LRU age bucket (time since the page was added to the LRU or last activated), "
                 + "per design; the legend gives the share reclaimed while an older page of the same inactive list stayed resident."),
                 p => ReclaimAgePlot.Save(p, r.Scenario, r.Designs));
@@ -55,7 +64,7 @@ internal static class ReportDirectory
 
         if (r.Designs.Any(d => d.Bandwidth != null))
         {
-            Add(plots, dir, new ReportPlot("bandwidth-share.png", "memory-controller bandwidth share",
+            Add(png, plots, dir, new ReportPlot("bandwidth-share.png", "memory-controller bandwidth share",
                 "Each memory controller's share of the load per design (workload accesses spread over the controllers holding its pages, device traffic on the controller holding its buffers; docs/bandwidth.md)."),
                 p => BandwidthPlot.Save(p, r.Scenario, r.Designs));
         }
@@ -72,10 +81,12 @@ internal static class ReportDirectory
         return files;
     }
 
-    private static void Add(List<ReportPlot> plots, string dir, ReportPlot p, Action<string> save)
+    private static void Add(PlotGuard png, List<ReportPlot> plots, string dir, ReportPlot p, Action<string> save)
     {
-        save(Path.Combine(dir, p.FileName));
-        plots.Add(p);
+        if (png.Try(() => save(Path.Combine(dir, p.FileName))))
+        {
+            plots.Add(p);
+        }
     }
 
     // run metadata: the only place for host data

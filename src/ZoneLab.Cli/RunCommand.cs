@@ -39,6 +39,7 @@ internal static class RunCommand
 
         cmd.SetAction(pr =>
         {
+            CompareCommand.CheckOutputs(pr.GetValue(output));
             Scenario s = BuiltInScenarios.Resolve(pr.GetValue(scenario), out string? baseDir);
             // a scenario's variant (stb-dual-memc's "dmb-600m") is a design plus command-line text: run it under its name
             string name = pr.GetValue(design)!;
@@ -58,6 +59,7 @@ internal static class RunCommand
                 Seed = pr.GetValue(seed), BaseDirectory = baseDir, TickSeconds = pr.GetValue(tick) ?? 0.1,
                 From = FromOption.Load(pr.GetValue(from), Allocator.KernelVersions.Parse(s.Kernel)),
             };
+            WorkEstimate.Check(s, options.TickSeconds);
             bool json = pr.GetValue(format) == "json";
             DesignReport report;
             double wall;
@@ -100,7 +102,7 @@ internal static class RunCommand
     {
         string name = DesignNames.Name(kind);
         var sw = Stopwatch.StartNew();
-        DesignReport r = SimulationRunner.Run(s, kind, options with { Watch = (t, m) => to.Write(Snapshot(name, t, m)) });
+        DesignReport r = SimulationRunner.Run(s, kind, options with { Watch = (t, m) => to.Write(Snapshot(name, t, m)) }, DesignRunner.PlainProgress(name));
         return (r, sw.Elapsed.TotalSeconds);
     }
 

@@ -28,7 +28,7 @@ internal static class WatermarksCommand
         cmd.SetAction(pr =>
         {
             IReadOnlyList<ZoneinfoZone> zones = ZoneinfoParser.ParseFile(pr.GetValue(zoneinfo)!);
-            DmesgLateFrees? log = pr.GetValue(dmesg) is string d ? DmesgLateFrees.Parse(File.Exists(d) ? File.ReadAllText(d) : throw new ZoneLabInputException(d, "file not found")) : null;
+            DmesgLateFrees? log = pr.GetValue(dmesg) is string d ? DmesgLateFrees.Parse(InputFiles.ReadAllText(d)) : null;
             string? forced = pr.GetValue(kernel);
             var replay = new BootWatermarkReplay
             {

@@ -39,6 +39,7 @@ public static class LayoutMachineSpec
     /// </summary>
     public static MachineSpec Create(BootLayout layout, KernelVersion version = KernelVersion.V6_1, VmSysctls? sysctls = null, IReadOnlyList<PfnRange>? cma = null)
     {
+        EngineLimits.Check(layout);
         var zones = new List<ZoneSpec>();
         foreach (NodeLayout n in layout.Nodes)
         {

@@ -18,14 +18,15 @@ public static class LayoutWatermarks
     /// <param name="bootLog">Text of the same boot's dmesg (its late "Freeing ... memory" lines), or null.</param>
     /// <param name="version">Kernel behaviour.</param>
     /// <param name="sysctls">vm sysctls in force.</param>
+    /// <param name="zoneinfoSource">The zoneinfo's file name, for errors.</param>
     public static Dictionary<(int Node, ZoneType Type), ZoneWatermarks> Compute(
-        BootLayout layout, string? realZoneinfo, string? bootLog, KernelVersion version = KernelVersion.V6_1, VmSysctls? sysctls = null)
+        BootLayout layout, string? realZoneinfo, string? bootLog, KernelVersion version = KernelVersion.V6_1, VmSysctls? sysctls = null, string zoneinfoSource = "zoneinfo")
     {
         sysctls ??= new VmSysctls();
         WatermarkCalculator calc;
         if (realZoneinfo != null)
         {
-            IReadOnlyList<ZoneinfoZone> zones = ZoneinfoParser.Parse(realZoneinfo);
+            IReadOnlyList<ZoneinfoZone> zones = ZoneinfoParser.Parse(realZoneinfo, zoneinfoSource);
             var replay = new BootWatermarkReplay { Version = version, Sysctls = sysctls };
             calc = replay.Run(zones, bootLog != null ? DmesgLateFrees.Parse(bootLog) : null);
         }

@@ -55,11 +55,7 @@ public static partial class DmesgReader
     /// <summary>Reads a boot log file.</summary>
     public static MachineDescription ReadFile(string path)
     {
-        if (!File.Exists(path))
-        {
-            throw new ZoneLabInputException(path, "file not found");
-        }
-        return Read(File.ReadAllLines(path), Path.GetFileName(path));
+        return Read(InputFiles.ReadLines(path), Path.GetFileName(path));
     }
 
     /// <summary>Reads boot log lines; <paramref name="source"/> names the file in errors.</summary>
@@ -145,7 +141,7 @@ public static partial class DmesgReader
             Match cpu = SratCpuLine().Match(line);
             if (cpu.Success)
             {
-                cpuNodes.Add(ParseNodeId(cpu.Groups[1].Value, source, lineNo));
+                cpuNodes.Add(ParseNid(cpu.Groups[1].Value, source, lineNo));
                 continue;
             }
             if (line == "Zone ranges:" && zoneNames == null)
@@ -192,7 +188,7 @@ public static partial class DmesgReader
             Match m = SratLine().Match(line);
             if (m.Success)
             {
-                int nid = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+                int nid = ParseNid(m.Groups[1].Value, source, lineNo);
                 ulong s = ParseHex(m.Groups[3].Value, source, lineNo);
                 ulong e = ParseHex(m.Groups[4].Value, source, lineNo) + 1;
                 if (e <= s)
@@ -213,7 +209,7 @@ public static partial class DmesgReader
                 Match n = NodeRangeLine().Match(line);
                 if (n.Success)
                 {
-                    nodeRanges.Add((int.Parse(n.Groups[1].Value, CultureInfo.InvariantCulture),
+                    nodeRanges.Add((ParseNid(n.Groups[1].Value, source, lineNo),
                         ParseHex(n.Groups[2].Value, source, lineNo),
                         ParseHex(n.Groups[3].Value, source, lineNo) + 1));
                     continue;
@@ -230,7 +226,7 @@ public static partial class DmesgReader
             Match nd = NodeDataLine().Match(line);
             if (nd.Success)
             {
-                nodeData.Add((int.Parse(nd.Groups[1].Value, CultureInfo.InvariantCulture),
+                nodeData.Add((ParseNid(nd.Groups[1].Value, source, lineNo),
                     ParseHex(nd.Groups[2].Value, source, lineNo), ParseHex(nd.Groups[3].Value, source, lineNo) + 1));
                 continue;
             }
@@ -238,7 +234,13 @@ public static partial class DmesgReader
             Match b = BlockSizeLine().Match(line);
             if (b.Success)
             {
-                blockSize = ulong.Parse(b.Groups[1].Value, CultureInfo.InvariantCulture) << 20;
+                // probe_memory_block_size() only gives powers of two from 128 MiB to 2 GiB; another value is a damaged log
+                if (!ulong.TryParse(b.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out ulong mb)
+                    || mb > KernelLimits.X86MaxMemoryBlockSize >> 20 || !KernelLimits.IsX86MemoryBlockSize(mb << 20))
+                {
+                    throw new ZoneLabInputException(source, lineNo, $"memory block size {b.Groups[1].Value}MB is not one x86-64 uses; expected a power of two from 128MB (MIN_MEMORY_BLOCK_SIZE, SECTION_SIZE_BITS 27) to 2048MB (MAX_BLOCK_SIZE)");
+                }
+                blockSize = mb << 20;
                 continue;
             }
             if (line.StartsWith("HugeTLB: registered 1.00 GiB page size", StringComparison.Ordinal))
@@ -310,8 +312,8 @@ public static partial class DmesgReader
             {
                 throw new ZoneLabInputException(source, lineNo, $"unreadable e820 line '{text.Trim()}'; expected 'BIOS-e820: [mem 0xSTART-0xEND] TYPE'");
             }
-            start = ulong.Parse(o.Groups[1].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-            ulong endExcl = ulong.Parse(o.Groups[2].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+            start = ParseHex(o.Groups[1].Value, source, lineNo);
+            ulong endExcl = ParseHex(o.Groups[2].Value, source, lineNo);
             if (endExcl == 0)
             {
                 throw new ZoneLabInputException(source, lineNo, "e820 entry of size 0");
@@ -340,11 +342,12 @@ public static partial class DmesgReader
         return new E820Entry(start, end, t);
     }
 
-    private static int ParseNodeId(string s, string source, int lineNo)
+    // a node id the kernel printed is below MAX_NUMNODES (at most 1 << 10)
+    private static int ParseNid(string s, string source, int lineNo)
     {
-        if (!int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int nid) || nid >= 1 << 10)
+        if (!int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int nid) || nid >= KernelLimits.MaxNumNodes)
         {
-            throw new ZoneLabInputException(source, lineNo, $"node {s} is beyond MAX_NUMNODES (1024, CONFIG_NODES_SHIFT=10)");
+            throw new ZoneLabInputException(source, lineNo, $"node {s} is beyond MAX_NUMNODES ({KernelLimits.MaxNumNodes}: CONFIG_NODES_SHIFT is at most 10); expected a node id the kernel can print");
         }
         return nid;
     }

@@ -180,7 +180,7 @@ public sealed record KernelConfig
         string[] lines;
         try
         {
-            lines = File.ReadAllLines(path);
+            lines = InputFiles.ReadLines(path, 64L << 20).ToArray();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

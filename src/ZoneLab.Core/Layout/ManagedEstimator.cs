@@ -55,23 +55,30 @@ public static class ManagedEstimator
         int shift = X86Boot.SectionSizeBits - Page.Shift;
         foreach (NodeLayout node in layout.Nodes)
         {
-            var sections = new HashSet<ulong>();
+            // present sections, counted range by range (not one by one: a 4 PiB machine has 2^25 of them); ranges
+            // are sorted, so a section shared with the previous range is the only one counted twice
+            ulong sections = 0;
+            ulong lastSection = ulong.MaxValue;
             foreach (PfnRange r in node.MemoryRanges)
             {
-                for (ulong s = r.Start >> shift; s <= (r.End - 1) >> shift; s++)
-                {
-                    sections.Add(s);
-                }
+                ulong first = r.Start >> shift, last = (r.End - 1) >> shift;
+                sections += last - first + 1 - (first == lastSection ? 1UL : 0UL);
+                lastSection = last;
             }
-            ulong top = MemmapPagesPerSection * (ulong)sections.Count + node.PresentPages * OtherPerMille / 1000;
+            ulong top = MemmapPagesPerSection * sections + node.PresentPages * OtherPerMille / 1000;
             Charge(ZoneOf(node.MemoryRanges[^1].End - 1), top);
         }
 
         ulong maxPfn = layout.Memblock[^1].EndPfn;
         if (maxPfn > X86Boot.MaxDma32Pfn)
         {
-            ulong lowEnd = layout.Memblock.Where(r => r.StartPfn < X86Boot.MaxDma32Pfn).Max(r => Math.Min(r.EndPfn, X86Boot.MaxDma32Pfn));
-            Charge(ZoneOf(lowEnd - 1), SwiotlbPages);
+            // swiotlb_init_remap() allocates below 4 GiB (memblock_alloc_low); with no RAM there it fails
+            // ("swiotlb: cannot allocate buffer") and nothing is reserved
+            ulong lowEnd = layout.Memblock.Where(r => r.StartPfn < X86Boot.MaxDma32Pfn).Select(r => Math.Min(r.EndPfn, X86Boot.MaxDma32Pfn)).DefaultIfEmpty(0UL).Max();
+            if (lowEnd > 0)
+            {
+                Charge(ZoneOf(lowEnd - 1), SwiotlbPages);
+            }
         }
 
         foreach (ZoneLayout z in layout.AllZones)

@@ -46,6 +46,10 @@ public static class QemuX86Machine
         {
             throw new ZoneLabInputException("--mem", $"{FormatSize(ramSize)} is too small for an x86 guest; expected at least a few MiB (e.g. 2G)");
         }
+        if (ramSize > KernelLimits.X86MaxPhysicalBytes - 4 * GiB)
+        {
+            throw new ZoneLabInputException("--mem", $"{FormatSize(ramSize)} is more than x86-64 can address: physical addresses have at most 52 bits (MAX_PHYSMEM_BITS with 5-level paging, 4 PiB) and QEMU puts RAM above 3 GiB at 4 GiB");
+        }
         if (ramSize % Page.Size != 0)
         {
             throw new ZoneLabInputException("--mem", $"{ramSize} bytes is not a multiple of the 4 KiB page size");

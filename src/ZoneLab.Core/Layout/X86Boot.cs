@@ -84,6 +84,13 @@ public static class X86Boot
             }
             ulong s = Page.PfnUp(e.Start);
             ulong t = Page.PfnDown(e.End);
+            if (t > MaxArchPfn)
+            {
+                // sparse memory_present() clamps to MAX_PHYSMEM_BITS (mminit_validate_memmodel_limits()) and no zone
+                // reaches past max_pfn: RAM above 64 TiB is not used by a 4-level-paging kernel
+                warnings.Add($"RAM [mem 0x{Math.Max(e.Start, MaxArchPfn << Page.Shift):x}-0x{e.End - 1:x}] lies above MAX_PHYSMEM_BITS (46 bits, 64 TiB with 4-level paging) and is not used");
+                t = MaxArchPfn;
+            }
             if (t > s)
             {
                 regions.Add((s, t));

@@ -243,13 +243,18 @@ public static class EngineBench
     {
         var body = new MemoryStream();
         using (FtraceReader probe = FtraceReader.Open(path))
-        using (var raw = new StreamReader(path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)
-            ? new System.IO.Compression.GZipStream(File.OpenRead(path), System.IO.Compression.CompressionMode.Decompress)
-            : File.OpenRead(path)))
         {
             while (probe.Read())
             {
             }
+            if (probe.Stats.EventLines == 0)
+            {
+                // a copy with no events could never reach the event count the benchmark repeats it to
+                throw new ZoneLabInputException(path, "no page-allocator events (mm_page_alloc, mm_page_free, cma_*) to replay; expected an ftrace kmem trace");
+            }
+            using var raw = new StreamReader(path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)
+                ? Workloads.Trace.CheckedGzipStream.Open(InputFiles.OpenRead(path), path)
+                : InputFiles.OpenRead(path));
 
             while (raw.ReadLine() is string line)
             {

@@ -26,7 +26,7 @@ public static class ZoneinfoParser
         }
         try
         {
-            return Parse(File.ReadAllText(path));
+            return Parse(InputFiles.ReadAllText(path), name);
         }
         catch (FormatException ex)
         {
@@ -35,28 +35,37 @@ public static class ZoneinfoParser
     }
 
     /// <summary>Parses a whole file's text.</summary>
-    public static IReadOnlyList<ZoneinfoZone> Parse(string text)
+    public static IReadOnlyList<ZoneinfoZone> Parse(string text, string source = "zoneinfo")
     {
         var zones = new List<ZoneinfoZone>();
         ZoneinfoZone? cur = null;
         bool inNodeStats = false;
         bool inPagesets = false;
+        int lineNo = 0;
+        var headerLines = new List<int>();
         foreach (string rawLine in text.Split('\n'))
         {
+            lineNo++;
             string line = rawLine.TrimEnd('\r');
             if (line.StartsWith("Node ", StringComparison.Ordinal))
             {
                 // "Node 0, zone      DMA"
                 int comma = line.IndexOf(',');
-                int node = int.Parse(line.AsSpan(5, comma - 5), CultureInfo.InvariantCulture);
-                string name = line[(line.IndexOf("zone", comma, StringComparison.Ordinal) + 4)..].Trim();
+                int zoneAt = comma < 0 ? -1 : line.IndexOf("zone", comma, StringComparison.Ordinal);
+                if (zoneAt < 0 || !int.TryParse(line.AsSpan(5, comma - 5), NumberStyles.None, CultureInfo.InvariantCulture, out int node)
+                    || node >= Layout.KernelLimits.MaxNumNodes)
+                {
+                    throw new ZoneLabInputException(source, lineNo, $"'{Clip(line)}' is not a zone header; expected 'Node N, zone NAME' with N below MAX_NUMNODES ({Layout.KernelLimits.MaxNumNodes})");
+                }
+                string name = line[(zoneAt + 4)..].Trim();
                 if (!ZoneTypes.TryParse(name, out ZoneType type))
                 {
-                    throw new FormatException($"unknown zone name '{name}'");
+                    throw new ZoneLabInputException(source, lineNo, $"unknown zone name '{Clip(name)}'; expected DMA, DMA32, Normal, HighMem, Movable or Device");
                 }
 
                 cur = new ZoneinfoZone { Node = node, Type = type };
                 zones.Add(cur);
+                headerLines.Add(lineNo);
                 inNodeStats = false;
                 inPagesets = false;
                 continue;
@@ -82,7 +91,7 @@ public static class ZoneinfoParser
             if (t.StartsWith("pages free", StringComparison.Ordinal))
             {
                 inNodeStats = false;
-                cur.Free = ParseU(t.AsSpan(10));
+                cur.Free = ParseU(t.AsSpan(10), source, lineNo, "pages free");
                 continue;
             }
 
@@ -94,15 +103,23 @@ public static class ZoneinfoParser
 
             if (t.StartsWith("protection:", StringComparison.Ordinal))
             {
-                string inner = t[(t.IndexOf('(') + 1)..t.IndexOf(')')];
-                cur.Protection = inner.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-                    .Select(s => ulong.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+                int open = t.IndexOf('('), close = t.IndexOf(')');
+                if (open < 0 || close < open)
+                {
+                    throw new ZoneLabInputException(source, lineNo, "expected 'protection: (N, N, ...)'");
+                }
+                string[] parts = t[(open + 1)..close].Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+                cur.Protection = new ulong[parts.Length];
+                for (int k = 0; k < parts.Length; k++)
+                {
+                    cur.Protection[k] = ParseU(parts[k], source, lineNo, "protection");
+                }
                 continue;
             }
 
             if (t.StartsWith("start_pfn:", StringComparison.Ordinal))
             {
-                cur.StartPfn = ParseU(t.AsSpan(10));
+                cur.StartPfn = ParseU(t.AsSpan(10), source, lineNo, "start_pfn");
                 inPagesets = false;
                 continue;
             }
@@ -140,11 +157,68 @@ public static class ZoneinfoParser
             }
         }
 
+        if (zones.Count == 0)
+        {
+            throw new ZoneLabInputException(source, "no 'Node N, zone NAME' headers; expected /proc/zoneinfo text");
+        }
+        CheckZoneOrder(zones, headerLines, source);
         return zones;
     }
 
-    /// <summary>Number of zone types of the kernel config that printed the file (entries of <c>protection:</c>).</summary>
-    public static int MaxNrZones(IReadOnlyList<ZoneinfoZone> zones) => zones.Count == 0 ? 0 : zones[0].Protection.Length;
+    /// <summary>
+    /// Number of zone types of the kernel config that printed the file: zoneinfo_show() prints every zone of a node,
+    /// empty ones included, so it is the number of zone headers of the first node (not the length of a
+    /// <c>protection:</c> array, which a partial file may lack).
+    /// </summary>
+    public static int MaxNrZones(IReadOnlyList<ZoneinfoZone> zones)
+    {
+        int n = 0;
+        foreach (ZoneinfoZone z in zones)
+        {
+            if (z.Node == zones[0].Node)
+            {
+                n++;
+            }
+        }
+        return n;
+    }
 
-    private static ulong ParseU(ReadOnlySpan<char> s) => ulong.Parse(s.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture);
+    // zoneinfo_show() walks every node's zones in zone-type order, so each node lists the same zones: DMA, DMA32,
+    // Normal, Movable, ... (ZONE_TYPE order), and each protection array has one entry per zone (MAX_NR_ZONES).
+    private static void CheckZoneOrder(List<ZoneinfoZone> zones, List<int> headerLines, string source)
+    {
+        int perNode = MaxNrZones(zones);
+        if (perNode < 3 || perNode > ZoneLab.Allocator.VmSysctls.MaxZoneTypes)
+        {
+            throw new ZoneLabInputException(source, headerLines[0], $"node {zones[0].Node} lists {perNode} zones; a kernel prints every zone of a node, 3 to {ZoneLab.Allocator.VmSysctls.MaxZoneTypes} of them");
+        }
+        for (int i = 0; i < zones.Count; i++)
+        {
+            ZoneinfoZone z = zones[i];
+            int k = i % perNode;
+            if ((int)z.Type != k || z.Node != zones[i - k].Node || (k == 0 && i > 0 && z.Node == zones[i - 1].Node))
+            {
+                throw new ZoneLabInputException(source, headerLines[i], $"node {z.Node} zone {ZoneTypes.Name(z.Type)} out of place; expected every node to list the same {perNode} zones in zone order, as zoneinfo_show() prints them");
+            }
+            if (z.Protection.Length != 0 && z.Protection.Length != perNode)
+            {
+                throw new ZoneLabInputException(source, headerLines[i], $"node {z.Node} zone {ZoneTypes.Name(z.Type)}: protection has {z.Protection.Length} entries; expected {perNode}, one per zone");
+            }
+        }
+        if (zones.Count % perNode != 0)
+        {
+            throw new ZoneLabInputException(source, headerLines[^1], $"the last node lists fewer than {perNode} zones; is the file cut short?");
+        }
+    }
+
+    private static ulong ParseU(ReadOnlySpan<char> s, string source, int line, string what)
+    {
+        if (!ulong.TryParse(s.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out ulong v))
+        {
+            throw new ZoneLabInputException(source, line, $"{what}: '{Clip(s.Trim().ToString())}' is not a non-negative 64-bit number");
+        }
+        return v;
+    }
+
+    private static string Clip(string s) => s.Length <= 40 ? s : s[..40] + "...";
 }

@@ -26,11 +26,7 @@ public static partial class ZoneinfoReader
     /// <summary>Reads a zoneinfo file.</summary>
     public static IReadOnlyList<ZoneinfoHeader> ReadFile(string path)
     {
-        if (!File.Exists(path))
-        {
-            throw new ZoneLabInputException(path, "file not found");
-        }
-        return Read(File.ReadAllLines(path), Path.GetFileName(path));
+        return Read(InputFiles.ReadLines(path), Path.GetFileName(path));
     }
 
     /// <summary>Reads zoneinfo lines.</summary>
@@ -67,7 +63,10 @@ public static partial class ZoneinfoReader
             if (h.Success)
             {
                 Flush();
-                node = int.Parse(h.Groups[1].Value, CultureInfo.InvariantCulture);
+                if (!int.TryParse(h.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out node) || node >= Layout.KernelLimits.MaxNumNodes)
+                {
+                    throw new ZoneLabInputException(source, i + 1, $"node {h.Groups[1].Value} is beyond MAX_NUMNODES ({Layout.KernelLimits.MaxNumNodes}); expected a node id the kernel can print");
+                }
                 zone = h.Groups[2].Value;
                 headerLine = i + 1;
                 fields = new Dictionary<string, string>();
@@ -95,6 +94,10 @@ public static partial class ZoneinfoReader
             Match f = Field().Match(line);
             if (f.Success && !fields.ContainsKey(f.Groups[1].Value))
             {
+                if (f.Groups[1].Value == "start_pfn" && !ulong.TryParse(f.Groups[2].Value, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+                {
+                    throw new ZoneLabInputException(source, i + 1, $"start_pfn '{f.Groups[2].Value}' is not a page frame number; expected a decimal number");
+                }
                 fields[f.Groups[1].Value] = f.Groups[2].Value;
             }
         }

@@ -50,7 +50,7 @@ public static class ScenarioLoader
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            text = InputFiles.ReadAllText(path, 16L << 20); // a scenario is a page of YAML
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -120,6 +120,12 @@ public static class ScenarioLoader
     /// something other than a <see cref="YamlException"/> (it can, on a flow mapping left open), the error is put
     /// after the last event that parsed.
     /// </summary>
+    /// <summary>Deepest nesting of mappings and sequences accepted (a scenario uses 6).</summary>
+    public const int MaxNesting = 64;
+
+    /// <summary>Most phases accepted: each keeps its own statistics and pageblock census.</summary>
+    public const int MaxPhases = 1000;
+
     private static void CheckSyntax(string yaml, string source)
     {
         var parser = new Parser(new StringReader(yaml));
@@ -161,6 +167,12 @@ public static class ScenarioLoader
                         ev is Scalar ? "not valid here: a key is missing before ':'" : "not valid here: expected a plain key");
                 }
 
+                if (ev is MappingStart or SequenceStart && open.Count >= MaxNesting)
+                {
+                    // the representation model recurses per level: refuse deep nesting before it overflows the stack
+                    throw new ZoneLabInputException(source, (int)Math.Max(1, ev.Start.Line), (int)Math.Max(1, ev.Start.Column),
+                        $"nested deeper than {MaxNesting} levels; a scenario needs at most 6");
+                }
                 if (ev is MappingStart)
                 {
                     open.Push((true, true));
@@ -497,6 +509,10 @@ public static class ScenarioLoader
     {
         top.Required("phases");
         IReadOnlyList<YamlNode> nodes = top.List("phases", allowEmpty: false);
+        if (nodes.Count > MaxPhases)
+        {
+            throw top.Error(nodes[MaxPhases], $"phases[{MaxPhases}]", $"{nodes.Count} phases; at most {MaxPhases} are accepted (each keeps its own statistics)");
+        }
         var phases = new List<ScenarioPhase>();
         for (int i = 0; i < nodes.Count; i++)
         {
@@ -789,7 +805,7 @@ public static class ScenarioLoader
     private static IEnumerable<HistogramBucket> ReadHistogramFile(string full, string name, QuantityUnit unit)
     {
         int line = 0;
-        foreach (string raw in File.ReadLines(full))
+        foreach (string raw in InputFiles.ReadLines(full))
         {
             line++;
             string t = raw.Trim();

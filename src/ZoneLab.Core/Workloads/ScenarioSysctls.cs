@@ -113,9 +113,10 @@ public static class ScenarioSysctls
         }
 
         // vm.lowmem_reserve_ratio: one non-negative ratio per zone type, "256 256 32 0 0" or a YAML list.
-        expected = "one to six non-negative integers (one per zone type), e.g. 256 256 32 0 0";
+        // The kernel's handler is proc_dointvec_minmax() on an int array: a value above INT_MAX is -EINVAL.
+        expected = "one to six integers 0..2147483647 (one per zone type, INT_MAX as the kernel's int array), e.g. 256 256 32 0 0";
         string[] parts = normalized.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (parts.Length is 0 or > 6 || parts.Any(p => !long.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out _)))
+        if (parts.Length is 0 or > 6 || parts.Any(p => !int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out _)))
         {
             return false;
         }

@@ -27,7 +27,7 @@ public class ReplayCommandTests
     {
         // 32 successful cma_alloc_finish of 32 MiB gigantic pages from hugetlb_cma=1G: all fit in the model's area
         string trace = FixturePath.Get("trace", "arm64-6.1-hugetlb-cma", "trace.txt.gz");
-        var (exit, stdout, stderr) = ZonelabProcess.Run("replay", trace, "--arch", "arm64", "--mem", "2G", "--cmdline", "hugetlb_cma=1G");
+        var (exit, stdout, stderr) = ZonelabProcess.Run("replay", trace, "--arch", "arm64", "--mem", "2G", "--cmdline", "hugetlb_cma=1G", "--format", "json");
         Assert.True(exit == 0, stderr);
         using JsonDocument doc = JsonDocument.Parse(stdout);
         Assert.Equal(32, doc.RootElement.GetProperty("cma_allocations").GetInt64());

@@ -155,7 +155,7 @@ public class ScenarioValidationTests
         Fails(h + "    vm.watermark_scale_factor: 5000\n" + t, "5000", "machine.sysctls.vm.watermark_scale_factor: expected an integer 1..3000, found '5000'");
         Fails(h + "    vm.percpu_pagelist_high_fraction: 5\n" + t, "5", "machine.sysctls.vm.percpu_pagelist_high_fraction: expected 0 or an integer of at least 8 (MIN_PERCPU_PAGELIST_HIGH_FRACTION), found '5'");
         Fails(h + "    transparent_hugepage: sometimes\n" + t, "sometimes", "machine.sysctls.transparent_hugepage: expected one of always, madvise, never, found 'sometimes'");
-        Fails(h + "    vm.lowmem_reserve_ratio: [256, -1]\n" + t, "[256", "machine.sysctls.vm.lowmem_reserve_ratio: expected one to six non-negative integers (one per zone type), e.g. 256 256 32 0 0, found '256 -1'");
+        Fails(h + "    vm.lowmem_reserve_ratio: [256, -1]\n" + t, "[256", "machine.sysctls.vm.lowmem_reserve_ratio: expected one to six integers 0..2147483647 (one per zone type, INT_MAX as the kernel's int array), e.g. 256 256 32 0 0, found '256 -1'");
     }
 
     [Fact]

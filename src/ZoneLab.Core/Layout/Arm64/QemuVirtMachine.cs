@@ -53,6 +53,10 @@ public static class QemuVirtMachine
             {
                 b = unit; // memory@0 with an empty reg (firmware fills it in): keep its base
             }
+            if (size > KernelLimits.Arm64MaxPhysicalBytes - b)
+            {
+                throw new ZoneLabInputException("--mem", $"{size >> 30}G at 0x{b:x} ends beyond what arm64 with 4 KiB pages addresses (MAX_PHYSMEM_BITS 48, 256 TiB)");
+            }
             if (size < 16UL << 20 || size % Page.Size != 0)
             {
                 throw new ZoneLabInputException("--mem", $"{size} bytes is not a usable arm64 RAM size; expected a multiple of 4 KiB of at least 16 MiB (e.g. 2G)");

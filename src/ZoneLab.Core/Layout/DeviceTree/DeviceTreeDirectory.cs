@@ -39,7 +39,7 @@ public static class DeviceTreeDirectory
         long size = 8 + ((node.Name.Length + 4) & ~3);
         foreach (string f in Directory.GetFiles(dir).OrderBy(Path.GetFileName, StringComparer.Ordinal))
         {
-            byte[] value = File.ReadAllBytes(f);
+            byte[] value = InputFiles.ReadBytes(f, (int)Layout.KernelLimits.MaxFdtSize, "a property larger than MAX_FDT_SIZE (2 MiB) cannot be in a tree the kernel boots");
             node.Add(new DeviceTreeProperty(Path.GetFileName(f), value, -1));
             size += 12 + ((value.Length + 3) & ~3) + Path.GetFileName(f).Length + 1;
         }

@@ -63,16 +63,38 @@ public sealed class FlattenedDeviceTree
         {
             return DeviceTreeDirectory.Load(path);
         }
-        byte[] data;
+        return Parse(ReadBlob(path), Path.GetFileName(path));
+    }
+
+    // Reads the header first and then totalsize bytes: a file that never ends (/dev/zero) or claims more than the
+    // kernel maps (MAX_FDT_SIZE, checked by arm64's fixmap_remap_fdt()) is refused before it is read.
+    private static byte[] ReadBlob(string path)
+    {
+        string name = Path.GetFileName(path);
+        using FileStream fs = InputFiles.OpenRead(path);
         try
         {
-            data = File.ReadAllBytes(path);
+            byte[] header = new byte[FdtHeader.V17Size];
+            int got = fs.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
+            if (got < 8 || System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(header) != FdtHeader.FdtMagic)
+            {
+                FdtHeader.Read(header.AsSpan(0, got), name); // throws: truncated header or bad magic
+            }
+            uint total = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(4));
+            if (total > Layout.KernelLimits.MaxFdtSize)
+            {
+                throw ZoneLabInputException.AtByteOffset(name, 4, $"totalsize {total} is larger than MAX_FDT_SIZE ({Layout.KernelLimits.MaxFdtSize} bytes), the most arm64's fixmap_remap_fdt() maps");
+            }
+            // the parser needs only totalsize bytes; a shorter file is reported by Parse as a truncated blob
+            byte[] data = new byte[Math.Max(total, (uint)got)];
+            header.AsSpan(0, got).CopyTo(data);
+            int n = got + fs.ReadAtLeast(data.AsSpan(got), data.Length - got, throwOnEndOfStream: false);
+            return n == data.Length ? data : data[..n];
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new ZoneLabInputException(path, $"cannot read the device tree blob: {e.Message}");
         }
-        return Parse(data, Path.GetFileName(path));
     }
 
     /// <summary>Parses a blob; <paramref name="source"/> names it in messages.</summary>

@@ -46,8 +46,9 @@ internal sealed partial class Simulation
 
             foreach (ulong pfn in h.Pfns)
             {
-                // a page reclaimed or migrated away is no longer the actor's (as Release sees it)
-                if (_m.IsAllocatedHead(pfn, out int o) && o == h.Order && _m.UseOf(pfn) == h.Use)
+                // a swapped-out page (SwappedPfn in its slot) is on the swap device, not behind a controller; a page
+                // reclaimed or migrated away is no longer the actor's (as Release sees it)
+                if (pfn != SwappedPfn && _m.IsAllocatedHead(pfn, out int o) && o == h.Order && _m.UseOf(pfn) == h.Use)
                 {
                     _bandwidth.AddPages(a, pfn, 1UL << o);
                 }

@@ -1,5 +1,4 @@
 using System.Buffers.Text;
-using System.IO.Compression;
 using System.Text;
 using ZoneLab.Allocator;
 
@@ -81,19 +80,10 @@ public sealed partial class FtraceReader : IDisposable
     /// <summary>Opens a trace file (<c>.gz</c> is decompressed).</summary>
     public static FtraceReader Open(string path)
     {
-        Stream s;
-        try
-        {
-            s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ZoneLabInputException(path, $"cannot read the trace: {e.Message}");
-        }
-
+        Stream s = InputFiles.OpenRead(path, bufferSize: 1); // the reader buffers
         if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
         {
-            s = new GZipStream(s, CompressionMode.Decompress);
+            s = CheckedGzipStream.Open((FileStream)s, path);
         }
 
         return new FtraceReader(s, path);

@@ -33,6 +33,12 @@ public sealed record TraceReplayResult
     /// <summary>Replayed cma_alloc calls the model refused.</summary>
     public long CmaFailed { get; init; }
 
+    /// <summary>
+    /// cma_alloc calls per area name the trace used and the machine lacks (each went to the machine's first area, or
+    /// failed when it has none), sorted by name.
+    /// </summary>
+    public IReadOnlyDictionary<string, long> MissingCmaAreas { get; init; } = new SortedDictionary<string, long>(StringComparer.Ordinal);
+
     /// <summary>mm_page_alloc_extfrag events in the trace.</summary>
     public long TraceFallbacks { get; init; }
 
@@ -60,6 +66,12 @@ public sealed record TraceReplayResult
             w.WriteNumber("trace_fallbacks", TraceFallbacks);
             w.WriteNumber("model_fallbacks", ModelFallbacks);
             w.WriteNumber("model_frees_implied", ModelImpliedFrees);
+            w.WriteStartObject("cma_missing_areas");
+            foreach ((string name, long calls) in MissingCmaAreas)
+            {
+                w.WriteNumber(name, calls);
+            }
+            w.WriteEndObject();
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(ms.ToArray()) + "\n";
@@ -80,6 +92,7 @@ public sealed class TraceReplayer
     private readonly Dictionary<long, (ulong Pfn, int Order)> _blocks = [];
     private readonly Dictionary<long, (CmaAllocator Area, ulong Pfn, ulong Count)> _cma = [];
     private long _failed, _freed, _implied, _cmaAllocs, _cmaFailed;
+    private readonly SortedDictionary<string, long> _missingAreas = new(StringComparer.Ordinal);
 
     /// <summary>Replays onto <paramref name="dm"/>.</summary>
     public TraceReplayer(DesignMachine dm)
@@ -155,7 +168,12 @@ public sealed class TraceReplayer
 
                 break;
             case TraceEventKind.CmaAllocFinish when !e.Failed:
-                CmaAllocator? area = _dm.Area(e.CmaName) ?? _dm.Area();
+                CmaAllocator? area = _dm.Area(e.CmaName);
+                if (area == null)
+                {
+                    _missingAreas[e.CmaName ?? "(unnamed)"] = _missingAreas.GetValueOrDefault(e.CmaName ?? "(unnamed)") + 1;
+                    area = _dm.Area();
+                }
                 _cmaAllocs++;
                 CmaAllocResult c = area?.Allocate((ulong)e.Count, e.Align, noWarn: true) ?? default;
                 if (area != null && c.Success)
@@ -202,6 +220,7 @@ public sealed class TraceReplayer
             ModelImpliedFrees = _implied,
             CmaAllocations = _cmaAllocs,
             CmaFailed = _cmaFailed,
+            MissingCmaAreas = _missingAreas,
             TraceFallbacks = summary.Fallbacks.Sum(f => f.Events),
             ModelFallbacks = modelFallbacks,
         };
