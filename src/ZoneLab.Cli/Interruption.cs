@@ -14,6 +14,7 @@ internal static class Interruption
     private static readonly List<string> s_temporary = [];
     private static readonly List<PosixSignalRegistration> s_registrations = [];
     private static int s_signal;
+    private static Action<int>? s_cooperative;
 
     /// <summary>True once a signal arrived.</summary>
     public static bool Requested => Volatile.Read(ref s_signal) != 0;
@@ -37,6 +38,32 @@ internal static class Interruption
                 {
                     // no such signal here: the runtime's default applies
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Hands SIGINT/SIGTERM to a command that stops on its own (a sweep finishes the points it is running and saves
+    /// them): while the returned scope lives, a signal calls <paramref name="onSignal"/> with its number instead of
+    /// ending the process; the command returns 128 + that number itself.
+    /// </summary>
+    public static IDisposable Cooperate(Action<int> onSignal)
+    {
+        Install();
+        lock (s_lock)
+        {
+            s_cooperative = onSignal;
+        }
+        return new CooperationScope();
+    }
+
+    private sealed class CooperationScope : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (s_lock)
+            {
+                s_cooperative = null;
             }
         }
     }
@@ -106,6 +133,16 @@ internal static class Interruption
     {
         ctx.Cancel = true; // this handler ends the process itself, after the clean-up
         int sig = ctx.Signal == PosixSignal.SIGINT ? 2 : 15;
+        Action<int>? cooperative;
+        lock (s_lock)
+        {
+            cooperative = s_cooperative;
+        }
+        if (cooperative != null)
+        {
+            cooperative(sig);
+            return;
+        }
         if (Interlocked.CompareExchange(ref s_signal, sig, 0) != 0)
         {
             return;

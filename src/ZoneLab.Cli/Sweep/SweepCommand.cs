@@ -59,42 +59,28 @@ internal static class SweepCommand
         string storeDir = shard is null ? dir : Path.Combine(dir, shard.FolderName);
         using var cts = new CancellationTokenSource();
         int signal = 0;
-        ConsoleCancelEventHandler onCancel = (_, e) =>
+        // the sweep stops cooperatively: running points finish and are saved, then the same command resumes
+        using IDisposable signals = Interruption.Cooperate(sig =>
         {
-            e.Cancel = true;
-            signal = 2;
-            cts.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
-        using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
-        {
-            ctx.Cancel = true;
-            signal = 15;
+            signal = sig;
             cts.Cancel();
         });
-        try
+        using SweepStore store = SweepStore.Open(storeDir, SweepManifest.Of(plan, shard));
+        SweepRunner.Outcome o = SweepRunner.Run(plan, store, jobs, SweepProgress.PlainOutput, cts.Token);
+        int have = o.Owned - (o.Complete ? 0 : o.Owned - o.Rows.Count(r => shard is null || shard.Owns(r.Point)));
+        if (!o.Complete)
         {
-            using SweepStore store = SweepStore.Open(storeDir, SweepManifest.Of(plan, shard));
-            SweepRunner.Outcome o = SweepRunner.Run(plan, store, jobs, SweepProgress.PlainOutput, cts.Token);
-            int have = o.Owned - (o.Complete ? 0 : o.Owned - o.Rows.Count(r => shard is null || shard.Owns(r.Point)));
-            if (!o.Complete)
-            {
-                Console.Error.WriteLine($"zonelab: interrupted with {have}/{o.Owned} points done (results in {storeDir}); the same command resumes");
-                return signal != 0 ? 128 + signal : Incomplete;
-            }
-            if (shard is not null)
-            {
-                Console.Error.WriteLine($"zonelab: shard {shard} done: {o.Owned} points ({o.Ran} run now) in {storeDir}; combine the shards with zonelab sweep merge {dir} --out DIR");
-                return 0;
-            }
-            WriteSummary(dir, store.Manifest.ToShape(), o.Rows, print: true);
-            Console.Error.WriteLine($"zonelab: {o.Rows.Count} points ({o.Ran} run now) in {dir}: results.parquet, results.csv, summary.md, summary.csv, plots/");
+            Console.Error.WriteLine($"zonelab: interrupted with {have}/{o.Owned} points done (results in {storeDir}); the same command resumes");
+            return signal != 0 ? 128 + signal : Incomplete;
+        }
+        if (shard is not null)
+        {
+            Console.Error.WriteLine($"zonelab: shard {shard} done: {o.Owned} points ({o.Ran} run now) in {storeDir}; combine the shards with zonelab sweep merge {dir} --out DIR");
             return 0;
         }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
+        WriteSummary(dir, store.Manifest.ToShape(), o.Rows, print: true);
+        Console.Error.WriteLine($"zonelab: {o.Rows.Count} points ({o.Ran} run now) in {dir}: results.parquet, results.csv, summary.md, summary.csv, plots/");
+        return 0;
     }
 
     /// <summary>Writes summary.md, summary.csv and plots/ into <paramref name="dir"/> (the plots folder replaced whole), and prints the tables.</summary>

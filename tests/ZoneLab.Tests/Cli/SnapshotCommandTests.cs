@@ -86,7 +86,7 @@ public class SnapshotCommandTests
     [Fact]
     public void ReplayFromASnapshotRunsTheTraceOnItsState()
     {
-        var (exit, stdout, stderr) = ZonelabProcess.Run("replay", FixturePath.Get("trace", "x86_64-6.1-kmem", "trace.txt"), "--from", Snap("x86_64-6.1-512M/s3"));
+        var (exit, stdout, stderr) = ZonelabProcess.Run("replay", FixturePath.Get("trace", "x86_64-6.1-kmem", "trace.txt"), "--from", Snap("x86_64-6.1-512M/s3"), "--format", "json");
         Assert.True(exit == 0, stderr);
         Assert.Contains("\"events_read\":26116", stdout);
     }
