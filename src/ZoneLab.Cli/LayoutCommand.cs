@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Diagnostics;
+using ZoneLab.Designs;
 using ZoneLab.Layout;
 using ZoneLab.Procfs;
 
@@ -57,33 +59,29 @@ internal static class LayoutCommand
             }
             builder.WithExtraArgs(pr.GetValue(kernelArgs) ?? Array.Empty<string>());
             string designName = pr.GetValue(design)!;
-            ZoneLab.Designs.DesignKind kind = designName == "mainline" ? ZoneLab.Designs.DesignKind.MigrateCma : ZoneLab.Designs.DesignNames.Parse(designName);
-            builder.WithFeatures(kind == ZoneLab.Designs.DesignKind.Dmb ? new KernelFeatures { DesignatedMovableBlocks = true } : KernelFeatures.Mainline);
+            IDesign kind = DesignRegistry.For(designName == "mainline" ? DesignKind.MigrateCma : DesignNames.Parse(designName));
+            builder.WithFeatures(kind.Features);
             if (pr.GetValue(zoneinfo) is string z)
             {
                 builder.WithZoneinfo(z);
             }
-            string fmt = pr.GetValue(format)!;
-            if (fmt is not ("text" or "dmesg" or "zoneinfo" or "json" or "memory-blocks"))
-            {
-                throw new ZoneLabInputException("--format", $"'{fmt}' is not a format; expected text, dmesg, zoneinfo, json or memory-blocks");
-            }
+            LayoutFormat fmt = LayoutFormats.Parse(pr.GetValue(format)!);
             BootLayout mainline = builder.Build();
             // the zones the design's kernel reports (ZONE_CMA, ZONE_MOVABLE over the areas, unmanaged carve-outs)
-            BootLayout layout = ZoneLab.Designs.DesignZones.LayoutFor(kind, mainline);
+            BootLayout layout = kind.Layout(mainline);
             switch (fmt)
             {
-                case "dmesg":
+                case LayoutFormat.Dmesg:
                     Console.Out.Write(LayoutDmesgWriter.Write(layout, pr.GetValue(timestamps)));
                     break;
-                case "zoneinfo" when kind is not (ZoneLab.Designs.DesignKind.MigrateCma or ZoneLab.Designs.DesignKind.Dmb):
+                case LayoutFormat.Zoneinfo when !kind.LayoutZoneinfo:
                 {
                     // the design's machine just after boot, through the engine's /proc/zoneinfo
-                    using var dm = ZoneLab.Designs.DesignFactory.For(kind).Build(mainline, ZoneLab.Allocator.KernelVersion.V6_1);
+                    using var dm = kind.Build(mainline, ZoneLab.Allocator.KernelVersion.V6_1);
                     Console.Out.Write(ZoneinfoWriter.Write(dm.Machine));
                     break;
                 }
-                case "zoneinfo":
+                case LayoutFormat.Zoneinfo:
                 {
                     // Watermarks: replayed exactly from a real zoneinfo (+ its boot log), else computed from the layout.
                     string? zi = pr.GetValue(zoneinfo) is string zp ? File.ReadAllText(zp) : null;
@@ -92,15 +90,17 @@ internal static class LayoutCommand
                     Console.Out.Write(LayoutZoneinfoWriter.Write(layout, wm));
                     break;
                 }
-                case "json":
+                case LayoutFormat.Json:
                     Console.Out.WriteLine(LayoutJsonWriter.Write(layout));
                     break;
-                case "memory-blocks":
+                case LayoutFormat.MemoryBlocks:
                     Console.Out.Write(MemoryBlocksWriter.Write(layout));
                     break;
-                default:
+                case LayoutFormat.Text:
                     LayoutTextView.Render(layout);
                     break;
+                default:
+                    throw new UnreachableException($"layout format {fmt} has no writer in LayoutCommand");
             }
             foreach (string w in layout.Warnings)
             {

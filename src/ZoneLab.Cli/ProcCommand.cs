@@ -8,7 +8,7 @@ namespace ZoneLab.Cli;
 /// <summary><c>zonelab proc</c>: boot the allocator model on a machine and print a /proc view of it.</summary>
 internal static class ProcCommand
 {
-    private static readonly string[] s_formats = { "zoneinfo", "buddyinfo", "pagetypeinfo", "meminfo", "vmstat", "extfrag_index", "unusable_index" };
+    private static readonly string[] s_formats = ProcFiles.All.Select(ProcFiles.Name).ToArray();
 
     public static Command Create()
     {
@@ -31,7 +31,7 @@ internal static class ProcCommand
         cmd.SetAction(pr =>
         {
             string fmt = pr.GetValue(format)!;
-            if (!s_formats.Contains(fmt))
+            if (ProcFiles.Parse(fmt) is not ProcFile file)
             {
                 throw new ZoneLabInputException("--format", $"'{fmt}' is not a format; expected {string.Join(", ", s_formats)}");
             }
@@ -48,16 +48,7 @@ internal static class ProcCommand
             }
             BootLayout layout = builder.Build();
             using var m = new Machine(LayoutMachineSpec.Create(layout, version));
-            Console.Out.Write(fmt switch
-            {
-                "zoneinfo" => ZoneinfoWriter.Write(m),
-                "buddyinfo" => BuddyinfoWriter.Write(m),
-                "pagetypeinfo" => PagetypeinfoWriter.Write(m),
-                "meminfo" => MeminfoWriter.Write(m),
-                "vmstat" => VmstatWriter.Write(m),
-                "extfrag_index" => ExtfragWriter.ExtfragIndex(m),
-                _ => ExtfragWriter.UnusableIndex(m),
-            });
+            Console.Out.Write(ProcFiles.Write(file, m));
             return 0;
         });
         return cmd;

@@ -22,35 +22,23 @@ public enum DesignKind
     Gcma,
 }
 
-/// <summary>Names of designs as the command line takes them.</summary>
+/// <summary>Names of designs as the command line takes them (from <see cref="DesignRegistry"/>).</summary>
 public static class DesignNames
 {
     /// <summary>All designs in report order.</summary>
-    public static readonly DesignKind[] All =
-    {
-        DesignKind.MigrateCma, DesignKind.ZoneCma, DesignKind.CmaInMovable, DesignKind.Dmb, DesignKind.Carveout, DesignKind.Gcma,
-    };
+    public static readonly DesignKind[] All = DesignRegistry.All.Select(d => d.Kind).ToArray();
 
     /// <summary>"migrate-cma", "zone-cma", "cma-in-movable", "dmb", "carveout", "gcma".</summary>
-    public static string Name(DesignKind d) => d switch
-    {
-        DesignKind.MigrateCma => "migrate-cma",
-        DesignKind.ZoneCma => "zone-cma",
-        DesignKind.CmaInMovable => "cma-in-movable",
-        DesignKind.Dmb => "dmb",
-        DesignKind.Carveout => "carveout",
-        DesignKind.Gcma => "gcma",
-        _ => throw new ArgumentOutOfRangeException(nameof(d)),
-    };
+    public static string Name(DesignKind d) => DesignRegistry.For(d).Name;
 
     /// <summary>Parses a design name; throws a one-line input error naming <paramref name="source"/> otherwise.</summary>
     public static DesignKind Parse(string name, string source = "--design")
     {
-        foreach (DesignKind d in All)
+        foreach (IDesign d in DesignRegistry.All)
         {
-            if (string.Equals(Name(d), name, StringComparison.OrdinalIgnoreCase))
+            if (string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase))
             {
-                return d;
+                return d.Kind;
             }
         }
         throw new ZoneLabInputException(source, $"'{name}' is not a design; expected one of {string.Join(", ", All.Select(Name))}");

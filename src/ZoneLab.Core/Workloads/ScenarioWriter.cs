@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using ZoneLab.Workloads.Actors;
 
 namespace ZoneLab.Workloads;
 
@@ -118,88 +119,14 @@ public static class ScenarioWriter
             w.Append(I).Append("access: ").Append(Quantities.Format(a.AccessBytesPerSecond, QuantityUnit.BytesPerSecond)).Append('\n');
         }
 
-        switch (a)
-        {
-            case AnonActor x:
-                Dist(w, "rate", x.Rate);
-                Dist(w, "lifetime", x.Lifetime);
-                Num(w, "pinned", x.PinnedFraction, QuantityUnit.Fraction);
-                Num(w, "limit", x.LimitBytes, QuantityUnit.Bytes);
-                if (x.Mappers != 1)
-                {
-                    w.Append(I).Append("mappers: ").Append(x.Mappers.ToString(CultureInfo.InvariantCulture)).Append('\n');
-                }
-
-                break;
-            case PageCacheActor x:
-                Dist(w, "rate", x.Rate);
-                Dist(w, "lifetime", x.Lifetime);
-                Num(w, "dirty", x.DirtyFraction, QuantityUnit.Fraction);
-                w.Append(I).Append("highmem: ").Append(x.Highmem ? "true" : "false").Append('\n');
-                Num(w, "limit", x.LimitBytes, QuantityUnit.Bytes);
-                break;
-            case SlabActor x:
-                w.Append(I).Append("kind: ").Append(x.Reclaimable ? "reclaimable" : "unmovable").Append('\n');
-                Dist(w, "rate", x.Rate);
-                w.Append(I).Append("orders: [").Append(string.Join(", ", x.OrderWeights.Select(o => o.ToString("R", CultureInfo.InvariantCulture)))).Append("]\n");
-                Dist(w, "lifetime", x.Lifetime);
-                Num(w, "limit", x.LimitBytes, QuantityUnit.Bytes);
-                break;
-            case AtomicActor x:
-                w.Append(I).Append("order: ").Append(x.Order.ToString(CultureInfo.InvariantCulture)).Append('\n');
-                Dist(w, "burst", x.Burst);
-                Dist(w, "interval", x.Interval);
-                Dist(w, "lifetime", x.Lifetime);
-                break;
-            case ThpActor x:
-                Dist(w, "rate", x.Rate);
-                Dist(w, "lifetime", x.Lifetime);
-                break;
-            case CmaActor x:
-                w.Append(I).Append("device: ").Append(Q(x.Device)).Append('\n');
-                Opt(w, I + "area", x.Area);
-                Num(w, "size", x.SizeBytes, QuantityUnit.Bytes);
-                w.Append(I).Append("count: ").Append(x.Count.ToString(CultureInfo.InvariantCulture)).Append('\n');
-                Num(w, "period", x.PeriodSeconds, QuantityUnit.Seconds);
-                Dist(w, "hold", x.Hold);
-                Num(w, "deadline", x.DeadlineSeconds, QuantityUnit.Seconds);
-                break;
-            case GiganticActor x:
-                w.Append(I).Append("count: ").Append(x.Count.ToString(CultureInfo.InvariantCulture)).Append('\n');
-                Num(w, "size", x.SizeBytes, QuantityUnit.Bytes);
-                Dist(w, "hold", x.Hold);
-                break;
-            case OfflineActor x:
-                w.Append(I).Append("blocks: ").Append(x.Blocks.Count > 0 ? $"[{string.Join(", ", x.Blocks)}]" : x.BlockCount.ToString(CultureInfo.InvariantCulture)).Append('\n');
-                break;
-            case OnlineActor x:
-                w.Append(I).Append("blocks: ").Append(x.Blocks.Count > 0 ? $"[{string.Join(", ", x.Blocks)}]" : x.BlockCount.ToString(CultureInfo.InvariantCulture)).Append('\n');
-                w.Append(I).Append("zone: ").Append(x.Movable ? "movable" : "kernel").Append('\n');
-                break;
-            case DropCachesActor x:
-                w.Append(I).Append("mode: ").Append(x.Mode.ToString(CultureInfo.InvariantCulture)).Append('\n');
-                break;
-        }
+        ActorKinds.For(a).Write(a, new ScenarioYamlWriter(w, I));
     }
 
-    private static void Num(StringBuilder w, string key, double? v, QuantityUnit unit)
+    /// <summary>A distribution's value: a constant as its quantity, else a <c>{dist: ...}</c> flow mapping.</summary>
+    internal static string Distribution(ScenarioDistribution d)
     {
-        if (v is double d)
-        {
-            w.Append("        ").Append(key).Append(": ").Append(Quantities.Format(d, unit)).Append('\n');
-        }
-    }
-
-    private static void Dist(StringBuilder w, string key, ScenarioDistribution? d)
-    {
-        if (d is null)
-        {
-            return;
-        }
-
-        w.Append("        ").Append(key).Append(": ");
         string F(double v) => Quantities.Format(v, d.Unit);
-        w.Append(d.Kind switch
+        return d.Kind switch
         {
             DistributionKind.Constant => F(d.A),
             DistributionKind.Uniform => $"{{dist: uniform, min: {F(d.A)}, max: {F(d.B)}}}",
@@ -208,8 +135,7 @@ public static class ScenarioWriter
             _ => d.File is not null
                 ? $"{{dist: histogram, file: {Q(d.File)}}}"
                 : $"{{dist: histogram, buckets: [{string.Join(", ", d.Buckets.Select(b => $"[{F(b.Value)}, {b.Weight.ToString("R", CultureInfo.InvariantCulture)}]"))}]}}",
-        });
-        w.Append('\n');
+        };
     }
 
     private static void Opt(StringBuilder w, string key, string? value)
@@ -221,5 +147,8 @@ public static class ScenarioWriter
     }
 
     /// <summary>A double-quoted YAML string.</summary>
-    private static string Q(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n") + "\"";
+    private static string Q(string s) => Quote(s);
+
+    /// <summary>A double-quoted YAML string.</summary>
+    internal static string Quote(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n") + "\"";
 }
