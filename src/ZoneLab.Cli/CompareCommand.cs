@@ -103,6 +103,3 @@ internal static class CompareCommand
         return list;
     }
 }
-
-/// <summary>A compare run: the scenario, its seed and the per-design reports in order.</summary>
-internal sealed record CompareResult(string Scenario, long Seed, double DurationSeconds, double TickSeconds, IReadOnlyList<DesignReport> Designs);

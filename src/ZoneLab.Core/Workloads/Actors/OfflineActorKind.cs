@@ -21,7 +21,14 @@ internal sealed class OfflineActorKind : ActorKind<OfflineActor>
 
     internal override void Write(OfflineActor a, ScenarioYamlWriter w)
     {
-        w.Plain("blocks", a.Blocks.Count > 0 ? $"[{string.Join(", ", a.Blocks)}]" : a.BlockCount.ToString(CultureInfo.InvariantCulture));
+        if (a.Blocks.Count > 0)
+        {
+            w.List("blocks", a.Blocks.Select(b => b.ToString(CultureInfo.InvariantCulture)));
+        }
+        else
+        {
+            w.Integer("blocks", a.BlockCount);
+        }
     }
 
     internal override void Step(Sim sim, ActorState st, OfflineActor a, in ActorTick t) => sim.StepOffline(st, a);

@@ -29,7 +29,14 @@ internal sealed class OnlineActorKind : ActorKind<OnlineActor>
 
     internal override void Write(OnlineActor a, ScenarioYamlWriter w)
     {
-        w.Plain("blocks", a.Blocks.Count > 0 ? $"[{string.Join(", ", a.Blocks)}]" : a.BlockCount.ToString(CultureInfo.InvariantCulture));
+        if (a.Blocks.Count > 0)
+        {
+            w.List("blocks", a.Blocks.Select(b => b.ToString(CultureInfo.InvariantCulture)));
+        }
+        else
+        {
+            w.Integer("blocks", a.BlockCount);
+        }
         w.Plain("zone", a.Movable ? "movable" : "kernel");
     }
 
