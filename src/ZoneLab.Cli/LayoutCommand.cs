@@ -21,7 +21,8 @@ internal static class LayoutCommand
         var initrd = new Option<string?>("--initrd-size") { Description = "Size of the initrd the bootloader loads (0 for none; default the oracle's initramfs), placed as QEMU places it." };
         var cmdline = new Option<string?>("--cmdline") { Description = "Kernel command line (replaces the one in --dmesg)." };
         var zoneinfo = new Option<string?>("--zoneinfo") { Description = "A real /proc/zoneinfo of the same boot: its managed counts replace the estimate." };
-        var format = new Option<string>("--format") { Description = "text | dmesg | zoneinfo | json | memory-blocks", DefaultValueFactory = _ => "text" };
+        Option<LayoutFormat> format = CliOptions.Choice("--format", "What to print.", LayoutFormats.All, LayoutFormats.Name, LayoutFormat.Text,
+            f => $"'{f}' is not a format; expected text, dmesg, zoneinfo, json or memory-blocks");
         var design = new Option<string>("--design") { Description = "Kernel design: migrate-cma (mainline 6.1, default), zone-cma (ZONE_CMA v7: a CMA zone after Movable), cma-in-movable (4.17-rc1: CMA areas in ZONE_MOVABLE), dmb (Designated Movable Blocks: movablecore=size@base; CMA areas become DMBs), carveout (areas reserved no-map) or gcma (areas back a cleancache).", DefaultValueFactory = _ => "migrate-cma" };
         var timestamps = new Option<bool>("--timestamps") { Description = "With --format dmesg: prefix lines with [    0.000000] as dmesg does." };
         var kernelArgs = new Argument<string[]>("kernel-args") { Description = "Kernel arguments after a bare --, appended to the command line.", Arity = ArgumentArity.ZeroOrMore };
@@ -65,7 +66,7 @@ internal static class LayoutCommand
             {
                 builder.WithZoneinfo(z);
             }
-            LayoutFormat fmt = LayoutFormats.Parse(pr.GetValue(format)!);
+            LayoutFormat fmt = pr.GetValue(format);
             BootLayout mainline = builder.Build();
             // the zones the design's kernel reports (ZONE_CMA, ZONE_MOVABLE over the areas, unmanaged carve-outs)
             BootLayout layout = kind.Layout(mainline);

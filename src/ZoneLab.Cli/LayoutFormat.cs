@@ -37,17 +37,4 @@ internal static class LayoutFormats
         LayoutFormat.MemoryBlocks => "memory-blocks",
         _ => throw new UnreachableException($"layout format {f} has no name in LayoutFormats.Name"),
     };
-
-    /// <summary>Parses a name; a one-line input error otherwise.</summary>
-    public static LayoutFormat Parse(string name)
-    {
-        foreach (LayoutFormat f in All)
-        {
-            if (Name(f) == name)
-            {
-                return f;
-            }
-        }
-        throw new ZoneLabInputException("--format", $"'{name}' is not a format; expected text, dmesg, zoneinfo, json or memory-blocks");
-    }
 }

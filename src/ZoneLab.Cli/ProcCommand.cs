@@ -8,8 +8,6 @@ namespace ZoneLab.Cli;
 /// <summary><c>zonelab proc</c>: boot the allocator model on a machine and print a /proc view of it.</summary>
 internal static class ProcCommand
 {
-    private static readonly string[] s_formats = ProcFiles.All.Select(ProcFiles.Name).ToArray();
-
     public static Command Create()
     {
         var dmesg = new Option<string?>("--dmesg") { Description = "A real x86 boot log (e820 map, SRAT nodes, command line)." };
@@ -18,8 +16,9 @@ internal static class ProcCommand
         var machine = new Option<string>("--machine") { Description = "QEMU machine type for --mem: pc or q35.", DefaultValueFactory = _ => "pc" };
         var cmdline = new Option<string?>("--cmdline") { Description = "Kernel command line (replaces the one in --dmesg)." };
         var zoneinfo = new Option<string?>("--zoneinfo") { Description = "A real /proc/zoneinfo of the same boot: its managed counts are used." };
-        var kernel = new Option<string>("--kernel") { Description = "Kernel behaviour: 4.10, 6.1 or 6.12.", DefaultValueFactory = _ => "6.1" };
-        var format = new Option<string>("--format") { Description = string.Join(" | ", s_formats), DefaultValueFactory = _ => "zoneinfo" };
+        Option<KernelVersion?> kernel = CliOptions.Kernel("Kernel behaviour: 4.10, 6.1 or 6.12.");
+        Option<ProcFile> format = CliOptions.Choice("--format", "The /proc file to print.", ProcFiles.All, ProcFiles.Name, ProcFile.Zoneinfo,
+            f => $"'{f}' is not a format; expected {string.Join(", ", ProcFiles.All.Select(ProcFiles.Name))}");
         var kernelArgs = new Argument<string[]>("kernel-args") { Description = "Kernel arguments after a bare --.", Arity = ArgumentArity.ZeroOrMore };
 
         var cmd = new Command("proc", "Boot the page allocator model on a machine and print /proc/zoneinfo, buddyinfo, pagetypeinfo, meminfo, vmstat or the extfrag indexes.");
@@ -30,12 +29,8 @@ internal static class ProcCommand
         cmd.Arguments.Add(kernelArgs);
         cmd.SetAction(pr =>
         {
-            string fmt = pr.GetValue(format)!;
-            if (ProcFiles.Parse(fmt) is not ProcFile file)
-            {
-                throw new ZoneLabInputException("--format", $"'{fmt}' is not a format; expected {string.Join(", ", s_formats)}");
-            }
-            KernelVersion version = ParseKernel(pr.GetValue(kernel)!);
+            ProcFile file = pr.GetValue(format);
+            KernelVersion version = pr.GetValue(kernel) ?? KernelVersion.V6_1;
             LayoutBuilder builder = MachineOptions.Build(pr.GetValue(dmesg), pr.GetValue(mem), pr.GetValue(numa), pr.GetValue(machine)!);
             if (pr.GetValue(cmdline) is string c)
             {

@@ -23,7 +23,7 @@ internal static class ReplayCommand
         var dtb = new Option<string?>("--dtb") { Description = "A device tree blob (arm64)." };
         var cmdline = new Option<string?>("--cmdline") { Description = "Kernel command line to add (e.g. \"cma=256M\")." };
         var kconfig = new Option<string?>("--kconfig") { Description = "Kernel build: debian-arm64, debian-amd64, cma-amd64 or a .config." };
-        var kernel = new Option<string>("--kernel") { Description = "Kernel behaviour 4.10, 6.1 or 6.12.", DefaultValueFactory = _ => "6.1" };
+        Option<KernelVersion?> kernel = CliOptions.Kernel("Kernel behaviour 4.10, 6.1 or 6.12.");
         var format = new Option<string>("--format") { Description = "text or json.", DefaultValueFactory = _ => "json" };
         format.AcceptOnlyFromAmong("text", "json");
         var cmd = new Command("replay", "Replay a recorded page-allocator trace through a design.");
@@ -51,7 +51,7 @@ internal static class ReplayCommand
                 b.WithExtraArgs(cl.Split(' ', StringSplitOptions.RemoveEmptyEntries));
             }
             DesignKind kind = DesignNames.Parse(pr.GetValue(design)!);
-            using DesignMachine dm = DesignFactory.For(kind).Build(b.Build(), KernelVersions.Parse(pr.GetValue(kernel)!));
+            using DesignMachine dm = DesignFactory.For(kind).Build(b.Build(), pr.GetValue(kernel) ?? KernelVersion.V6_1);
             _ = new ReclaimModel(dm.Machine);
             using FtraceReader reader = FtraceReader.Open(path);
             TraceReplayResult r = new TraceReplayer(dm).Replay(reader);
