@@ -31,7 +31,7 @@ public static class InvariantChecker
 
         for (int i = 0; i < m.PfnCount;)
         {
-            int kind = flags[i] >> 4;
+            int kind = PageState.KindOf(flags[i]);
             int z = zoneOf[i];
             switch (kind)
             {
@@ -56,7 +56,7 @@ public static class InvariantChecker
                     throw Fail(i, m, "page belongs to no block (tail without a head)");
             }
 
-            int order = flags[i] & 0xF;
+            int order = PageState.OrderOf(flags[i]);
             if (order > Pageblock.MaxOrder)
             {
                 throw Fail(i, m, $"order {order}");
@@ -99,7 +99,7 @@ public static class InvariantChecker
 
             if (kind == Machine.KindFree)
             {
-                var mt = (MigrateType)(info[i] & 0x7);
+                var mt = PageState.MigrateTypeOf(info[i]);
                 freeHeads[z]++;
                 if (mt != MigrateType.Isolate)
                 {
@@ -144,7 +144,7 @@ public static class InvariantChecker
             else if (kind == Machine.KindAlloc)
             {
                 usedPages[z] += 1L << order;
-                var mt = (MigrateType)(info[i] & 0x7);
+                var mt = PageState.MigrateTypeOf(info[i]);
                 if (mt is MigrateType.Unmovable or MigrateType.Reclaimable)
                 {
                     if (zone.Type == ZoneType.Movable)
@@ -188,12 +188,12 @@ public static class InvariantChecker
                     ReadOnlySpan<int> next = m.NextArray;
                     for (int i = m.ListHeadIndex(z, o, (MigrateType)t); i != Machine.Nil; i = next[i])
                     {
-                        if (flags[i] != (byte)((Machine.KindFree << 4) | o))
+                        if (flags[i] != PageState.Flags(Machine.KindFree, o))
                         {
                             throw Fail(i, m, $"list ({z},{o},{(MigrateType)t}) holds a non-buddy page");
                         }
 
-                        if ((info[i] & 0x7) != t)
+                        if ((int)PageState.MigrateTypeOf(info[i]) != t)
                         {
                             throw Fail(i, m, "free head's list type disagrees with its list");
                         }
@@ -273,12 +273,12 @@ public static class InvariantChecker
                         int prev = Machine.Nil;
                         for (int i = m.PcpListHead(z, cpu, pindex); i != Machine.Nil; i = m.NextArray[i])
                         {
-                            if ((flags[i] >> 4) != Machine.KindPcp || zoneOf[i] != z || m.PrevArray[i] != prev)
+                            if (PageState.KindOf(flags[i]) != Machine.KindPcp || zoneOf[i] != z || m.PrevArray[i] != prev)
                             {
                                 throw Fail(i, m, $"pcp list ({z},{cpu},{pindex}) entry is inconsistent");
                             }
 
-                            cpuPages += 1L << (flags[i] & 0xF);
+                            cpuPages += 1L << PageState.OrderOf(flags[i]);
                             prev = i;
                         }
                     }
@@ -317,7 +317,7 @@ public static class InvariantChecker
                 int prev = Machine.Nil;
                 for (int i = m.LruHeadIndex(node, (LruList)l); i != Machine.Nil; i = m.NextArray[i])
                 {
-                    if (!(flags[i] >> 4 == Machine.KindAlloc && (info[i] & Machine.InfoOnLru) != 0))
+                    if (!(PageState.KindOf(flags[i]) == Machine.KindAlloc && (info[i] & PageState.OnLru) != 0))
                     {
                         throw Fail(i, m, "LRU entry is not an allocated LRU block");
                     }
@@ -332,7 +332,7 @@ public static class InvariantChecker
                         throw Fail(i, m, "LRU entry on another node's list");
                     }
 
-                    pages += 1L << (flags[i] & 0xF);
+                    pages += 1L << PageState.OrderOf(flags[i]);
                     prev = i;
                 }
 
@@ -366,9 +366,9 @@ public static class InvariantChecker
             for (ulong pfn = c.Start; pfn < c.End; pfn++)
             {
                 int i = (int)(pfn - m.BasePfn);
-                if (flags[i] >> 4 == Machine.KindAlloc)
+                if (PageState.KindOf(flags[i]) == Machine.KindAlloc)
                 {
-                    var mt = (MigrateType)(info[i] & 0x7);
+                    var mt = PageState.MigrateTypeOf(info[i]);
                     if (mt is MigrateType.Unmovable or MigrateType.Reclaimable)
                     {
                         throw Fail(i, m, $"{mt} allocation in movable-only memory {r}");
@@ -393,10 +393,10 @@ public static class InvariantChecker
 
         for (int i = 0; i < m.PfnCount;)
         {
-            int kind = flags[i] >> 4;
+            int kind = PageState.KindOf(flags[i]);
             if (kind is Machine.KindFree or Machine.KindAlloc)
             {
-                int order = flags[i] & 0xF;
+                int order = PageState.OrderOf(flags[i]);
                 for (int k = i + 1; k < i + (1 << order) && k < m.PfnCount; k++)
                 {
                     if (zoneOf[k] != zoneOf[i])

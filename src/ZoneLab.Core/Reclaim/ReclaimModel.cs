@@ -429,7 +429,7 @@ public sealed class ReclaimModel : IMemoryPressureHandler
                     continue;
                 }
 
-                var use = (PageUse)((_m.InfoAt(i) >> 3) & 0x7);
+                var use = PageState.UseOf(_m.InfoAt(i));
                 if (use == PageUse.FileDirty)
                 {
                     if (!mayIo)
