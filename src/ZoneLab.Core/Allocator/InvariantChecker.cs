@@ -345,7 +345,7 @@ public static class InvariantChecker
     }
 
     /// <summary>
-    /// The designs' own rules (kernel-semantics.md §6–§8), after <see cref="Check"/>:
+    /// The designs' own rules (docs/kernel-facts.md §6–§8), after <see cref="Check"/>:
     /// <list type="bullet">
     /// <item>movable-only memory (CMA areas, ZONE_CMA, DMBs, GCMA areas) never holds an unmovable or reclaimable
     /// allocation (device allocations made by <c>alloc_contig_range</c> carry the CMA/MOVABLE type);</item>

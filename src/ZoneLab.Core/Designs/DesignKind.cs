@@ -1,6 +1,6 @@
 namespace ZoneLab.Designs;
 
-/// <summary>The contiguous-memory designs ZoneLab compares (kernel-semantics.md §3, §6, §7, §8).</summary>
+/// <summary>The contiguous-memory designs ZoneLab compares (docs/kernel-facts.md §3, §6, §7, §8).</summary>
 public enum DesignKind
 {
     /// <summary>Mainline MIGRATE_CMA pageblocks inside ordinary zones (behaviour by kernel version).</summary>
