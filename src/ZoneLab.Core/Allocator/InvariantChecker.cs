@@ -177,169 +177,183 @@ public static class InvariantChecker
 
         for (int z = 0; z < nz; z++)
         {
-            Zone zone = m.Zones[z];
-            long listHeads = 0, listPages = 0, listCma = 0;
-            for (int o = 0; o <= Pageblock.MaxOrder; o++)
-            {
-                long area = 0;
-                for (int t = 0; t < MigrateTypes.Count; t++)
-                {
-                    int n = 0, prev = Machine.Nil;
-                    ReadOnlySpan<int> next = m.NextArray;
-                    for (int i = m.ListHeadIndex(z, o, (MigrateType)t); i != Machine.Nil; i = next[i])
-                    {
-                        if (flags[i] != PageState.Flags(Machine.KindFree, o))
-                        {
-                            throw Fail(i, m, $"list ({z},{o},{(MigrateType)t}) holds a non-buddy page");
-                        }
-
-                        if ((int)PageState.MigrateTypeOf(info[i]) != t)
-                        {
-                            throw Fail(i, m, "free head's list type disagrees with its list");
-                        }
-
-                        if (zoneOf[i] != z)
-                        {
-                            throw Fail(i, m, "free head on another zone's list");
-                        }
-
-                        if (m.PrevArray[i] != prev)
-                        {
-                            throw Fail(i, m, "broken prev link");
-                        }
-
-                        prev = i;
-                        n++;
-                    }
-
-                    if (n != m.FreeCount(z, o, (MigrateType)t))
-                    {
-                        throw Fail(0, m, $"list ({z},{o},{(MigrateType)t}) count {m.FreeCount(z, o, (MigrateType)t)} but {n} entries");
-                    }
-
-                    area += n;
-                    listHeads += n;
-                    if (t != (int)MigrateType.Isolate)
-                    {
-                        listPages += (long)n << o;
-                    }
-
-                    if (t == (int)MigrateType.Cma)
-                    {
-                        listCma += (long)n << o;
-                    }
-                }
-
-                if (area != m.AreaNrFree(z, o))
-                {
-                    throw Fail(0, m, $"zone {z} order {o}: nr_free {m.AreaNrFree(z, o)} but {area} on lists");
-                }
-            }
-
-            if (listHeads != freeHeads[z])
-            {
-                throw Fail(0, m, $"zone {z}: {freeHeads[z]} free heads but {listHeads} list entries");
-            }
-
-            if (!(listPages == freePages[z] && zone.NrFreePages == freePages[z]))
-            {
-                throw Fail(0, m, $"zone {z}: NR_FREE_PAGES {zone.NrFreePages}, lists {listPages}, pages {freePages[z]}");
-            }
-
-            if (!(listCma == cmaFree[z] && zone.NrFreeCmaPages == cmaFree[z]))
-            {
-                throw Fail(0, m, $"zone {z}: NR_FREE_CMA_PAGES {zone.NrFreeCmaPages}, lists {listCma}");
-            }
-
-            long isolated = 0;
-            for (int o = 0; o <= Pageblock.MaxOrder; o++)
-            {
-                isolated += (long)m.FreeCount(z, o, MigrateType.Isolate) << o;
-            }
-
-            if (freePages[z] + isolated + usedPages[z] + pcpPages[z] != (long)zone.ManagedPages)
-            {
-                throw Fail(0, m, $"zone {z}: free {freePages[z]} + isolated {isolated} + allocated {usedPages[z]} + pcp {pcpPages[z]} != managed {zone.ManagedPages}");
-            }
-
-            if (m.PerCpuLists)
-            {
-                long listed = 0;
-                for (int cpu = 0; cpu < m.Spec.Cpus; cpu++)
-                {
-                    long cpuPages = 0;
-                    for (int pindex = 0; pindex < Machine.NrPcpLists; pindex++)
-                    {
-                        int prev = Machine.Nil;
-                        for (int i = m.PcpListHead(z, cpu, pindex); i != Machine.Nil; i = m.NextArray[i])
-                        {
-                            if (PageState.KindOf(flags[i]) != Machine.KindPcp || zoneOf[i] != z || m.PrevArray[i] != prev)
-                            {
-                                throw Fail(i, m, $"pcp list ({z},{cpu},{pindex}) entry is inconsistent");
-                            }
-
-                            cpuPages += 1L << PageState.OrderOf(flags[i]);
-                            prev = i;
-                        }
-                    }
-
-                    if (cpuPages != m.PcpCount(z, cpu))
-                    {
-                        throw Fail(0, m, $"zone {z} cpu {cpu}: pcp count {m.PcpCount(z, cpu)} but {cpuPages} pages listed");
-                    }
-
-                    listed += cpuPages;
-                }
-
-                if (listed != pcpPages[z])
-                {
-                    throw Fail(0, m, $"zone {z}: {pcpPages[z]} per-cpu pages in the map but {listed} on the lists");
-                }
-            }
-
-            if (reserved[z] + (long)zone.ManagedPages != (long)zone.PresentPages)
-            {
-                throw Fail(0, m, $"zone {z}: reserved {reserved[z]} + managed {zone.ManagedPages} != present {zone.PresentPages}");
-            }
-
-            ZoneWatermarks w = zone.Watermarks;
-            if (!(w.Min <= w.Low && w.Low <= w.High))
-            {
-                throw Fail(0, m, $"zone {z}: watermarks out of order {w}");
-            }
+            CheckZone(m, z, nz, freeHeads, freePages, cmaFree, usedPages, reserved, pcpPages, flags, zoneOf, info, zones);
         }
 
         for (int node = 0; node < m.NodeCount; node++)
         {
-            for (int l = 0; l < Machine.LruLists; l++)
+            CheckLruLists(m, node, flags, zoneOf, info);
+        }
+    }
+
+    // One zone: its free lists (links, orders, migratetypes) against the page walk, its counters, its per-cpu lists
+    // and its watermarks.
+    private static void CheckZone(Machine m, int z, int nz, long[] freeHeads, long[] freePages, long[] cmaFree, long[] usedPages,
+        long[] reserved, long[] pcpPages, ReadOnlySpan<byte> flags, ReadOnlySpan<byte> zoneOf, ReadOnlySpan<byte> info, Zone[] zones)
+    {
+        Zone zone = m.Zones[z];
+        long listHeads = 0, listPages = 0, listCma = 0;
+        for (int o = 0; o <= Pageblock.MaxOrder; o++)
+        {
+            long area = 0;
+            for (int t = 0; t < MigrateTypes.Count; t++)
             {
-                long pages = 0;
-                int prev = Machine.Nil;
-                for (int i = m.LruHeadIndex(node, (LruList)l); i != Machine.Nil; i = m.NextArray[i])
+                int n = 0, prev = Machine.Nil;
+                ReadOnlySpan<int> next = m.NextArray;
+                for (int i = m.ListHeadIndex(z, o, (MigrateType)t); i != Machine.Nil; i = next[i])
                 {
-                    if (!(PageState.KindOf(flags[i]) == Machine.KindAlloc && (info[i] & PageState.OnLru) != 0))
+                    if (flags[i] != PageState.Flags(Machine.KindFree, o))
                     {
-                        throw Fail(i, m, "LRU entry is not an allocated LRU block");
+                        throw Fail(i, m, $"list ({z},{o},{(MigrateType)t}) holds a non-buddy page");
+                    }
+
+                    if ((int)PageState.MigrateTypeOf(info[i]) != t)
+                    {
+                        throw Fail(i, m, "free head's list type disagrees with its list");
+                    }
+
+                    if (zoneOf[i] != z)
+                    {
+                        throw Fail(i, m, "free head on another zone's list");
                     }
 
                     if (m.PrevArray[i] != prev)
                     {
-                        throw Fail(i, m, "broken LRU prev link");
+                        throw Fail(i, m, "broken prev link");
                     }
 
-                    if (m.Zones[zoneOf[i]].Node != node)
-                    {
-                        throw Fail(i, m, "LRU entry on another node's list");
-                    }
-
-                    pages += 1L << PageState.OrderOf(flags[i]);
                     prev = i;
+                    n++;
                 }
 
-                if (pages != m.LruPages(node, (LruList)l))
+                if (n != m.FreeCount(z, o, (MigrateType)t))
                 {
-                    throw Fail(0, m, $"node {node} {(LruList)l}: counter {m.LruPages(node, (LruList)l)} but {pages} pages");
+                    throw Fail(0, m, $"list ({z},{o},{(MigrateType)t}) count {m.FreeCount(z, o, (MigrateType)t)} but {n} entries");
                 }
+
+                area += n;
+                listHeads += n;
+                if (t != (int)MigrateType.Isolate)
+                {
+                    listPages += (long)n << o;
+                }
+
+                if (t == (int)MigrateType.Cma)
+                {
+                    listCma += (long)n << o;
+                }
+            }
+
+            if (area != m.AreaNrFree(z, o))
+            {
+                throw Fail(0, m, $"zone {z} order {o}: nr_free {m.AreaNrFree(z, o)} but {area} on lists");
+            }
+        }
+
+        if (listHeads != freeHeads[z])
+        {
+            throw Fail(0, m, $"zone {z}: {freeHeads[z]} free heads but {listHeads} list entries");
+        }
+
+        if (!(listPages == freePages[z] && zone.NrFreePages == freePages[z]))
+        {
+            throw Fail(0, m, $"zone {z}: NR_FREE_PAGES {zone.NrFreePages}, lists {listPages}, pages {freePages[z]}");
+        }
+
+        if (!(listCma == cmaFree[z] && zone.NrFreeCmaPages == cmaFree[z]))
+        {
+            throw Fail(0, m, $"zone {z}: NR_FREE_CMA_PAGES {zone.NrFreeCmaPages}, lists {listCma}");
+        }
+
+        long isolated = 0;
+        for (int o = 0; o <= Pageblock.MaxOrder; o++)
+        {
+            isolated += (long)m.FreeCount(z, o, MigrateType.Isolate) << o;
+        }
+
+        if (freePages[z] + isolated + usedPages[z] + pcpPages[z] != (long)zone.ManagedPages)
+        {
+            throw Fail(0, m, $"zone {z}: free {freePages[z]} + isolated {isolated} + allocated {usedPages[z]} + pcp {pcpPages[z]} != managed {zone.ManagedPages}");
+        }
+
+        if (m.PerCpuLists)
+        {
+            long listed = 0;
+            for (int cpu = 0; cpu < m.Spec.Cpus; cpu++)
+            {
+                long cpuPages = 0;
+                for (int pindex = 0; pindex < Machine.NrPcpLists; pindex++)
+                {
+                    int prev = Machine.Nil;
+                    for (int i = m.PcpListHead(z, cpu, pindex); i != Machine.Nil; i = m.NextArray[i])
+                    {
+                        if (PageState.KindOf(flags[i]) != Machine.KindPcp || zoneOf[i] != z || m.PrevArray[i] != prev)
+                        {
+                            throw Fail(i, m, $"pcp list ({z},{cpu},{pindex}) entry is inconsistent");
+                        }
+
+                        cpuPages += 1L << PageState.OrderOf(flags[i]);
+                        prev = i;
+                    }
+                }
+
+                if (cpuPages != m.PcpCount(z, cpu))
+                {
+                    throw Fail(0, m, $"zone {z} cpu {cpu}: pcp count {m.PcpCount(z, cpu)} but {cpuPages} pages listed");
+                }
+
+                listed += cpuPages;
+            }
+
+            if (listed != pcpPages[z])
+            {
+                throw Fail(0, m, $"zone {z}: {pcpPages[z]} per-cpu pages in the map but {listed} on the lists");
+            }
+        }
+
+        if (reserved[z] + (long)zone.ManagedPages != (long)zone.PresentPages)
+        {
+            throw Fail(0, m, $"zone {z}: reserved {reserved[z]} + managed {zone.ManagedPages} != present {zone.PresentPages}");
+        }
+
+        ZoneWatermarks w = zone.Watermarks;
+        if (!(w.Min <= w.Low && w.Low <= w.High))
+        {
+            throw Fail(0, m, $"zone {z}: watermarks out of order {w}");
+        }
+    }
+
+    // One node's LRU lists: entries are allocated LRU heads of the node, links are consistent, counters match.
+    private static void CheckLruLists(Machine m, int node, ReadOnlySpan<byte> flags, ReadOnlySpan<byte> zoneOf, ReadOnlySpan<byte> info)
+    {
+        for (int l = 0; l < Machine.LruLists; l++)
+        {
+            long pages = 0;
+            int prev = Machine.Nil;
+            for (int i = m.LruHeadIndex(node, (LruList)l); i != Machine.Nil; i = m.NextArray[i])
+            {
+                if (!(PageState.KindOf(flags[i]) == Machine.KindAlloc && (info[i] & PageState.OnLru) != 0))
+                {
+                    throw Fail(i, m, "LRU entry is not an allocated LRU block");
+                }
+
+                if (m.PrevArray[i] != prev)
+                {
+                    throw Fail(i, m, "broken LRU prev link");
+                }
+
+                if (m.Zones[zoneOf[i]].Node != node)
+                {
+                    throw Fail(i, m, "LRU entry on another node's list");
+                }
+
+                pages += 1L << PageState.OrderOf(flags[i]);
+                prev = i;
+            }
+
+            if (pages != m.LruPages(node, (LruList)l))
+            {
+                throw Fail(0, m, $"node {node} {(LruList)l}: counter {m.LruPages(node, (LruList)l)} but {pages} pages");
             }
         }
     }
