@@ -1,3 +1,4 @@
+using ZoneLab.Metrics;
 using System.Text;
 using ZoneLab.Cli.Sweep;
 

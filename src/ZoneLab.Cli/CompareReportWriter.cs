@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using Spectre.Console;
 using ZoneLab.Metrics;
 
@@ -9,19 +7,8 @@ namespace ZoneLab.Cli;
 /// <summary>Prints a <see cref="CompareResult"/> as tables or JSON (no host data, so the output is reproducible).</summary>
 internal static class CompareReportWriter
 {
-    private static readonly JsonSerializerOptions s_json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DictionaryKeyPolicy = null,
-        WriteIndented = true,
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
-
-    /// <summary>The serializer options of report.json (for its JSON Schema, <see cref="Schemas"/>).</summary>
-    internal static JsonSerializerOptions Options => s_json;
-
     /// <summary>The JSON document, ending with a newline.</summary>
-    public static string Json(CompareResult r) => JsonSerializer.Serialize(r, s_json) + "\n";
+    public static string Json(CompareResult r) => ZoneLabJson.Report(r);
 
     /// <summary>The report tables (<see cref="ReportTables"/>), the skipped designs and actors.</summary>
     public static void Text(IAnsiConsole c, CompareResult r)

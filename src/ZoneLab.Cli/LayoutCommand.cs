@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Diagnostics;
+using ZoneLab.Designs;
 using ZoneLab.Layout;
 using ZoneLab.Procfs;
 
@@ -19,7 +21,8 @@ internal static class LayoutCommand
         var initrd = new Option<string?>("--initrd-size") { Description = "Size of the initrd the bootloader loads (0 for none; default the oracle's initramfs), placed as QEMU places it." };
         var cmdline = new Option<string?>("--cmdline") { Description = "Kernel command line (replaces the one in --dmesg)." };
         var zoneinfo = new Option<string?>("--zoneinfo") { Description = "A real /proc/zoneinfo of the same boot: its managed counts replace the estimate." };
-        var format = new Option<string>("--format") { Description = "text | dmesg | zoneinfo | json | memory-blocks", DefaultValueFactory = _ => "text" };
+        Option<LayoutFormat> format = CliOptions.Choice("--format", "What to print.", LayoutFormats.All, LayoutFormats.Name, LayoutFormat.Text,
+            f => $"'{f}' is not a format; expected text, dmesg, zoneinfo, json or memory-blocks");
         var design = new Option<string>("--design") { Description = "Kernel design: migrate-cma (mainline 6.1, default), zone-cma (ZONE_CMA v7: a CMA zone after Movable), cma-in-movable (4.17-rc1: CMA areas in ZONE_MOVABLE), dmb (Designated Movable Blocks: movablecore=size@base; CMA areas become DMBs), carveout (areas reserved no-map) or gcma (areas back a cleancache).", DefaultValueFactory = _ => "migrate-cma" };
         var mirror = new Option<string?>("--mirror") { Description = "Mirrored memory (EFI_MEMORY_MORE_RELIABLE) as SIZE@BASE[,SIZE@BASE...], for kernelcore=mirror (x86); replaces the 'efi: memNN: [...|MR|...]' lines of --dmesg." };
         var timestamps = new Option<bool>("--timestamps") { Description = "With --format dmesg: prefix lines with [    0.000000] as dmesg does." };
@@ -63,33 +66,29 @@ internal static class LayoutCommand
                 builder.WithMirror(MirrorRanges.Parse(mr));
             }
             string designName = pr.GetValue(design)!;
-            ZoneLab.Designs.DesignKind kind = designName == "mainline" ? ZoneLab.Designs.DesignKind.MigrateCma : ZoneLab.Designs.DesignNames.Parse(designName);
-            builder.WithFeatures(kind == ZoneLab.Designs.DesignKind.Dmb ? new KernelFeatures { DesignatedMovableBlocks = true } : KernelFeatures.Mainline);
+            IDesign kind = DesignRegistry.For(designName == "mainline" ? DesignKind.MigrateCma : DesignNames.Parse(designName));
+            builder.WithFeatures(kind.Features);
             if (pr.GetValue(zoneinfo) is string z)
             {
                 builder.WithZoneinfo(z);
             }
-            string fmt = pr.GetValue(format)!;
-            if (fmt is not ("text" or "dmesg" or "zoneinfo" or "json" or "memory-blocks"))
-            {
-                throw new ZoneLabInputException("--format", $"'{fmt}' is not a format; expected text, dmesg, zoneinfo, json or memory-blocks");
-            }
+            LayoutFormat fmt = pr.GetValue(format);
             BootLayout mainline = builder.Build();
             // the zones the design's kernel reports (ZONE_CMA, ZONE_MOVABLE over the areas, unmanaged carve-outs)
-            BootLayout layout = ZoneLab.Designs.DesignZones.LayoutFor(kind, mainline);
+            BootLayout layout = kind.Layout(mainline);
             switch (fmt)
             {
-                case "dmesg":
+                case LayoutFormat.Dmesg:
                     Console.Out.Write(LayoutDmesgWriter.Write(layout, pr.GetValue(timestamps)));
                     break;
-                case "zoneinfo" when kind is not (ZoneLab.Designs.DesignKind.MigrateCma or ZoneLab.Designs.DesignKind.Dmb):
+                case LayoutFormat.Zoneinfo when !kind.LayoutZoneinfo:
                 {
                     // the design's machine just after boot, through the engine's /proc/zoneinfo
-                    using var dm = ZoneLab.Designs.DesignFactory.For(kind).Build(mainline, ZoneLab.Allocator.KernelVersion.V6_1);
+                    using var dm = kind.Build(mainline, ZoneLab.Allocator.KernelVersion.V6_1);
                     Console.Out.Write(ZoneinfoWriter.Write(dm.Machine));
                     break;
                 }
-                case "zoneinfo":
+                case LayoutFormat.Zoneinfo:
                 {
                     // Watermarks: replayed exactly from a real zoneinfo (+ its boot log), else computed from the layout.
                     string? zi = pr.GetValue(zoneinfo) is string zp ? InputFiles.ReadAllText(zp) : null;
@@ -98,15 +97,17 @@ internal static class LayoutCommand
                     Console.Out.Write(LayoutZoneinfoWriter.Write(layout, wm));
                     break;
                 }
-                case "json":
+                case LayoutFormat.Json:
                     Console.Out.WriteLine(LayoutJsonWriter.Write(layout));
                     break;
-                case "memory-blocks":
+                case LayoutFormat.MemoryBlocks:
                     Console.Out.Write(MemoryBlocksWriter.Write(layout));
                     break;
-                default:
-                    LayoutTextView.Render(layout, kind);
+                case LayoutFormat.Text:
+                    LayoutTextView.Render(layout, kind.Kind);
                     break;
+                default:
+                    throw new UnreachableException($"layout format {fmt} has no writer in LayoutCommand");
             }
             foreach (string w in layout.Warnings)
             {

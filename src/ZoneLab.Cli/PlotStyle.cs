@@ -1,3 +1,4 @@
+using ZoneLab.Metrics;
 using System.Globalization;
 using ScottPlot;
 

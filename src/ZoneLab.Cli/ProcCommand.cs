@@ -8,8 +8,6 @@ namespace ZoneLab.Cli;
 /// <summary><c>zonelab proc</c>: boot the allocator model on a machine and print a /proc view of it.</summary>
 internal static class ProcCommand
 {
-    private static readonly string[] s_formats = { "zoneinfo", "buddyinfo", "pagetypeinfo", "meminfo", "vmstat", "extfrag_index", "unusable_index" };
-
     public static Command Create()
     {
         var dmesg = new Option<string?>("--dmesg") { Description = "A real x86 boot log (e820 map, SRAT nodes, command line)." };
@@ -18,8 +16,9 @@ internal static class ProcCommand
         var machine = new Option<string>("--machine") { Description = "QEMU machine type for --mem: pc or q35.", DefaultValueFactory = _ => "pc" };
         var cmdline = new Option<string?>("--cmdline") { Description = "Kernel command line (replaces the one in --dmesg)." };
         var zoneinfo = new Option<string?>("--zoneinfo") { Description = "A real /proc/zoneinfo of the same boot: its managed counts are used." };
-        var kernel = new Option<string>("--kernel") { Description = "Kernel behaviour: 4.10, 6.1 or 6.12.", DefaultValueFactory = _ => "6.1" };
-        var format = new Option<string>("--format") { Description = string.Join(" | ", s_formats), DefaultValueFactory = _ => "zoneinfo" };
+        Option<KernelVersion?> kernel = CliOptions.Kernel("Kernel behaviour: 4.10, 6.1 or 6.12.");
+        Option<ProcFile> format = CliOptions.Choice("--format", "The /proc file to print.", ProcFiles.All, ProcFiles.Name, ProcFile.Zoneinfo,
+            f => $"'{f}' is not a format; expected {string.Join(", ", ProcFiles.All.Select(ProcFiles.Name))}");
         var from = FromOption.Create();
         var kernelArgs = new Argument<string[]>("kernel-args") { Description = "Kernel arguments after a bare --.", Arity = ArgumentArity.ZeroOrMore };
 
@@ -31,18 +30,14 @@ internal static class ProcCommand
         cmd.Arguments.Add(kernelArgs);
         cmd.SetAction(pr =>
         {
-            string fmt = pr.GetValue(format)!;
-            if (!s_formats.Contains(fmt))
-            {
-                throw new ZoneLabInputException("--format", $"'{fmt}' is not a format; expected {string.Join(", ", s_formats)}");
-            }
-            KernelVersion version = ParseKernel(pr.GetValue(kernel)!);
+            ProcFile file = pr.GetValue(format);
+            KernelVersion version = pr.GetValue(kernel) ?? KernelVersion.V6_1;
             if (FromOption.Load(pr.GetValue(from), version) is Workloads.DeviceState.DeviceSnapshot snap)
             {
                 // the device's own design (mainline MIGRATE_CMA) brought to the recorded state
                 using Designs.DesignMachine dm = Workloads.DeviceState.DeviceStateBoot.Boot(snap, Designs.DesignKind.MigrateCma, version, out Workloads.DeviceState.DeviceStateResult r);
                 FromOption.Report("migrate-cma", r);
-                Console.Out.Write(Write(fmt, dm.Machine));
+                Console.Out.Write(ProcFiles.Write(file, dm.Machine));
                 return 0;
             }
             LayoutBuilder builder = MachineOptions.Build(pr.GetValue(dmesg), pr.GetValue(mem), pr.GetValue(numa), pr.GetValue(machine)!);
@@ -57,7 +52,7 @@ internal static class ProcCommand
             }
             BootLayout layout = builder.Build();
             using var m = new Machine(LayoutMachineSpec.Create(layout, version));
-            Console.Out.Write(Write(fmt, m));
+            Console.Out.Write(ProcFiles.Write(file, m));
             return 0;
         });
         return cmd;

@@ -23,7 +23,7 @@ internal static class ReplayCommand
         var dtb = new Option<string?>("--dtb") { Description = "A device tree blob (arm64)." };
         var cmdline = new Option<string?>("--cmdline") { Description = "Kernel command line to add (e.g. \"cma=256M\"); default: the cmdline.txt beside the trace, when there is one." };
         var kconfig = new Option<string?>("--kconfig") { Description = "Kernel build: debian-arm64, debian-amd64, cma-amd64 or a .config." };
-        var kernel = new Option<string>("--kernel") { Description = "Kernel behaviour 4.10, 6.1 or 6.12.", DefaultValueFactory = _ => "6.1" };
+        Option<KernelVersion?> kernel = CliOptions.Kernel("Kernel behaviour 4.10, 6.1 or 6.12.");
         var format = new Option<string>("--format") { Description = "text (default) or json.", DefaultValueFactory = _ => "text" };
         var from = FromOption.Create();
         format.AcceptOnlyFromAmong("text", "json");
@@ -42,7 +42,7 @@ internal static class ReplayCommand
                 throw new ZoneLabInputException("TRACE", $"'{path}': no such file");
             }
             DesignKind kind = DesignNames.Parse(pr.GetValue(design)!);
-            KernelVersion version = KernelVersions.Parse(pr.GetValue(kernel)!);
+            KernelVersion version = pr.GetValue(kernel) ?? KernelVersion.V6_1;
             if (FromOption.Load(pr.GetValue(from), version) is Workloads.DeviceState.DeviceSnapshot snap)
             {
                 if (pr.GetValue(mem) != null || pr.GetValue(dmesg) != null || pr.GetValue(dtb) != null || pr.GetValue(cmdline) != null || pr.GetValue(kconfig) != null)

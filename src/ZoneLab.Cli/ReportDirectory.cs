@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using ZoneLab.Metrics;
 
 namespace ZoneLab.Cli;
@@ -99,17 +97,16 @@ internal static class ReportDirectory
             wall[r.Designs[i].Design] = Math.Round(wallSeconds[i], 3);
             total += wallSeconds[i];
         }
-        var doc = new SortedDictionary<string, object>(StringComparer.Ordinal)
+        return ZoneLabJson.Run(new RunMetadata
         {
-            ["command"] = command,
-            ["utc"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
-            ["host"] = Environment.MachineName,
-            ["os"] = RuntimeInformation.OSDescription,
-            ["dotnet"] = RuntimeInformation.FrameworkDescription,
-            ["processors"] = Environment.ProcessorCount,
-            ["wall_seconds"] = wall,
-            ["wall_seconds_sum"] = Math.Round(total, 3),
-        };
-        return JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
+            Command = command,
+            Utc = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+            Host = Environment.MachineName,
+            Os = RuntimeInformation.OSDescription,
+            Dotnet = RuntimeInformation.FrameworkDescription,
+            Processors = Environment.ProcessorCount,
+            WallSeconds = wall,
+            WallSecondsSum = Math.Round(total, 3),
+        });
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using ZoneLab.Metrics;
 
 namespace ZoneLab.Cli;
 

@@ -1,4 +1,5 @@
 using System.Text;
+using ZoneLab.Metrics;
 
 namespace ZoneLab.Cli;
 

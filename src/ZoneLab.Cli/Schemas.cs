@@ -1,3 +1,4 @@
+using ZoneLab.Metrics;
 using System.CommandLine;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -49,8 +50,7 @@ internal static class Schemas
 
     private static JsonNode Report()
     {
-        JsonSerializerOptions o = CompareReportWriter.Options;
-        o.MakeReadOnly(populateMissingResolver: true);
+        JsonSerializerOptions o = ZoneLabJson.ReportOptions;
         return o.GetJsonSchemaAsNode(typeof(CompareResult), Exporter("zonelab report.json (compare, run)"));
     }
 

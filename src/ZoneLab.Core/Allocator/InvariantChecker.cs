@@ -32,7 +32,7 @@ public static class InvariantChecker
 
         for (int i = 0; i < m.PfnCount;)
         {
-            int kind = flags[i] >> 4;
+            int kind = PageState.KindOf(flags[i]);
             int z = zoneOf[i];
             switch (kind)
             {
@@ -57,7 +57,7 @@ public static class InvariantChecker
                     throw Fail(i, m, "page belongs to no block (tail without a head)");
             }
 
-            int order = flags[i] & 0xF;
+            int order = PageState.OrderOf(flags[i]);
             if (order > Pageblock.MaxOrder)
             {
                 throw Fail(i, m, $"order {order}");
@@ -100,7 +100,7 @@ public static class InvariantChecker
 
             if (kind == Machine.KindFree)
             {
-                var mt = (MigrateType)(info[i] & 0x7);
+                var mt = PageState.MigrateTypeOf(info[i]);
                 freeHeads[z]++;
                 if (mt != MigrateType.Isolate)
                 {
@@ -145,7 +145,7 @@ public static class InvariantChecker
             else if (kind == Machine.KindAlloc)
             {
                 usedPages[z] += 1L << order;
-                var mt = (MigrateType)(info[i] & 0x7);
+                var mt = PageState.MigrateTypeOf(info[i]);
                 if (mt is MigrateType.Unmovable or MigrateType.Reclaimable)
                 {
                     if (zone.Type == ZoneType.Movable)
@@ -178,175 +178,189 @@ public static class InvariantChecker
 
         for (int z = 0; z < nz; z++)
         {
-            Zone zone = m.Zones[z];
-            long listHeads = 0, listPages = 0, listCma = 0;
-            for (int o = 0; o <= Pageblock.MaxOrder; o++)
-            {
-                long area = 0;
-                for (int t = 0; t < MigrateTypes.Count; t++)
-                {
-                    int n = 0, prev = Machine.Nil;
-                    ReadOnlySpan<int> next = m.NextArray;
-                    for (int i = m.ListHeadIndex(z, o, (MigrateType)t); i != Machine.Nil; i = next[i])
-                    {
-                        if (flags[i] != (byte)((Machine.KindFree << 4) | o))
-                        {
-                            throw Fail(i, m, $"list ({z},{o},{(MigrateType)t}) holds a non-buddy page");
-                        }
-
-                        if ((info[i] & 0x7) != t)
-                        {
-                            throw Fail(i, m, "free head's list type disagrees with its list");
-                        }
-
-                        if (zoneOf[i] != z)
-                        {
-                            throw Fail(i, m, "free head on another zone's list");
-                        }
-
-                        if (m.PrevArray[i] != prev)
-                        {
-                            throw Fail(i, m, "broken prev link");
-                        }
-
-                        prev = i;
-                        n++;
-                    }
-
-                    if (n != m.FreeCount(z, o, (MigrateType)t))
-                    {
-                        throw Fail(0, m, $"list ({z},{o},{(MigrateType)t}) count {m.FreeCount(z, o, (MigrateType)t)} but {n} entries");
-                    }
-
-                    area += n;
-                    listHeads += n;
-                    if (t != (int)MigrateType.Isolate)
-                    {
-                        listPages += (long)n << o;
-                    }
-
-                    if (t == (int)MigrateType.Cma)
-                    {
-                        listCma += (long)n << o;
-                    }
-                }
-
-                if (area != m.AreaNrFree(z, o))
-                {
-                    throw Fail(0, m, $"zone {z} order {o}: nr_free {m.AreaNrFree(z, o)} but {area} on lists");
-                }
-            }
-
-            if (listHeads != freeHeads[z])
-            {
-                throw Fail(0, m, $"zone {z}: {freeHeads[z]} free heads but {listHeads} list entries");
-            }
-
-            if (!(listPages == freePages[z] && zone.NrFreePages == freePages[z]))
-            {
-                throw Fail(0, m, $"zone {z}: NR_FREE_PAGES {zone.NrFreePages}, lists {listPages}, pages {freePages[z]}");
-            }
-
-            if (!(listCma == cmaFree[z] && zone.NrFreeCmaPages == cmaFree[z]))
-            {
-                throw Fail(0, m, $"zone {z}: NR_FREE_CMA_PAGES {zone.NrFreeCmaPages}, lists {listCma}");
-            }
-
-            long isolated = 0;
-            for (int o = 0; o <= Pageblock.MaxOrder; o++)
-            {
-                isolated += (long)m.FreeCount(z, o, MigrateType.Isolate) << o;
-            }
-
-            if (freePages[z] + isolated + usedPages[z] + pcpPages[z] != (long)zone.ManagedPages)
-            {
-                throw Fail(0, m, $"zone {z}: free {freePages[z]} + isolated {isolated} + allocated {usedPages[z]} + pcp {pcpPages[z]} != managed {zone.ManagedPages}");
-            }
-
-            if (m.PerCpuLists)
-            {
-                long listed = 0;
-                for (int cpu = 0; cpu < m.Spec.Cpus; cpu++)
-                {
-                    long cpuPages = 0;
-                    for (int pindex = 0; pindex < Machine.NrPcpLists; pindex++)
-                    {
-                        int prev = Machine.Nil;
-                        for (int i = m.PcpListHead(z, cpu, pindex); i != Machine.Nil; i = m.NextArray[i])
-                        {
-                            if ((flags[i] >> 4) != Machine.KindPcp || zoneOf[i] != z || m.PrevArray[i] != prev)
-                            {
-                                throw Fail(i, m, $"pcp list ({z},{cpu},{pindex}) entry is inconsistent");
-                            }
-
-                            cpuPages += 1L << (flags[i] & 0xF);
-                            prev = i;
-                        }
-                    }
-
-                    if (cpuPages != m.PcpCount(z, cpu))
-                    {
-                        throw Fail(0, m, $"zone {z} cpu {cpu}: pcp count {m.PcpCount(z, cpu)} but {cpuPages} pages listed");
-                    }
-
-                    listed += cpuPages;
-                }
-
-                if (listed != pcpPages[z])
-                {
-                    throw Fail(0, m, $"zone {z}: {pcpPages[z]} per-cpu pages in the map but {listed} on the lists");
-                }
-            }
-
-            if (reserved[z] + (long)zone.ManagedPages != (long)zone.PresentPages)
-            {
-                throw Fail(0, m, $"zone {z}: reserved {reserved[z]} + managed {zone.ManagedPages} != present {zone.PresentPages}");
-            }
-
-            ZoneWatermarks w = zone.Watermarks;
-            if (!(w.Min <= w.Low && w.Low <= w.High))
-            {
-                throw Fail(0, m, $"zone {z}: watermarks out of order {w}");
-            }
+            CheckZone(m, z, nz, freeHeads, freePages, cmaFree, usedPages, reserved, pcpPages, flags, zoneOf, info, zones);
         }
 
         for (int node = 0; node < m.NodeCount; node++)
         {
-            for (int l = 0; l < Machine.LruLists; l++)
+            CheckLruLists(m, node, flags, zoneOf, info);
+        }
+    }
+
+    // One zone: its free lists (links, orders, migratetypes) against the page walk, its counters, its per-cpu lists
+    // and its watermarks.
+    private static void CheckZone(Machine m, int z, int nz, long[] freeHeads, long[] freePages, long[] cmaFree, long[] usedPages,
+        long[] reserved, long[] pcpPages, ReadOnlySpan<byte> flags, ReadOnlySpan<byte> zoneOf, ReadOnlySpan<byte> info, Zone[] zones)
+    {
+        Zone zone = m.Zones[z];
+        long listHeads = 0, listPages = 0, listCma = 0;
+        for (int o = 0; o <= Pageblock.MaxOrder; o++)
+        {
+            long area = 0;
+            for (int t = 0; t < MigrateTypes.Count; t++)
             {
-                long pages = 0;
-                int prev = Machine.Nil;
-                for (int i = m.LruHeadIndex(node, (LruList)l); i != Machine.Nil; i = m.NextArray[i])
+                int n = 0, prev = Machine.Nil;
+                ReadOnlySpan<int> next = m.NextArray;
+                for (int i = m.ListHeadIndex(z, o, (MigrateType)t); i != Machine.Nil; i = next[i])
                 {
-                    if (!(flags[i] >> 4 == Machine.KindAlloc && (info[i] & Machine.InfoOnLru) != 0))
+                    if (flags[i] != PageState.Flags(Machine.KindFree, o))
                     {
-                        throw Fail(i, m, "LRU entry is not an allocated LRU block");
+                        throw Fail(i, m, $"list ({z},{o},{(MigrateType)t}) holds a non-buddy page");
+                    }
+
+                    if ((int)PageState.MigrateTypeOf(info[i]) != t)
+                    {
+                        throw Fail(i, m, "free head's list type disagrees with its list");
+                    }
+
+                    if (zoneOf[i] != z)
+                    {
+                        throw Fail(i, m, "free head on another zone's list");
                     }
 
                     if (m.PrevArray[i] != prev)
                     {
-                        throw Fail(i, m, "broken LRU prev link");
+                        throw Fail(i, m, "broken prev link");
                     }
 
-                    if (m.Zones[zoneOf[i]].Node != node)
-                    {
-                        throw Fail(i, m, "LRU entry on another node's list");
-                    }
-
-                    pages += 1L << (flags[i] & 0xF);
                     prev = i;
+                    n++;
                 }
 
-                if (pages != m.LruPages(node, (LruList)l))
+                if (n != m.FreeCount(z, o, (MigrateType)t))
                 {
-                    throw Fail(0, m, $"node {node} {(LruList)l}: counter {m.LruPages(node, (LruList)l)} but {pages} pages");
+                    throw Fail(0, m, $"list ({z},{o},{(MigrateType)t}) count {m.FreeCount(z, o, (MigrateType)t)} but {n} entries");
                 }
+
+                area += n;
+                listHeads += n;
+                if (t != (int)MigrateType.Isolate)
+                {
+                    listPages += (long)n << o;
+                }
+
+                if (t == (int)MigrateType.Cma)
+                {
+                    listCma += (long)n << o;
+                }
+            }
+
+            if (area != m.AreaNrFree(z, o))
+            {
+                throw Fail(0, m, $"zone {z} order {o}: nr_free {m.AreaNrFree(z, o)} but {area} on lists");
+            }
+        }
+
+        if (listHeads != freeHeads[z])
+        {
+            throw Fail(0, m, $"zone {z}: {freeHeads[z]} free heads but {listHeads} list entries");
+        }
+
+        if (!(listPages == freePages[z] && zone.NrFreePages == freePages[z]))
+        {
+            throw Fail(0, m, $"zone {z}: NR_FREE_PAGES {zone.NrFreePages}, lists {listPages}, pages {freePages[z]}");
+        }
+
+        if (!(listCma == cmaFree[z] && zone.NrFreeCmaPages == cmaFree[z]))
+        {
+            throw Fail(0, m, $"zone {z}: NR_FREE_CMA_PAGES {zone.NrFreeCmaPages}, lists {listCma}");
+        }
+
+        long isolated = 0;
+        for (int o = 0; o <= Pageblock.MaxOrder; o++)
+        {
+            isolated += (long)m.FreeCount(z, o, MigrateType.Isolate) << o;
+        }
+
+        if (freePages[z] + isolated + usedPages[z] + pcpPages[z] != (long)zone.ManagedPages)
+        {
+            throw Fail(0, m, $"zone {z}: free {freePages[z]} + isolated {isolated} + allocated {usedPages[z]} + pcp {pcpPages[z]} != managed {zone.ManagedPages}");
+        }
+
+        if (m.PerCpuLists)
+        {
+            long listed = 0;
+            for (int cpu = 0; cpu < m.Spec.Cpus; cpu++)
+            {
+                long cpuPages = 0;
+                for (int pindex = 0; pindex < Machine.NrPcpLists; pindex++)
+                {
+                    int prev = Machine.Nil;
+                    for (int i = m.PcpListHead(z, cpu, pindex); i != Machine.Nil; i = m.NextArray[i])
+                    {
+                        if (PageState.KindOf(flags[i]) != Machine.KindPcp || zoneOf[i] != z || m.PrevArray[i] != prev)
+                        {
+                            throw Fail(i, m, $"pcp list ({z},{cpu},{pindex}) entry is inconsistent");
+                        }
+
+                        cpuPages += 1L << PageState.OrderOf(flags[i]);
+                        prev = i;
+                    }
+                }
+
+                if (cpuPages != m.PcpCount(z, cpu))
+                {
+                    throw Fail(0, m, $"zone {z} cpu {cpu}: pcp count {m.PcpCount(z, cpu)} but {cpuPages} pages listed");
+                }
+
+                listed += cpuPages;
+            }
+
+            if (listed != pcpPages[z])
+            {
+                throw Fail(0, m, $"zone {z}: {pcpPages[z]} per-cpu pages in the map but {listed} on the lists");
+            }
+        }
+
+        if (reserved[z] + (long)zone.ManagedPages != (long)zone.PresentPages)
+        {
+            throw Fail(0, m, $"zone {z}: reserved {reserved[z]} + managed {zone.ManagedPages} != present {zone.PresentPages}");
+        }
+
+        ZoneWatermarks w = zone.Watermarks;
+        if (!(w.Min <= w.Low && w.Low <= w.High))
+        {
+            throw Fail(0, m, $"zone {z}: watermarks out of order {w}");
+        }
+    }
+
+    // One node's LRU lists: entries are allocated LRU heads of the node, links are consistent, counters match.
+    private static void CheckLruLists(Machine m, int node, ReadOnlySpan<byte> flags, ReadOnlySpan<byte> zoneOf, ReadOnlySpan<byte> info)
+    {
+        for (int l = 0; l < Machine.LruLists; l++)
+        {
+            long pages = 0;
+            int prev = Machine.Nil;
+            for (int i = m.LruHeadIndex(node, (LruList)l); i != Machine.Nil; i = m.NextArray[i])
+            {
+                if (!(PageState.KindOf(flags[i]) == Machine.KindAlloc && (info[i] & PageState.OnLru) != 0))
+                {
+                    throw Fail(i, m, "LRU entry is not an allocated LRU block");
+                }
+
+                if (m.PrevArray[i] != prev)
+                {
+                    throw Fail(i, m, "broken LRU prev link");
+                }
+
+                if (m.Zones[zoneOf[i]].Node != node)
+                {
+                    throw Fail(i, m, "LRU entry on another node's list");
+                }
+
+                pages += 1L << PageState.OrderOf(flags[i]);
+                prev = i;
+            }
+
+            if (pages != m.LruPages(node, (LruList)l))
+            {
+                throw Fail(0, m, $"node {node} {(LruList)l}: counter {m.LruPages(node, (LruList)l)} but {pages} pages");
             }
         }
     }
 
     /// <summary>
-    /// The designs' own rules (kernel-semantics.md §6–§8), after <see cref="Check"/>:
+    /// The designs' own rules (docs/kernel-facts.md §6–§8), after <see cref="Check"/>:
     /// <list type="bullet">
     /// <item>movable-only memory (CMA areas, ZONE_CMA, DMBs, GCMA areas) never holds an unmovable or reclaimable
     /// allocation (device allocations made by <c>alloc_contig_range</c> carry the CMA/MOVABLE type);</item>
@@ -367,9 +381,9 @@ public static class InvariantChecker
             for (ulong pfn = c.Start; pfn < c.End; pfn++)
             {
                 int i = (int)(pfn - m.BasePfn);
-                if (flags[i] >> 4 == Machine.KindAlloc)
+                if (PageState.KindOf(flags[i]) == Machine.KindAlloc)
                 {
-                    var mt = (MigrateType)(info[i] & 0x7);
+                    var mt = PageState.MigrateTypeOf(info[i]);
                     if (mt is MigrateType.Unmovable or MigrateType.Reclaimable)
                     {
                         throw Fail(i, m, $"{mt} allocation in movable-only memory {r}");
@@ -394,10 +408,10 @@ public static class InvariantChecker
 
         for (int i = 0; i < m.PfnCount;)
         {
-            int kind = flags[i] >> 4;
+            int kind = PageState.KindOf(flags[i]);
             if (kind is Machine.KindFree or Machine.KindAlloc)
             {
-                int order = flags[i] & 0xF;
+                int order = PageState.OrderOf(flags[i]);
                 for (int k = i + 1; k < i + (1 << order) && k < m.PfnCount; k++)
                 {
                     if (zoneOf[k] != zoneOf[i])

@@ -77,18 +77,18 @@ public sealed unsafe partial class Machine
     internal void FreeNoCheck(ulong pfn, int order)
     {
         int i = (int)(pfn - _base);
-        if (pfn < _base || pfn - _base >= (ulong)_length || (uint)order > Pageblock.MaxOrder || _flags[i] != (byte)((KindAlloc << 4) | order))
+        if (pfn < _base || pfn - _base >= (ulong)_length || (uint)order > Pageblock.MaxOrder || _flags[i] != PageState.Flags(KindAlloc, order))
         {
             throw new InvalidOperationException($"pfn {pfn} is not an allocated block of order {order}");
         }
 
-        if ((_info[i] & InfoOnLru) != 0)
+        if ((_info[i] & PageState.OnLru) != 0)
         {
             LruDel(i);
         }
 
         Zone zone = _zones[_zoneOf[i]];
-        _usePages[zone.Node * UseKinds + ((_info[i] >> 3) & 0x7)] -= 1L << order;
+        _usePages[zone.Node * UseKinds + (int)PageState.UseOf(_info[i])] -= 1L << order;
         _flags[i] = KindTail;
         _events[(int)VmEvent.Pgfree] += 1L << order;
         if (PerCpuLists && PcpAllowedOrder(order) && FreeToPcp(i, zone, order))
@@ -131,7 +131,7 @@ public sealed unsafe partial class Machine
 
     private void PrepNewPage(int i, int node, int order, MigrateType mt, PageUse use)
     {
-        _flags[i] = (byte)((KindAlloc << 4) | order);
+        _flags[i] = PageState.Flags(KindAlloc, order);
         _info[i] = (byte)((int)mt | ((int)use << 3));
         _usePages[node * UseKinds + (int)use] += 1L << order;
         if (use is PageUse.Anon or PageUse.File or PageUse.FileDirty or PageUse.SlabReclaimable or PageUse.Shmem)

@@ -4,13 +4,43 @@ namespace ZoneLab.Allocator;
 
 public sealed unsafe partial class Machine
 {
-    // Boot: memmap init (every pageblock MOVABLE), reservations, memblock_free_all, CMA activation.
+    // Boot, in the kernel's order: memmap_init (every pageblock MOVABLE), the memblock reservations,
+    // memmap_init_reserved_pages (DMBs), memblock_free_all, shuffle_free_memory, cma_activate_area.
     private void Boot(MachineSpec spec)
     {
         // page_alloc.shuffle is an early parameter: in force for every free from here on
         InitShuffle(spec.Sysctls);
+        List<(ZoneSpec Spec, Zone Zone, List<PfnRange> Ranges)> present = MemmapInit(spec, out List<PfnRange> covered);
+        List<PfnRange> excluded = MemblockReserved(spec, present);
+        (int[] bootPristineFrom, int[] bootPristineTo) = DeferredInitRanges(present, excluded);
+        MemmapInitHolesAndReserved(covered, excluded);
+        MemmapInitReservedPages(spec.MovableBlocks);
+        MemblockFreeAll(present, excluded, bootPristineFrom, bootPristineTo);
+
+        // From here on the pristine blocks are the MOVABLE order-10 lists' tails.
+        bootPristineFrom.CopyTo(_pristineNext, 0);
+        bootPristineTo.CopyTo(_pristineEnd, 0);
+
+        // page_alloc_init_late -> shuffle_free_memory (page_alloc.shuffle=1), before the CMA areas are activated
+        ShuffleFreeMemory();
+        foreach (PfnRange c in spec.Cma)
+        {
+            CmaActivateArea(c);
+        }
+
+        foreach ((ZoneSpec _, Zone zone, List<PfnRange> _) in present)
+        {
+            zone.Watermarks.PresentPages = zone.PresentPages;
+            EnsureLinked(zone.Index);
+        }
+    }
+
+    // mirrors memmap_init -> memmap_init_range: present pages get their zone and PG_reserved, pageblock starts are
+    // set MIGRATE_MOVABLE; returns each zone's present ranges and (in covered) all of them.
+    private List<(ZoneSpec Spec, Zone Zone, List<PfnRange> Ranges)> MemmapInit(MachineSpec spec, out List<PfnRange> covered)
+    {
         var present = new List<(ZoneSpec Spec, Zone Zone, List<PfnRange> Ranges)>();
-        var covered = new List<PfnRange>();
+        covered = new List<PfnRange>();
         foreach (ZoneSpec zs in spec.Zones)
         {
             if (zs.SpannedPages == 0)
@@ -52,6 +82,12 @@ public sealed unsafe partial class Machine
             present.Add((zs, zone, ranges));
         }
 
+        return present;
+    }
+
+    // memblock.reserved as far as the buddy allocator is concerned: the pfns memblock_free_all does not free.
+    private static List<PfnRange> MemblockReserved(MachineSpec spec, List<(ZoneSpec Spec, Zone Zone, List<PfnRange> Ranges)> present)
+    {
         // Which present pfns stay reserved (kernel image, memmap, firmware...): explicit ranges, or the
         // zone's lowest present pfns outside CMA areas.
         var excluded = new List<PfnRange>(spec.Cma);
@@ -84,7 +120,12 @@ public sealed unsafe partial class Machine
         }
 
         excluded.Sort((a, b) => a.Start.CompareTo(b.Start));
+        return excluded;
+    }
 
+    // The deferred-init ranges (deferred_init_memmap, modelled lazily) and memmap_init_range's zone links.
+    private (int[] From, int[] To) DeferredInitRanges(List<(ZoneSpec Spec, Zone Zone, List<PfnRange> Ranges)> present, List<PfnRange> excluded)
+    {
         // The boot max-order blocks at the end of each zone's last free range stay "pristine": counted on the MOVABLE
         // order-10 list but linked (and given their zone id) only when first needed, like the kernel's deferred
         // struct page init. They are the list's tail in ascending order, exactly where boot freeing puts them.
@@ -119,10 +160,16 @@ public sealed unsafe partial class Machine
             }
         }
 
+        return (bootPristineFrom, bootPristineTo);
+    }
+
+    // mirrors memmap_init's init_unavailable_range (holes) and reserve_bootmem_region (PG_reserved pages).
+    private void MemmapInitHolesAndReserved(List<PfnRange> covered, List<PfnRange> excluded)
+    {
         // Holes: every pfn of the map outside the present ranges. Reservations: present pfns never freed.
         foreach (PfnRange hole in new PfnRange(_base, _base + (ulong)_length).Subtract(covered))
         {
-            new Span<byte>(_flags + (hole.Start - _base), (int)hole.Pages).Fill(KindHole << 4);
+            new Span<byte>(_flags + (hole.Start - _base), (int)hole.Pages).Fill(PageState.Flags(KindHole, 0));
             new Span<byte>(_zoneOf + (hole.Start - _base), (int)hole.Pages).Fill(NoZone);
         }
 
@@ -130,13 +177,16 @@ public sealed unsafe partial class Machine
         {
             foreach (PfnRange res in r.Subtract(r.Subtract(excluded)))
             {
-                new Span<byte>(_flags + (res.Start - _base), (int)res.Pages).Fill(KindReserved << 4);
+                new Span<byte>(_flags + (res.Start - _base), (int)res.Pages).Fill(PageState.Flags(KindReserved, 0));
             }
         }
+    }
 
+    private void MemmapInitReservedPages(IReadOnlyList<PfnRange> movableBlocks)
+    {
         // mirrors memmap_init_reserved_pages -> dmb_init_region (DMB series): each DMB pageblock is freed with
         // init_reserved_pageblock -> __free_pages (merging to MAX_ORDER, FPI_NONE), before the free ranges below
-        foreach (PfnRange d in spec.MovableBlocks)
+        foreach (PfnRange d in movableBlocks)
         {
             for (ulong pfn = d.Start; pfn < d.End; pfn += Pageblock.NrPages)
             {
@@ -147,7 +197,10 @@ public sealed unsafe partial class Machine
                 FreeOnePage(i, z, Pageblock.Order, MigrateType.Movable, toTail: false);
             }
         }
+    }
 
+    private void MemblockFreeAll(List<(ZoneSpec Spec, Zone Zone, List<PfnRange> Ranges)> present, List<PfnRange> excluded, int[] bootPristineFrom, int[] bootPristineTo)
+    {
         // mirrors memblock_free_all -> __free_pages_memory: each free range is handed over in the largest
         // naturally aligned chunks (order = min(MAX_ORDER-1, __ffs(start)), shrunk to fit), FPI_TO_TAIL.
         // The model frees per zone so no chunk straddles a zone (the kernel's deferred init frees per zone too).
@@ -161,47 +214,34 @@ public sealed unsafe partial class Machine
                 }
             }
         }
+    }
 
-        // From here on the pristine blocks are the MOVABLE order-10 lists' tails.
-        bootPristineFrom.CopyTo(_pristineNext, 0);
-        bootPristineTo.CopyTo(_pristineEnd, 0);
-
-        // page_alloc_init_late -> shuffle_free_memory (page_alloc.shuffle=1), before the CMA areas are activated
-        ShuffleFreeMemory();
-
-        // mirrors cma_activate_area -> init_cma_reserved_pageblock: each CMA pageblock is retyped MIGRATE_CMA,
-        // freed at pageblock order (merging to MAX_ORDER with CMA buddies), and added to managed and cma_pages.
-        foreach (PfnRange c in spec.Cma)
+    // mirrors cma_activate_area -> init_cma_reserved_pageblock: each CMA pageblock is retyped MIGRATE_CMA,
+    // freed at pageblock order (merging to MAX_ORDER with CMA buddies), and added to managed and cma_pages.
+    private void CmaActivateArea(PfnRange c)
+    {
+        if ((c.Start & (Pageblock.NrPages - 1)) != 0 || (c.End & (Pageblock.NrPages - 1)) != 0)
         {
-            if ((c.Start & (Pageblock.NrPages - 1)) != 0 || (c.End & (Pageblock.NrPages - 1)) != 0)
-            {
-                throw new ArgumentException($"CMA area {c} is not pageblock aligned", nameof(spec));
-            }
-
-            int z = ZoneIndexOf(c.Start);
-            for (ulong pfn = c.Start; pfn < c.End; pfn += Pageblock.NrPages)
-            {
-                int i = (int)(pfn - _base);
-                foreach (byte b in new ReadOnlySpan<byte>(_zoneOf + i, (int)Pageblock.NrPages))
-                {
-                    if (b != z)
-                    {
-                        throw new ArgumentException($"CMA area {c} is not within one zone (cma_validate_zones)", nameof(spec));
-                    }
-                }
-
-                new Span<byte>(_flags + i, (int)Pageblock.NrPages).Fill(KindTail); // PG_reserved cleared
-                SetPageblockMt(i, MigrateType.Cma);
-                _zones[z].Watermarks.ManagedPages += Pageblock.NrPages;
-                _zones[z].CmaPages += Pageblock.NrPages;
-                FreeOnePage(i, _zones[z], Pageblock.Order, MigrateType.Cma, toTail: false);
-            }
+            throw new ArgumentException($"CMA area {c} is not pageblock aligned", "spec");
         }
 
-        foreach ((ZoneSpec _, Zone zone, List<PfnRange> _) in present)
+        int z = ZoneIndexOf(c.Start);
+        for (ulong pfn = c.Start; pfn < c.End; pfn += Pageblock.NrPages)
         {
-            zone.Watermarks.PresentPages = zone.PresentPages;
-            EnsureLinked(zone.Index);
+            int i = (int)(pfn - _base);
+            foreach (byte b in new ReadOnlySpan<byte>(_zoneOf + i, (int)Pageblock.NrPages))
+            {
+                if (b != z)
+                {
+                    throw new ArgumentException($"CMA area {c} is not within one zone (cma_validate_zones)", "spec");
+                }
+            }
+
+            new Span<byte>(_flags + i, (int)Pageblock.NrPages).Fill(KindTail); // PG_reserved cleared
+            SetPageblockMt(i, MigrateType.Cma);
+            _zones[z].Watermarks.ManagedPages += Pageblock.NrPages;
+            _zones[z].CmaPages += Pageblock.NrPages;
+            FreeOnePage(i, _zones[z], Pageblock.Order, MigrateType.Cma, toTail: false);
         }
     }
 

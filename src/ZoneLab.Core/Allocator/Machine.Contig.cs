@@ -51,7 +51,7 @@ public sealed unsafe partial class Machine
         zone = _zoneOf[s];
         for (int i = s; i < e; i++)
         {
-            if (_zoneOf[i] != zone || (_flags[i] >> 4) == KindHole)
+            if (_zoneOf[i] != zone || PageState.KindOf(_flags[i]) == KindHole)
             {
                 return false;
             }
@@ -116,7 +116,7 @@ public sealed unsafe partial class Machine
         int end = Math.Min(start + (int)Pageblock.NrPages, _length);
         for (int p = start; p < end; p++)
         {
-            int kind = _flags[p] >> 4;
+            int kind = PageState.KindOf(_flags[p]);
             if (_zoneOf[p] != zone.Index)
             {
                 continue;
@@ -144,16 +144,16 @@ public sealed unsafe partial class Machine
         into.Clear();
         int p = start;
         // a block may start before the range: step back to its head
-        while (p > 0 && (_flags[p] >> 4) == KindTail)
+        while (p > 0 && PageState.KindOf(_flags[p]) == KindTail)
         {
             p--;
         }
         while (p < end)
         {
-            int kind = _flags[p] >> 4;
+            int kind = PageState.KindOf(_flags[p]);
             if (kind == KindAlloc || kind == KindFree)
             {
-                int o = _flags[p] & 0xF;
+                int o = PageState.OrderOf(_flags[p]);
                 if (kind == KindAlloc && p + (1 << o) > start)
                 {
                     into.Add((p, o));
@@ -170,7 +170,7 @@ public sealed unsafe partial class Machine
     {
         for (int p = start; p < end; p++)
         {
-            if ((_flags[p] >> 4) == KindReserved)
+            if (PageState.KindOf(_flags[p]) == KindReserved)
             {
                 return true;
             }
@@ -179,10 +179,10 @@ public sealed unsafe partial class Machine
     }
 
     /// <summary>The use of the allocated head at map index <paramref name="i"/>.</summary>
-    internal PageUse UseAt(int i) => (PageUse)((_info[i] >> 3) & 0x7);
+    internal PageUse UseAt(int i) => PageState.UseOf(_info[i]);
 
     /// <summary>True when map index <paramref name="i"/> is an allocated head on an LRU list.</summary>
-    internal bool IsLruHead(int i) => (_flags[i] >> 4) == KindAlloc && OnRealLru(i);
+    internal bool IsLruHead(int i) => PageState.KindOf(_flags[i]) == KindAlloc && OnRealLru(i);
 
     /// <summary>
     /// mirrors test_pages_isolated() + isolate_freepages_range(): every page of [start, end) must be free on an
@@ -193,7 +193,7 @@ public sealed unsafe partial class Machine
     {
         // test_pages_isolated(): walk from the block containing start
         int p = start;
-        while (p > 0 && (_flags[p] >> 4) == KindTail)
+        while (p > 0 && PageState.KindOf(_flags[p]) == KindTail)
         {
             p--;
         }
@@ -201,11 +201,11 @@ public sealed unsafe partial class Machine
         var blocks = new List<(int Index, int Order)>();
         while (p < end)
         {
-            if ((_flags[p] >> 4) != KindFree || (MigrateType)_info[p] != MigrateType.Isolate)
+            if (PageState.KindOf(_flags[p]) != KindFree || PageState.MigrateTypeOf(_info[p]) != MigrateType.Isolate)
             {
                 return false;
             }
-            int o = _flags[p] & 0xF;
+            int o = PageState.OrderOf(_flags[p]);
             blocks.Add((p, o));
             p += 1 << o;
         }
@@ -231,8 +231,8 @@ public sealed unsafe partial class Machine
     {
         for (int q = start; q < start + count;)
         {
-            int o = _flags[q] & 0xF;
-            if ((_flags[q] >> 4) != KindAlloc)
+            int o = PageState.OrderOf(_flags[q]);
+            if (PageState.KindOf(_flags[q]) != KindAlloc)
             {
                 throw new InvalidOperationException($"pfn {_base + (ulong)q} is not allocated");
             }

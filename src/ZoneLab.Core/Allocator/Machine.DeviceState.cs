@@ -100,7 +100,7 @@ public sealed unsafe partial class Machine
     internal void SeedAllocate(int i, MigrateType mt, PageUse use, bool active)
     {
         PrepNewPage(i, _zones[_zoneOf[i]].Node, 0, mt, use);
-        if (active && (_info[i] & InfoOnLru) != 0 && use != PageUse.SlabReclaimable)
+        if (active && (_info[i] & PageState.OnLru) != 0 && use != PageUse.SlabReclaimable)
         {
             LruMove(i, LruFor(use, active: true));
         }

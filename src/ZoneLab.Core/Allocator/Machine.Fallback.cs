@@ -192,10 +192,10 @@ public sealed unsafe partial class Machine
         int moved = 0;
         for (int p = start; p < end;)
         {
-            int kind = _flags[p] >> 4;
+            int kind = PageState.KindOf(_flags[p]);
             if (kind == KindFree && _zoneOf[p] == zone.Index)
             {
-                int o = _flags[p] & 0xF;
+                int o = PageState.OrderOf(_flags[p]);
                 if (move)
                 {
                     MoveToFreeList(p, zone, o, mt);
@@ -207,10 +207,10 @@ public sealed unsafe partial class Machine
             }
 
             int head = kind == KindTail ? FindHead(p) : p;
-            int headKind = head == Nil ? KindTail : _flags[head] >> 4;
+            int headKind = head == Nil ? KindTail : PageState.KindOf(_flags[head]);
             if (headKind is KindAlloc or KindPcp or KindFree)
             {
-                int blockEnd = Math.Min(head + (1 << (_flags[head] & 0xF)), end);
+                int blockEnd = Math.Min(head + (1 << PageState.OrderOf(_flags[head])), end);
                 if (headKind == KindAlloc && OnRealLru(head))
                 {
                     movable += blockEnd - p;
@@ -229,7 +229,7 @@ public sealed unsafe partial class Machine
     // True when the page belongs to an allocated block on an LRU list (PageLRU looks at the compound head).
     private bool IsLruPage(int p)
     {
-        int kind = _flags[p] >> 4;
+        int kind = PageState.KindOf(_flags[p]);
         if (kind == KindAlloc)
         {
             return OnRealLru(p);
@@ -241,7 +241,7 @@ public sealed unsafe partial class Machine
         }
 
         int head = FindHead(p);
-        return head != Nil && (_flags[head] >> 4) == KindAlloc && OnRealLru(head);
+        return head != Nil && PageState.KindOf(_flags[head]) == KindAlloc && OnRealLru(head);
     }
 
     /// <summary>The head index of the free or allocated block containing tail page <paramref name="p"/>, or Nil.</summary>
@@ -250,8 +250,8 @@ public sealed unsafe partial class Machine
         for (int o = 1; o <= Pageblock.MaxOrder; o++)
         {
             int h = p & ~((1 << o) - 1);
-            int kind = _flags[h] >> 4;
-            if ((kind == KindFree || kind == KindAlloc || kind == KindPcp) && (_flags[h] & 0xF) >= o)
+            int kind = PageState.KindOf(_flags[h]);
+            if ((kind == KindFree || kind == KindAlloc || kind == KindPcp) && PageState.OrderOf(_flags[h]) >= o)
             {
                 return h;
             }
@@ -335,7 +335,7 @@ public sealed unsafe partial class Machine
         }
 
         // single_page: page_del_and_expand onto the block type's lists
-        MigrateType listMt = (MigrateType)_info[i];
+        MigrateType listMt = PageState.MigrateTypeOf(_info[i]);
         DelFromFreeList(i, zone, currentOrder);
         Expand(i, zone, order, currentOrder, listMt);
         _lastRmqueueMt = listMt;

@@ -52,7 +52,7 @@ public sealed unsafe partial class Machine
 
         _listCount[li]++;
         _areaNrFree[zone.Index * NrOrders + order]++;
-        _flags[i] = (byte)((KindFree << 4) | order);
+        _flags[i] = PageState.Flags(KindFree, order);
         _info[i] = (byte)mt;
         AccountFree(zone, mt, 1L << order);
     }
@@ -61,7 +61,7 @@ public sealed unsafe partial class Machine
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void DelFromFreeList(int i, Zone zone, int order)
     {
-        MigrateType mt = (MigrateType)_info[i];
+        MigrateType mt = PageState.MigrateTypeOf(_info[i]);
         Unlink(i, ListIndex(zone.Index, order, (int)mt));
         _areaNrFree[zone.Index * NrOrders + order]--;
         _flags[i] = KindTail;
@@ -71,7 +71,7 @@ public sealed unsafe partial class Machine
     // mirrors move_to_free_list (list_move_tail onto another migratetype's list)
     private void MoveToFreeList(int i, Zone zone, int order, MigrateType mt)
     {
-        MigrateType old = (MigrateType)_info[i];
+        MigrateType old = PageState.MigrateTypeOf(_info[i]);
         if (old == mt)
         {
             int li0 = ListIndex(zone.Index, order, (int)mt);
@@ -143,7 +143,7 @@ public sealed unsafe partial class Machine
         int b = _pristineNext[zone];
         _pristineNext[zone] = b + (1 << Pageblock.MaxOrder);
         new Span<byte>(_zoneOf + b, 1 << Pageblock.MaxOrder).Fill((byte)zone);
-        _flags[b] = (byte)((KindFree << 4) | Pageblock.MaxOrder);
+        _flags[b] = PageState.Flags(KindFree, Pageblock.MaxOrder);
         _info[b] = (byte)MigrateType.Movable;
         int li = ListIndex(zone, Pageblock.MaxOrder, (int)MigrateType.Movable);
         int t = _listTail[li];
@@ -252,7 +252,7 @@ public sealed unsafe partial class Machine
         while (order < Pageblock.MaxOrder)
         {
             buddy = i ^ (1 << order);
-            if ((uint)buddy >= (uint)_length || _flags[buddy] != (byte)((KindFree << 4) | order) || _zoneOf[buddy] != zid)
+            if ((uint)buddy >= (uint)_length || _flags[buddy] != PageState.Flags(KindFree, order) || _zoneOf[buddy] != zid)
             {
                 break;
             }
@@ -298,7 +298,7 @@ public sealed unsafe partial class Machine
             buddy = i ^ (1 << order);
             int higher = i & buddy;
             int higherBuddy = higher ^ (1 << (order + 1));
-            toTail = (uint)higherBuddy < (uint)_length && _flags[higherBuddy] == (byte)((KindFree << 4) | (order + 1))
+            toTail = (uint)higherBuddy < (uint)_length && _flags[higherBuddy] == PageState.Flags(KindFree, (order + 1))
                 && _zoneOf[higherBuddy] == zid;
         }
 

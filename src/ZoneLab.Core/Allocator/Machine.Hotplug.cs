@@ -16,7 +16,7 @@ public sealed unsafe partial class Machine
         }
         for (int i = (int)(start - _base), e = (int)(end - _base); i < e; i++)
         {
-            if ((_flags[i] >> 4) == KindHole)
+            if (PageState.KindOf(_flags[i]) == KindHole)
             {
                 return false;
             }
@@ -33,7 +33,7 @@ public sealed unsafe partial class Machine
         }
         for (int i = (int)(start - _base), e = (int)(end - _base); i < e; i++)
         {
-            if ((_flags[i] >> 4) != KindHole || _zoneOf[i] != NoZone)
+            if (PageState.KindOf(_flags[i]) != KindHole || _zoneOf[i] != NoZone)
             {
                 return false;
             }
@@ -98,11 +98,11 @@ public sealed unsafe partial class Machine
         var blocks = new List<(int Index, int Order)>();
         for (int p = start; p < end;)
         {
-            if ((_flags[p] >> 4) != KindFree || (MigrateType)_info[p] != MigrateType.Isolate || _zoneOf[p] != zi)
+            if (PageState.KindOf(_flags[p]) != KindFree || PageState.MigrateTypeOf(_info[p]) != MigrateType.Isolate || _zoneOf[p] != zi)
             {
                 return false;
             }
-            int o = _flags[p] & 0xF;
+            int o = PageState.OrderOf(_flags[p]);
             if (p + (1 << o) > end)
             {
                 return false; // a free block reaching out of the range (a memory block is MAX_ORDER aligned)
@@ -121,7 +121,7 @@ public sealed unsafe partial class Machine
             zone.NrIsolatePageblock--;
         }
         ulong n = endPfn - startPfn;
-        new Span<byte>(_flags + start, end - start).Fill(KindHole << 4);
+        new Span<byte>(_flags + start, end - start).Fill(PageState.Flags(KindHole, 0));
         new Span<byte>(_zoneOf + start, end - start).Fill(NoZone);
         zone.PresentPages -= n;
         zone.Watermarks.PresentPages = zone.PresentPages;

@@ -6,7 +6,7 @@ public sealed unsafe partial class Machine
 {
     internal byte InfoAt(int i) => _info[i];
 
-    internal int KindAt(int i) => _flags[i] >> 4;
+    internal int KindAt(int i) => PageState.KindOf(_flags[i]);
 
     internal int IndexOf(ulong pfn) => (int)(pfn - _base);
 
@@ -24,7 +24,7 @@ public sealed unsafe partial class Machine
     /// NR_FREE_PAGES drops; the pages belong to the caller until placed or released.</summary>
     internal int IsolateFree(int i)
     {
-        int order = _flags[i] & 0xF;
+        int order = PageState.OrderOf(_flags[i]);
         DelFromFreeList(i, _zones[_zoneOf[i]], order);
         return order;
     }
@@ -43,16 +43,16 @@ public sealed unsafe partial class Machine
     /// </summary>
     internal bool MigratePage(int src, int dst)
     {
-        if (_flags[src] != (byte)(KindAlloc << 4) || !OnRealLru(src))
+        if (_flags[src] != PageState.Flags(KindAlloc, 0) || !OnRealLru(src))
         {
             return false;
         }
 
         byte info = _info[src];
-        bool active = (info & InfoActive) != 0;
-        var use = (PageUse)((info >> 3) & 0x7);
-        _flags[dst] = KindAlloc << 4;
-        _info[dst] = (byte)(info & 0x3F);
+        bool active = (info & PageState.Active) != 0;
+        var use = PageState.UseOf(info);
+        _flags[dst] = PageState.Flags(KindAlloc, 0);
+        _info[dst] = PageState.WithoutLru(info);
         _usePages[_zones[_zoneOf[dst]].Node * UseKinds + (int)use]++;
         LruAges?.SetStamp(dst, LruAges.StampOf(src)); // migration keeps the page's LRU age
         LruAdd(dst, _zones[_zoneOf[dst]].Node, LruFor(use, active));
@@ -61,7 +61,7 @@ public sealed unsafe partial class Machine
     }
 
     /// <summary>Reclaims an allocated LRU block: it leaves the LRU and is freed (shrink_folio_list's free path).</summary>
-    internal void ReclaimBlock(int i) => FreeNoCheck(_base + (ulong)i, _flags[i] & 0xF);
+    internal void ReclaimBlock(int i) => FreeNoCheck(_base + (ulong)i, PageState.OrderOf(_flags[i]));
 
     /// <summary>Runs the debug checker if enabled (after a model step).</summary>
     internal void DebugCheck() => CheckIfDebug();

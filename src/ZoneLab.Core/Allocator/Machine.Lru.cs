@@ -27,10 +27,6 @@ public sealed unsafe partial class Machine
     /// <summary>Pages of a node allocated for a use (dirty file pages are counted under <see cref="PageUse.FileDirty"/>).</summary>
     public long UsePages(int node, PageUse use) => _usePages[node * UseKinds + (int)use];
 
-    // _info bits of an allocated head: 0-2 migratetype, 3-5 PageUse, 6 active, 7 on an LRU list
-    internal const byte InfoActive = 0x40;
-    internal const byte InfoOnLru = 0x80;
-
     private readonly int[] _lruHead;
     private readonly int[] _lruTail;
     private readonly long[] _lruCount;
@@ -39,7 +35,7 @@ public sealed unsafe partial class Machine
     public long LruPages(int node, LruList lru) => _lruCount[node * LruLists + (int)lru];
 
     /// <summary>The use recorded for an allocated block head.</summary>
-    public PageUse UseOf(ulong pfn) => (PageUse)((_info[CheckedIndex(pfn)] >> 3) & 0x7);
+    public PageUse UseOf(ulong pfn) => PageState.UseOf(_info[CheckedIndex(pfn)]);
 
     internal static LruList LruFor(PageUse use, bool active) => use switch
     {
@@ -49,7 +45,7 @@ public sealed unsafe partial class Machine
     };
 
     // PageLRU: anonymous and page-cache folios (movable by compaction); reclaimable slab is on a list but not an LRU
-    internal bool OnRealLru(int i) => (_info[i] & InfoOnLru) != 0 && ((PageUse)((_info[i] >> 3) & 0x7)) is PageUse.Anon or PageUse.File or PageUse.FileDirty or PageUse.Shmem;
+    internal bool OnRealLru(int i) => (_info[i] & PageState.OnLru) != 0 && (PageState.UseOf(_info[i])) is PageUse.Anon or PageUse.File or PageUse.FileDirty or PageUse.Shmem;
 
     // mirrors lruvec_add_folio: new folios go to the head of the inactive list
     internal void LruAdd(int i, int node, LruList lru)
@@ -68,10 +64,10 @@ public sealed unsafe partial class Machine
         }
 
         _lruHead[li] = i;
-        _lruCount[li] += 1L << (_flags[i] & 0xF);
-        LruAges?.Add(node, lru, i, 1L << (_flags[i] & 0xF));
-        _zones[_zoneOf[i]].LruPages[(int)lru] += 1L << (_flags[i] & 0xF);
-        _info[i] = (byte)((_info[i] & 0x3F) | InfoOnLru | (lru is LruList.ActiveAnon or LruList.ActiveFile ? InfoActive : 0));
+        _lruCount[li] += 1L << PageState.OrderOf(_flags[i]);
+        LruAges?.Add(node, lru, i, 1L << PageState.OrderOf(_flags[i]));
+        _zones[_zoneOf[i]].LruPages[(int)lru] += 1L << PageState.OrderOf(_flags[i]);
+        _info[i] = (byte)((_info[i] & 0x3F) | PageState.OnLru | (lru is LruList.ActiveAnon or LruList.ActiveFile ? PageState.Active : 0));
     }
 
     internal void LruDel(int i)
@@ -96,16 +92,16 @@ public sealed unsafe partial class Machine
             _lruTail[li] = p;
         }
 
-        _lruCount[li] -= 1L << (_flags[i] & 0xF);
-        LruAges?.Add(li / LruLists, (LruList)(li % LruLists), i, -(1L << (_flags[i] & 0xF)));
-        _zones[_zoneOf[i]].LruPages[li % LruLists] -= 1L << (_flags[i] & 0xF);
+        _lruCount[li] -= 1L << PageState.OrderOf(_flags[i]);
+        LruAges?.Add(li / LruLists, (LruList)(li % LruLists), i, -(1L << PageState.OrderOf(_flags[i])));
+        _zones[_zoneOf[i]].LruPages[li % LruLists] -= 1L << PageState.OrderOf(_flags[i]);
         _info[i] = (byte)(_info[i] & 0x3F);
     }
 
     internal int LruIndexOf(int i)
     {
-        PageUse use = (PageUse)((_info[i] >> 3) & 0x7);
-        LruList lru = LruFor(use, (_info[i] & InfoActive) != 0);
+        PageUse use = PageState.UseOf(_info[i]);
+        LruList lru = LruFor(use, (_info[i] & PageState.Active) != 0);
         return _zones[_zoneOf[i]].Node * LruLists + (int)lru;
     }
 
@@ -114,7 +110,7 @@ public sealed unsafe partial class Machine
 
     internal int LruPrevIndex(int i) => _prev[i];
 
-    internal int OrderAt(int i) => _flags[i] & 0xF;
+    internal int OrderAt(int i) => PageState.OrderOf(_flags[i]);
 
     internal ulong PfnAt(int i) => _base + (ulong)i;
 
@@ -132,12 +128,12 @@ public sealed unsafe partial class Machine
     public void MarkAccessed(ulong pfn)
     {
         int i = CheckedIndex(pfn);
-        if ((_flags[i] >> 4) == KindAlloc && OnRealLru(i) && (_info[i] & InfoActive) == 0)
+        if (PageState.KindOf(_flags[i]) == KindAlloc && OnRealLru(i) && (_info[i] & PageState.Active) == 0)
         {
             int node = _zones[_zoneOf[i]].Node;
             LruDel(i);
             LruAges?.SetStamp(i, LruAges.Clock); // a reference makes the page young
-            LruAdd(i, node, LruFor((PageUse)((_info[i] >> 3) & 0x7), active: true));
+            LruAdd(i, node, LruFor(PageState.UseOf(_info[i]), active: true));
         }
     }
 
@@ -154,7 +150,7 @@ public sealed unsafe partial class Machine
             {
                 for (int i = _lruHead[li]; i != Nil; i = _next[i])
                 {
-                    t.Add(li / LruLists, (LruList)(li % LruLists), i, 1L << (_flags[i] & 0xF));
+                    t.Add(li / LruLists, (LruList)(li % LruLists), i, 1L << PageState.OrderOf(_flags[i]));
                 }
             }
 
@@ -176,14 +172,14 @@ public sealed unsafe partial class Machine
         }
 
         int s = CheckedIndex(srcPfn), d = CheckedIndex(dstPfn);
-        if ((_info[d] & InfoOnLru) == 0)
+        if ((_info[d] & PageState.OnLru) == 0)
         {
             LruAges.SetStamp(d, LruAges.StampOf(s));
             return;
         }
 
         int li = LruIndexOf(d);
-        long pages = 1L << (_flags[d] & 0xF);
+        long pages = 1L << PageState.OrderOf(_flags[d]);
         LruAges.Add(li / LruLists, (LruList)(li % LruLists), d, -pages);
         LruAges.SetStamp(d, LruAges.StampOf(s));
         LruAges.Add(li / LruLists, (LruList)(li % LruLists), d, pages);
@@ -193,11 +189,11 @@ public sealed unsafe partial class Machine
     public void SetDirty(ulong pfn, bool dirty)
     {
         int i = CheckedIndex(pfn);
-        PageUse use = (PageUse)((_info[i] >> 3) & 0x7);
+        PageUse use = PageState.UseOf(_info[i]);
         if (use is PageUse.File or PageUse.FileDirty)
         {
             PageUse nu = dirty ? PageUse.FileDirty : PageUse.File;
-            long pages = 1L << (_flags[i] & 0xF);
+            long pages = 1L << PageState.OrderOf(_flags[i]);
             int node = _zones[_zoneOf[i]].Node;
             _usePages[node * UseKinds + (int)use] -= pages;
             _usePages[node * UseKinds + (int)nu] += pages;

@@ -203,7 +203,7 @@ public sealed unsafe partial class Machine
             do
             {
                 int i = _pcpTail[li];
-                var mt = (MigrateType)_info[i];
+                var mt = PageState.MigrateTypeOf(_info[i]);
                 PcpUnlink(i, li);
                 count -= 1 << order;
                 _pcpCount[pcp] -= 1 << order;
@@ -246,7 +246,7 @@ public sealed unsafe partial class Machine
 
     private void PcpAdd(int i, int order, MigrateType cached, int li, bool tail)
     {
-        _flags[i] = (byte)((KindPcp << 4) | order);
+        _flags[i] = PageState.Flags(KindPcp, order);
         _info[i] = (byte)cached;
         if (tail)
         {

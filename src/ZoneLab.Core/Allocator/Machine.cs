@@ -295,16 +295,16 @@ public sealed unsafe partial class Machine : IDisposable
             return (i & (int)(Pageblock.MaxOrderNrPages - 1)) == 0;
         }
 
-        order = _flags[i] & 0xF;
-        return (_flags[i] >> 4) == KindFree;
+        order = PageState.OrderOf(_flags[i]);
+        return PageState.KindOf(_flags[i]) == KindFree;
     }
 
     /// <summary>True when <paramref name="pfn"/> is the first page of an allocated block; gives its order.</summary>
     public bool IsAllocatedHead(ulong pfn, out int order)
     {
         int i = CheckedIndex(pfn);
-        order = _flags[i] & 0xF;
-        return (_flags[i] >> 4) == KindAlloc;
+        order = PageState.OrderOf(_flags[i]);
+        return PageState.KindOf(_flags[i]) == KindAlloc;
     }
 
     /// <summary>The pfns of one free list from head to tail (for tests and reports; allocates).</summary>

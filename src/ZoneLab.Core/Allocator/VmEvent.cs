@@ -16,7 +16,7 @@ public enum VmEvent
     SlabsScanned,
 
     /// <summary>Model-only: pages reclaimed from movable-only memory (MIGRATE_CMA pageblocks, ZONE_MOVABLE/ZONE_CMA) for
-    /// a request without ALLOC_CMA that could not use them (kernel-semantics.md §9.3, "wasted reclaim").</summary>
+    /// a request without ALLOC_CMA that could not use them (docs/kernel-facts.md §9.3, "wasted reclaim").</summary>
     PgstealWastedModel,
     Count,
 }

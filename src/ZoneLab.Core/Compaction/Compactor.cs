@@ -353,7 +353,7 @@ public sealed class Compactor
                 int step = kind is Machine.KindFree or Machine.KindAlloc or Machine.KindPcp ? 1 << _m.OrderAt(i) : 1;
                 freeScanned += Math.Min(step, end - i);
                 if (kind == Machine.KindFree && _m.ZoneAt(i) == z.Index && (target || _m.OrderAt(i) >= Pageblock.Order)
-                    && (_m.InfoAt(i) & 0x7) != (int)MigrateType.Isolate)
+                    && (int)PageState.MigrateTypeOf(_m.InfoAt(i)) != (int)MigrateType.Isolate)
                 {
                     int o = _m.IsolateFree(i);
                     _freeTargets.Add((i, o));

@@ -14,6 +14,21 @@ public sealed class CarveoutDesign : IDesign
 
     public string Summary => "A no-map carve-out: nobody but the device uses it; allocation never waits, idle memory is wasted.";
 
+    /// <inheritdoc/>
+    public string Name => "carveout";
+
+    /// <inheritdoc/>
+    public KernelFeatures Features => KernelFeatures.Mainline;
+
+    /// <inheritdoc/>
+    public bool CarvesOut => true;
+
+    /// <inheritdoc/>
+    public bool LayoutZoneinfo => false;
+
+    /// <inheritdoc/>
+    public BootLayout Layout(BootLayout layout) => DesignZones.WithZones(layout, DesignZones.Unmanaged(layout, DesignZones.CmaRanges(layout)));
+
     public DesignMachine Build(BootLayout layout, KernelVersion version, VmSysctls? sysctls = null, bool debugChecks = false, long swapPages = 0)
     {
         var areas = layout.CmaAreas.Where(a => a.Count > 0).ToList();

@@ -19,6 +19,21 @@ public sealed class CmaInMovableDesign : IDesign
     /// <inheritdoc/>
     public string Summary => "CMA pages in ZONE_MOVABLE (4.17-rc1): only __GFP_MOVABLE|__GFP_HIGHMEM requests reach them; pageblocks stay MIGRATE_CMA; cma_alloc migrates.";
 
+    /// <inheritdoc/>
+    public string Name => "cma-in-movable";
+
+    /// <inheritdoc/>
+    public KernelFeatures Features => KernelFeatures.Mainline;
+
+    /// <inheritdoc/>
+    public bool CarvesOut => false;
+
+    /// <inheritdoc/>
+    public bool LayoutZoneinfo => false;
+
+    /// <inheritdoc/>
+    public BootLayout Layout(BootLayout layout) => DesignZones.WithZones(layout, Zones(layout), cma: DesignZones.CmaRanges(layout));
+
     /// <summary>The design's zones: every CMA area re-linked to ZONE_MOVABLE of its node.</summary>
     public static List<ZoneSpec> Zones(BootLayout layout) => DesignZones.Relink(layout, DesignZones.CmaRanges(layout), ZoneType.Movable);
 

@@ -1,6 +1,6 @@
 namespace ZoneLab.Designs;
 
-/// <summary>The contiguous-memory designs ZoneLab compares (kernel-semantics.md §3, §6, §7, §8).</summary>
+/// <summary>The contiguous-memory designs ZoneLab compares (docs/kernel-facts.md §3, §6, §7, §8).</summary>
 public enum DesignKind
 {
     /// <summary>Mainline MIGRATE_CMA pageblocks inside ordinary zones (behaviour by kernel version).</summary>
@@ -25,36 +25,23 @@ public enum DesignKind
     StickyMovable,
 }
 
-/// <summary>Names of designs as the command line takes them.</summary>
+/// <summary>Names of designs as the command line takes them (from <see cref="DesignRegistry"/>).</summary>
 public static class DesignNames
 {
     /// <summary>All designs in report order.</summary>
-    public static readonly DesignKind[] All =
-    {
-        DesignKind.MigrateCma, DesignKind.ZoneCma, DesignKind.CmaInMovable, DesignKind.Dmb, DesignKind.Carveout, DesignKind.Gcma, DesignKind.StickyMovable,
-    };
+    public static readonly DesignKind[] All = DesignRegistry.All.Select(d => d.Kind).ToArray();
 
     /// <summary>"migrate-cma", "zone-cma", "cma-in-movable", "dmb", "carveout", "gcma", "sticky-movable".</summary>
-    public static string Name(DesignKind d) => d switch
-    {
-        DesignKind.MigrateCma => "migrate-cma",
-        DesignKind.ZoneCma => "zone-cma",
-        DesignKind.CmaInMovable => "cma-in-movable",
-        DesignKind.Dmb => "dmb",
-        DesignKind.Carveout => "carveout",
-        DesignKind.Gcma => "gcma",
-        DesignKind.StickyMovable => "sticky-movable",
-        _ => throw new ArgumentOutOfRangeException(nameof(d)),
-    };
+    public static string Name(DesignKind d) => DesignRegistry.For(d).Name;
 
     /// <summary>Parses a design name; throws a one-line input error naming <paramref name="source"/> otherwise.</summary>
     public static DesignKind Parse(string name, string source = "--design")
     {
-        foreach (DesignKind d in All)
+        foreach (IDesign d in DesignRegistry.All)
         {
-            if (string.Equals(Name(d), name, StringComparison.OrdinalIgnoreCase))
+            if (string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase))
             {
-                return d;
+                return d.Kind;
             }
         }
         throw new ZoneLabInputException(source, $"'{name}' is not a design; expected one of {string.Join(", ", All.Select(Name))}");

@@ -61,21 +61,3 @@ public sealed class DesignMachine : IDisposable
 
     public void Dispose() => Machine.Dispose();
 }
-
-/// <summary>How a design turns a boot layout with CMA areas into a running machine.</summary>
-public interface IDesign
-{
-    /// <summary>The design.</summary>
-    DesignKind Kind { get; }
-
-    /// <summary>One sentence: who may allocate from the movable-only memory and how device memory is obtained.</summary>
-    string Summary { get; }
-
-    /// <summary>Boots the machine.</summary>
-    /// <param name="layout">The boot layout with its CMA areas.</param>
-    /// <param name="version">Kernel generation.</param>
-    /// <param name="sysctls">vm sysctls (kernel defaults when null).</param>
-    /// <param name="debugChecks">Run the invariant checker after every operation.</param>
-    /// <param name="swapPages">Swap space in pages (0: none); reclaim swaps anonymous pages out only when there is some.</param>
-    DesignMachine Build(BootLayout layout, KernelVersion version, VmSysctls? sysctls = null, bool debugChecks = false, long swapPages = 0);
-}

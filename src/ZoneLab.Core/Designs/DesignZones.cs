@@ -184,20 +184,6 @@ public static class DesignZones
         return blocks;
     }
 
-    /// <summary>
-    /// The boot layout as the design's kernel reports it (<c>Zone ranges</c>, zone spans, present and managed pages):
-    /// ZONE_CMA added for zone-cma, ZONE_MOVABLE over the CMA areas for cma-in-movable and dmb, the areas unmanaged for
-    /// carveout and gcma, the layout unchanged for migrate-cma.
-    /// </summary>
-    public static BootLayout LayoutFor(DesignKind kind, BootLayout layout) => kind switch
-    {
-        DesignKind.ZoneCma => WithZones(layout, ZoneCmaDesign.Zones(layout), ZoneCmaDesign.Configured(layout)),
-        DesignKind.CmaInMovable => WithZones(layout, CmaInMovableDesign.Zones(layout), cma: CmaRanges(layout)),
-        DesignKind.Dmb => WithZones(layout, DmbDesign.Zones(layout)),
-        DesignKind.Carveout or DesignKind.Gcma => WithZones(layout, Unmanaged(layout, CmaRanges(layout))),
-        _ => layout,
-    };
-
     /// <summary>The layout's zones with <paramref name="ranges"/> present but not managed (a no-map carve-out, GCMA).</summary>
     public static List<ZoneSpec> Unmanaged(BootLayout layout, IReadOnlyList<PfnRange> ranges)
     {

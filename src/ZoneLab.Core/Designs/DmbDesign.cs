@@ -27,6 +27,24 @@ public sealed class DmbDesign : IDesign
     /// <inheritdoc/>
     public string Summary => "Designated Movable Blocks: the pool is MIGRATE_MOVABLE memory of ZONE_MOVABLE that every __GFP_MOVABLE|__GFP_HIGHMEM request fills first; cma_alloc migrates like offlining.";
 
+    // the dmb design is a kernel with the DMB series, whose movablecore= takes size@base entries
+    private static readonly KernelFeatures s_features = new() { DesignatedMovableBlocks = true };
+
+    /// <inheritdoc/>
+    public string Name => "dmb";
+
+    /// <inheritdoc/>
+    public KernelFeatures Features => s_features;
+
+    /// <inheritdoc/>
+    public bool CarvesOut => false;
+
+    /// <inheritdoc/>
+    public bool LayoutZoneinfo => true;
+
+    /// <inheritdoc/>
+    public BootLayout Layout(BootLayout layout) => DesignZones.WithZones(layout, Zones(layout));
+
     /// <summary>The DMBs of the design: the layout's own, plus every CMA area not inside one.</summary>
     public static List<PfnRange> Blocks(BootLayout layout)
     {

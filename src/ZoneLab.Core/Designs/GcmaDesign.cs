@@ -20,6 +20,21 @@ public sealed class GcmaDesign : IDesign
     public string Summary => "GCMA: the area only holds clean, droppable page cache (cleancache); nothing else may use it; cma_alloc discards, never migrates.";
 
     /// <inheritdoc/>
+    public string Name => "gcma";
+
+    /// <inheritdoc/>
+    public KernelFeatures Features => KernelFeatures.Mainline;
+
+    /// <inheritdoc/>
+    public bool CarvesOut => false;
+
+    /// <inheritdoc/>
+    public bool LayoutZoneinfo => false;
+
+    /// <inheritdoc/>
+    public BootLayout Layout(BootLayout layout) => DesignZones.WithZones(layout, DesignZones.Unmanaged(layout, DesignZones.CmaRanges(layout)));
+
+    /// <inheritdoc/>
     public DesignMachine Build(BootLayout layout, KernelVersion version, VmSysctls? sysctls = null, bool debugChecks = false, long swapPages = 0)
     {
         var areas = layout.CmaAreas.Where(a => a.Count > 0).ToList();

@@ -15,6 +15,21 @@ public sealed class MigrateCmaDesign : IDesign
 
     public string Summary => "MIGRATE_CMA pageblocks in ordinary zones: every __GFP_MOVABLE request may use them; cma_alloc migrates or drops what is there.";
 
+    /// <inheritdoc/>
+    public string Name => "migrate-cma";
+
+    /// <inheritdoc/>
+    public KernelFeatures Features => KernelFeatures.Mainline;
+
+    /// <inheritdoc/>
+    public bool CarvesOut => false;
+
+    /// <inheritdoc/>
+    public bool LayoutZoneinfo => true;
+
+    /// <inheritdoc/>
+    public BootLayout Layout(BootLayout layout) => layout;
+
     public DesignMachine Build(BootLayout layout, KernelVersion version, VmSysctls? sysctls = null, bool debugChecks = false, long swapPages = 0)
     {
         var areas = layout.CmaAreas.Where(a => a.Count > 0).ToList();

@@ -25,6 +25,22 @@ public sealed class StickyMovableDesign : IDesign
     /// <inheritdoc/>
     public string Summary => "Sticky MIGRATE_MOVABLE pageblocks in the ordinary zones: every request may use them (kernel ones only by fallback, which never retypes them); cma_alloc migrates with MIGRATE_MOVABLE rules.";
 
+    /// <inheritdoc/>
+    public string Name => "sticky-movable";
+
+    /// <inheritdoc/>
+    public KernelFeatures Features => KernelFeatures.Mainline;
+
+    /// <inheritdoc/>
+    public bool CarvesOut => false;
+
+    /// <inheritdoc/>
+    /// <remarks>The zones are the layout's, but the areas are not MIGRATE_CMA, so the engine prints zoneinfo (no cma count).</remarks>
+    public bool LayoutZoneinfo => false;
+
+    /// <inheritdoc/>
+    public BootLayout Layout(BootLayout layout) => layout;
+
     /// <summary>The designated (sticky) pageblocks of a layout: its non-empty CMA areas.</summary>
     public static List<PfnRange> Blocks(BootLayout layout) => DesignZones.CmaRanges(layout);
 

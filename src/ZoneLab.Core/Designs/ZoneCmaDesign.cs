@@ -25,6 +25,21 @@ public sealed class ZoneCmaDesign : IDesign
     /// <inheritdoc/>
     public string Summary => "ZONE_CMA: only __GFP_MOVABLE|__GFP_HIGHMEM requests may use the CMA zone, and they fill it first; cma_alloc migrates what is there.";
 
+    /// <inheritdoc/>
+    public string Name => "zone-cma";
+
+    /// <inheritdoc/>
+    public KernelFeatures Features => KernelFeatures.Mainline;
+
+    /// <inheritdoc/>
+    public bool CarvesOut => false;
+
+    /// <inheritdoc/>
+    public bool LayoutZoneinfo => false;
+
+    /// <inheritdoc/>
+    public BootLayout Layout(BootLayout layout) => DesignZones.WithZones(layout, Zones(layout), Configured(layout));
+
     /// <summary>The design's zones: every CMA area re-linked to the ZONE_CMA of its node.</summary>
     public static List<ZoneSpec> Zones(BootLayout layout) => DesignZones.Relink(layout, DesignZones.CmaRanges(layout), ZoneType.Cma);
 

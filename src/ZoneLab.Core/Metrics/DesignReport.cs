@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace ZoneLab.Metrics;
 
 /// <summary>
-/// What one design did on one scenario: the answers to the reviewers' questions (kernel-semantics.md §9.3) in numbers.
+/// What one design did on one scenario: the answers to the reviewers' questions (docs/kernel-facts.md §9.3) in numbers.
 /// Every value is derived from the simulated run only (no host time), so the same scenario and seed give the same report.
 /// </summary>
 public sealed record DesignReport
@@ -188,7 +188,7 @@ public sealed record DesignReport
     /// <summary>Managed pages only movable requests can use (ZONE_MOVABLE, ZONE_CMA, CMA pageblocks).</summary>
     public long MovableOnlyManagedPages { get; init; }
 
-    /// <summary>Kernel-usable over movable-only managed pages (null without movable-only memory); kernel-semantics.md §4.5 advises at least 3.</summary>
+    /// <summary>Kernel-usable over movable-only managed pages (null without movable-only memory); docs/kernel-facts.md §4.5 advises at least 3.</summary>
     public double? KernelToMovableOnlyRatio => MovableOnlyManagedPages == 0 ? null : (double)KernelUsableManagedPages / MovableOnlyManagedPages;
 
     /// <summary><c>kswapd</c> wakeups (<c>wakeup_kswapd</c> calls).</summary>

@@ -19,16 +19,8 @@ public sealed record EngineBenchResult(
     double Materialize1TibSeconds,
     long Materialized1TibBytes)
 {
-    /// <summary>One JSON object (a figure not measured, NaN, is <c>null</c>).</summary>
-    public string ToJson() => ToJsonWithNaN().Replace("NaN", "null", StringComparison.Ordinal);
-
-    private string ToJsonWithNaN() => string.Create(CultureInfo.InvariantCulture,
-        $"{{\"order0_alloc_free_ns\": {Order0AllocFreeNs:F1}, \"order0_alloc_free_ns_1tib\": {Order0AllocFreeNs1Tib:F1}, " +
-        $"\"order3_alloc_free_ns\": {Order3AllocFreeNs:F1}, \"mixed_churn_ns_per_op\": {MixedChurnNsPerOp:F1}, " +
-        $"\"bytes_per_page\": {BytesPerPage:F2}, \"build_1tib_seconds\": {Build1TibSeconds:F2}, \"build_1tib_peak_bytes\": {Build1TibPeakBytes}, " +
-        $"\"materialize_1tib_seconds\": {Materialize1TibSeconds:F2}, \"materialized_1tib_bytes\": {Materialized1TibBytes}" +
-        $"{(double.IsNaN(ReplayEventsPerSecond) ? "" : $", \"replay_events\": {ReplayEvents}, \"replay_events_per_second\": {ReplayEventsPerSecond:F0}, \"replay_events_per_cpu_second\": {ReplayEventsPerCpuSecond:F0}")}" +
-        $"{(double.IsNaN(CompareDefaultSeconds) ? "" : $", \"compare_default_seconds\": {CompareDefaultSeconds:F2}")}}}");
+    /// <summary>One JSON object (a figure not measured, NaN, is <c>null</c>; <see cref="EngineBenchJson"/>).</summary>
+    public string ToJson() => ZoneLabJson.Bench(EngineBenchJson.From(this));
 
     /// <summary>Events read and replayed by the replay benchmark (a recorded trace repeated).</summary>
     public long ReplayEvents { get; init; }

@@ -149,7 +149,7 @@ internal sealed class MetricsCollector
     /// <summary>Fraction of the device areas the kernel uses right now while the device does not (0..1, 0 for a carve-out).</summary>
     public double CmaUtilisation()
     {
-        if (_dm.Kind == DesignKind.Carveout)
+        if (DesignRegistry.For(_dm.Kind).CarvesOut)
         {
             // no-map memory is never managed: the engine's carve-out model only lowers managed counts, so the pfns of
             // the area say nothing about kernel use there; by construction it is 0

@@ -466,7 +466,7 @@ public sealed class ReclaimModel : IMemoryPressureHandler
 
                 scanned += pages;
 
-                var use = (PageUse)((_m.InfoAt(i) >> 3) & 0x7);
+                var use = PageState.UseOf(_m.InfoAt(i));
                 if (use == PageUse.FileDirty)
                 {
                     if (!mayIo)

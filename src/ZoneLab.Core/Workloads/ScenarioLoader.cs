@@ -3,6 +3,7 @@ using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
 using ZoneLab.Allocator;
+using ZoneLab.Workloads.Actors;
 
 namespace ZoneLab.Workloads;
 
@@ -19,21 +20,6 @@ public static class ScenarioLoader
     private static readonly string[] s_phaseKeys = ["name", "duration", "actors"];
     private static readonly string[] s_commonActorKeys = ["type", "name", "start", "stop", "access"];
     private static readonly string[] s_machineTypes = ["pc", "q35", "virt"];
-    private static readonly string[] s_onlineZones = ["movable", "kernel"];
-
-    private static readonly Dictionary<string, string[]> s_actorKeys = new(StringComparer.Ordinal)
-    {
-        ["anon"] = ["rate", "lifetime", "pinned", "limit", "mappers"],
-        ["page_cache"] = ["rate", "lifetime", "dirty", "highmem", "limit"],
-        ["slab"] = ["kind", "rate", "orders", "lifetime", "limit"],
-        ["atomic"] = ["order", "burst", "interval", "lifetime"],
-        ["thp"] = ["rate", "lifetime"],
-        ["cma"] = ["device", "area", "size", "count", "period", "hold", "deadline"],
-        ["gigantic"] = ["count", "size", "hold"],
-        ["offline"] = ["blocks"],
-        ["online"] = ["blocks", "zone"],
-        ["drop_caches"] = ["mode"],
-    };
 
     private static readonly Dictionary<string, string[]> s_distKeys = new(StringComparer.Ordinal)
     {
@@ -284,7 +270,7 @@ public static class ScenarioLoader
     }
 
     // offline/online blocks: a list of distinct block numbers, or a count (1 or more)
-    private static (IReadOnlyList<int> Blocks, int Count) ReadBlocks(ScenarioNode a, string path)
+    internal static (IReadOnlyList<int> Blocks, int Count) ReadBlocks(ScenarioNode a, string path)
     {
         YamlNode b = a.Required("blocks");
         if (b is YamlSequenceNode)
@@ -531,7 +517,7 @@ public static class ScenarioLoader
                 ScenarioActor actor = ReadActor(an[a], $"{p.Path}.actors[{a}]", duration, top.Source, ctx);
                 if (actors.Any(x => x.Name == actor.Name))
                 {
-                    throw new ScenarioNode(an[a], top.Source, $"{p.Path}.actors[{a}]", s_commonActorKeys.Concat(s_actorKeys[actor.Type]).ToArray())
+                    throw new ScenarioNode(an[a], top.Source, $"{p.Path}.actors[{a}]", [.. s_commonActorKeys, .. ActorKinds.For(actor.Type).Keys])
                         .Error("name", $"a second actor named '{actor.Name}' in this phase");
                 }
 
@@ -556,11 +542,12 @@ public static class ScenarioLoader
         var probe = new ScenarioNode(new YamlMappingNode(), source, path, s_commonActorKeys);
         if (typeNode is null)
         {
-            throw probe.Error(node, path, $"missing required key 'type' (one of: {ScenarioNode.Join(s_actorKeys.Keys)})");
+            throw probe.Error(node, path, $"missing required key 'type' (one of: {ScenarioNode.Join(ActorKinds.Names)})");
         }
 
-        string type = probe.ChoiceOf(typeNode, $"{path}.type", s_actorKeys.Keys);
-        var a = new ScenarioNode(node, source, path, [.. s_commonActorKeys, .. s_actorKeys[type]]);
+        string type = probe.ChoiceOf(typeNode, $"{path}.type", ActorKinds.Names);
+        ActorKind kind = ActorKinds.For(type);
+        var a = new ScenarioNode(node, source, path, [.. s_commonActorKeys, .. kind.Keys]);
         double start = a.Quantity("start", QuantityUnit.Seconds) ?? 0;
         if (start >= phaseDuration)
         {
@@ -570,103 +557,11 @@ public static class ScenarioLoader
         double? stop = a.Quantity("stop", QuantityUnit.Seconds, start, phaseDuration, minExclusive: true);
         string name = a.String("name") ?? type;
         double access = a.Quantity("access", QuantityUnit.BytesPerSecond) ?? 0;
-        // the keys every actor has, set once on whichever kind the switch built
-        return Kind() with { StartSeconds = start, StopSeconds = stop, AccessBytesPerSecond = access };
-
-        ScenarioActor Kind()
-        {
-            switch (type)
-            {
-                case "anon":
-                    return new AnonActor
-                    {
-                        Name = name,
-                        Rate = RequiredDist(a, "rate", QuantityUnit.BytesPerSecond, ctx),
-                        Lifetime = Dist(a, "lifetime", QuantityUnit.Seconds, ctx),
-                        PinnedFraction = a.Quantity("pinned", QuantityUnit.Fraction) ?? 0,
-                        LimitBytes = a.Quantity("limit", QuantityUnit.Bytes, 0, double.MaxValue, minExclusive: true),
-                        Mappers = (int)(a.Integer("mappers", 1, 1 << 20) ?? 1),
-                    };
-                case "page_cache":
-                    return new PageCacheActor
-                    {
-                        Name = name,
-                        Rate = RequiredDist(a, "rate", QuantityUnit.BytesPerSecond, ctx),
-                        Lifetime = Dist(a, "lifetime", QuantityUnit.Seconds, ctx),
-                        DirtyFraction = a.Quantity("dirty", QuantityUnit.Fraction) ?? 0,
-                        Highmem = a.Bool("highmem") ?? true,
-                        LimitBytes = a.Quantity("limit", QuantityUnit.Bytes, 0, double.MaxValue, minExclusive: true),
-                    };
-                case "slab":
-                    a.Required("kind");
-                    return new SlabActor
-                    {
-                        Name = name,
-                        Reclaimable = a.Choice("kind", ["unmovable", "reclaimable"]) == "reclaimable",
-                        Rate = RequiredDist(a, "rate", QuantityUnit.PerSecond, ctx),
-                        OrderWeights = ReadOrders(a),
-                        Lifetime = Dist(a, "lifetime", QuantityUnit.Seconds, ctx),
-                        LimitBytes = a.Quantity("limit", QuantityUnit.Bytes, 0, double.MaxValue, minExclusive: true),
-                    };
-                case "atomic":
-                    return new AtomicActor
-                    {
-                        Name = name,
-                        Order = (int)(a.Integer("order", 0, 3) ?? 0),
-                        Burst = RequiredDist(a, "burst", QuantityUnit.Count, ctx),
-                        Interval = RequiredDist(a, "interval", QuantityUnit.Seconds, ctx),
-                        Lifetime = RequiredDist(a, "lifetime", QuantityUnit.Seconds, ctx),
-                    };
-                case "thp":
-                    return new ThpActor
-                    {
-                        Name = name,
-                        Rate = RequiredDist(a, "rate", QuantityUnit.PerSecond, ctx),
-                        Lifetime = Dist(a, "lifetime", QuantityUnit.Seconds, ctx),
-                    };
-                case "cma":
-                    return new CmaActor
-                    {
-                        Name = name,
-                        Device = a.RequiredString("device"),
-                        Area = a.String("area"),
-                        SizeBytes = a.QuantityOf(a.Required("size"), a.Child("size"), QuantityUnit.Bytes, 0, double.MaxValue, minExclusive: true),
-                        Count = (int)(a.Integer("count", 1, 1 << 20) ?? 1),
-                        PeriodSeconds = a.Quantity("period", QuantityUnit.Seconds, 0, double.MaxValue, minExclusive: true),
-                        Hold = Dist(a, "hold", QuantityUnit.Seconds, ctx),
-                        DeadlineSeconds = a.Quantity("deadline", QuantityUnit.Seconds, 0, double.MaxValue, minExclusive: true),
-                    };
-                case "gigantic":
-                    return new GiganticActor
-                    {
-                        Name = name,
-                        Count = (int)(a.Integer("count", 1, 1 << 20) ?? 1),
-                        SizeBytes = a.Quantity("size", QuantityUnit.Bytes, 0, double.MaxValue, minExclusive: true) ?? (1L << 30),
-                        Hold = Dist(a, "hold", QuantityUnit.Seconds, ctx),
-                    };
-                case "offline":
-                    (IReadOnlyList<int> offBlocks, int offCount) = ReadBlocks(a, path);
-                    return new OfflineActor { Name = name, Blocks = offBlocks, BlockCount = offCount };
-                case "online":
-                    (IReadOnlyList<int> onBlocks, int onCount) = ReadBlocks(a, path);
-                    return new OnlineActor
-                    {
-                        Name = name,
-                        Blocks = onBlocks,
-                        BlockCount = onCount,
-                        Movable = (a.Choice("zone", s_onlineZones) ?? "movable") == "movable",
-                    };
-                default: // drop_caches
-                    return new DropCachesActor
-                    {
-                        Name = name,
-                        Mode = (int)(a.Integer("mode", 1, 3) ?? 3),
-                    };
-            }
-        }
+        // the kind reads its own keys; the keys every actor has are set here, once
+        return kind.Read(new ActorReader(a, name, ctx)) with { StartSeconds = start, StopSeconds = stop, AccessBytesPerSecond = access };
     }
 
-    private static IReadOnlyList<double> ReadOrders(ScenarioNode a)
+    internal static IReadOnlyList<double> ReadOrders(ScenarioNode a)
     {
         // orders: {0: 0.7, 3: 0.3} or [0.7, 0, 0, 0.3]
         if (a.Get("orders") is not YamlNode n)
@@ -705,10 +600,10 @@ public static class ScenarioLoader
         return w;
     }
 
-    private static ScenarioDistribution RequiredDist(ScenarioNode a, string key, QuantityUnit unit, Context ctx) =>
+    internal static ScenarioDistribution RequiredDist(ScenarioNode a, string key, QuantityUnit unit, Context ctx) =>
         Dist(a, key, unit, ctx) ?? throw a.Error(a.Node, a.Path, $"missing required key '{key}'");
 
-    private static ScenarioDistribution? Dist(ScenarioNode a, string key, QuantityUnit unit, Context ctx)
+    internal static ScenarioDistribution? Dist(ScenarioNode a, string key, QuantityUnit unit, Context ctx)
     {
         if (a.Get(key) is not YamlNode n)
         {
@@ -825,5 +720,5 @@ public static class ScenarioLoader
         }
     }
 
-    private sealed record Context(string Source, string? BaseDir);
+    internal sealed record Context(string Source, string? BaseDir);
 }

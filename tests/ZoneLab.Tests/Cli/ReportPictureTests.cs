@@ -1,3 +1,4 @@
+using ZoneLab.Metrics;
 using System.Text.RegularExpressions;
 using ZoneLab.Cli;
 

@@ -56,8 +56,8 @@ public class DmbDeviceTreeTests
         // the dmb design makes the reusable shared-dma-pool pool@60000000 (32 MiB) and linux,cma (96 MiB at 0x7a000000)
         // DMBs; movablecore=32M@0x60000000 plus the same linux,cma must give the same memory blocks: ZONE_MOVABLE spans
         // [0x60000, 0x80000), so memory12-15 intersect two zone spans (none), the rest is DMA
-        BootLayout pools = DesignZones.LayoutFor(DesignKind.Dmb, Build("qemu-virt-2g-e2-pools.dtb"));
-        BootLayout cmd = DesignZones.LayoutFor(DesignKind.Dmb, Build("qemu-virt-2g-e1-cma96m.dtb", "movablecore=32M@0x60000000"));
+        BootLayout pools = DesignRegistry.For(DesignKind.Dmb).Layout(Build("qemu-virt-2g-e2-pools.dtb"));
+        BootLayout cmd = DesignRegistry.For(DesignKind.Dmb).Layout(Build("qemu-virt-2g-e1-cma96m.dtb", "movablecore=32M@0x60000000"));
         foreach (BootLayout l in new[] { pools, cmd })
         {
             Assert.Equal(["DMA", "DMA", "DMA", "DMA", "none", "none", "none", "none"], l.MemoryBlocks.Where(b => b.Index <= 15).Select(b => b.ValidZones));

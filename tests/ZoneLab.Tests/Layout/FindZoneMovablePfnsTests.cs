@@ -22,7 +22,7 @@ public class FindZoneMovablePfnsTests
             "x86_64", regions, X86Boot.Zones, max, KernelCommandLine.Parse(cmdline), X86Boot.SectionSizeBits, 128UL << 20, null, new List<string>()));
     }
 
-    // The 8 GiB single-node map of kernel-semantics.md §1.3:
+    // The 8 GiB single-node map of docs/kernel-facts.md §1.3:
     //   pfn 1      160   256                 786432      1048576                2359296
     //       |-----|      |--------------------|             |----------------------|
     //        159 pages        786176 pages     PCI hole          1310720 pages

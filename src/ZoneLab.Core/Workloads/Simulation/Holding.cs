@@ -1,4 +1,5 @@
 using ZoneLab.Allocator;
+using ZoneLab.Workloads.Actors;
 
 namespace ZoneLab.Workloads.Simulation;
 
@@ -53,10 +54,14 @@ internal sealed class ActorState
     public ActorState(ScenarioActor actor, Random rng)
     {
         Actor = actor;
+        Kind = ActorKinds.For(actor);
         Rng = rng;
     }
 
     public ScenarioActor Actor { get; }
+
+    /// <summary>The actor's registered kind (looked up once, not every tick).</summary>
+    public ActorKind Kind { get; }
 
     public Random Rng { get; }
 

@@ -17,7 +17,7 @@ internal sealed partial class Simulation
         limitBytes is double l ? Math.Max(0, Math.Min(want, ((long)l >> PageShift) - st.PagesHeld)) : want;
 
     // anonymous memory: order-0 GFP_HIGHUSER_MOVABLE; a pinned fraction joins alloc_contig_range's pinned set
-    private void StepAnon(ActorState st, AnonActor a, double dt, double phaseEnd)
+    internal void StepAnon(ActorState st, AnonActor a, double dt, double phaseEnd)
     {
         if (st.Swapped.Count > 0)
         {
@@ -157,7 +157,7 @@ internal sealed partial class Simulation
     }
 
     // page cache: stays after use as clean cache until reclaim, drop_caches or the actor's limit evicts it
-    private void StepPageCache(ActorState st, PageCacheActor a, double dt)
+    internal void StepPageCache(ActorState st, PageCacheActor a, double dt)
     {
         long pages = Draw(st, a.Rate.Sample(st.Rng) * dt / (1 << PageShift));
         GfpFlags gfp = a.Highmem ? Gfp.HighUserMovable : Gfp.User | GfpFlags.Movable;
@@ -234,7 +234,7 @@ internal sealed partial class Simulation
     }
 
     // slab: GFP_KERNEL (unmovable) or GFP_KERNEL|__GFP_RECLAIMABLE, orders 0-3 by weight
-    private void StepSlab(ActorState st, SlabActor a, double dt, double phaseEnd)
+    internal void StepSlab(ActorState st, SlabActor a, double dt, double phaseEnd)
     {
         long n = Draw(st, a.Rate.Sample(st.Rng) * dt);
         GfpFlags gfp = a.Reclaimable ? Gfp.Kernel | GfpFlags.Reclaimable : Gfp.Kernel;
@@ -282,7 +282,7 @@ internal sealed partial class Simulation
     }
 
     // network bursts: GFP_ATOMIC, no reclaim, may dip into reserves
-    private void StepAtomic(ActorState st, AtomicActor a, double tickEnd, double phaseEnd)
+    internal void StepAtomic(ActorState st, AtomicActor a, double tickEnd, double phaseEnd)
     {
         while (!double.IsNaN(st.NextFire) && st.NextFire < tickEnd)
         {
@@ -304,7 +304,7 @@ internal sealed partial class Simulation
     }
 
     // THP faults: order 9 GFP_TRANSHUGE_LIGHT (no direct reclaim); a failed fault would fall back to small pages
-    private void StepThp(ActorState st, ThpActor a, double dt, double phaseEnd)
+    internal void StepThp(ActorState st, ThpActor a, double dt, double phaseEnd)
     {
         long n = Draw(st, a.Rate.Sample(st.Rng) * dt);
         var h = new Holding(Pageblock.Order, PageUse.Anon, false) { Actor = a };
@@ -322,7 +322,7 @@ internal sealed partial class Simulation
     }
 
     // a device: count × cma_alloc(size) per request, one-shot or periodic, latency from ContigCostModel
-    private void StepCma(ActorState st, CmaActor a, double tickEnd, double phaseEnd)
+    internal void StepCma(ActorState st, CmaActor a, double tickEnd, double phaseEnd)
     {
         while (!double.IsNaN(st.NextFire) && st.NextFire < tickEnd)
         {
@@ -356,7 +356,7 @@ internal sealed partial class Simulation
     }
 
     // gigantic pages: alloc_contig_pages() over the zonelist up to ZONE_MOVABLE (hugepages_treat_as_movable style)
-    private void StepGigantic(ActorState st, GiganticActor a, double phaseEnd)
+    internal void StepGigantic(ActorState st, GiganticActor a, double phaseEnd)
     {
         if (double.IsNaN(st.NextFire))
         {
@@ -377,7 +377,7 @@ internal sealed partial class Simulation
     }
 
     // echo MODE > /proc/sys/vm/drop_caches: 1 drops clean page cache, 2 frees reclaimable slab
-    private void StepDropCaches(ActorState st, DropCachesActor a)
+    internal void StepDropCaches(ActorState st, DropCachesActor a)
     {
         if (double.IsNaN(st.NextFire))
         {
@@ -426,7 +426,7 @@ internal sealed partial class Simulation
     /// rules, migration passes, accounting). The time is the contiguous-allocation cost model's: one attempt, the
     /// block's pageblocks isolated, the pages migrated.
     /// </summary>
-    private void StepOffline(ActorState st, OfflineActor a)
+    internal void StepOffline(ActorState st, OfflineActor a)
     {
         if (double.IsNaN(st.NextFire))
         {
@@ -453,7 +453,7 @@ internal sealed partial class Simulation
     /// Memory onlining: <c>echo online_movable|online_kernel &gt; memoryN/state</c> through the hotplug model
     /// (mirrors online_pages(): zone from zone_for_pfn_range, span, present/managed, watermarks, zonelists).
     /// </summary>
-    private void StepOnline(ActorState st, OnlineActor a)
+    internal void StepOnline(ActorState st, OnlineActor a)
     {
         if (double.IsNaN(st.NextFire))
         {

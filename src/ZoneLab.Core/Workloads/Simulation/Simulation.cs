@@ -5,6 +5,7 @@ using ZoneLab.Hotplug;
 using ZoneLab.Layout;
 using ZoneLab.Metrics;
 using ZoneLab.Reclaim;
+using ZoneLab.Workloads.Actors;
 
 namespace ZoneLab.Workloads.Simulation;
 
@@ -127,39 +128,7 @@ internal sealed partial class Simulation
         {
             return;
         }
-        switch (a)
-        {
-            case AnonActor anon:
-                StepAnon(st, anon, dt, phaseEnd);
-                break;
-            case PageCacheActor pc:
-                StepPageCache(st, pc, dt);
-                break;
-            case SlabActor slab:
-                StepSlab(st, slab, dt, phaseEnd);
-                break;
-            case AtomicActor at:
-                StepAtomic(st, at, local + dt, phaseEnd);
-                break;
-            case ThpActor thp:
-                StepThp(st, thp, dt, phaseEnd);
-                break;
-            case CmaActor cma:
-                StepCma(st, cma, local + dt, phaseEnd);
-                break;
-            case GiganticActor g:
-                StepGigantic(st, g, phaseEnd);
-                break;
-            case DropCachesActor d:
-                StepDropCaches(st, d);
-                break;
-            case OfflineActor off:
-                StepOffline(st, off);
-                break;
-            case OnlineActor on:
-                StepOnline(st, on);
-                break;
-        }
+        st.Kind.Step(this, st, a, new ActorTick(local, dt, phaseEnd));
     }
 
     private static long Draw(ActorState st, double amount)

@@ -22,18 +22,8 @@ public static class SimulationRunner
     public static DesignReport Run(Scenario scenario, DesignKind design, SimulationOptions? options = null, Action<double>? progress = null)
     {
         options ??= new SimulationOptions();
-        IDesign impl;
-        try
-        {
-            impl = DesignFactory.For(design);
-        }
-        catch (ZoneLabInputException ex)
-        {
-            return new DesignReport { Design = DesignNames.Name(design), Available = false, SkipReason = ex.Message };
-        }
-        // the dmb design is a kernel with the DMB series, whose movablecore= takes size@base entries
-        KernelFeatures? features = design == DesignKind.Dmb ? new KernelFeatures { DesignatedMovableBlocks = true } : null;
-        BootLayout layout = options.From?.Layout(features) ?? ScenarioBoot.Layout(scenario.Machine, options.BaseDirectory, features);
+        IDesign impl = DesignRegistry.For(design);
+        BootLayout layout = options.From?.Layout(impl.Features) ?? ScenarioBoot.Layout(scenario.Machine, options.BaseDirectory, impl.Features);
         KernelVersion version = KernelVersions.Parse(scenario.Kernel);
         VmSysctls sysctls = ScenarioBoot.Sysctls(scenario.Machine);
         sysctls.PageAllocShuffle = Machine.ShuffleRequested(layout.CommandLine.Parameters);

@@ -1,18 +1,18 @@
 using ZoneLab.Workloads;
 
-namespace ZoneLab.Cli;
+namespace ZoneLab.Metrics;
 
 /// <summary>A scenario phase on the simulated time axis (seconds).</summary>
-internal readonly record struct PlotPhase(string Name, double Start, double End);
+public readonly record struct PlotPhase(string Name, double Start, double End);
 
 /// <summary>A device's request bursts: when each burst asks (seconds), its buffers per burst and their deadline.</summary>
-internal sealed record PlotDevice(string Name, IReadOnlyList<double> BurstTimes, int Count, double? DeadlineMs);
+public sealed record PlotDevice(string Name, IReadOnlyList<double> BurstTimes, int Count, double? DeadlineMs);
 
 /// <summary>
 /// What the plots need from the scenario besides the results: the phases (to shade them) and the devices' burst
 /// times and deadlines (to mark them). Derived from the scenario file alone, so it adds nothing to report.json.
 /// </summary>
-internal sealed record PlotTimeline(IReadOnlyList<PlotPhase> Phases, IReadOnlyList<PlotDevice> Devices)
+public sealed record PlotTimeline(IReadOnlyList<PlotPhase> Phases, IReadOnlyList<PlotDevice> Devices)
 {
     /// <summary>No phases, no devices.</summary>
     public static PlotTimeline Empty { get; } = new([], []);
