@@ -11,6 +11,7 @@ root.Subcommands.Add(HotplugCommand.Create());
 root.Subcommands.Add(CompareCommand.Create());
 root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(ReplayCommand.Create());
+root.Subcommands.Add(OracleCommand.Create());
 
 ParseResult parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)

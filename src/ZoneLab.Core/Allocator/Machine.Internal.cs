@@ -56,6 +56,7 @@ public sealed unsafe partial class Machine
         _usePages[_zones[_zoneOf[dst]].Node * UseKinds + (int)use]++;
         LruAdd(dst, _zones[_zoneOf[dst]].Node, LruFor(use, active));
         FreeNoCheck(_base + (ulong)src, 0);
+        NotifyMigrated(_base + (ulong)src, _base + (ulong)dst);
         return true;
     }
 

@@ -103,6 +103,7 @@ public sealed class ContigRangeAllocator : IContigRangeAllocator
                     _m.SetDirty(target.Pfn, true);
                 }
                 _m.Free(pfn, order);
+                _m.NotifyMigrated(pfn, target.Pfn);
                 LastMoves.Add((pfn, target.Pfn, order));
                 work.Migrated += 1L << order;
                 progress++;
