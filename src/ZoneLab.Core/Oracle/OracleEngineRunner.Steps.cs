@@ -335,13 +335,22 @@ public sealed partial class OracleEngineRunner
     {
         if (!_caches.TryGetValue(name, out SlabCache? c))
         {
-            (int per, int order) = _slabinfo.TryGetValue(name, out var g) ? g
+            (int per, int order, _) = _slabinfo.TryGetValue(name, out var g) ? g
                 : throw new ZoneLabInputException(_rec.PathOf("step0.slabinfo.txt"), $"no kmem cache '{name}' in the guest's slabinfo");
             c = new SlabCache(name, per, order, reclaimable);
             _caches[name] = c;
         }
         return c;
     }
+
+    // sizeof(struct pipe_inode_info) on 64-bit 6.1 (~150 bytes) and PIPE_DEF_BUFFERS (16) × sizeof(struct pipe_buffer) (40)
+    private const int PipeInodeInfoBytes = 152, PipeBuffersBytes = 16 * 40;
+
+    /// <summary>The kmalloc cache kmalloc(size) uses: the smallest kmalloc-* cache of the guest whose objects hold it.</summary>
+    private string Kmalloc(int size) =>
+        _slabinfo.Where(c => c.Key.StartsWith("kmalloc-", StringComparison.Ordinal) && c.Key[8..].TrimEnd('k').All(char.IsAsciiDigit) && c.Value.ObjSize >= size)
+            .OrderBy(c => c.Value.ObjSize).Select(c => c.Key).FirstOrDefault()
+            ?? throw new ZoneLabInputException(_rec.PathOf("step0.slabinfo.txt"), $"no kmalloc cache for {size} bytes");
 
     private bool AddObjects(Holding h, string cache, bool reclaimable, long n)
     {
@@ -372,8 +381,8 @@ public sealed partial class OracleEngineRunner
     {
         Holding h = Hold(p.Name);
         bool ok = AddObjects(h, "inode_cache", true, p.Count) && AddObjects(h, "dentry", true, p.Count)
-            && AddObjects(h, "filp", false, 2 * p.Count) && AddObjects(h, "kmalloc-192", false, p.Count)
-            && AddObjects(h, "kmalloc-1k", false, p.Count);
+            && AddObjects(h, "filp", false, 2 * p.Count) && AddObjects(h, Kmalloc(PipeInodeInfoBytes), false, p.Count)
+            && AddObjects(h, Kmalloc(PipeBuffersBytes), false, p.Count);
         for (long i = 0; i < p.Count && ok; i++)
         {
             AllocResult r = _m.Allocate(0, Gfp.HighUser | GfpFlags.Account, 0, PageUse.Kernel);

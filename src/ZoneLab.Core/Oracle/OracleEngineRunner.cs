@@ -31,7 +31,7 @@ public sealed partial class OracleEngineRunner : IDisposable
     private readonly List<Holding> _byId = [];
     private readonly Dictionary<string, Holding> _held = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SlabCache> _caches = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (int ObjPerSlab, int Order)> _slabinfo;
+    private readonly Dictionary<string, (int ObjPerSlab, int Order, int ObjSize)> _slabinfo;
     private readonly Holding _kernel;   // the boot residue, page tables, slab, huge page pools
     private readonly List<(ulong Pfn, int Order)> _hugepages = [];
     private readonly List<(ulong Pfn, ulong Pages, CmaAllocator? Area)> _gigantic = [];

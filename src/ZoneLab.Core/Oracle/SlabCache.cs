@@ -58,9 +58,9 @@ internal sealed class SlabCache(string name, int objPerSlab, int order, bool rec
     /// The caches of a guest's /proc/slabinfo (slabinfo 2.1: name active num objsize objperslab pagesperslab ...);
     /// <paramref name="reclaimable"/> names the SLAB_RECLAIM_ACCOUNT ones.
     /// </summary>
-    public static Dictionary<string, (int ObjPerSlab, int Order)> ReadSlabinfo(string text, string source)
+    public static Dictionary<string, (int ObjPerSlab, int Order, int ObjSize)> ReadSlabinfo(string text, string source)
     {
-        var d = new Dictionary<string, (int, int)>(StringComparer.Ordinal);
+        var d = new Dictionary<string, (int, int, int)>(StringComparer.Ordinal);
         int ln = 0;
         foreach (string line in text.Split('\n'))
         {
@@ -70,12 +70,12 @@ internal sealed class SlabCache(string name, int objPerSlab, int order, bool rec
                 continue;
             }
             string[] t = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (t.Length < 6 || !int.TryParse(t[4], CultureInfo.InvariantCulture, out int per) || !int.TryParse(t[5], CultureInfo.InvariantCulture, out int pages)
+            if (t.Length < 6 || !int.TryParse(t[3], CultureInfo.InvariantCulture, out int size) || !int.TryParse(t[4], CultureInfo.InvariantCulture, out int per) || !int.TryParse(t[5], CultureInfo.InvariantCulture, out int pages)
                 || per <= 0 || pages <= 0 || (pages & (pages - 1)) != 0)
             {
                 throw new ZoneLabInputException(source, ln, "expected 'name active num objsize objperslab pagesperslab ...'");
             }
-            d[t[0]] = (per, System.Numerics.BitOperations.Log2((uint)pages));
+            d[t[0]] = (per, System.Numerics.BitOperations.Log2((uint)pages), size);
         }
         return d;
     }

@@ -289,12 +289,22 @@ public sealed class ReclaimModel : IMemoryPressureHandler
             _m.ClearBoosts(node);
             Compactor.Kcompactd(node, Pageblock.Order, highestZoneIdx);
         }
-        else if (order > 0)
+        int failures = total == 0 ? _m.KswapdFailures(node) + 1 : 0;
+        if (!boosted && order > 0)
         {
-            Compactor.Kcompactd(node, order, highestZoneIdx);
+            // mirrors kswapd_try_to_sleep (6.1): kcompactd is woken only when kswapd may sleep, i.e.
+            // prepare_kswapd_sleep(reclaim_order) holds: the node is hopeless, or it is balanced at the order
+            // balance_pgdat returned (kswapd_shrink_node drops sc->order to 0 once compact_gap(order) = 2 << order
+            // pages were reclaimed). A kswapd that reclaimed nothing for an order it cannot reach leaves the
+            // compaction to the allocating task (direct compaction).
+            int reclaimOrder = total >= (2L << order) ? 0 : order;
+            if (failures >= Machine.MaxReclaimRetries || PgdatBalanced(node, reclaimOrder, highestZoneIdx))
+            {
+                Compactor.Kcompactd(node, order, highestZoneIdx);
+            }
         }
 
-        _m.SetKswapdFailures(node, total == 0 ? _m.KswapdFailures(node) + 1 : 0);
+        _m.SetKswapdFailures(node, failures);
         _m.DebugCheck();
     }
 
