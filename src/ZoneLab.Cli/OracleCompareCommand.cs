@@ -19,9 +19,10 @@ internal static class OracleCompareCommand
         var recordings = new Option<string?>("--recordings") { Description = "The recordings folder for --all (default: oracle/recordings found from the current folder up)." };
         var format = new Option<string>("--format") { Description = "text (default) or json.", DefaultValueFactory = _ => "text" };
         var onlyOff = new Option<bool>("--off") { Description = "Text: list only the counters outside the target." };
+        var writeGaps = new Option<string?>("--write-gaps") { Description = "Also write the counters outside the target as a known-gaps file (the drift gate of the tests)." };
         var cmd = new Command("compare", "Run a recorded workload in the engine and print the fidelity table: kernel vs engine per counter.");
         cmd.Arguments.Add(dir);
-        foreach (Option o in new Option[] { all, recordings, format, onlyOff })
+        foreach (Option o in new Option[] { all, recordings, format, onlyOff, writeGaps })
         {
             cmd.Options.Add(o);
         }
@@ -42,6 +43,12 @@ internal static class OracleCompareCommand
                 dirs = [pr.GetValue(dir) ?? throw new ZoneLabInputException("compare", "give a recording folder or --all")];
             }
             var report = new FidelityReport { Workloads = [.. dirs.Select(OracleCompare.Compare)] };
+            if (pr.GetValue(writeGaps) is string gaps)
+            {
+                string tmp = gaps + ".tmp";
+                File.WriteAllText(tmp, KnownGaps.Write(report));
+                File.Move(tmp, gaps, overwrite: true);
+            }
             Console.Write(fmt == "json" ? JsonSerializer.Serialize(report, FidelityJsonContext.Default.FidelityReport) + "\n" : Text(report, pr.GetValue(onlyOff)));
             return 0;
         });

@@ -52,6 +52,10 @@ internal static class OracleWorkloadChecks
                     kinds.Remove(f.Name);
                     break;
                 case FileStep f:
+                    if (f.OnDisk && m.DiskBytes == 0)
+                    {
+                        throw Bad(s, "a file on the disk needs machine.disk");
+                    }
                     if (f.OnDisk ? f.Bytes > m.DiskBytes * 9 / 10 : f.Bytes > m.MemBytes + m.SwapBytes)
                     {
                         throw Bad(s, f.OnDisk ? $"a {f.Bytes >> 20} MiB file does not fit on the {m.DiskBytes >> 20} MiB disk (machine.disk)" : $"a {f.Bytes >> 20} MiB tmpfs file is more than RAM + swap");
@@ -94,10 +98,6 @@ internal static class OracleWorkloadChecks
                     break;
                 default:
                     throw new InvalidOperationException($"step type {s.GetType().Name} has no check");
-            }
-            if (s is FileStep { OnDisk: true } && m.DiskBytes == 0)
-            {
-                throw Bad(s, "a file on the disk needs machine.disk");
             }
         }
     }

@@ -34,6 +34,8 @@ public static class OracleWorkloadLoader
     /// <summary>Reads a workload from YAML text; <paramref name="source"/> names it in errors.</summary>
     public static OracleWorkload Load(string yaml, string source, string name)
     {
+        // the scenario reader's syntax pass: positions for what YamlDotNet's representation model reports badly
+        ZoneLab.Workloads.ScenarioLoader.CheckSyntax(yaml, source);
         var stream = new YamlStream();
         try
         {

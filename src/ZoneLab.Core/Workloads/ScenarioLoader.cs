@@ -120,7 +120,7 @@ public static class ScenarioLoader
     /// something other than a <see cref="YamlException"/> (it can, on a flow mapping left open), the error is put
     /// after the last event that parsed.
     /// </summary>
-    private static void CheckSyntax(string yaml, string source)
+    internal static void CheckSyntax(string yaml, string source)
     {
         var parser = new Parser(new StringReader(yaml));
         Mark last = Mark.Empty;
