@@ -17,7 +17,7 @@ internal static class OracleCompareCommand
         var dir = new Argument<string?>("dir") { Description = "A recording (zonelab oracle run --out DIR) or a folder of run* recordings.", Arity = ArgumentArity.ZeroOrOne };
         var all = new Option<bool>("--all") { Description = "Compare every recorded workload in the repository (oracle/recordings/WORKLOAD/ARCH/run*)." };
         var recordings = new Option<string?>("--recordings") { Description = "The recordings folder for --all (default: oracle/recordings found from the current folder up)." };
-        var format = new Option<string>("--format") { Description = "text (default) or json.", DefaultValueFactory = _ => "text" };
+        var format = new Option<string>("--format") { Description = "text (default), json or markdown.", DefaultValueFactory = _ => "text" };
         var onlyOff = new Option<bool>("--off") { Description = "Text: list only the counters outside the target." };
         var writeGaps = new Option<string?>("--write-gaps") { Description = "Also write the counters outside the target as a known-gaps file (the drift gate of the tests)." };
         var cmd = new Command("compare", "Run a recorded workload in the engine and print the fidelity table: kernel vs engine per counter.");
@@ -29,9 +29,9 @@ internal static class OracleCompareCommand
         cmd.SetAction(pr =>
         {
             string fmt = pr.GetValue(format)!;
-            if (fmt is not ("text" or "json"))
+            if (fmt is not ("text" or "json" or "markdown"))
             {
-                throw new ZoneLabInputException("--format", $"expected text or json, not '{fmt}'");
+                throw new ZoneLabInputException("--format", $"expected text, json or markdown, not '{fmt}'");
             }
             List<string> dirs;
             if (pr.GetValue(all))
@@ -49,7 +49,12 @@ internal static class OracleCompareCommand
                 File.WriteAllText(tmp, KnownGaps.Write(report));
                 File.Move(tmp, gaps, overwrite: true);
             }
-            Console.Write(fmt == "json" ? JsonSerializer.Serialize(report, FidelityJsonContext.Default.FidelityReport) + "\n" : Text(report, pr.GetValue(onlyOff)));
+            Console.Write(fmt switch
+            {
+                "json" => JsonSerializer.Serialize(report, FidelityJsonContext.Default.FidelityReport) + "\n",
+                "markdown" => Markdown(report),
+                _ => Text(report, pr.GetValue(onlyOff)),
+            });
             return 0;
         });
         return cmd;
@@ -66,6 +71,30 @@ internal static class OracleCompareCommand
             }
         }
         throw new ZoneLabInputException("--all", "no oracle/recordings folder here or above (use --recordings DIR)");
+    }
+
+    /// <summary>Markdown: a summary table, then one table per workload and architecture (structural counters marked *).</summary>
+    public static string Markdown(FidelityReport report)
+    {
+        var sb = new StringBuilder();
+        string I(long v) => v.ToString(CultureInfo.InvariantCulture);
+        sb.Append("| workload | arch | kernel runs | counters within target | structural within target |\n|---|---|---|---|---|\n");
+        foreach (FidelityWorkload w in report.Workloads)
+        {
+            int s = w.Counters.Count(c => c.Structural), sOk = w.Counters.Count(c => c.Structural && c.Ok);
+            sb.Append(CultureInfo.InvariantCulture, $"| {w.Name} | {w.Arch} | {w.Runs} | {w.Counters.Count(c => c.Ok)}/{w.Counters.Count} | {sOk}/{s} |\n");
+        }
+        foreach (FidelityWorkload w in report.Workloads)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"\n### {w.Name} ({w.Arch})\n\n| counter | kernel (min..max) | engine | error | |\n|---|---:|---:|---:|---|\n");
+            foreach (FidelityRow c in w.Counters)
+            {
+                string k = c.KernelMin == c.KernelMax ? I(c.Kernel) : $"{I(c.KernelMin)}..{I(c.KernelMax)}";
+                string err = c.Error == 0 ? "0" : c.Error.ToString("+0.0%;-0.0%", CultureInfo.InvariantCulture);
+                sb.Append(CultureInfo.InvariantCulture, $"| {c.Name}{(c.Structural ? " *" : string.Empty)} | {k} | {I(c.Model)} | {err} | {(c.Ok ? string.Empty : "off")} |\n");
+            }
+        }
+        return sb.ToString();
     }
 
     /// <summary>The text table: one block per workload and architecture, one line per counter.</summary>
