@@ -482,6 +482,13 @@ public sealed partial class OracleEngineRunner
     /// </summary>
     private int Gigantic(long count, Dictionary<string, string> extra)
     {
+        if (_rec.Arch == "x86_64" && !_rec.Info.GetValueOrDefault("cpu_flags", string.Empty).Contains("pdpe1gb", StringComparison.Ordinal))
+        {
+            // 1 GiB pages exist only with X86_FEATURE_GBPAGES (arch/x86/mm/hugetlbpage.c, hugetlbpage_init); QEMU's
+            // default CPU (qemu64) lacks pdpe1gb, so hugepages-1048576kB is absent and the write fails with ENOENT
+            return Enoent;
+        }
+
         ulong pages = OracleWorkloadChecks.GiganticBytes(_rec.Arch) >> PageShift;
         int order = System.Numerics.BitOperations.Log2(pages);
         while (_gigantic.Count > count)
