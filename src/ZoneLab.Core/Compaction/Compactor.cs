@@ -154,7 +154,7 @@ public sealed class Compactor
     /// type (<c>suitable_migration_source</c>); on, from every pageblock.
     /// </summary>
     public CompactResult CompactZone(Zone z, int order, int highestZoneIdx, MigrateType mt, bool sync, bool daemon = false, bool proactive = false)
-        => CompactZone(z, order, highestZoneIdx, mt, sync, daemon, proactive, wholeZone: false);
+        => CompactZoneCore(z, order, highestZoneIdx, mt, sync, daemon, proactive, wholeZone: false);
 
     /// <summary>
     /// mirrors <c>compact_node</c> (a write to /proc/sys/vm/compact_memory): every populated zone of the node from
@@ -168,12 +168,12 @@ public sealed class Compactor
             if (z.Node == node && z.PresentPages != 0)
             {
                 ResetCachedPositions(z.Index);
-                CompactZone(z, -1, (int)z.Type, MigrateType.Movable, sync: true, daemon: false, proactive: false, wholeZone: true);
+                CompactZoneCore(z, -1, (int)z.Type, MigrateType.Movable, sync: true, daemon: false, proactive: false, wholeZone: true);
             }
         }
     }
 
-    private CompactResult CompactZone(Zone z, int order, int highestZoneIdx, MigrateType mt, bool sync, bool daemon, bool proactive, bool wholeZone)
+    private CompactResult CompactZoneCore(Zone z, int order, int highestZoneIdx, MigrateType mt, bool sync, bool daemon, bool proactive, bool wholeZone)
     {
         if (!proactive && !wholeZone)
         {

@@ -55,8 +55,8 @@ internal sealed class SlabCache(string name, int objPerSlab, int order, bool rec
     }
 
     /// <summary>
-    /// The caches of a guest's /proc/slabinfo (slabinfo 2.1: name active num objsize objperslab pagesperslab ...);
-    /// <paramref name="reclaimable"/> names the SLAB_RECLAIM_ACCOUNT ones.
+    /// The caches of a guest's /proc/slabinfo (slabinfo 2.1: name active num objsize objperslab pagesperslab ...):
+    /// objects per slab, slab order and object size by cache name.
     /// </summary>
     public static Dictionary<string, (int ObjPerSlab, int Order, int ObjSize)> ReadSlabinfo(string text, string source)
     {
