@@ -33,6 +33,7 @@ internal static partial class ZonelabMain
         root.Subcommands.Add(Sweep.SweepCommand.Create());
         root.Subcommands.Add(Sizing.SizeCommand.Create());
         root.Subcommands.Add(Schemas.Create());
+        root.Subcommands.Add(OracleCommand.Create());
         foreach (Command c in root.Subcommands)
         {
             foreach (Option o in c.Options)

@@ -57,6 +57,7 @@ public sealed unsafe partial class Machine
         LruAges?.SetStamp(dst, LruAges.StampOf(src)); // migration keeps the page's LRU age
         LruAdd(dst, _zones[_zoneOf[dst]].Node, LruFor(use, active));
         FreeNoCheck(_base + (ulong)src, 0);
+        NotifyMigrated(_base + (ulong)src, _base + (ulong)dst);
         return true;
     }
 

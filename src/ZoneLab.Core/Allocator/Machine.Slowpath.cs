@@ -31,6 +31,9 @@ public sealed unsafe partial class Machine
     /// </summary>
     internal bool ReclaimForNonCmaRequest { get; private set; }
 
+    /// <summary>The GFP mask of the request whose slow path runs (wakeup_kswapd and kcompactd decisions read it).</summary>
+    internal GfpFlags SlowpathGfp { get; private set; }
+
     /// <summary>mirrors <c>gfp_zone</c> on this machine's GFP_ZONE_TABLE: the highest zone index the mask may use.</summary>
     public int GfpZoneIndex(GfpFlags gfp) => _gfpZone[(uint)gfp & 0xF];
 
@@ -39,8 +42,10 @@ public sealed unsafe partial class Machine
     private int AllocSlowpath(GfpFlags gfp, int order, int[] zl, int pref, int high, MigrateType mt, out AllocFailure why)
     {
         ReclaimForNonCmaRequest = CmaFlag(mt) == 0;
+        SlowpathGfp = gfp;
         int i = AllocSlowpathCore(gfp, order, zl, pref, high, mt, out why);
         ReclaimForNonCmaRequest = false;
+        SlowpathGfp = GfpFlags.None;
         return i;
     }
 

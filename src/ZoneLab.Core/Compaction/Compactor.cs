@@ -154,8 +154,28 @@ public sealed class Compactor
     /// type (<c>suitable_migration_source</c>); on, from every pageblock.
     /// </summary>
     public CompactResult CompactZone(Zone z, int order, int highestZoneIdx, MigrateType mt, bool sync, bool daemon = false, bool proactive = false)
+        => CompactZoneCore(z, order, highestZoneIdx, mt, sync, daemon, proactive, wholeZone: false);
+
+    /// <summary>
+    /// mirrors <c>compact_node</c> (a write to /proc/sys/vm/compact_memory): every populated zone of the node from
+    /// its first pfn (<c>whole_zone</c>), order -1, MIGRATE_SYNC; <c>__compact_finished</c> lets an order -1 run go on
+    /// until the scanners meet (<c>is_via_compact_memory</c>).
+    /// </summary>
+    public void CompactNode(int node)
     {
-        if (!proactive)
+        foreach (Zone z in _m.Zones)
+        {
+            if (z.Node == node && z.PresentPages != 0)
+            {
+                ResetCachedPositions(z.Index);
+                CompactZoneCore(z, -1, (int)z.Type, MigrateType.Movable, sync: true, daemon: false, proactive: false, wholeZone: true);
+            }
+        }
+    }
+
+    private CompactResult CompactZoneCore(Zone z, int order, int highestZoneIdx, MigrateType mt, bool sync, bool daemon, bool proactive, bool wholeZone)
+    {
+        if (!proactive && !wholeZone)
         {
             CompactResult suitable = Suitable(z, order, highestZoneIdx);
             if (suitable != CompactResult.Continue)
@@ -216,7 +236,7 @@ public sealed class Compactor
 
             migrate = blockEnd;
             // proactive compaction stops at the low fragmentation-score mark, others when the order is free
-            if (proactive ? FragmentationScoreZone(z) <= FragmentationScoreWmark(low: true) : FreeBlockAvailable(z, order, mt))
+            if (!wholeZone && (proactive ? FragmentationScoreZone(z) <= FragmentationScoreWmark(low: true) : FreeBlockAvailable(z, order, mt)))
             {
                 result = CompactResult.Success;
                 break;
@@ -245,7 +265,7 @@ public sealed class Compactor
         _m.Count(VmEvent.CompactIsolated, moved * 2);
         _m.Count(VmEvent.PgmigrateSuccess, moved);
         CompactNs += (migrateScanned + freeScanned) * _costs.CompactScanNs + moved * _costs.MigrateNs;
-        if (!proactive && FreeBlockAvailable(z, order, mt))
+        if (!proactive && !wholeZone && FreeBlockAvailable(z, order, mt))
         {
             result = CompactResult.Success;
         }

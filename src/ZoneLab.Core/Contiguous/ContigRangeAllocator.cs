@@ -104,6 +104,7 @@ public sealed class ContigRangeAllocator : IContigRangeAllocator
                 }
                 _m.CopyLruAge(pfn, target.Pfn);
                 _m.Free(pfn, order);
+                _m.NotifyMigrated(pfn, target.Pfn);
                 LastMoves.Add((pfn, target.Pfn, order));
                 work.Migrated += 1L << order;
                 progress++;

@@ -285,6 +285,7 @@ public sealed class MemoryHotplug : IDisposable
                     _m.SetDirty(target.Pfn, true);
                 }
                 _m.Free(pfn, order);
+                _m.NotifyMigrated(pfn, target.Pfn);
                 _moves.Add((pfn, target.Pfn, order));
                 migrated += 1L << order;
                 progress++;

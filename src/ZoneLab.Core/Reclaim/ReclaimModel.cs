@@ -92,11 +92,14 @@ public sealed class ReclaimModel : IMemoryPressureHandler
     {
         // mirrors wakeup_kswapd: nothing to do if the node is balanced and no boost is pending
         bool boosted = Boosted(node);
+        // "Hopeless node, leave it to direct reclaim if possible": a request that may reclaim and compact itself
+        // (__GFP_DIRECT_RECLAIM) does not wake kcompactd here
+        bool directReclaim = (_m.SlowpathGfp & GfpFlags.DirectReclaim) != 0;
         if (machine.KswapdFailures(node) >= Machine.MaxReclaimRetries)
         {
-            if (order > 0)
+            if (!directReclaim)
             {
-                Compactor.Kcompactd(node, order, highestZoneIdx);
+                WakeupKcompactd(node, order, highestZoneIdx);
             }
 
             return;
@@ -113,6 +116,12 @@ public sealed class ReclaimModel : IMemoryPressureHandler
 
         if (!boosted && PgdatBalanced(node, order, highestZoneIdx))
         {
+            // plenty of free memory but too fragmented for the order: kcompactd, for requests that cannot compact
+            if (!directReclaim)
+            {
+                WakeupKcompactd(node, order, highestZoneIdx);
+            }
+
             return;
         }
 
@@ -307,19 +316,50 @@ public sealed class ReclaimModel : IMemoryPressureHandler
         return true;
     }
 
+    /// <summary>
+    /// mirrors <c>wakeup_kcompactd</c>: nothing for order 0, nor when <c>kcompactd_node_suitable</c> finds no zone up to
+    /// the highest index where <c>compaction_suitable</c> says COMPACT_CONTINUE; otherwise kcompactd runs (here at once).
+    /// </summary>
+    private void WakeupKcompactd(int node, int order, int highestZoneIdx)
+    {
+        if (order <= 0)
+        {
+            return;
+        }
+
+        foreach (Zone z in _m.Zones)
+        {
+            if (z.Node == node && (int)z.Type <= highestZoneIdx && z.IsPopulated && Compactor.Suitable(z, order, highestZoneIdx) == CompactResult.Continue)
+            {
+                Compactor.Kcompactd(node, order, highestZoneIdx);
+                return;
+            }
+        }
+    }
+
     private void BalancePgdatEnd(int node, int order, int highestZoneIdx, bool boosted, long total)
     {
         if (boosted)
         {
             _m.ClearBoosts(node);
-            Compactor.Kcompactd(node, Pageblock.Order, highestZoneIdx);
+            WakeupKcompactd(node, Pageblock.Order, highestZoneIdx);
         }
-        else if (order > 0)
+        int failures = total == 0 ? _m.KswapdFailures(node) + 1 : 0;
+        if (!boosted && order > 0)
         {
-            Compactor.Kcompactd(node, order, highestZoneIdx);
+            // mirrors kswapd_try_to_sleep (6.1): kcompactd is woken only when kswapd may sleep, i.e.
+            // prepare_kswapd_sleep(reclaim_order) holds: the node is hopeless, or it is balanced at the order
+            // balance_pgdat returned (kswapd_shrink_node drops sc->order to 0 once compact_gap(order) = 2 << order
+            // pages were reclaimed). A kswapd that reclaimed nothing for an order it cannot reach leaves the
+            // compaction to the allocating task (direct compaction).
+            int reclaimOrder = total >= (2L << order) ? 0 : order;
+            if (failures >= Machine.MaxReclaimRetries || PgdatBalanced(node, reclaimOrder, highestZoneIdx))
+            {
+                WakeupKcompactd(node, order, highestZoneIdx);
+            }
         }
 
-        _m.SetKswapdFailures(node, total == 0 ? _m.KswapdFailures(node) + 1 : 0);
+        _m.SetKswapdFailures(node, failures);
         _m.DebugCheck();
     }
 

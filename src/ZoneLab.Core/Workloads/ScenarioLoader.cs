@@ -112,7 +112,7 @@ public static class ScenarioLoader
     /// <summary>Most phases accepted: each keeps its own statistics and pageblock census.</summary>
     public const int MaxPhases = 1000;
 
-    private static void CheckSyntax(string yaml, string source)
+    internal static void CheckSyntax(string yaml, string source)
     {
         var parser = new Parser(new StringReader(yaml));
         Mark last = Mark.Empty;

@@ -1,0 +1,15 @@
+using System.CommandLine;
+
+namespace ZoneLab.Cli;
+
+/// <summary><c>zonelab oracle</c>: the engine against real kernels (docs/oracle.md): <c>run</c> records, <c>compare</c> replays.</summary>
+internal static class OracleCommand
+{
+    public static Command Create()
+    {
+        var cmd = new Command("oracle", "Run workloads on a real kernel under QEMU and compare the engine with the recordings.");
+        cmd.Subcommands.Add(OracleRunCommand.Create());
+        cmd.Subcommands.Add(OracleCompareCommand.Create());
+        return cmd;
+    }
+}

@@ -1,0 +1,124 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using ZoneLab.Oracle;
+
+namespace ZoneLab.Cli;
+
+/// <summary>
+/// <c>zonelab oracle compare DIR | --all</c>: runs the recorded workload in the engine from the recording's boot log
+/// and first zoneinfo, and prints the fidelity table (kernel min..max over the runs, engine, error) as text or JSON.
+/// </summary>
+internal static class OracleCompareCommand
+{
+    public static Command Create()
+    {
+        var dir = new Argument<string?>("dir") { Description = "A recording (zonelab oracle run --out DIR) or a folder of run* recordings.", Arity = ArgumentArity.ZeroOrOne };
+        var all = new Option<bool>("--all") { Description = "Compare every recorded workload in the repository (oracle/recordings/WORKLOAD/ARCH/run*)." };
+        var recordings = new Option<string?>("--recordings") { Description = "The recordings folder for --all (default: oracle/recordings found from the current folder up)." };
+        var format = new Option<string>("--format") { Description = "text (default), json or markdown.", DefaultValueFactory = _ => "text" };
+        var onlyOff = new Option<bool>("--off") { Description = "Text: list only the counters outside the target." };
+        var writeGaps = new Option<string?>("--write-gaps") { Description = "Also write the counters outside the target as a known-gaps file (the drift gate of the tests)." };
+        var cmd = new Command("compare", "Run a recorded workload in the engine and print the fidelity table: kernel vs engine per counter.");
+        cmd.Arguments.Add(dir);
+        foreach (Option o in new Option[] { all, recordings, format, onlyOff, writeGaps })
+        {
+            cmd.Options.Add(o);
+        }
+        cmd.SetAction(pr =>
+        {
+            string fmt = pr.GetValue(format)!;
+            if (fmt is not ("text" or "json" or "markdown"))
+            {
+                throw new ZoneLabInputException("--format", $"expected text, json or markdown, not '{fmt}'");
+            }
+            List<string> dirs;
+            if (pr.GetValue(all))
+            {
+                dirs = OracleCompare.All(pr.GetValue(recordings) ?? FindRecordings());
+            }
+            else
+            {
+                dirs = [pr.GetValue(dir) ?? throw new ZoneLabInputException("compare", "give a recording folder or --all")];
+            }
+            var report = new FidelityReport { Workloads = [.. dirs.Select(OracleCompare.Compare)] };
+            if (pr.GetValue(writeGaps) is string gaps)
+            {
+                string tmp = gaps + ".tmp";
+                File.WriteAllText(tmp, KnownGaps.Write(report));
+                File.Move(tmp, gaps, overwrite: true);
+            }
+            Console.Write(fmt switch
+            {
+                "json" => JsonSerializer.Serialize(report, FidelityJsonContext.Default.FidelityReport) + "\n",
+                "markdown" => Markdown(report),
+                _ => Text(report, pr.GetValue(onlyOff)),
+            });
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static string FindRecordings()
+    {
+        for (string? d = Directory.GetCurrentDirectory(); d != null; d = Path.GetDirectoryName(d))
+        {
+            string r = Path.Combine(d, "oracle", "recordings");
+            if (Directory.Exists(r))
+            {
+                return r;
+            }
+        }
+        throw new ZoneLabInputException("--all", "no oracle/recordings folder here or above (use --recordings DIR)");
+    }
+
+    /// <summary>Markdown: a summary table, then one table per workload and architecture (structural counters marked *).</summary>
+    public static string Markdown(FidelityReport report)
+    {
+        var sb = new StringBuilder();
+        string I(long v) => v.ToString(CultureInfo.InvariantCulture);
+        sb.Append("| workload | arch | kernel runs | counters within target | structural within target |\n|---|---|---|---|---|\n");
+        foreach (FidelityWorkload w in report.Workloads)
+        {
+            int s = w.Counters.Count(c => c.Structural), sOk = w.Counters.Count(c => c.Structural && c.Ok);
+            sb.Append(CultureInfo.InvariantCulture, $"| {w.Name} | {w.Arch} | {w.Runs} | {w.Counters.Count(c => c.Ok)}/{w.Counters.Count} | {sOk}/{s} |\n");
+        }
+        foreach (FidelityWorkload w in report.Workloads)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"\n### {w.Name} ({w.Arch})\n\n| counter | kernel (min..max) | engine | error | |\n|---|---:|---:|---:|---|\n");
+            foreach (FidelityRow c in w.Counters)
+            {
+                string k = c.KernelMin == c.KernelMax ? I(c.Kernel) : $"{I(c.KernelMin)}..{I(c.KernelMax)}";
+                string err = c.Error == 0 ? "0" : c.Error.ToString("+0.0%;-0.0%", CultureInfo.InvariantCulture);
+                sb.Append(CultureInfo.InvariantCulture, $"| {c.Name}{(c.Structural ? " *" : string.Empty)} | {k} | {I(c.Model)} | {err} | {(c.Ok ? string.Empty : "off")} |\n");
+            }
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>The text table: one block per workload and architecture, one line per counter.</summary>
+    public static string Text(FidelityReport report, bool onlyOff)
+    {
+        var sb = new StringBuilder();
+        string I(long v) => v.ToString(CultureInfo.InvariantCulture);
+        foreach (FidelityWorkload w in report.Workloads)
+        {
+            int off = w.Counters.Count(c => !c.Ok), offS = w.Counters.Count(c => !c.Ok && c.Structural);
+            sb.Append(CultureInfo.InvariantCulture, $"{w.Name} ({w.Arch}, {w.Runs} kernel runs): {w.Counters.Count - off}/{w.Counters.Count} counters within target, {offS} structural off\n");
+            sb.Append(CultureInfo.InvariantCulture, $"  {"counter",-40} {"kernel",20} {"engine",10} {"error",8}  \n");
+            foreach (FidelityRow c in w.Counters)
+            {
+                if (onlyOff && c.Ok)
+                {
+                    continue;
+                }
+                string k = c.KernelMin == c.KernelMax ? I(c.Kernel) : $"{I(c.KernelMin)}..{I(c.KernelMax)}";
+                string err = c.Error == 0 ? "0" : c.Error.ToString("+0.0%;-0.0%", CultureInfo.InvariantCulture);
+                sb.Append(CultureInfo.InvariantCulture, $"  {c.Name + (c.Structural ? " *" : string.Empty),-40} {k,20} {I(c.Model),10} {err,8}  {(c.Ok ? string.Empty : "OFF")}\n");
+            }
+            sb.Append('\n');
+        }
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,51 @@
+namespace ZoneLab.Oracle;
+
+/// <summary>
+/// <c>zonelab oracle compare</c>'s work: finds the runs of a recording folder (one run, or a folder of
+/// <c>run*</c> folders), runs the workload in the engine from the first run's starting point, and builds the table.
+/// </summary>
+public static class OracleCompare
+{
+    /// <summary>The run folders under <paramref name="dir"/>: itself when it holds steps.txt, else its run* children.</summary>
+    public static List<string> Runs(string dir)
+    {
+        if (File.Exists(Path.Combine(dir, "steps.txt")))
+        {
+            return [dir];
+        }
+        if (!Directory.Exists(dir))
+        {
+            throw new ZoneLabInputException(dir, "no such recording folder");
+        }
+        List<string> runs = [.. Directory.GetDirectories(dir).Where(d => File.Exists(Path.Combine(d, "steps.txt"))).Order(StringComparer.Ordinal)];
+        return runs.Count > 0 ? runs : throw new ZoneLabInputException(dir, "not an oracle recording: no steps.txt here or in its sub-folders");
+    }
+
+    /// <summary>Compares one recording folder (a run or a folder of runs of the same workload and architecture).</summary>
+    public static FidelityWorkload Compare(string dir)
+    {
+        List<string> runs = Runs(dir);
+        List<OracleRecording> recs = [.. runs.Select(OracleRecording.Read)];
+        string workloadFile = Path.Combine(runs[0], "workload.yaml");
+        OracleWorkload w = OracleWorkloadLoader.Load(File.Exists(workloadFile) ? File.ReadAllText(workloadFile) : throw new ZoneLabInputException(workloadFile, "missing"),
+            workloadFile, recs[0].Info.GetValueOrDefault("workload", Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(runs[0]))!)));
+        foreach (OracleRecording r in recs)
+        {
+            if (r.Steps.Count != w.Steps.Count)
+            {
+                throw new ZoneLabInputException(r.PathOf("steps.txt"), $"{r.Steps.Count} step results for a workload of {w.Steps.Count} steps");
+            }
+        }
+        var kernel = recs.Select(r => FidelityCounters.Of(w, r.Snapshots, [.. r.Steps.Select(s => (s.Rc, s.Extra))])).ToList();
+        using OracleEngineRunner e = OracleEngineRunner.Run(w, recs[0]);
+        List<FidelityCounter> model = FidelityCounters.Of(w, e.Snapshots, e.Steps);
+        return FidelityTable.Build(w.Name, recs[0].Arch, kernel, model);
+    }
+
+    /// <summary>Every recorded workload under <paramref name="recordings"/> (WORKLOAD/ARCH/run*), in name order.</summary>
+    public static List<string> All(string recordings) =>
+        Directory.Exists(recordings)
+            ? [.. Directory.GetDirectories(recordings).Order(StringComparer.Ordinal).SelectMany(w => Directory.GetDirectories(w).Order(StringComparer.Ordinal))
+                .Where(a => Directory.GetDirectories(a).Any(r => File.Exists(Path.Combine(r, "steps.txt"))))]
+            : throw new ZoneLabInputException(recordings, "no recordings folder");
+}

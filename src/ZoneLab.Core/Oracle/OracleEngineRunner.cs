@@ -1,0 +1,231 @@
+using System.Globalization;
+using System.Text;
+using ZoneLab.Allocator;
+using ZoneLab.Contiguous;
+using ZoneLab.Designs;
+using ZoneLab.Hotplug;
+using ZoneLab.Layout;
+using ZoneLab.Procfs;
+using ZoneLab.Reclaim;
+
+namespace ZoneLab.Oracle;
+
+/// <summary>
+/// Runs a workload in the engine from a recording's starting point: the machine booted from the guest's boot log
+/// (x86_64) or QEMU virt parameters (arm64) with the managed counts of its first /proc/zoneinfo, the memory the
+/// kernel already used at that point allocated again, then every step mapped onto the engine's calls
+/// (docs/oracle.md, "In the engine"). The result has the same shape as the recording: a snapshot after every step.
+/// </summary>
+public sealed partial class OracleEngineRunner : IDisposable
+{
+    private const int PageShift = 12;
+    private const ulong Swapped = ulong.MaxValue;
+
+    private readonly OracleWorkload _w;
+    private readonly OracleRecording _rec;
+    private readonly DesignMachine _dm;
+    private readonly Machine _m;
+    private readonly ReclaimModel _reclaim;
+    private readonly int[] _tag;        // per pfn index: owning holding id + 1 (0: none)
+    private readonly int[] _tagIndex;   // per pfn index: the page's index in the holding's Pages
+    private readonly List<Holding> _byId = [];
+    private readonly Dictionary<string, Holding> _held = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SlabCache> _caches = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (int ObjPerSlab, int Order, int ObjSize)> _slabinfo;
+    private readonly Holding _kernel;   // the boot residue, page tables, slab, huge page pools
+    private readonly List<(ulong Pfn, int Order)> _hugepages = [];
+    private readonly List<(ulong Pfn, ulong Pages, CmaAllocator? Area)> _gigantic = [];
+    private readonly Queue<ulong> _dirty = new();
+    private MemoryHotplug? _hotplug;
+    private int _nextNid, _nextGiganticNid;
+    private long _thpAlloc, _thpFallback;
+    private readonly long[] _extfragSeen = new long[8 * 8 * 2];
+    private long _kswapdSeen;
+
+    /// <summary>The engine's snapshots: 0 before the first step, i after step i (same shape as the recording's).</summary>
+    public List<ProcSnapshot> Snapshots { get; } = [];
+
+    /// <summary>Per step: rc (0 or an errno) and the extra results (readback, block).</summary>
+    public List<(int Rc, Dictionary<string, string> Extra)> Steps { get; } = [];
+
+    private OracleEngineRunner(OracleWorkload w, OracleRecording rec)
+    {
+        _w = w;
+        _rec = rec;
+        BootLayout layout = Boot(rec);
+        OracleMachine om = w.Machine(rec.Arch);
+        _dm = new MigrateCmaDesign().Build(layout, KernelVersion.V6_1, new VmSysctls(), debugChecks: false, swapPages: (long)(om.SwapBytes >> PageShift));
+        _m = _dm.Machine;
+        _reclaim = new ReclaimModel(_m);
+        _reclaim.SwappedOut = OnSwappedOut;
+        _m.PageMigrated = OnMigrated;
+        _tag = new int[_m.PfnCount];
+        _tagIndex = new int[_m.PfnCount];
+        _slabinfo = SlabCache.ReadSlabinfo(File.ReadAllText(rec.PathOf("step0.slabinfo.txt")), rec.PathOf("step0.slabinfo.txt"));
+        _kernel = NewHolding("(kernel)");
+    }
+
+    /// <summary>Runs <paramref name="w"/> in the engine from the start of <paramref name="rec"/>.</summary>
+    public static OracleEngineRunner Run(OracleWorkload w, OracleRecording rec)
+    {
+        var r = new OracleEngineRunner(w, rec);
+        r.AllocateResidue();
+        r.Snapshot();
+        foreach (OracleStep s in w.Steps)
+        {
+            Dictionary<string, string> extra = new(StringComparer.Ordinal);
+            int rc = r.Step(s, extra);
+            r.Steps.Add((rc, extra));
+            r.Snapshot();
+        }
+        return r;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _hotplug = null;
+        _dm.Dispose();
+    }
+
+    private static BootLayout Boot(OracleRecording rec)
+    {
+        string zoneinfo = rec.PathOf("step0.zoneinfo.txt");
+        if (rec.Arch == "arm64")
+        {
+            ulong mem = KernelNumber.ParseSize(rec.Info.GetValueOrDefault("mem", "?"), rec.PathOf("run-info.txt") + " mem");
+            string numa = rec.Info.GetValueOrDefault("numa", "none");
+            List<ulong>? nodes = numa == "none" ? null : [.. numa.Split(',').Select(x => KernelNumber.ParseSize(x, rec.PathOf("run-info.txt") + " numa"))];
+            string cmdline = File.ReadAllText(rec.PathOf("cmdline.txt")).Trim();
+            return new LayoutBuilder().ForArm64(mem, nodes, null).WithCommandLine(cmdline).WithZoneinfo(zoneinfo).Build();
+        }
+        return new LayoutBuilder().FromDmesg(rec.PathOf("dmesg.txt")).WithZoneinfo(zoneinfo).Build();
+    }
+
+    private sealed class Holding(int id, string name)
+    {
+        public int Id { get; } = id;
+
+        public string Name { get; } = name;
+
+        public List<ulong> Pages { get; } = [];           // order-0 LRU pages (Swapped when in swap)
+
+        public List<(ulong Pfn, int Order, PageUse Use)> Blocks { get; } = [];  // non-LRU blocks and THPs
+
+        public List<ulong> PageTables { get; } = [];
+
+        public List<(SlabCache Cache, long Objects)> SlabObjects { get; } = [];
+
+        public PageUse Use { get; set; } = PageUse.Anon;
+
+        public bool OnDisk { get; set; }
+
+        public ulong FileBytes { get; set; }
+
+        public int Block { get; set; } = -1;
+    }
+
+    private Holding NewHolding(string name)
+    {
+        var h = new Holding(_byId.Count + 1, name);
+        _byId.Add(h);
+        return h;
+    }
+
+    private int Ix(ulong pfn) => (int)(pfn - _m.BasePfn);
+
+    private void TagPage(Holding h, ulong pfn)
+    {
+        _tag[Ix(pfn)] = h.Id;
+        _tagIndex[Ix(pfn)] = h.Pages.Count;
+        h.Pages.Add(pfn);
+    }
+
+    private bool OwnsPage(Holding h, int k) =>
+        h.Pages[k] is ulong pfn && pfn != Swapped && _tag[Ix(pfn)] == h.Id && _tagIndex[Ix(pfn)] == k && _m.IsAllocatedHead(pfn, out int o) && o == 0;
+
+    private void OnMigrated(ulong from, ulong to)
+    {
+        int id = _tag[Ix(from)], k = _tagIndex[Ix(from)];
+        _tag[Ix(from)] = 0;
+        _tag[Ix(to)] = id;
+        _tagIndex[Ix(to)] = k;
+        if (id > 0 && k < _byId[id - 1].Pages.Count && _byId[id - 1].Pages[k] == from)
+        {
+            _byId[id - 1].Pages[k] = to;
+        }
+    }
+
+    // reclaim is about to swap the page out: its owner now holds a swap entry (try_to_unmap_one)
+    private void OnSwappedOut(ulong pfn, long pages)
+    {
+        int id = _tag[Ix(pfn)], k = _tagIndex[Ix(pfn)];
+        _tag[Ix(pfn)] = 0;
+        if (pages == 1 && id > 0 && k < _byId[id - 1].Pages.Count && _byId[id - 1].Pages[k] == pfn)
+        {
+            _byId[id - 1].Pages[k] = Swapped;
+            return;
+        }
+        _m.SwapUsedPages -= pages; // not ours to track: release the slot rather than leak it
+    }
+
+    private bool TrackBlock(Holding h, ulong pfn, int order, PageUse use)
+    {
+        _tag[Ix(pfn)] = h.Id;
+        h.Blocks.Add((pfn, order, use));
+        return true;
+    }
+
+    private void FreeBlockIfOwned(Holding h, ulong pfn, int order, PageUse use)
+    {
+        if (_tag[Ix(pfn)] == h.Id && _m.IsAllocatedHead(pfn, out int o) && o == order && _m.UseOf(pfn) == use)
+        {
+            _tag[Ix(pfn)] = 0;
+            _m.Free(pfn, order);
+        }
+    }
+
+    private void Snapshot()
+    {
+        var vm = new StringBuilder(VmstatWriter.Write(_m));
+        long cmaOk = 0, cmaFail = 0;
+        foreach (CmaAllocator a in _dm.Areas)
+        {
+            cmaOk += a.AllocSuccess;
+            cmaFail += a.AllocFail;
+        }
+        string I(long v) => v.ToString(CultureInfo.InvariantCulture);
+        vm.Append($"thp_fault_alloc {I(_thpAlloc)}\nthp_fault_fallback {I(_thpFallback)}\ncma_alloc_success {I(cmaOk)}\ncma_alloc_fail {I(cmaFail)}\n");
+        var trace = new StringBuilder();
+        long total = 0;
+        foreach (MigrateType a in new[] { MigrateType.Unmovable, MigrateType.Movable, MigrateType.Reclaimable })
+        {
+            for (int f = 0; f < 6; f++)
+            {
+                for (int c = 0; c < 2; c++)
+                {
+                    long n = _m.ExtfragEvents(a, (MigrateType)f, c == 1);
+                    int slot = (((int)a * 8) + f) * 2 + c;
+                    long d = n - _extfragSeen[slot];
+                    _extfragSeen[slot] = n;
+                    if (d > 0)
+                    {
+                        trace.Append($"extfrag alloc={(int)a} fallback={f} claim={c} {I(d)}\n");
+                        total += d;
+                    }
+                }
+            }
+        }
+        if (total > 0)
+        {
+            trace.Append($"mm_page_alloc_extfrag {I(total)}\n");
+        }
+        long wakes = _m.Event(VmEvent.KswapdWakeups);
+        if (wakes > _kswapdSeen)
+        {
+            trace.Append($"mm_vmscan_kswapd_wake {I(wakes - _kswapdSeen)}\n");
+        }
+        _kswapdSeen = wakes;
+        Snapshots.Add(ProcSnapshot.Parse(BuddyinfoWriter.Write(_m), PagetypeinfoWriter.Write(_m), vm.ToString(), trace.ToString(), "engine"));
+    }
+}

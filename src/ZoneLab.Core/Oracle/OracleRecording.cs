@@ -1,0 +1,79 @@
+using System.Globalization;
+
+namespace ZoneLab.Oracle;
+
+/// <summary>
+/// One recorded run of a workload (the folder <c>zonelab oracle run</c> writes): the guest's boot log, command line,
+/// run information, the step results and a <see cref="ProcSnapshot"/> before the steps (0) and after each step.
+/// </summary>
+public sealed class OracleRecording
+{
+    private OracleRecording(string dir) => Directory = dir;
+
+    /// <summary>The folder.</summary>
+    public string Directory { get; }
+
+    /// <summary>run-info.txt as key → value.</summary>
+    public Dictionary<string, string> Info { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The architecture (x86_64, arm64).</summary>
+    public string Arch => Info.GetValueOrDefault("arch", "x86_64");
+
+    /// <summary>Snapshots: index 0 before the first step, i after step i.</summary>
+    public List<ProcSnapshot> Snapshots { get; } = [];
+
+    /// <summary>Per step: rc (errno, 0 = ok), elapsed ns and extra key=value results (readback, block, pages).</summary>
+    public List<(int Rc, long Ns, Dictionary<string, string> Extra)> Steps { get; } = [];
+
+    /// <summary>A file of the folder.</summary>
+    public string PathOf(string name) => Path.Combine(Directory, name);
+
+    /// <summary>Reads a recording folder; anything missing or malformed is bad input naming the file.</summary>
+    public static OracleRecording Read(string dir)
+    {
+        var r = new OracleRecording(dir);
+        string Need(string name)
+        {
+            string p = Path.Combine(dir, name);
+            return File.Exists(p) ? File.ReadAllText(p) : throw new ZoneLabInputException(p, "missing: not a complete oracle recording (zonelab oracle run writes it)");
+        }
+        foreach (string line in Need("run-info.txt").Split('\n'))
+        {
+            int c = line.IndexOf(": ", StringComparison.Ordinal);
+            if (c > 0)
+            {
+                r.Info[line[..c]] = line[(c + 2)..];
+            }
+        }
+        int ln = 0;
+        foreach (string line in Need("steps.txt").Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            ln++;
+            string[] t = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            var extra = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (string kv in t.Skip(2))
+            {
+                int eq = kv.IndexOf('=');
+                if (eq <= 0)
+                {
+                    throw new ZoneLabInputException(Path.Combine(dir, "steps.txt"), ln, $"expected key=value, not '{kv}'");
+                }
+                extra[kv[..eq]] = kv[(eq + 1)..];
+            }
+            if (t.Length < 4 || t[0] != ln.ToString(CultureInfo.InvariantCulture)
+                || !int.TryParse(extra.GetValueOrDefault("rc"), CultureInfo.InvariantCulture, out int rc)
+                || !long.TryParse(extra.GetValueOrDefault("ns"), CultureInfo.InvariantCulture, out long ns))
+            {
+                throw new ZoneLabInputException(Path.Combine(dir, "steps.txt"), ln, $"expected '{ln} KIND ns=N rc=N ...'");
+            }
+            r.Steps.Add((rc, ns, extra));
+        }
+        for (int i = 0; i <= r.Steps.Count; i++)
+        {
+            string trace = Path.Combine(dir, $"step{i}.trace.txt");
+            r.Snapshots.Add(ProcSnapshot.Parse(Need($"step{i}.buddyinfo.txt"), Need($"step{i}.pagetypeinfo.txt"), Need($"step{i}.vmstat.txt"),
+                File.Exists(trace) ? File.ReadAllText(trace) : null, Path.Combine(dir, $"step{i}")));
+        }
+        return r;
+    }
+}

@@ -1,0 +1,98 @@
+using System.Globalization;
+
+namespace ZoneLab.Oracle;
+
+/// <summary>
+/// The allocator state at one point of a workload, read from the kernel's text (or the engine's, written by the same
+/// Procfs writers): free blocks per order per zone (/proc/buddyinfo), pageblocks per migratetype per zone (the
+/// "Number of blocks type" table of /proc/pagetypeinfo), /proc/vmstat, and the step's trace event counts.
+/// </summary>
+public sealed class ProcSnapshot
+{
+    /// <summary>Free blocks per order, by "node N zone".</summary>
+    public Dictionary<string, long[]> Buddy { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Pageblocks per migratetype, by "node N zone" then type name (Unmovable, Movable, ...).</summary>
+    public Dictionary<string, Dictionary<string, long>> Blocks { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>/proc/vmstat counters.</summary>
+    public Dictionary<string, long> Vmstat { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Trace event counts since the previous snapshot (key as zlguest prints it).</summary>
+    public Dictionary<string, long> Trace { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Reads the snapshot texts; <paramref name="source"/> names them in errors.</summary>
+    public static ProcSnapshot Parse(string buddyinfo, string pagetypeinfo, string vmstat, string? trace, string source)
+    {
+        var s = new ProcSnapshot();
+        int ln = 0;
+        foreach (string line in buddyinfo.Split('\n'))
+        {
+            ln++;
+            // "Node 0, zone    DMA32   5398   4613 ..."
+            string[] t = line.Split([' ', ','], StringSplitOptions.RemoveEmptyEntries);
+            if (t.Length == 0)
+            {
+                continue;
+            }
+            if (t.Length < 5 || t[0] != "Node" || t[2] != "zone")
+            {
+                throw new ZoneLabInputException(source + " (buddyinfo)", ln, "expected 'Node N, zone NAME counts...'");
+            }
+            s.Buddy[$"node{t[1]} {t[3]}"] = [.. t.Skip(4).Select(x => Long(x, source + " (buddyinfo)", ln))];
+        }
+        ln = 0;
+        string[]? types = null;
+        foreach (string line in pagetypeinfo.Split('\n'))
+        {
+            ln++;
+            if (line.StartsWith("Number of blocks type", StringComparison.Ordinal))
+            {
+                types = line["Number of blocks type".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                continue;
+            }
+            if (types != null && line.StartsWith("Node ", StringComparison.Ordinal) && !line.Contains("type", StringComparison.Ordinal))
+            {
+                string[] t = line.Split([' ', ','], StringSplitOptions.RemoveEmptyEntries);
+                if (t.Length != 4 + types.Length)
+                {
+                    throw new ZoneLabInputException(source + " (pagetypeinfo)", ln, $"expected 'Node N, zone NAME' and {types.Length} block counts");
+                }
+                var d = new Dictionary<string, long>(StringComparer.Ordinal);
+                for (int i = 0; i < types.Length; i++)
+                {
+                    d[types[i]] = Long(t[4 + i], source + " (pagetypeinfo)", ln);
+                }
+                s.Blocks[$"node{t[1]} {t[3]}"] = d;
+            }
+        }
+        ln = 0;
+        foreach (string line in vmstat.Split('\n'))
+        {
+            ln++;
+            string[] t = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (t.Length == 2)
+            {
+                s.Vmstat[t[0]] = Long(t[1], source + " (vmstat)", ln);
+            }
+            else if (t.Length != 0)
+            {
+                throw new ZoneLabInputException(source + " (vmstat)", ln, "expected 'name value'");
+            }
+        }
+        ln = 0;
+        foreach (string line in (trace ?? string.Empty).Split('\n'))
+        {
+            ln++;
+            int sp = line.LastIndexOf(' ');
+            if (sp > 0)
+            {
+                s.Trace[line[..sp]] = Long(line[(sp + 1)..], source + " (trace)", ln);
+            }
+        }
+        return s;
+    }
+
+    private static long Long(string x, string source, int line) =>
+        long.TryParse(x, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long v) ? v : throw new ZoneLabInputException(source, line, $"expected a number, not '{x}'");
+}
