@@ -22,7 +22,13 @@ internal static class ExplainWhatIf
             throw new ZoneLabInputException("--designs", "no design named");
         }
 
-        DeviceSnapshot snap = FromOption.Load(dir, Allocator.KernelVersions.Parse(DeviceSnapshot.Load(dir).Release ?? "6.1"))!;
+        // the engine runs the rules of the snapshot's kernel (the state is that kernel's), not the report's
+        DeviceSnapshot snap = DeviceSnapshot.Load(dir);
+        foreach (string w in snap.Plan(Allocator.KernelVersions.Parse(snap.Release ?? "6.1")).Warnings)
+        {
+            Console.Error.WriteLine($"zonelab: warning: {w}");
+        }
+
         var perReport = reports.Select(r => FailureRerun.Run(r, snap, kinds)).ToList();
         return json
             ? FailureRerunWriter.AddToJson(output, dir, perReport)
