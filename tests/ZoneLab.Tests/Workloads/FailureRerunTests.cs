@@ -1,0 +1,50 @@
+using ZoneLab.Allocator;
+using ZoneLab.Designs;
+using ZoneLab.Workloads.DeviceState;
+
+namespace ZoneLab.Tests.Workloads;
+
+/// <summary>
+/// <see cref="FailureRerun.RunOne"/> at the edge of the reserves, from the real x86_64 snapshot: a request that cannot
+/// block only wakes kswapd (it does not wait for it, and never reclaims itself), and GFP_ATOMIC's reserve rights let
+/// it allocate below the min watermark where GFP_NOWAIT fails.
+/// </summary>
+public sealed class FailureRerunTests
+{
+    [Fact]
+    public void BelowMin_NowaitFails_AtomicUsesTheReserve_NeitherReclaims()
+    {
+        DeviceSnapshot s = DeviceSnapshot.Load(FixturePath.Get("snapshot", "x86_64-6.1-512M", "s1"));
+        using DesignMachine dm = DeviceStateBoot.Boot(s, DesignKind.MigrateCma, KernelVersion.V6_1, out _);
+        Machine m = dm.Machine;
+        // drain with order-0 requests that neither reclaim nor wake kswapd (mask 0): they stop at each zone's min
+        // watermark (__zone_watermark_ok: free - 1 must stay above min + lowmem_reserve)
+        int guard = 0;
+        while (m.Allocate(0, GfpFlags.None).Success)
+        {
+            Assert.True(++guard < 1_000_000);
+        }
+
+        Zone dma32 = m.Zones.First(z => z.Name == "DMA32");
+        long min = (long)dma32.Watermarks.Min;
+        Assert.True(dma32.NrFreePages <= min + 1, $"drained to {dma32.NrFreePages}, min {min}");
+
+        // GFP_NOWAIT (__GFP_KSWAPD_RECLAIM only): same min watermark, no reserve rights → fails; it wakes kswapd
+        // (wakeup_kswapd in the slow path) but kswapd is a thread the request does not wait for: nothing reclaimed
+        RerunOutcome nowait = FailureRerun.RunOne(dm, "migrate-cma", 0, Gfp.NoWait);
+        Assert.False(nowait.Succeeded);
+        Assert.Equal("Watermark", nowait.Failure);
+        Assert.Equal(0, nowait.Reclaimed);
+        Assert.True(nowait.KswapdWakeups >= 1);
+
+        // GFP_ATOMIC: ALLOC_HIGH halves min, ALLOC_HARDER takes a further quarter (6.1 __zone_watermark_ok):
+        // min - min/2 - min/4 = 5613 - 2806 - 1403 = 1404 < free ≈ 5613 → succeeds from DMA32, still without reclaim
+        RerunOutcome atomic = FailureRerun.RunOne(dm, "migrate-cma", 0, Gfp.Atomic);
+        Assert.True(atomic.Succeeded);
+        Assert.Equal("Node 0 DMA32", atomic.Zone);
+        Assert.Equal(0, atomic.Reclaimed);
+        Assert.Equal(0, atomic.CompactStalls);
+        Assert.Equal("below_min", atomic.Zones.First(z => z.Zone == "DMA32").WatermarkState);
+        Assert.Equal(atomic.KernelUsableBefore - 1, atomic.KernelUsableAfter);
+    }
+}
