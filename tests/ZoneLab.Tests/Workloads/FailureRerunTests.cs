@@ -11,24 +11,28 @@ namespace ZoneLab.Tests.Workloads;
 /// </summary>
 public sealed class FailureRerunTests
 {
-    [Fact]
-    public void BelowMin_NowaitFails_AtomicUsesTheReserve_NeitherReclaims()
+    // the real snapshot booted on mainline MIGRATE_CMA, then drained with order-0 requests that neither reclaim nor
+    // wake kswapd (mask 0): they stop at each zone's min watermark (__zone_watermark_ok: free - 1 must stay above
+    // min + lowmem_reserve)
+    private static DesignMachine Drained()
     {
         DeviceSnapshot s = DeviceSnapshot.Load(FixturePath.Get("snapshot", "x86_64-6.1-512M", "s1"));
-        using DesignMachine dm = DeviceStateBoot.Boot(s, DesignKind.MigrateCma, KernelVersion.V6_1, out _);
-        Machine m = dm.Machine;
-        // drain with order-0 requests that neither reclaim nor wake kswapd (mask 0): they stop at each zone's min
-        // watermark (__zone_watermark_ok: free - 1 must stay above min + lowmem_reserve)
+        DesignMachine dm = DeviceStateBoot.Boot(s, DesignKind.MigrateCma, KernelVersion.V6_1, out _);
         int guard = 0;
-        while (m.Allocate(0, GfpFlags.None).Success)
+        while (dm.Machine.Allocate(0, GfpFlags.None).Success)
         {
             Assert.True(++guard < 1_000_000);
         }
 
-        Zone dma32 = m.Zones.First(z => z.Name == "DMA32");
-        long min = (long)dma32.Watermarks.Min;
-        Assert.True(dma32.NrFreePages <= min + 1, $"drained to {dma32.NrFreePages}, min {min}");
+        Zone dma32 = dm.Machine.Zones.First(z => z.Name == "DMA32");
+        Assert.True(dma32.NrFreePages <= (long)dma32.Watermarks.Min + 1, $"drained to {dma32.NrFreePages}, min {dma32.Watermarks.Min}");
+        return dm;
+    }
 
+    [Fact]
+    public void BelowMin_Nowait_FailsWithoutReclaim_ThenKswapdReclaimsOnlySlab()
+    {
+        using DesignMachine dm = Drained();
         // GFP_NOWAIT (__GFP_KSWAPD_RECLAIM only): same min watermark, no reserve rights → fails; it wakes kswapd
         // (wakeup_kswapd in the slow path) but kswapd is a thread the request does not wait for: nothing reclaimed
         RerunOutcome nowait = FailureRerun.RunOne(dm, "migrate-cma", 0, Gfp.NoWait);
@@ -36,9 +40,17 @@ public sealed class FailureRerunTests
         Assert.Equal("Watermark", nowait.Failure);
         Assert.Equal(0, nowait.Reclaimed);
         Assert.True(nowait.KswapdWakeups >= 1);
+        // what kswapd then frees: the snapshot has no page cache (Active/Inactive(file) 0 kB) and no swap (SwapTotal
+        // 0 kB, so its 190060 kB of Shmem stay), only SReclaimable 15980 kB = 3995 pages of reclaimable slab
+        Assert.InRange(nowait.KswapdReclaimedAfter, 1, 3995);
+    }
 
+    [Fact]
+    public void BelowMin_Atomic_UsesTheReserve_WithoutReclaim()
+    {
+        using DesignMachine dm = Drained();
         // GFP_ATOMIC: ALLOC_HIGH halves min, ALLOC_HARDER takes a further quarter (6.1 __zone_watermark_ok):
-        // min - min/2 - min/4 = 5613 - 2806 - 1403 = 1404 < free ≈ 5613 → succeeds from DMA32, still without reclaim
+        // min - min/2 - min/4 = 5613 - 2806 - 1403 = 1404 < free ≈ 5613 → succeeds from DMA32, without reclaim
         RerunOutcome atomic = FailureRerun.RunOne(dm, "migrate-cma", 0, Gfp.Atomic);
         Assert.True(atomic.Succeeded);
         Assert.Equal("Node 0 DMA32", atomic.Zone);

@@ -15,7 +15,8 @@ public sealed record RerunZone(int Node, string Zone, long FreeBefore, long Free
 /// <summary>The failing request issued once on one design booted from the device's state.</summary>
 public sealed record RerunOutcome(string Design, bool Succeeded, string Failure, string? Zone, string? Migratetype, string? Fallback,
     long Reclaimed, long CompactStalls, long CompactSuccess, long Migrated, long KswapdWakeups, long OomKills,
-    long KernelUsableBefore, long KernelUsableAfter, long MovableOnlyBefore, long MovableOnlyAfter, IReadOnlyList<RerunZone> Zones);
+    long KernelUsableBefore, long KernelUsableAfter, long MovableOnlyBefore, long MovableOnlyAfter, IReadOnlyList<RerunZone> Zones,
+    long KswapdReclaimedAfter);
 
 /// <summary>
 /// What-if on a real failure: the report's request (order, gfp mask decoded for the report's kernel) issued through
@@ -41,6 +42,9 @@ public static class FailureRerun
         return outcomes;
     }
 
+    /// <summary>Simulated kswapd time run after the request to show what the wakeup goes on to reclaim (1 s).</summary>
+    public const double KswapdAfterNs = 1e9;
+
     /// <summary>Issues one request of <paramref name="order"/> with <paramref name="gfp"/> on node 0 and measures its cost.</summary>
     public static RerunOutcome RunOne(DesignMachine dm, string design, int order, GfpFlags gfp)
     {
@@ -48,7 +52,6 @@ public static class FailureRerun
         // kswapd runs as a thread: a request that cannot block (GFP_ATOMIC, GFP_NOWAIT) only wakes it and does not
         // wait for it (wakeup_kswapd in __alloc_pages_slowpath); the model's synchronous kswapd would let it reclaim
         var reclaim = new ReclaimModel(m) { SynchronousKswapd = false };
-        _ = reclaim;
         int kernelHigh = m.GfpZoneIndex(Gfp.Kernel);
         long[] before = new long[m.Zones.Count];
         for (int z = 0; z < m.Zones.Count; z++)
@@ -57,7 +60,7 @@ public static class FailureRerun
         }
 
         (long kuBefore, long moBefore) = Split(m, kernelHigh);
-        long steal0 = m.Event(VmEvent.PgstealDirect) + m.Event(VmEvent.PgstealKswapd);
+        long steal0 = Reclaimed(m);
         long stall0 = m.Event(VmEvent.CompactStall), succ0 = m.Event(VmEvent.CompactSuccess), mig0 = m.Event(VmEvent.PgmigrateSuccess);
         long wake0 = m.Event(VmEvent.KswapdWakeups), oom0 = m.Event(VmEvent.OomKill);
         MigrateType want = m.PageGroupByMobilityDisabled ? MigrateType.Unmovable : Gfp.MigrateTypeOf(gfp);
@@ -93,11 +96,22 @@ public static class FailureRerun
             }
         }
 
+        long reclaimedNow = Reclaimed(m) - steal0;
+        // what the woken kswapd then frees (balance_pgdat until the zones are balanced, within the budget): nothing
+        // else runs, so the growth of the free pages is its work, LRU pages and slab alike
+        long free0 = m.TotalFreePages();
+        reclaim.RunKswapd(KswapdAfterNs);
+        long kswapdAfter = m.TotalFreePages() - free0;
         return new RerunOutcome(design, r.Success, r.Success ? "none" : r.Failure.ToString(), zone, mt, fallback,
-            m.Event(VmEvent.PgstealDirect) + m.Event(VmEvent.PgstealKswapd) - steal0,
+            reclaimedNow,
             m.Event(VmEvent.CompactStall) - stall0, m.Event(VmEvent.CompactSuccess) - succ0, m.Event(VmEvent.PgmigrateSuccess) - mig0,
-            m.Event(VmEvent.KswapdWakeups) - wake0, m.Event(VmEvent.OomKill) - oom0, kuBefore, kuAfter, moBefore, moAfter, zones);
+            m.Event(VmEvent.KswapdWakeups) - wake0, m.Event(VmEvent.OomKill) - oom0, kuBefore, kuAfter, moBefore, moAfter, zones, kswapdAfter);
     }
+
+    // pages reclaimed: LRU pages (pgsteal_direct + pgsteal_kswapd) and reclaimable slab freed by the shrinkers (the
+    // model counts those pages under slabs_scanned; the kernel adds them through reclaim_state->reclaimed_slab)
+    private static long Reclaimed(Machine m)
+        => m.Event(VmEvent.PgstealDirect) + m.Event(VmEvent.PgstealKswapd) + m.Event(VmEvent.SlabsScanned);
 
     // Free pages a GFP_KERNEL (unmovable) request may take: zones up to gfp_zone(GFP_KERNEL), CMA pageblocks excluded
     // (no ALLOC_CMA); the rest of the free memory (ZONE_MOVABLE, ZONE_CMA, free MIGRATE_CMA pages) is movable-only.

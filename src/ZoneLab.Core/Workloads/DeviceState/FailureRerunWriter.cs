@@ -46,6 +46,7 @@ public static class FailureRerunWriter
                     ["migrated_pages"] = o.Migrated,
                     ["kswapd_wakeups"] = o.KswapdWakeups,
                     ["oom_kills"] = o.OomKills,
+                    ["kswapd_reclaimed_after"] = o.KswapdReclaimedAfter,
                     ["kernel_usable_free_before"] = o.KernelUsableBefore,
                     ["kernel_usable_free_after"] = o.KernelUsableAfter,
                     ["movable_only_free_before"] = o.MovableOnlyBefore,
@@ -78,6 +79,11 @@ public static class FailureRerunWriter
                 if (o.OomKills > 0)
                 {
                     sb.Append($", {o.OomKills} OOM kills");
+                }
+
+                if (o.KswapdReclaimedAfter > 0)
+                {
+                    sb.Append($"; kswapd then reclaims {o.KswapdReclaimedAfter} pages");
                 }
 
                 sb.Append('\n');
