@@ -59,4 +59,27 @@ public sealed class FailureRerunTests
         Assert.Equal("below_min", atomic.Zones.First(z => z.Zone == "DMA32").WatermarkState);
         Assert.Equal(atomic.KernelUsableBefore - 1, atomic.KernelUsableAfter);
     }
+
+    [Fact]
+    public void Order8Kernel_FallsBackToAMovableOrder10Block_AndClaimsIt()
+    {
+        // x86_64-6.1-512M/s1 pagetypeinfo DMA32: Unmovable … 1 1 1 1 0 0 0 and Reclaimable … 0 1 0 0 0 0 are empty at
+        // orders 8-10; Movable has 43 order-10 blocks. GFP_KERNEL order 8: watermark fine (51317 free, an order>=8
+        // block on a PCPTYPES list); __rmqueue_smallest(UNMOVABLE) finds nothing, __rmqueue_fallback searches from
+        // the largest order down (6.1) and takes an order-10 MOVABLE block; order >= pageblock_order, so the whole
+        // pageblock changes owner (steal_suitable_fallback) and the page sits in an UNMOVABLE pageblock. No zone
+        // NORMAL, so no ALLOC_NOFRAGMENT (alloc_flags_nofragment returns early for other zones).
+        DeviceSnapshot s = DeviceSnapshot.Load(FixturePath.Get("snapshot", "x86_64-6.1-512M", "s1"));
+        using DesignMachine dm = DeviceStateBoot.Boot(s, DesignKind.MigrateCma, KernelVersion.V6_1, out _);
+        RerunOutcome o = FailureRerun.RunOne(dm, "migrate-cma", 8, Gfp.Kernel);
+        Assert.True(o.Succeeded);
+        Assert.Equal("Node 0 DMA32", o.Zone);
+        Assert.Equal("Unmovable", o.Migratetype);
+        Assert.Equal("Movable (pageblock claimed)", o.Fallback);
+        Assert.Equal(0, o.Reclaimed);
+        Assert.Equal(0, o.CompactStalls);
+        RerunZone dma32 = o.Zones.First(z => z.Zone == "DMA32");
+        Assert.Equal(51317, dma32.FreeBefore);
+        Assert.Equal(51317 - 256, dma32.FreeAfter);
+    }
 }
