@@ -75,7 +75,7 @@ public static class FailureRerunWriter
                 sb.Append(o.Succeeded
                     ? $"succeeds from {o.Zone} ({o.Migratetype} pageblock{(o.Fallback != null ? $", fallback from {o.Fallback}" : string.Empty)})"
                     : $"fails ({o.Failure})");
-                sb.Append($"; reclaimed {o.Reclaimed} pages, {o.CompactStalls} compaction stalls ({o.CompactSuccess} successful), {o.Migrated} pages migrated, kswapd woken {o.KswapdWakeups}x");
+                sb.Append($"; reclaimed {o.Reclaimed} pages, {o.CompactStalls} compaction stalls ({o.CompactSuccess} successful), {o.Migrated} pages migrated, {o.KswapdWakeups} kswapd wakeups");
                 if (o.OomKills > 0)
                 {
                     sb.Append($", {o.OomKills} OOM kills");
