@@ -20,9 +20,12 @@ internal static class ExplainCommand
         var kernel = new Option<string?>("--kernel") { Description = "Apply the rules of this kernel (e.g. 5.10) instead of the release in the report." };
         var arch = new Option<string?>("--arch") { Description = "x86_64, arm64, arm or mips (default: from the stack dump)." };
         arch.AcceptOnlyFromAmong("x86_64", "arm64", "arm", "mips");
+        var from = FromOption.Create();
+        var design = new Option<string?>("--design") { Description = "With --from: rerun the failing request on this design (default: all)." };
+        var designs = new Option<string?>("--designs") { Description = "With --from: comma-separated designs to rerun the failing request on." };
         var cmd = new Command("explain", "Explain page allocation failure reports: the watermark check per zone, the cause, and what would have changed it.");
         cmd.Arguments.Add(file);
-        foreach (Option o in new Option[] { format, kernel, arch })
+        foreach (Option o in new Option[] { format, kernel, arch, from, design, designs })
         {
             cmd.Options.Add(o);
         }
@@ -34,9 +37,18 @@ internal static class ExplainCommand
             IReadOnlyList<AllocFailureReport> reports = AllocFailureReader.ReadFile(path);
             string name = Path.GetFileName(path);
             var verdicts = reports.Select(r => FailureReplay.Explain(r, name, forced, pr.GetValue(arch))).ToList();
-            Console.Out.Write(pr.GetValue(format) == "json"
-                ? FailureVerdictWriter.ToJson(verdicts, name)
-                : FailureVerdictWriter.ToText(verdicts, name));
+            bool json = pr.GetValue(format) == "json";
+            string output = json ? FailureVerdictWriter.ToJson(verdicts, name) : FailureVerdictWriter.ToText(verdicts, name);
+            if (pr.GetValue(from) is string dir)
+            {
+                output = ExplainWhatIf.Append(output, json, dir, reports, pr.GetValue(design), pr.GetValue(designs));
+            }
+            else if (pr.GetValue(design) != null || pr.GetValue(designs) != null)
+            {
+                throw new ZoneLabInputException("--design", "reruns the failing request from a device's state and needs --from DIR");
+            }
+
+            Console.Out.Write(output);
             return 0;
         });
         return cmd;
