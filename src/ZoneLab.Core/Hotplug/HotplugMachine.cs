@@ -80,6 +80,18 @@ public static class HotplugMachine
     }
 
     /// <summary>
+    /// The hotplug model over an engine already booted from <paramref name="layout"/> (a design machine, the oracle's
+    /// engine): the layout's memory blocks, its block size, sections of at most 128 MiB and the command line's hotplug
+    /// settings. The caller keeps owning the engine.
+    /// </summary>
+    public static MemoryHotplug Over(Machine machine, BootLayout layout)
+    {
+        ulong blockPages = layout.MemoryBlockSize >> Page.Shift;
+        ulong sectionPages = Math.Min(blockPages, 1UL << (SectionSizeBits - Page.Shift));
+        return new MemoryHotplug(machine, layout.MemoryBlocks, blockPages, sectionPages, HotplugConfig.FromCommandLine(layout.CommandLine, layout.Arch));
+    }
+
+    /// <summary>
     /// Where QEMU's <c>pc</c>/<c>q35</c> machines put the first DIMM: the device memory region starts at the 1 GiB
     /// aligned end of RAM above 4 GiB (4 GiB when all RAM is below it).
     /// </summary>

@@ -535,14 +535,7 @@ public sealed partial class OracleEngineRunner
 
     private MemoryHotplug Hotplug()
     {
-        if (_hotplug == null)
-        {
-            BootLayout l = _dm.Layout;
-            ulong blockPages = l.MemoryBlockSize >> Page.Shift;
-            ulong sectionPages = Math.Min(blockPages, 1UL << (HotplugMachine.SectionSizeBits - Page.Shift));
-            _hotplug = new MemoryHotplug(_m, l.MemoryBlocks, blockPages, sectionPages, HotplugConfig.FromCommandLine(l.CommandLine, l.Arch));
-        }
-        return _hotplug;
+        return _hotplug ??= HotplugMachine.Over(_m, _dm.Layout);
     }
 
     /// <summary>The same block the guest picks: the INDEX-th online block whose valid_zones starts with the zone.</summary>

@@ -238,14 +238,7 @@ internal sealed partial class Simulation
     /// </summary>
     private MemoryHotplug Hotplug()
     {
-        if (_hotplug == null)
-        {
-            BootLayout l = _dm.Layout;
-            ulong blockPages = l.MemoryBlockSize >> Page.Shift;
-            ulong sectionPages = Math.Min(blockPages, 1UL << (HotplugMachine.SectionSizeBits - Page.Shift));
-            _hotplug = new MemoryHotplug(_m, l.MemoryBlocks, blockPages, sectionPages, HotplugConfig.FromCommandLine(l.CommandLine, l.Arch));
-        }
-        return _hotplug;
+        return _hotplug ??= HotplugMachine.Over(_m, _dm.Layout);
     }
 
     private bool FreeIfOwned(ulong pfn, int order, PageUse use)
