@@ -39,6 +39,7 @@ internal static class PlotDataTables
             "cma-latency-cdf.png" => Latency(r),
             "cma-utilisation-vs-latency.png" => Utilisation(r),
             "bandwidth-share.png" => Bandwidth(r),
+            "reclaim-age.png" => ReclaimAge(r),
             _ => throw new InvalidOperationException($"report plot {f} has no data table (PlotDataTables.For)"),
         };
     }
@@ -184,6 +185,36 @@ internal static class PlotDataTables
         sb.Append("</tbody>\n</table>\n");
         return sb.ToString();
     }
+
+    // reclaim-age.png: per design, the share of the reclaimed pages in each age bucket (0: under 1 s, k: [2^(k-1), 2^k) s)
+    private static string ReclaimAge(CompareResult r)
+    {
+        var aged = r.Designs.Where(d => d.Available && d.LruOrder is { AgedPages: > 0 }).ToList();
+        int buckets = aged.Count == 0 ? 0 : aged.Max(d => d.LruOrder!.AgeHistogram.Length);
+        var sb = new StringBuilder();
+        sb.Append("<table>\n<thead><tr><th>design</th><th>inverted</th>");
+        for (int k = 0; k < buckets; k++)
+        {
+            sb.Append("<th>").Append(E(AgeBucket(k))).Append("</th>");
+        }
+        sb.Append("</tr></thead>\n<tbody>\n");
+        foreach (DesignReport d in aged)
+        {
+            LruOrder o = d.LruOrder!;
+            sb.Append("<tr><td>").Append(E(d.Design)).Append("</td>");
+            Cell(sb, Num(o.InvertedFraction * 100) + " %", $"{d.Design}: {Num(o.InvertedFraction * 100)} % of {o.AgedPages} reclaimed pages went while an older page of the same list stayed resident");
+            for (int k = 0; k < buckets; k++)
+            {
+                long n = k < o.AgeHistogram.Length ? o.AgeHistogram[k] : 0;
+                Cell(sb, Num(100.0 * n / o.AgedPages) + " %", $"{d.Design}, age {AgeBucket(k)}: {n} of {o.AgedPages} reclaimed pages");
+            }
+            sb.Append("</tr>\n");
+        }
+        sb.Append("</tbody>\n</table>\n");
+        return sb.ToString();
+    }
+
+    private static string AgeBucket(int k) => k == 0 ? "< 1 s" : $"{Num(Math.Pow(2, k - 1))}-{Num(Math.Pow(2, k))} s";
 
     private static string Bandwidth(CompareResult r)
     {

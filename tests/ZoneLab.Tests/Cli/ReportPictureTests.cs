@@ -86,6 +86,19 @@ public class ReportPictureTests
     }
 
     [Fact]
+    public void ReclaimAgeHasADataTable()
+    {
+        // 4 reclaimed pages: 2 under 1 s old, 1 of [1, 2) s, 1 of [2, 4) s; 1 went while an older page stayed resident:
+        // 25 % inverted, 50 % / 25 % / 25 % per bucket
+        var d = new DesignReport { Design = "zone-cma", Available = true, LruOrder = new LruOrder(4, 1, 1, [2, 1, 1]) };
+        string table = PlotDataTables.For(new ReportPlot("reclaim-age.png", "t", "c"), new CompareResult("x", 1, 1, 0.1, [d]));
+        Assert.Contains("<th>&lt; 1 s</th><th>1-2 s</th><th>2-4 s</th>", table);
+        Assert.Contains(">25 %</td>", table);
+        Assert.Contains("title=\"zone-cma, age &lt; 1 s: 2 of 4 reclaimed pages\">50 %</td>", table);
+        Assert.Contains("title=\"zone-cma, age 2-4 s: 1 of 4 reclaimed pages\">25 %</td>", table);
+    }
+
+    [Fact]
     public void BuffersAreReadyWhenTheirBurstsCallsHaveRun()
     {
         // two bursts of three calls: the simulation runs a burst's calls one after another (StepCma), so buffer k of a
