@@ -106,6 +106,13 @@ public static partial class DmesgReader
                 e820Done = true;
             }
 
+            // a line the kernel prints in one fixed form is either read whole or is a damaged log, never skipped
+            RequireForm(line, line.StartsWith("Linux version ", StringComparison.Ordinal), VersionLine(), "'Linux version MAJOR.MINOR[.PATCH] ...'", source, lineNo);
+            RequireForm(line, line.Contains("SRAT: Node ", StringComparison.Ordinal), SratLine(), "'[ACPI: ]SRAT: Node N PXM P [mem 0xSTART-0xEND]'", source, lineNo);
+            RequireForm(line, line.StartsWith("NODE_DATA(", StringComparison.Ordinal) && line.Contains(") allocated ", StringComparison.Ordinal),
+                NodeDataLine(), "'NODE_DATA(N) allocated [mem 0xSTART-0xEND]'", source, lineNo);
+            RequireForm(line, line.StartsWith("RAMDISK: [mem ", StringComparison.Ordinal), RamdiskLine(), "'RAMDISK: [mem 0xSTART-0xEND]'", source, lineNo);
+            RequireForm(line, line.Contains("x86/mm: Memory block size: ", StringComparison.Ordinal), BlockSizeLine(), "'x86/mm: Memory block size: NMB'", source, lineNo);
             if (version == null)
             {
                 Match v = VersionLine().Match(line);
@@ -214,6 +221,10 @@ public static partial class DmesgReader
                         ParseHex(n.Groups[3].Value, source, lineNo) + 1));
                     continue;
                 }
+                if (line.TrimStart().StartsWith("node ", StringComparison.Ordinal))
+                {
+                    throw new ZoneLabInputException(source, lineNo, $"unreadable early memory node range '{line.Trim()}'; expected '  node   N: [mem 0xSTART-0xEND]'");
+                }
                 inNodeRanges = false;
             }
 
@@ -292,6 +303,17 @@ public static partial class DmesgReader
             // efi_find_mirror(): descriptors with EFI_MEMORY_MORE_RELIABLE (printed with efi=debug)
             MirroredRanges = MirrorRanges.FromEfiMemmap(lines, source),
         };
+    }
+
+    // Lines that start with one of the kernel's fixed prefixes must have the whole form that printk gives them: a
+    // truncated or edited one would otherwise be skipped and the layout computed without it (a node, a reservation,
+    // the block size or the kernel version silently missing).
+    private static void RequireForm(string line, bool hasPrefix, Regex form, string expected, string source, int lineNo)
+    {
+        if (hasPrefix && !form.IsMatch(line))
+        {
+            throw new ZoneLabInputException(source, lineNo, $"unreadable line '{line}'; expected {expected}");
+        }
     }
 
     private static E820Entry ParseE820(string text, string source, int lineNo)

@@ -1,0 +1,56 @@
+using ZoneLab.Layout;
+using ZoneLab.Tests.Cli;
+
+namespace ZoneLab.Tests.Robustness;
+
+/// <summary>
+/// A line of a real boot log that starts like one the reader uses but was cut or edited is a located error (exit 2),
+/// not a line skipped and a layout computed without it. Lines and numbers are those of the real 6.1 boot
+/// x13-pc-4g-numa-1g-3g-kernelcore-1536m (two SRAT nodes).
+/// </summary>
+public sealed class DamagedDmesgLineTests
+{
+    private static readonly string s_log = FixturePath.Get("x86_64-6.1", "x13-pc-4g-numa-1g-3g-kernelcore-1536m", "dmesg.txt");
+
+    [Theory]
+    // the banner without a version number
+    [InlineData(1, "Linux version 6.1.0-56-amd64", "Linux version abc")]
+    // a RAMDISK line cut after its start address
+    [InlineData(22, "[mem 0xbfee3000-0xbffdffff]", "[mem 0xbfee3000-")]
+    // node 1's SRAT range cut: skipped, node 1 would lose 1 GiB above 4 GiB
+    [InlineData(44, "[mem 0x100000000-0x13fffffff]", "[mem 0x100000000-0x13ff")]
+    // NODE_DATA's range cut: skipped, the reservation the CMA placement avoids would be missing
+    [InlineData(47, "[mem 0x3ffd5000-0x3fffffff]", "[mem 0x3ffd5000")]
+    // an early node range with a letter in its address
+    [InlineData(58, "0x0000000000100000-0x000000003fffffff", "0x0000000000100000-0x00000000zfffffff")]
+    // the block size without a number: the default would be used silently
+    [InlineData(161, "Memory block size: 128MB", "Memory block size: MB")]
+    public void ADamagedLineIsALocatedError(int lineNo, string from, string to)
+    {
+        string[] lines = File.ReadAllLines(s_log);
+        Assert.Contains(from, lines[lineNo - 1]);
+        lines[lineNo - 1] = lines[lineNo - 1].Replace(from, to, StringComparison.Ordinal);
+        var e = Assert.Throws<ZoneLabInputException>(() => DmesgReader.Read(lines, "d.txt"));
+        Assert.StartsWith($"d.txt:{lineNo}: ", e.Message);
+    }
+
+    [Fact]
+    public void TheCommandExitsTwoWithOneLine()
+    {
+        string text = File.ReadAllText(s_log).Replace("Memory block size: 128MB", "Memory block size: MB", StringComparison.Ordinal);
+        string path = ZonelabProcess.WriteTemp("damaged-dmesg.txt", text);
+        var (exit, stdout, stderr) = ZonelabProcess.Run("layout", "--dmesg", path);
+        Assert.Equal(2, exit);
+        Assert.Equal(string.Empty, stdout);
+        Assert.Single(stderr.TrimEnd('\n').Split('\n'));
+        Assert.StartsWith("zonelab: damaged-dmesg.txt:161: unreadable line", stderr);
+    }
+
+    [Fact]
+    public void TheUndamagedLogStillReads()
+    {
+        MachineDescription m = DmesgReader.ReadFile(s_log);
+        Assert.Equal(4, m.Srat.Count); // lines 41-44
+        Assert.Equal(128UL << 20, m.MemoryBlockSizeFromLog);
+    }
+}
