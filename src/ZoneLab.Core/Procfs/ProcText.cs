@@ -26,19 +26,18 @@ internal static class ProcText
             throw new ZoneLabInputException(source, $"{info.Length} bytes; a /proc text file is far smaller (limit {MaxBytes})");
         }
 
-        string text = File.ReadAllText(path);
-        if (text.Contains('\0'))
+        // the length above is 0 for a device such as /dev/zero: InputFiles bounds the read itself (size and line length)
+        using FileStream fs = InputFiles.OpenRead(path);
+        List<string> lines = InputFiles.ReadLines(fs, source, MaxBytes);
+        for (int i = 0; i < lines.Count; i++)
         {
-            throw new ZoneLabInputException(source, 1 + text.AsSpan(0, text.IndexOf('\0')).Count('\n'), "NUL byte; expected the text of a /proc file");
+            if (lines[i].Contains('\0'))
+            {
+                throw new ZoneLabInputException(source, i + 1, "NUL byte; expected the text of a /proc file");
+            }
         }
 
-        string[] lines = text.Split('\n');
-        for (int i = 0; i < lines.Length; i++)
-        {
-            lines[i] = lines[i].TrimEnd('\r');
-        }
-
-        return lines;
+        return [.. lines];
     }
 
     /// <summary>Whitespace-separated tokens.</summary>
