@@ -4,27 +4,37 @@ using ZoneLab.Allocator;
 
 namespace ZoneLab.Workloads.Trace;
 
-/// <content>
-/// The one-pass reader of a line in the exact layout the kernel prints: <c>trace_print_context()</c>'s
+/// <summary>
+/// The kernel-layout fast path: reads a line in the exact layout the kernel prints in one pass, with no
+/// tokenising, no strings and no vectorised search over the short tokens: <c>trace_print_context()</c>'s
 /// <c>"%16s-%-7d [%03d] FLAGS %5lu.%06lu: "</c> (kernel/trace/trace_output.c), then <c>EVENT: </c> and the 6.1
 /// TP_printk of <c>mm_page_alloc</c>, <c>mm_page_free</c>, <c>mm_page_free_batched</c>, <c>mm_page_alloc_zone_locked</c>
 /// and <c>mm_page_pcpu_drain</c> (include/trace/events/kmem.h). Nearly every line of a real trace is one of these.
-/// </content>
-public sealed partial class FtraceReader
+/// Anything else (other events, other tools' layouts, malformed lines) returns false with nothing set, and the
+/// general parser (<see cref="TraceLineParser"/>) reads it or reports the error.
+/// </summary>
+internal sealed class TraceKernelLine
 {
-    private const int GfpSlotBits = 7;
+    private const int MaxOrder = TraceLineParser.MaxOrder;
     private const ulong Blanks8 = 0x2020202020202020;
 
-    private readonly byte[]?[] _gfpSlotText = new byte[]?[1 << GfpSlotBits];
-    private readonly GfpFlags[] _gfpSlotFlags = new GfpFlags[1 << GfpSlotBits];
+    private readonly TraceLineSource _lines;
+    private readonly TraceGfpCache _gfp;
+    private readonly TraceNames _names;
+
+    /// <summary>A fast path over the lines of <paramref name="lines"/>, sharing the caches of its general parser.</summary>
+    public TraceKernelLine(TraceLineSource lines, TraceGfpCache gfp, TraceNames names)
+    {
+        _lines = lines;
+        _gfp = gfp;
+        _names = names;
+    }
 
     /// <summary>
     /// Reads <paramref name="line"/> into <paramref name="dst"/> if it is a common event in the exact kernel layout; false, with nothing
-    /// set, for anything else (other events, other tools' layouts, malformed lines): the general parser
-    /// (<see cref="TryParseLine"/>) then reads it or reports the error. No tokenising, no strings, no vectorised
-    /// search over the short tokens.
+    /// set, for anything else.
     /// </summary>
-    private bool TryReadKernelLine(ReadOnlySpan<byte> line, ref TraceEvent dst)
+    public bool TryRead(ReadOnlySpan<byte> line, ref TraceEvent dst)
     {
         int n = line.Length;
         if (n < 48 || line[n - 1] == (byte)'\r')
@@ -107,7 +117,7 @@ public sealed partial class FtraceReader
             return false;
         }
 
-        long timestamp = ParseTimestamp(line[j..(t - 1)]);
+        long timestamp = TraceTimestamp.Parse(line[j..(t - 1)], _lines);
 
         // EVENT: dispatched on its length and a byte, then compared once.
         int s = SkipBlanks(line, t + 1);
@@ -198,7 +208,7 @@ public sealed partial class FtraceReader
                 p += " gfp_flags="u8.Length;
                 int end = f[p..].IndexOf((byte)' ');
                 end = end < 0 ? f.Length : p + end;
-                if (end == p || !TryGfpCached(f[p..end], out gfp))
+                if (end == p || !_gfp.TryGetHashed(f[p..end], out gfp))
                 {
                     return false;
                 }
@@ -219,8 +229,8 @@ public sealed partial class FtraceReader
         dst = new TraceEvent
         {
             Kind = kind,
-            Line = _line,
-            Task = InternTask(task),
+            Line = _lines.Line,
+            Task = _names.Task(task),
             Pid = pid,
             Cpu = cpu,
             Timestamp = timestamp,
@@ -234,37 +244,81 @@ public sealed partial class FtraceReader
     }
 
     /// <summary>
-    /// <c>gfp_flags=</c> text to mask through a small direct-mapped table indexed by a hash of the length and three
-    /// 8-byte words of the text (a trace has a few dozen distinct masks, interleaved): one compare on a hit. A miss
-    /// goes to <see cref="TryGfp"/> (the full cache, then the parser) and takes the slot.
+    /// The fields of a common event in the exact 6.1 TP_printk layout, after the general parser has read the line's
+    /// context, without tokenising; false (nothing set) for anything else, which then goes through the general
+    /// field parser.
     /// </summary>
-    private bool TryGfpCached(ReadOnlySpan<byte> text, out GfpFlags flags)
+    public bool TryReadFields(TraceEventKind kind, ReadOnlySpan<byte> text, string task, int pid, int cpu, long timestamp, ref TraceEvent dst)
     {
-        if (text.Length < 8)
+        var c = new TraceFieldCursor(text);
+        long pfn;
+        int order, mt, refill;
+        switch (kind)
         {
-            return TryGfp(text, out flags);
-        }
+            case TraceEventKind.PageAlloc:
+                // A NULL page (failed allocation) takes the general path.
+                if (!c.Next("page"u8, out ReadOnlySpan<byte> page) || (page.Length > 0 && page[0] == (byte)'0')
+                    || !c.Pfn(out pfn) || !c.Small("order"u8, MaxOrder, out order)
+                    || !c.Small("migratetype"u8, MigrateTypes.Count - 1, out mt)
+                    || !c.Next("gfp_flags"u8, out ReadOnlySpan<byte> gfpText) || !c.AtEnd
+                    || !_gfp.TryGet(gfpText, out GfpFlags gfp))
+                {
+                    return false;
+                }
 
-        ulong a = BinaryPrimitives.ReadUInt64LittleEndian(text);
-        ulong b = BinaryPrimitives.ReadUInt64LittleEndian(text[(text.Length - 8)..]);
-        ulong c = BinaryPrimitives.ReadUInt64LittleEndian(text[((text.Length / 2) - 4)..]);
-        ulong h = (a ^ BitOperations.RotateLeft(b, 21) ^ BitOperations.RotateLeft(c, 42) ^ (ulong)text.Length) * 0x9E3779B97F4A7C15UL;
-        int slot = (int)(h >> (64 - GfpSlotBits));
-        byte[]? key = _gfpSlotText[slot];
-        if (key is not null && text.SequenceEqual(key))
-        {
-            flags = _gfpSlotFlags[slot];
-            return true;
-        }
+                dst = new TraceEvent
+                {
+                    Kind = kind,
+                    Line = _lines.Line,
+                    Task = task,
+                    Pid = pid,
+                    Cpu = cpu,
+                    Timestamp = timestamp,
+                    Pfn = pfn,
+                    Order = order,
+                    MigrateType = (MigrateType)mt,
+                    GfpFlags = gfp,
+                };
+                return true;
 
-        if (!TryGfp(text, out flags))
-        {
-            return false;
-        }
+            case TraceEventKind.PageFree:
+            case TraceEventKind.PageFreeBatched:
+                if (!c.Skip("page"u8) || !c.Pfn(out pfn) || !c.Small("order"u8, kind == TraceEventKind.PageFree ? MaxOrder : 0, out order) || !c.AtEnd)
+                {
+                    return false;
+                }
 
-        _gfpSlotText[slot] = text.ToArray(); // once per distinct mask (and per collision): not per line
-        _gfpSlotFlags[slot] = flags;
-        return true;
+                dst = new TraceEvent { Kind = kind, Line = _lines.Line, Task = task, Pid = pid, Cpu = cpu, Timestamp = timestamp, Pfn = pfn, Order = order };
+                return true;
+
+            case TraceEventKind.PagePcpuDrain:
+            case TraceEventKind.PageAllocZoneLocked:
+                refill = 0;
+                if (!c.Skip("page"u8) || !c.Pfn(out pfn) || !c.Small("order"u8, MaxOrder, out order)
+                    || !c.Small("migratetype"u8, MigrateTypes.Count - 1, out mt)
+                    || (kind == TraceEventKind.PageAllocZoneLocked && !c.Small("percpu_refill"u8, 1, out refill)) || !c.AtEnd)
+                {
+                    return false;
+                }
+
+                dst = new TraceEvent
+                {
+                    Kind = kind,
+                    Line = _lines.Line,
+                    Task = task,
+                    Pid = pid,
+                    Cpu = cpu,
+                    Timestamp = timestamp,
+                    Pfn = pfn,
+                    Order = order,
+                    MigrateType = (MigrateType)mt,
+                    PercpuRefill = refill == 1,
+                };
+                return true;
+
+            default:
+                return false;
+        }
     }
 
     /// <summary>Whether one of the eight bytes of <paramref name="w"/> is a blank (the classic zero-byte test).</summary>
