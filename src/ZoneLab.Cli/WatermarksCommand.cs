@@ -27,7 +27,7 @@ internal static class WatermarksCommand
 
         cmd.SetAction(pr =>
         {
-            IReadOnlyList<ZoneinfoZone> zones = ZoneinfoParser.ParseFile(pr.GetValue(zoneinfo)!);
+            IReadOnlyList<ZoneinfoZone> zones = ZoneinfoReader.ParseFile(pr.GetValue(zoneinfo)!);
             DmesgLateFrees? log = pr.GetValue(dmesg) is string d ? DmesgLateFrees.Parse(InputFiles.ReadAllText(d)) : null;
             string? forced = pr.GetValue(kernel);
             var replay = new BootWatermarkReplay

@@ -50,7 +50,7 @@ public sealed class BootWatermarkReplay
     /// </summary>
     public WatermarkCalculator Run(IReadOnlyList<ZoneinfoZone> zones, DmesgLateFrees? log)
     {
-        int maxNrZones = ZoneinfoParser.MaxNrZones(zones);
+        int maxNrZones = ZoneinfoReader.MaxNrZones(zones);
         var state = new List<ZoneWatermarks>(zones.Count);
         foreach (ZoneinfoZone z in zones)
         {

@@ -26,7 +26,7 @@ public static class LayoutWatermarks
         WatermarkCalculator calc;
         if (realZoneinfo != null)
         {
-            IReadOnlyList<ZoneinfoZone> zones = ZoneinfoParser.Parse(realZoneinfo, zoneinfoSource);
+            IReadOnlyList<ZoneinfoZone> zones = ZoneinfoReader.Parse(realZoneinfo, zoneinfoSource);
             var replay = new BootWatermarkReplay { Version = version, Sysctls = sysctls };
             calc = replay.Run(zones, bootLog != null ? DmesgLateFrees.Parse(bootLog) : null);
         }

@@ -25,7 +25,7 @@ public sealed partial class OracleEngineRunner
     /// </summary>
     private void AllocateResidue()
     {
-        IReadOnlyList<ZoneinfoZone> zi = ZoneinfoParser.ParseFile(_rec.PathOf("step0.zoneinfo.txt"));
+        IReadOnlyList<ZoneinfoZone> zi = ZoneinfoReader.ParseFile(_rec.PathOf("step0.zoneinfo.txt"));
         Dictionary<string, long> mi = Meminfo(_rec.PathOf("step0.meminfo.txt"));
         long movableKb = mi.GetValueOrDefault("Cached") + mi.GetValueOrDefault("AnonPages");
         long reclaimKb = mi.GetValueOrDefault("SReclaimable");

@@ -40,7 +40,7 @@ public class RealZoneinfoWatermarkTests
         // The zoneinfo view of the replay prints the same lines as the real file for every field it covers.
         string dir = FixturePath.Get("wmark", "x86_64-debian-6.1__v05-4g-2nodes-kernelcore-1536m");
         string realText = File.ReadAllText(Path.Combine(dir, "zoneinfo.txt"));
-        IReadOnlyList<ZoneinfoZone> real = ZoneinfoParser.Parse(realText);
+        IReadOnlyList<ZoneinfoZone> real = ZoneinfoReader.Parse(realText);
         WatermarkCalculator calc = new BootWatermarkReplay().Run(real, DmesgLateFrees.Parse(File.ReadAllText(Path.Combine(dir, "dmesg.txt"))));
         string ours = ZoneinfoWriter.WriteWatermarks(real, calc);
         var realLines = new HashSet<string>(realText.Split('\n'));
@@ -69,7 +69,7 @@ public class RealZoneinfoWatermarkTests
     public void WatermarksAndProtectionEqualTheRealFile(string sample, string file)
     {
         string dir = FixturePath.Get("wmark", sample);
-        IReadOnlyList<ZoneinfoZone> real = ZoneinfoParser.Parse(File.ReadAllText(Path.Combine(dir, file)));
+        IReadOnlyList<ZoneinfoZone> real = ZoneinfoReader.Parse(File.ReadAllText(Path.Combine(dir, file)));
         // Only the inputs the CLI gets: the zoneinfo and the boot log (no iomem, no device tree).
         string dmesgPath = Path.Combine(dir, "dmesg.txt");
         DmesgLateFrees? log = File.Exists(dmesgPath) ? DmesgLateFrees.Parse(File.ReadAllText(dmesgPath)) : null;

@@ -126,7 +126,7 @@ public class BootSysctlReplayTests
         // DMA32 16384*499760/503600 = 16259, gap max(4064, 499) -> 16259/20323/24387.
         // lowmem_reserve is untouched: still the postcore value 497505/256 = 1943.
         string dir = FixturePath.Get("wmark", "x86_64-debian-6.1__v01-2g-default");
-        var zones = ZoneLab.Procfs.ZoneinfoParser.Parse(File.ReadAllText(Path.Combine(dir, "zoneinfo.txt")));
+        var zones = ZoneLab.Procfs.ZoneinfoReader.Parse(File.ReadAllText(Path.Combine(dir, "zoneinfo.txt")));
         string dmesg = File.ReadAllText(Path.Combine(dir, "dmesg.txt"))
             .Replace("Kernel command line: console=ttyS0", "Kernel command line: sysctl.vm.min_free_kbytes=65536 console=ttyS0", StringComparison.Ordinal);
         WatermarkCalculator calc = new BootWatermarkReplay().Run(zones, ZoneLab.Procfs.DmesgLateFrees.Parse(dmesg));
@@ -142,7 +142,7 @@ public class BootSysctlReplayTests
         // Without khugepaged, min_free_kbytes stays int_sqrt(lowmem_kbytes * 16) of postcore:
         // (3840 + 497505) * 4 = 2005380 KiB -> int_sqrt(32086080) = 5664.
         string dir = FixturePath.Get("wmark", "x86_64-debian-6.1__v01-2g-default");
-        var zones = ZoneLab.Procfs.ZoneinfoParser.Parse(File.ReadAllText(Path.Combine(dir, "zoneinfo.txt")));
+        var zones = ZoneLab.Procfs.ZoneinfoReader.Parse(File.ReadAllText(Path.Combine(dir, "zoneinfo.txt")));
         string dmesg = File.ReadAllText(Path.Combine(dir, "dmesg.txt"))
             .Replace("Kernel command line: console=ttyS0", "Kernel command line: transparent_hugepage=never console=ttyS0", StringComparison.Ordinal);
         WatermarkCalculator calc = new BootWatermarkReplay().Run(zones, ZoneLab.Procfs.DmesgLateFrees.Parse(dmesg));

@@ -71,7 +71,7 @@ public class HotplugSampleTests
 
     private static void AssertZones(Machine m, string zoneinfoPath, bool watermarks)
     {
-        IReadOnlyList<ZoneinfoZone> real = ZoneinfoParser.Parse(File.ReadAllText(zoneinfoPath));
+        IReadOnlyList<ZoneinfoZone> real = ZoneinfoReader.Parse(File.ReadAllText(zoneinfoPath));
         foreach (ZoneinfoZone r in real)
         {
             Zone z = m.Zones[r.Node * m.MaxNrZones + (int)r.Type];

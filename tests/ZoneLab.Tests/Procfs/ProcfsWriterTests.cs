@@ -98,7 +98,7 @@ public class ProcfsWriterTests
         Assert.Equal(Keys(real), Keys(ours));
 
         // values the model owns, read back through the parser
-        IReadOnlyList<ZoneinfoZone> parsed = ZoneinfoParser.Parse(ours);
+        IReadOnlyList<ZoneinfoZone> parsed = ZoneinfoReader.Parse(ours);
         Assert.Equal(5, parsed.Count);
         Assert.Equal(32768UL, parsed[1].Cma);
         Assert.Equal(502663UL, parsed[1].Managed);
