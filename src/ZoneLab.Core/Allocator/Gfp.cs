@@ -55,36 +55,10 @@ public static class Gfp
     /// <summary><c>GFP_ZONEMASK</c>.</summary>
     public const GfpFlags ZoneMask = GfpFlags.Dma | GfpFlags.Highmem | GfpFlags.Dma32 | GfpFlags.Movable;
 
-    private static readonly (string Name, GfpFlags Value)[] s_composites =
-    [
-        ("GFP_TRANSHUGE", TransHuge),
-        ("GFP_TRANSHUGE_LIGHT", TransHugeLight),
-        ("GFP_HIGHUSER_MOVABLE", HighUserMovable),
-        ("GFP_HIGHUSER", HighUser),
-        ("GFP_USER", User),
-        ("GFP_KERNEL_ACCOUNT", KernelAccount),
-        ("GFP_KERNEL", Kernel),
-        ("GFP_NOFS", NoFs),
-        ("GFP_ATOMIC", Atomic),
-        ("GFP_NOIO", NoIo),
-        ("GFP_NOWAIT", NoWait),
-        ("GFP_DMA32", Dma32),
-        ("GFP_DMA", Dma),
-    ];
-
-    private static readonly (string Name, GfpFlags Value)[] s_bits =
-    [
-        ("__GFP_DMA", GfpFlags.Dma), ("__GFP_HIGHMEM", GfpFlags.Highmem), ("__GFP_DMA32", GfpFlags.Dma32),
-        ("__GFP_MOVABLE", GfpFlags.Movable), ("__GFP_RECLAIMABLE", GfpFlags.Reclaimable), ("__GFP_HIGH", GfpFlags.High),
-        ("__GFP_IO", GfpFlags.Io), ("__GFP_FS", GfpFlags.Fs), ("__GFP_ZERO", GfpFlags.Zero), ("__GFP_ATOMIC", GfpFlags.Atomic),
-        ("__GFP_DIRECT_RECLAIM", GfpFlags.DirectReclaim), ("__GFP_KSWAPD_RECLAIM", GfpFlags.KswapdReclaim),
-        ("__GFP_WRITE", GfpFlags.Write), ("__GFP_NOWARN", GfpFlags.NoWarn), ("__GFP_RETRY_MAYFAIL", GfpFlags.RetryMayfail),
-        ("__GFP_NOFAIL", GfpFlags.NoFail), ("__GFP_NORETRY", GfpFlags.NoRetry), ("__GFP_MEMALLOC", GfpFlags.Memalloc),
-        ("__GFP_COMP", GfpFlags.Comp), ("__GFP_NOMEMALLOC", GfpFlags.NoMemalloc), ("__GFP_HARDWALL", GfpFlags.Hardwall),
-        ("__GFP_THISNODE", GfpFlags.ThisNode), ("__GFP_ACCOUNT", GfpFlags.Account), ("__GFP_ZEROTAGS", GfpFlags.ZeroTags),
-        ("__GFP_SKIP_ZERO", GfpFlags.SkipZero), ("__GFP_SKIP_KASAN_UNPOISON", GfpFlags.SkipKasanUnpoison),
-        ("__GFP_SKIP_KASAN_POISON", GfpFlags.SkipKasanPoison), ("__GFP_RECLAIM", Reclaim),
-    ];
+    // The names of the 6.1 kernel (GfpTable): its masks in the kernel's order, and its single bits by value.
+    private static readonly GfpName[] s_masks = Rows6_1(r => r.Kind != GfpNameKind.Bit);
+    private static readonly GfpName[] s_bits = Rows6_1(r => r.Kind == GfpNameKind.Bit && r.Meaning != GfpFlags.None && ((uint)r.Meaning & ((uint)r.Meaning - 1)) == 0)
+        .OrderBy(r => (uint)r.Meaning).ToArray();
 
     /// <summary>
     /// Parses a mask: names joined by <c>|</c> (<c>GFP_KERNEL|__GFP_ZERO</c>, with or without the leading
@@ -135,7 +109,7 @@ public static class Gfp
 
         var sb = new StringBuilder();
         GfpFlags rest = flags;
-        foreach ((string name, GfpFlags value) in s_composites)
+        foreach ((string name, GfpFlags value, _, _, _, _, _) in s_masks)
         {
             if ((rest & value) == value)
             {
@@ -145,9 +119,9 @@ public static class Gfp
             }
         }
 
-        foreach ((string name, GfpFlags value) in s_bits)
+        foreach ((string name, GfpFlags value, _, _, _, _, _) in s_bits)
         {
-            if (value != Reclaim && (rest & value) == value)
+            if ((rest & value) == value)
             {
                 if (sb.Length > 0)
                 {
@@ -208,25 +182,31 @@ public static class Gfp
 
     private static bool TryLookup(string name, out GfpFlags value)
     {
-        foreach ((string n, GfpFlags v) in s_composites)
+        // Only the names of the 6.1 kernel, whose behaviour the engine models.
+        foreach (GfpName row in GfpTable.Names)
         {
-            if (n == name)
+            if (row.Name == name && row.In(601))
             {
-                value = v;
-                return true;
-            }
-        }
-
-        foreach ((string n, GfpFlags v) in s_bits)
-        {
-            if (n == name)
-            {
-                value = v;
+                value = row.Meaning;
                 return true;
             }
         }
 
         value = GfpFlags.None;
         return false;
+    }
+
+    private static GfpName[] Rows6_1(Func<GfpName, bool> which)
+    {
+        var rows = new List<GfpName>();
+        foreach (GfpName row in GfpTable.Names)
+        {
+            if (row.In(601) && which(row))
+            {
+                rows.Add(row);
+            }
+        }
+
+        return [.. rows];
     }
 }

@@ -10,77 +10,18 @@ namespace ZoneLab.Workloads.Trace;
 /// <c>__def_gfpflag_names_kasan</c>) joined by <c>|</c> through <c>__print_flags()</c>, with the bits no name
 /// covers appended as <c>0x…</c>; <c>none</c> for 0. <c>trace-cmd report</c> may print the whole mask in hex, or in
 /// decimal in its raw dump after <c>[FAILED TO PARSE]</c>.
-/// Names are mapped to their meaning; a hex value is taken with the bit values of 6.1 (include/linux/gfp_types.h).
+/// Names are mapped to their meaning through <see cref="GfpTable"/> (6.1's names, then other kernels'); a hex value is
+/// taken with the bit values of 6.1 (include/linux/gfp_types.h, <see cref="GfpTable.FromBits6_1"/>).
 /// </summary>
 internal static class TraceGfpFlags
 {
-    private static readonly (string Name, GfpFlags Value)[] s_names =
-    [
-        ("GFP_TRANSHUGE", Gfp.TransHuge),
-        ("GFP_TRANSHUGE_LIGHT", Gfp.TransHugeLight),
-        ("GFP_HIGHUSER_MOVABLE", Gfp.HighUserMovable),
-        ("GFP_HIGHUSER", Gfp.HighUser),
-        ("GFP_USER", Gfp.User),
-        ("GFP_KERNEL_ACCOUNT", Gfp.KernelAccount),
-        ("GFP_KERNEL", Gfp.Kernel),
-        ("GFP_NOFS", Gfp.NoFs),
-        ("GFP_ATOMIC", Gfp.Atomic),
-        ("GFP_NOIO", Gfp.NoIo),
-        ("GFP_NOWAIT", Gfp.NoWait),
-        ("GFP_DMA", Gfp.Dma),
-        ("__GFP_HIGHMEM", GfpFlags.Highmem),
-        ("GFP_DMA32", Gfp.Dma32),
-        ("__GFP_HIGH", GfpFlags.High),
-        ("__GFP_ATOMIC", GfpFlags.Atomic),
-        ("__GFP_IO", GfpFlags.Io),
-        ("__GFP_FS", GfpFlags.Fs),
-        ("__GFP_NOWARN", GfpFlags.NoWarn),
-        ("__GFP_RETRY_MAYFAIL", GfpFlags.RetryMayfail),
-        ("__GFP_NOFAIL", GfpFlags.NoFail),
-        ("__GFP_NORETRY", GfpFlags.NoRetry),
-        ("__GFP_COMP", GfpFlags.Comp),
-        ("__GFP_ZERO", GfpFlags.Zero),
-        ("__GFP_NOMEMALLOC", GfpFlags.NoMemalloc),
-        ("__GFP_MEMALLOC", GfpFlags.Memalloc),
-        ("__GFP_HARDWALL", GfpFlags.Hardwall),
-        ("__GFP_THISNODE", GfpFlags.ThisNode),
-        ("__GFP_RECLAIMABLE", GfpFlags.Reclaimable),
-        ("__GFP_MOVABLE", GfpFlags.Movable),
-        ("__GFP_ACCOUNT", GfpFlags.Account),
-        ("__GFP_WRITE", GfpFlags.Write),
-        ("__GFP_RECLAIM", Gfp.Reclaim),
-        ("__GFP_DIRECT_RECLAIM", GfpFlags.DirectReclaim),
-        ("__GFP_KSWAPD_RECLAIM", GfpFlags.KswapdReclaim),
-        ("__GFP_ZEROTAGS", GfpFlags.ZeroTags),
-        ("__GFP_SKIP_ZERO", GfpFlags.SkipZero),
-        ("__GFP_SKIP_KASAN_POISON", GfpFlags.SkipKasanPoison),
-        ("__GFP_SKIP_KASAN_UNPOISON", GfpFlags.SkipKasanUnpoison),
-    ];
-
-    // Names other kernels print (4.x: include/trace/events/mmflags.h of v4.10; 6.3+: after __GFP_ATOMIC went and the
-    // KASAN bits merged), mapped to their meaning in the 6.1 encoding; bits with no allocator meaning map to none.
-    private static readonly (string Name, GfpFlags Value)[] s_otherKernels =
-    [
-        ("GFP_TEMPORARY", Gfp.Kernel | GfpFlags.Reclaimable), // v4.10 include/linux/gfp.h, removed in 4.15
-        ("__GFP_REPEAT", GfpFlags.RetryMayfail),              // renamed __GFP_RETRY_MAYFAIL in 4.13
-        ("__GFP_COLD", GfpFlags.None),                         // removed in 4.15: a pcp list-tail hint
-        ("__GFP_NOTRACK", GfpFlags.None),                      // kmemcheck, removed in 4.15
-        ("__GFP_OTHER_NODE", GfpFlags.None),                   // statistics only, removed in 4.11
-        ("__GFP_SKIP_KASAN", GfpFlags.SkipKasanUnpoison | GfpFlags.SkipKasanPoison), // 6.3+
-        ("__GFP_NOLOCKDEP", GfpFlags.None),                    // CONFIG_LOCKDEP kernels
-        ("__GFP_NO_OBJ_EXT", GfpFlags.None),                   // 6.10+ CONFIG_SLAB_OBJ_EXT
-    ];
+    private static readonly (string Name, GfpFlags Value)[] s_composites = Composites6_1();
 
     /// <summary>
     /// The composite masks, which lead __def_gfpflag_names (GFP_TRANSHUGE … GFP_NOWAIT, before the zone names), in
-    /// the kernel's order.
+    /// the kernel's order (<see cref="GfpTable"/>).
     /// </summary>
-    public static ReadOnlySpan<(string Name, GfpFlags Value)> Composites => s_names.AsSpan(0, CompositeCount);
-
-    private const int CompositeCount = 11;
-
-    /// <summary>The names 6.1 prints, in the kernel's order.</summary>
-    public static IReadOnlyList<(string Name, GfpFlags Value)> Names => s_names;
+    public static ReadOnlySpan<(string Name, GfpFlags Value)> Composites => s_composites;
 
     /// <summary>
     /// Parses <paramref name="text"/>; on failure returns false with <paramref name="error"/> naming the bad part.
@@ -119,7 +60,7 @@ internal static class TraceGfpFlags
                     return false;
                 }
 
-                flags |= (GfpFlags)(uint)hex;
+                flags |= GfpTable.FromBits6_1((uint)hex);
                 continue;
             }
 
@@ -132,7 +73,7 @@ internal static class TraceGfpFlags
                     return false;
                 }
 
-                flags |= (GfpFlags)(uint)dec;
+                flags |= GfpTable.FromBits6_1((uint)dec);
                 continue;
             }
 
@@ -162,26 +103,22 @@ internal static class TraceGfpFlags
             chars[i] = (char)name[i];
         }
 
-        ReadOnlySpan<char> s = chars[..name.Length];
-        foreach ((string n, GfpFlags v) in s_names)
+        // A trace does not say its kernel: the names mean what they mean in 6.1, other kernels' names what they meant there.
+        return GfpTable.TryLookup(chars[..name.Length], 601, out value);
+    }
+
+    private static (string Name, GfpFlags Value)[] Composites6_1()
+    {
+        var masks = new (string, GfpFlags)[GfpTable.MaskCount6_1];
+        int n = 0;
+        foreach (GfpName row in GfpTable.Names)
         {
-            if (s.SequenceEqual(n))
+            if (row.Kind == GfpNameKind.Mask && row.PrintedBy6_1)
             {
-                value = v;
-                return true;
+                masks[n++] = (row.Name, row.Meaning);
             }
         }
 
-        foreach ((string n, GfpFlags v) in s_otherKernels)
-        {
-            if (s.SequenceEqual(n))
-            {
-                value = v;
-                return true;
-            }
-        }
-
-        value = GfpFlags.None;
-        return false;
+        return masks;
     }
 }
