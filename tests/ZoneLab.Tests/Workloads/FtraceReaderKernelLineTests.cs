@@ -4,7 +4,7 @@ using ZoneLab.Workloads.Trace;
 namespace ZoneLab.Tests.Workloads;
 
 /// <summary>
-/// The one-pass reader of lines in the exact kernel layout (FtraceReader.KernelLine.cs) against the general field
+/// The one-pass reader of lines in the exact kernel layout (TraceKernelLine) against the general field
 /// parser, on the edges the fast path must either read exactly or leave alone: pointers of another width than
 /// %p's 16 columns, a NULL page padded with blanks, mixed-case and over-long hex pfns, gfp_flags strings that
 /// alternate through the direct-mapped table. Expected values are worked out by hand in each comment.
