@@ -74,7 +74,8 @@ public static partial class DmesgReader
         bool e820Done = false;
         Version? version = null;
         var cpuNodes = new SortedSet<int>();
-        var ramToReserved = new List<(ulong, ulong)>();
+        var ramToReserved = new List<(ulong Start, ulong End, int Line)>();
+        int lastPfnLine = 0;
         bool memblockBuilt = false;
         List<string>? zoneNames = null;
         bool inZoneRanges = false;
@@ -131,6 +132,10 @@ public static partial class DmesgReader
             {
                 memblockBuilt = true; // e820__memblock_setup() has run: later e820 updates no longer change memblock.memory
             }
+            if (line.StartsWith("last_pfn = ", StringComparison.Ordinal) || line.StartsWith("e820: last_pfn = ", StringComparison.Ordinal))
+            {
+                lastPfnLine = lineNo;
+            }
             if (!memblockBuilt && entries.Count > 0)
             {
                 Match u = E820RamToReservedLine().Match(line);
@@ -141,7 +146,7 @@ public static partial class DmesgReader
                     {
                         throw new ZoneLabInputException(source, lineNo, "e820 update range ends before it starts");
                     }
-                    ramToReserved.Add((us, ue == ulong.MaxValue ? ue : ue + 1));
+                    ramToReserved.Add((us, ue == ulong.MaxValue ? ue : ue + 1, lineNo));
                     continue;
                 }
             }
@@ -299,11 +304,18 @@ public static partial class DmesgReader
             SratCpuNodes = cpuNodes.ToList(),
             LogZoneNames = zoneNames,
             LogSaysCma = cma,
-            E820RamToReserved = ramToReserved,
+            E820RamToReserved = RamToReservedBeforeMemblock(ramToReserved, lastPfnLine),
             // efi_find_mirror(): descriptors with EFI_MEMORY_MORE_RELIABLE (printed with efi=debug)
             MirroredRanges = MirrorRanges.FromEfiMemmap(lines, source),
         };
     }
+
+    // setup_arch() (3.x-6.x) prints its last "last_pfn = " line from e820__end_of_low_ram_pfn() (after the MTRR trim,
+    // which updates e820 and recomputes it), then runs e820__memblock_setup(); the EFI reservations that follow
+    // (efi_esrt_init(), efi_mokvar_table_init() → efi_mem_reserve() → efi_arch_mem_reserve()) update only e820_table,
+    // so they leave memblock.memory, and the node ranges, whole.
+    private static List<(ulong, ulong)> RamToReservedBeforeMemblock(List<(ulong Start, ulong End, int Line)> updates, int lastPfnLine) =>
+        updates.Where(u => lastPfnLine == 0 || u.Line < lastPfnLine).Select(u => (u.Start, u.End)).ToList();
 
     // Lines that start with one of the kernel's fixed prefixes must have the whole form that printk gives them: a
     // truncated or edited one would otherwise be skipped and the layout computed without it (a node, a reservation,
