@@ -16,6 +16,23 @@ public class RealBootLogTests
 
     public RealBootLogTests(ITestOutputHelper output) => _output = output;
 
+    /// <summary>
+    /// Logs on which one kind of line is known to differ, with the reason. A listed difference must still be there
+    /// (the test fails once the model is fixed, so the entry is removed); nothing is skipped silently.
+    /// </summary>
+    internal static readonly IReadOnlyDictionary<(string Log, string Kind), string> KnownDifferences =
+        new Dictionary<(string, string), string>();
+
+    private static void AssertLines(string name, string kind, IReadOnlyList<string> real, IReadOnlyList<string> model)
+    {
+        if (KnownDifferences.TryGetValue((name, kind), out string? reason))
+        {
+            Assert.False(real.SequenceEqual(model), $"{name}: {kind} now match; remove the known difference ({reason})");
+            return;
+        }
+        Assert.Equal(real, model);
+    }
+
     private static IEnumerable<string> Names() =>
         Directory.GetDirectories(FixturePath.Get("real-x86")).Select(d => Path.GetFileName(d)).Order(StringComparer.Ordinal);
 
@@ -42,7 +59,7 @@ public class RealBootLogTests
     [Fact]
     public void TheSetCoversTheKernelEras()
     {
-        Assert.True(Names().Count() >= 5, "Fixtures/real-x86 must hold the real boot logs");
+        Assert.True(Names().Count() >= 20, "Fixtures/real-x86 must hold the real boot logs");
     }
 
     [Theory]
@@ -51,7 +68,7 @@ public class RealBootLogTests
     {
         (RealBootLogLines real, RealBootLogLines model) = Run(name);
         Assert.NotEmpty(real.NodeRanges);
-        Assert.Equal(real.NodeRanges, model.NodeRanges);
+        AssertLines(name, "node ranges", real.NodeRanges, model.NodeRanges);
     }
 
     [Theory]
@@ -60,7 +77,7 @@ public class RealBootLogTests
     {
         (RealBootLogLines real, RealBootLogLines model) = Run(name);
         Assert.NotEmpty(real.ZoneRanges);
-        Assert.Equal(real.ZoneRanges, model.ZoneRanges);
+        AssertLines(name, "zone ranges", real.ZoneRanges, model.ZoneRanges);
     }
 
     [Theory]
@@ -69,7 +86,7 @@ public class RealBootLogTests
     {
         (RealBootLogLines real, RealBootLogLines model) = Run(name);
         Assert.NotEmpty(real.Initmem);
-        Assert.Equal(real.Initmem, model.Initmem);
+        AssertLines(name, "Initmem lines", real.Initmem, model.Initmem);
     }
 
     [Theory]
@@ -77,7 +94,7 @@ public class RealBootLogTests
     public void UnavailableRangeLinesAreTheKernels(string name)
     {
         (RealBootLogLines real, RealBootLogLines model) = Run(name);
-        Assert.Equal(real.Unavailable, model.Unavailable);
+        AssertLines(name, "unavailable lines", real.Unavailable, model.Unavailable);
     }
 
     /// <summary>Prints how many logs match per kind of line (the figure the README quotes).</summary>
