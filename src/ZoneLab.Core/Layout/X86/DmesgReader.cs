@@ -43,6 +43,9 @@ public static partial class DmesgReader
     [GeneratedRegex(@"^e820: update \[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\] (?:usable|System RAM) ==> (?:reserved|device reserved)\s*$")]
     private static partial Regex E820RamToReservedLine();
 
+    [GeneratedRegex(@"(?:Debian |Ubuntu \S+ )(\d+)\.(\d+)\.(\d+)")]
+    private static partial Regex DistroStableVersion();
+
     [GeneratedRegex(@", (\d+)K cma-reserved")]
     private static partial Regex CmaReservedField();
 
@@ -121,6 +124,15 @@ public static partial class DmesgReader
                     && int.TryParse(v.Groups[2].Value, CultureInfo.InvariantCulture, out int minor))
                 {
                     int patch = v.Groups[3].Success && int.TryParse(v.Groups[3].Value, CultureInfo.InvariantCulture, out int p) ? p : 0;
+                    // distribution kernels name the ABI ("5.10.0-21-amd64") and give the stable release at the end of
+                    // the banner ("Debian 5.10.162-1", "(Ubuntu 4.15.0-70.79-generic 4.15.18)"): the stable patch level
+                    // decides backported prints
+                    Match stable = DistroStableVersion().Match(line);
+                    if (patch == 0 && stable.Success && stable.Groups[1].Value == v.Groups[1].Value && stable.Groups[2].Value == v.Groups[2].Value
+                        && int.TryParse(stable.Groups[3].Value, CultureInfo.InvariantCulture, out int sp))
+                    {
+                        patch = sp;
+                    }
                     version = new Version(major, minor, patch);
                     continue;
                 }
