@@ -127,11 +127,14 @@ public static partial class DmesgReader
                     // distribution kernels name the ABI ("5.10.0-21-amd64") and give the stable release at the end of
                     // the banner ("Debian 5.10.162-1", "(Ubuntu 4.15.0-70.79-generic 4.15.18)"): the stable patch level
                     // decides backported prints
-                    Match stable = DistroStableVersion().Match(line);
-                    if (patch == 0 && stable.Success && stable.Groups[1].Value == v.Groups[1].Value && stable.Groups[2].Value == v.Groups[2].Value
-                        && int.TryParse(stable.Groups[3].Value, CultureInfo.InvariantCulture, out int sp))
+                    // (the compiler's "(Debian 10.2.1-6)" comes first: take the match of the kernel's own major.minor)
+                    foreach (Match stable in DistroStableVersion().Matches(line))
                     {
-                        patch = sp;
+                        if (patch == 0 && stable.Groups[1].Value == v.Groups[1].Value && stable.Groups[2].Value == v.Groups[2].Value
+                            && int.TryParse(stable.Groups[3].Value, CultureInfo.InvariantCulture, out int sp))
+                        {
+                            patch = sp;
+                        }
                     }
                     version = new Version(major, minor, patch);
                     continue;
