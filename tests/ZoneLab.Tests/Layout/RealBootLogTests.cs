@@ -21,7 +21,12 @@ public class RealBootLogTests
     /// (the test fails once the model is fixed, so the entry is removed); nothing is skipped silently.
     /// </summary>
     internal static readonly IReadOnlyDictionary<(string Log, string Kind), string> KnownDifferences =
-        new Dictionary<(string, string), string>();
+        new Dictionary<(string, string), string>
+        {
+            [("asrock-epc621d8a-5.11hwe-1node-srat", "unavailable lines")] =
+                "Ubuntu 5.11.0-40 (5.11.22 base) carries 5.12's per-zone \"On node N, zone Z\" print while Ubuntu 5.11.0-34 "
+                + "(the same 5.11.22 base) prints 5.11's indented form; the banner names no difference, the model follows mainline 5.11",
+        };
 
     private static void AssertLines(string name, string kind, IReadOnlyList<string> real, IReadOnlyList<string> model)
     {
