@@ -28,7 +28,8 @@ public class X86CmaPlacementTests
     [InlineData("128M", 0x77e00000UL)] // the real boot (cma: Reserved 128 MiB at 0x0000000077e00000)
     [InlineData("96M", 0x79e00000UL)]  // 0x7fe00000 - 0x6000000
     [InlineData("64M", 0x7be00000UL)]  // 0x7fe00000 - 0x4000000
-    [InlineData("98M", 0x79a00000UL)]  // size aligned up to 2 MiB stays 98 MiB: 0x7fe00000 - 0x6200000
+    [InlineData("98M", 0x79c00000UL)]  // 98 MiB is a 2 MiB multiple: 0x7fe00000 - 0x6200000
+    [InlineData("97M", 0x79c00000UL)]  // size = ALIGN(size, alignment): 97 MiB becomes 98 MiB
     public void TheDefaultAreaEndsAtTheAlignedLimit(string size, ulong expectedBase)
     {
         CmaArea area = Assert.Single(WithCma(size).CmaAreas);
