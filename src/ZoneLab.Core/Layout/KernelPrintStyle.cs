@@ -65,13 +65,16 @@ public sealed class KernelPrintStyle
 
     /// <summary>
     /// Per-zone "pages in unavailable ranges" lines are printed (5.12+, and 5.10 stable once the memmap hole rework was
-    /// backported: real logs show 5.10.14 printing 5.0's "Zeroed struct page in unavailable ranges" and 5.10.162 the
-    /// per-zone lines; 5.10.15-161 are unverified and taken as the former).
+    /// backported: real logs show 5.10.14 printing 5.0's "Zeroed struct page in unavailable ranges" and 5.10.158 and
+    /// 5.10.162 the per-zone lines, once after all nodes as 5.15 does; 5.10.15-157 are unverified and taken as the former).
     /// </summary>
-    public bool UnavailableRangeLines => !Before(s_v5_12) || Version is { Major: 5, Minor: 10, Build: >= 162 };
+    public bool UnavailableRangeLines => !Before(s_v5_12) || Stable510WithMemmapRework;
 
     /// <summary>memmap_init() runs once after all nodes (5.15+); before, right after each node's Initmem line.</summary>
-    public bool UnavailableAfterAllNodes => !Before(s_v5_15);
+    public bool UnavailableAfterAllNodes => !Before(s_v5_15) || Stable510WithMemmapRework;
+
+    // 5.10 stable from (at most) 5.10.158 carries 5.15's memmap_init() rework (see UnavailableRangeLines)
+    private bool Stable510WithMemmapRework => Version is { Major: 5, Minor: 10, Build: >= 158 };
 
     /// <summary>"On node N totalpages: K" (KERN_DEBUG in calculate_node_totalpages()) is printed (before 5.13).</summary>
     public bool NodeTotalpagesLine => Before(s_v5_13);
