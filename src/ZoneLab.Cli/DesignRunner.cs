@@ -20,7 +20,7 @@ internal static class DesignRunner
     /// </summary>
     public static IReadOnlyList<DesignRun> Plan(Scenario s, IReadOnlyList<DesignKind>? designs, SimulationOptions options)
     {
-        WorkEstimate.Check(s, options.TickSeconds);
+        WorkEstimate.Check(s, options.TickSeconds, runs: designs?.Count ?? s.Variants.Count);
         if (designs is { Count: 0 })
         {
             throw new ZoneLabInputException("--design", "no design named; expected a comma-separated list such as migrate-cma,zone-cma");

@@ -53,13 +53,15 @@ internal static partial class ZonelabMain
     public static int Run(string[] args) => Run(args, installSignals: true);
 
     /// <summary>Runs a command line; tests and the fuzz driver run it in-process without the signal handlers.</summary>
-    internal static int Run(string[] args, bool installSignals)
+    internal static int Run(string[] args, bool installSignals) => Run(CreateRoot(), args, installSignals);
+
+    /// <summary>Runs a command line against <paramref name="root"/> (tests pass a root with a failing command).</summary>
+    internal static int Run(RootCommand root, string[] args, bool installSignals)
     {
         if (installSignals)
         {
             Interruption.Install();
         }
-        RootCommand root = CreateRoot();
         if (args.Length == 0)
         {
             // like git: the usage on stderr and a usage-error exit code
@@ -92,6 +94,10 @@ internal static partial class ZonelabMain
         catch (Exception ex) when (Interruption.Requested && IsCancellation(ex))
         {
             return Interruption.Stop();
+        }
+        catch (Exception ex)
+        {
+            return InternalError.Report(ex, Console.Error); // a bug, not bad input: one line and exit 70
         }
     }
 

@@ -82,6 +82,12 @@ static string? Classify(InProcessResult r)
         }
         return null;
     }
+    if (r.Exit == 70)
+    {
+        // ZonelabMain's one-line internal error: "zonelab: internal error: TYPE: MESSAGE ..."
+        string line = r.Err.Split('\n').FirstOrDefault(l => l.StartsWith("zonelab: internal error: ", StringComparison.Ordinal)) ?? string.Empty;
+        return $"internal-error {line.Split(':').ElementAtOrDefault(2)?.Trim()}";
+    }
     return r.Exit is 0 or 1 ? null : $"exit {r.Exit}";
 }
 

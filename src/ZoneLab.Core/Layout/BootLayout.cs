@@ -53,6 +53,9 @@ public sealed class BootLayout
     /// <summary>The kernel version whose messages the layout is printed as (from the boot log), null for 6.1.</summary>
     public Version? KernelVersion { get; internal set; }
 
+    /// <summary>The boot log printed 3.19+'s "NODE_DATA(N) allocated" lines (so its Initmem lines are 3.19's).</summary>
+    public bool NodeDataAllocatedLines { get; internal set; }
+
     /// <summary>
     /// x86: each node's span over its NUMA blocks (bytes, end exclusive), as 3.x's setup_node_data() printed it in
     /// "Initmem setup node N [mem a-b]"; one node [0, max_pfn) without NUMA information.

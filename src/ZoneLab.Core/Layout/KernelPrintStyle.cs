@@ -55,13 +55,26 @@ public sealed class KernelPrintStyle
     public bool ShortAddresses => Before(s_v4_0);
 
     /// <summary>x86 setup_node_data() prints the Initmem line during NUMA setup, before "Zone ranges:" (before 3.19).</summary>
-    public bool InitmemDuringNumaSetup => Before(s_v3_19);
+    public bool InitmemDuringNumaSetup => Before(s_v3_19) && !InitmemAtZoneInit;
 
-    /// <summary>Per-zone "pages in unavailable ranges" lines are printed (5.12+).</summary>
-    public bool UnavailableRangeLines => !Before(s_v5_12);
+    /// <summary>
+    /// A kernel older than 3.19 that carries 3.19's x86 NUMA printing (RHEL 7's 3.10: alloc_node_data()'s
+    /// "NODE_DATA(N) allocated" and free_area_init_node()'s Initmem line from the first pfn), told by the log itself.
+    /// </summary>
+    public bool InitmemAtZoneInit { get; init; }
+
+    /// <summary>
+    /// Per-zone "pages in unavailable ranges" lines are printed (5.12+, and 5.10 stable once the memmap hole rework was
+    /// backported: real logs show 5.10.14 printing 5.0's "Zeroed struct page in unavailable ranges" and 5.10.158 and
+    /// 5.10.162 the per-zone lines, once after all nodes as 5.15 does; 5.10.15-157 are unverified and taken as the former).
+    /// </summary>
+    public bool UnavailableRangeLines => !Before(s_v5_12) || Stable510WithMemmapRework;
 
     /// <summary>memmap_init() runs once after all nodes (5.15+); before, right after each node's Initmem line.</summary>
-    public bool UnavailableAfterAllNodes => !Before(s_v5_15);
+    public bool UnavailableAfterAllNodes => !Before(s_v5_15) || Stable510WithMemmapRework;
+
+    // 5.10 stable from (at most) 5.10.158 carries 5.15's memmap_init() rework (see UnavailableRangeLines)
+    private bool Stable510WithMemmapRework => Version is { Major: 5, Minor: 10, Build: >= 158 };
 
     /// <summary>"On node N totalpages: K" (KERN_DEBUG in calculate_node_totalpages()) is printed (before 5.13).</summary>
     public bool NodeTotalpagesLine => Before(s_v5_13);

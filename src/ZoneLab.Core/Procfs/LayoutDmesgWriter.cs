@@ -20,7 +20,7 @@ public static class LayoutDmesgWriter
         var sb = new StringBuilder();
         string pre = timestamps ? "[    0.000000] " : string.Empty;
         void Line(string s) => sb.Append(pre).Append(s).Append('\n');
-        var style = new KernelPrintStyle(layout.KernelVersion);
+        var style = new KernelPrintStyle(layout.KernelVersion) { InitmemAtZoneInit = layout.NodeDataAllocatedLines };
 
         foreach (string m in layout.Log.In(BootPhase.SetupArch))
         {

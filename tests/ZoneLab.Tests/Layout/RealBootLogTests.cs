@@ -16,6 +16,28 @@ public class RealBootLogTests
 
     public RealBootLogTests(ITestOutputHelper output) => _output = output;
 
+    /// <summary>
+    /// Logs on which one kind of line is known to differ, with the reason. A listed difference must still be there
+    /// (the test fails once the model is fixed, so the entry is removed); nothing is skipped silently.
+    /// </summary>
+    internal static readonly IReadOnlyDictionary<(string Log, string Kind), string> KnownDifferences =
+        new Dictionary<(string, string), string>
+        {
+            [("asrock-epc621d8a-5.11hwe-1node-srat", "unavailable lines")] =
+                "Ubuntu 5.11.0-40 (5.11.22 base) carries 5.12's per-zone \"On node N, zone Z\" print while Ubuntu 5.11.0-34 "
+                + "(the same 5.11.22 base) prints 5.11's indented form; the banner names no difference, the model follows mainline 5.11",
+        };
+
+    private static void AssertLines(string name, string kind, IReadOnlyList<string> real, IReadOnlyList<string> model)
+    {
+        if (KnownDifferences.TryGetValue((name, kind), out string? reason))
+        {
+            Assert.False(real.SequenceEqual(model), $"{name}: {kind} now match; remove the known difference ({reason})");
+            return;
+        }
+        Assert.Equal(real, model);
+    }
+
     private static IEnumerable<string> Names() =>
         Directory.GetDirectories(FixturePath.Get("real-x86")).Select(d => Path.GetFileName(d)).Order(StringComparer.Ordinal);
 
@@ -42,7 +64,7 @@ public class RealBootLogTests
     [Fact]
     public void TheSetCoversTheKernelEras()
     {
-        Assert.True(Names().Count() >= 5, "Fixtures/real-x86 must hold the real boot logs");
+        Assert.True(Names().Count() >= 20, "Fixtures/real-x86 must hold the real boot logs");
     }
 
     [Theory]
@@ -51,7 +73,7 @@ public class RealBootLogTests
     {
         (RealBootLogLines real, RealBootLogLines model) = Run(name);
         Assert.NotEmpty(real.NodeRanges);
-        Assert.Equal(real.NodeRanges, model.NodeRanges);
+        AssertLines(name, "node ranges", real.NodeRanges, model.NodeRanges);
     }
 
     [Theory]
@@ -60,7 +82,7 @@ public class RealBootLogTests
     {
         (RealBootLogLines real, RealBootLogLines model) = Run(name);
         Assert.NotEmpty(real.ZoneRanges);
-        Assert.Equal(real.ZoneRanges, model.ZoneRanges);
+        AssertLines(name, "zone ranges", real.ZoneRanges, model.ZoneRanges);
     }
 
     [Theory]
@@ -69,7 +91,7 @@ public class RealBootLogTests
     {
         (RealBootLogLines real, RealBootLogLines model) = Run(name);
         Assert.NotEmpty(real.Initmem);
-        Assert.Equal(real.Initmem, model.Initmem);
+        AssertLines(name, "Initmem lines", real.Initmem, model.Initmem);
     }
 
     [Theory]
@@ -77,7 +99,7 @@ public class RealBootLogTests
     public void UnavailableRangeLinesAreTheKernels(string name)
     {
         (RealBootLogLines real, RealBootLogLines model) = Run(name);
-        Assert.Equal(real.Unavailable, model.Unavailable);
+        AssertLines(name, "unavailable lines", real.Unavailable, model.Unavailable);
     }
 
     /// <summary>Prints how many logs match per kind of line (the figure the README quotes).</summary>

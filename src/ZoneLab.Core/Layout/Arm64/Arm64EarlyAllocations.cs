@@ -99,7 +99,9 @@ public static class Arm64EarlyAllocations
         const int sectionShift = Arm64Boot.SectionSizeBits;
         const ulong sectionsPerRoot = Page.Size / 16;
         const ulong nrSectionRoots = (1UL << (Arm64Boot.PhysMaskShift - sectionShift)) / sectionsPerRoot;
-        var sectionNid = new SortedDictionary<ulong, int>();
+        // memblock.memory is sorted and disjoint, so sections come in ascending order and a section shared by two
+        // regions is adjacent: a list keeps the first nid as TryAdd did, without a tree of up to 2M sections
+        var sectionNid = new List<(ulong Section, int Nid)>();
         var roots = new HashSet<ulong>();
         bool rootTable = false;
         foreach (MemblockRange r in mb.Memory.Regions.ToList())
@@ -116,7 +118,10 @@ public static class Arm64EarlyAllocations
                 {
                     mb.AllocNode(Page.Size, MemblockAllocator.SmpCacheBytes, r.Nid);
                 }
-                sectionNid.TryAdd(s, r.Nid);
+                if (sectionNid.Count == 0 || sectionNid[^1].Section != s)
+                {
+                    sectionNid.Add((s, r.Nid));
+                }
             }
         }
 

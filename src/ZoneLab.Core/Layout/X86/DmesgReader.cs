@@ -43,6 +43,9 @@ public static partial class DmesgReader
     [GeneratedRegex(@"^e820: update \[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\] (?:usable|System RAM) ==> (?:reserved|device reserved)\s*$")]
     private static partial Regex E820RamToReservedLine();
 
+    [GeneratedRegex(@"(?:Debian |Ubuntu \S+ )(\d+)\.(\d+)\.(\d+)")]
+    private static partial Regex DistroStableVersion();
+
     [GeneratedRegex(@", (\d+)K cma-reserved")]
     private static partial Regex CmaReservedField();
 
@@ -74,7 +77,8 @@ public static partial class DmesgReader
         bool e820Done = false;
         Version? version = null;
         var cpuNodes = new SortedSet<int>();
-        var ramToReserved = new List<(ulong, ulong)>();
+        var ramToReserved = new List<(ulong Start, ulong End, int Line)>();
+        int lastPfnLine = 0;
         bool memblockBuilt = false;
         List<string>? zoneNames = null;
         bool inZoneRanges = false;
@@ -120,6 +124,18 @@ public static partial class DmesgReader
                     && int.TryParse(v.Groups[2].Value, CultureInfo.InvariantCulture, out int minor))
                 {
                     int patch = v.Groups[3].Success && int.TryParse(v.Groups[3].Value, CultureInfo.InvariantCulture, out int p) ? p : 0;
+                    // distribution kernels name the ABI ("5.10.0-21-amd64") and give the stable release at the end of
+                    // the banner ("Debian 5.10.162-1", "(Ubuntu 4.15.0-70.79-generic 4.15.18)"): the stable patch level
+                    // decides backported prints
+                    // (the compiler's "(Debian 10.2.1-6)" comes first: take the match of the kernel's own major.minor)
+                    foreach (Match stable in DistroStableVersion().Matches(line))
+                    {
+                        if (patch == 0 && stable.Groups[1].Value == v.Groups[1].Value && stable.Groups[2].Value == v.Groups[2].Value
+                            && int.TryParse(stable.Groups[3].Value, CultureInfo.InvariantCulture, out int sp))
+                        {
+                            patch = sp;
+                        }
+                    }
                     version = new Version(major, minor, patch);
                     continue;
                 }
@@ -131,6 +147,10 @@ public static partial class DmesgReader
             {
                 memblockBuilt = true; // e820__memblock_setup() has run: later e820 updates no longer change memblock.memory
             }
+            if (line.StartsWith("last_pfn = ", StringComparison.Ordinal) || line.StartsWith("e820: last_pfn = ", StringComparison.Ordinal))
+            {
+                lastPfnLine = lineNo;
+            }
             if (!memblockBuilt && entries.Count > 0)
             {
                 Match u = E820RamToReservedLine().Match(line);
@@ -141,7 +161,7 @@ public static partial class DmesgReader
                     {
                         throw new ZoneLabInputException(source, lineNo, "e820 update range ends before it starts");
                     }
-                    ramToReserved.Add((us, ue == ulong.MaxValue ? ue : ue + 1));
+                    ramToReserved.Add((us, ue == ulong.MaxValue ? ue : ue + 1, lineNo));
                     continue;
                 }
             }
@@ -299,11 +319,18 @@ public static partial class DmesgReader
             SratCpuNodes = cpuNodes.ToList(),
             LogZoneNames = zoneNames,
             LogSaysCma = cma,
-            E820RamToReserved = ramToReserved,
+            E820RamToReserved = RamToReservedBeforeMemblock(ramToReserved, lastPfnLine),
             // efi_find_mirror(): descriptors with EFI_MEMORY_MORE_RELIABLE (printed with efi=debug)
             MirroredRanges = MirrorRanges.FromEfiMemmap(lines, source),
         };
     }
+
+    // setup_arch() (3.x-6.x) prints its last "last_pfn = " line from e820__end_of_low_ram_pfn() (after the MTRR trim,
+    // which updates e820 and recomputes it), then runs e820__memblock_setup(); the EFI reservations that follow
+    // (efi_esrt_init(), efi_mokvar_table_init() → efi_mem_reserve() → efi_arch_mem_reserve()) update only e820_table,
+    // so they leave memblock.memory, and the node ranges, whole.
+    private static List<(ulong, ulong)> RamToReservedBeforeMemblock(List<(ulong Start, ulong End, int Line)> updates, int lastPfnLine) =>
+        updates.Where(u => lastPfnLine == 0 || u.Line < lastPfnLine).Select(u => (u.Start, u.End)).ToList();
 
     // Lines that start with one of the kernel's fixed prefixes must have the whole form that printk gives them: a
     // truncated or edited one would otherwise be skipped and the layout computed without it (a node, a reservation,

@@ -133,6 +133,7 @@ public static class X86Boot
             DmbPatches: cmdline.Features.DesignatedMovableBlocks));
         layout.UserDefinedE820 = userMap;
         layout.KernelVersion = machine.KernelVersion;
+        layout.NodeDataAllocatedLines = machine.NodeDataFromLog.Count > 0;
         layout.NumaNodeExtents = NodeExtents(numaBlocks, maxPfn);
         layout.MemorylessNodes = X86MemorylessNodes.Find(machine, numaBlocks, layout.Nodes);
         return layout;

@@ -48,7 +48,7 @@ public static class WorkEstimate
     }
 
     /// <summary>Throws a <see cref="ZoneLabInputException"/> naming the scenario when its estimate is beyond the limits.</summary>
-    public static void Check(Scenario s, double tickSeconds, string tickOption = "--tick")
+    public static void Check(Scenario s, double tickSeconds, string tickOption = "--tick", int runs = 1)
     {
         if (!(tickSeconds > 0) || double.IsInfinity(tickSeconds) || tickSeconds > 60)
         {
@@ -64,5 +64,6 @@ public static class WorkEstimate
         {
             throw new ZoneLabInputException(source, $"the actors' mean rates imply about {ops:G3} page allocations and frees; the simulator takes at most {MaxOperations:G2} (lower the rates or shorten the phases)");
         }
+        MachineWork.Check(s, runs); // the work that grows with the machine, not with the rates
     }
 }
