@@ -73,6 +73,7 @@ public static partial class DmesgReader
         bool inNodeRanges = false;
         bool e820Done = false;
         Version? version = null;
+        string? release = null;
         var cpuNodes = new SortedSet<int>();
         var ramToReserved = new List<(ulong, ulong)>();
         bool memblockBuilt = false;
@@ -121,6 +122,9 @@ public static partial class DmesgReader
                 {
                     int patch = v.Groups[3].Success && int.TryParse(v.Groups[3].Value, CultureInfo.InvariantCulture, out int p) ? p : 0;
                     version = new Version(major, minor, patch);
+                    // uname -r: the token after "Linux version " names the build (its image layout)
+                    string rest = line[(line.IndexOf("Linux version ", StringComparison.Ordinal) + 14)..];
+                    release = rest.Split(' ', 2)[0];
                     continue;
                 }
             }
@@ -296,6 +300,7 @@ public static partial class DmesgReader
             NodeDataFromLog = nodeData,
             Gbpages = gbpages,
             KernelVersion = version,
+            KernelRelease = release,
             SratCpuNodes = cpuNodes.ToList(),
             LogZoneNames = zoneNames,
             LogSaysCma = cma,
