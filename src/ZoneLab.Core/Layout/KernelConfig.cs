@@ -162,16 +162,20 @@ public sealed record KernelConfig
     public static KernelConfig ForBootLog(MachineDescription machine)
     {
         KernelConfig basis = machine.LogSaysCma == true ? CmaAmd64 with { Name = "cma-amd64 (CONFIG_CMA from the log's Memory: line)" } : DebianAmd64;
-        // the image's section boundaries belong to one build: known only when the log's release names a preset's build
-        basis = basis with
+        // the image's section boundaries belong to one build: a log that names its release keeps them only for a
+        // preset's build; a synthesized machine (no log) runs the preset itself
+        if (machine.KernelRelease is string release)
         {
-            ImageSections = machine.KernelRelease switch
+            basis = basis with
             {
-                "6.1.0-56-amd64" => KernelImageSections.DebianAmd64,
-                "6.1.192-oracle" => KernelImageSections.CmaAmd64,
-                _ => Array.Empty<KernelImageSection>(),
-            },
-        };
+                ImageSections = release switch
+                {
+                    "6.1.0-56-amd64" => KernelImageSections.DebianAmd64,
+                    "6.1.192-oracle" => KernelImageSections.CmaAmd64,
+                    _ => Array.Empty<KernelImageSection>(),
+                },
+            };
+        }
         return machine.LogZoneNames is { Count: > 0 } names ? basis with { ZoneDevice = names.Contains("Device") } : basis;
     }
 
