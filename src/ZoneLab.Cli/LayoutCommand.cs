@@ -22,7 +22,7 @@ internal static class LayoutCommand
         var cmdline = new Option<string?>("--cmdline") { Description = "Kernel command line (replaces the one in --dmesg)." };
         var zoneinfo = new Option<string?>("--zoneinfo") { Description = "A real /proc/zoneinfo of the same boot: its managed counts replace the estimate." };
         Option<LayoutFormat> format = CliOptions.Choice("--format", "What to print.", LayoutFormats.All, LayoutFormats.Name, LayoutFormat.Text,
-            f => $"'{f}' is not a format; expected text, dmesg, zoneinfo, json or memory-blocks");
+            f => $"'{f}' is not a format; expected text, dmesg, zoneinfo, json, memory-blocks or iomem");
         var design = new Option<string>("--design") { Description = "Kernel design: migrate-cma (mainline 6.1, default), zone-cma (ZONE_CMA v7: a CMA zone after Movable), cma-in-movable (4.17-rc1: CMA areas in ZONE_MOVABLE), dmb (Designated Movable Blocks: movablecore=size@base; CMA areas become DMBs), carveout (areas reserved no-map) or gcma (areas back a cleancache).", DefaultValueFactory = _ => "migrate-cma" };
         var mirror = new Option<string?>("--mirror") { Description = "Mirrored memory (EFI_MEMORY_MORE_RELIABLE) as SIZE@BASE[,SIZE@BASE...], for kernelcore=mirror (x86); replaces the 'efi: memNN: [...|MR|...]' lines of --dmesg." };
         var timestamps = new Option<bool>("--timestamps") { Description = "With --format dmesg: prefix lines with [    0.000000] as dmesg does." };
@@ -102,6 +102,9 @@ internal static class LayoutCommand
                     break;
                 case LayoutFormat.MemoryBlocks:
                     Console.Out.Write(MemoryBlocksWriter.Write(layout));
+                    break;
+                case LayoutFormat.Iomem:
+                    Console.Out.Write(LayoutIomem.Write(mainline, kind));
                     break;
                 case LayoutFormat.Text:
                     LayoutTextView.Render(layout, kind.Kind);

@@ -19,6 +19,9 @@ internal enum LayoutFormat
 
     /// <summary>The <c>/sys/devices/system/memory</c> blocks.</summary>
     MemoryBlocks,
+
+    /// <summary>The RAM resources of <c>/proc/iomem</c> as root reads them.</summary>
+    Iomem,
 }
 
 /// <summary>Names of <see cref="LayoutFormat"/> members as the command line takes them.</summary>
@@ -35,6 +38,7 @@ internal static class LayoutFormats
         LayoutFormat.Zoneinfo => "zoneinfo",
         LayoutFormat.Json => "json",
         LayoutFormat.MemoryBlocks => "memory-blocks",
+        LayoutFormat.Iomem => "iomem",
         _ => throw new UnreachableException($"layout format {f} has no name in LayoutFormats.Name"),
     };
 }

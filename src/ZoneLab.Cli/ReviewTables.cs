@@ -19,6 +19,11 @@ internal static class ReviewTables
             yield return Areas(ran);
         }
 
+        if (AreaSizeTable.Build(ran) is ReportTable sizes)
+        {
+            yield return sizes;
+        }
+
         if (ran.Exists(d => d.ReclaimZones.Count > 0))
         {
             yield return ReclaimZones(ran);

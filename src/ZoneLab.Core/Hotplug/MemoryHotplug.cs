@@ -71,6 +71,9 @@ public sealed class MemoryHotplug : IDisposable
     /// <summary>PAGES_PER_SECTION.</summary>
     public ulong SectionPages { get; }
 
+    /// <summary>PAGES_PER_SUBSECTION: 2 MiB (SUBSECTION_SHIFT 21) of 4 KiB pages.</summary>
+    public const ulong PagesPerSubsection = 512;
+
     /// <summary>Memory blocks by index.</summary>
     public IReadOnlyCollection<HotplugBlock> Blocks => _blocks.Values;
 
@@ -493,12 +496,15 @@ public sealed class MemoryHotplug : IDisposable
     }
 
     // mirrors shrink_zone_span() with find_smallest_section_pfn() / find_biggest_section_pfn(): only an edge moves,
-    // to the nearest online section of the zone; a zone left without one becomes empty (start 0, spanned 0).
+    // to the nearest online subsection whose probed pfn is the zone's (page_zone() of one pfn per PAGES_PER_SUBSECTION
+    // since 5.3's sub-section hotplug, so a pageblock-aligned DMB or ZONE_CMA area next to the edge is stepped over
+    // without losing the zone's pages beside it); a zone left without one becomes empty (start 0, spanned 0).
     private void ShrinkZoneSpan(Zone zone, ulong start, ulong end)
     {
+        ulong step = Math.Min(PagesPerSubsection, SectionPages);
         if (zone.StartPfn == start)
         {
-            for (ulong pfn = end; pfn < zone.EndPfn; pfn += SectionPages)
+            for (ulong pfn = end; pfn < zone.EndPfn; pfn += step)
             {
                 if (SectionOnlineInZone(pfn, zone, first: true))
                 {
@@ -510,7 +516,7 @@ public sealed class MemoryHotplug : IDisposable
         }
         else if (zone.EndPfn == end)
         {
-            for (long pfn = (long)start - 1; pfn >= (long)zone.StartPfn; pfn -= (long)SectionPages)
+            for (long pfn = (long)start - 1; pfn >= (long)zone.StartPfn; pfn -= (long)step)
             {
                 if (SectionOnlineInZone((ulong)pfn, zone, first: false))
                 {

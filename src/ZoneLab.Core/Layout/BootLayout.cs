@@ -101,6 +101,15 @@ public sealed class BootLayout
     /// <summary>Where the bootloader put the initrd (freed to the buddy allocator after boot), or null.</summary>
     public (ulong Start, ulong Size)? Initrd { get; internal set; }
 
+    /// <summary>arm64: where the bootloader put the kernel image (<c>__pa_symbol(_text)</c>), null where the model does not place it.</summary>
+    public ulong? KernelText { get; internal set; }
+
+    /// <summary>
+    /// arm64: memblock as it stands when <c>reserve_memblock_reserved_regions()</c> runs (arch_initcall): the boot's
+    /// reservations plus the later early allocations <see cref="Arm64.Arm64ManagedEstimator"/> places; null elsewhere.
+    /// </summary>
+    public Memblock.Memblock? InitcallMemblock { get; internal set; }
+
     /// <summary>The memblock allocator as the model left it (reservations up to the CMA declarations), or null.</summary>
     public Memblock.Memblock? BootMemblock { get; internal set; }
 

@@ -92,6 +92,9 @@ public sealed record KernelConfig
     /// <summary>Offset of <c>_stext</c> from <c>_text</c> (the memblock reservation starts there on arm64).</summary>
     public ulong KernelStextOffset { get; init; }
 
+    /// <summary>The image's /proc/iomem sections (offsets from <c>_text</c>); empty when the build's are not known.</summary>
+    public IReadOnlyList<KernelImageSection> ImageSections { get; init; } = Array.Empty<KernelImageSection>();
+
     /// <summary>sizeof(struct device_node) of the build (unflatten_dt_nodes()).</summary>
     public ulong OfDeviceNodeSize { get; init; }
 
@@ -116,6 +119,7 @@ public sealed record KernelConfig
         NodeDataSize = 0x2c80,         // "NUMA: NODE_DATA [mem 0xbfbef380-0xbfbf1fff]"
         KernelImageSize = 0x200b000,   // memblock.reserved 0x40210000..0x4220afff with _text at 0x40200000
         KernelStextOffset = 0x10000,
+        ImageSections = KernelImageSections.DebianArm64,
         OfDeviceNodeSize = 208,        // with CONFIG_OF_KOBJ: fwnode_handle 64 + kobject 64 + 80
         OfPropertySize = 96,           // 32 + struct bin_attribute (64); no CONFIG_OF_DYNAMIC
     };
@@ -130,6 +134,7 @@ public sealed record KernelConfig
         NodesShift = 10,
         ZoneDevice = true,
         NodeDataSize = 0x2b000,
+        ImageSections = KernelImageSections.DebianAmd64,
         KernelImageSize = 0x2ef8000,  // 11318 pages stay reserved after the 706 init pages are freed (ManagedEstimator)
     };
 
@@ -144,6 +149,7 @@ public sealed record KernelConfig
         DmaCma = true,
         CmaSizeMbytes = 0,
         KernelImageSize = 0x2280000,
+        ImageSections = KernelImageSections.CmaAmd64,
     };
 
     /// <summary>
@@ -156,6 +162,20 @@ public sealed record KernelConfig
     public static KernelConfig ForBootLog(MachineDescription machine)
     {
         KernelConfig basis = machine.LogSaysCma == true ? CmaAmd64 with { Name = "cma-amd64 (CONFIG_CMA from the log's Memory: line)" } : DebianAmd64;
+        // the image's section boundaries belong to one build: a log that names its release keeps them only for a
+        // preset's build; a synthesized machine (no log) runs the preset itself
+        if (machine.KernelRelease is string release)
+        {
+            basis = basis with
+            {
+                ImageSections = release switch
+                {
+                    "6.1.0-56-amd64" => KernelImageSections.DebianAmd64,
+                    "6.1.192-oracle" => KernelImageSections.CmaAmd64,
+                    _ => Array.Empty<KernelImageSection>(),
+                },
+            };
+        }
         return machine.LogZoneNames is { Count: > 0 } names ? basis with { ZoneDevice = names.Contains("Device") } : basis;
     }
 
@@ -230,6 +250,7 @@ public sealed record KernelConfig
         return basis with
         {
             Name = file,
+            ImageSections = Array.Empty<KernelImageSection>(), // another build: its section boundaries are not known
             Cma = cma,
             DmaCma = dmaCma,
             DmaPernumaCma = dmaCma && Bool("CONFIG_DMA_PERNUMA_CMA", basis.DmaPernumaCma),

@@ -46,6 +46,9 @@ public sealed class MachineDescription
     /// <summary>The kernel version a boot log names ("Linux version 5.0.15-..."), null for synthesized machines.</summary>
     public Version? KernelVersion { get; init; }
 
+    /// <summary>The release a boot log names (<c>uname -r</c>, "6.1.0-56-amd64"), null for synthesized machines.</summary>
+    public string? KernelRelease { get; init; }
+
     /// <summary>
     /// Nodes with CPUs in the ACPI SRAT ("SRAT: PXM p -> APIC 0x.. -> Node n"): the kernel marks them parsed
     /// (numa_nodes_parsed) whether or not they have memory.

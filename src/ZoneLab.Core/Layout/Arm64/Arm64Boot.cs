@@ -193,6 +193,7 @@ public static class Arm64Boot
         layout.BootMemblock = mb;
         layout.DmaPhysLimit = dmaLimit;
         layout.Initrd = machine.Initrd;
+        layout.KernelText = machine.KernelText;
         CmaActivation.ActivateAll(layout, log);
         return layout;
     }

@@ -71,6 +71,8 @@ public static class Arm64ManagedEstimator
             mb.Alloc((SwiotlbBytes >> 11) * 24, Page.Size);
         }
 
+        layout.InitcallMemblock = mb;
+
         // given back: CMA areas (activated or not), the initrd, the init sections (in the kernel image, the first zone)
         var reservedPerZone = new Dictionary<ZoneLayout, ulong>();
         void Charge(ulong b, ulong e, long sign)

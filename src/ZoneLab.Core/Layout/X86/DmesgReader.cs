@@ -76,6 +76,7 @@ public static partial class DmesgReader
         bool inNodeRanges = false;
         bool e820Done = false;
         Version? version = null;
+        string? release = null;
         var cpuNodes = new SortedSet<int>();
         var ramToReserved = new List<(ulong Start, ulong End, int Line)>();
         int lastPfnLine = 0;
@@ -137,6 +138,9 @@ public static partial class DmesgReader
                         }
                     }
                     version = new Version(major, minor, patch);
+                    // uname -r: the token after "Linux version " names the build (its image layout)
+                    string rest = line[(line.IndexOf("Linux version ", StringComparison.Ordinal) + 14)..];
+                    release = rest.Split(' ', 2)[0];
                     continue;
                 }
             }
@@ -316,6 +320,7 @@ public static partial class DmesgReader
             NodeDataFromLog = nodeData,
             Gbpages = gbpages,
             KernelVersion = version,
+            KernelRelease = release,
             SratCpuNodes = cpuNodes.ToList(),
             LogZoneNames = zoneNames,
             LogSaysCma = cma,
