@@ -1,9 +1,14 @@
+using System.Runtime.CompilerServices;
+
 namespace ZoneLab.Allocator;
 
 // Read-only page walks for the metrics (ZoneLab.Metrics), over the per-pfn bytes directly: a report samples them
 // every simulated second and at every cma_alloc, so they must not pay the public per-pfn checks on each page.
 public sealed unsafe partial class Machine
 {
+    // PageState.Flags(KindAlloc, 0) in each of eight bytes
+    private static readonly ulong s_eightOrder0Heads = 0x0101010101010101UL * PageState.Flags(KindAlloc, 0);
+
     /// <summary>
     /// Pages of allocated blocks in pfns [<paramref name="start"/>, <paramref name="end"/>) (a block that runs past
     /// <paramref name="end"/> counts up to it). Walks block by block exactly as <see cref="IsFreeHead"/> and
@@ -17,10 +22,25 @@ public sealed unsafe partial class Machine
             return 0;
         }
         int p = CheckedIndex(start), e = CheckedIndex(end - 1) + 1;
+        bool pristine = false;
+        for (int z = 0; z < _zones.Length; z++)
+        {
+            pristine |= _pristineNext[z] < e && p < _pristineEnd[z];
+        }
         long used = 0;
         while (p < e)
         {
-            if (IsPristine(p, out _))
+            // eight order-0 allocated heads in a row (the common case: movable pages filling a CMA area) at once
+            while (!pristine && p + 8 <= e && Unsafe.ReadUnaligned<ulong>(_flags + p) == s_eightOrder0Heads)
+            {
+                used += 8;
+                p += 8;
+            }
+            if (p >= e)
+            {
+                break;
+            }
+            if (pristine && IsPristine(p, out _))
             {
                 if ((p & (int)(Pageblock.MaxOrderNrPages - 1)) == 0)
                 {
