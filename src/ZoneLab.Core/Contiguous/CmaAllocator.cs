@@ -187,21 +187,14 @@ public sealed class CmaAllocator
         ulong index = start;
         while (true)
         {
-            while (index < Bits && IsSet(index))
-            {
-                index++;
-            }
+            index = NextBit(index, Bits, set: false);
             index = ((index + alignOffset + alignMask) & ~alignMask) - alignOffset;
             ulong end = index + nr;
             if (end > Bits)
             {
                 return Bits;
             }
-            ulong i = index;
-            while (i < end && !IsSet(i))
-            {
-                i++;
-            }
+            ulong i = NextBit(index, end, set: true);
             if (i == end)
             {
                 return index;
@@ -212,18 +205,46 @@ public sealed class CmaAllocator
 
     private bool IsSet(ulong i) => (_bitmap[i >> 6] & (1UL << (int)(i & 63))) != 0;
 
+    // find_next_bit() / find_next_zero_bit(): the first index in [from, limit) whose bit is set (or clear), else limit;
+    // a word at a time, as the kernel's _find_next_bit does
+    private ulong NextBit(ulong from, ulong limit, bool set)
+    {
+        if (from >= limit)
+        {
+            return from;
+        }
+        ulong flip = set ? 0 : ulong.MaxValue;
+        ulong w = from >> 6;
+        ulong word = (_bitmap[w] ^ flip) & (ulong.MaxValue << (int)(from & 63));
+        while (word == 0)
+        {
+            if (++w << 6 >= limit)
+            {
+                return limit;
+            }
+            word = _bitmap[w] ^ flip;
+        }
+        return Math.Min(limit, (w << 6) + (ulong)System.Numerics.BitOperations.TrailingZeroCount(word));
+    }
+
     private void SetBits(ulong from, ulong n, bool value)
     {
-        for (ulong i = from; i < from + n; i++)
+        // bitmap_set() / bitmap_clear(): whole words at a time, partial masks at the two ends
+        ulong end = from + n;
+        while (from < end)
         {
+            int bit = (int)(from & 63);
+            int len = (int)Math.Min(64UL - (ulong)bit, end - from);
+            ulong mask = (len == 64 ? ulong.MaxValue : (1UL << len) - 1) << bit;
             if (value)
             {
-                _bitmap[i >> 6] |= 1UL << (int)(i & 63);
+                _bitmap[from >> 6] |= mask;
             }
             else
             {
-                _bitmap[i >> 6] &= ~(1UL << (int)(i & 63));
+                _bitmap[from >> 6] &= ~mask;
             }
+            from += (ulong)len;
         }
     }
 }

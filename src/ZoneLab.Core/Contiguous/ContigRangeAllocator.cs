@@ -63,7 +63,6 @@ public sealed class ContigRangeAllocator : IContigRangeAllocator
         // 3. __alloc_contig_migrate_range(): passes until nothing is left, -ENOMEM, or 5 passes without progress
         ContigFailure failure = ContigFailure.None;
         int errno = 0;
-        int tries = 0;
         while (true)
         {
             _m.AllocatedHeads(start, end, _heads);
@@ -113,8 +112,11 @@ public sealed class ContigRangeAllocator : IContigRangeAllocator
             {
                 break;
             }
-            if (progress == 0 && ++tries == MaxTriesWithoutProgress)
+            if (progress == 0)
             {
+                // a pass without progress changed nothing (every head was skipped: off the LRU or pinned), so the
+                // MaxTriesWithoutProgress - 1 passes the kernel makes after it repeat it exactly: count them, do not walk
+                work.MigrationPasses += MaxTriesWithoutProgress - 1;
                 errno = ContigResult.EBusy;
                 failure = ContigFailure.MigrationPinned;
                 break;

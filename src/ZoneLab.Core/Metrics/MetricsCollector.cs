@@ -177,29 +177,7 @@ internal sealed class MetricsCollector
         return available > 0 ? (double)used / available : 0;
     }
 
-    private long AllocatedPages(ulong start, ulong end)
-    {
-        long used = 0;
-        ulong p = start;
-        while (p < end)
-        {
-            if (_m.IsFreeHead(p, out int o))
-            {
-                p += 1UL << o;
-            }
-            else if (_m.IsAllocatedHead(p, out o))
-            {
-                used += (long)(Math.Min(end, p + (1UL << o)) - p);
-                p += 1UL << o;
-            }
-            else
-            {
-                p++;
-            }
-        }
-
-        return used;
-    }
+    private long AllocatedPages(ulong start, ulong end) => _m.AllocatedPages(start, end);
 
     /// <summary>One <c>cma_alloc()</c>: its outcome, latency, size and the areas' utilisation when it was requested.</summary>
     public void DeviceResult(bool success, string reason, double ms, bool missed, ulong pages, double utilisationAtRequest)

@@ -6,11 +6,12 @@ namespace ZoneLab.Workloads.Simulation;
 /// <summary>Blocks one actor allocated in one tick with one sampled lifetime; freed together when it expires.</summary>
 internal sealed class Holding
 {
-    public Holding(int order, PageUse use, bool atomic)
+    public Holding(int order, PageUse use, bool atomic, int capacity = 0)
     {
         Order = order;
         Use = use;
         Atomic = atomic;
+        Pfns = new List<ulong>(capacity);
     }
 
     /// <summary>Order of every block.</summary>
@@ -22,8 +23,8 @@ internal sealed class Holding
     /// <summary>True for GFP_ATOMIC blocks.</summary>
     public bool Atomic { get; }
 
-    /// <summary>First pfn of each block.</summary>
-    public List<ulong> Pfns { get; } = [];
+    /// <summary>First pfn of each block (sized up front by the caller that knows how many it will add).</summary>
+    public List<ulong> Pfns { get; }
 
     /// <summary>The owning counter to decrement (pages held by the actor), or null.</summary>
     public ActorState? Owner { get; init; }

@@ -24,7 +24,8 @@ internal sealed partial class Simulation
             SwapIn(st, a, dt);
         }
         long pages = Room(st, a.LimitBytes, Draw(st, a.Rate.Sample(st.Rng) * dt / (1 << PageShift)));
-        var h = new Holding(0, PageUse.Anon, false) { Owner = st, Actor = a };
+        // sized for the tick's pages: growing the list by doubling copied and reallocated it about twice over
+        var h = new Holding(0, PageUse.Anon, false, (int)Math.Min(pages, 1 << 20)) { Owner = st, Actor = a };
         for (long i = 0; i < pages; i++)
         {
             AllocResult r = _m.Allocate(0, Gfp.HighUserMovable, 0, PageUse.Anon);
