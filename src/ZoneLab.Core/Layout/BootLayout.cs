@@ -59,6 +59,10 @@ public sealed class BootLayout
     /// </summary>
     public IReadOnlyList<(int Nid, ulong Start, ulong End)> NumaNodeExtents { get; internal set; } = Array.Empty<(int, ulong, ulong)>();
 
+    /// <summary>Node distances and CPU nodes as build_zonelists() sees them (uniform 10/20, CPUs on node 0, unless
+    /// numa=fake= or a device tree's distance-map says otherwise).</summary>
+    public NumaTopology Numa { get; internal set; } = NumaTopology.Uniform(1);
+
     /// <summary>Possible nodes without memory at boot (SRAT nodes with CPUs only, or memory beyond max_pfn).</summary>
     public IReadOnlyList<MemorylessNode> MemorylessNodes { get; internal set; } = Array.Empty<MemorylessNode>();
 
