@@ -281,6 +281,7 @@ public static class DesignZones
         {
             Version = version,
             Sysctls = sysctls ?? new VmSysctls(),
+            Numa = layout.Numa,
             MaxNrZones = maxNrZones ?? layout.ZoneTypesConfigured.Count,
             Cma = cma ?? [],
             DebugChecks = debugChecks,

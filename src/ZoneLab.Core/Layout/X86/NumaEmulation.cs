@@ -33,11 +33,11 @@ public static class NumaEmulation
     /// <summary>
     /// mirrors numa_emulation(): <paramref name="physical"/> is numa_meminfo after numa_cleanup_meminfo(),
     /// <paramref name="memory"/> memblock.memory as pfn ranges (what absent_pages_in_range() sees),
-    /// <paramref name="parsed"/> numa_nodes_parsed, <paramref name="cpuNodes"/> the physical nodes with CPUs.
+    /// <paramref name="parsed"/> numa_nodes_parsed.
     /// Kernel messages are appended to <paramref name="log"/>.
     /// </summary>
     public static Result? Apply(string emuCmdline, IReadOnlyList<NumaMemBlock> physical, IReadOnlyList<(ulong S, ulong E)> memory,
-        ulong maxPfn, IReadOnlyCollection<int> parsed, Func<int, bool> cpuNodes, List<string> log)
+        ulong maxPfn, IReadOnlyCollection<int> parsed, List<string> log)
     {
         var ei = new List<NumaMemBlock>();
         var pi = new List<NumaMemBlock>(physical);
@@ -121,7 +121,9 @@ public static class NumaEmulation
         var cpus = new bool[count];
         for (int i = 0; i < count; i++)
         {
-            cpus[i] = cpuNodes(emuNidToPhys[i]); // numa_add_cpu(): a CPU joins every emulated node of its physical node
+            // numa_add_cpu() later maps a CPU to every emulated node of its physical node; at the boot-time
+            // build_zonelists() no node has CPUs yet (NumaTopology.Uniform)
+            cpus[i] = false;
             for (int j = 0; j < count; j++)
             {
                 int physi = emuNidToPhys[i], physj = emuNidToPhys[j];

@@ -135,8 +135,7 @@ public static class X86Boot
         layout.KernelVersion = machine.KernelVersion;
         layout.NumaNodeExtents = NodeExtents(numaBlocks, maxPfn);
         layout.MemorylessNodes = topology == null ? X86MemorylessNodes.Find(machine, numaBlocks, layout.Nodes) : [];
-        layout.Numa = topology ?? NumaTopology.Uniform(layout.Nodes.Count == 0 ? 1 : layout.Nodes.Max(n => n.Nid) + 1,
-            machine.Srat.Count > 0 && numaBlocks != null && machine.SratCpuNodes.Count > 0 ? machine.SratCpuNodes.Contains : null);
+        layout.Numa = topology ?? NumaTopology.Uniform(layout.Nodes.Count == 0 ? 1 : layout.Nodes.Max(n => n.Nid) + 1);
         return layout;
     }
 
@@ -208,8 +207,7 @@ public static class X86Boot
             IReadOnlyList<NumaMemBlock> physical = blocks ?? [new NumaMemBlock(0, maxPfn << Page.Shift, 0)];
             int[] parsed = srat ? machine.Srat.Select(b => b.Nid).Concat(machine.SratCpuNodes).ToArray() : [0];
             var log = new List<string>();
-            NumaEmulation.Result? emu = NumaEmulation.Apply(fake, physical, regions, maxPfn, parsed,
-                p => srat ? machine.SratCpuNodes.Contains(p) : p == 0, log);
+            NumaEmulation.Result? emu = NumaEmulation.Apply(fake, physical, regions, maxPfn, parsed, log);
             warnings.AddRange(log.Select(l => "kernel: " + l));
             if (emu != null)
             {
