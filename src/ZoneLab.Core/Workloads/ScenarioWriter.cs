@@ -42,6 +42,10 @@ public static class ScenarioWriter
                 {
                     w.String("cmdline", v.Cmdline);
                 }
+                if (v.NumaPerController)
+                {
+                    w.Plain("numa", "controllers");
+                }
                 w.EndMapping();
             }
             w.EndSequence();
@@ -126,6 +130,10 @@ public static class ScenarioWriter
         if (a.AccessBytesPerSecond > 0)
         {
             w.Quantity("access", a.AccessBytesPerSecond, QuantityUnit.BytesPerSecond);
+        }
+        if (a.Node > 0)
+        {
+            w.Integer("node", a.Node);
         }
         ActorKinds.For(a).Write(a, w);
         w.EndMapping();
