@@ -155,6 +155,8 @@ public static class DesignZones
             DmaPhysLimit = layout.DmaPhysLimit,
             Initrd = layout.Initrd,
             BootMemblock = layout.BootMemblock,
+            Numa = layout.Numa,
+            Memmap = layout.Memmap,
         };
     }
 

@@ -63,6 +63,10 @@ public sealed class BootLayout
     /// numa=fake= or a device tree's distance-map says otherwise).</summary>
     public NumaTopology Numa { get; internal set; } = NumaTopology.Uniform(1);
 
+    /// <summary>Where each section's <c>struct page</c>s are (arm64: sparse_init()'s memmap buffers on the memblock model);
+    /// empty where the model does not place the memmap (x86).</summary>
+    public IReadOnlyList<MemmapRange> Memmap { get; internal set; } = [];
+
     /// <summary>Possible nodes without memory at boot (SRAT nodes with CPUs only, or memory beyond max_pfn).</summary>
     public IReadOnlyList<MemorylessNode> MemorylessNodes { get; internal set; } = Array.Empty<MemorylessNode>();
 

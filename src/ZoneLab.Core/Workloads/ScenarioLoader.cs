@@ -14,7 +14,8 @@ namespace ZoneLab.Workloads;
 public static class ScenarioLoader
 {
     private static readonly string[] s_topKeys = ["name", "description", "kernel", "seed", "machine", "designs", "variants", "phases"];
-    private static readonly string[] s_machineKeys = ["mem", "numa", "type", "dmesg", "dtb", "memory", "memory_controllers", "cmdline", "sysctls", "swap"];
+    private static readonly string[] s_machineKeys = ["mem", "numa", "type", "dmesg", "dtb", "memory", "memory_controllers", "kernel_traffic", "cmdline", "sysctls", "swap"];
+    private static readonly string[] s_kernelTrafficKeys = ["slab", "page_tables", "memmap"];
     private static readonly string[] s_controllerKeys = ["name", "ranges", "bandwidth"];
     private static readonly string[] s_variantKeys = ["name", "design", "cmdline", "numa"];
     private static readonly string[] s_phaseKeys = ["name", "duration", "actors"];
@@ -263,6 +264,7 @@ public static class ScenarioLoader
             Dtb = ReadPath(m, "dtb", ctx),
             Memory = ReadMemory(m),
             MemoryControllers = ReadControllers(m),
+            KernelTraffic = ReadKernelTraffic(m),
             Cmdline = m.Get("cmdline") is YamlNode c ? ((c as YamlScalarNode)?.Value ?? throw m.Error(c, "machine.cmdline", $"expected a string, found {ScenarioNode.Describe(c)}")) : "",
             Sysctls = ReadSysctls(m),
             // a swap device or file of this size (swapon); 0 = no swap, as the kernel without one
@@ -331,6 +333,24 @@ public static class ScenarioLoader
         }
 
         return list;
+    }
+
+    // kernel_traffic: {slab: 200MB/s, page_tables: 0.02, memmap: 0.01} (KernelTraffic); needs memory_controllers
+    private static KernelTraffic? ReadKernelTraffic(ScenarioNode m)
+    {
+        if (m.Get("kernel_traffic") is not YamlNode n)
+        {
+            return null;
+        }
+        if (!m.Has("memory_controllers"))
+        {
+            throw m.Error("kernel_traffic", "'kernel_traffic' goes with 'memory_controllers' (it is part of the bandwidth model)");
+        }
+        var k = new ScenarioNode(n, m.Source, "machine.kernel_traffic", s_kernelTrafficKeys);
+        return new KernelTraffic(
+            k.Quantity("slab", QuantityUnit.BytesPerSecond) ?? 0,
+            k.Quantity("page_tables", QuantityUnit.Fraction) ?? 0,
+            k.Quantity("memmap", QuantityUnit.Fraction) ?? 0);
     }
 
     private static IReadOnlyList<MemoryController> ReadControllers(ScenarioNode m)

@@ -31,6 +31,9 @@ public sealed record ScenarioMachine
     /// </summary>
     public IReadOnlyList<PhysicalRange> Memory { get; init; } = [];
 
+    /// <summary>The kernel's own traffic for the bandwidth model (<c>kernel_traffic</c>), null when not modelled.</summary>
+    public KernelTraffic? KernelTraffic { get; init; }
+
     /// <summary>Memory controllers, for the bandwidth model.</summary>
     public IReadOnlyList<MemoryController> MemoryControllers { get; init; } = [];
 
@@ -89,7 +92,7 @@ public sealed record ScenarioMachine
     /// <inheritdoc/>
     public bool Equals(ScenarioMachine? other) =>
         other is not null && Mem == other.Mem && Numa.SequenceEqual(other.Numa) && Type == other.Type
-        && NumaPerController == other.NumaPerController && Dmesg == other.Dmesg && Dtb == other.Dtb && Memory.SequenceEqual(other.Memory) && MemoryControllers.SequenceEqual(other.MemoryControllers)
+        && NumaPerController == other.NumaPerController && KernelTraffic == other.KernelTraffic && Dmesg == other.Dmesg && Dtb == other.Dtb && Memory.SequenceEqual(other.Memory) && MemoryControllers.SequenceEqual(other.MemoryControllers)
         && Cmdline == other.Cmdline && Sysctls.SequenceEqual(other.Sysctls) && Swap == other.Swap;
 
     /// <inheritdoc/>

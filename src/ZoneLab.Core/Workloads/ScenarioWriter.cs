@@ -101,6 +101,14 @@ public static class ScenarioWriter
             }
             w.EndSequence();
         }
+        if (m.KernelTraffic is KernelTraffic kt)
+        {
+            w.BeginMapping("kernel_traffic");
+            w.Quantity("slab", kt.SlabBytesPerSecond, QuantityUnit.BytesPerSecond);
+            w.Quantity("page_tables", kt.PageTableFraction, QuantityUnit.Fraction);
+            w.Quantity("memmap", kt.MemmapFraction, QuantityUnit.Fraction);
+            w.EndMapping();
+        }
 
         w.String("cmdline", m.Cmdline);
         if (m.Swap > 0)

@@ -138,7 +138,8 @@ public static class Arm64Boot
             HugetlbCma.Reserve(cmaDecl, cmaParams, online, 30 - Page.Shift);
         }
         dma?.ReservePernuma(online);
-        Arm64EarlyAllocations.SparseInit(mb, memstart, nodeData);
+        var memmap = new List<MemmapRange>();
+        Arm64EarlyAllocations.SparseInit(mb, memstart, nodeData, memmap);
 
         // zone_sizes_init()
         ulong dma32Limit = MaxZonePhys(mb, 32);
@@ -193,6 +194,7 @@ public static class Arm64Boot
 
         layout.Config = config;
         layout.Numa = numa;
+        layout.Memmap = memmap;
         layout.CmaAreas = cmaTable.Areas;
         layout.ReservedMemory = rmem;
         layout.Log = log;
