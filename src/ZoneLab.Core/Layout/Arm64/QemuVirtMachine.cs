@@ -32,6 +32,7 @@ public static class QemuVirtMachine
     /// <param name="config">The kernel build (image size, structure sizes).</param>
     /// <param name="commandLine">The command line QEMU puts into /chosen/bootargs (<c>-append</c>).</param>
     /// <param name="memoryRanges">RAM ranges of a <c>/memory</c> node (instead of <paramref name="ram"/> and a DTB's own), or null.</param>
+    /// <param name="distanceMap">A <c>numa-distance-map-v1</c>'s triples for <paramref name="memoryRanges"/>; null: the DTB's own, if any.</param>
     public static Arm64Machine Create(ulong? ram, IReadOnlyList<ulong>? numaNodeSizes, BootDeviceTree? dtb, ulong initrdSize, KernelConfig config, string commandLine,
         IReadOnlyList<DtMemoryRange>? memoryRanges = null, IReadOnlyList<(uint A, uint B, uint Distance)>? distanceMap = null)
     {
