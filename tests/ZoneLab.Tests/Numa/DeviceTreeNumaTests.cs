@@ -1,5 +1,7 @@
+using CsCheck;
 using ZoneLab.Allocator;
 using ZoneLab.Layout;
+using ZoneLab.Layout.Arm64;
 using ZoneLab.Tests.Oracle;
 using ZoneLab.Workloads;
 
@@ -77,5 +79,37 @@ public class DeviceTreeNumaTests
         var e = Assert.Throws<ZoneLabInputException>(() => ScenarioLoader.Load(yaml, "t.yaml", null, "t"));
         Assert.Contains("variants[0].numa", e.Message, StringComparison.Ordinal);
         Assert.Contains("not inside one memory controller", e.Message, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>of_numa_parse_distance_map_v1() on arbitrary triples: never throws, keeps the table's invariants.</summary>
+public class DistanceMapFuzzTests
+{
+    [Fact]
+    public void AnyMatrixLeavesAValidTable()
+    {
+        Gen.Select(Gen.UInt[0, 5], Gen.UInt[0, 5], Gen.UInt[0, 300]).Array[0, 12].Sample(triples =>
+        {
+            var table = new int[4, 4];
+            for (int i = 0; i < 4; i++)
+            {
+                for (int j = 0; j < 4; j++)
+                {
+                    table[i, j] = i == j ? 10 : 20;
+                }
+            }
+            var log = new BootLog();
+            bool ok = OfNumaDistanceMap.Apply([.. triples.Select(t => (t.Item1, t.Item2, t.Item3))], table, 4, log);
+            // a valid map never sets the diagonal to anything but 10, and an entry is a u8 above 10 (or the default 20)
+            for (int i = 0; i < 4; i++)
+            {
+                Assert.Equal(10, table[i, i]);
+                for (int j = 0; j < 4; j++)
+                {
+                    Assert.InRange(table[i, j], 10, 255);
+                }
+            }
+            Assert.Equal(triples.Length > 0 && triples.All(t => t.Item1 == t.Item2 ? t.Item3 == 10 : t.Item3 > 10), ok);
+        }, iter: 500);
     }
 }
