@@ -113,6 +113,11 @@ internal static class ReportTables
             rows.Add([d.Design, string.Join(", ", loads), Gb(b.DemandBytesPerSecond), Gb(b.AchievableBytesPerSecond), b.Balance.ToString("0.00", s_inv)]);
         }
 
+        if (ran.Exists(d => d.Bandwidth?.Controllers.Any(c => c.KernelBytesPerSecond > 0) == true))
+        {
+            return KernelTrafficTable.WithKernelColumn(ran, rows);
+        }
+
         return new ReportTable("memory-controller bandwidth (GB/s)",
             "docs/bandwidth.md: each actor's accesses go to the controllers holding its pages (time-weighted), device traffic to the "
             + "controller holding its buffers; the workload achieves demand x min(1, min over controllers of bandwidth/load) (the "

@@ -52,6 +52,7 @@ public static class LayoutMachineSpec
         {
             Version = version,
             Sysctls = sysctls ?? new VmSysctls(),
+            Numa = layout.Numa,
             MaxNrZones = layout.ZoneTypesConfigured.Count,
             Cma = cma ?? Array.Empty<PfnRange>(),
             Reserved = layout.AllZones.All(z => !z.ManagedIsReal) ? ClipToPresent(layout, layout.RetainedReserved) : null,

@@ -273,23 +273,17 @@ public sealed unsafe partial class Machine
         }
     }
 
-    // mirrors build_zonelists: for each node, nodes in distance order (local first, then the others by id: the
-    // model has uniform remote distance and ignores node_load rotation), each node's populated zones from the
-    // highest index down.
+    // mirrors build_zonelists_in_node_order: for each node, the nodes in NodeFallbackOrder's order (find_next_best_node
+    // over the layout's distances), each node's populated zones from the highest index down.
     private int[][] BuildZonelists()
     {
+        int[][] nodeOrder = NodeFallbackOrder.Build(NodeCount, NodeHasMemory, _numa);
         var lists = new int[NodeCount][];
         for (int n = 0; n < NodeCount; n++)
         {
             var order = new List<int>();
-            for (int k = 0; k < NodeCount; k++)
+            foreach (int node in nodeOrder[n])
             {
-                int node = (n + k) % NodeCount;
-                if (k > 0)
-                {
-                    node = k <= n ? k - 1 : k;
-                }
-
                 for (int t = MaxNrZones - 1; t >= 0; t--)
                 {
                     Zone z = _zones[node * MaxNrZones + t];
@@ -305,6 +299,21 @@ public sealed unsafe partial class Machine
 
         return lists;
     }
+
+    private bool NodeHasMemory(int node)
+    {
+        for (int t = 0; t < MaxNrZones; t++)
+        {
+            if (_zones[node * MaxNrZones + t].IsPopulated)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Each node's fallback node order ("Fallback order for Node N" of build_zonelists).</summary>
+    public IReadOnlyList<int> FallbackNodes(int node) => NodeFallbackOrder.Build(NodeCount, NodeHasMemory, _numa)[node];
 
     /// <summary>The fallback zonelist of a node (zone indices, in the order the allocator tries them).</summary>
     public IReadOnlyList<int> Zonelist(int node) => _zonelists[node];

@@ -49,6 +49,7 @@ public sealed unsafe partial class Machine : IDisposable
     private readonly Zone[] _zones;
     private int[][] _zonelists;
     private int[][] _zonelistsNoFallback;
+    private readonly NumaTopology _numa;
     private readonly int[] _gfpZone;
     private int[] _preferredPos;
     private AllocFlags[] _nofragment;
@@ -165,6 +166,7 @@ public sealed unsafe partial class Machine : IDisposable
         }
 
         PageGroupByMobilityDisabled = total < Pageblock.NrPages * (ulong)NrMt;
+        _numa = spec.Numa ?? NumaTopology.Uniform(NodeCount);
         _zonelists = BuildZonelists();
         _zonelistsNoFallback = _zonelists.Select((zl, n) => zl.Where(z => _zones[z].Node == n).ToArray()).ToArray();
         _gfpZone = BuildGfpZoneTable();

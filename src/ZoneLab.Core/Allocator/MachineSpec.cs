@@ -30,6 +30,7 @@ public sealed class MachineSpec
         PerCpuLists = other.PerCpuLists;
         DebugChecks = other.DebugChecks;
         MovableHighmemZone = other.MovableHighmemZone;
+        Numa = other.Numa;
     }
 
     /// <summary>Populated and empty zones of every node (empty ones may be omitted).</summary>
@@ -94,6 +95,9 @@ public sealed class MachineSpec
     /// <c>OPT_ZONE_CMA</c>), which then needs <see cref="MaxNrZones"/> = <see cref="ZoneTypes.Count"/>.
     /// </summary>
     public ZoneType MovableHighmemZone { get; init; } = ZoneType.Movable;
+
+    /// <summary>Node distances and CPU nodes for build_zonelists (null: uniform 10/20, CPUs on node 0).</summary>
+    public NumaTopology? Numa { get; init; }
 
     /// <summary>Run the debug invariant checker after every operation (CONFIG_DEBUG_VM-like; slow).</summary>
     public bool DebugChecks { get; init; }

@@ -55,6 +55,7 @@ public sealed class CarveoutDesign : IDesign
         {
             Version = version,
             Sysctls = sysctls ?? new VmSysctls(),
+            Numa = layout.Numa,
             MaxNrZones = layout.ZoneTypesConfigured.Count,
             DebugChecks = debugChecks,
             SwapPages = swapPages,

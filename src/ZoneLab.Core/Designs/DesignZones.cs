@@ -155,6 +155,8 @@ public static class DesignZones
             DmaPhysLimit = layout.DmaPhysLimit,
             Initrd = layout.Initrd,
             BootMemblock = layout.BootMemblock,
+            Numa = layout.Numa,
+            Memmap = layout.Memmap,
         };
     }
 
@@ -281,6 +283,7 @@ public static class DesignZones
         {
             Version = version,
             Sysctls = sysctls ?? new VmSysctls(),
+            Numa = layout.Numa,
             MaxNrZones = maxNrZones ?? layout.ZoneTypesConfigured.Count,
             Cma = cma ?? [],
             DebugChecks = debugChecks,

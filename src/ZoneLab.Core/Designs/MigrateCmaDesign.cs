@@ -38,6 +38,7 @@ public sealed class MigrateCmaDesign : IDesign
         {
             Version = spec.Version,
             Sysctls = spec.Sysctls,
+            Numa = spec.Numa,
             MaxNrZones = spec.MaxNrZones,
             Cma = spec.Cma,
             Reserved = spec.Reserved,

@@ -54,6 +54,7 @@ public sealed class StickyMovableDesign : IDesign
         {
             Version = spec.Version,
             Sysctls = spec.Sysctls,
+            Numa = spec.Numa,
             MaxNrZones = spec.MaxNrZones,
             // boot reservations never inside the designated memory (the CMA areas were memblock-reserved there)
             Reserved = DesignZones.ReservedWith(layout, sticky).SelectMany(r => r.Subtract(sticky)).ToList(),

@@ -62,6 +62,7 @@ public static class HotplugMachine
         {
             Version = spec.Version,
             Sysctls = spec.Sysctls,
+            Numa = spec.Numa,
             MaxNrZones = spec.MaxNrZones,
             Cma = spec.Cma,
             Reserved = reserved,

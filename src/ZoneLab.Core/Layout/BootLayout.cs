@@ -62,6 +62,14 @@ public sealed class BootLayout
     /// </summary>
     public IReadOnlyList<(int Nid, ulong Start, ulong End)> NumaNodeExtents { get; internal set; } = Array.Empty<(int, ulong, ulong)>();
 
+    /// <summary>Node distances and CPU nodes as build_zonelists() sees them (uniform 10/20, CPUs on node 0, unless
+    /// numa=fake= or a device tree's distance-map says otherwise).</summary>
+    public NumaTopology Numa { get; internal set; } = NumaTopology.Uniform(1);
+
+    /// <summary>Where each section's <c>struct page</c>s are (arm64: sparse_init()'s memmap buffers on the memblock model);
+    /// empty where the model does not place the memmap (x86).</summary>
+    public IReadOnlyList<MemmapRange> Memmap { get; internal set; } = [];
+
     /// <summary>Possible nodes without memory at boot (SRAT nodes with CPUs only, or memory beyond max_pfn).</summary>
     public IReadOnlyList<MemorylessNode> MemorylessNodes { get; internal set; } = Array.Empty<MemorylessNode>();
 

@@ -90,6 +90,9 @@ public sealed class KernelCommandLine
     /// <summary><c>numa=off</c>.</summary>
     public bool NumaOff { get; private set; }
 
+    /// <summary>What follows <c>numa=fake=</c> (the last one given; x86 numa_emu_cmdline()), null without it.</summary>
+    public string? NumaFake { get; private set; }
+
     /// <summary>The <c>mem=</c> and <c>memmap=</c> edits of the e820 map in command-line order (mem= is kind 'm').</summary>
     public IReadOnlyList<MemmapOp> E820Edits => _memmap;
 
@@ -201,10 +204,15 @@ public sealed class KernelCommandLine
                 ParseMemmap(value);
                 break;
             case "numa":
-                // mirrors numa_setup(): "off" disables NUMA; other options (fake=, noacpi, ...) are not modelled.
+                // mirrors numa_setup(): "off" disables NUMA, "fake=" is NUMA emulation (x86, NumaEmulation); other
+                // options (noacpi, nohmat) are not modelled.
                 if (value != null && value.StartsWith("off", StringComparison.Ordinal))
                 {
                     NumaOff = true;
+                }
+                else if (value != null && value.StartsWith("fake=", StringComparison.Ordinal))
+                {
+                    NumaFake = value[5..];
                 }
                 else
                 {

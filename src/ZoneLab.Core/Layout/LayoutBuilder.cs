@@ -19,6 +19,7 @@ public sealed class LayoutBuilder
     private IReadOnlyList<ulong>? _arm64Numa;
     private string? _dtbPath;
     private IReadOnlyList<DeviceTree.DtMemoryRange>? _arm64Memory;
+    private IReadOnlyList<(uint A, uint B, uint Distance)>? _arm64DistanceMap;
     private DeviceTree.BootDeviceTree? _dtb;
 
     /// <summary>Size of the x86 oracle's initramfs ("RAMDISK: [mem 0x7fee3000-0x7ffdffff]").</summary>
@@ -69,6 +70,18 @@ public sealed class LayoutBuilder
     {
         _arm64 = true;
         _arm64Memory = ranges.Select(r => new DeviceTree.DtMemoryRange(r.Base, r.Size, null, false, "/memory")).ToList();
+        return this;
+    }
+
+    /// <summary>
+    /// An arm64 board whose device tree gives each range a <c>numa-node-id</c> and has a <c>numa-distance-map-v1</c>
+    /// node with <paramref name="distanceMatrix"/> (what of_numa_init() reads); the same as a .dtb with those nodes.
+    /// </summary>
+    public LayoutBuilder ForArm64Memory(IReadOnlyList<(ulong Base, ulong Size, int Nid)> ranges, IReadOnlyList<(uint A, uint B, uint Distance)> distanceMatrix)
+    {
+        _arm64 = true;
+        _arm64Memory = ranges.Select(r => new DeviceTree.DtMemoryRange(r.Base, r.Size, r.Nid, false, $"/memory@{r.Base:x}")).ToList();
+        _arm64DistanceMap = distanceMatrix;
         return this;
     }
 
@@ -157,7 +170,7 @@ public sealed class LayoutBuilder
 
             KernelConfig config = _config ?? KernelConfig.DebianArm64;
             var cl = KernelCommandLine.Parse(EffectiveCommandLine, _features);
-            Arm64.Arm64Machine m = Arm64.QemuVirtMachine.Create(_arm64Ram, _arm64Numa, _dtb, _initrdSize ?? Arm64.QemuVirtMachine.DefaultInitrdSize, config, cl.Text, _arm64Memory);
+            Arm64.Arm64Machine m = Arm64.QemuVirtMachine.Create(_arm64Ram, _arm64Numa, _dtb, _initrdSize ?? Arm64.QemuVirtMachine.DefaultInitrdSize, config, cl.Text, _arm64Memory, _arm64DistanceMap);
             layout = Arm64.Arm64Boot.Compute(m, cl, config);
         }
         else

@@ -28,8 +28,11 @@ public sealed record BandwidthReport
 /// <param name="WorkloadShare">Its part of the workload's load (0..1).</param>
 public sealed record ControllerLoad(string Name, double BandwidthBytesPerSecond, double WorkloadBytesPerSecond, double DeviceBytesPerSecond, double Share, double WorkloadShare)
 {
+    /// <summary>The kernel's own traffic on it (slab, page tables, struct pages: <c>machine.kernel_traffic</c>), bytes/s.</summary>
+    public double KernelBytesPerSecond { get; init; }
+
     /// <summary>Total load, bytes/s.</summary>
-    public double LoadBytesPerSecond => WorkloadBytesPerSecond + DeviceBytesPerSecond;
+    public double LoadBytesPerSecond => WorkloadBytesPerSecond + DeviceBytesPerSecond + KernelBytesPerSecond;
 
     /// <summary>Load over bandwidth (above 1: saturated).</summary>
     public double Utilisation => LoadBytesPerSecond / BandwidthBytesPerSecond;

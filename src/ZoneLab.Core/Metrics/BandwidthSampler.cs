@@ -17,6 +17,9 @@ internal sealed class BandwidthSampler
     private readonly double[] _device;
     private readonly double[] _workloadSum;
     private readonly double[] _deviceSum;
+    private readonly double[] _kernel;
+    private readonly double[] _kernelSum;
+    private readonly double[] _workloadAndKernel;
     private double _demandSum;
     private double _achievedSum;
     private double _time;
@@ -38,6 +41,34 @@ internal sealed class BandwidthSampler
         _device = new double[controllers.Count];
         _workloadSum = new double[controllers.Count];
         _deviceSum = new double[controllers.Count];
+        _kernel = new double[controllers.Count];
+        _kernelSum = new double[controllers.Count];
+        _workloadAndKernel = new double[controllers.Count];
+    }
+
+    /// <summary>The controller serving <paramref name="pfn"/>, or -1 outside every controller.</summary>
+    public int ControllerOf(ulong pfn)
+    {
+        foreach ((ulong s, ulong e, int c) in _ranges)
+        {
+            if (pfn >= s && pfn < e)
+            {
+                return c;
+            }
+        }
+        return -1;
+    }
+
+    /// <summary>
+    /// The kernel's own traffic of this sample, bytes/s per controller (KernelTrafficSampler): it loads the controllers
+    /// on the workload's behalf (faults, page-table walks, slab), so it counts with the workload's load.
+    /// </summary>
+    public void AddKernelLoad(ReadOnlySpan<double> perController)
+    {
+        for (int c = 0; c < _kernel.Length; c++)
+        {
+            _kernel[c] += perController[c];
+        }
     }
 
     /// <summary>True when the device buffers' traffic counts as device load (cma actors).</summary>
@@ -102,12 +133,20 @@ internal sealed class BandwidthSampler
             Array.Clear(pages);
         }
 
-        double f = BandwidthModel.AchievedFraction(_controllers, _workload, _device);
+        for (int c = 0; c < _controllers.Count; c++)
+        {
+            _workloadAndKernel[c] = _workload[c] + _kernel[c];
+        }
+
+        double f = BandwidthModel.AchievedFraction(_controllers, _workloadAndKernel, _device);
         for (int c = 0; c < _controllers.Count; c++)
         {
             _workloadSum[c] += _workload[c] * seconds;
             _deviceSum[c] += _device[c] * seconds;
+            _kernelSum[c] += _kernel[c] * seconds;
         }
+
+        Array.Clear(_kernel);
 
         _demandSum += demand * seconds;
         _achievedSum += demand * f * seconds;
@@ -123,7 +162,7 @@ internal sealed class BandwidthSampler
         double total = 0, workloadTotal = 0;
         for (int c = 0; c < n; c++)
         {
-            load[c] = (_workloadSum[c] + _deviceSum[c]) / t;
+            load[c] = (_workloadSum[c] + _deviceSum[c] + _kernelSum[c]) / t;
             total += load[c];
             workloadTotal += _workloadSum[c] / t;
         }
@@ -133,7 +172,7 @@ internal sealed class BandwidthSampler
         {
             double w = _workloadSum[c] / t;
             list.Add(new ControllerLoad(_controllers[c].Name, _controllers[c].BandwidthBytesPerSecond, w, _deviceSum[c] / t,
-                total > 0 ? load[c] / total : 0, workloadTotal > 0 ? w / workloadTotal : 0));
+                total > 0 ? load[c] / total : 0, workloadTotal > 0 ? w / workloadTotal : 0) { KernelBytesPerSecond = _kernelSum[c] / t });
         }
 
         return new BandwidthReport

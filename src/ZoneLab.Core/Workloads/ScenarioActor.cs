@@ -21,6 +21,12 @@ public abstract record ScenarioActor
 
     /// <summary>Bytes per second its pages are accessed (0: not modelled).</summary>
     public double AccessBytesPerSecond { get; init; }
+
+    /// <summary>
+    /// The NUMA node of the CPU it runs on (<c>numa_node_id()</c>: the preferred node of its allocations under the
+    /// default local mempolicy). On a machine with fewer nodes every CPU is on node 0, and so is the actor.
+    /// </summary>
+    public int Node { get; init; }
 }
 
 /// <summary>Anonymous memory of processes: order-0 <c>GFP_HIGHUSER_MOVABLE</c>; a fraction is pinned (unmovable while held).</summary>

@@ -14,11 +14,12 @@ namespace ZoneLab.Workloads;
 public static class ScenarioLoader
 {
     private static readonly string[] s_topKeys = ["name", "description", "kernel", "seed", "machine", "designs", "variants", "phases"];
-    private static readonly string[] s_machineKeys = ["mem", "numa", "type", "dmesg", "dtb", "memory", "memory_controllers", "cmdline", "sysctls", "swap"];
+    private static readonly string[] s_machineKeys = ["mem", "numa", "type", "dmesg", "dtb", "memory", "memory_controllers", "kernel_traffic", "cmdline", "sysctls", "swap"];
+    private static readonly string[] s_kernelTrafficKeys = ["slab", "page_tables", "memmap"];
     private static readonly string[] s_controllerKeys = ["name", "ranges", "bandwidth"];
-    private static readonly string[] s_variantKeys = ["name", "design", "cmdline"];
+    private static readonly string[] s_variantKeys = ["name", "design", "cmdline", "numa"];
     private static readonly string[] s_phaseKeys = ["name", "duration", "actors"];
-    private static readonly string[] s_commonActorKeys = ["type", "name", "start", "stop", "access"];
+    private static readonly string[] s_commonActorKeys = ["type", "name", "start", "stop", "access", "node"];
     private static readonly string[] s_machineTypes = ["pc", "q35", "virt"];
 
     private static readonly Dictionary<string, string[]> s_distKeys = new(StringComparer.Ordinal)
@@ -88,15 +89,16 @@ public static class ScenarioLoader
             }
         }
 
+        ScenarioMachine machine = ReadMachine(new ScenarioNode(top.Required("machine"), source, "machine", s_machineKeys), ctx);
         return new Scenario
         {
             Name = name,
             Description = top.String("description"),
             Kernel = kernel,
             Seed = top.Integer("seed", long.MinValue, long.MaxValue) ?? 1,
-            Machine = ReadMachine(new ScenarioNode(top.Required("machine"), source, "machine", s_machineKeys), ctx),
+            Machine = machine,
             Designs = ReadDesigns(top),
-            Variants = ReadVariants(top),
+            Variants = ReadVariants(top, machine),
             Phases = ReadPhases(top, ctx),
         };
     }
@@ -262,6 +264,7 @@ public static class ScenarioLoader
             Dtb = ReadPath(m, "dtb", ctx),
             Memory = ReadMemory(m),
             MemoryControllers = ReadControllers(m),
+            KernelTraffic = ReadKernelTraffic(m),
             Cmdline = m.Get("cmdline") is YamlNode c ? ((c as YamlScalarNode)?.Value ?? throw m.Error(c, "machine.cmdline", $"expected a string, found {ScenarioNode.Describe(c)}")) : "",
             Sysctls = ReadSysctls(m),
             // a swap device or file of this size (swapon); 0 = no swap, as the kernel without one
@@ -330,6 +333,24 @@ public static class ScenarioLoader
         }
 
         return list;
+    }
+
+    // kernel_traffic: {slab: 200MB/s, page_tables: 0.02, memmap: 0.01} (KernelTraffic); needs memory_controllers
+    private static KernelTraffic? ReadKernelTraffic(ScenarioNode m)
+    {
+        if (m.Get("kernel_traffic") is not YamlNode n)
+        {
+            return null;
+        }
+        if (!m.Has("memory_controllers"))
+        {
+            throw m.Error("kernel_traffic", "'kernel_traffic' goes with 'memory_controllers' (it is part of the bandwidth model)");
+        }
+        var k = new ScenarioNode(n, m.Source, "machine.kernel_traffic", s_kernelTrafficKeys);
+        return new KernelTraffic(
+            k.Quantity("slab", QuantityUnit.BytesPerSecond) ?? 0,
+            k.Quantity("page_tables", QuantityUnit.Fraction) ?? 0,
+            k.Quantity("memmap", QuantityUnit.Fraction) ?? 0);
     }
 
     private static IReadOnlyList<MemoryController> ReadControllers(ScenarioNode m)
@@ -426,7 +447,7 @@ public static class ScenarioLoader
     }
 
     // variants: [{name, design, cmdline}], run instead of 'designs' (the two do not go together)
-    private static IReadOnlyList<ScenarioVariant> ReadVariants(ScenarioNode top)
+    private static IReadOnlyList<ScenarioVariant> ReadVariants(ScenarioNode top, ScenarioMachine machine)
     {
         if (!top.Has("variants"))
         {
@@ -457,10 +478,31 @@ public static class ScenarioLoader
 
             string design = v.ChoiceOf(v.Required("design"), v.Child("design"), [.. ScenarioDesigns.All]);
             string cmdline = v.String("cmdline") ?? "";
-            list.Add(new ScenarioVariant(name, design, cmdline.Trim()));
+            bool numa = v.Get("numa") is YamlNode nn && v.ChoiceOf(nn, v.Child("numa"), ["controllers"]) == "controllers";
+            if (numa)
+            {
+                CheckNumaControllers(machine, v);
+            }
+            list.Add(new ScenarioVariant(name, design, cmdline.Trim(), numa));
         }
 
         return list;
+    }
+
+    // numa: controllers needs arm64 memory ranges each inside one memory controller (ScenarioNumaNodes)
+    private static void CheckNumaControllers(ScenarioMachine machine, ScenarioNode v)
+    {
+        if (machine.Memory.Count == 0 || machine.MemoryControllers.Count == 0)
+        {
+            throw v.Error("numa", "'numa: controllers' needs machine.memory and machine.memory_controllers (each controller becomes a node)");
+        }
+        foreach (PhysicalRange r in machine.Memory)
+        {
+            if (ScenarioNumaNodes.NodeOf(machine, r) < 0)
+            {
+                throw v.Error("numa", $"memory range {Quantities.Format(r.Size, QuantityUnit.Bytes)}@0x{r.Start:x} is not inside one memory controller, so it has no node");
+            }
+        }
     }
 
     private static IReadOnlyList<string> ReadDesigns(ScenarioNode top)
@@ -557,8 +599,9 @@ public static class ScenarioLoader
         double? stop = a.Quantity("stop", QuantityUnit.Seconds, start, phaseDuration, minExclusive: true);
         string name = a.String("name") ?? type;
         double access = a.Quantity("access", QuantityUnit.BytesPerSecond) ?? 0;
+        int cpuNode = (int)(a.Integer("node", 0, 1023) ?? 0); // MAX_NUMNODES - 1 of Debian's builds
         // the kind reads its own keys; the keys every actor has are set here, once
-        return kind.Read(new ActorReader(a, name, ctx)) with { StartSeconds = start, StopSeconds = stop, AccessBytesPerSecond = access };
+        return kind.Read(new ActorReader(a, name, ctx)) with { StartSeconds = start, StopSeconds = stop, AccessBytesPerSecond = access, Node = cpuNode };
     }
 
     internal static IReadOnlyList<double> ReadOrders(ScenarioNode a)

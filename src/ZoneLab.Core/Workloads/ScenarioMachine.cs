@@ -31,6 +31,9 @@ public sealed record ScenarioMachine
     /// </summary>
     public IReadOnlyList<PhysicalRange> Memory { get; init; } = [];
 
+    /// <summary>The kernel's own traffic for the bandwidth model (<c>kernel_traffic</c>), null when not modelled.</summary>
+    public KernelTraffic? KernelTraffic { get; init; }
+
     /// <summary>Memory controllers, for the bandwidth model.</summary>
     public IReadOnlyList<MemoryController> MemoryControllers { get; init; } = [];
 
@@ -42,6 +45,12 @@ public sealed record ScenarioMachine
 
     /// <summary>Swap space in bytes (a swap device or file after <c>swapon</c>); 0 means no swap.</summary>
     public ulong Swap { get; init; }
+
+    /// <summary>
+    /// One NUMA node per memory controller (a variant's <c>numa: controllers</c>): the device tree gives each
+    /// controller's memory ranges its index as <c>numa-node-id</c> and a distance map (ScenarioNumaNodes).
+    /// </summary>
+    public bool NumaPerController { get; init; }
 
     /// <summary>Whether the machine is arm64 (a device tree, memory ranges, or <c>type: virt</c>).</summary>
     public bool IsArm64 => Dtb is not null || Memory.Count > 0 || Type == "virt";
@@ -59,6 +68,10 @@ public sealed record ScenarioMachine
         if (Dmesg is not null)
         {
             b.FromDmesg(Resolve(Dmesg));
+        }
+        else if (Memory.Count > 0 && NumaPerController)
+        {
+            ScenarioNumaNodes.Describe(this, b);
         }
         else if (Memory.Count > 0)
         {
@@ -79,7 +92,7 @@ public sealed record ScenarioMachine
     /// <inheritdoc/>
     public bool Equals(ScenarioMachine? other) =>
         other is not null && Mem == other.Mem && Numa.SequenceEqual(other.Numa) && Type == other.Type
-        && Dmesg == other.Dmesg && Dtb == other.Dtb && Memory.SequenceEqual(other.Memory) && MemoryControllers.SequenceEqual(other.MemoryControllers)
+        && NumaPerController == other.NumaPerController && KernelTraffic == other.KernelTraffic && Dmesg == other.Dmesg && Dtb == other.Dtb && Memory.SequenceEqual(other.Memory) && MemoryControllers.SequenceEqual(other.MemoryControllers)
         && Cmdline == other.Cmdline && Sysctls.SequenceEqual(other.Sysctls) && Swap == other.Swap;
 
     /// <inheritdoc/>

@@ -42,6 +42,10 @@ public static class ScenarioWriter
                 {
                     w.String("cmdline", v.Cmdline);
                 }
+                if (v.NumaPerController)
+                {
+                    w.Plain("numa", "controllers");
+                }
                 w.EndMapping();
             }
             w.EndSequence();
@@ -97,6 +101,14 @@ public static class ScenarioWriter
             }
             w.EndSequence();
         }
+        if (m.KernelTraffic is KernelTraffic kt)
+        {
+            w.BeginMapping("kernel_traffic");
+            w.Quantity("slab", kt.SlabBytesPerSecond, QuantityUnit.BytesPerSecond);
+            w.Quantity("page_tables", kt.PageTableFraction, QuantityUnit.Fraction);
+            w.Quantity("memmap", kt.MemmapFraction, QuantityUnit.Fraction);
+            w.EndMapping();
+        }
 
         w.String("cmdline", m.Cmdline);
         if (m.Swap > 0)
@@ -126,6 +138,10 @@ public static class ScenarioWriter
         if (a.AccessBytesPerSecond > 0)
         {
             w.Quantity("access", a.AccessBytesPerSecond, QuantityUnit.BytesPerSecond);
+        }
+        if (a.Node > 0)
+        {
+            w.Integer("node", a.Node);
         }
         ActorKinds.For(a).Write(a, w);
         w.EndMapping();

@@ -80,7 +80,7 @@ public class SweepGridLoaderTests
         ZoneLab.Workloads.Scenario s = new SweepPlan(g).Scenario(new SweepPlan(g).Point(0));
         Assert.Equal("movablecore=200M@0x60000000,200M@0x320000000", s.Machine.Cmdline);
         Assert.Equal("page_alloc.shuffle=1", s.Variants.Single(v => v.Name == "dmb-300M-each").Cmdline);
-        Assert.Equal(["no-movablecore", "movablecore-600M", "dmb-300M-each"], g.Designs); // variants by default
+        Assert.Equal(["no-movablecore", "movablecore-600M", "dmb-300M-each", "numa-2-nodes"], g.Designs); // variants by default
     }
 
     [Theory]

@@ -110,7 +110,7 @@ public class ScenarioValidationTests
         Fails("machine: {mem: 4G, numa: [4G, 0]}\nphases: [{duration: 1s}]\n", "0]", "machine.numa[1]: must be greater than 0, found '0'");
         Fails("machine: {mem: 4G, type: q53}\nphases: [{duration: 1s}]\n", "q53", "machine.type: unknown value 'q53'; did you mean 'q35'? (one of: pc, q35, virt)");
         Fails("machine: {mem: 4G, cmdline: {a: b}}\nphases: [{duration: 1s}]\n", "{a: b}", "machine.cmdline: expected a string, found a mapping");
-        Fails("machine: {mem: 4G, memroy_controllers: []}\nphases: [{duration: 1s}]\n", "memroy", "machine.memroy_controllers: unknown key; did you mean 'memory_controllers'? (allowed here: mem, numa, type, dmesg, dtb, memory, memory_controllers, cmdline, sysctls, swap)");
+        Fails("machine: {mem: 4G, memroy_controllers: []}\nphases: [{duration: 1s}]\n", "memroy", "machine.memroy_controllers: unknown key; did you mean 'memory_controllers'? (allowed here: mem, numa, type, dmesg, dtb, memory, memory_controllers, kernel_traffic, cmdline, sysctls, swap)");
     }
 
     [Fact]
@@ -189,8 +189,8 @@ public class ScenarioValidationTests
         ActorFails("x", "x", "phases[0].actors[0]: expected a mapping with 'type', found 'x'");
         ActorFails("{rate: 1M/s}", "{rate", "phases[0].actors[0]: missing required key 'type' (one of: anon, page_cache, slab, atomic, thp, cma, gigantic, offline, online, drop_caches)");
         ActorFails("{type: page-cache, rate: 1M/s}", "page-cache", "phases[0].actors[0].type: unknown value 'page-cache'; did you mean 'page_cache'? (one of: anon, page_cache, slab, atomic, thp, cma, gigantic, offline, online, drop_caches)");
-        ActorFails("{type: slab, kind: unmovable, rate: 1/s, pinned: 1%}", "pinned", "phases[0].actors[0].pinned: unknown key (allowed here: type, name, start, stop, access, kind, rate, orders, lifetime, limit)");
-        ActorFails("{type: anon, rate: 1M/s, lifetme: 1s}", "lifetme", "phases[0].actors[0].lifetme: unknown key; did you mean 'lifetime'? (allowed here: type, name, start, stop, access, rate, lifetime, pinned, limit, mappers)");
+        ActorFails("{type: slab, kind: unmovable, rate: 1/s, pinned: 1%}", "pinned", "phases[0].actors[0].pinned: unknown key (allowed here: type, name, start, stop, access, node, kind, rate, orders, lifetime, limit)");
+        ActorFails("{type: anon, rate: 1M/s, lifetme: 1s}", "lifetme", "phases[0].actors[0].lifetme: unknown key; did you mean 'lifetime'? (allowed here: type, name, start, stop, access, node, rate, lifetime, pinned, limit, mappers)");
         ActorFails("{type: anon, rate: 1M/s, start: 2min}", "2min", "phases[0].actors[0].start: starts at or after the end of the phase (60s)");
         ActorFails("{type: anon, rate: 1M/s, start: 5s, stop: 5s}", "5s}", "phases[0].actors[0].stop: must be between 5s and 60s, found '5s'");
         ActorFails("{type: anon, rate: 1M/s, access: 3}", "3}", "phases[0].actors[0].access: expected a rate such as 64MiB/s, 64M/s or 12.8GB/s, found '3'");

@@ -91,7 +91,7 @@ public class ScenarioVariantTests
     [InlineData("variants: [{name: a, design: dbm}]\n", "dbm", "variants[0].design: unknown value 'dbm'; did you mean 'dmb'? (one of: migrate-cma, zone-cma, cma-in-movable, dmb, carveout, gcma, sticky-movable)")]
     [InlineData("variants: [{name: a}]\n", "{name", "variants[0]: missing required key 'design'")]
     [InlineData("variants: [{design: dmb}]\n", "{design", "variants[0]: missing required key 'name'")]
-    [InlineData("variants: [{name: a, design: dmb, cmd: x}]\n", "cmd:", "variants[0].cmd: unknown key; did you mean 'cmdline'? (allowed here: name, design, cmdline)")]
+    [InlineData("variants: [{name: a, design: dmb, cmd: x}]\n", "cmd:", "variants[0].cmd: unknown key; did you mean 'cmdline'? (allowed here: name, design, cmdline, numa)")]
     [InlineData("variants: []\n", "[]", "variants: the list is empty")]
     public void VariantErrorsNameFileAndLine(string variants, string at, string message) => Fails(Machine + variants + Phases, at, message);
 }

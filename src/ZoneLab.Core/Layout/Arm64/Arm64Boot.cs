@@ -39,6 +39,11 @@ public static class Arm64Boot
         var mb = new MemblockAllocator(config.MaxNumNodes) { MovableNode = cl.MovableNode };
         CmaParameters cmaParams = CmaParameters.Parse(cl, config);
         warnings.AddRange(cmaParams.Warnings);
+        if (cl.NumaFake != null)
+        {
+            // drivers/base/arch_numa.c numa_parse_early_param() of 6.1 knows only "off": no NUMA emulation on arm64
+            warnings.Add($"numa=fake={cl.NumaFake}: arm64 6.1 has no NUMA emulation (x86 only); ignored, as the kernel does");
+        }
         var unknown = cl.Unknown.ToList();
         if (cl.Get("memmap") != null)
         {
@@ -120,7 +125,7 @@ public static class Arm64Boot
 
         // bootmem_init()
         ulong maxPfn = Page.PfnDown(mb.EndOfDram);
-        List<int> online = Arm64Numa.ArchNumaInit(machine, cl, mb, config, maxPfn, log);
+        List<int> online = Arm64Numa.ArchNumaInit(machine, cl, mb, config, maxPfn, log, out NumaTopology numa);
         var nodeData = new Dictionary<int, ulong>();
         foreach (int nid in online)
         {
@@ -133,7 +138,8 @@ public static class Arm64Boot
             HugetlbCma.Reserve(cmaDecl, cmaParams, online, 30 - Page.Shift);
         }
         dma?.ReservePernuma(online);
-        Arm64EarlyAllocations.SparseInit(mb, memstart, nodeData);
+        var memmap = new List<MemmapRange>();
+        Arm64EarlyAllocations.SparseInit(mb, memstart, nodeData, memmap);
 
         // zone_sizes_init()
         ulong dma32Limit = MaxZonePhys(mb, 32);
@@ -187,6 +193,8 @@ public static class Arm64Boot
         dma?.Reserve(dmaLimit);
 
         layout.Config = config;
+        layout.Numa = numa;
+        layout.Memmap = memmap;
         layout.CmaAreas = cmaTable.Areas;
         layout.ReservedMemory = rmem;
         layout.Log = log;

@@ -94,7 +94,7 @@ public static class Arm64EarlyAllocations
     /// of sections of one node the usemaps (near NODE_DATA) and a 2 MiB-aligned memmap buffer on that node, then the
     /// vmemmap's PUD/PMD table pages.
     /// </summary>
-    internal static void SparseInit(MemblockAllocator mb, ulong memstart, Dictionary<int, ulong> nodeData)
+    internal static void SparseInit(MemblockAllocator mb, ulong memstart, Dictionary<int, ulong> nodeData, List<MemmapRange>? memmap = null)
     {
         const int sectionShift = Arm64Boot.SectionSizeBits;
         const ulong sectionsPerRoot = Page.Size / 16;
@@ -149,8 +149,9 @@ public static class Arm64EarlyAllocations
             }
             // sparse_buffer_init() → memmap_alloc(size, section_map_size(), __pa(MAX_DMA_ADDRESS), nid, true)
             ulong buffer = mb.AllocInternal(SectionMapSize * (ulong)sections.Count, SectionMapSize, memstart, MemblockAllocator.AllocAccessible, nid, true);
-            foreach (ulong s in sections)
+            for (int k = 0; k < sections.Count; k++)
             {
+                ulong s = sections[k];
                 // vmemmap_populate(): PUD table once, a PMD table per GiB of vmemmap (64 GiB of memory)
                 ulong vmemmapOffset = ((s << sectionShift) - memstart) / 64;
                 if (!pud)
@@ -162,10 +163,9 @@ public static class Arm64EarlyAllocations
                 {
                     mb.AllocInternal(Page.Size, Page.Size, memstart, MemblockAllocator.AllocAccessible, nid, false);
                 }
-                if (buffer == 0)
-                {
-                    mb.AllocInternal(SectionMapSize, SectionMapSize, memstart, MemblockAllocator.AllocAccessible, nid, false);
-                }
+                ulong map = buffer != 0 ? buffer + (ulong)k * SectionMapSize
+                    : mb.AllocInternal(SectionMapSize, SectionMapSize, memstart, MemblockAllocator.AllocAccessible, nid, false);
+                memmap?.Add(new MemmapRange(s << (sectionShift - Page.Shift), (s + 1) << (sectionShift - Page.Shift), map));
             }
         }
     }

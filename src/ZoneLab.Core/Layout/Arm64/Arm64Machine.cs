@@ -36,6 +36,9 @@ public sealed class Arm64Machine
     /// <summary>NUMA node ids of CPU nodes (<c>/cpus/cpu@*/numa-node-id</c>), for of_numa_parse_cpu_nodes().</summary>
     public IReadOnlyList<int> CpuNodeIds { get; init; } = Array.Empty<int>();
 
+    /// <summary>The <c>numa-distance-map-v1</c> node's <c>distance-matrix</c> triples, null without one (OfNumaDistanceMap).</summary>
+    public IReadOnlyList<(uint A, uint B, uint Distance)>? DistanceMap { get; init; }
+
     /// <summary>of_dma_get_max_cpu_address(NULL).</summary>
     public ulong MaxDmaCpuAddress { get; init; } = OfDmaRanges.PhysAddrMax;
 

@@ -12,8 +12,10 @@ namespace ZoneLab.Layout.Arm64;
 internal static class Arm64Numa
 {
     // mirrors arch_numa_init() → numa_init(of_numa_init) or numa_init(dummy_numa_init); returns the online nodes
-    internal static List<int> ArchNumaInit(Arm64Machine machine, KernelCommandLine cl, MemblockAllocator mb, KernelConfig config, ulong maxPfn, BootLog log)
+    internal static List<int> ArchNumaInit(Arm64Machine machine, KernelCommandLine cl, MemblockAllocator mb, KernelConfig config, ulong maxPfn, BootLog log,
+        out NumaTopology topology)
     {
+        topology = NumaTopology.Uniform(1);
         if (!cl.NumaOff && config.MaxNumNodes > 1)
         {
             ulong dist = NumaAllocDistance(mb, config, maxPfn);
@@ -37,6 +39,10 @@ internal static class Arm64Numa
             if (bad)
             {
                 log.Print("NUMA: bad property in memory node");
+            }
+            else if (!ParseDistanceMap(machine, config, parsed, out topology, log))
+            {
+                // of_numa_init() failed: numa_init() frees the distance table and falls back to dummy_numa_init()
             }
             else if (parsed.Count == 0)
             {
@@ -72,6 +78,40 @@ internal static class Arm64Numa
         log.Print($"NUMA: Faking a node at [mem {Hex18(mb.StartOfDram)}-{Hex18(mb.EndOfDram - 1)}]");
         mb.Memory.SetNode(mb.StartOfDram, mb.EndOfDram - mb.StartOfDram, 0);
         return new List<int> { 0 };
+    }
+
+    // of_numa_parse_distance_map(): the default table (LOCAL on the diagonal, REMOTE elsewhere) with the device tree's
+    // distance-matrix applied; false when the map is invalid. CPU masks are empty when the zonelists are built.
+    private static bool ParseDistanceMap(Arm64Machine machine, KernelConfig config, SortedSet<int> parsed, out NumaTopology topology, BootLog log)
+    {
+        int n = Math.Min(config.MaxNumNodes, 64);
+        topology = NumaTopology.Uniform(n);
+        if (machine.DistanceMap is not { } matrix)
+        {
+            return true;
+        }
+        var table = new int[n, n];
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                table[i, j] = topology.Distance(i, j);
+            }
+        }
+        if (!OfNumaDistanceMap.Apply(matrix, table, config.MaxNumNodes, log))
+        {
+            topology = NumaTopology.Uniform(1);
+            return false;
+        }
+        foreach ((uint a, _, _) in matrix)
+        {
+            if (a < (uint)config.MaxNumNodes)
+            {
+                parsed.Add((int)a); // node_set(nodea, numa_nodes_parsed)
+            }
+        }
+        topology = new NumaTopology(table, new bool[n], "distance-map");
+        return true;
     }
 
     // mirrors numa_alloc_distance(): nr_node_ids² bytes, page aligned, below max_pfn

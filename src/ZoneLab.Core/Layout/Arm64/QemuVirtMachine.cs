@@ -32,8 +32,9 @@ public static class QemuVirtMachine
     /// <param name="config">The kernel build (image size, structure sizes).</param>
     /// <param name="commandLine">The command line QEMU puts into /chosen/bootargs (<c>-append</c>).</param>
     /// <param name="memoryRanges">RAM ranges of a <c>/memory</c> node (instead of <paramref name="ram"/> and a DTB's own), or null.</param>
+    /// <param name="distanceMap">A <c>numa-distance-map-v1</c>'s triples for <paramref name="memoryRanges"/>; null: the DTB's own, if any.</param>
     public static Arm64Machine Create(ulong? ram, IReadOnlyList<ulong>? numaNodeSizes, BootDeviceTree? dtb, ulong initrdSize, KernelConfig config, string commandLine,
-        IReadOnlyList<DtMemoryRange>? memoryRanges = null)
+        IReadOnlyList<DtMemoryRange>? memoryRanges = null, IReadOnlyList<(uint A, uint B, uint Distance)>? distanceMap = null)
     {
         if (memoryRanges is { Count: > 0 } && (ram != null || dtb != null || numaNodeSizes != null))
         {
@@ -157,6 +158,7 @@ public static class QemuVirtMachine
             Dtb = (dtbAt, dtbSize),
             UnflattenedSize = unflattened + 4,
             CpuNodeIds = cpuNodes,
+            DistanceMap = distanceMap ?? OfNumaDistanceMap.Read(dtb),
             MaxDmaCpuAddress = dtb?.MaxDmaCpuAddress ?? OfDmaRanges.PhysAddrMax,
             Model = dtb?.Model ?? "linux,dummy-virt",
         };

@@ -97,7 +97,7 @@ public static class X86Boot
             }
         }
 
-        List<MemblockRegion> memblock = AssignNodes(machine, cmdline, regions, maxPfn, warnings, out List<NumaMemBlock>? numaBlocks);
+        List<MemblockRegion> memblock = AssignNodes(machine, cmdline, regions, maxPfn, warnings, out List<NumaMemBlock>? numaBlocks, out NumaTopology? topology);
         memblock = ApplyMirror(memblock, mirrored ?? machine.MirroredRanges);
 
         // DMB series: movablecore=size@base is checked against memblock while early params are parsed; on x86
@@ -135,7 +135,8 @@ public static class X86Boot
         layout.KernelVersion = machine.KernelVersion;
         layout.NodeDataAllocatedLines = machine.NodeDataFromLog.Count > 0;
         layout.NumaNodeExtents = NodeExtents(numaBlocks, maxPfn);
-        layout.MemorylessNodes = X86MemorylessNodes.Find(machine, numaBlocks, layout.Nodes);
+        layout.MemorylessNodes = topology == null ? X86MemorylessNodes.Find(machine, numaBlocks, layout.Nodes) : [];
+        layout.Numa = topology ?? NumaTopology.Uniform(layout.Nodes.Count == 0 ? 1 : layout.Nodes.Max(n => n.Nid) + 1);
         return layout;
     }
 
@@ -179,7 +180,7 @@ public static class X86Boot
             .ToList();
     }
 
-    private static List<MemblockRegion> AssignNodes(MachineDescription machine, KernelCommandLine cmdline, List<(ulong S, ulong E)> regions, ulong maxPfn, List<string> warnings, out List<NumaMemBlock>? numaBlocks)
+    private static List<MemblockRegion> AssignNodes(MachineDescription machine, KernelCommandLine cmdline, List<(ulong S, ulong E)> regions, ulong maxPfn, List<string> warnings, out List<NumaMemBlock>? numaBlocks, out NumaTopology? topology)
     {
         List<NumaMemBlock>? blocks = null;
         if (!cmdline.NumaOff && machine.Srat.Count > 0)
@@ -192,10 +193,28 @@ public static class X86Boot
                 blocks = null;
             }
         }
-        else if (!cmdline.NumaOff && machine.EarlyNodeRanges.Count > 0 && machine.EarlyNodeRanges.Any(r => r.Nid != 0))
+        else if (!cmdline.NumaOff && cmdline.NumaFake == null && machine.EarlyNodeRanges.Count > 0 && machine.EarlyNodeRanges.Any(r => r.Nid != 0))
         {
             // No SRAT lines in the log but the kernel's own node ranges are there: use them as node blocks.
             blocks = machine.EarlyNodeRanges.Select(r => new NumaMemBlock(r.Start, r.End, r.Nid)).ToList();
+        }
+
+        // numa_init() runs numa_emulation() after numa_cleanup_meminfo() for the SRAT and for dummy_numa_init() alike
+        // (so numa=off does not stop numa=fake=)
+        topology = null;
+        if (cmdline.NumaFake is string fake)
+        {
+            bool srat = blocks != null && machine.Srat.Count > 0;
+            IReadOnlyList<NumaMemBlock> physical = blocks ?? [new NumaMemBlock(0, maxPfn << Page.Shift, 0)];
+            int[] parsed = srat ? machine.Srat.Select(b => b.Nid).Concat(machine.SratCpuNodes).ToArray() : [0];
+            var log = new List<string>();
+            NumaEmulation.Result? emu = NumaEmulation.Apply(fake, physical, regions, maxPfn, parsed, log);
+            warnings.AddRange(log.Select(l => "kernel: " + l));
+            if (emu != null)
+            {
+                blocks = NumaCleanupMeminfo(emu.Blocks, regions, maxPfn, machine.Source);
+                topology = emu.Topology;
+            }
         }
 
         numaBlocks = blocks;

@@ -23,7 +23,11 @@ public static class ScenarioBoot
         {
             b.WithFeatures(features);
         }
-        if (machine.Memory.Count > 0)
+        if (machine.Memory.Count > 0 && machine.NumaPerController)
+        {
+            ScenarioNumaNodes.Describe(machine, b);
+        }
+        else if (machine.Memory.Count > 0)
         {
             b.ForArm64Memory([.. machine.Memory.Select(r => (r.Start, r.Size))]);
         }

@@ -28,7 +28,7 @@ internal sealed partial class Simulation
         var h = new Holding(0, PageUse.Anon, false, (int)Math.Min(pages, 1 << 20)) { Owner = st, Actor = a };
         for (long i = 0; i < pages; i++)
         {
-            AllocResult r = _m.Allocate(0, Gfp.HighUserMovable, 0, PageUse.Anon);
+            AllocResult r = _m.Allocate(0, Gfp.HighUserMovable, LocalNode(a), PageUse.Anon);
             if (!r.Success)
             {
                 _metrics.MovableFailures++;
@@ -75,7 +75,7 @@ internal sealed partial class Simulation
         }
         while (st.PageTables.Count < want)
         {
-            AllocResult r = _m.Allocate(0, Gfp.Kernel, 0, PageUse.Kernel);
+            AllocResult r = _m.Allocate(0, Gfp.Kernel, LocalNode(a), PageUse.Kernel);
             if (!r.Success)
             {
                 // the fault fails with VM_FAULT_OOM; the model keeps the pages mapped and counts the failure
@@ -116,7 +116,7 @@ internal sealed partial class Simulation
                 continue;
             }
             n--;
-            AllocResult r = _m.Allocate(0, Gfp.HighUserMovable, 0, PageUse.Anon);
+            AllocResult r = _m.Allocate(0, Gfp.HighUserMovable, LocalNode(a), PageUse.Anon);
             if (!r.Success)
             {
                 // the fault would retry or OOM; the page stays in swap
@@ -167,7 +167,7 @@ internal sealed partial class Simulation
         {
             bool isDirty = a.DirtyFraction > 0 && st.Rng.NextDouble() < a.DirtyFraction;
             PageUse use = isDirty ? PageUse.FileDirty : PageUse.File;
-            AllocResult r = _m.Allocate(0, gfp, 0, use);
+            AllocResult r = _m.Allocate(0, gfp, LocalNode(a), use);
             if (!r.Success)
             {
                 _metrics.MovableFailures++;
@@ -222,7 +222,7 @@ internal sealed partial class Simulation
         st.RefaultCarry = x - n;
         for (long i = 0; i < n; i++)
         {
-            AllocResult r = _m.Allocate(0, gfp, 0, PageUse.File);
+            AllocResult r = _m.Allocate(0, gfp, LocalNode(a), PageUse.File);
             if (!r.Success)
             {
                 _metrics.MovableFailures++;
@@ -250,7 +250,7 @@ internal sealed partial class Simulation
             {
                 break;
             }
-            AllocResult r = _m.Allocate(order, gfp, 0, use);
+            AllocResult r = _m.Allocate(order, gfp, LocalNode(a), use);
             if (!r.Success)
             {
                 _metrics.KernelFailure(atomic: false);
@@ -291,7 +291,7 @@ internal sealed partial class Simulation
             var h = new Holding(a.Order, PageUse.Kernel, true) { Actor = a };
             for (long i = 0; i < n; i++)
             {
-                AllocResult r = _m.Allocate(a.Order, Gfp.Atomic, 0, PageUse.Kernel);
+                AllocResult r = _m.Allocate(a.Order, Gfp.Atomic, LocalNode(a), PageUse.Kernel);
                 if (!r.Success)
                 {
                     _metrics.KernelFailure(atomic: true);
@@ -312,7 +312,7 @@ internal sealed partial class Simulation
         for (long i = 0; i < n; i++)
         {
             _metrics.ThpAttempts++;
-            AllocResult r = _m.Allocate(Pageblock.Order, Gfp.TransHugeLight, 0, PageUse.Anon);
+            AllocResult r = _m.Allocate(Pageblock.Order, Gfp.TransHugeLight, LocalNode(a), PageUse.Anon);
             if (r.Success)
             {
                 _metrics.ThpSuccesses++;

@@ -37,11 +37,20 @@ internal sealed partial class Simulation
             return;
         }
 
+        // the kernel's traffic (machine.kernel_traffic) follows the accessing actors' page tables and struct pages
+        bool kernel = _scenario.Machine.KernelTraffic != null;
+        var owners = kernel ? new HashSet<ActorState>(ReferenceEqualityComparer.Instance) : null;
+        var structPages = kernel ? new List<(ScenarioActor, ulong, ulong)>() : null;
         foreach ((Holding h, _) in _expiry.UnorderedItems)
         {
             if (h.Actor is not { AccessBytesPerSecond: > 0 } a || h.CleanOnly)
             {
                 continue;
+            }
+
+            if (h.Owner is ActorState owner)
+            {
+                owners?.Add(owner);
             }
 
             foreach (ulong pfn in h.Pfns)
@@ -51,6 +60,7 @@ internal sealed partial class Simulation
                 if (pfn != SwappedPfn && _m.IsAllocatedHead(pfn, out int o) && o == h.Order && _m.UseOf(pfn) == h.Use)
                 {
                     _bandwidth.AddPages(a, pfn, 1UL << o);
+                    structPages?.Add((a, pfn, 1UL << o));
                 }
             }
         }
@@ -67,6 +77,7 @@ internal sealed partial class Simulation
                 if (_m.IsAllocatedHead(pfn, out int o) && o == 0 && _m.UseOf(pfn) is PageUse.File or PageUse.FileDirty)
                 {
                     _bandwidth.AddPages(st.Actor, pfn, 1);
+                    structPages?.Add((st.Actor, pfn, 1));
                 }
             }
         }
@@ -77,6 +88,11 @@ internal sealed partial class Simulation
             {
                 _bandwidth.AddPages(a, c.Pfn, c.Count);
             }
+        }
+
+        if (kernel)
+        {
+            SampleKernelTraffic(_bandwidth, owners!, structPages!);
         }
 
         _bandwidth.EndSample(seconds);
