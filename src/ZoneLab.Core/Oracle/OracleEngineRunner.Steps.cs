@@ -262,6 +262,10 @@ public sealed partial class OracleEngineRunner
         {
             _tag[Ix(pfn)] = 0;
             _m.Free(pfn, 0);
+            if (h.OnDisk && h.FileBytes > 0)
+            {
+                RemoveObjects("buffer_head", 1);
+            }
         }
         h.Pages[k] = 0;
     }
@@ -291,8 +295,57 @@ public sealed partial class OracleEngineRunner
                 FreeBlockIfOwned(_kernel, slab, c.Order, _m.UseOf(slab));
             }
         }
+        if (h.FileBytes > 0)
+        {
+            RemoveObjects("radix_tree_node", XaNodes((long)(h.FileBytes >> PageShift)));
+        }
         _held.Remove(name);
         return 0;
+    }
+
+    // one xa_node (radix_tree_node, SLAB_RECLAIM_ACCOUNT) per XA_CHUNK_SIZE = 64 slots of a file's page cache
+    private static long XaNodes(long pages) => (pages + 63) / 64;
+
+    /// <summary>
+    /// The slab a page-cache page brings along: every 64th page of a file a new xa_node of its mapping's xarray
+    /// (radix_tree_node), and for ext4 one buffer_head per page (4 KiB blocks: ext4_da_write_begin →
+    /// __block_write_begin → create_empty_buffers); both caches are SLAB_RECLAIM_ACCOUNT, so their slabs are
+    /// MIGRATE_RECLAIMABLE and steal movable pageblocks as the file grows (the guest's SReclaimable grows by 8.6 MiB
+    /// while 300 MiB are written to ext4: 76800 buffer heads in 39-object slabs and 1200 nodes in 14-object slabs).
+    /// </summary>
+    private void AddPageCacheMetadata(Holding h, long index)
+    {
+        if (index % 64 == 0)
+        {
+            AddObjects(null, "radix_tree_node", true, 1);
+        }
+        if (h.OnDisk)
+        {
+            AddObjects(null, "buffer_head", true, 1);
+        }
+    }
+
+    // reclaim drops a clean page-cache page: try_to_free_buffers frees its buffer head (the xa_node stays, holding
+    // the shadow entry)
+    private void OnFileDropped(ulong pfn)
+    {
+        int id = _tag[Ix(pfn)];
+        if (id > 0 && _byId[id - 1].OnDisk && _byId[id - 1].FileBytes > 0)
+        {
+            RemoveObjects("buffer_head", 1);
+        }
+    }
+
+    private void RemoveObjects(string cache, long n)
+    {
+        if (!_caches.TryGetValue(cache, out SlabCache? c))
+        {
+            return;
+        }
+        foreach (ulong slab in c.Remove(n))
+        {
+            FreeBlockIfOwned(_kernel, slab, c.Order, PageUse.SlabReclaimable);
+        }
     }
 
     /// <summary>
@@ -316,6 +369,7 @@ public sealed partial class OracleEngineRunner
                 return Enomem;
             }
             TagPage(h, r.Pfn);
+            AddPageCacheMetadata(h, i);
             if (h.Use == PageUse.FileDirty)
             {
                 _dirty.Enqueue(r.Pfn);
@@ -364,6 +418,10 @@ public sealed partial class OracleEngineRunner
             _tag[Ix(a.Pfn)] = h.Id;
             _tagIndex[Ix(a.Pfn)] = k;
             h.Pages[k] = a.Pfn;
+            if (h.OnDisk)
+            {
+                AddObjects(null, "buffer_head", true, 1);
+            }
         }
         return 0;
     }
@@ -389,10 +447,10 @@ public sealed partial class OracleEngineRunner
             .OrderBy(c => c.Value.ObjSize).Select(c => c.Key).FirstOrDefault()
             ?? throw new ZoneLabInputException(_rec.PathOf("step0.slabinfo.txt"), $"no kmalloc cache for {size} bytes");
 
-    private bool AddObjects(Holding h, string cache, bool reclaimable, long n)
+    private bool AddObjects(Holding? h, string cache, bool reclaimable, long n)
     {
         SlabCache c = Cache(cache, reclaimable);
-        h.SlabObjects.Add((c, n));
+        h?.SlabObjects.Add((c, n));
         return c.Add(_m, n, (pfn, order, use) => TrackBlock(_kernel, pfn, order, use));
     }
 

@@ -58,6 +58,7 @@ public sealed partial class OracleEngineRunner : IDisposable
         _m = _dm.Machine;
         _reclaim = new ReclaimModel(_m);
         _reclaim.SwappedOut = OnSwappedOut;
+        _reclaim.FileDropped = OnFileDropped;
         _m.PageMigrated = OnMigrated;
         _tag = new int[_m.PfnCount];
         _tagIndex = new int[_m.PfnCount];

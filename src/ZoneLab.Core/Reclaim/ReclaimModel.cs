@@ -67,6 +67,12 @@ public sealed class ReclaimModel : IMemoryPressureHandler
     /// </summary>
     public Action<ulong, long>? SwappedOut { get; set; }
 
+    /// <summary>
+    /// Called with the pfn of every page-cache page just before reclaim drops it (shrink_folio_list →
+    /// filemap_release_folio → try_to_free_buffers: a workload model frees the page's buffer heads here).
+    /// </summary>
+    public Action<ulong>? FileDropped { get; set; }
+
     // The background kswapd per node (SynchronousKswapd off): the balance_pgdat run in progress, resumable across
     // RunKswapd slices. Priority 0 means the thread sleeps; _kswapdOrder/_kswapdHigh are pgdat->kswapd_order and
     // kswapd_highest_zoneidx (raised by wakeups while it runs).
@@ -537,6 +543,7 @@ public sealed class ReclaimModel : IMemoryPressureHandler
                 else
                 {
                     ns += pages * CostModel.DropCleanNs;
+                    FileDropped?.Invoke(_m.PfnAt(i));
                 }
 
                 if ((kswapd && !SynchronousKswapd ? _kswapdForNonCma![node] : _m.ReclaimForNonCmaRequest) && IsMovableOnly(i))
