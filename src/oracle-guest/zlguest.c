@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
@@ -454,6 +455,16 @@ int main(int argc, char **argv)
 	FILE *f = fopen(argv[1], "r");
 	if (!f) {
 		perror(argv[1]);
+		return 2;
+	}
+	/*
+	 * A pipes step holds 2 fds per pipe: the init task's default RLIMIT_NOFILE (1024, INR_OPEN_CUR) would stop it
+	 * at ~510 pipes with EMFILE, and every later step that opens a file would fail too. Root may raise it up to
+	 * fs.nr_open (1048576 by default, sysctl_nr_open).
+	 */
+	struct rlimit nofile = { 1 << 20, 1 << 20 };
+	if (setrlimit(RLIMIT_NOFILE, &nofile) != 0) {
+		perror("setrlimit RLIMIT_NOFILE");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);

@@ -98,13 +98,32 @@ public sealed class WatermarkCalculator
     /// <summary>mirrors <c>start_stop_khugepaged</c> (thread start, then the recommended minimum).</summary>
     public void StartKhugepaged()
     {
-        if (!Sysctls.TransparentHugepages)
+        // mirrors hugepage_init (mm/huge_memory.c, v3.x-6.x): "By default disable transparent hugepages on smaller
+        // systems" — below 512 MiB of totalram_pages() the THP flags are cleared and start_stop_khugepaged is never
+        // called, so min_free_kbytes keeps calculate_min_free_kbytes' value (a 512 MiB guest: min 653 pages in
+        // DMA32, not the ~6700 set_recommended_min_free_kbytes would give)
+        if (!Sysctls.TransparentHugepages || TotalramPages() < ThpMinTotalramPages)
         {
             return;
         }
 
         KhugepagedRunning = true;
         SetRecommendedMinFreeKbytes();
+    }
+
+    /// <summary>hugepage_init's threshold: 512 MiB in pages (<c>512 &lt;&lt; (20 - PAGE_SHIFT)</c>).</summary>
+    public const ulong ThpMinTotalramPages = 512UL << (20 - 12);
+
+    /// <summary><c>totalram_pages()</c>: the managed pages of every zone.</summary>
+    public ulong TotalramPages()
+    {
+        ulong sum = 0;
+        foreach (ZoneWatermarks z in _zones)
+        {
+            sum += z.ManagedPages;
+        }
+
+        return sum;
     }
 
     /// <summary>

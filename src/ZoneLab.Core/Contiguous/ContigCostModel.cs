@@ -8,8 +8,11 @@ namespace ZoneLab.Contiguous;
 ///   <c>__alloc_contig_migrate_range()</c> on 10 MB took 146 ms migrating and 7 ms dropping clean page cache
 ///   (14.6 and 0.7 ms per MB, 256 pages per MB);</item>
 /// <item>writeback 40 µs/page and swap-out 40 µs/page: a 100 MB/s storage device (assumption, eMMC class);</item>
-/// <item>1 ms per alloc_contig_range() attempt for isolation, drain_all_pages() and lru_add_drain_all() IPIs, and
-///   20 µs per pageblock isolated (assumption; a busy window costs an attempt even when nothing moves).</item>
+/// <item>311 µs per alloc_contig_range() attempt (isolation, drain_all_pages() and lru_add_drain_all() IPIs) and
+///   133 µs per 512-page pageblock of the range: cma_alloc() on a 4.14 Android ARM SoC (2 GiB, 1 GiB CMA; linux-mm,
+///   "mm/cma.c: High latency for cma allocation", Pankaj Suryawanshi, March 2019): 4, 16 and 256 KiB took
+///   311, 560 and 280 µs (median 311), and 390100 KiB (190.5 pageblocks) 12.7-30.0 ms, median 25.7 ms
+///   = 311 µs + 190.5 × 133 µs (a busy window costs an attempt even when nothing moves).</item>
 /// </list>
 /// </summary>
 public sealed record ContigCostModel
@@ -26,11 +29,11 @@ public sealed record ContigCostModel
     /// <summary>Microseconds per page swapped out.</summary>
     public double SwapOutUsPerPage { get; init; } = 40;
 
-    /// <summary>Microseconds per alloc_contig_range() call.</summary>
-    public double AttemptUs { get; init; } = 1000;
+    /// <summary>Microseconds per alloc_contig_range() call (the median of the 2019 linux-mm small-allocation figures).</summary>
+    public double AttemptUs { get; init; } = 311;
 
-    /// <summary>Microseconds per isolated pageblock.</summary>
-    public double IsolateUsPerPageblock { get; init; } = 20;
+    /// <summary>Microseconds per isolated pageblock ((25735 − 311) / 190.5 from the same thread's 390100 KiB allocations).</summary>
+    public double IsolateUsPerPageblock { get; init; } = (25_735.0 - 311) / 190.5;
 
     /// <summary>Simulated time of the work in microseconds.</summary>
     public double Microseconds(ContigWork w) =>

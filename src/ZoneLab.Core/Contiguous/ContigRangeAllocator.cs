@@ -105,6 +105,8 @@ public sealed class ContigRangeAllocator : IContigRangeAllocator
                 _m.Free(pfn, order);
                 _m.NotifyMigrated(pfn, target.Pfn);
                 LastMoves.Add((pfn, target.Pfn, order));
+                // migrate_pages() counts PGMIGRATE_SUCCESS per base page moved, for __alloc_contig_migrate_range as for compaction
+                _m.Count(VmEvent.PgmigrateSuccess, 1L << order);
                 work.Migrated += 1L << order;
                 progress++;
             }

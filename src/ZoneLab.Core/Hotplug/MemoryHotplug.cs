@@ -290,6 +290,8 @@ public sealed class MemoryHotplug : IDisposable
                 _m.Free(pfn, order);
                 _m.NotifyMigrated(pfn, target.Pfn);
                 _moves.Add((pfn, target.Pfn, order));
+                // migrate_pages() counts PGMIGRATE_SUCCESS per base page moved, for do_migrate_range as for compaction
+                _m.Count(VmEvent.PgmigrateSuccess, 1L << order);
                 migrated += 1L << order;
                 progress++;
             }

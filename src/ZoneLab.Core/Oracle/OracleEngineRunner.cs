@@ -58,6 +58,7 @@ public sealed partial class OracleEngineRunner : IDisposable
         _m = _dm.Machine;
         _reclaim = new ReclaimModel(_m);
         _reclaim.SwappedOut = OnSwappedOut;
+        _reclaim.FileDropped = OnFileDropped;
         _m.PageMigrated = OnMigrated;
         _tag = new int[_m.PfnCount];
         _tagIndex = new int[_m.PfnCount];
@@ -153,6 +154,13 @@ public sealed partial class OracleEngineRunner : IDisposable
         if (id > 0 && k < _byId[id - 1].Pages.Count && _byId[id - 1].Pages[k] == from)
         {
             _byId[id - 1].Pages[k] = to;
+            return;
+        }
+        // a THP (or another tracked block) moved whole: alloc_contig_range and offlining migrate a THP as one folio
+        if (id > 0 && _byId[id - 1].Blocks.FindIndex(b => b.Pfn == from) is int bi && bi >= 0)
+        {
+            (ulong _, int order, PageUse use) = _byId[id - 1].Blocks[bi];
+            _byId[id - 1].Blocks[bi] = (to, order, use);
         }
     }
 

@@ -67,6 +67,12 @@ public sealed class ReclaimModel : IMemoryPressureHandler
     /// </summary>
     public Action<ulong, long>? SwappedOut { get; set; }
 
+    /// <summary>
+    /// Called with the pfn of every page-cache page just before reclaim drops it (shrink_folio_list →
+    /// filemap_release_folio → try_to_free_buffers: a workload model frees the page's buffer heads here).
+    /// </summary>
+    public Action<ulong>? FileDropped { get; set; }
+
     // The background kswapd per node (SynchronousKswapd off): the balance_pgdat run in progress, resumable across
     // RunKswapd slices. Priority 0 means the thread sleeps; _kswapdOrder/_kswapdHigh are pgdat->kswapd_order and
     // kswapd_highest_zoneidx (raised by wakeups while it runs).
@@ -255,13 +261,36 @@ public sealed class ReclaimModel : IMemoryPressureHandler
         int priority = _kswapdPriority![node];
         long total = _kswapdTotal![node];
         bool boosted = _kswapdBoosted![node];
-        bool done = BalancePgdatLoop(node, _kswapdOrder![node], _kswapdHigh![node], boosted, ref priority, ref total, ref budget);
-        _kswapdTotal[node] = total;
-        _kswapdPriority[node] = priority;
-        if (done)
+        int order = _kswapdOrder![node], high = _kswapdHigh![node];
+        bool done = BalancePgdatLoop(node, order, high, boosted, ref priority, ref total, ref budget);
+        while (done)
         {
             _kswapdPriority[node] = 0;
-            BalancePgdatEnd(node, _kswapdOrder[node], _kswapdHigh[node], boosted, total);
+            BalancePgdatEnd(node, order, high, boosted, total);
+            // mirrors kswapd() → kswapd_try_to_sleep: prepare_kswapd_sleep(reclaim_order) fails while the node is
+            // neither hopeless nor balanced, so the thread does not sleep but runs balance_pgdat again (a boosted run
+            // that made no progress ends after one round with its boost cleared, and the next run reclaims for
+            // the watermark itself)
+            int reclaimOrder = total >= (2L << order) ? 0 : order;
+            if (budget <= 0 || _m.KswapdFailures(node) >= Machine.MaxReclaimRetries || PgdatBalanced(node, reclaimOrder, high))
+            {
+                break;
+            }
+
+            _m.Count(VmEvent.Pageoutrun);
+            ZoneStats.BalanceClasszone[(node * _m.MaxNrZones) + high]++;
+            priority = DefPriority;
+            total = 0;
+            boosted = Boosted(node);
+            _kswapdBoosted[node] = boosted;
+            _kswapdPriority[node] = DefPriority;
+            done = BalancePgdatLoop(node, order, high, boosted, ref priority, ref total, ref budget);
+        }
+
+        if (!done)
+        {
+            _kswapdTotal[node] = total;
+            _kswapdPriority[node] = priority;
         }
     }
 
@@ -537,6 +566,7 @@ public sealed class ReclaimModel : IMemoryPressureHandler
                 else
                 {
                     ns += pages * CostModel.DropCleanNs;
+                    FileDropped?.Invoke(_m.PfnAt(i));
                 }
 
                 if ((kswapd && !SynchronousKswapd ? _kswapdForNonCma![node] : _m.ReclaimForNonCmaRequest) && IsMovableOnly(i))

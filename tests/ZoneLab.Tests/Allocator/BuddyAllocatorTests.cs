@@ -187,26 +187,27 @@ public class BuddyAllocatorTests
     public void SmallMachineWatermarksByHand()
     {
         // postcore: lowmem 16383 pages = 65532 KiB -> int_sqrt(1048512) = 1023 KiB, pages_min 255.
-        // khugepaged: 2 zones -> 11264 pages, capped by nr_free_buffer_pages/20 with the postcore highs
-        // (DMA 63/78/93, DMA32 191/238/285): (4095-93 + 12288-285)/20 = 800 pages = 3200 KiB.
-        // pages_min 800: DMA tmp 800*4095/16383 = 199, gap max(49, 4) -> 199/248/297;
-        // DMA32 tmp 800*12288/16383 = 600, gap max(150, 12) -> 600/750/900. DMA protection 12288/256 = 48.
+        // DMA tmp 255*4095/16383 = 63, gap max(15, 4) -> 63/78/93; DMA32 tmp 255*12288/16383 = 191, gap max(47, 12)
+        // -> 191/238/285. DMA protection 12288/256 = 48.
+        // hugepage_init: 16383 pages < 512 MiB, so THP is turned off and khugepaged never runs
+        // set_recommended_min_free_kbytes (it would have raised min_free_kbytes to 3200 KiB: 2 zones -> 11264 pages,
+        // capped by nr_free_buffer_pages/20 = (4095-93 + 12288-285)/20 = 800 pages).
         var m = new Machine(TestMachines.Small());
-        Assert.Equal(3200, m.WatermarkCalculator.MinFreeKbytes);
-        Assert.Equal((199UL, 248UL, 297UL), (m.Zones[0].Watermarks.Min, m.Zones[0].Watermarks.Low, m.Zones[0].Watermarks.High));
-        Assert.Equal((600UL, 750UL, 900UL), (m.Zones[1].Watermarks.Min, m.Zones[1].Watermarks.Low, m.Zones[1].Watermarks.High));
+        Assert.Equal(1023, m.WatermarkCalculator.MinFreeKbytes);
+        Assert.Equal((63UL, 78UL, 93UL), (m.Zones[0].Watermarks.Min, m.Zones[0].Watermarks.Low, m.Zones[0].Watermarks.High));
+        Assert.Equal((191UL, 238UL, 285UL), (m.Zones[1].Watermarks.Min, m.Zones[1].Watermarks.Low, m.Zones[1].Watermarks.High));
         Assert.Equal(new ulong[] { 0, 48, 48, 48, 48 }, m.Zones[0].Watermarks.LowmemReserve);
     }
 
     [Fact]
     public void LowmemReserveKeepsKernelRequestsOutOfTheLastDmaPages()
     {
-        // DMA low = 248, protection[DMA32] = 48. Take GFP_DMA order-0 pages until DMA has 296 free.
-        // A DMA32-capable request (highest_zoneidx 1) needs free > 248 + 48 = 296: refused in DMA.
-        // A GFP_DMA request (highest_zoneidx 0, reserve 0) needs free > 248: allowed.
+        // DMA low = 78 (SmallMachineWatermarksByHand), protection[DMA32] = 48. Take GFP_DMA order-0 pages until DMA
+        // has 126 free. A DMA32-capable request (highest_zoneidx 1) needs free > 78 + 48 = 126: refused in DMA.
+        // A GFP_DMA request (highest_zoneidx 0, reserve 0) needs free > 78: allowed.
         var spec = TestMachines.Small();
         var m = new Machine(new MachineSpec(spec.Zones) { Version = spec.Version });
-        while (m.Zones[0].NrFreePages > 296)
+        while (m.Zones[0].NrFreePages > 126)
         {
             // unmovable requests fall back into DMA's movable pageblocks and boost its watermark by a pageblock;
             // kswapd would reclaim the boost away (balance_pgdat clears it), which the test does by hand
@@ -217,7 +218,7 @@ public class BuddyAllocatorTests
 
         Zone dma = m.Zones[0];
         dma.Watermarks.Boost = 0;
-        Assert.Equal(296, dma.NrFreePages);
+        Assert.Equal(126, dma.NrFreePages);
         Assert.False(m.ZoneWatermarkOk(dma, 0, dma.Watermarks.Low, 1, 0));
         Assert.True(m.ZoneWatermarkOk(dma, 0, dma.Watermarks.Low, 0, 0));
         Assert.Equal(0, m.Allocate(0, Gfp.Dma).ZoneIndex);
@@ -315,9 +316,10 @@ public class HighAtomicTests
     [Fact]
     public void HighOrderAtomicSuccessReservesAPageblock()
     {
-        // Tiny zone (marks 200/250/300). GFP_KERNEL order-0 pages are taken until the slow path's min mark stops
-        // them (free <= 200). An order-1 GFP_ATOMIC request then fails the fast path (low) but passes in the slow
-        // path: ALLOC_MIN_RESERVE halves min to 100, ALLOC_NON_BLOCK takes a quarter more -> 75. It carries
+        // Tiny zone: 4096 pages, int_sqrt(16384 * 16) = 512 KiB -> marks 128/160/192 (16 MiB is below hugepage_init's
+        // 512 MiB: khugepaged does not raise min_free_kbytes). GFP_KERNEL order-0 pages are taken until the slow
+        // path's min mark stops them (free <= 128). An order-1 GFP_ATOMIC request then fails the fast path (low) but
+        // passes in the slow path: ALLOC_MIN_RESERVE halves min to 64, ALLOC_NON_BLOCK takes a quarter more -> 48. It carries
         // ALLOC_HIGHATOMIC, so reserve_highatomic_pageblock retypes its (unmovable, mergeable) pageblock:
         // nr_reserved_highatomic = 512 (limit 4096/100 + 512 = 552).
         var m = new Machine(new MachineSpec(TestMachines.Tiny()) { DebugChecks = false });
@@ -326,7 +328,7 @@ public class HighAtomicTests
         }
 
         Zone z = m.Zones[1];
-        Assert.True(z.NrFreePages <= 200 && z.NrFreePages > 150, $"free {z.NrFreePages}");
+        Assert.True(z.NrFreePages <= 128 && z.NrFreePages > 96, $"free {z.NrFreePages}");
         AllocResult r = m.Allocate(1, Gfp.Atomic);
         Assert.True(r.Success);
         Assert.Equal(MigrateType.HighAtomic, m.PageblockType(r.Pfn));

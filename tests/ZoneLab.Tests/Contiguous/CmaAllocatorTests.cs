@@ -91,4 +91,19 @@ public class CmaAllocatorTests
         Assert.Equal(146_000, cost.Microseconds(new ContigWork { Migrated = 2560 }), 6);
         Assert.Equal(7_000, cost.Microseconds(new ContigWork { Discarded = 2560 }), 6);
     }
+
+    [Fact]
+    public void CostModelReproducesThe2019SocCmaAllocTimes()
+    {
+        // linux-mm, "mm/cma.c: High latency for cma allocation" (March 2019, 4.14 Android ARM SoC, 2 GiB, 1 GiB CMA):
+        // 4, 16 and 256 KiB cma_alloc() calls took 311, 560 and 280 µs; one attempt that isolates one pageblock is
+        // 311 + 133 = 444 µs, inside that range. 390100 KiB = 97525 pages = 190.5 pageblocks took 12736-29997 µs
+        // over seven calls, median 25735: one attempt + 190.5 pageblocks.
+        var cost = new ContigCostModel();
+        double small = cost.Microseconds(new ContigWork { Attempts = 1, PageblocksIsolated = 1 });
+        Assert.InRange(small, 280, 560);
+        double large = cost.Microseconds(new ContigWork { Attempts = 1, PageblocksIsolated = 190 });
+        Assert.InRange(large, 12_736, 29_997);
+        Assert.Equal(25_735, large + (0.5 * cost.IsolateUsPerPageblock), 0);
+    }
 }

@@ -40,9 +40,15 @@ public sealed class FailureRerunTests
         Assert.Equal("Watermark", nowait.Failure);
         Assert.Equal(0, nowait.Reclaimed);
         Assert.True(nowait.KswapdWakeups >= 1);
-        // what kswapd then frees: the snapshot has no page cache (Active/Inactive(file) 0 kB) and no swap (SwapTotal
-        // 0 kB, so its 190060 kB of Shmem stay), only SReclaimable 15980 kB = 3995 pages of reclaimable slab
-        Assert.InRange(nowait.KswapdReclaimedAfter, 1, 3995);
+        // what kswapd then frees: nothing. The snapshot has no page cache (Active/Inactive(file) 0 kB) and no swap
+        // (SwapTotal 0 kB, so its 190060 kB of Shmem stay), only SReclaimable 15980 kB = 3995 pages of slab. The drain
+        // stopped DMA32 at min + boost (the unmovable fallbacks boosted it by 1486 pages), far above its unboosted
+        // high watermark (991; the snapshot's own zoneinfo has min 654 on this 512 MiB machine, where hugepage_init
+        // keeps khugepaged from raising min_free_kbytes). So kswapd runs only for the boost: balance_pgdat's boosted
+        // round at DEF_PRIORITY gets nothing from shrink_slab (delta = (freeable >> 12) * 4 / DEFAULT_SEEKS objects, below
+        // a batch), "boosting and no progress" ends the run, the boost is cleared, pgdat_balanced holds and
+        // kswapd_try_to_sleep lets it sleep.
+        Assert.Equal(0, nowait.KswapdReclaimedAfter);
     }
 
     [Fact]
