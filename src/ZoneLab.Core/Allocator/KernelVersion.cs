@@ -12,6 +12,12 @@ public enum KernelVersion
     /// <summary>v6.1 (Debian 12): prefer-CMA heuristic (v5.7), ZONE_MOVABLE counted as lowmem for watermarks.</summary>
     V6_1 = 601,
 
+    /// <summary>
+    /// v6.6 (v6.5 to v6.10): as 6.1, plus direct reclaim skipping MIGRATE_CMA folios for requests that cannot use
+    /// CMA (skip_cma in isolate_lru_folios, 5da226dbfce3 in v6.5; reverted by bfe0857c20c6 after v6.10).
+    /// </summary>
+    V6_6 = 606,
+
     /// <summary>v6.12 (Debian 13): ZONE_MOVABLE min watermark capped like highmem, freelist migratetype hygiene (v6.10).</summary>
     V6_12 = 612,
 }
@@ -36,6 +42,11 @@ public static class KernelVersions
             return KernelVersion.V6_12;
         }
 
+        if (code >= 605 && code <= 610)
+        {
+            return KernelVersion.V6_6;
+        }
+
         if (code >= 601)
         {
             return KernelVersion.V6_1;
@@ -44,11 +55,12 @@ public static class KernelVersions
         return KernelVersion.V4_10;
     }
 
-    /// <summary>"4.10", "6.1" or "6.12".</summary>
+    /// <summary>"4.10", "6.1", "6.6" or "6.12".</summary>
     public static string Name(KernelVersion v) => v switch
     {
         KernelVersion.V4_10 => "4.10",
         KernelVersion.V6_1 => "6.1",
+        KernelVersion.V6_6 => "6.6",
         KernelVersion.V6_12 => "6.12",
         _ => throw new ArgumentOutOfRangeException(nameof(v)),
     };

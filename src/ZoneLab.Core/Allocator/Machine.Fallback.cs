@@ -22,6 +22,12 @@ public sealed unsafe partial class Machine
             || PageGroupByMobilityDisabled;
     }
 
+    /// <summary>
+    /// Free lists looked at by find_suitable_fallback (one per fallbacks[] entry of an order whose free_area is not
+    /// empty): the search space a further migratetype in fallbacks[] would grow (seed question D26).
+    /// </summary>
+    internal long FallbackListProbes { get; private set; }
+
     // mirrors find_suitable_fallback(area, order, migratetype, only_stealable=false, &can_steal)
     private int FindSuitableFallback(Zone zone, int order, MigrateType startMt, out bool canSteal)
     {
@@ -33,6 +39,7 @@ public sealed unsafe partial class Machine
 
         foreach (MigrateType fb in s_fallbacks[(int)startMt])
         {
+            FallbackListProbes++;
             if (_listHead[ListIndex(zone.Index, order, (int)fb)] == Nil)
             {
                 continue;

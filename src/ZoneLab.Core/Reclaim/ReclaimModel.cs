@@ -399,6 +399,8 @@ public sealed class ReclaimModel : IMemoryPressureHandler
         // zonelist nodes in order (the local node first)
         long total = 0;
         bool mayIo = (gfp & GfpFlags.Io) != 0;
+        // skip_cma reads sc->gfp_mask: gfp_migratetype is MIGRATE_MOVABLE only with __GFP_MOVABLE
+        _directNotMovable = (gfp & GfpFlags.Movable) == 0;
         for (int priority = DefPriority; priority >= 0 && total < SwapClusterMax; priority--)
         {
             foreach (int n in NodeOrder(node))
@@ -522,7 +524,7 @@ public sealed class ReclaimModel : IMemoryPressureHandler
                 total += pages;
                 ns += pages * CostModel.ScanNs;
                 (kswapd ? ZoneStats.ScanKswapd : ZoneStats.ScanDirect)[zi] += pages;
-                if ((int)_m.Zones[zi].Type > reclaimIdx)
+                if ((int)_m.Zones[zi].Type > reclaimIdx || SkipCma(kswapd, i))
                 {
                     // mirrors isolate_lru_folios (6.1; isolate_lru_pages before): a folio of a zone above
                     // sc->reclaim_idx is counted in nr_skipped[zone] (pgskip_*) but not in scan, and the skipped
@@ -618,6 +620,15 @@ public sealed class ReclaimModel : IMemoryPressureHandler
 
         ZoneStats.AgeHistogram[ReclaimZoneStats.Bucket((ages.Clock - stamp) * LruTickSeconds)] += pages;
     }
+
+    // mirrors skip_cma (5da226dbfce3, v6.5 to v6.10 only): direct reclaim for a request whose gfp_migratetype is not
+    // MIGRATE_MOVABLE (the requests without ALLOC_CMA) skips folios in MIGRATE_CMA pageblocks like folios of zones
+    // above reclaim_idx; kswapd cannot tell (its sc->gfp_mask is GFP_KERNEL) and ZONE_MOVABLE is not skipped
+    private bool SkipCma(bool kswapd, int i)
+        => _m.Version == KernelVersion.V6_6 && !kswapd && _directNotMovable && _m.PageblockType(_m.PfnAt(i)) == MigrateType.Cma;
+
+    // the direct reclaim's request has no __GFP_MOVABLE (read by SkipCma)
+    private bool _directNotMovable;
 
     // movable-only memory: a MIGRATE_CMA pageblock or a zone only __GFP_MOVABLE|__GFP_HIGHMEM reaches
     private bool IsMovableOnly(int i)
