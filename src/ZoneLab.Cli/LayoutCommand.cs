@@ -93,7 +93,7 @@ internal static class LayoutCommand
                     // Watermarks: replayed exactly from a real zoneinfo (+ its boot log), else computed from the layout.
                     string? zi = pr.GetValue(zoneinfo) is string zp ? InputFiles.ReadAllText(zp) : null;
                     string? log = pr.GetValue(dmesg) is string dp ? InputFiles.ReadAllText(dp) : null;
-                    var wm = ZoneLab.Allocator.LayoutWatermarks.Compute(layout, zi, log, zoneinfoSource: pr.GetValue(zoneinfo) is string zn ? Path.GetFileName(zn) : "zoneinfo");
+                    var wm = LayoutWatermarks.Compute(layout, zi, log, zoneinfoSource: pr.GetValue(zoneinfo) is string zn ? Path.GetFileName(zn) : "zoneinfo");
                     Console.Out.Write(LayoutZoneinfoWriter.Write(layout, wm));
                     break;
                 }

@@ -1,7 +1,7 @@
 namespace ZoneLab.Allocator;
 
 // Page-level operations for alloc_contig_range(), memory offlining and gigantic pages (mm/page_isolation.c,
-// mm/page_alloc.c 6.1), used by ZoneLab.Contiguous and ZoneLab.Hotplug. They keep every counter and list consistent.
+// mm/page_alloc.c 6.1), used by the Contiguous and Hotplug folders. They keep every counter and list consistent.
 public sealed unsafe partial class Machine
 {
     /// <summary>Why a pageblock could not be isolated.</summary>
