@@ -162,7 +162,7 @@ public sealed unsafe partial class Machine
     }
 
     /// <summary>Links every pristine block of a zone (before walking its pfns or appending to its MOVABLE order-10 tail).</summary>
-    internal void MaterializeZone(int zone)
+    internal partial void MaterializeZone(int zone)
     {
         while (_pristineNext[zone] < _pristineEnd[zone])
         {
