@@ -42,11 +42,14 @@ internal static class CliOptions
         return o;
     }
 
+    // the modelled generations by name ("4.10", "6.1", "6.12"): a new KernelVersion member shows up in help and errors
+    private static readonly string[] s_kernels = Enum.GetValues<KernelVersion>().Select(KernelVersions.Name).ToArray();
+
     /// <summary><c>--kernel</c>: the kernel generation whose behaviour the engine follows (4.10, 6.1 or 6.12); null when absent (6.1).</summary>
     public static Option<KernelVersion?> Kernel(string description) => new("--kernel")
     {
         Description = description + " [default: 6.1]",
-        HelpName = "4.10|6.1|6.12",
+        HelpName = string.Join("|", s_kernels),
         CustomParser = r =>
         {
             string text = r.Tokens.Count > 0 ? r.Tokens[^1].Value : "6.1";
@@ -56,7 +59,7 @@ internal static class CliOptions
             }
             catch (FormatException)
             {
-                r.AddError($"--kernel: '{text}' is not a kernel version; expected e.g. 4.10, 6.1 or 6.12");
+                r.AddError($"--kernel: '{text}' is not a kernel version; expected e.g. {string.Join(", ", s_kernels[..^1])} or {s_kernels[^1]}");
                 return KernelVersion.V6_1;
             }
         },
