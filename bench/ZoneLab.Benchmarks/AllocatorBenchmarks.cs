@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using ZoneLab.Allocator;
+using ZoneLab.Cli;
 using ZoneLab.Metrics;
 
 namespace ZoneLab.Benchmarks;

@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using ZoneLab.Allocator;
+using ZoneLab.Cli;
 using ZoneLab.Designs;
 using ZoneLab.Layout;
 using ZoneLab.Metrics;

@@ -24,7 +24,7 @@ internal static class BenchCommand
         var cmd = new Command("bench", "Measure layout, boot and allocator throughput on 64 GiB and 1 TiB machines.");
         cmd.Options.Add(quick);
         cmd.Options.Add(seed);
-        var json = new Option<bool>("--json") { Description = "Run the engine scenarios (ZoneLab.Metrics.EngineBench) and print one JSON object." };
+        var json = new Option<bool>("--json") { Description = "Run the engine scenarios (ZoneLab.Cli.EngineBench) and print one JSON object." };
         cmd.Options.Add(json);
         var trace = new Option<string?>("--trace") { Description = $"The recorded trace the replay figure repeats (default {DefaultTrace}, looked up above the current directory)." };
         cmd.Options.Add(trace);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ZoneLab.Allocator;
+using ZoneLab.Explain;
 using ZoneLab.Procfs;
 
 namespace ZoneLab.Cli;

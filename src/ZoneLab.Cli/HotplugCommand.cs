@@ -19,16 +19,12 @@ internal static class HotplugCommand
 
     public static Command Create()
     {
-        var dmesg = new Option<string?>("--dmesg") { Description = "A real x86 boot log (e820 map, SRAT nodes, command line)." };
-        var mem = new Option<string?>("--mem") { Description = "Synthesize the machine QEMU gives a guest of this size (e.g. 2G)." };
-        var numa = new Option<string?>("--numa") { Description = "NUMA node sizes for --mem, e.g. 1G,3G." };
-        var machine = new Option<string?>("--machine") { Description = "QEMU machine type: pc or q35 (x86), virt (arm64)." };
-        var arch = new Option<string?>("--arch") { Description = "x86_64 (default) or arm64." };
-        var zoneinfo = new Option<string?>("--zoneinfo") { Description = "A real /proc/zoneinfo of the same boot: its managed counts are used." };
         var dimm = new Option<string[]>("--dimm") { Description = "Hot-add a DIMM: SIZE[@BASE] (QEMU pc default base: end of RAM above 4 GiB).", AllowMultipleArgumentsPerToken = false };
         var quiet = new Option<bool>("--quiet") { Description = "Print only the step results." };
         var cmd = new Command("hotplug", "Memory hotplug: online/offline memory blocks with the kernel's zone choice and failure rules; prints memory blocks (valid_zones) and zones after each step.");
-        foreach (Option o in new Option[] { dmesg, mem, numa, machine, arch, zoneinfo, dimm, quiet })
+        MachineOptionSet machine = MachineOptionSet.AddTo(cmd, MachineOption.Dmesg | MachineOption.Mem | MachineOption.Numa | MachineOption.Machine
+            | MachineOption.Arch | MachineOption.Zoneinfo);
+        foreach (Option o in new Option[] { dimm, quiet })
         {
             cmd.Options.Add(o);
         }
@@ -40,9 +36,9 @@ internal static class HotplugCommand
         cmd.Arguments.Add(kernelArgs);
         cmd.SetAction(pr =>
         {
-            LayoutBuilder builder = MachineOptions.Build(pr.GetValue(dmesg), pr.GetValue(mem), pr.GetValue(numa), pr.GetValue(machine), pr.GetValue(arch));
+            LayoutBuilder builder = machine.Builder(pr);
             builder.WithExtraArgs(pr.GetValue(kernelArgs) ?? Array.Empty<string>());
-            if (pr.GetValue(zoneinfo) is string z)
+            if (machine.ZoneinfoPath(pr) is string z)
             {
                 builder.WithZoneinfo(z);
             }

@@ -54,7 +54,7 @@ internal static class LayoutTextView
         if (layout.CmaAreas.Count > 0)
         {
             console.MarkupLine($"CMA areas ({layout.CmaAreas.Count}):");
-            foreach (ZoneLab.Contiguous.CmaArea a in layout.CmaAreas)
+            foreach (ZoneLab.Layout.CmaArea a in layout.CmaAreas)
             {
                 string where = a.Activated == true
                     ? $"node {a.Node} zone {ZoneTypes.Name(a.Zone!.Value)}"

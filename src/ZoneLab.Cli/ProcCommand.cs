@@ -10,12 +10,6 @@ internal static class ProcCommand
 {
     public static Command Create()
     {
-        var dmesg = new Option<string?>("--dmesg") { Description = "A real x86 boot log (e820 map, SRAT nodes, command line)." };
-        var mem = new Option<string?>("--mem") { Description = "Synthesize the machine QEMU gives a guest of this size (e.g. 8G)." };
-        var numa = new Option<string?>("--numa") { Description = "NUMA node sizes for --mem, e.g. 1G,3G." };
-        var machine = new Option<string>("--machine") { Description = "QEMU machine type for --mem: pc or q35.", DefaultValueFactory = _ => "pc" };
-        var cmdline = new Option<string?>("--cmdline") { Description = "Kernel command line (replaces the one in --dmesg)." };
-        var zoneinfo = new Option<string?>("--zoneinfo") { Description = "A real /proc/zoneinfo of the same boot: its managed counts are used." };
         Option<KernelVersion?> kernel = CliOptions.Kernel("Kernel behaviour: 4.10, 6.1 or 6.12.");
         Option<ProcFile> format = CliOptions.Choice("--format", "The /proc file to print.", ProcFiles.All, ProcFiles.Name, ProcFile.Zoneinfo,
             f => $"'{f}' is not a format; expected {string.Join(", ", ProcFiles.All.Select(ProcFiles.Name))}");
@@ -23,7 +17,9 @@ internal static class ProcCommand
         var kernelArgs = new Argument<string[]>("kernel-args") { Description = "Kernel arguments after a bare --.", Arity = ArgumentArity.ZeroOrMore };
 
         var cmd = new Command("proc", "Boot the page allocator model on a machine and print /proc/zoneinfo, buddyinfo, pagetypeinfo, meminfo, vmstat or the extfrag indexes.");
-        foreach (Option o in new Option[] { dmesg, mem, numa, machine, cmdline, zoneinfo, kernel, format, from })
+        MachineOptionSet machine = MachineOptionSet.AddTo(cmd, MachineOption.Dmesg | MachineOption.Mem | MachineOption.Numa | MachineOption.Machine
+            | MachineOption.Cmdline | MachineOption.Zoneinfo);
+        foreach (Option o in new Option[] { kernel, format, from })
         {
             cmd.Options.Add(o);
         }
@@ -40,13 +36,13 @@ internal static class ProcCommand
                 Console.Out.Write(ProcFiles.Write(file, dm.Machine));
                 return 0;
             }
-            LayoutBuilder builder = MachineOptions.Build(pr.GetValue(dmesg), pr.GetValue(mem), pr.GetValue(numa), pr.GetValue(machine)!);
-            if (pr.GetValue(cmdline) is string c)
+            LayoutBuilder builder = machine.Builder(pr);
+            if (machine.CmdlineText(pr) is string c)
             {
                 builder.WithCommandLine(c);
             }
             builder.WithExtraArgs(pr.GetValue(kernelArgs) ?? Array.Empty<string>());
-            if (pr.GetValue(zoneinfo) is string z)
+            if (machine.ZoneinfoPath(pr) is string z)
             {
                 builder.WithZoneinfo(z);
             }
@@ -56,30 +52,5 @@ internal static class ProcCommand
             return 0;
         });
         return cmd;
-    }
-
-    private static string Write(string fmt, Machine m) => fmt switch
-    {
-        "zoneinfo" => ZoneinfoWriter.Write(m),
-        "buddyinfo" => BuddyinfoWriter.Write(m),
-        "pagetypeinfo" => PagetypeinfoWriter.Write(m),
-        "meminfo" => MeminfoWriter.Write(m),
-        "vmstat" => VmstatWriter.Write(m),
-        "extfrag_index" => ExtfragWriter.ExtfragIndex(m),
-        "unusable_index" => ExtfragWriter.UnusableIndex(m),
-        _ => throw new ZoneLabInputException("--format", $"'{fmt}' is not a format"),
-    };
-
-    /// <summary>Parses --kernel, turning the library's FormatException into a one-line input error.</summary>
-    public static KernelVersion ParseKernel(string text)
-    {
-        try
-        {
-            return KernelVersions.Parse(text);
-        }
-        catch (FormatException)
-        {
-            throw new ZoneLabInputException("--kernel", $"'{text}' is not a kernel version; expected e.g. 4.10, 6.1 or 6.12");
-        }
     }
 }

@@ -16,20 +16,19 @@ internal static class ReplayCommand
     public static Command Create()
     {
         var trace = new Argument<string>("TRACE") { Description = "tracefs 'trace' text, trace_pipe or trace-cmd report output (.gz read too)." };
-        var design = new Option<string>("--design") { Description = "The design to replay on (default migrate-cma).", DefaultValueFactory = _ => "migrate-cma" };
-        var mem = new Option<string?>("--mem") { Description = "RAM size of a QEMU machine (default 1G when no --dmesg/--dtb)." };
-        var dmesg = new Option<string?>("--dmesg") { Description = "The traced machine's boot log (x86)." };
-        var arch = new Option<string?>("--arch") { Description = "x86_64 (default) or arm64." };
-        var dtb = new Option<string?>("--dtb") { Description = "A device tree blob (arm64)." };
-        var cmdline = new Option<string?>("--cmdline") { Description = "Kernel command line to add (e.g. \"cma=256M\"); default: the cmdline.txt beside the trace, when there is one." };
-        var kconfig = new Option<string?>("--kconfig") { Description = "Kernel build: debian-arm64, debian-amd64, cma-amd64 or a .config." };
+        Option<DesignKind> design = CliOptions.Design("The design to replay on.");
         Option<KernelVersion?> kernel = CliOptions.Kernel("Kernel behaviour 4.10, 6.1 or 6.12.");
         var format = new Option<string>("--format") { Description = "text (default) or json.", DefaultValueFactory = _ => "text" };
         var from = FromOption.Create();
         format.AcceptOnlyFromAmong("text", "json");
         var cmd = new Command("replay", "Replay a recorded page-allocator trace through a design.");
         cmd.Arguments.Add(trace);
-        foreach (Option o in new Option[] { design, mem, dmesg, arch, dtb, cmdline, kconfig, kernel, format, from })
+        cmd.Options.Add(design);
+        MachineOptionSet machine = MachineOptionSet.AddTo(cmd, MachineOption.Mem | MachineOption.Dmesg | MachineOption.Arch | MachineOption.Dtb
+            | MachineOption.Cmdline | MachineOption.Kconfig);
+        machine.Mem.Description = "RAM size of a QEMU machine (default 1G when no --dmesg/--dtb).";
+        machine.Cmdline.Description = "Kernel command line to add (e.g. \"cma=256M\"); default: the cmdline.txt beside the trace, when there is one.";
+        foreach (Option o in new Option[] { kernel, format, from })
         {
             cmd.Options.Add(o);
         }
@@ -41,11 +40,11 @@ internal static class ReplayCommand
             {
                 throw new ZoneLabInputException("TRACE", $"'{path}': no such file");
             }
-            DesignKind kind = DesignNames.Parse(pr.GetValue(design)!);
+            DesignKind kind = pr.GetValue(design);
             KernelVersion version = pr.GetValue(kernel) ?? KernelVersion.V6_1;
             if (FromOption.Load(pr.GetValue(from), version) is Workloads.DeviceState.DeviceSnapshot snap)
             {
-                if (pr.GetValue(mem) != null || pr.GetValue(dmesg) != null || pr.GetValue(dtb) != null || pr.GetValue(cmdline) != null || pr.GetValue(kconfig) != null)
+                if (pr.GetValue(machine.Mem) != null || pr.GetValue(machine.Dmesg) != null || pr.GetValue(machine.Dtb) != null || pr.GetValue(machine.Cmdline) != null || pr.GetValue(machine.Kconfig) != null)
                 {
                     throw new ZoneLabInputException("--from", "the snapshot is the machine; --mem, --dmesg, --dtb, --cmdline and --kconfig do not go with it");
                 }
@@ -55,13 +54,8 @@ internal static class ReplayCommand
                 return Replay(sdm, path, pr.GetValue(format) == "json");
             }
 
-            string? memValue = pr.GetValue(mem) ?? (pr.GetValue(dmesg) == null && pr.GetValue(dtb) == null ? "1G" : null);
-            LayoutBuilder b = MachineOptions.Build(pr.GetValue(dmesg), memValue, null, null, pr.GetValue(arch), pr.GetValue(dtb));
-            if (MachineOptions.Config(pr.GetValue(kconfig), b.Arch) is KernelConfig cfg)
-            {
-                b.WithKernelConfig(cfg);
-            }
-            if ((pr.GetValue(cmdline) ?? CmdlineBeside(path)) is string cl)
+            LayoutBuilder b = machine.Builder(pr, memDefault: "1G");
+            if ((machine.CmdlineText(pr) ?? CmdlineBeside(path)) is string cl)
             {
                 b.WithExtraArgs(cl.Split(' ', StringSplitOptions.RemoveEmptyEntries));
             }

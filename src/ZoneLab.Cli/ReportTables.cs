@@ -173,7 +173,9 @@ internal static class ReportTables
         return new ReportTable("kernel-usable vs movable-only memory",
             "Managed pages (zone_managed_pages) a GFP_KERNEL request can use — zones up to gfp_zone(GFP_KERNEL) minus "
             + "zone->cma_pages — against managed pages only movable requests can use (ZONE_MOVABLE, ZONE_CMA, MIGRATE_CMA "
-            + "pageblocks). kernel-semantics.md §4.5 advises a ratio of at least 3:1.",
+            + "pageblocks). Documentation/admin-guide/mm/memory-hotplug.rst (Zone Imbalances): MOVABLE:KERNEL ratios "
+            + "up to 3:1 or even 4:1 are usually fine, CMA pages in a kernel zone counting as movable; here that is "
+            + "kernel:movable-only of 0.33:1 (0.25:1) or more.",
             ["design", "kernel-usable MiB", "movable-only MiB", "kernel:movable-only"], rows);
     }
 

@@ -16,7 +16,7 @@ internal static class WatermarksCommand
     {
         var zoneinfo = new Option<string>("--zoneinfo") { Description = "A real /proc/zoneinfo.", Required = true };
         var dmesg = new Option<string?>("--dmesg") { Description = "The same boot's log (late 'Freeing ... memory' lines, RAMDISK address, kernel release)." };
-        var kernel = new Option<string?>("--kernel") { Description = "Force kernel behaviour 4.10, 6.1 or 6.12 (default: from the log, else 6.1)." };
+        Option<KernelVersion?> kernel = CliOptions.Kernel("Force kernel behaviour 4.10, 6.1 or 6.12 (default: from the log, else 6.1).");
         var sysctlRead = new Option<bool>("--after-sysctl-read") { Description = "The dump was taken after /proc/sys/vm/lowmem_reserve_ratio was read (that recomputes the reserves)." };
         var hotplug = new Option<bool>("--after-hotplug") { Description = "Memory was onlined/offlined after boot (init_per_zone_wmark_min ran again)." };
         var cmd = new Command("watermarks", "Replay min/low/high and protection of a real /proc/zoneinfo from its managed counts.");
@@ -29,10 +29,10 @@ internal static class WatermarksCommand
         {
             IReadOnlyList<ZoneinfoZone> zones = ZoneinfoReader.ParseFile(pr.GetValue(zoneinfo)!);
             DmesgLateFrees? log = pr.GetValue(dmesg) is string d ? DmesgLateFrees.Parse(InputFiles.ReadAllText(d)) : null;
-            string? forced = pr.GetValue(kernel);
+            KernelVersion? forced = pr.GetValue(kernel);
             var replay = new BootWatermarkReplay
             {
-                Version = forced is null ? KernelVersion.V6_1 : ProcCommand.ParseKernel(forced),
+                Version = forced ?? KernelVersion.V6_1,
                 ForceVersion = forced is not null,
                 LowmemReserveRecomputedAtDump = pr.GetValue(sysctlRead),
                 RecomputedByHotplug = pr.GetValue(hotplug),

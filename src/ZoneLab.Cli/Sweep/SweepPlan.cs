@@ -118,7 +118,7 @@ internal sealed class SweepPlan
                 {
                     // as SimulationRunner.Run boots it: the dmb kernel takes movablecore=size@base entries
                     ScenarioBoot.Layout((variant?.Apply(s) ?? s).Machine, Grid.ScenarioBaseDirectory,
-                        kind == DesignKind.Dmb ? new Layout.KernelFeatures { DesignatedMovableBlocks = true } : null);
+                        DesignRegistry.For(kind).Features);
                 }
                 catch (ZoneLabInputException e)
                 {

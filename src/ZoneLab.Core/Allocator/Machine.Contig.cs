@@ -1,36 +1,14 @@
 namespace ZoneLab.Allocator;
 
 // Page-level operations for alloc_contig_range(), memory offlining and gigantic pages (mm/page_isolation.c,
-// mm/page_alloc.c 6.1), used by ZoneLab.Contiguous and ZoneLab.Hotplug. They keep every counter and list consistent.
+// mm/page_alloc.c 6.1), used by the Contiguous and Hotplug folders. They keep every counter and list consistent.
 public sealed unsafe partial class Machine
 {
-    /// <summary>Why a pageblock could not be isolated.</summary>
-    internal enum IsolateBlock : byte
-    {
-        Ok,
-        AlreadyIsolated,
-        Unmovable,
-        OutsideZone,
-    }
-
-    /// <summary>Purpose of an isolation (<c>enum pb_isolate_mode</c> / the isolation flags of 6.1).</summary>
-    internal enum IsolationMode : byte
-    {
-        /// <summary>CMA_ALLOCATION: MIGRATE_CMA pageblocks count as movable.</summary>
-        Cma,
-
-        /// <summary>alloc_contig_pages() / gigantic pages: a CMA pageblock is unmovable.</summary>
-        Other,
-
-        /// <summary>MEMORY_OFFLINE: a CMA pageblock is unmovable; reserved pages are.</summary>
-        MemOffline,
-    }
-
     /// <summary>Index of the first pfn of the map.</summary>
-    internal int IndexOfPfn(ulong pfn) => (int)(pfn - _base);
+    internal partial int IndexOfPfn(ulong pfn) => (int)(pfn - _base);
 
     /// <summary>True when every pfn of [start, end) is memory of one zone (no hole, no zone change).</summary>
-    internal bool RangeInOneZone(ulong start, ulong end, out int zone)
+    internal partial bool RangeInOneZone(ulong start, ulong end, out int zone)
     {
         zone = -1;
         if (start < _base || end > _base + (ulong)_length || start >= end)
@@ -63,7 +41,7 @@ public sealed unsafe partial class Machine
     /// mirrors set_migratetype_isolate() with has_unmovable_pages(): isolates the pageblock holding map index
     /// <paramref name="i"/>, saving its migratetype; its free pages move to the ISOLATE lists (leaving NR_FREE_PAGES).
     /// </summary>
-    internal IsolateBlock IsolatePageblock(int i, IsolationMode mode, out MigrateType saved)
+    internal partial IsolateBlock IsolatePageblock(int i, IsolationMode mode, out MigrateType saved)
     {
         int start = i & ~((int)Pageblock.NrPages - 1);
         saved = GetPageblockMt(start);
@@ -90,7 +68,7 @@ public sealed unsafe partial class Machine
     }
 
     /// <summary>mirrors unset_migratetype_isolate(): the block gets its saved type back, its free pages with it.</summary>
-    internal void UndoIsolatePageblock(int i, MigrateType saved)
+    internal partial void UndoIsolatePageblock(int i, MigrateType saved)
     {
         int start = i & ~((int)Pageblock.NrPages - 1);
         if (GetPageblockMt(start) != MigrateType.Isolate)
@@ -139,7 +117,7 @@ public sealed unsafe partial class Machine
     }
 
     /// <summary>Allocated block heads in [start, end) (map indices), with their orders.</summary>
-    internal void AllocatedHeads(int start, int end, List<(int Index, int Order)> into)
+    internal partial void AllocatedHeads(int start, int end, List<(int Index, int Order)> into)
     {
         into.Clear();
         int p = start;
@@ -166,7 +144,7 @@ public sealed unsafe partial class Machine
     }
 
     /// <summary>True when a page of map indices [start, end) is reserved.</summary>
-    internal bool HasReserved(int start, int end)
+    internal partial bool HasReserved(int start, int end)
     {
         for (int p = start; p < end; p++)
         {
@@ -179,17 +157,17 @@ public sealed unsafe partial class Machine
     }
 
     /// <summary>The use of the allocated head at map index <paramref name="i"/>.</summary>
-    internal PageUse UseAt(int i) => PageState.UseOf(_info[i]);
+    internal partial PageUse UseAt(int i) => PageState.UseOf(_info[i]);
 
     /// <summary>True when map index <paramref name="i"/> is an allocated head on an LRU list.</summary>
-    internal bool IsLruHead(int i) => PageState.KindOf(_flags[i]) == KindAlloc && OnRealLru(i);
+    internal partial bool IsLruHead(int i) => PageState.KindOf(_flags[i]) == KindAlloc && OnRealLru(i);
 
     /// <summary>
     /// mirrors test_pages_isolated() + isolate_freepages_range(): every page of [start, end) must be free on an
     /// ISOLATE list; the free blocks are taken, parts outside the range go back to the buddy, and the range becomes
     /// allocated blocks (naturally aligned chunks) of <paramref name="use"/>. Returns false (nothing changed) otherwise.
     /// </summary>
-    internal bool TakeIsolatedRange(int start, int end, PageUse use, MigrateType mt)
+    internal partial bool TakeIsolatedRange(int start, int end, PageUse use, MigrateType mt)
     {
         // test_pages_isolated(): walk from the block containing start
         int p = start;
@@ -227,7 +205,7 @@ public sealed unsafe partial class Machine
     }
 
     /// <summary>Frees [start, start+count) allocated by <see cref="TakeIsolatedRange"/> (free_contig_range).</summary>
-    internal void FreeRangeChunks(int start, int count)
+    internal partial void FreeRangeChunks(int start, int count)
     {
         for (int q = start; q < start + count;)
         {

@@ -25,7 +25,7 @@ public sealed unsafe partial class Machine
         return Math.Max(0, n);
     }
 
-    internal void AddKernelStat(int node, KernelPageStat stat, long pages)
+    internal partial void AddKernelStat(int node, KernelPageStat stat, long pages)
     {
         _kernelStat ??= new long[NodeCount * KernelPageStats];
         _kernelStat[node * KernelPageStats + (int)stat] += pages;
@@ -36,7 +36,7 @@ public sealed unsafe partial class Machine
     /// the zone is a plain page owned by the caller, which must give every one back with <see cref="SeedFree"/> or
     /// <see cref="SeedAllocate"/>. Refuses a zone that already has allocations or per-cpu lists.
     /// </summary>
-    internal long SeedTakeAll(int zone)
+    internal partial long SeedTakeAll(int zone)
     {
         if (PerCpuLists)
         {
@@ -72,14 +72,14 @@ public sealed unsafe partial class Machine
     }
 
     /// <summary>True when map index <paramref name="i"/> is a plain managed page of <paramref name="zone"/> (after <see cref="SeedTakeAll"/>).</summary>
-    internal bool SeedIsPlain(int i, int zone) => _flags[i] == KindTail && _zoneOf[i] == zone;
+    internal partial bool SeedIsPlain(int i, int zone) => _flags[i] == KindTail && _zoneOf[i] == zone;
 
     /// <summary>
     /// mirrors set_pageblock_migratetype on the pageblock of map index <paramref name="i"/>, with the zone counters the
     /// kernel keeps beside the types: <c>nr_reserved_highatomic</c> (reserve_highatomic_pageblock) and
     /// <c>nr_isolate_pageblock</c> (set_migratetype_isolate).
     /// </summary>
-    internal void SeedSetPageblock(int i, MigrateType mt)
+    internal partial void SeedSetPageblock(int i, MigrateType mt)
     {
         Zone z = _zones[_zoneOf[i]];
         MigrateType old = GetPageblockMt(i);
@@ -94,10 +94,10 @@ public sealed unsafe partial class Machine
     }
 
     /// <summary>Gives a plain block back to the buddy lists of <paramref name="mt"/> (__free_one_page, FPI_NONE).</summary>
-    internal void SeedFree(int i, int order, MigrateType mt) => FreeOnePage(i, _zones[_zoneOf[i]], order, mt, toTail: false);
+    internal partial void SeedFree(int i, int order, MigrateType mt) => FreeOnePage(i, _zones[_zoneOf[i]], order, mt, toTail: false);
 
     /// <summary>Makes a plain page an order-0 allocation of a use (prep_new_page), on the active LRU list when asked.</summary>
-    internal void SeedAllocate(int i, MigrateType mt, PageUse use, bool active)
+    internal partial void SeedAllocate(int i, MigrateType mt, PageUse use, bool active)
     {
         PrepNewPage(i, _zones[_zoneOf[i]].Node, 0, mt, use);
         if (active && (_info[i] & PageState.OnLru) != 0 && use != PageUse.SlabReclaimable)
@@ -107,5 +107,5 @@ public sealed unsafe partial class Machine
     }
 
     /// <summary>Map index of a pfn (no range check: callers iterate the machine's own zones).</summary>
-    internal int SeedIndex(ulong pfn) => (int)(pfn - _base);
+    internal partial int SeedIndex(ulong pfn) => (int)(pfn - _base);
 }

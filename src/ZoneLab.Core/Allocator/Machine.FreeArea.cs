@@ -162,7 +162,7 @@ public sealed unsafe partial class Machine
     }
 
     /// <summary>Links every pristine block of a zone (before walking its pfns or appending to its MOVABLE order-10 tail).</summary>
-    internal void MaterializeZone(int zone)
+    internal partial void MaterializeZone(int zone)
     {
         while (_pristineNext[zone] < _pristineEnd[zone])
         {
@@ -170,8 +170,11 @@ public sealed unsafe partial class Machine
         }
     }
 
-    /// <summary>Links every pristine block of every zone.</summary>
-    internal void MaterializeAll()
+    /// <summary>
+    /// Links every pristine block of every zone: the free lists a booted machine builds lazily (deferred boot blocks)
+    /// become explicit. Semantically neutral; <c>zonelab bench</c> times it on a 1 TiB machine.
+    /// </summary>
+    public void MaterializeAll()
     {
         for (int z = 0; z < _zones.Length; z++)
         {

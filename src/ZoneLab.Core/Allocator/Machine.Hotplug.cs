@@ -8,7 +8,7 @@ namespace ZoneLab.Allocator;
 public sealed unsafe partial class Machine
 {
     /// <summary>True when [start, end) lies in the map and none of its pfns is a hole (walk_system_ram_range's count).</summary>
-    internal bool RangeIsMemory(ulong start, ulong end)
+    internal partial bool RangeIsMemory(ulong start, ulong end)
     {
         if (start < _base || end > _base + (ulong)_length || start >= end)
         {
@@ -25,7 +25,7 @@ public sealed unsafe partial class Machine
     }
 
     /// <summary>True when every pfn of [start, end) is in the map and offline (a hole without a zone).</summary>
-    internal bool RangeIsOffline(ulong start, ulong end)
+    internal partial bool RangeIsOffline(ulong start, ulong end)
     {
         if (start < _base || end > _base + (ulong)_length || start >= end)
         {
@@ -45,7 +45,7 @@ public sealed unsafe partial class Machine
     /// The zone of the first pfn of [start, end) that has one (the page_zone() of an online section whose first
     /// pages may be holes initialised into the zone), or -1 when the range has no zone page.
     /// </summary>
-    internal int FirstZoneIn(ulong start, ulong end)
+    internal partial int FirstZoneIn(ulong start, ulong end)
     {
         long s = Math.Max((long)start - (long)_base, 0), e = Math.Min((long)end - (long)_base, _length);
         for (long i = s; i < e; i++)
@@ -59,7 +59,7 @@ public sealed unsafe partial class Machine
     }
 
     /// <summary>The zone of the last pfn of [start, end) that has one, or -1.</summary>
-    internal int LastZoneIn(ulong start, ulong end)
+    internal partial int LastZoneIn(ulong start, ulong end)
     {
         long s = Math.Max((long)start - (long)_base, 0), e = Math.Min((long)end - (long)_base, _length);
         for (long i = e - 1; i >= s; i--)
@@ -73,7 +73,7 @@ public sealed unsafe partial class Machine
     }
 
     /// <summary>Sets a zone's span (shrink_zone_span / resize_zone_range results, computed by the caller).</summary>
-    internal void SetZoneSpan(Zone zone, ulong startPfn, ulong spanned)
+    internal partial void SetZoneSpan(Zone zone, ulong startPfn, ulong spanned)
     {
         zone.StartPfn = spanned == 0 ? 0 : startPfn;
         zone.SpannedPages = spanned;
@@ -85,7 +85,7 @@ public sealed unsafe partial class Machine
     /// pageblocks; adjust_managed_page_count() and adjust_present_page_count() subtract the pages; the pfns become
     /// holes. Returns false (nothing changed) unless every page of the range is free on an ISOLATE list.
     /// </summary>
-    internal bool OfflineIsolatedRange(ulong startPfn, ulong endPfn)
+    internal partial bool OfflineIsolatedRange(ulong startPfn, ulong endPfn)
     {
         int start = IndexOfPfn(startPfn), end = IndexOfPfn(endPfn);
         int zi = _zoneOf[start];
@@ -135,7 +135,7 @@ public sealed unsafe partial class Machine
     /// MIGRATE_MOVABLE, generic_online_page() frees it in MAX_ORDER blocks to the tail of the free lists, and the
     /// present and managed counts grow. Returns false (nothing changed) unless the whole range is offline.
     /// </summary>
-    internal bool OnlineRange(ulong startPfn, ulong endPfn, Zone zone)
+    internal partial bool OnlineRange(ulong startPfn, ulong endPfn, Zone zone)
     {
         if (!RangeIsOffline(startPfn, endPfn) || !zone.SpansPfn(startPfn) || !zone.SpansPfn(endPfn - 1))
         {
@@ -166,7 +166,7 @@ public sealed unsafe partial class Machine
     /// mirrors build_all_zonelists() after a zone became populated or empty, and the gfp-derived tables that hang
     /// off the zonelists.
     /// </summary>
-    internal void RebuildZonelists()
+    internal partial void RebuildZonelists()
     {
         _zonelists = BuildZonelists();
         _zonelistsNoFallback = _zonelists.Select((zl, n) => zl.Where(z => _zones[z].Node == n).ToArray()).ToArray();

@@ -1,6 +1,197 @@
 namespace ZoneLab.Allocator;
 
-// Page-level operations for the reclaim and compaction models (same assembly): they act on block heads by index
+// The engine's mm/internal.h: every member of Machine that code outside src/ZoneLab.Core/Allocator may use (the
+// Compaction, Reclaim, Contiguous, Hotplug folders and the device-state seeder in Workloads), declared here and
+// implemented in the Machine.*.cs file of its concern (partial members). Anything not listed here is the engine's own:
+// EngineContractTests fails when another folder uses an internal member that is not declared in this file. Indices
+// are positions in the per-pfn arrays (pfn - BasePfn) and name block heads; the per-page bytes are decoded by
+// PageState. Every operation keeps the free lists, LRU lists and counters consistent, so the invariant checker holds
+// between model steps.
+public sealed unsafe partial class Machine
+{
+    // ---- page kinds (PageState.KindOf) and sentinels ----
+
+    /// <summary>A page inside a block (not its head), or a pristine page of a zone not yet linked.</summary>
+    internal const byte KindTail = 0;
+
+    /// <summary>A pfn that is not memory: a hole of the memory map, or offline memory (no zone, no state).</summary>
+    internal const byte KindHole = 1;
+
+    /// <summary>PageReserved: memory the allocator never manages (memblock-reserved at boot).</summary>
+    internal const byte KindReserved = 2;
+
+    /// <summary>PageBuddy: the head of a free block on a free list.</summary>
+    internal const byte KindFree = 3;
+
+    /// <summary>The head of an allocated block.</summary>
+    internal const byte KindAlloc = 4;
+
+    /// <summary>A page on a per-cpu list (neither free in the buddy sense nor allocated).</summary>
+    internal const byte KindPcp = 5;
+
+    /// <summary>The zone byte of a pfn outside every zone.</summary>
+    internal const byte NoZone = 0xFF;
+
+    /// <summary>End of an index list (free list or LRU).</summary>
+    internal const int Nil = -1;
+
+    // ---- pfn and page state (page_to_pfn, page_zone, buddy_order, ...) ----
+
+    /// <summary>The pfn of index <paramref name="i"/> (<c>page_to_pfn</c>).</summary>
+    internal partial ulong PfnAt(int i);
+
+    /// <summary>The index of <paramref name="pfn"/> (<c>pfn_to_page</c>); the caller keeps it inside the map.</summary>
+    internal partial int IndexOfPfn(ulong pfn);
+
+    /// <summary>The zone index of the page at <paramref name="i"/> (<c>page_zonenum</c>), <see cref="NoZone"/> for none.</summary>
+    internal partial int ZoneAt(int i);
+
+    /// <summary>The order of the block whose head is <paramref name="i"/> (<c>buddy_order</c> / <c>folio_order</c>).</summary>
+    internal partial int OrderAt(int i);
+
+    /// <summary>What the allocated block at <paramref name="i"/> holds (anon, file, slab, ...).</summary>
+    internal partial PageUse UseAt(int i);
+
+    // ---- vmstat ----
+
+    /// <summary>Adds to a vm event counter (<c>count_vm_events</c>).</summary>
+    internal partial void Count(VmEvent e, long n = 1);
+
+    /// <summary>Adds to a node's count of pages of one kernel use (<see cref="KernelPageStat"/>, as /proc/meminfo splits them).</summary>
+    internal partial void AddKernelStat(int node, KernelPageStat stat, long pages);
+
+    // ---- free lists (compaction) ----
+
+    /// <summary>Links a zone's pristine boot blocks onto its free lists before a pfn walk of the zone.</summary>
+    internal partial void MaterializeZone(int zone);
+
+    // ---- LRU lists and the slow path (reclaim: mm/vmscan.c) ----
+
+    /// <summary>True when the head <paramref name="i"/> is on an LRU list with an LRU use (anon, file, shmem): <c>PageLRU</c>.</summary>
+    internal partial bool OnRealLru(int i);
+
+    /// <summary>True when <paramref name="i"/> is an allocated head on a real LRU list (movable by migration).</summary>
+    internal partial bool IsLruHead(int i);
+
+    /// <summary>The oldest page of a node's LRU list (the tail <c>isolate_lru_folios</c> scans from), or <see cref="Nil"/>.</summary>
+    internal partial int LruTailIndex(int node, LruList lru);
+
+    /// <summary>The next younger page on the LRU list after <paramref name="i"/>, or <see cref="Nil"/>.</summary>
+    internal partial int LruPrevIndex(int i);
+
+    /// <summary>Rotates a block to the head of another LRU list of its node (activation, deactivation).</summary>
+    internal partial void LruMove(int i, LruList to);
+
+    /// <summary>True while the slow path of a request without ALLOC_CMA reclaims (its pages from movable-only memory are wasted).</summary>
+    internal partial bool ReclaimForNonCmaRequest { get; private set; }
+
+    /// <summary>The GFP mask of the request whose slow path runs (kswapd and kcompactd decisions read it).</summary>
+    internal partial GfpFlags SlowpathGfp { get; private set; }
+
+    // ---- migration ----
+
+    /// <summary>Tells the <see cref="PageMigrated"/> listeners that a page moved (the holder updates its pfn).</summary>
+    internal partial void NotifyMigrated(ulong from, ulong to);
+
+    // ---- isolation and contiguous ranges (mm/page_isolation.c, alloc_contig_range) ----
+
+    /// <summary>Why a pageblock could not be isolated (<c>set_migratetype_isolate</c>'s failures).</summary>
+    internal enum IsolateBlock : byte
+    {
+        Ok,
+        AlreadyIsolated,
+        Unmovable,
+        OutsideZone,
+    }
+
+    /// <summary>Purpose of an isolation (<c>enum pb_isolate_mode</c> / the isolation flags of 6.1).</summary>
+    internal enum IsolationMode : byte
+    {
+        /// <summary>CMA_ALLOCATION: MIGRATE_CMA pageblocks count as movable.</summary>
+        Cma,
+
+        /// <summary>alloc_contig_pages() / gigantic pages: a CMA pageblock is unmovable.</summary>
+        Other,
+
+        /// <summary>MEMORY_OFFLINE: a CMA pageblock is unmovable; reserved pages are.</summary>
+        MemOffline,
+    }
+
+    /// <summary>True when every pfn of [start, end) is memory of one zone (no hole, no zone change); gives the zone.</summary>
+    internal partial bool RangeInOneZone(ulong start, ulong end, out int zone);
+
+    /// <summary>mirrors <c>set_migratetype_isolate</c> with <c>has_unmovable_pages</c> for the pageblock of
+    /// <paramref name="i"/>: its free pages move to the ISOLATE lists; gives the type to restore.</summary>
+    internal partial IsolateBlock IsolatePageblock(int i, IsolationMode mode, out MigrateType saved);
+
+    /// <summary>mirrors <c>unset_migratetype_isolate</c>: the pageblock gets <paramref name="saved"/> back.</summary>
+    internal partial void UndoIsolatePageblock(int i, MigrateType saved);
+
+    /// <summary>Appends the allocated block heads in [start, end), with their orders, to <paramref name="into"/>.</summary>
+    internal partial void AllocatedHeads(int start, int end, List<(int Index, int Order)> into);
+
+    /// <summary>True when a page of [start, end) is reserved (<c>PageReserved</c>).</summary>
+    internal partial bool HasReserved(int start, int end);
+
+    /// <summary>mirrors <c>test_pages_isolated</c> + <c>isolate_freepages_range</c>: an isolated, entirely free range
+    /// becomes allocated blocks of <paramref name="use"/>; false (nothing changed) otherwise.</summary>
+    internal partial bool TakeIsolatedRange(int start, int end, PageUse use, MigrateType mt);
+
+    /// <summary>Frees [start, start + count) taken by <see cref="TakeIsolatedRange"/> (<c>free_contig_range</c>).</summary>
+    internal partial void FreeRangeChunks(int start, int count);
+
+    // ---- memory hotplug (mm/memory_hotplug.c) ----
+
+    /// <summary>True when [start, end) lies in the map and none of its pfns is a hole (<c>walk_system_ram_range</c>'s count).</summary>
+    internal partial bool RangeIsMemory(ulong start, ulong end);
+
+    /// <summary>True when every pfn of [start, end) is in the map and offline (a hole without a zone).</summary>
+    internal partial bool RangeIsOffline(ulong start, ulong end);
+
+    /// <summary>The zone of the first pfn of [start, end) that has one (<c>page_zone</c> of an online section), or -1.</summary>
+    internal partial int FirstZoneIn(ulong start, ulong end);
+
+    /// <summary>The zone of the last pfn of [start, end) that belongs to one, or -1.</summary>
+    internal partial int LastZoneIn(ulong start, ulong end);
+
+    /// <summary>Sets a zone's span (<c>resize_zone_range</c> / <c>shrink_zone_span</c> results, computed by the caller).</summary>
+    internal partial void SetZoneSpan(Zone zone, ulong startPfn, ulong spanned);
+
+    /// <summary>mirrors the tail of <c>offline_pages</c> (<c>__offline_isolated_pages</c>, managed and present counts):
+    /// the isolated, entirely free range becomes offline; false (nothing changed) otherwise.</summary>
+    internal partial bool OfflineIsolatedRange(ulong startPfn, ulong endPfn);
+
+    /// <summary>mirrors <c>online_pages</c> from <c>move_pfn_range_to_zone</c> on: the offline range joins
+    /// <paramref name="zone"/> and is freed to the buddy allocator; false (nothing changed) unless all of it is offline.</summary>
+    internal partial bool OnlineRange(ulong startPfn, ulong endPfn, Zone zone);
+
+    /// <summary>mirrors <c>build_all_zonelists</c> after a zone became populated or empty.</summary>
+    internal partial void RebuildZonelists();
+
+    // ---- device-state seeding (Workloads/DeviceState: a booted machine set to a real device's counts) ----
+
+    /// <summary>The index of <paramref name="pfn"/>.</summary>
+    internal partial int SeedIndex(ulong pfn);
+
+    /// <summary>Takes every free block of a zone off the free lists (each managed page becomes a plain page the caller
+    /// gives back with <see cref="SeedFree"/> or <see cref="SeedAllocate"/>); returns the pages taken.</summary>
+    internal partial long SeedTakeAll(int zone);
+
+    /// <summary>True when <paramref name="i"/> is a plain managed page of <paramref name="zone"/> (after <see cref="SeedTakeAll"/>).</summary>
+    internal partial bool SeedIsPlain(int i, int zone);
+
+    /// <summary>mirrors <c>set_pageblock_migratetype</c> on the pageblock of <paramref name="i"/>, with the zone's
+    /// highatomic and isolate pageblock counters.</summary>
+    internal partial void SeedSetPageblock(int i, MigrateType mt);
+
+    /// <summary>Gives a plain block back to the buddy lists of <paramref name="mt"/> (<c>__free_one_page</c>, FPI_NONE).</summary>
+    internal partial void SeedFree(int i, int order, MigrateType mt);
+
+    /// <summary>Makes a plain page an order-0 allocation of a use (<c>prep_new_page</c>), on the active LRU list when asked.</summary>
+    internal partial void SeedAllocate(int i, MigrateType mt, PageUse use, bool active);
+}
+
+// Page-level operations for the reclaim and compaction models, implemented here: they act on block heads by index
 // and keep every counter and list consistent, so the invariant checker holds between model steps.
 public sealed unsafe partial class Machine
 {

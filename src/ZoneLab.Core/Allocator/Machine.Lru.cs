@@ -45,7 +45,7 @@ public sealed unsafe partial class Machine
     };
 
     // PageLRU: anonymous and page-cache folios (movable by compaction); reclaimable slab is on a list but not an LRU
-    internal bool OnRealLru(int i) => (_info[i] & PageState.OnLru) != 0 && (PageState.UseOf(_info[i])) is PageUse.Anon or PageUse.File or PageUse.FileDirty or PageUse.Shmem;
+    internal partial bool OnRealLru(int i) => (_info[i] & PageState.OnLru) != 0 && (PageState.UseOf(_info[i])) is PageUse.Anon or PageUse.File or PageUse.FileDirty or PageUse.Shmem;
 
     // mirrors lruvec_add_folio: new folios go to the head of the inactive list
     internal void LruAdd(int i, int node, LruList lru)
@@ -106,18 +106,18 @@ public sealed unsafe partial class Machine
     }
 
     /// <summary>The oldest block (tail) of a node's LRU list, or null.</summary>
-    internal int LruTailIndex(int node, LruList lru) => _lruTail[node * LruLists + (int)lru];
+    internal partial int LruTailIndex(int node, LruList lru) => _lruTail[node * LruLists + (int)lru];
 
-    internal int LruPrevIndex(int i) => _prev[i];
+    internal partial int LruPrevIndex(int i) => _prev[i];
 
-    internal int OrderAt(int i) => PageState.OrderOf(_flags[i]);
+    internal partial int OrderAt(int i) => PageState.OrderOf(_flags[i]);
 
-    internal ulong PfnAt(int i) => _base + (ulong)i;
+    internal partial ulong PfnAt(int i) => _base + (ulong)i;
 
-    internal int ZoneAt(int i) => _zoneOf[i];
+    internal partial int ZoneAt(int i) => _zoneOf[i];
 
     /// <summary>Rotates a block to the head of another LRU list (activation/deactivation).</summary>
-    internal void LruMove(int i, LruList to)
+    internal partial void LruMove(int i, LruList to)
     {
         int node = _zones[_zoneOf[i]].Node;
         LruDel(i);

@@ -9,5 +9,5 @@ public sealed partial class Machine
     /// </summary>
     public Action<ulong, ulong>? PageMigrated { get; set; }
 
-    internal void NotifyMigrated(ulong from, ulong to) => PageMigrated?.Invoke(from, to);
+    internal partial void NotifyMigrated(ulong from, ulong to) => PageMigrated?.Invoke(from, to);
 }

@@ -6,8 +6,6 @@ namespace ZoneLab.Allocator;
 // are neither free in the buddy sense (not counted in NR_FREE_PAGES, cannot coalesce) nor allocated.
 public sealed unsafe partial class Machine
 {
-    internal const byte KindPcp = 5;
-
     // NR_PCP_LISTS of 6.1 with THP: MIGRATE_PCPTYPES * (PAGE_ALLOC_COSTLY_ORDER + 1) + 1 (one list for pageblock order)
     internal const int NrPcpLists = MigrateTypes.PcpTypes * (Pageblock.CostlyOrder + 1) + 1;
     private const int PcpBatchScaleMax = 5; // CONFIG_PCP_BATCH_SCALE_MAX default

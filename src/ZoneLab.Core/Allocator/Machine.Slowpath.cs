@@ -29,10 +29,10 @@ public sealed unsafe partial class Machine
     /// True while the slow path of a request without ALLOC_CMA runs kswapd or direct reclaim: pages reclaimed from
     /// movable-only memory then cannot serve the request (counted as <see cref="VmEvent.PgstealWastedModel"/>).
     /// </summary>
-    internal bool ReclaimForNonCmaRequest { get; private set; }
+    internal partial bool ReclaimForNonCmaRequest { get => field; private set => field = value; }
 
     /// <summary>The GFP mask of the request whose slow path runs (wakeup_kswapd and kcompactd decisions read it).</summary>
-    internal GfpFlags SlowpathGfp { get; private set; }
+    internal partial GfpFlags SlowpathGfp { get => field; private set => field = value; }
 
     /// <summary>mirrors <c>gfp_zone</c> on this machine's GFP_ZONE_TABLE: the highest zone index the mask may use.</summary>
     public int GfpZoneIndex(GfpFlags gfp) => _gfpZone[(uint)gfp & 0xF];

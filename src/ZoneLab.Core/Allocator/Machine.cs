@@ -17,13 +17,6 @@ namespace ZoneLab.Allocator;
 /// </remarks>
 public sealed unsafe partial class Machine : IDisposable
 {
-    internal const byte KindTail = 0;
-    internal const byte KindHole = 1;
-    internal const byte KindReserved = 2;
-    internal const byte KindFree = 3;
-    internal const byte KindAlloc = 4;
-    internal const byte NoZone = 0xFF;
-    internal const int Nil = -1;
     private const int NrMt = MigrateTypes.Count;
     private const int NrOrders = Pageblock.NrOrders;
 
@@ -228,7 +221,7 @@ public sealed unsafe partial class Machine : IDisposable
     /// <summary>A vmstat event counter.</summary>
     public long Event(VmEvent e) => _events[(int)e];
 
-    internal void Count(VmEvent e, long n = 1) => _events[(int)e] += n;
+    internal partial void Count(VmEvent e, long n) => _events[(int)e] += n;
 
     /// <summary>
     /// Number of <c>mm_page_alloc_extfrag</c> events: an allocation of <paramref name="start"/> type fell back to a

@@ -1,6 +1,4 @@
 using ZoneLab.Allocator;
-using ZoneLab.Metrics;
-using ZoneLab.Reclaim;
 
 namespace ZoneLab.Compaction;
 
@@ -38,7 +36,7 @@ public sealed class Compactor
 {
     private const int CompactMaxDeferShift = 6;
     private readonly Machine _m;
-    private readonly ReclaimCostModel _costs;
+    private readonly CompactionCostModel _costs;
     private readonly int[] _cachedMigrate;
     private readonly int[] _cachedFree;
     private readonly int[] _considered;
@@ -47,10 +45,10 @@ public sealed class Compactor
     private readonly List<(int Index, int Order)> _freeTargets = [];
 
     /// <summary>Creates a compactor for a machine.</summary>
-    public Compactor(Machine machine, ReclaimCostModel? costs = null)
+    public Compactor(Machine machine, CompactionCostModel? costs = null)
     {
         _m = machine;
-        _costs = costs ?? new ReclaimCostModel();
+        _costs = costs ?? new CompactionCostModel();
         int n = machine.Zones.Count;
         _cachedMigrate = new int[n];
         _cachedFree = new int[n];

@@ -95,7 +95,7 @@ public sealed class BootLayout
     public KernelConfig? Config { get; internal set; }
 
     /// <summary>CMA areas in <c>cma_areas[]</c> order, with their activation result.</summary>
-    public IReadOnlyList<Contiguous.CmaArea> CmaAreas { get; internal set; } = Array.Empty<Contiguous.CmaArea>();
+    public IReadOnlyList<CmaArea> CmaAreas { get; internal set; } = Array.Empty<CmaArea>();
 
     /// <summary>Device tree <c>/reserved-memory</c> regions and what became of them (arm64).</summary>
     public IReadOnlyList<DeviceTree.ReservedMemoryRegion> ReservedMemory { get; internal set; } = Array.Empty<DeviceTree.ReservedMemoryRegion>();

@@ -188,7 +188,7 @@ public sealed record DesignReport
     /// <summary>Managed pages only movable requests can use (ZONE_MOVABLE, ZONE_CMA, CMA pageblocks).</summary>
     public long MovableOnlyManagedPages { get; init; }
 
-    /// <summary>Kernel-usable over movable-only managed pages (null without movable-only memory); docs/kernel-facts.md §4.5 advises at least 3.</summary>
+    /// <summary>Kernel-usable over movable-only managed pages (null without movable-only memory); memory-hotplug.rst calls MOVABLE:KERNEL up to 3:1 (even 4:1) usually fine, i.e. at least 0.33 here (docs/kernel-facts.md §4.5).</summary>
     public double? KernelToMovableOnlyRatio => MovableOnlyManagedPages == 0 ? null : (double)KernelUsableManagedPages / MovableOnlyManagedPages;
 
     /// <summary><c>kswapd</c> wakeups (<c>wakeup_kswapd</c> calls).</summary>

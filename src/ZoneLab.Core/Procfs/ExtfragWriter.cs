@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using ZoneLab.Allocator;
-using ZoneLab.Metrics;
 
 namespace ZoneLab.Procfs;
 

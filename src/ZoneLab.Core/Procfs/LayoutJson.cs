@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Serialization;
-using ZoneLab.Contiguous;
 using ZoneLab.Layout;
 using ZoneLab.Layout.DeviceTree;
 

@@ -1,10 +1,10 @@
 namespace ZoneLab.Reclaim;
 
 /// <summary>
-/// Simulated time charged for reclaim and compaction work, in nanoseconds per page. The defaults are rough
+/// Simulated time charged for reclaim work, in nanoseconds per page (compaction's: <see cref="Compaction.CompactionCostModel"/>). The defaults are rough
 /// orders of magnitude for a server with an SSD: scanning an LRU page costs a few hundred cycles, dropping a
 /// clean page-cache page a microsecond (unmap + free), writing back a dirty page or swapping out an anonymous one
-/// an I/O (~20 µs / ~50 µs amortised with batching), migrating a page a copy of 4 KiB plus remapping (~2 µs).
+/// an I/O (~20 µs / ~50 µs amortised with batching).
 /// The model adds them up per activity; it does not simulate the I/O queue.
 /// </summary>
 public sealed record ReclaimCostModel
@@ -29,10 +29,4 @@ public sealed record ReclaimCostModel
 
     /// <summary>Per page-cache page read again after reclaim dropped it (a refault the reading task waits for).</summary>
     public double RefaultReadNs { get; init; } = 50_000;
-
-    /// <summary>Per page migrated by compaction.</summary>
-    public double MigrateNs { get; init; } = 2_000;
-
-    /// <summary>Per pfn the compaction scanners step over.</summary>
-    public double CompactScanNs { get; init; } = 20;
 }

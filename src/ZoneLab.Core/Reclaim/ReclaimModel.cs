@@ -25,7 +25,7 @@ public sealed class ReclaimModel : IMemoryPressureHandler
     {
         _m = machine;
         CostModel = costs ?? new ReclaimCostModel();
-        Compactor = new Compactor(machine, CostModel);
+        Compactor = new Compactor(machine);
         ZoneStats = new ReclaimZoneStats(machine.Zones.Count);
         machine.Pressure = this;
     }

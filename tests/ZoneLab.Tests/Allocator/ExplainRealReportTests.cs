@@ -1,4 +1,5 @@
 using ZoneLab.Allocator;
+using ZoneLab.Explain;
 using ZoneLab.Procfs;
 
 namespace ZoneLab.Tests.Allocator;

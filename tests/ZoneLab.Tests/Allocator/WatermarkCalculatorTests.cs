@@ -1,5 +1,6 @@
 using ZoneLab.Allocator;
 using ZoneLab.Layout;
+using ZoneLab.Procfs;
 
 namespace ZoneLab.Tests.Allocator;
 

@@ -1,4 +1,5 @@
 using ZoneLab.Allocator;
+using ZoneLab.Explain;
 
 namespace ZoneLab.Tests.Allocator;
 

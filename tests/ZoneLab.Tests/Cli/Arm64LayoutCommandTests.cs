@@ -59,7 +59,8 @@ public class Arm64LayoutCommandTests
     }
 
     [Theory]
-    [InlineData(new[] { "layout", "--arch", "x86_64", "--dtb", "x.dtb", "--mem", "2G" }, "--dtb: device trees are arm64 boot input")]
+    [InlineData(new[] { "layout", "--arch", "x86_64", "--dtb", "Fixtures/dtb/hi6220-hikey.dtb", "--mem", "2G" }, "--dtb: device trees are arm64 boot input")]
+    [InlineData(new[] { "layout", "--arch", "arm64", "--dtb", "x.dtb", "--mem", "2G" }, "x.dtb: file not found")]
     [InlineData(new[] { "layout", "--arch", "sparc", "--mem", "2G" }, "--arch: 'sparc' is not an architecture")]
     [InlineData(new[] { "layout", "--arch", "arm64" }, "no machine given; expected --mem SIZE")]
     [InlineData(new[] { "layout", "--arch", "arm64", "--mem", "2G", "--machine", "q35" }, "--machine: 'q35' is not an arm64 machine type")]

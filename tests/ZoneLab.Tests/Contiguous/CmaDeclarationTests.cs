@@ -1,4 +1,3 @@
-using ZoneLab.Contiguous;
 using ZoneLab.Layout;
 using MemblockAllocator = ZoneLab.Layout.Memblock.Memblock;
 

@@ -1,5 +1,4 @@
 using CsCheck;
-using ZoneLab.Contiguous;
 using ZoneLab.Layout;
 
 namespace ZoneLab.Tests.Contiguous;

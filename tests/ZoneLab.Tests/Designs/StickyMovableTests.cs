@@ -1,5 +1,4 @@
 using ZoneLab.Allocator;
-using ZoneLab.Contiguous;
 using ZoneLab.Designs;
 using ZoneLab.Layout;
 using ZoneLab.Tests.Allocator;

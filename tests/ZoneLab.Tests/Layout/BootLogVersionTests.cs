@@ -146,7 +146,7 @@ public class BootLogVersionTests
         // 0x0000000077e00000": without --kconfig the model must still reserve the area where that kernel did.
         BootLayout cma = new LayoutBuilder().FromDmesg(FixturePath.Get("x86_64-cma-6.1", "e-2G-cma128M", "dmesg.txt")).Build();
         Assert.True(cma.Config!.Cma);
-        ZoneLab.Contiguous.CmaArea area = Assert.Single(cma.CmaAreas);
+        ZoneLab.Layout.CmaArea area = Assert.Single(cma.CmaAreas);
         Assert.Equal(0x77e00000UL, area.Base);
         Assert.Equal(128UL << 20, area.Size);
 

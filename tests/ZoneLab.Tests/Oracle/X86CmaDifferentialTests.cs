@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using ZoneLab.Contiguous;
 using ZoneLab.Layout;
 using ZoneLab.Procfs;
 

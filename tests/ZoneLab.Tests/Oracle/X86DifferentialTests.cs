@@ -108,7 +108,7 @@ public class X86DifferentialTests
         // spanned/present/managed/cma, protection, start_pfn) must appear, in order, in the real /proc/zoneinfo.
         OracleFixture f = OracleFixture.Get(name);
         BootLayout layout = new LayoutBuilder().FromDmesg(f.DmesgPath).WithZoneinfo(f.ZoneinfoPath).Build();
-        var wm = ZoneLab.Allocator.LayoutWatermarks.Compute(layout, File.ReadAllText(f.ZoneinfoPath), File.ReadAllText(f.DmesgPath));
+        var wm = LayoutWatermarks.Compute(layout, File.ReadAllText(f.ZoneinfoPath), File.ReadAllText(f.DmesgPath));
         string[] model = LayoutZoneinfoWriter.Write(layout, wm).TrimEnd('\n').Split('\n');
         string[] real = File.ReadAllLines(f.ZoneinfoPath);
         int at = 0;

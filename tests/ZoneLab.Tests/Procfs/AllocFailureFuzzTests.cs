@@ -1,5 +1,6 @@
 using System.Text;
 using ZoneLab.Allocator;
+using ZoneLab.Explain;
 using ZoneLab.Procfs;
 
 namespace ZoneLab.Tests.Procfs;

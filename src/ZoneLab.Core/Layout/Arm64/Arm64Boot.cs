@@ -1,4 +1,3 @@
-using ZoneLab.Contiguous;
 using ZoneLab.Layout.DeviceTree;
 using ZoneLab.Layout.Memblock;
 using MemblockAllocator = ZoneLab.Layout.Memblock.Memblock;

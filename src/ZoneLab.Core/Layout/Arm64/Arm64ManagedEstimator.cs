@@ -105,7 +105,7 @@ public static class Arm64ManagedEstimator
         {
             Charge(r.Base, r.End, 1);
         }
-        foreach (Contiguous.CmaArea a in layout.CmaAreas)
+        foreach (CmaArea a in layout.CmaAreas)
         {
             Charge(a.Base, a.Base + a.Size, -1);
         }
@@ -154,7 +154,7 @@ public static class Arm64ManagedEstimator
             keep.Add(new PfnRange(r.Base >> Page.Shift, r.End >> Page.Shift));
         }
         var giveBack = new List<PfnRange>();
-        foreach (Contiguous.CmaArea a in layout.CmaAreas)
+        foreach (CmaArea a in layout.CmaAreas)
         {
             giveBack.Add(new PfnRange(a.BasePfn, a.BasePfn + a.DeclaredPages));
         }

@@ -1,4 +1,3 @@
-using ZoneLab.Contiguous;
 using ZoneLab.Layout.Memblock;
 
 namespace ZoneLab.Layout.DeviceTree;

@@ -1,4 +1,3 @@
-using ZoneLab.Contiguous;
 using MemblockAllocator = ZoneLab.Layout.Memblock.Memblock;
 
 namespace ZoneLab.Layout;

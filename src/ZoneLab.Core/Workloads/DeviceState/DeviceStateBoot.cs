@@ -13,7 +13,7 @@ public static class DeviceStateBoot
     /// </summary>
     public static DesignMachine Boot(DeviceSnapshot snapshot, DesignKind design, KernelVersion version, out DeviceStateResult result, VmSysctls? sysctls = null, bool debugChecks = false, long swapPages = 0)
     {
-        KernelFeatures? features = design == DesignKind.Dmb ? new KernelFeatures { DesignatedMovableBlocks = true } : null;
+        KernelFeatures features = DesignRegistry.For(design).Features; // the DMB series reads movablecore=size@base
         BootLayout layout = snapshot.Layout(features);
         DesignMachine dm = DesignFactory.For(design).Build(layout, version, sysctls, debugChecks, swapPages);
         try

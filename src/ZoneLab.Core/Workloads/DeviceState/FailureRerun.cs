@@ -1,5 +1,6 @@
 using ZoneLab.Allocator;
 using ZoneLab.Designs;
+using ZoneLab.Explain;
 using ZoneLab.Procfs;
 using ZoneLab.Reclaim;
 

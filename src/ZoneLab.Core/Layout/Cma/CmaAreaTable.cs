@@ -1,4 +1,4 @@
-namespace ZoneLab.Contiguous;
+namespace ZoneLab.Layout;
 
 /// <summary><c>cma_areas[MAX_CMA_AREAS]</c>, <c>cma_area_count</c> and <c>totalcma_pages</c> (mm/cma.c).</summary>
 public sealed class CmaAreaTable

@@ -1,4 +1,4 @@
-namespace ZoneLab.Contiguous;
+namespace ZoneLab.Layout;
 
 /// <summary>The kernel error numbers the boot-time CMA code returns (include/uapi/asm-generic/errno-base.h).</summary>
 public static class Errno

@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using ZoneLab.Allocator;
 using ZoneLab.Procfs;
 
-namespace ZoneLab.Allocator;
+namespace ZoneLab.Explain;
 
 /// <summary>
 /// Replays the page allocator's decision for one allocation-failure report on the dumped numbers:

@@ -1,4 +1,6 @@
-namespace ZoneLab.Allocator;
+using ZoneLab.Allocator;
+
+namespace ZoneLab.Explain;
 
 /// <summary>
 /// The ALLOC_* flags the slow path checks a zone with, as each kernel generation computes them. Only the flags that

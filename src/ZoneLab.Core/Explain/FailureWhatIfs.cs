@@ -1,7 +1,8 @@
 using System.Globalization;
+using ZoneLab.Allocator;
 using ZoneLab.Procfs;
 
-namespace ZoneLab.Allocator;
+namespace ZoneLab.Explain;
 
 /// <summary>
 /// What would have changed a failure, computed from the dump alone:

@@ -1,6 +1,4 @@
-using ZoneLab.Allocator;
-
-namespace ZoneLab.Metrics;
+namespace ZoneLab.Allocator;
 
 /// <summary>The free-block summary of a zone for one order (<c>struct contig_page_info</c>, mm/vmstat.c).</summary>
 /// <param name="FreePages">Σ nr_free[k] &lt;&lt; k.</param>

@@ -1,6 +1,7 @@
+using ZoneLab.Allocator;
 using ZoneLab.Procfs;
 
-namespace ZoneLab.Allocator;
+namespace ZoneLab.Explain;
 
 /// <summary>Why a request failed, as the replay on the dumped numbers sees it.</summary>
 public enum FailureClass

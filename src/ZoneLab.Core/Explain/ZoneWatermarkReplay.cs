@@ -1,4 +1,6 @@
-namespace ZoneLab.Allocator;
+using ZoneLab.Allocator;
+
+namespace ZoneLab.Explain;
 
 /// <summary>The numbers of one zone that <c>__zone_watermark_ok()</c> reads, in pages.</summary>
 public readonly record struct WatermarkInput(

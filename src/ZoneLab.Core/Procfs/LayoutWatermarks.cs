@@ -1,7 +1,7 @@
+using ZoneLab.Allocator;
 using ZoneLab.Layout;
-using ZoneLab.Procfs;
 
-namespace ZoneLab.Allocator;
+namespace ZoneLab.Procfs;
 
 /// <summary>
 /// Watermarks (<c>min</c>/<c>low</c>/<c>high</c>) and <c>lowmem_reserve</c> ("protection") of a boot layout's zones:

@@ -1,7 +1,7 @@
+using ZoneLab.Allocator;
 using ZoneLab.Layout;
-using ZoneLab.Procfs;
 
-namespace ZoneLab.Allocator;
+namespace ZoneLab.Procfs;
 
 /// <summary>
 /// Reproduces the <c>min</c>/<c>low</c>/<c>high</c> and <c>protection</c> values of a real <c>/proc/zoneinfo</c> from

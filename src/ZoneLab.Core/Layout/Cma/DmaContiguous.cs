@@ -1,7 +1,6 @@
-using ZoneLab.Layout;
-using ZoneLab.Layout.Memblock;
+using MemblockAllocator = ZoneLab.Layout.Memblock.Memblock;
 
-namespace ZoneLab.Contiguous;
+namespace ZoneLab.Layout;
 
 /// <summary>
 /// kernel/dma/contiguous.c (6.1): the default area (<c>dma_contiguous_reserve()</c>), the per-node areas
@@ -65,7 +64,7 @@ public sealed class DmaContiguous
         if (selectedSize != 0 && DefaultArea == null)
         {
             // dma_contiguous_reserve_area() → cma_declare_contiguous(base, size, limit, 0, 0, fixed, "reserved")
-            if (Cma.DeclareContiguousNid(selectedBase, selectedSize, selectedLimit, 0, 0, fixedBase, "reserved", Memblock.NumaNoNode, CmaAreaKind.DmaDefault, out CmaArea? area) == 0)
+            if (Cma.DeclareContiguousNid(selectedBase, selectedSize, selectedLimit, 0, 0, fixedBase, "reserved", MemblockAllocator.NumaNoNode, CmaAreaKind.DmaDefault, out CmaArea? area) == 0)
             {
                 DefaultArea = area;
             }
@@ -109,7 +108,7 @@ public sealed class DmaContiguous
             Cma.Log.Print("Reserved memory: incorrect alignment of CMA region");
             return -Errno.EINVAL;
         }
-        int err = Cma.InitReservedMem(b, size, 0, name, Memblock.NumaNoNode, CmaAreaKind.DeviceTree, out CmaArea? area);
+        int err = Cma.InitReservedMem(b, size, 0, name, MemblockAllocator.NumaNoNode, CmaAreaKind.DeviceTree, out CmaArea? area);
         if (err != 0)
         {
             Cma.Log.Print("Reserved memory: unable to setup CMA region");

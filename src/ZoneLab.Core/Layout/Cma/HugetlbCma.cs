@@ -1,6 +1,4 @@
-using ZoneLab.Layout;
-
-namespace ZoneLab.Contiguous;
+namespace ZoneLab.Layout;
 
 /// <summary>
 /// mm/hugetlb.c hugetlb_cma_reserve(order) (6.1): areas "hugetlb&lt;nid&gt;" for gigantic pages, spread over the

@@ -1,6 +1,4 @@
-using ZoneLab.Layout;
-
-namespace ZoneLab.Contiguous;
+namespace ZoneLab.Layout;
 
 /// <summary>
 /// The CMA boot parameters as their early_param handlers leave them after the whole command line

@@ -1,6 +1,4 @@
-using ZoneLab.Layout;
-
-namespace ZoneLab.Contiguous;
+namespace ZoneLab.Layout;
 
 /// <summary>
 /// core_initcall(cma_init_reserved_areas) → cma_activate_area() (mm/cma.c, 6.1): an area whose pages are not all

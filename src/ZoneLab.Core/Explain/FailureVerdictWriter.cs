@@ -1,8 +1,9 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
+using System.Text;
+using ZoneLab.Allocator;
 
-namespace ZoneLab.Allocator;
+namespace ZoneLab.Explain;
 
 /// <summary>Renders <see cref="FailureVerdict"/>s as the <c>zonelab explain</c> JSON contract or as text.</summary>
 public static class FailureVerdictWriter

@@ -1,6 +1,7 @@
+using ZoneLab.Allocator;
 using ZoneLab.Procfs;
 
-namespace ZoneLab.Allocator;
+namespace ZoneLab.Explain;
 
 /// <summary>
 /// The zone indexes of a dumped kernel. <c>show_free_areas()</c> prints only populated zones, but

@@ -1,6 +1,4 @@
-using ZoneLab.Layout;
-
-namespace ZoneLab.Contiguous;
+namespace ZoneLab.Layout;
 
 /// <summary>Who declared a CMA area.</summary>
 public enum CmaAreaKind

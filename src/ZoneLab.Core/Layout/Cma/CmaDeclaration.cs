@@ -1,7 +1,7 @@
-using ZoneLab.Layout;
 using ZoneLab.Layout.Memblock;
+using MemblockAllocator = ZoneLab.Layout.Memblock.Memblock;
 
-namespace ZoneLab.Contiguous;
+namespace ZoneLab.Layout;
 
 /// <summary>
 /// Declaring CMA areas at boot as mm/cma.c does in 6.1: <c>cma_declare_contiguous_nid()</c> (alignment,
@@ -13,7 +13,7 @@ public sealed class CmaDeclaration
 {
     private const ulong SZ4G = 1UL << 32;
 
-    public CmaDeclaration(Memblock memblock, CmaAreaTable table, BootLog log)
+    public CmaDeclaration(MemblockAllocator memblock, CmaAreaTable table, BootLog log)
     {
         Memblock = memblock;
         Table = table;
@@ -24,7 +24,7 @@ public sealed class CmaDeclaration
     public static ulong MinAlignmentBytes => Page.Size * Page.PageblockNrPages;
 
     /// <summary>The boot allocator the areas are carved from.</summary>
-    public Memblock Memblock { get; }
+    public MemblockAllocator Memblock { get; }
 
     /// <summary><c>cma_areas[]</c>.</summary>
     public CmaAreaTable Table { get; }

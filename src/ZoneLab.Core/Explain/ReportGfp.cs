@@ -1,4 +1,6 @@
-namespace ZoneLab.Allocator;
+using ZoneLab.Allocator;
+
+namespace ZoneLab.Explain;
 
 /// <summary>
 /// The gfp mask of an allocation-failure report as the allocator sees it. From v4.5 the kernel prints the flag names
