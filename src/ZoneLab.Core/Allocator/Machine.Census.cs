@@ -15,7 +15,7 @@ public sealed unsafe partial class Machine
     /// <see cref="IsAllocatedHead"/> would: a free head skips its block (a not yet linked boot range counts as
     /// MAX_ORDER blocks), an allocated head counts its pages, anything else advances one page.
     /// </summary>
-    internal long AllocatedPages(ulong start, ulong end)
+    internal partial long AllocatedPages(ulong start, ulong end)
     {
         if (start >= end)
         {

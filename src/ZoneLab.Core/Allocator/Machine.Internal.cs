@@ -52,6 +52,9 @@ public sealed unsafe partial class Machine
     /// <summary>What the allocated block at <paramref name="i"/> holds (anon, file, slab, ...).</summary>
     internal partial PageUse UseAt(int i);
 
+    /// <summary>Pages of allocated blocks in pfns [start, end), walked block by block (the samplers' census).</summary>
+    internal partial long AllocatedPages(ulong start, ulong end);
+
     // ---- vmstat ----
 
     /// <summary>Adds to a vm event counter (<c>count_vm_events</c>).</summary>
