@@ -22,7 +22,7 @@ internal static class BandwidthPlot
         }
 
         var plot = new ScottPlot.Plot();
-        
+
         int nc = withData.Max(r => r.Bandwidth!.Controllers.Count);
         var bars = new List<ScottPlot.Bar>();
         var ticks = new List<ScottPlot.Tick>();

@@ -41,7 +41,9 @@ internal static class CompareCommand
             Scenario s = BuiltInScenarios.Resolve(pr.GetValue(scenario), out string? baseDir);
             var options = new SimulationOptions
             {
-                Seed = pr.GetValue(seed), BaseDirectory = baseDir, TickSeconds = pr.GetValue(tick) ?? 0.1,
+                Seed = pr.GetValue(seed),
+                BaseDirectory = baseDir,
+                TickSeconds = pr.GetValue(tick) ?? 0.1,
                 From = FromOption.Load(pr.GetValue(from), Allocator.KernelVersions.Parse(s.Kernel)),
             };
             bool json = pr.GetValue(format) == "json";

@@ -1,6 +1,6 @@
-using ZoneLab.Metrics;
 using System.Text;
 using ZoneLab.Cli.Sweep;
+using ZoneLab.Metrics;
 
 namespace ZoneLab.Cli;
 

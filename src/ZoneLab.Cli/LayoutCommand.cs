@@ -61,21 +61,21 @@ internal static class LayoutCommand
                     Console.Out.Write(LayoutDmesgWriter.Write(layout, pr.GetValue(timestamps)));
                     break;
                 case LayoutFormat.Zoneinfo when !kind.LayoutZoneinfo:
-                {
-                    // the design's machine just after boot, through the engine's /proc/zoneinfo
-                    using var dm = kind.Build(mainline, ZoneLab.Allocator.KernelVersion.V6_1);
-                    Console.Out.Write(ZoneinfoWriter.Write(dm.Machine));
-                    break;
-                }
+                    {
+                        // the design's machine just after boot, through the engine's /proc/zoneinfo
+                        using var dm = kind.Build(mainline, ZoneLab.Allocator.KernelVersion.V6_1);
+                        Console.Out.Write(ZoneinfoWriter.Write(dm.Machine));
+                        break;
+                    }
                 case LayoutFormat.Zoneinfo:
-                {
-                    // Watermarks: replayed exactly from a real zoneinfo (+ its boot log), else computed from the layout.
-                    string? zi = machine.ZoneinfoPath(pr) is string zp ? InputFiles.ReadAllText(zp) : null;
-                    string? log = machine.DmesgPath(pr) is string dp ? InputFiles.ReadAllText(dp) : null;
-                    var wm = LayoutWatermarks.Compute(layout, zi, log, zoneinfoSource: machine.ZoneinfoPath(pr) is string zn ? Path.GetFileName(zn) : "zoneinfo");
-                    Console.Out.Write(LayoutZoneinfoWriter.Write(layout, wm));
-                    break;
-                }
+                    {
+                        // Watermarks: replayed exactly from a real zoneinfo (+ its boot log), else computed from the layout.
+                        string? zi = machine.ZoneinfoPath(pr) is string zp ? InputFiles.ReadAllText(zp) : null;
+                        string? log = machine.DmesgPath(pr) is string dp ? InputFiles.ReadAllText(dp) : null;
+                        var wm = LayoutWatermarks.Compute(layout, zi, log, zoneinfoSource: machine.ZoneinfoPath(pr) is string zn ? Path.GetFileName(zn) : "zoneinfo");
+                        Console.Out.Write(LayoutZoneinfoWriter.Write(layout, wm));
+                        break;
+                    }
                 case LayoutFormat.Json:
                     Console.Out.WriteLine(LayoutJsonWriter.Write(layout));
                     break;

@@ -1,6 +1,6 @@
-using ZoneLab.Metrics;
 using System.Globalization;
 using ScottPlot;
+using ZoneLab.Metrics;
 
 namespace ZoneLab.Cli;
 

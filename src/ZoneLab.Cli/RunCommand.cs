@@ -56,7 +56,9 @@ internal static class RunCommand
             }
             var options = new SimulationOptions
             {
-                Seed = pr.GetValue(seed), BaseDirectory = baseDir, TickSeconds = pr.GetValue(tick) ?? 0.1,
+                Seed = pr.GetValue(seed),
+                BaseDirectory = baseDir,
+                TickSeconds = pr.GetValue(tick) ?? 0.1,
                 From = FromOption.Load(pr.GetValue(from), Allocator.KernelVersions.Parse(s.Kernel)),
             };
             WorkEstimate.Check(s, options.TickSeconds);

@@ -1,10 +1,10 @@
-using ZoneLab.Metrics;
 using System.CommandLine;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Schema;
 using System.Text.Json.Serialization;
+using ZoneLab.Metrics;
 
 namespace ZoneLab.Cli;
 

@@ -61,7 +61,8 @@ internal static class SweepScenarios
         }
         string defaultName = Path.GetFileNameWithoutExtension(grid.ScenarioSource);
         return ScenarioLoader.Load(sb.ToString(), grid.ScenarioSource, grid.ScenarioBaseDirectory, defaultName)
-            with { SourcePath = grid.ScenarioBaseDirectory is null ? null : grid.ScenarioSource };
+            with
+        { SourcePath = grid.ScenarioBaseDirectory is null ? null : grid.ScenarioSource };
     }
 
     /// <summary>Sets <paramref name="key"/> to <paramref name="value"/> in the scenario document.</summary>

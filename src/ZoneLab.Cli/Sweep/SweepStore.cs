@@ -167,12 +167,23 @@ internal sealed class SweepStore : IDisposable
             w.WritePropertyName(columns[c].Name);
             switch (row.Values[c])
             {
-                case null: w.WriteNullValue(); break;
-                case int i: w.WriteNumberValue(i); break;
-                case long l: w.WriteNumberValue(l); break;
-                case double d: w.WriteNumberValue(d); break;
-                case string t: w.WriteStringValue(t); break;
-                default: throw new InvalidOperationException($"column {columns[c].Name}: unexpected value type");
+                case null:
+                    w.WriteNullValue();
+                    break;
+                case int i:
+                    w.WriteNumberValue(i);
+                    break;
+                case long l:
+                    w.WriteNumberValue(l);
+                    break;
+                case double d:
+                    w.WriteNumberValue(d);
+                    break;
+                case string t:
+                    w.WriteStringValue(t);
+                    break;
+                default:
+                    throw new InvalidOperationException($"column {columns[c].Name}: unexpected value type");
             }
         }
         w.WriteEndObject();

@@ -20,7 +20,7 @@ public static class FailureReplay
     /// <summary>Newest kernel checked against; later ones use its rules.</summary>
     public const int NewestVersion = 612;
 
-    private static readonly Regex Kswapd = new(@"^kswapd\d*(?::\d+)?$", RegexOptions.Compiled | RegexOptions.CultureInvariant);
+    private static readonly Regex s_kswapd = new(@"^kswapd\d*(?::\d+)?$", RegexOptions.Compiled | RegexOptions.CultureInvariant);
 
     /// <summary>Replays <paramref name="report"/>. <paramref name="forcedVersion"/> (major*100+minor) and <paramref name="forcedArch"/> override the dump.</summary>
     public static FailureVerdict Explain(AllocFailureReport report, string source, int? forcedVersion = null, string? forcedArch = null)
@@ -164,7 +164,7 @@ public static class FailureReplay
             f |= ReportAllocFlags.Cma;
         }
         if ((gfp & GfpFlags.NoMemalloc) == 0
-            && ((gfp & GfpFlags.Memalloc) != 0 || (Kswapd.IsMatch(comm) && !interrupt)))
+            && ((gfp & GfpFlags.Memalloc) != 0 || (s_kswapd.IsMatch(comm) && !interrupt)))
         {
             f |= ReportAllocFlags.NoWatermarks;
         }

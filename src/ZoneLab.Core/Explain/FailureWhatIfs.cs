@@ -20,7 +20,7 @@ namespace ZoneLab.Explain;
 /// </summary>
 public static class FailureWhatIfs
 {
-    private static readonly string[] ZoneDesigns = ["zone-cma", "cma-in-movable", "dmb"];
+    private static readonly string[] s_zoneDesigns = ["zone-cma", "cma-in-movable", "dmb"];
 
     /// <summary>Computes the what-ifs for a replayed report.</summary>
     public static WhatIf Compute(AllocFailureReport report, ReportZoneLayout layout, List<ZoneVerdict> zones, int highest,
@@ -39,7 +39,7 @@ public static class FailureWhatIfs
         bool cmaUsableNow = (flags & ReportAllocFlags.Cma) != 0;
         designs.Add(("migrate-cma", cmaUsableNow,
             (failsNow ? "fails" : "passes") + string.Create(ci, $" (as dumped; {cmaFree} free CMA pages, {(cmaUsableNow ? "counted: ALLOC_CMA" : "not counted: no ALLOC_CMA")})")));
-        foreach (string d in ZoneDesigns)
+        foreach (string d in s_zoneDesigns)
         {
             bool passes = ZoneDesignPasses(report, zones, highest, reachesMovable, cmaFree, order, flags, version, atomicGfp, out string detail);
             string outcome = (passes ? "passes" : "fails") + (passes == !failsNow ? " (same)" : failsNow ? " (would succeed)" : " (would fail)") + "; " + detail;

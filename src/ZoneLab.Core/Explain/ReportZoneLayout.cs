@@ -12,7 +12,7 @@ namespace ZoneLab.Explain;
 /// </summary>
 public sealed class ReportZoneLayout
 {
-    private static readonly string[] Canonical = ["DMA", "DMA32", "Normal", "HighMem", "Movable", "Device"];
+    private static readonly string[] s_canonical = ["DMA", "DMA32", "Normal", "HighMem", "Movable", "Device"];
 
     private ReportZoneLayout(string[] names, bool consistent)
     {
@@ -78,7 +78,7 @@ public sealed class ReportZoneLayout
     }
 
     private static string[] Ordered(IEnumerable<string> names) =>
-        Canonical.Where(c => names.Contains(c)).ToArray();
+        s_canonical.Where(c => names.Contains(c)).ToArray();
 
     private static bool Fits(AllocFailureReport report, string[] names)
     {

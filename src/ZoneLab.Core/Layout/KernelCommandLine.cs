@@ -377,32 +377,32 @@ public sealed class KernelCommandLine
                 case '#':
                 case '$':
                 case '!':
-                {
-                    pos++;
-                    ulong start = KernelNumber.Memparse(one, ref pos);
-                    _memmap.Add(new MemmapOp(kind, size, start, 0, 0, "memmap=" + one));
-                    break;
-                }
-                case '%':
-                {
-                    pos++;
-                    ulong start = KernelNumber.Memparse(one, ref pos);
-                    uint oldType = 0;
-                    if (pos < one.Length && one[pos] == '-')
                     {
                         pos++;
-                        oldType = (uint)KernelNumber.SimpleStrtoull(one, ref pos);
+                        ulong start = KernelNumber.Memparse(one, ref pos);
+                        _memmap.Add(new MemmapOp(kind, size, start, 0, 0, "memmap=" + one));
+                        break;
                     }
-                    if (pos >= one.Length || one[pos] != '+')
+                case '%':
                     {
-                        _warnings.Add($"memmap={one}: expected '+newtype' after the range; the kernel rejects this element (-EINVAL)");
-                        continue;
+                        pos++;
+                        ulong start = KernelNumber.Memparse(one, ref pos);
+                        uint oldType = 0;
+                        if (pos < one.Length && one[pos] == '-')
+                        {
+                            pos++;
+                            oldType = (uint)KernelNumber.SimpleStrtoull(one, ref pos);
+                        }
+                        if (pos >= one.Length || one[pos] != '+')
+                        {
+                            _warnings.Add($"memmap={one}: expected '+newtype' after the range; the kernel rejects this element (-EINVAL)");
+                            continue;
+                        }
+                        pos++;
+                        uint newType = (uint)KernelNumber.SimpleStrtoull(one, ref pos);
+                        _memmap.Add(new MemmapOp('%', size, start, oldType, newType, "memmap=" + one));
+                        break;
                     }
-                    pos++;
-                    uint newType = (uint)KernelNumber.SimpleStrtoull(one, ref pos);
-                    _memmap.Add(new MemmapOp('%', size, start, oldType, newType, "memmap=" + one));
-                    break;
-                }
                 default:
                     // memmap=nn without a start acts like mem=nn
                     _memmap.Add(new MemmapOp('m', size, 0, 0, 0, "memmap=" + one));

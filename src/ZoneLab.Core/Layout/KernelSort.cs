@@ -33,7 +33,7 @@ public static class KernelSort
             }
 
             // find the sift-down path to the leaves (one compare per level)
-            for (b = a; ; )
+            for (b = a; ;)
             {
                 c = 2 * b + 1;
                 d = c + 1;

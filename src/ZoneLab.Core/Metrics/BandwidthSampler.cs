@@ -172,7 +172,8 @@ internal sealed class BandwidthSampler
         {
             double w = _workloadSum[c] / t;
             list.Add(new ControllerLoad(_controllers[c].Name, _controllers[c].BandwidthBytesPerSecond, w, _deviceSum[c] / t,
-                total > 0 ? load[c] / total : 0, workloadTotal > 0 ? w / workloadTotal : 0) { KernelBytesPerSecond = _kernelSum[c] / t });
+                total > 0 ? load[c] / total : 0, workloadTotal > 0 ? w / workloadTotal : 0)
+            { KernelBytesPerSecond = _kernelSum[c] / t });
         }
 
         return new BandwidthReport

@@ -86,8 +86,14 @@ public static class FidelityTable
             long min = k[0], max = k[^1], median = k[k.Length / 2];
             rows.Add(new FidelityRow
             {
-                Name = n, Kernel = median, KernelMin = min, KernelMax = max, Model = model,
-                Error = Error(min, max, model), Structural = structural[n], Ok = Within(min, max, model, structural[n]),
+                Name = n,
+                Kernel = median,
+                KernelMin = min,
+                KernelMax = max,
+                Model = model,
+                Error = Error(min, max, model),
+                Structural = structural[n],
+                Ok = Within(min, max, model, structural[n]),
             });
         }
         return new FidelityWorkload { Name = name, Arch = arch, Runs = kernelRuns.Count, Counters = rows };

@@ -17,22 +17,22 @@ public static class AllocFailureReader
     // TASK_COMM_LEN is 16: a longer "comm" is prose quoting a report (a mail subject, a sentence), not a report.
     private const int TaskCommLen = 16;
 
-    private static readonly Regex Header = new(
+    private static readonly Regex s_header = new(
         @"page allocation failure[:.]\s*order:\s*(?<order>\d+)\s*,\s*mode:\s*(?<mode>0x[0-9a-fA-F]+)(?:\s*\((?<flags>[^)]*)\))?(?:\s*,\s*nodemask=(?<nodemask>[^,\s]*))?",
         RegexOptions.Compiled | RegexOptions.CultureInvariant);
 
-    private static readonly Regex HeaderStart = new(@"^page allocation failure[:.]\s*order:\s*\d", RegexOptions.Compiled | RegexOptions.CultureInvariant);
-    private static readonly Regex ZoneLineStart = new(@"^(?:Node (?<node>\d+),? )?(?<zone>DMA32|DMA|Normal|HighMem|Movable|Device) free:", RegexOptions.Compiled | RegexOptions.CultureInvariant);
-    private static readonly Regex BuddyLineStart = new(@"^(?:Node (?<node>\d+),? )?(?<zone>DMA32|DMA|Normal|HighMem|Movable|Device): ", RegexOptions.Compiled | RegexOptions.CultureInvariant);
-    private static readonly Regex ZoneNameOnly = new(@"^(?:Node \d+,? )?(?:DMA32|DMA|Normal|HighMem|Movable|Device)$", RegexOptions.Compiled | RegexOptions.CultureInvariant);
-    private static readonly Regex ReserveStart = new(@"^lowmem_reserve\[\]:", RegexOptions.Compiled | RegexOptions.CultureInvariant);
-    private static readonly Regex NodeLineStart = new(@"^Node \d+ active_anon:", RegexOptions.Compiled | RegexOptions.CultureInvariant);
-    private static readonly Regex Field = new(@"(?<key>[A-Za-z_]+(?:\([a-z]+\))?):\s?(?<value>\d+)(?<unit>kB|KB)?\b", RegexOptions.Compiled | RegexOptions.CultureInvariant);
-    private static readonly Regex BuddyItem = new(@"(?<count>\d+)\*(?<size>\d+)kB(?:\s*\((?<types>[A-Z]+)\))?", RegexOptions.Compiled | RegexOptions.CultureInvariant);
-    private static readonly Regex BuddyTotal = new(@"=\s*\d+kB\s*$", RegexOptions.Compiled | RegexOptions.CultureInvariant);
-    private static readonly Regex OnlyNumbers = new(@"^\d+(?:\s+\d+)*$", RegexOptions.Compiled | RegexOptions.CultureInvariant);
-    private static readonly Regex Release = new(@"(?:Not tainted|[Tt]ainted:[A-Z \[\]]*?)\s+(?<rel>(?<maj>\d+)\.(?<min>\d+)[^\s#]*)", RegexOptions.Compiled | RegexOptions.CultureInvariant);
-    private static readonly Regex CmaReserved = new(@"^(?<n>\d+) pages cma reserved", RegexOptions.Compiled | RegexOptions.CultureInvariant);
+    private static readonly Regex s_headerStart = new(@"^page allocation failure[:.]\s*order:\s*\d", RegexOptions.Compiled | RegexOptions.CultureInvariant);
+    private static readonly Regex s_zoneLineStart = new(@"^(?:Node (?<node>\d+),? )?(?<zone>DMA32|DMA|Normal|HighMem|Movable|Device) free:", RegexOptions.Compiled | RegexOptions.CultureInvariant);
+    private static readonly Regex s_buddyLineStart = new(@"^(?:Node (?<node>\d+),? )?(?<zone>DMA32|DMA|Normal|HighMem|Movable|Device): ", RegexOptions.Compiled | RegexOptions.CultureInvariant);
+    private static readonly Regex s_zoneNameOnly = new(@"^(?:Node \d+,? )?(?:DMA32|DMA|Normal|HighMem|Movable|Device)$", RegexOptions.Compiled | RegexOptions.CultureInvariant);
+    private static readonly Regex s_reserveStart = new(@"^lowmem_reserve\[\]:", RegexOptions.Compiled | RegexOptions.CultureInvariant);
+    private static readonly Regex s_nodeLineStart = new(@"^Node \d+ active_anon:", RegexOptions.Compiled | RegexOptions.CultureInvariant);
+    private static readonly Regex s_field = new(@"(?<key>[A-Za-z_]+(?:\([a-z]+\))?):\s?(?<value>\d+)(?<unit>kB|KB)?\b", RegexOptions.Compiled | RegexOptions.CultureInvariant);
+    private static readonly Regex s_buddyItem = new(@"(?<count>\d+)\*(?<size>\d+)kB(?:\s*\((?<types>[A-Z]+)\))?", RegexOptions.Compiled | RegexOptions.CultureInvariant);
+    private static readonly Regex s_buddyTotal = new(@"=\s*\d+kB\s*$", RegexOptions.Compiled | RegexOptions.CultureInvariant);
+    private static readonly Regex s_onlyNumbers = new(@"^\d+(?:\s+\d+)*$", RegexOptions.Compiled | RegexOptions.CultureInvariant);
+    private static readonly Regex s_release = new(@"(?:Not tainted|[Tt]ainted:[A-Z \[\]]*?)\s+(?<rel>(?<maj>\d+)\.(?<min>\d+)[^\s#]*)", RegexOptions.Compiled | RegexOptions.CultureInvariant);
+    private static readonly Regex s_cmaReserved = new(@"^(?<n>\d+) pages cma reserved", RegexOptions.Compiled | RegexOptions.CultureInvariant);
 
     /// <summary>Reads a file (see <see cref="Read"/>); a missing file is an input error.</summary>
     public static IReadOnlyList<AllocFailureReport> ReadFile(string path)
@@ -62,7 +62,7 @@ public static class AllocFailureReader
             }
             // warn_alloc() prints "COMM: page allocation failure: order:N": prose that mentions a failure has no
             // "COMM:" before it or no "order:" after it.
-            if (!t[..at].TrimEnd().EndsWith(':') || !HeaderStart.IsMatch(t[at..]))
+            if (!t[..at].TrimEnd().EndsWith(':') || !s_headerStart.IsMatch(t[at..]))
             {
                 continue;
             }
@@ -79,7 +79,7 @@ public static class AllocFailureReader
                 end++;
                 joined += (joined.EndsWith('|') || joined.EndsWith('(') ? "" : " ") + lines[end].Text;
             }
-            Match m = Header.Match(joined);
+            Match m = s_header.Match(joined);
             if (!m.Success)
             {
                 throw new ZoneLabInputException(source, lines[i].Line, "page allocation failure header without 'order:N, mode:0x...'");
@@ -111,7 +111,7 @@ public static class AllocFailureReader
 
     private static bool HeaderComplete(string s)
     {
-        Match m = Header.Match(s);
+        Match m = s_header.Match(s);
         if (!m.Success)
         {
             return false;
@@ -174,7 +174,7 @@ public static class AllocFailureReader
             sb.Append(lines[i].Text).Append(' ');
         }
         string s = sb.ToString();
-        Match rel = Release.Match(s);
+        Match rel = s_release.Match(s);
         if (rel.Success
             && int.TryParse(rel.Groups["maj"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out int maj)
             && int.TryParse(rel.Groups["min"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out int min)
@@ -223,7 +223,7 @@ public static class AllocFailureReader
     }
 
     private static bool IsRecordStart(string t) =>
-        ZoneLineStart.IsMatch(t) || BuddyLineStart.IsMatch(t) || ReserveStart.IsMatch(t) || NodeLineStart.IsMatch(t)
+        s_zoneLineStart.IsMatch(t) || s_buddyLineStart.IsMatch(t) || s_reserveStart.IsMatch(t) || s_nodeLineStart.IsMatch(t)
         || t.StartsWith("Mem-Info:", StringComparison.Ordinal) || t.Contains("total pagecache pages", StringComparison.Ordinal)
         || t.Contains("hugepages_total=", StringComparison.Ordinal);
 
@@ -252,7 +252,7 @@ public static class AllocFailureReader
         {
             string t = lines[i].Text;
             int lineNo = lines[i].Line;
-            if (ZoneNameOnly.IsMatch(t) && i + 1 < stop && lines[i + 1].Text.StartsWith("free:", StringComparison.Ordinal))
+            if (s_zoneNameOnly.IsMatch(t) && i + 1 < stop && lines[i + 1].Text.StartsWith("free:", StringComparison.Ordinal))
             {
                 // "Normal" wrapped away from its "free:..." by a mail client.
                 lines[i + 1] = lines[i + 1] with { Text = t + " " + lines[i + 1].Text, Line = lineNo };
@@ -263,7 +263,7 @@ public static class AllocFailureReader
                 // The end of the per-zone part; only "pages cma reserved" matters after it.
                 for (int j = i + 1; j < stop && j < i + 16; j++)
                 {
-                    Match c = CmaReserved.Match(lines[j].Text);
+                    Match c = s_cmaReserved.Match(lines[j].Text);
                     if (c.Success && long.TryParse(c.Groups["n"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out long n))
                     {
                         report.CmaReservedPages = n;
@@ -271,7 +271,7 @@ public static class AllocFailureReader
                 }
                 break;
             }
-            Match zm = ZoneLineStart.Match(t);
+            Match zm = s_zoneLineStart.Match(t);
             if (zm.Success)
             {
                 global = false;
@@ -282,7 +282,7 @@ public static class AllocFailureReader
                     throw new ZoneLabInputException(source, lineNo, $"truncated report: zone line of {zm.Groups["zone"].Value} ends before 'free_cma:'");
                 }
                 var fields = new Dictionary<string, long>(StringComparer.Ordinal);
-                foreach (Match f in Field.Matches(whole))
+                foreach (Match f in s_field.Matches(whole))
                 {
                     if (f.Groups["unit"].Success && !fields.ContainsKey(f.Groups["key"].Value))
                     {
@@ -306,10 +306,10 @@ public static class AllocFailureReader
                 lastZone = zone;
                 continue;
             }
-            if (ReserveStart.IsMatch(t))
+            if (s_reserveStart.IsMatch(t))
             {
                 string whole = t;
-                while (i + 1 < stop && OnlyNumbers.IsMatch(lines[i + 1].Text))
+                while (i + 1 < stop && s_onlyNumbers.IsMatch(lines[i + 1].Text))
                 {
                     i++;
                     whole += " " + lines[i].Text;
@@ -319,7 +319,7 @@ public static class AllocFailureReader
                     throw new ZoneLabInputException(source, lineNo, "lowmem_reserve[] line without a zone line before it");
                 }
                 string nums = whole[(whole.IndexOf(':') + 1)..].Trim();
-                if (nums.Length == 0 || !OnlyNumbers.IsMatch(nums))
+                if (nums.Length == 0 || !s_onlyNumbers.IsMatch(nums))
                 {
                     throw new ZoneLabInputException(source, lineNo, "expected 'lowmem_reserve[]: N N ...' (one number per zone)");
                 }
@@ -332,12 +332,12 @@ public static class AllocFailureReader
                 lastZone.ReserveLine = lineNo;
                 continue;
             }
-            Match bm = BuddyLineStart.Match(t);
+            Match bm = s_buddyLineStart.Match(t);
             if (bm.Success)
             {
                 global = false;
-                string whole = Gather(lines, ref i, stop, s => BuddyTotal.IsMatch(s) || s.EndsWith("empty", StringComparison.Ordinal));
-                if (!BuddyTotal.IsMatch(whole) && !whole.EndsWith("empty", StringComparison.Ordinal))
+                string whole = Gather(lines, ref i, stop, s => s_buddyTotal.IsMatch(s) || s.EndsWith("empty", StringComparison.Ordinal));
+                if (!s_buddyTotal.IsMatch(whole) && !whole.EndsWith("empty", StringComparison.Ordinal))
                 {
                     throw new ZoneLabInputException(source, lineNo, $"truncated report: buddy line of {bm.Groups["zone"].Value} ends before '= NkB'");
                 }
@@ -394,7 +394,7 @@ public static class AllocFailureReader
         }
         string body = whole[(whole.IndexOf(": ", StringComparison.Ordinal) + 2)..];
         body = body[..body.LastIndexOf('=')];
-        MatchCollection items = BuddyItem.Matches(body);
+        MatchCollection items = s_buddyItem.Matches(body);
         if (items.Count == 0 || items.Count > 20)
         {
             throw new ZoneLabInputException(source, lineNo, $"buddy line of {zone.Name}: expected N*SIZEkB entries, one per order");

@@ -20,12 +20,12 @@ public readonly record struct KernelLogLine(string Text, int Line);
 public static class KernelLogText
 {
     // A timestamp in the middle of a line: a mail client joined two log lines.
-    private static readonly Regex EmbeddedTimestamp = new(@"(?<=\S)\s+(?=\[\s*\d+\.\d{3,9}\](?:\[\s*[TC]\d+\])?\s)", RegexOptions.Compiled | RegexOptions.CultureInvariant);
+    private static readonly Regex s_embeddedTimestamp = new(@"(?<=\S)\s+(?=\[\s*\d+\.\d{3,9}\](?:\[\s*[TC]\d+\])?\s)", RegexOptions.Compiled | RegexOptions.CultureInvariant);
 
-    private static readonly Regex QuotePrefix = new(@"^(?:[ \t]{0,3}>[ \t]?)+", RegexOptions.Compiled | RegexOptions.CultureInvariant);
+    private static readonly Regex s_quotePrefix = new(@"^(?:[ \t]{0,3}>[ \t]?)+", RegexOptions.Compiled | RegexOptions.CultureInvariant);
 
     // Applied repeatedly: a line may carry several (syslog, then a timestamp, then a caller id).
-    private static readonly Regex[] Prefixes =
+    private static readonly Regex[] s_prefixes =
     [
         new(@"^<\d{1,2}>", RegexOptions.Compiled | RegexOptions.CultureInvariant),
         new(@"^\[[^\]\[]{0,80}\]", RegexOptions.Compiled | RegexOptions.CultureInvariant),
@@ -65,7 +65,7 @@ public static class KernelLogText
             // rsyslog writes an embedded newline as "#012", /dev/kmsg as "\x0a".
             foreach (string part in line.Replace("\\x0a", "#012", StringComparison.Ordinal).Split("#012"))
             {
-                string[] pieces = EmbeddedTimestamp.Split(part);
+                string[] pieces = s_embeddedTimestamp.Split(part);
                 foreach (string piece in pieces)
                 {
                     string clean = StripPrefixes(piece);
@@ -81,7 +81,7 @@ public static class KernelLogText
     }
 
     /// <summary>Removes mail quote marks at the start of a line.</summary>
-    public static string StripQuote(string line) => QuotePrefix.Replace(line, "", 1);
+    public static string StripQuote(string line) => s_quotePrefix.Replace(line, "", 1);
 
     /// <summary>Removes log prefixes (levels, timestamps, syslog, caller ids) and surrounding blanks.</summary>
     public static string StripPrefixes(string line)
@@ -92,7 +92,7 @@ public static class KernelLogText
         while (changed && s.Length > 0)
         {
             changed = false;
-            foreach (Regex r in Prefixes)
+            foreach (Regex r in s_prefixes)
             {
                 Match m = r.Match(s);
                 if (m.Success && m.Length > 0)

@@ -167,16 +167,36 @@ public static partial class ZoneinfoReader
 
             switch (key)
             {
-                case "boost": cur.Boost = (ulong)value; break;
-                case "min": cur.Min = (ulong)value; break;
-                case "low": cur.Low = (ulong)value; break;
-                case "high": cur.High = (ulong)value; break;
-                case "promo": cur.Promo = (ulong)value; break;
-                case "spanned": cur.Spanned = (ulong)value; break;
-                case "present": cur.Present = (ulong)value; break;
-                case "managed": cur.Managed = (ulong)value; break;
-                case "cma": cur.Cma = (ulong)value; break;
-                default: cur.Stats[key] = value; break;
+                case "boost":
+                    cur.Boost = (ulong)value;
+                    break;
+                case "min":
+                    cur.Min = (ulong)value;
+                    break;
+                case "low":
+                    cur.Low = (ulong)value;
+                    break;
+                case "high":
+                    cur.High = (ulong)value;
+                    break;
+                case "promo":
+                    cur.Promo = (ulong)value;
+                    break;
+                case "spanned":
+                    cur.Spanned = (ulong)value;
+                    break;
+                case "present":
+                    cur.Present = (ulong)value;
+                    break;
+                case "managed":
+                    cur.Managed = (ulong)value;
+                    break;
+                case "cma":
+                    cur.Cma = (ulong)value;
+                    break;
+                default:
+                    cur.Stats[key] = value;
+                    break;
             }
         }
 

@@ -44,7 +44,8 @@ public static partial class ZoneinfoReader
                 return;
             }
             zones.Add(new ZoneinfoHeader(node, zone, Num(fields, "spanned", headerLine), Num(fields, "present", headerLine), Num(fields, "managed", headerLine),
-                fields.ContainsKey("start_pfn") ? Num(fields, "start_pfn", headerLine) : null, headerLine) { Fields = fields });
+                fields.ContainsKey("start_pfn") ? Num(fields, "start_pfn", headerLine) : null, headerLine)
+            { Fields = fields });
         }
 
         ulong Num(Dictionary<string, string> f, string key, int line)

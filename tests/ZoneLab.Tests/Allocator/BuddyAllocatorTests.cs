@@ -76,7 +76,8 @@ public class BuddyAllocatorTests
         [
             MachineSpec.Zone(0, ZoneType.Dma32, 4096, 4608),
             MachineSpec.Zone(0, ZoneType.Normal, 4608, 8192),
-        ]) { DebugChecks = true };
+        ])
+        { DebugChecks = true };
         var m = new Machine(spec);
         // 4096 (o9, DMA32) and 4608 (o9, Normal) would merge into 4096 (o10) in one zone; they stay apart.
         Assert.Equal([4096UL], m.FreeListPfns(1, 9, MigrateType.Movable));
@@ -277,7 +278,8 @@ public class ZonelistTests
         MachineSpec.Zone(0, ZoneLab.Layout.ZoneType.Dma32, 4096, 8192),
         MachineSpec.Zone(1, ZoneLab.Layout.ZoneType.Dma32, 8192, 12288),
         MachineSpec.Zone(1, ZoneLab.Layout.ZoneType.Normal, 12288, 16384),
-    ]) { DebugChecks = true };
+    ])
+    { DebugChecks = true };
 
     [Fact]
     public void ZonelistsListTheLocalNodeFirstHighestZoneFirst()

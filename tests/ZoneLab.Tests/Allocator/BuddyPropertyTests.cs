@@ -92,7 +92,8 @@ public class BuddyPropertyTests
             MachineSpec.Zone(0, ZoneType.Dma32, 4096, 12288, reserved: 100),
             MachineSpec.Zone(1, ZoneType.Dma32, 12288, 16384),
             MachineSpec.Zone(1, ZoneType.Movable, 16384, 20480),
-        ]) { Version = v, DebugChecks = true, Cma = [new PfnRange(8192, 9216)] };
+        ])
+        { Version = v, DebugChecks = true, Cma = [new PfnRange(8192, 9216)] };
         s_ops.Sample(ops => Run(spec, ops), iter: 40, seed: "0N0XIzNsQ0O2");
     }
 

@@ -14,7 +14,7 @@ namespace ZoneLab.Tests.Allocator;
 /// </summary>
 public class InvariantCheckerTests
 {
-    private static readonly byte MovableInfo = (byte)MigrateType.Movable;
+    private static readonly byte s_movableInfo = (byte)MigrateType.Movable;
 
     // The per-pfn arrays are the machine's own unmanaged memory: a test writes through the read-only view.
     private static ref T At<T>(ReadOnlySpan<T> span, int i) => ref Unsafe.Add(ref MemoryMarshal.GetReference(span), i);
@@ -134,7 +134,7 @@ public class InvariantCheckerTests
     {
         Machine m = Small(new PfnRange(8192, 12288)); // 16 MiB of CMA pageblocks
         Assert.True(m.IsFreeHead(8192, out _));
-        At(m.InfoArray, 8192) = MovableInfo; // a CMA pageblock's free block recorded as on the MOVABLE list
+        At(m.InfoArray, 8192) = s_movableInfo; // a CMA pageblock's free block recorded as on the MOVABLE list
         Fires("FreeCmaPagesAreOnCmaLists", m, "at pfn 8192: free page of a CMA pageblock on the Movable list");
     }
 
@@ -197,7 +197,7 @@ public class InvariantCheckerTests
         AllocResult r = m.Allocate(0, Gfp.Kernel); // not on an LRU list
         int i = (int)(r.Pfn - m.BasePfn);
         At(m.FlagsArray, i) = PageState.Flags(Machine.KindFree, 0); // a PageBuddy page on no free list
-        At(m.InfoArray, i) = MovableInfo;
+        At(m.InfoArray, i) = s_movableInfo;
         Fires(nameof(FreeHeadsAreOnLists), m);
     }
 

@@ -9,11 +9,11 @@ namespace ZoneLab.Tests.Allocator;
 /// </summary>
 public sealed class ZoneWatermarkReplayTests
 {
-    private static readonly string[] NoTypes = new string[11].Select(_ => "").ToArray();
+    private static readonly string[] s_noTypes = new string[11].Select(_ => "").ToArray();
 
     private static WatermarkInput Zone(long free, long min, long boost = 0, long cma = 0, long highatomic = 0, long reserve = 0,
         long[]? blocks = null, string[]? types = null) =>
-        new(free, min, boost, cma, highatomic, reserve, blocks ?? new long[11], types ?? NoTypes, true);
+        new(free, min, boost, cma, highatomic, reserve, blocks ?? new long[11], types ?? s_noTypes, true);
 
     [Fact]
     public void GfpAtomic_Before63_IsHighAndHarder_After63_IsMinReserveAndNonBlock()
@@ -72,7 +72,7 @@ public sealed class ZoneWatermarkReplayTests
         // One free order-3 block, on MIGRATE_CMA only ("(C)"); order-3 request with ALLOC_HARDER, no ALLOC_CMA.
         var blocks = new long[11];
         blocks[3] = 1;
-        var types = NoTypes.ToArray();
+        var types = s_noTypes.ToArray();
         types[3] = "C";
         var z = Zone(free: 10000, min: 100, blocks: blocks, types: types);
         // v4.9: "if (alloc_harder) return true;" for any order with nr_free.
@@ -100,7 +100,7 @@ public sealed class ZoneWatermarkReplayTests
     {
         var blocks = new long[11];
         blocks[0] = 5;
-        var types = NoTypes.ToArray();
+        var types = s_noTypes.ToArray();
         types[0] = "H";
         var z = Zone(free: 5, min: 0, blocks: blocks, types: types);
         Assert.False(ZoneWatermarkReplay.Rmqueue(z, 0, ReportAllocFlags.Harder, 510));

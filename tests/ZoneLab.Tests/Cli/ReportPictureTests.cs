@@ -1,6 +1,6 @@
-using ZoneLab.Metrics;
 using System.Text.RegularExpressions;
 using ZoneLab.Cli;
+using ZoneLab.Metrics;
 
 namespace ZoneLab.Tests.Cli;
 

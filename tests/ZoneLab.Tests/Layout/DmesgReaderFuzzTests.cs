@@ -29,12 +29,24 @@ public class DmesgReaderFuzzTests
                 int p = line.Length == 0 ? 0 : at % line.Length;
                 switch (op)
                 {
-                    case 0: lines[i] = line.Length == 0 ? line : line.Remove(p, 1); break;
-                    case 1: lines[i] = line.Length == 0 ? line : line[..p] + Bytes[b] + line[(p + 1)..]; break;
-                    case 2: lines[i] = line.Insert(p, Bytes[b].ToString()); break;
-                    case 3: lines[i] = line[..p]; break;
-                    case 4: lines.RemoveAt(i); break;
-                    default: lines.Insert(i, line); break;
+                    case 0:
+                        lines[i] = line.Length == 0 ? line : line.Remove(p, 1);
+                        break;
+                    case 1:
+                        lines[i] = line.Length == 0 ? line : line[..p] + Bytes[b] + line[(p + 1)..];
+                        break;
+                    case 2:
+                        lines[i] = line.Insert(p, Bytes[b].ToString());
+                        break;
+                    case 3:
+                        lines[i] = line[..p];
+                        break;
+                    case 4:
+                        lines.RemoveAt(i);
+                        break;
+                    default:
+                        lines.Insert(i, line);
+                        break;
                 }
                 try
                 {

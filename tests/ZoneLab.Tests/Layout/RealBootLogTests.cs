@@ -20,7 +20,7 @@ public class RealBootLogTests
     /// Logs on which one kind of line is known to differ, with the reason. A listed difference must still be there
     /// (the test fails once the model is fixed, so the entry is removed); nothing is skipped silently.
     /// </summary>
-    internal static readonly IReadOnlyDictionary<(string Log, string Kind), string> KnownDifferences =
+    internal static readonly IReadOnlyDictionary<(string Log, string Kind), string> s_knownDifferences =
         new Dictionary<(string, string), string>
         {
             [("asrock-epc621d8a-5.11hwe-1node-srat", "unavailable lines")] =
@@ -30,7 +30,7 @@ public class RealBootLogTests
 
     private static void AssertLines(string name, string kind, IReadOnlyList<string> real, IReadOnlyList<string> model)
     {
-        if (KnownDifferences.TryGetValue((name, kind), out string? reason))
+        if (s_knownDifferences.TryGetValue((name, kind), out string? reason))
         {
             Assert.False(real.SequenceEqual(model), $"{name}: {kind} now match; remove the known difference ({reason})");
             return;

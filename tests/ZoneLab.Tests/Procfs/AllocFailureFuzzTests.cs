@@ -12,7 +12,7 @@ namespace ZoneLab.Tests.Procfs;
 /// </summary>
 public sealed class AllocFailureFuzzTests
 {
-    private static readonly string[] Sources = Directory.GetFiles(FixturePath.Get("explain"), "*.txt").OrderBy(f => f, StringComparer.Ordinal).ToArray();
+    private static readonly string[] s_sources = Directory.GetFiles(FixturePath.Get("explain"), "*.txt").OrderBy(f => f, StringComparer.Ordinal).ToArray();
 
     private static void RunOne(string text, string name)
     {
@@ -68,37 +68,37 @@ public sealed class AllocFailureFuzzTests
             case 2: // cut the file
                 return text[..rng.Next(text.Length + 1)];
             case 3: // a number becomes huge, negative-looking or empty
-            {
-                var sb = new StringBuilder(lines[at]);
-                for (int i = 0; i < sb.Length; i++)
                 {
-                    if (char.IsDigit(sb[i]) && rng.Next(4) == 0)
+                    var sb = new StringBuilder(lines[at]);
+                    for (int i = 0; i < sb.Length; i++)
                     {
-                        string repl = rng.Next(3) switch { 0 => "99999999999999999999999", 1 => "-1", _ => "" };
-                        sb.Remove(i, 1).Insert(i, repl);
-                        break;
+                        if (char.IsDigit(sb[i]) && rng.Next(4) == 0)
+                        {
+                            string repl = rng.Next(3) switch { 0 => "99999999999999999999999", 1 => "-1", _ => "" };
+                            sb.Remove(i, 1).Insert(i, repl);
+                            break;
+                        }
                     }
+                    lines[at] = sb.ToString();
+                    break;
                 }
-                lines[at] = sb.ToString();
-                break;
-            }
             case 4: // flip characters
-            {
-                char[] c = lines[at].ToCharArray();
-                for (int k = 0; k < 3 && c.Length > 0; k++)
                 {
-                    const string Alphabet = "=:()*>[]kB|\t0x";
-                    c[rng.Next(c.Length)] = Alphabet[rng.Next(Alphabet.Length)];
+                    char[] c = lines[at].ToCharArray();
+                    for (int k = 0; k < 3 && c.Length > 0; k++)
+                    {
+                        const string Alphabet = "=:()*>[]kB|\t0x";
+                        c[rng.Next(c.Length)] = Alphabet[rng.Next(Alphabet.Length)];
+                    }
+                    lines[at] = new string(c);
+                    break;
                 }
-                lines[at] = new string(c);
-                break;
-            }
             case 5: // swap two lines
-            {
-                int b = rng.Next(lines.Count);
-                (lines[at], lines[b]) = (lines[b], lines[at]);
-                break;
-            }
+                {
+                    int b = rng.Next(lines.Count);
+                    (lines[at], lines[b]) = (lines[b], lines[at]);
+                    break;
+                }
             case 6: // join with the next line
                 if (at + 1 < lines.Count)
                 {
@@ -107,23 +107,23 @@ public sealed class AllocFailureFuzzTests
                 }
                 break;
             case 7: // wrap a line in the middle
-            {
-                string l = lines[at];
-                int cut = rng.Next(l.Length + 1);
-                lines[at] = l[..cut];
-                lines.Insert(at + 1, l[cut..]);
-                break;
-            }
-            default: // repeat a block many times (size stays bounded by the test)
-            {
-                int n = Math.Min(20, lines.Count - at);
-                var block = lines.GetRange(at, n);
-                for (int k = 0; k < 5; k++)
                 {
-                    lines.InsertRange(at, block);
+                    string l = lines[at];
+                    int cut = rng.Next(l.Length + 1);
+                    lines[at] = l[..cut];
+                    lines.Insert(at + 1, l[cut..]);
+                    break;
                 }
-                break;
-            }
+            default: // repeat a block many times (size stays bounded by the test)
+                {
+                    int n = Math.Min(20, lines.Count - at);
+                    var block = lines.GetRange(at, n);
+                    for (int k = 0; k < 5; k++)
+                    {
+                        lines.InsertRange(at, block);
+                    }
+                    break;
+                }
         }
         return string.Join('\n', lines);
     }
@@ -137,7 +137,7 @@ public sealed class AllocFailureFuzzTests
         var rng = new Random(seed);
         for (int i = 0; i < n; i++)
         {
-            string source = Sources[i % Sources.Length];
+            string source = s_sources[i % s_sources.Length];
             string text = File.ReadAllText(source);
             int rounds = 1 + rng.Next(3);
             for (int r = 0; r < rounds; r++)

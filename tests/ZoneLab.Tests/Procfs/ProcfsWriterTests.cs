@@ -20,7 +20,8 @@ public class ProcfsWriterTests
     [
         new ZoneSpec(0, ZoneType.Dma, 1, 4095, [new PfnRange(1, 159), new PfnRange(256, 4096)], 3840),
         new ZoneSpec(0, ZoneType.Dma32, 4096, 520160, [new PfnRange(4096, 524256)], 502663),
-    ]) { Cma = [new PfnRange(491008, 523776)], ConfigZsmalloc = false };
+    ])
+    { Cma = [new PfnRange(491008, 523776)], ConfigZsmalloc = false };
 
     [Fact]
     public void BuddyinfoLineLayoutMatchesTheKernel()

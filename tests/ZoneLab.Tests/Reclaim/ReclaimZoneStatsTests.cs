@@ -17,7 +17,8 @@ public class ReclaimZoneStatsTests
     [
         MachineSpec.Zone(0, ZoneType.Dma32, 4096, 8192),
         MachineSpec.Zone(0, ZoneType.Movable, 8192, 12288),
-    ]) { DebugChecks = true });
+    ])
+    { DebugChecks = true });
 
     // 40 clean page-cache pages in ZONE_MOVABLE at tick 1 (GFP_HIGHUSER_MOVABLE reaches ZONE_MOVABLE first), then 40
     // in DMA32 at tick 2 (GFP_USER: gfp_zone NORMAL, no Normal zone, so DMA32); clock at tick 10

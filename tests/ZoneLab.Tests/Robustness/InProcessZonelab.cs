@@ -43,7 +43,8 @@ internal static class InProcessZonelab
                     {
                         crash = ex;
                     }
-                }, 16 << 20) { IsBackground = true };
+                }, 16 << 20)
+                { IsBackground = true };
                 var sw = Stopwatch.StartNew();
                 long peak = 0;
                 thread.Start();

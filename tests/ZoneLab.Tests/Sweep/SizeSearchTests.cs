@@ -35,16 +35,16 @@ public class SizeSearchTests
         Assert.Contains(expected, e.Message);
     }
 
-    private static readonly string Scenario = Path.Combine(Path.GetTempPath(), "zonelab-size-" + Environment.ProcessId + ".yaml");
+    private static readonly string s_scenario = Path.Combine(Path.GetTempPath(), "zonelab-size-" + Environment.ProcessId + ".yaml");
 
     /// <summary>Runs a search whose "run" is <paramref name="passes"/>(size index, seed) instead of a simulation.</summary>
     private static (DesignSearch D, List<int> Evaluated) Search(int sizes, Func<int, long, bool> passes)
     {
-        File.WriteAllText(Scenario, SweepGridLoaderTests.SmallScenario);
+        File.WriteAllText(s_scenario, SweepGridLoaderTests.SmallScenario);
         SizeGoal goal = SizeGoal.Parse("cma_alloc.p99<=500ms");
-        var s = ZoneLab.Workloads.ScenarioLoader.LoadFile(Scenario);
+        var s = ZoneLab.Workloads.ScenarioLoader.LoadFile(s_scenario);
         var sizeList = Enumerable.Range(1, sizes).Select(i => (ulong)i << 24).ToList(); // 16M steps
-        DesignSearch d = SizeSearch.Plan(Scenario, s, SizeKnob.Cma, ["migrate-cma"], sizeList, [1, 2], goal, 0.1)[0];
+        DesignSearch d = SizeSearch.Plan(s_scenario, s, SizeKnob.Cma, ["migrate-cma"], sizeList, [1, 2], goal, 0.1)[0];
         var evaluated = new List<int>();
         while (d.Next() is int i)
         {

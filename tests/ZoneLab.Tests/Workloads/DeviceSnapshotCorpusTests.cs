@@ -1,6 +1,6 @@
+using ZoneLab.Allocator;
 using ZoneLab.Designs;
 using ZoneLab.Procfs;
-using ZoneLab.Allocator;
 using ZoneLab.Workloads.DeviceState;
 
 namespace ZoneLab.Tests.Workloads;

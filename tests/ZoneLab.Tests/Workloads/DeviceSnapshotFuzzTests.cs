@@ -1,6 +1,6 @@
-using ZoneLab.Designs;
 using CsCheck;
 using ZoneLab.Allocator;
+using ZoneLab.Designs;
 using ZoneLab.Procfs;
 using ZoneLab.Workloads.DeviceState;
 
@@ -45,11 +45,21 @@ public class DeviceSnapshotFuzzTests
                 {
                     switch (s_files[fi])
                     {
-                        case "buddyinfo": BuddyinfoReader.Parse(lines, source); break;
-                        case "pagetypeinfo": PagetypeinfoReader.Parse(lines, source); break;
-                        case "meminfo": MeminfoReader.Parse(lines, source); break;
-                        case "vmstat": VmstatReader.Parse(lines, source); break;
-                        default: ZoneinfoReader.Read(lines, source); break;
+                        case "buddyinfo":
+                            BuddyinfoReader.Parse(lines, source);
+                            break;
+                        case "pagetypeinfo":
+                            PagetypeinfoReader.Parse(lines, source);
+                            break;
+                        case "meminfo":
+                            MeminfoReader.Parse(lines, source);
+                            break;
+                        case "vmstat":
+                            VmstatReader.Parse(lines, source);
+                            break;
+                        default:
+                            ZoneinfoReader.Read(lines, source);
+                            break;
                     }
                 }
                 catch (ZoneLabInputException e)

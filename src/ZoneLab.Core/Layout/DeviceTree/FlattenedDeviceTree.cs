@@ -168,39 +168,39 @@ public sealed class FlattenedDeviceTree
             switch (token)
             {
                 case TokenBeginNode:
-                {
-                    if (root != null && current == null)
                     {
-                        throw ZoneLabInputException.AtByteOffset(source, tokenAt, "a second root node; expected FDT_END after the root's FDT_END_NODE");
+                        if (root != null && current == null)
+                        {
+                            throw ZoneLabInputException.AtByteOffset(source, tokenAt, "a second root node; expected FDT_END after the root's FDT_END_NODE");
+                        }
+                        int nameEnd = IndexOfNul(blob, pos, end);
+                        if (nameEnd < 0)
+                        {
+                            throw ZoneLabInputException.AtByteOffset(source, pos, "node name is not NUL-terminated within the structure block");
+                        }
+                        string name = Encoding.UTF8.GetString(blob[(int)pos..nameEnd]);
+                        if (root != null && name.Length == 0)
+                        {
+                            throw ZoneLabInputException.AtByteOffset(source, pos, "a node below the root has an empty name");
+                        }
+                        var node = new DeviceTreeNode(name, current, tokenAt);
+                        if (current == null)
+                        {
+                            root = node;
+                        }
+                        else
+                        {
+                            current.Add(node);
+                        }
+                        current = node;
+                        depth++;
+                        if (depth > MaxDepth)
+                        {
+                            throw ZoneLabInputException.AtByteOffset(source, tokenAt, $"nodes nested deeper than {MaxDepth} (FDT_MAX_DEPTH); the kernel refuses to unflatten such a tree");
+                        }
+                        pos = Align4(nameEnd + 1L);
+                        break;
                     }
-                    int nameEnd = IndexOfNul(blob, pos, end);
-                    if (nameEnd < 0)
-                    {
-                        throw ZoneLabInputException.AtByteOffset(source, pos, "node name is not NUL-terminated within the structure block");
-                    }
-                    string name = Encoding.UTF8.GetString(blob[(int)pos..nameEnd]);
-                    if (root != null && name.Length == 0)
-                    {
-                        throw ZoneLabInputException.AtByteOffset(source, pos, "a node below the root has an empty name");
-                    }
-                    var node = new DeviceTreeNode(name, current, tokenAt);
-                    if (current == null)
-                    {
-                        root = node;
-                    }
-                    else
-                    {
-                        current.Add(node);
-                    }
-                    current = node;
-                    depth++;
-                    if (depth > MaxDepth)
-                    {
-                        throw ZoneLabInputException.AtByteOffset(source, tokenAt, $"nodes nested deeper than {MaxDepth} (FDT_MAX_DEPTH); the kernel refuses to unflatten such a tree");
-                    }
-                    pos = Align4(nameEnd + 1L);
-                    break;
-                }
                 case TokenEndNode:
                     if (current == null)
                     {
@@ -210,27 +210,27 @@ public sealed class FlattenedDeviceTree
                     depth--;
                     break;
                 case TokenProp:
-                {
-                    if (current == null)
                     {
-                        throw ZoneLabInputException.AtByteOffset(source, tokenAt, root == null ? "FDT_PROP before the root node" : "FDT_PROP after the root node was closed");
+                        if (current == null)
+                        {
+                            throw ZoneLabInputException.AtByteOffset(source, tokenAt, root == null ? "FDT_PROP before the root node" : "FDT_PROP after the root node was closed");
+                        }
+                        uint len = ReadWord(blob, pos, "a property's length");
+                        uint nameoff = ReadWord(blob, pos + 4, "a property's name offset");
+                        long valueAt = pos + 8;
+                        if (valueAt + len > end)
+                        {
+                            throw ZoneLabInputException.AtByteOffset(source, pos, $"property value of {len} bytes runs past the end of the structure block (0x{end:x})");
+                        }
+                        string pname = ReadString(blob, h, nameoff, source, pos + 4);
+                        if (current.Children.Count > 0)
+                        {
+                            throw ZoneLabInputException.AtByteOffset(source, tokenAt, $"property '{pname}' of {current.Path} follows a subnode; properties must come before subnodes (libfdt FDT_ERR_BADSTRUCTURE)");
+                        }
+                        current.Add(new DeviceTreeProperty(pname, blob[(int)valueAt..(int)(valueAt + len)].ToArray(), valueAt));
+                        pos = Align4(valueAt + len);
+                        break;
                     }
-                    uint len = ReadWord(blob, pos, "a property's length");
-                    uint nameoff = ReadWord(blob, pos + 4, "a property's name offset");
-                    long valueAt = pos + 8;
-                    if (valueAt + len > end)
-                    {
-                        throw ZoneLabInputException.AtByteOffset(source, pos, $"property value of {len} bytes runs past the end of the structure block (0x{end:x})");
-                    }
-                    string pname = ReadString(blob, h, nameoff, source, pos + 4);
-                    if (current.Children.Count > 0)
-                    {
-                        throw ZoneLabInputException.AtByteOffset(source, tokenAt, $"property '{pname}' of {current.Path} follows a subnode; properties must come before subnodes (libfdt FDT_ERR_BADSTRUCTURE)");
-                    }
-                    current.Add(new DeviceTreeProperty(pname, blob[(int)valueAt..(int)(valueAt + len)].ToArray(), valueAt));
-                    pos = Align4(valueAt + len);
-                    break;
-                }
                 case TokenNop:
                     break;
                 case TokenEnd:

@@ -13,14 +13,14 @@ internal sealed class AnonActorKind : ActorKind<AnonActor>
     public override IReadOnlyList<string> Keys { get; } = ["rate", "lifetime", "pinned", "limit", "mappers"];
 
     internal override ScenarioActor Read(ActorReader r) => new AnonActor
-        {
-            Name = r.Name,
-            Rate = r.RequiredDist("rate", QuantityUnit.BytesPerSecond),
-            Lifetime = r.Dist("lifetime", QuantityUnit.Seconds),
-            PinnedFraction = r.Node.Quantity("pinned", QuantityUnit.Fraction) ?? 0,
-            LimitBytes = r.Node.Quantity("limit", QuantityUnit.Bytes, 0, double.MaxValue, minExclusive: true),
-            Mappers = (int)(r.Node.Integer("mappers", 1, 1 << 20) ?? 1),
-        };
+    {
+        Name = r.Name,
+        Rate = r.RequiredDist("rate", QuantityUnit.BytesPerSecond),
+        Lifetime = r.Dist("lifetime", QuantityUnit.Seconds),
+        PinnedFraction = r.Node.Quantity("pinned", QuantityUnit.Fraction) ?? 0,
+        LimitBytes = r.Node.Quantity("limit", QuantityUnit.Bytes, 0, double.MaxValue, minExclusive: true),
+        Mappers = (int)(r.Node.Integer("mappers", 1, 1 << 20) ?? 1),
+    };
 
     internal override void Write(AnonActor a, ScenarioYamlWriter w)
     {

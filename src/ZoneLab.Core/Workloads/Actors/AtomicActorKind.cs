@@ -13,13 +13,13 @@ internal sealed class AtomicActorKind : ActorKind<AtomicActor>
     public override IReadOnlyList<string> Keys { get; } = ["order", "burst", "interval", "lifetime"];
 
     internal override ScenarioActor Read(ActorReader r) => new AtomicActor
-        {
-            Name = r.Name,
-            Order = (int)(r.Node.Integer("order", 0, 3) ?? 0),
-            Burst = r.RequiredDist("burst", QuantityUnit.Count),
-            Interval = r.RequiredDist("interval", QuantityUnit.Seconds),
-            Lifetime = r.RequiredDist("lifetime", QuantityUnit.Seconds),
-        };
+    {
+        Name = r.Name,
+        Order = (int)(r.Node.Integer("order", 0, 3) ?? 0),
+        Burst = r.RequiredDist("burst", QuantityUnit.Count),
+        Interval = r.RequiredDist("interval", QuantityUnit.Seconds),
+        Lifetime = r.RequiredDist("lifetime", QuantityUnit.Seconds),
+    };
 
     internal override void Write(AtomicActor a, ScenarioYamlWriter w)
     {

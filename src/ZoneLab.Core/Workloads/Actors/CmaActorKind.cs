@@ -13,16 +13,16 @@ internal sealed class CmaActorKind : ActorKind<CmaActor>
     public override IReadOnlyList<string> Keys { get; } = ["device", "area", "size", "count", "period", "hold", "deadline"];
 
     internal override ScenarioActor Read(ActorReader r) => new CmaActor
-        {
-            Name = r.Name,
-            Device = r.Node.RequiredString("device"),
-            Area = r.Node.String("area"),
-            SizeBytes = r.Node.QuantityOf(r.Node.Required("size"), r.Node.Child("size"), QuantityUnit.Bytes, 0, double.MaxValue, minExclusive: true),
-            Count = (int)(r.Node.Integer("count", 1, 1 << 20) ?? 1),
-            PeriodSeconds = r.Node.Quantity("period", QuantityUnit.Seconds, 0, double.MaxValue, minExclusive: true),
-            Hold = r.Dist("hold", QuantityUnit.Seconds),
-            DeadlineSeconds = r.Node.Quantity("deadline", QuantityUnit.Seconds, 0, double.MaxValue, minExclusive: true),
-        };
+    {
+        Name = r.Name,
+        Device = r.Node.RequiredString("device"),
+        Area = r.Node.String("area"),
+        SizeBytes = r.Node.QuantityOf(r.Node.Required("size"), r.Node.Child("size"), QuantityUnit.Bytes, 0, double.MaxValue, minExclusive: true),
+        Count = (int)(r.Node.Integer("count", 1, 1 << 20) ?? 1),
+        PeriodSeconds = r.Node.Quantity("period", QuantityUnit.Seconds, 0, double.MaxValue, minExclusive: true),
+        Hold = r.Dist("hold", QuantityUnit.Seconds),
+        DeadlineSeconds = r.Node.Quantity("deadline", QuantityUnit.Seconds, 0, double.MaxValue, minExclusive: true),
+    };
 
     internal override void Write(CmaActor a, ScenarioYamlWriter w)
     {

@@ -13,10 +13,10 @@ internal sealed class DropCachesActorKind : ActorKind<DropCachesActor>
     public override IReadOnlyList<string> Keys { get; } = ["mode"];
 
     internal override ScenarioActor Read(ActorReader r) => new DropCachesActor
-        {
-            Name = r.Name,
-            Mode = (int)(r.Node.Integer("mode", 1, 3) ?? 3),
-        };
+    {
+        Name = r.Name,
+        Mode = (int)(r.Node.Integer("mode", 1, 3) ?? 3),
+    };
 
     internal override void Write(DropCachesActor a, ScenarioYamlWriter w)
     {

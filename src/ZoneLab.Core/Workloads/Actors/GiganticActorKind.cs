@@ -13,12 +13,12 @@ internal sealed class GiganticActorKind : ActorKind<GiganticActor>
     public override IReadOnlyList<string> Keys { get; } = ["count", "size", "hold"];
 
     internal override ScenarioActor Read(ActorReader r) => new GiganticActor
-        {
-            Name = r.Name,
-            Count = (int)(r.Node.Integer("count", 1, 1 << 20) ?? 1),
-            SizeBytes = r.Node.Quantity("size", QuantityUnit.Bytes, 0, double.MaxValue, minExclusive: true) ?? (1L << 30),
-            Hold = r.Dist("hold", QuantityUnit.Seconds),
-        };
+    {
+        Name = r.Name,
+        Count = (int)(r.Node.Integer("count", 1, 1 << 20) ?? 1),
+        SizeBytes = r.Node.Quantity("size", QuantityUnit.Bytes, 0, double.MaxValue, minExclusive: true) ?? (1L << 30),
+        Hold = r.Dist("hold", QuantityUnit.Seconds),
+    };
 
     internal override void Write(GiganticActor a, ScenarioYamlWriter w)
     {

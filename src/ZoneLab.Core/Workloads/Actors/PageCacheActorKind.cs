@@ -13,14 +13,14 @@ internal sealed class PageCacheActorKind : ActorKind<PageCacheActor>
     public override IReadOnlyList<string> Keys { get; } = ["rate", "lifetime", "dirty", "highmem", "limit"];
 
     internal override ScenarioActor Read(ActorReader r) => new PageCacheActor
-        {
-            Name = r.Name,
-            Rate = r.RequiredDist("rate", QuantityUnit.BytesPerSecond),
-            Lifetime = r.Dist("lifetime", QuantityUnit.Seconds),
-            DirtyFraction = r.Node.Quantity("dirty", QuantityUnit.Fraction) ?? 0,
-            Highmem = r.Node.Bool("highmem") ?? true,
-            LimitBytes = r.Node.Quantity("limit", QuantityUnit.Bytes, 0, double.MaxValue, minExclusive: true),
-        };
+    {
+        Name = r.Name,
+        Rate = r.RequiredDist("rate", QuantityUnit.BytesPerSecond),
+        Lifetime = r.Dist("lifetime", QuantityUnit.Seconds),
+        DirtyFraction = r.Node.Quantity("dirty", QuantityUnit.Fraction) ?? 0,
+        Highmem = r.Node.Bool("highmem") ?? true,
+        LimitBytes = r.Node.Quantity("limit", QuantityUnit.Bytes, 0, double.MaxValue, minExclusive: true),
+    };
 
     internal override void Write(PageCacheActor a, ScenarioYamlWriter w)
     {

@@ -13,11 +13,11 @@ internal sealed class ThpActorKind : ActorKind<ThpActor>
     public override IReadOnlyList<string> Keys { get; } = ["rate", "lifetime"];
 
     internal override ScenarioActor Read(ActorReader r) => new ThpActor
-        {
-            Name = r.Name,
-            Rate = r.RequiredDist("rate", QuantityUnit.PerSecond),
-            Lifetime = r.Dist("lifetime", QuantityUnit.Seconds),
-        };
+    {
+        Name = r.Name,
+        Rate = r.RequiredDist("rate", QuantityUnit.PerSecond),
+        Lifetime = r.Dist("lifetime", QuantityUnit.Seconds),
+    };
 
     internal override void Write(ThpActor a, ScenarioYamlWriter w)
     {

@@ -26,8 +26,14 @@ public static class FailureRerunWriter
                 {
                     zones.Add(new JsonObject
                     {
-                        ["node"] = z.Node, ["zone"] = z.Zone, ["free_before"] = z.FreeBefore, ["free_after"] = z.FreeAfter,
-                        ["free_cma_after"] = z.FreeCmaAfter, ["min"] = z.Min, ["low"] = z.Low, ["high"] = z.High,
+                        ["node"] = z.Node,
+                        ["zone"] = z.Zone,
+                        ["free_before"] = z.FreeBefore,
+                        ["free_after"] = z.FreeAfter,
+                        ["free_cma_after"] = z.FreeCmaAfter,
+                        ["min"] = z.Min,
+                        ["low"] = z.Low,
+                        ["high"] = z.High,
                         ["watermark_state"] = z.WatermarkState,
                     });
                 }

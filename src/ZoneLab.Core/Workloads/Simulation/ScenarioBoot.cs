@@ -65,12 +65,24 @@ public static class ScenarioBoot
             int Int() => int.Parse(value, NumberStyles.Integer, CultureInfo.InvariantCulture);
             switch (name)
             {
-                case "vm.min_free_kbytes": s.UserMinFreeKbytes = Int(); break;
-                case "vm.watermark_scale_factor": s.WatermarkScaleFactor = Int(); break;
-                case "vm.watermark_boost_factor": s.WatermarkBoostFactor = Int(); break;
-                case "vm.extfrag_threshold": s.ExtfragThreshold = Int(); break;
-                case "vm.compaction_proactiveness": s.CompactionProactiveness = Int(); break;
-                case "transparent_hugepage": s.TransparentHugepages = value != "never"; break;
+                case "vm.min_free_kbytes":
+                    s.UserMinFreeKbytes = Int();
+                    break;
+                case "vm.watermark_scale_factor":
+                    s.WatermarkScaleFactor = Int();
+                    break;
+                case "vm.watermark_boost_factor":
+                    s.WatermarkBoostFactor = Int();
+                    break;
+                case "vm.extfrag_threshold":
+                    s.ExtfragThreshold = Int();
+                    break;
+                case "vm.compaction_proactiveness":
+                    s.CompactionProactiveness = Int();
+                    break;
+                case "transparent_hugepage":
+                    s.TransparentHugepages = value != "never";
+                    break;
                 case "vm.lowmem_reserve_ratio":
                     string[] parts = value.Split([' ', ',', '[', ']'], StringSplitOptions.RemoveEmptyEntries);
                     for (int i = 0; i < parts.Length && i < s.LowmemReserveRatio.Length; i++)
