@@ -25,6 +25,17 @@ public sealed class DamagedDmesgLineTests
     [InlineData(58, "0x0000000000100000-0x000000003fffffff", "0x0000000000100000-0x00000000zfffffff")]
     // the block size without a number: the default would be used silently
     [InlineData(161, "Memory block size: 128MB", "Memory block size: MB")]
+    // ranges printed as [mem START-END] with the end before the start: read as they were, the RAMDISK or NODE_DATA
+    // reservation would be empty (or, +1 past 0xffffffffffffffff, wrap to 0) and the CMA placement would ignore it
+    [InlineData(22, "[mem 0xbfee3000-0xbffdffff]", "[mem 0xbffdffff-0xbfee3000]")]
+    [InlineData(47, "[mem 0x3ffd5000-0x3fffffff]", "[mem 0x3fffffff-0x3ffd5000]")]
+    [InlineData(58, "0x0000000000100000-0x000000003fffffff", "0x000000003fffffff-0x0000000000100000")]
+    [InlineData(44, "[mem 0x100000000-0x13fffffff]", "[mem 0x100000000-0xffffffffffffffff]")]
+    // a RAMDISK beyond 2^52, and one in the e820 hole below 4 GiB (lines 8-9 reserve [0xbffe0000, 0x100000000) and
+    // leave [0xc0000000, 0xfffc0000) unlisted): the kernel places the initrd and NODE_DATA in usable memory
+    [InlineData(22, "[mem 0xbfee3000-0xbffdffff]", "[mem 0x10000000000000-0x10000000000fff]")]
+    [InlineData(22, "[mem 0xbfee3000-0xbffdffff]", "[mem 0xcfee3000-0xcffdffff]")]
+    [InlineData(47, "[mem 0x3ffd5000-0x3fffffff]", "[mem 0xbffd5000-0xbfffffff]")]
     public void ADamagedLineIsALocatedError(int lineNo, string from, string to)
     {
         string[] lines = File.ReadAllLines(s_log);

@@ -72,6 +72,7 @@ public static partial class DmesgReader
         bool hypervisor = true;
         (ulong Start, ulong End)? ramdisk = null;
         var nodeData = new List<(int, ulong, ulong)>();
+        var placedInRam = new List<(string What, ulong Start, ulong End, int Line)>(); // RAMDISK, NODE_DATA: memblock memory
         bool gbpages = false;
         bool inNodeRanges = false;
         bool e820Done = false;
@@ -220,12 +221,7 @@ public static partial class DmesgReader
             if (m.Success)
             {
                 int nid = ParseNid(m.Groups[1].Value, source, lineNo);
-                ulong s = ParseHex(m.Groups[3].Value, source, lineNo);
-                ulong e = ParseHex(m.Groups[4].Value, source, lineNo) + 1;
-                if (e <= s)
-                {
-                    throw new ZoneLabInputException(source, lineNo, "SRAT range ends before it starts");
-                }
+                (ulong s, ulong e) = ParseMemRange(m.Groups[3].Value, m.Groups[4].Value, "SRAT", source, lineNo);
                 srat.Add(new NumaMemBlock(s, e, nid, m.Groups[5].Success));
                 continue;
             }
@@ -240,9 +236,8 @@ public static partial class DmesgReader
                 Match n = NodeRangeLine().Match(line);
                 if (n.Success)
                 {
-                    nodeRanges.Add((ParseNid(n.Groups[1].Value, source, lineNo),
-                        ParseHex(n.Groups[2].Value, source, lineNo),
-                        ParseHex(n.Groups[3].Value, source, lineNo) + 1));
+                    (ulong s, ulong e) = ParseMemRange(n.Groups[2].Value, n.Groups[3].Value, "early memory node", source, lineNo);
+                    nodeRanges.Add((ParseNid(n.Groups[1].Value, source, lineNo), s, e));
                     continue;
                 }
                 if (line.TrimStart().StartsWith("node ", StringComparison.Ordinal))
@@ -255,14 +250,16 @@ public static partial class DmesgReader
             Match rd = RamdiskLine().Match(line);
             if (rd.Success && ramdisk == null)
             {
-                ramdisk = (ParseHex(rd.Groups[1].Value, source, lineNo), ParseHex(rd.Groups[2].Value, source, lineNo) + 1);
+                ramdisk = ParseMemRange(rd.Groups[1].Value, rd.Groups[2].Value, "RAMDISK", source, lineNo);
+                placedInRam.Add(("RAMDISK", ramdisk.Value.Start, ramdisk.Value.End, lineNo));
                 continue;
             }
             Match nd = NodeDataLine().Match(line);
             if (nd.Success)
             {
-                nodeData.Add((ParseNid(nd.Groups[1].Value, source, lineNo),
-                    ParseHex(nd.Groups[2].Value, source, lineNo), ParseHex(nd.Groups[3].Value, source, lineNo) + 1));
+                (ulong s, ulong e) = ParseMemRange(nd.Groups[2].Value, nd.Groups[3].Value, "NODE_DATA", source, lineNo);
+                nodeData.Add((ParseNid(nd.Groups[1].Value, source, lineNo), s, e));
+                placedInRam.Add(("NODE_DATA", s, e, lineNo));
                 continue;
             }
 
@@ -304,6 +301,15 @@ public static partial class DmesgReader
         if (!sorted.Any(x => x.Entry.Type == E820Type.Ram))
         {
             throw new ZoneLabInputException(source, sorted[0].Line, "the BIOS-e820 map has no 'usable' entry");
+        }
+        // reserve_initrd() and alloc_node_data() print ranges of memblock.memory, which comes from the usable e820
+        // entries (the firmware's sanitized map has no two adjacent usable entries, so one entry holds each range)
+        foreach ((string what, ulong start, ulong end, int at) in placedInRam)
+        {
+            if (!sorted.Any(x => x.Entry.Type == E820Type.Ram && x.Entry.Start <= start && end <= x.Entry.End))
+            {
+                throw new ZoneLabInputException(source, at, $"{what} [mem 0x{start:x}-0x{end - 1:x}] is not inside one usable BIOS-e820 entry; the kernel places it in memory, so the log is damaged");
+            }
         }
 
         return new MachineDescription
@@ -404,6 +410,24 @@ public static partial class DmesgReader
             throw new ZoneLabInputException(source, lineNo, $"node {s} is beyond MAX_NUMNODES ({KernelLimits.MaxNumNodes}: CONFIG_NODES_SHIFT is at most 10); expected a node id the kernel can print");
         }
         return nid;
+    }
+
+    /// <summary>
+    /// A range the kernel prints as <c>[mem %#018Lx-%#018Lx]</c> (%pR: start and inclusive end), as [start, end).
+    /// An end before the start, or beyond the 2^52 bytes x86-64 can address at all, is a damaged log.
+    /// </summary>
+    private static (ulong Start, ulong End) ParseMemRange(string start, string end, string what, string source, int lineNo)
+    {
+        ulong s = ParseHex(start, source, lineNo), endIncl = ParseHex(end, source, lineNo);
+        if (endIncl < s)
+        {
+            throw new ZoneLabInputException(source, lineNo, $"{what} range ends (0x{endIncl:x}) before it starts (0x{s:x})");
+        }
+        if (endIncl >= KernelLimits.X86MaxPhysicalBytes)
+        {
+            throw new ZoneLabInputException(source, lineNo, $"{what} range ends at 0x{endIncl:x}; expected a physical address below 2^52 (x86-64 MAX_PHYSMEM_BITS with 5-level paging)");
+        }
+        return (s, endIncl + 1);
     }
 
     private static ulong ParseHex(string s, string source, int lineNo)
