@@ -16,8 +16,8 @@ public static class NodeFallbackOrder
     /// <summary>PENALTY_FOR_NODE_WITH_CPUS (mm/page_alloc.c).</summary>
     public const int PenaltyForNodeWithCpus = 1;
 
-    /// <summary>MAX_NUMNODES, the multiplier of the distance in find_next_best_node (Debian: 1 &lt;&lt; 10).</summary>
-    public const int MaxNumNodes = 1024;
+    /// <summary>MAX_NUMNODES, the multiplier of the distance in find_next_best_node: Debian builds with the largest, 1 &lt;&lt; 10.</summary>
+    private const int MaxNumNodes = KernelLimits.MaxNumNodes;
 
     /// <summary>
     /// The node orders of nodes 0..<paramref name="nodeCount"/>-1; <paramref name="hasMemory"/> is N_MEMORY (only

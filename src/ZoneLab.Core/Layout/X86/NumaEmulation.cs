@@ -17,8 +17,8 @@ public static class NumaEmulation
     /// <summary>FAKE_NODE_MIN_SIZE (arch/x86/include/asm/numa.h): 32 MiB.</summary>
     public const ulong FakeNodeMinSize = 32UL << 20;
 
-    /// <summary>MAX_NUMNODES of Debian's amd64 build (CONFIG_NODES_SHIFT=10 under CONFIG_MAXSMP).</summary>
-    public const int MaxNumNodes = 1024;
+    /// <summary>MAX_NUMNODES of Debian's amd64 build (CONFIG_NODES_SHIFT=10 under CONFIG_MAXSMP), the largest there is.</summary>
+    private const int MaxNumNodes = KernelLimits.MaxNumNodes;
 
     private const int NrNodeMemblks = MaxNumNodes * 2;
     private const ulong FakeNodeMinHashMask = ~(FakeNodeMinSize - 1);
