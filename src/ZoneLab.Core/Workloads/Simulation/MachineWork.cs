@@ -25,24 +25,24 @@ public static class MachineWork
         }
         if (m.Numa.Count > 0)
         {
-            ulong sum = 0;
-            foreach (ulong n in m.Numa)
-            {
-                sum = n > ulong.MaxValue - sum ? ulong.MaxValue : sum + n;
-            }
-            return sum;
+            return SaturatingSum(m.Numa);
         }
         if (m.Memory.Count > 0)
         {
-            ulong sum = 0;
-            foreach (PhysicalRange r in m.Memory)
-            {
-                ulong size = r.Size;
-                sum = size > ulong.MaxValue - sum ? ulong.MaxValue : sum + size;
-            }
-            return sum;
+            return SaturatingSum(m.Memory.Select(r => r.Size));
         }
         return null;
+    }
+
+    /// <summary>A sum that stops at ulong.MaxValue: a fuzzed scenario's sizes may add up beyond 64 bits.</summary>
+    private static ulong SaturatingSum(IEnumerable<ulong> sizes)
+    {
+        ulong sum = 0;
+        foreach (ulong n in sizes)
+        {
+            sum = n > ulong.MaxValue - sum ? ulong.MaxValue : sum + n;
+        }
+        return sum;
     }
 
     /// <summary>Page frames of <paramref name="runs"/> runs of the scenario's machine, or null when unknown before its layout.</summary>
