@@ -17,7 +17,8 @@ internal sealed class PlotBatch
     {
         save(path);
         return true;
-    }));
+    }
+    ));
 
     /// <summary>Adds a plot that may decline to draw (no data): <paramref name="save"/> returns false and writes nothing.</summary>
     public void AddOptional(string fileName, Func<string, bool> save) => _plots.Add((fileName, save));
