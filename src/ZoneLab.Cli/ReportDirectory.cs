@@ -20,8 +20,8 @@ internal static class ReportDirectory
 
     private static List<string> WriteInto(string dir, CompareResult r, IReadOnlyList<double> wallSeconds, string command)
     {
-        var plots = new List<ReportPlot>();
-        var png = new PlotGuard();
+        var all = new List<ReportPlot>();
+        var batch = new PlotBatch();
         foreach (DesignReport d in r.Designs)
         {
             if (d.Available && d.Pageblocks != null)
@@ -30,31 +30,28 @@ internal static class ReportDirectory
                     "One cell per 2 MiB pageblock in physical address order at the end of the run, coloured by the pageblock's "
                     + "migratetype (get_pfnblock_migratetype); black borders separate the zones, each named where it starts; yellow is a "
                     + "device area the kernel never uses (carve-out, GCMA), grey a hole.");
-                if (png.Try(() => PageblockPlot.Save(Path.Combine(dir, p.FileName), r.Scenario, d)))
-                {
-                    plots.Add(p);
-                }
+                Add(batch, all, p, path => PageblockPlot.Save(path, r.Scenario, d));
             }
         }
-        Add(png, plots, dir, new ReportPlot("free-memory.png", "free memory over time",
+        Add(batch, all, new ReportPlot("free-memory.png", "free memory over time",
             "One panel per design on the same scale: free memory any request can take (kernel-usable, dark) and stacked on it the free "
             + "memory only movable requests can take (movable-only, striped: free MIGRATE_CMA pages and free pages of ZONE_MOVABLE/ZONE_CMA); "
             + "the phases in which the device asks for memory are shaded, each burst a dotted line."), p => FreeMemoryPlot.Save(p, r));
-        Add(png, plots, dir, new ReportPlot("cma-latency-cdf.png", "cma_alloc latency distribution",
+        Add(batch, all, new ReportPlot("cma-latency-cdf.png", "cma_alloc latency distribution",
             "Cumulative distribution per design on a log time axis (cost model; dots mark p50 and p99). Left: each cma_alloc() call. "
             + "Right (one device with a deadline): when each buffer is ready, counted from its burst's request, against the deadline (dashed)."),
             p => LatencyPlot.Save(p, r.Scenario, r.Designs, r.Timeline));
-        Add(png, plots, dir, new ReportPlot("cma-utilisation-vs-latency.png", "cma_alloc latency vs CMA utilisation",
+        Add(batch, all, new ReportPlot("cma-utilisation-vs-latency.png", "cma_alloc latency vs CMA utilisation",
             "One panel per design: each cma_alloc() as a point, how much of the device areas the kernel was using when it was requested "
             + "(x) against its latency (y); both axes fitted to the design's points (read the tick labels; the designs' decades apart are in the latency distribution)."),
             p => UtilisationLatencyPlot.Save(p, r.Scenario, r.Designs));
-        Add(png, plots, dir, new ReportPlot("fragmentation.png", "unusable free space index over time",
+        Add(batch, all, new ReportPlot("fragmentation.png", "unusable free space index over time",
             "unusable_free_index at pageblock order (0: all free memory is in blocks of 2 MiB or more, 1: none is), one panel per design: "
             + "5-second moving average of all free memory (solid) over the raw samples (faint), and of the free lists GFP_KERNEL may use (dashed black)."),
             p => FragmentationPlot.Save(p, r));
         if (r.Designs.Any(d => d.LruOrder is { AgedPages: > 0 }))
         {
-            Add(png, plots, dir, new ReportPlot("reclaim-age.png", "age of reclaimed pages",
+            Add(batch, all, new ReportPlot("reclaim-age.png", "age of reclaimed pages",
                 "Share of the pages reclaim freed per LRU age bucket (time since the page was added to the LRU or last activated), "
                 + "per design; the legend gives the share reclaimed while an older page of the same inactive list stayed resident."),
                 p => ReclaimAgePlot.Save(p, r.Scenario, r.Designs));
@@ -62,11 +59,13 @@ internal static class ReportDirectory
 
         if (r.Designs.Any(d => d.Bandwidth != null))
         {
-            Add(png, plots, dir, new ReportPlot("bandwidth-share.png", "memory-controller bandwidth share",
+            Add(batch, all, new ReportPlot("bandwidth-share.png", "memory-controller bandwidth share",
                 "Each memory controller's share of the load per design (workload accesses spread over the controllers holding its pages, device traffic on the controller holding its buffers; docs/bandwidth.md)."),
                 p => BandwidthPlot.Save(p, r.Scenario, r.Designs));
         }
 
+        List<string> drawn = batch.Write(dir, new PlotGuard());
+        List<ReportPlot> plots = [.. all.Where(p => drawn.Contains(p.FileName))];
         File.WriteAllText(Path.Combine(dir, "report.json"), CompareReportWriter.Json(r));
         File.WriteAllText(Path.Combine(dir, "report.md"), ReportMarkdownWriter.Write(r, plots));
         File.WriteAllText(Path.Combine(dir, "report.html"), ReportHtmlWriter.Write(r, plots, dir));
@@ -79,12 +78,10 @@ internal static class ReportDirectory
         return files;
     }
 
-    private static void Add(PlotGuard png, List<ReportPlot> plots, string dir, ReportPlot p, Action<string> save)
+    private static void Add(PlotBatch batch, List<ReportPlot> plots, ReportPlot p, Action<string> save)
     {
-        if (png.Try(() => save(Path.Combine(dir, p.FileName))))
-        {
-            plots.Add(p);
-        }
+        batch.Add(p.FileName, save);
+        plots.Add(p);
     }
 
     // run metadata: the only place for host data

@@ -59,10 +59,12 @@ internal static class SizeCommand
             List<string> names = Names(pr.GetValue(designs), s);
             List<ulong> sizes = Sizes(s, knob, pr.GetValue(min), pr.GetValue(max), pr.GetValue(step));
             var seedList = Enumerable.Range(0, n).Select(i => s.Seed + i).ToList();
+            string png = pr.GetValue(plot) ?? $"size-{s.Name}-{pr.GetValue(vary)}.png";
+            // checked before the search, which may take minutes, rather than when the plot is written after it
+            AtomicOutput.CheckFile(png, "--plot");
             var search = new SizeSearch(SizeSearch.Plan(spec, s, knob, names, sizes, seedList, g, 0.1), g, pr.GetValue(jobs) ?? Environment.ProcessorCount);
             search.Run(line => Console.Error.WriteLine("zonelab: " + line));
-            string png = pr.GetValue(plot) ?? $"size-{s.Name}-{pr.GetValue(vary)}.png";
-            SizePlot.Save(png, s.Name, pr.GetValue(vary)!, search);
+            bool drawn = new PlotGuard().Try(() => AtomicOutput.File(png, p => SizePlot.Save(p, s.Name, pr.GetValue(vary)!, search), "--plot"));
             if (pr.GetValue(format) == "json")
             {
                 Console.Out.Write(Json(s.Name, pr.GetValue(vary)!, search));
@@ -71,7 +73,10 @@ internal static class SizeCommand
             {
                 Print(s.Name, pr.GetValue(vary)!, search);
             }
-            Console.Error.WriteLine($"zonelab: wrote {png}");
+            if (drawn)
+            {
+                Console.Error.WriteLine($"zonelab: wrote {png}");
+            }
             return 0;
         });
         return cmd;

@@ -9,25 +9,25 @@ namespace ZoneLab.Cli.Sweep;
 /// </summary>
 internal static class SweepPlots
 {
-    /// <summary>Writes the PNGs into <paramref name="dir"/>; returns their paths relative to its parent.</summary>
+    /// <summary>
+    /// Writes the PNGs into <paramref name="dir"/> (on every core; skipped with one warning without the plotting
+    /// library's native part); returns their paths relative to its parent.
+    /// </summary>
     public static List<string> Write(string dir, SweepShape shape, IReadOnlyList<SweepRow> rows)
     {
-        var files = new List<string>();
         if (shape.Axes.Count == 0 || rows.Count == 0)
         {
-            return files;
+            return [];
         }
         Directory.CreateDirectory(dir);
         int[] axisCol = SweepSummary.AxisColumns(shape);
+        var batch = new PlotBatch();
         for (int a = 0; a < shape.Axes.Count; a++)
         {
             foreach (SweepMetric m in shape.Metrics)
             {
-                string name = $"{m.Column}-vs-{shape.Axes[a].Column}.png";
-                if (Line(Path.Combine(dir, name), shape, rows, a, axisCol[a], m))
-                {
-                    files.Add(Path.GetFileName(dir) + "/" + name);
-                }
+                int axis = a;
+                batch.AddOptional($"{m.Column}-vs-{shape.Axes[a].Column}.png", path => Line(path, shape, rows, axis, axisCol[axis], m));
             }
         }
         if (shape.Axes.Count >= 2)
@@ -35,12 +35,10 @@ internal static class SweepPlots
             SweepMetric m = shape.Metrics[0];
             foreach (string d in shape.Designs)
             {
-                string name = $"heatmap-{m.Column}-{SweepColumns.Sanitize(d)}.png";
-                Heatmap(Path.Combine(dir, name), shape, rows, axisCol, m, d);
-                files.Add(Path.GetFileName(dir) + "/" + name);
+                batch.Add($"heatmap-{m.Column}-{SweepColumns.Sanitize(d)}.png", path => Heatmap(path, shape, rows, axisCol, m, d));
             }
         }
-        return files;
+        return [.. batch.Write(dir, new PlotGuard()).Select(name => Path.GetFileName(dir) + "/" + name)];
     }
 
     private static bool Line(string path, SweepShape shape, IReadOnlyList<SweepRow> rows, int axis, int axisColumn, SweepMetric m)

@@ -148,11 +148,20 @@ public static class Gfp
     /// select OPT_ZONE_DMA/OPT_ZONE_DMA32 (NORMAL when the config lacks the zone).
     /// </summary>
     public static ZoneType Zone(GfpFlags gfp, bool hasZoneDma = true, bool hasZoneDma32 = true)
+        => TryZone(gfp, out ZoneType z, hasZoneDma, hasZoneDma32)
+            ? z
+            : throw new ArgumentException($"GFP_ZONE_BAD combination 0x{(uint)(gfp & ZoneMask):x}", nameof(gfp));
+
+    /// <summary>
+    /// <see cref="Zone"/> without the exception: false for a <c>GFP_ZONE_BAD</c> combination (the table of every
+    /// combination is built at each boot, and half of them are bad).
+    /// </summary>
+    public static bool TryZone(GfpFlags gfp, out ZoneType zone, bool hasZoneDma = true, bool hasZoneDma32 = true)
     {
         uint bits = (uint)(gfp & ZoneMask);
         ZoneType dma = hasZoneDma ? ZoneType.Dma : ZoneType.Normal;
         ZoneType dma32 = hasZoneDma32 ? ZoneType.Dma32 : ZoneType.Normal;
-        return bits switch
+        ZoneType? z = bits switch
         {
             0x0 => ZoneType.Normal,
             0x1 => dma,
@@ -162,8 +171,10 @@ public static class Gfp
             0x9 => dma,
             0xa => ZoneType.Movable,
             0xc => dma32,
-            _ => throw new ArgumentException($"GFP_ZONE_BAD combination 0x{bits:x}", nameof(gfp)),
+            _ => null, // GFP_ZONE_BAD
         };
+        zone = z.GetValueOrDefault();
+        return z.HasValue;
     }
 
     /// <summary>

@@ -147,21 +147,17 @@ public sealed unsafe partial class Machine
         var t = new int[16];
         for (uint bits = 0; bits < 16; bits++)
         {
-            try
-            {
-                ZoneType z = Gfp.Zone((GfpFlags)bits);
-                if (z == ZoneType.Movable)
-                {
-                    // GFP_ZONE_TABLE[__GFP_MOVABLE|__GFP_HIGHMEM]: OPT_ZONE_CMA under ZONE_CMA v7
-                    z = Spec.MovableHighmemZone;
-                }
-
-                t[bits] = Math.Min((int)z, MaxNrZones - 1);
-            }
-            catch (ArgumentException)
+            if (!Gfp.TryZone((GfpFlags)bits, out ZoneType z))
             {
                 t[bits] = -1;
+                continue;
             }
+            if (z == ZoneType.Movable)
+            {
+                // GFP_ZONE_TABLE[__GFP_MOVABLE|__GFP_HIGHMEM]: OPT_ZONE_CMA under ZONE_CMA v7
+                z = Spec.MovableHighmemZone;
+            }
+            t[bits] = Math.Min((int)z, MaxNrZones - 1);
         }
 
         return t;

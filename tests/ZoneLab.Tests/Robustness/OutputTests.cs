@@ -65,16 +65,68 @@ public class OutputTests
     [Fact]
     public void WithoutThePlottingNativeTheReportIsWrittenWithoutPngs()
     {
-        // the managed assemblies alone, as a single-file binary copied without libSkiaSharp.so would run
+        string dir = Path.Combine(RobustFiles.Dir, "no-native-out");
+        (int exit, string err) = RunWithoutPlottingNative("compare", OptionTests.ShortScenario(), "--designs", "gcma", "--out", dir);
+        Assert.True(exit == 0, err);
+        Assert.Contains("PNG plots skipped", err);
+        Assert.True(File.Exists(Path.Combine(dir, "report.md")));
+        Assert.True(File.Exists(Path.Combine(dir, "report.html")));
+        Assert.Empty(Directory.GetFiles(dir, "*.png"));
+    }
+
+    [Fact]
+    public void WithoutThePlottingNativeASweepWritesItsSummaryWithoutPngs()
+    {
+        // the sweep's plots were drawn unguarded: the run ended in an internal error after every point had run,
+        // with no summary.md and a plots.PID.tmp folder left behind
+        string grid = RobustFiles.Write("no-native-grid.yaml", ["scenario: " + OptionTests.ShortScenario(), "axes:",
+            "  cmdline.cma: [64M, 128M]", "designs: [gcma]", "seeds: {from: 1, count: 1}", "metrics: [cma_alloc.success]"]);
+        string dir = Path.Combine(RobustFiles.Dir, "no-native-sweep");
+        (int exit, string err) = RunWithoutPlottingNative("sweep", grid, "--out", dir);
+        Assert.True(exit == 0, err);
+        Assert.Equal(1, CountOf(err, "PNG plots skipped"));
+        Assert.True(File.Exists(Path.Combine(dir, "summary.md")));
+        Assert.True(File.Exists(Path.Combine(dir, "results.parquet")));
+        Assert.Empty(Directory.GetFiles(dir, "*.png", SearchOption.AllDirectories));
+        Assert.DoesNotContain(Directory.GetDirectories(dir), d => Path.GetFileName(d).StartsWith("plots.", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void WithoutThePlottingNativeSizeAnswersWithoutItsPlot()
+    {
+        string png = Path.Combine(RobustFiles.Dir, "no-native-size.png");
+        (int exit, string err) = RunWithoutPlottingNative("size", OptionTests.ShortScenario(), "--vary", "cma", "--goal", "cma_alloc.success==100%",
+            "--designs", "gcma", "--min", "64M", "--max", "128M", "--step", "64M", "--plot", png);
+        Assert.True(exit == 0, err);
+        Assert.Contains("PNG plots skipped", err);
+        Assert.DoesNotContain("wrote", err);
+        Assert.False(File.Exists(png));
+        Assert.Empty(Directory.GetFiles(RobustFiles.Dir, ".no-native-size.png.zonelab-*"));
+    }
+
+    [Fact]
+    public void SizeRefusesAnUnwritablePlotPathBeforeItSearches()
+    {
+        InProcessResult r = RobustFiles.Run("size", OptionTests.ShortScenario(), "--vary", "cma", "--goal", "cma_alloc.success==100%",
+            "--designs", "gcma", "--plot", "/nonexistent/size.png");
+        Assert.Equal(2, r.Exit);
+        Assert.Contains("--plot /nonexistent/size.png", r.Err);
+        // refused before the first run: the error is the only line (the search prints a line per evaluated size)
+        Assert.Single(r.Err.Trim().Split('\n'));
+    }
+
+    // the managed assemblies alone, as a single-file binary copied without libSkiaSharp.so would run
+    private static (int Exit, string Err) RunWithoutPlottingNative(params string[] args)
+    {
         string bin = Path.Combine(RobustFiles.Dir, "no-native");
         Directory.CreateDirectory(bin);
         foreach (string f in Directory.GetFiles(AppContext.BaseDirectory).Where(f => f.EndsWith(".dll") || f.EndsWith(".json")))
         {
             File.Copy(f, Path.Combine(bin, Path.GetFileName(f)), overwrite: true);
         }
-        string dir = Path.Combine(RobustFiles.Dir, "no-native-out");
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (string a in new[] { Path.Combine(bin, "zonelab.dll"), "compare", OptionTests.ShortScenario(), "--designs", "gcma", "--out", dir })
+        psi.ArgumentList.Add(Path.Combine(bin, "zonelab.dll"));
+        foreach (string a in args)
         {
             psi.ArgumentList.Add(a);
         }
@@ -82,11 +134,17 @@ public class OutputTests
         Task<string> o = p.StandardOutput.ReadToEndAsync();
         string err = p.StandardError.ReadToEnd();
         p.WaitForExit();
-        Assert.True(p.ExitCode == 0, err);
-        Assert.Contains("PNG plots skipped", err);
-        Assert.True(File.Exists(Path.Combine(dir, "report.md")));
-        Assert.True(File.Exists(Path.Combine(dir, "report.html")));
-        Assert.Empty(Directory.GetFiles(dir, "*.png"));
         _ = o.Result;
+        return (p.ExitCode, err);
+    }
+
+    private static int CountOf(string text, string what)
+    {
+        int n = 0;
+        for (int i = text.IndexOf(what, StringComparison.Ordinal); i >= 0; i = text.IndexOf(what, i + 1, StringComparison.Ordinal))
+        {
+            n++;
+        }
+        return n;
     }
 }
