@@ -465,8 +465,15 @@ public sealed class ReclaimModel : IMemoryPressureHandler
         }
 
         machine.DebugCheck();
+        DirectReclaimed?.Invoke();
         return total;
     }
+
+    /// <summary>
+    /// Called after every direct reclaim pass (try_to_free_pages): the allocating task passed cond_resched()
+    /// points in shrink_node, where a scheduler model may hand the CPU to kswapd (<see cref="SingleCpuScheduler"/>).
+    /// </summary>
+    public Action? DirectReclaimed { get; set; }
 
     /// <inheritdoc/>
     public bool DirectCompact(Machine machine, int node, int order, GfpFlags gfp, int highestZoneIdx, MigrateType mt)

@@ -50,6 +50,8 @@ public sealed class SingleCpuScheduler
     {
         _reclaim = reclaim;
         reclaim.SynchronousKswapd = false;
+        // shrink_node's cond_resched() inside a direct reclaimer's retry loop is a preemption point too
+        reclaim.DirectReclaimed = () => TaskRan(0);
         _directSeen = reclaim.DirectReclaimNs + reclaim.DirectCompactNs;
     }
 
