@@ -26,6 +26,7 @@ public sealed partial class OracleEngineRunner : IDisposable
     private readonly DesignMachine _dm;
     private readonly Machine _m;
     private readonly ReclaimModel _reclaim;
+    private readonly SingleCpuScheduler _cpu;
     private readonly int[] _tag;        // per pfn index: owning holding id + 1 (0: none)
     private readonly int[] _tagIndex;   // per pfn index: the page's index in the holding's Pages
     private readonly List<Holding> _byId = [];
@@ -57,6 +58,8 @@ public sealed partial class OracleEngineRunner : IDisposable
         _dm = new MigrateCmaDesign().Build(layout, KernelVersion.V6_1, new VmSysctls(), debugChecks: false, swapPages: (long)(om.SwapBytes >> PageShift));
         _m = _dm.Machine;
         _reclaim = new ReclaimModel(_m);
+        // kswapd as the kernel thread it is, sharing the guest's one vCPU with the workload (SingleCpuScheduler)
+        _cpu = new SingleCpuScheduler(_reclaim);
         _reclaim.SwappedOut = OnSwappedOut;
         _reclaim.FileDropped = OnFileDropped;
         _m.PageMigrated = OnMigrated;
@@ -228,7 +231,9 @@ public sealed partial class OracleEngineRunner : IDisposable
         {
             trace.Append($"mm_page_alloc_extfrag {I(total)}\n");
         }
-        long wakes = _m.Event(VmEvent.KswapdWakeups);
+        // trace_mm_vmscan_kswapd_wake fires in kswapd() before every balance_pgdat, also when kswapd_try_to_sleep
+        // found the node still unbalanced and did not sleep: the count of balance_pgdat runs, pageoutrun
+        long wakes = _m.Event(VmEvent.Pageoutrun);
         if (wakes > _kswapdSeen)
         {
             trace.Append($"mm_vmscan_kswapd_wake {I(wakes - _kswapdSeen)}\n");

@@ -90,6 +90,9 @@ public sealed class ReclaimModel : IMemoryPressureHandler
     // set by ShrinkNode when it stopped because the time budget ran out
     private bool _budgetExhausted;
 
+    // sc->nr_scanned of the last ShrinkNode: the pages isolate_lru_folios scanned (eligible ones)
+    private long _lastScanned;
+
     /// <summary>True while the background kswapd of <paramref name="node"/> is in a balance_pgdat run.</summary>
     public bool KswapdRunning(int node) => _kswapdPriority != null && _kswapdPriority[node] > 0;
 
@@ -166,15 +169,17 @@ public sealed class ReclaimModel : IMemoryPressureHandler
     /// <summary>
     /// Advances the background kswapd of every node by <paramref name="budgetNs"/> simulated nanoseconds of its own
     /// time (one kernel thread per node, charged the cost model's per-page figures): balance_pgdat's priority loop,
-    /// spread over calls, until pgdat_balanced. Does nothing when <see cref="SynchronousKswapd"/> is on.
+    /// spread over calls, until pgdat_balanced. Does nothing when <see cref="SynchronousKswapd"/> is on. Returns the
+    /// simulated nanoseconds kswapd spent (it may overrun the budget by the page it was reclaiming).
     /// </summary>
-    public void RunKswapd(double budgetNs)
+    public double RunKswapd(double budgetNs)
     {
         if (_kswapdPriority == null)
         {
-            return;
+            return 0;
         }
 
+        double before = KswapdNs;
         for (int node = 0; node < _kswapdPriority.Length; node++)
         {
             if (_kswapdPriority[node] > 0)
@@ -182,6 +187,27 @@ public sealed class ReclaimModel : IMemoryPressureHandler
                 BalancePgdatSlice(node, budgetNs);
             }
         }
+
+        return KswapdNs - before;
+    }
+
+    /// <summary>True while the background kswapd of any node is in a balance_pgdat run.</summary>
+    public bool KswapdRunning()
+    {
+        if (_kswapdPriority == null)
+        {
+            return false;
+        }
+
+        foreach (int p in _kswapdPriority)
+        {
+            if (p > 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private bool Boosted(int node)
@@ -272,7 +298,7 @@ public sealed class ReclaimModel : IMemoryPressureHandler
             // that made no progress ends after one round with its boost cleared, and the next run reclaims for
             // the watermark itself)
             int reclaimOrder = total >= (2L << order) ? 0 : order;
-            if (budget <= 0 || _m.KswapdFailures(node) >= Machine.MaxReclaimRetries || PgdatBalanced(node, reclaimOrder, high))
+            if (_m.KswapdFailures(node) >= Machine.MaxReclaimRetries || PgdatBalanced(node, reclaimOrder, high))
             {
                 break;
             }
@@ -284,6 +310,14 @@ public sealed class ReclaimModel : IMemoryPressureHandler
             boosted = Boosted(node);
             _kswapdBoosted[node] = boosted;
             _kswapdPriority[node] = DefPriority;
+            if (budget <= 0)
+            {
+                // the slice ended with the node still unbalanced: the thread stays runnable and starts the new
+                // balance_pgdat on its next slice (it does not sleep, so no wakeup is needed)
+                done = false;
+                break;
+            }
+
             done = BalancePgdatLoop(node, order, high, boosted, ref priority, ref total, ref budget);
         }
 
@@ -298,7 +332,7 @@ public sealed class ReclaimModel : IMemoryPressureHandler
     // (the round resumes at the same priority on the next slice), true when the run is over
     private bool BalancePgdatLoop(int node, int order, int highestZoneIdx, bool boosted, ref int priority, ref long total, ref double budget)
     {
-        for (; priority >= 1; priority--)
+        while (priority >= 1)
         {
             if (PgdatBalanced(node, order, highestZoneIdx, record: true) && !(boosted && priority == DefPriority))
             {
@@ -321,7 +355,6 @@ public sealed class ReclaimModel : IMemoryPressureHandler
 
             bool mayIo = !boosted || priority < DefPriority - 2;
             double ns = 0;
-            _budgetExhausted = false;
             long got = ShrinkNode(node, highestZoneIdx, priority, goal, mayIo, ref ns, kswapd: true, budget);
             KswapdNs += ns;
             budget -= ns;
@@ -339,6 +372,14 @@ public sealed class ReclaimModel : IMemoryPressureHandler
             if (boosted)
             {
                 return true;
+            }
+
+            // mirrors balance_pgdat's "if (raise_priority || !nr_reclaimed) sc.priority--": kswapd_shrink_node
+            // keeps the priority while a round scanned at least its nr_to_reclaim and reclaimed something, so
+            // a kswapd that makes progress under sustained allocation stays in one balance_pgdat run
+            if (_lastScanned < goal || got == 0)
+            {
+                priority--;
             }
         }
 
@@ -424,8 +465,15 @@ public sealed class ReclaimModel : IMemoryPressureHandler
         }
 
         machine.DebugCheck();
+        DirectReclaimed?.Invoke();
         return total;
     }
+
+    /// <summary>
+    /// Called after every direct reclaim pass (try_to_free_pages): the allocating task passed cond_resched()
+    /// points in shrink_node, where a scheduler model may hand the CPU to kswapd (<see cref="SingleCpuScheduler"/>).
+    /// </summary>
+    public Action? DirectReclaimed { get; set; }
 
     /// <inheritdoc/>
     public bool DirectCompact(Machine machine, int node, int order, GfpFlags gfp, int highestZoneIdx, MigrateType mt)
@@ -485,6 +533,9 @@ public sealed class ReclaimModel : IMemoryPressureHandler
     private long ShrinkNode(int node, int reclaimIdx, int priority, long goal, bool mayIo, ref double ns, bool kswapd, double budgetNs)
     {
         long reclaimed = 0;
+        // a direct reclaimer has no budget: a flag left by the background kswapd's last slice must not stop its scan
+        _budgetExhausted = false;
+        _lastScanned = 0;
         // mirrors get_scan_count / can_reclaim_anon_pages: anon LRUs are scanned only while free swap space exists
         bool swap = _m.Spec.SwapPages > _m.SwapUsedPages;
         // mirrors get_scan_count's SCAN_FILE case (v4.10-v6.1): while the inactive file list is not low and has pages
@@ -587,6 +638,7 @@ public sealed class ReclaimModel : IMemoryPressureHandler
                 i = prev;
             }
 
+            _lastScanned += scanned;
             _m.Count(kswapd ? VmEvent.PgscanKswapd : VmEvent.PgscanDirect, total);
             _m.Count(anon ? VmEvent.PgscanAnon : VmEvent.PgscanFile, total);
             if (reclaimed >= goal || _budgetExhausted)

@@ -1,0 +1,101 @@
+using ZoneLab.Allocator;
+using ZoneLab.Reclaim;
+using ZoneLab.Tests.Allocator;
+
+namespace ZoneLab.Tests.Reclaim;
+
+/// <summary>kswapd and the allocating task on one CPU under the fair scheduler's rules (SingleCpuScheduler).</summary>
+public class SingleCpuSchedulerTests
+{
+    [Fact]
+    public void AFirstWakeupPreemptsTheTaskAndKswapdBalancesWithinItsSlice()
+    {
+        // 64 MiB DMA + DMA32, no swap, clean page cache at 1 µs of task time per page. The first low-watermark miss
+        // comes after ~15000 pages, i.e. ~15 ms of task time: place_entity puts the woken kswapd at the task's
+        // vruntime − sched_latency/2 = 3 ms behind, more than the 1 ms wakeup granularity, so it preempts at the
+        // next preemption point (check_preempt_wakeup). Its slice lasts until the first 4 ms tick after 3 ms; it
+        // needs to reclaim from below low to above high — DMA32's low-high gap is 47 pages (marks 191/238/285,
+        // BuddyAllocatorTests.SmallMachineWatermarksByHand) plus the few pages of the round — at 1.1 µs each
+        // (ScanNs + DropCleanNs): well under 3 ms, so it finishes, finds the node balanced and sleeps.
+        var m = new Machine(new MachineSpec(TestMachines.Small().Zones));
+        var r = new ReclaimModel(m);
+        var cpu = new SingleCpuScheduler(r);
+        Assert.False(r.SynchronousKswapd);
+        int pages = 0;
+        while (m.Event(VmEvent.KswapdWakeups) == 0)
+        {
+            Assert.True(m.Allocate(0, Gfp.HighUserMovable, use: PageUse.File).Success);
+            pages++;
+            Assert.True(r.KswapdRunning(0) || m.Event(VmEvent.KswapdWakeups) == 0);
+            cpu.TaskRan(1_000);
+        }
+
+        Assert.True(pages * 1_000.0 > SingleCpuScheduler.SchedLatencyNs);
+        Assert.Equal(1, cpu.WakeupPreemptions);
+        Assert.Equal(1, cpu.KswapdSlices);
+        Assert.False(r.KswapdRunning(0));
+        Assert.True(r.PgdatBalanced(0, 0, 3));
+        Assert.InRange(r.KswapdNs, 47 * 1_100.0, SingleCpuScheduler.IdealRuntimeNs);
+        Assert.Equal(0, m.Event(VmEvent.PgstealDirect));
+        InvariantChecker.Check(m);
+    }
+
+    [Fact]
+    public void AKswapdThatUsedItsShareWaitsForTheTickAndTheTaskReclaimsDirectly()
+    {
+        // 64 MiB with swap, anonymous memory at 1 µs per page, and a slow swap device: 1 ms per page swapped out
+        // (plus ScanNs 100 ns). kswapd's first slice lasts to the first 4 ms tick after 3 ms, so it swaps out at
+        // most 7 pages: far from lifting DMA32 from below low (238) to high (285), it is still running when the slice
+        // ends. It has then run 3-7 ms since it was placed 3 ms behind the task: its vruntime is level with or ahead
+        // of the task's, so the task keeps the CPU until the first tick after it ran its own 3 ms slice
+        // (check_preempt_tick), more than the 191-page min watermark's worth of allocations at 1 µs: the task enters
+        // direct reclaim in between, and kswapd's second slice comes only after >= 3 ms of task time.
+        var m = new Machine(new MachineSpec(TestMachines.Small().Zones) { SwapPages = 1 << 20 });
+        var r = new ReclaimModel(m, new ReclaimCostModel { SwapOutNs = 1_000_000 });
+        var cpu = new SingleCpuScheduler(r);
+        while (cpu.KswapdSlices == 0)
+        {
+            Assert.True(m.Allocate(0, Gfp.HighUserMovable, use: PageUse.Anon).Success);
+            cpu.TaskRan(1_000);
+        }
+
+        Assert.True(r.KswapdRunning(0));
+        Assert.InRange(m.Event(VmEvent.PgstealKswapd), 1, 7);
+        long directBefore = m.Event(VmEvent.PgstealDirect);
+        double directNs = r.DirectReclaimNs;
+        int pages = 0;
+        while (cpu.KswapdSlices == 1)
+        {
+            Assert.True(m.Allocate(0, Gfp.HighUserMovable, use: PageUse.Anon).Success);
+            cpu.TaskRan(1_000);
+            pages++;
+        }
+
+        Assert.Equal(1, cpu.WakeupPreemptions);
+        Assert.True(m.Event(VmEvent.PgstealDirect) > directBefore);
+        Assert.True((pages * 1_000.0) + (r.DirectReclaimNs - directNs) >= SingleCpuScheduler.IdealRuntimeNs);
+        InvariantChecker.Check(m);
+    }
+
+    [Fact]
+    public void ADirectReclaimerAfterAnExhaustedKswapdSliceStillSwaps()
+    {
+        // anonymous memory only, swap free: shrink_node's anon lists are scanned by every reclaimer. A kswapd slice of
+        // 10 µs ends inside its first round (one page costs ScanNs + SwapOutNs = 50.1 µs); the direct reclaim that
+        // follows has no budget and must reach the anon lists: SWAP_CLUSTER_MAX (32) pages swapped out by it.
+        var m = new Machine(new MachineSpec(TestMachines.Small().Zones) { SwapPages = 1 << 20 });
+        var r = new ReclaimModel(m) { SynchronousKswapd = false };
+        while (!r.KswapdRunning(0))
+        {
+            Assert.True(m.Allocate(0, Gfp.HighUserMovable, use: PageUse.Anon).Success);
+        }
+
+        r.RunKswapd(10_000);
+        Assert.Equal(1, m.Event(VmEvent.PgstealKswapd));
+        long got = r.DirectReclaim(m, 0, 0, Gfp.HighUserMovable, 3);
+        Assert.Equal(ReclaimModel.SwapClusterMax, got);
+        Assert.Equal(ReclaimModel.SwapClusterMax, m.Event(VmEvent.PgstealDirect));
+        Assert.Equal(1 + ReclaimModel.SwapClusterMax, m.Event(VmEvent.Pswpout));
+        InvariantChecker.Check(m);
+    }
+}
