@@ -258,8 +258,16 @@ public sealed class Compactor
             _cachedFree[zi] = free;
         }
 
-        _m.Count(daemon ? VmEvent.CompactDaemonMigrateScanned : VmEvent.CompactMigrateScanned, migrateScanned);
-        _m.Count(daemon ? VmEvent.CompactDaemonFreeScanned : VmEvent.CompactFreeScanned, freeScanned);
+        // compact_zone counts COMPACTMIGRATE_SCANNED / COMPACTFREE_SCANNED for every caller; kcompactd_do_work and
+        // proactive_compact_node add the same totals to the KCOMPACTD_* counters
+        _m.Count(VmEvent.CompactMigrateScanned, migrateScanned);
+        _m.Count(VmEvent.CompactFreeScanned, freeScanned);
+        if (daemon)
+        {
+            _m.Count(VmEvent.CompactDaemonMigrateScanned, migrateScanned);
+            _m.Count(VmEvent.CompactDaemonFreeScanned, freeScanned);
+        }
+
         _m.Count(VmEvent.CompactIsolated, moved * 2);
         _m.Count(VmEvent.PgmigrateSuccess, moved);
         CompactNs += (migrateScanned + freeScanned) * _costs.CompactScanNs + moved * _costs.MigrateNs;
