@@ -99,12 +99,15 @@ public sealed partial class Compactor
     }
 
     /// <summary>
-    /// mirrors <c>try_to_compact_pages</c>: compact each eligible zone of the zonelist (skipping deferred ones);
-    /// true when a zone ended with a suitable free block.
+    /// mirrors <c>try_to_compact_pages</c> and the counting of <c>__alloc_pages_direct_compact</c>: compact each
+    /// eligible zone of the zonelist (skipping deferred ones); true when a zone ended with a suitable free block.
+    /// COMPACTSTALL (and COMPACTFAIL) count only when some zone was deferred or compacted: a result of
+    /// COMPACT_SKIPPED in every zone (not enough free memory for targets, or the fragmentation index says no) returns
+    /// before the counters.
     /// </summary>
     public bool TryToCompactPages(int node, int order, GfpFlags gfp, int highestZoneIdx, MigrateType mt)
     {
-        _m.Count(VmEvent.CompactStall);
+        bool counted = false;
         foreach (int zi in _m.Zonelist(node))
         {
             Zone z = _m.Zones[zi];
@@ -115,6 +118,7 @@ public sealed partial class Compactor
 
             if (Deferred(zi, order))
             {
+                counted = true; // COMPACT_DEFERRED ranks above COMPACT_SKIPPED
                 continue;
             }
 
@@ -122,10 +126,13 @@ public sealed partial class Compactor
             CompactResult r = CompactZone(z, order, highestZoneIdx, mt, sync);
             if (r == CompactResult.Success)
             {
+                _m.Count(VmEvent.CompactStall);
                 _m.Count(VmEvent.CompactSuccess);
                 CompactionDeferReset(zi, order);
                 return true;
             }
+
+            counted |= r is not (CompactResult.Skipped or CompactResult.NotSuitableZone);
 
             // only a compaction run that was not COMPACT_PRIO_ASYNC defers the zone
             if (sync && r == CompactResult.Complete)
@@ -134,7 +141,12 @@ public sealed partial class Compactor
             }
         }
 
-        _m.Count(VmEvent.CompactFail);
+        if (counted)
+        {
+            _m.Count(VmEvent.CompactStall);
+            _m.Count(VmEvent.CompactFail);
+        }
+
         return false;
     }
 

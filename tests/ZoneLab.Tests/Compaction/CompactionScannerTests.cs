@@ -121,4 +121,23 @@ public class CompactionScannerTests
         Assert.Equal(1, m.AreaNrFree(1, 9));
         InvariantChecker.Check(m);
     }
+
+    [Fact]
+    public void DirectCompactionSkippedInEveryZoneIsNotAStall()
+    {
+        // A zone full of page cache: compaction_suitable's order-0 check (min 0 + compact_gap(3) = 16 free pages)
+        // fails, compact_zone returns COMPACT_SKIPPED, and __alloc_pages_direct_compact returns before
+        // count_vm_event(COMPACTSTALL): neither a stall nor a failure is counted.
+        Machine full = Dma32Freeing(_ => false);
+        Assert.False(new Compactor(full).TryToCompactPages(0, 3, Gfp.HighUserMovable, 1, MigrateType.Movable));
+        Assert.Equal(0, full.Event(VmEvent.CompactStall));
+        Assert.Equal(0, full.Event(VmEvent.CompactFail));
+
+        // Half free: the zone is compacted and an order-3 page appears: one stall, one success.
+        Machine half = Dma32Freeing(i => (i & 1) == 0);
+        Assert.True(new Compactor(half).TryToCompactPages(0, 3, Gfp.HighUserMovable, 1, MigrateType.Movable));
+        Assert.Equal(1, half.Event(VmEvent.CompactStall));
+        Assert.Equal(1, half.Event(VmEvent.CompactSuccess));
+        Assert.Equal(0, half.Event(VmEvent.CompactFail));
+    }
 }
