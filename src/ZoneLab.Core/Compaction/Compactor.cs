@@ -108,10 +108,12 @@ public sealed partial class Compactor
     public bool TryToCompactPages(int node, int order, GfpFlags gfp, int highestZoneIdx, MigrateType mt)
     {
         bool counted = false;
+        bool thisNode = (gfp & GfpFlags.ThisNode) != 0;
         foreach (int zi in _m.Zonelist(node))
         {
             Zone z = _m.Zones[zi];
-            if ((int)z.Type > highestZoneIdx)
+            // ac->zonelist is node_zonelist(nid, gfp): __GFP_THISNODE gives ZONELIST_NOFALLBACK, the node's own zones
+            if ((int)z.Type > highestZoneIdx || (thisNode && z.Node != node))
             {
                 continue;
             }

@@ -140,4 +140,34 @@ public class CompactionScannerTests
         Assert.Equal(1, half.Event(VmEvent.CompactSuccess));
         Assert.Equal(0, half.Event(VmEvent.CompactFail));
     }
+
+    [Fact]
+    public void ThisNodeDirectCompactionLooksOnlyAtTheNodesOwnZones()
+    {
+        // Node 0 DMA32 [4096, 8192) filled with page cache (__GFP_MEMALLOC | __GFP_THISNODE); node 1 (DMA32 and
+        // Normal) wholly free. try_to_compact_pages walks ac->zonelist, which node_zonelist() makes ZONELIST_NOFALLBACK
+        // for __GFP_THISNODE: only node 0's DMA32, 0 free pages, compaction_suitable says COMPACT_SKIPPED: false, no
+        // stall counted. Without __GFP_THISNODE the fallback list goes on to node 1's Normal, whose free order-10 pages
+        // pass zone_watermark_ok at order 9: compact_zone returns COMPACT_SUCCESS at once: true, one stall, one success.
+        var m = new Machine(new MachineSpec(
+        [
+            MachineSpec.Zone(0, ZoneLab.Layout.ZoneType.Dma32, 4096, 8192),
+            MachineSpec.Zone(1, ZoneLab.Layout.ZoneType.Dma32, 8192, 12288),
+            MachineSpec.Zone(1, ZoneLab.Layout.ZoneType.Normal, 12288, 16384),
+        ]));
+        int filled = 0;
+        while (m.Allocate(0, Gfp.HighUserMovable | GfpFlags.Memalloc | GfpFlags.ThisNode, 0, PageUse.File).Success)
+        {
+            filled++;
+        }
+
+        Assert.Equal(4096, filled);
+        var c = new Compactor(m);
+        int normal = (int)ZoneLab.Layout.ZoneType.Normal;
+        Assert.False(c.TryToCompactPages(0, 9, Gfp.HighUserMovable | GfpFlags.ThisNode, normal, MigrateType.Movable));
+        Assert.Equal(0, m.Event(VmEvent.CompactStall));
+        Assert.True(c.TryToCompactPages(0, 9, Gfp.HighUserMovable, normal, MigrateType.Movable));
+        Assert.Equal(1, m.Event(VmEvent.CompactStall));
+        Assert.Equal(1, m.Event(VmEvent.CompactSuccess));
+    }
 }
