@@ -32,7 +32,7 @@ public enum CompactResult
 /// are kept per zone. Higher-order movable blocks (THPs) are not migrated (6.1's compaction_alloc hands out order-0
 /// targets). Work is charged to <see cref="CompactNs"/>.
 /// </summary>
-public sealed class Compactor
+public sealed partial class Compactor
 {
     private const int CompactMaxDeferShift = 6;
     private readonly Machine _m;
@@ -42,7 +42,6 @@ public sealed class Compactor
     private readonly int[] _considered;
     private readonly int[] _deferShift;
     private readonly int[] _orderFailed;
-    private readonly List<(int Index, int Order)> _freeTargets = [];
 
     /// <summary>Creates a compactor for a machine.</summary>
     public Compactor(Machine machine, CompactionCostModel? costs = null)
@@ -51,7 +50,10 @@ public sealed class Compactor
         _costs = costs ?? new CompactionCostModel();
         int n = machine.Zones.Count;
         _cachedMigrate = new int[n];
+        _cachedMigrateSync = new int[n];
         _cachedFree = new int[n];
+        _blockskipFlush = new bool[n];
+        _skip = new bool[(machine.PfnCount + (int)Pageblock.NrPages - 1) >> Pageblock.Order];
         _considered = new int[n];
         _deferShift = new int[n];
         _orderFailed = new int[n];
@@ -97,52 +99,85 @@ public sealed class Compactor
     }
 
     /// <summary>
-    /// mirrors <c>try_to_compact_pages</c>: compact each eligible zone of the zonelist (skipping deferred ones);
-    /// true when a zone ended with a suitable free block.
+    /// mirrors <c>try_to_compact_pages</c> and the counting of <c>__alloc_pages_direct_compact</c>: compact each
+    /// eligible zone of the zonelist (skipping deferred ones); true when a zone ended with a suitable free block.
+    /// COMPACTSTALL (and COMPACTFAIL) count only when some zone was deferred or compacted: a result of
+    /// COMPACT_SKIPPED in every zone (not enough free memory for targets, or the fragmentation index says no) returns
+    /// before the counters.
     /// </summary>
     public bool TryToCompactPages(int node, int order, GfpFlags gfp, int highestZoneIdx, MigrateType mt)
     {
-        _m.Count(VmEvent.CompactStall);
+        bool counted = false;
+        bool thisNode = (gfp & GfpFlags.ThisNode) != 0;
         foreach (int zi in _m.Zonelist(node))
         {
             Zone z = _m.Zones[zi];
-            if ((int)z.Type > highestZoneIdx)
+            // ac->zonelist is node_zonelist(nid, gfp): __GFP_THISNODE gives ZONELIST_NOFALLBACK, the node's own zones
+            if ((int)z.Type > highestZoneIdx || (thisNode && z.Node != node))
             {
                 continue;
             }
 
             if (Deferred(zi, order))
             {
+                counted = true; // COMPACT_DEFERRED ranks above COMPACT_SKIPPED
                 continue;
             }
 
-            CompactResult r = CompactZone(z, order, highestZoneIdx, mt, sync: (gfp & GfpFlags.DirectReclaim) != 0);
+            bool sync = (gfp & GfpFlags.DirectReclaim) != 0;
+            CompactResult r = CompactZone(z, order, highestZoneIdx, mt, sync);
             if (r == CompactResult.Success)
             {
+                _m.Count(VmEvent.CompactStall);
                 _m.Count(VmEvent.CompactSuccess);
                 CompactionDeferReset(zi, order);
                 return true;
             }
 
-            if (r == CompactResult.Complete)
+            counted |= r is not (CompactResult.Skipped or CompactResult.NotSuitableZone);
+
+            // only a compaction run that was not COMPACT_PRIO_ASYNC defers the zone
+            if (sync && r == CompactResult.Complete)
             {
                 DeferCompaction(zi, order);
             }
         }
 
-        _m.Count(VmEvent.CompactFail);
+        if (counted)
+        {
+            _m.Count(VmEvent.CompactStall);
+            _m.Count(VmEvent.CompactFail);
+        }
+
         return false;
     }
 
-    /// <summary>kcompactd for a node (woken by kswapd): compacts each zone for <paramref name="order"/>.</summary>
+    /// <summary>
+    /// mirrors <c>kcompactd_do_work</c> (woken by kswapd): each zone up to <paramref name="highestZoneIdx"/> not deferred
+    /// and not already above its min watermark at the order is compacted (MIGRATE_SYNC_LIGHT); a run whose scanners
+    /// met defers the zone, a successful one resets the deferral's order.
+    /// </summary>
     public void Kcompactd(int node, int order, int highestZoneIdx)
     {
         _m.Count(VmEvent.CompactDaemonWake);
         foreach (Zone z in _m.Zones)
         {
-            if (z.Node == node && (int)z.Type <= highestZoneIdx && z.IsPopulated && !Deferred(z.Index, order))
+            if (z.Node == node && (int)z.Type <= highestZoneIdx && z.IsPopulated && !Deferred(z.Index, order)
+                && Suitable(z, order, (int)z.Type) == CompactResult.Continue)
             {
-                CompactZone(z, order, highestZoneIdx, MigrateType.Movable, sync: true, daemon: true);
+                CompactResult r = CompactZone(z, order, highestZoneIdx, MigrateType.Movable, sync: true, daemon: true);
+                if (r == CompactResult.Success)
+                {
+                    // compaction_defer_reset(zone, order, false): only compact_order_failed moves
+                    if (order >= _orderFailed[z.Index])
+                    {
+                        _orderFailed[z.Index] = order + 1;
+                    }
+                }
+                else if (r == CompactResult.Complete)
+                {
+                    DeferCompaction(z.Index, order);
+                }
             }
         }
     }
@@ -169,107 +204,6 @@ public sealed class Compactor
                 CompactZoneCore(z, -1, (int)z.Type, MigrateType.Movable, sync: true, daemon: false, proactive: false, wholeZone: true);
             }
         }
-    }
-
-    private CompactResult CompactZoneCore(Zone z, int order, int highestZoneIdx, MigrateType mt, bool sync, bool daemon, bool proactive, bool wholeZone)
-    {
-        if (!proactive && !wholeZone)
-        {
-            CompactResult suitable = Suitable(z, order, highestZoneIdx);
-            if (suitable != CompactResult.Continue)
-            {
-                return suitable;
-            }
-        }
-
-        int zi = z.Index;
-        _m.MaterializeZone(zi); // the scanners walk pfns: link the zone's deferred boot blocks first
-        (int zoneStart, int zoneEnd) = _m.ZoneIndexRange(z);
-        int migrate = Math.Max(_cachedMigrate[zi], zoneStart);
-        int free = Math.Min(_cachedFree[zi], (zoneEnd - 1) & ~((int)Pageblock.NrPages - 1));
-        long migrateScanned = 0, freeScanned = 0, moved = 0;
-        CompactResult result = CompactResult.Complete;
-        while (true)
-        {
-            int blockEnd = Math.Min((migrate | ((int)Pageblock.NrPages - 1)) + 1, zoneEnd);
-            if (migrate >= free)
-            {
-                break;
-            }
-
-            bool sourceOk = sync || MigrateTypes.IsMovable(_m.PageblockTypeAt(migrate)) == MigrateTypes.IsMovable(mt);
-            for (int i = migrate; i < blockEnd && sourceOk;)
-            {
-                int kind = _m.KindAt(i);
-                if (kind == Machine.KindAlloc)
-                {
-                    int o = _m.OrderAt(i);
-                    migrateScanned += 1L << o;
-                    if (o == 0 && _m.OnRealLru(i) && _m.ZoneAt(i) == zi)
-                    {
-                        int target = TakeTarget(z, ref free, blockEnd, ref freeScanned);
-                        if (target == Machine.Nil)
-                        {
-                            break;
-                        }
-
-                        if (_m.MigratePage(i, target))
-                        {
-                            moved++;
-                        }
-                    }
-
-                    i += 1 << o;
-                }
-                else if (kind is Machine.KindFree or Machine.KindPcp)
-                {
-                    i += 1 << _m.OrderAt(i);
-                }
-                else
-                {
-                    migrateScanned++;
-                    i++;
-                }
-            }
-
-            migrate = blockEnd;
-            // proactive compaction stops at the low fragmentation-score mark, others when the order is free
-            if (!wholeZone && (proactive ? FragmentationScoreZone(z) <= FragmentationScoreWmark(low: true) : FreeBlockAvailable(z, order, mt)))
-            {
-                result = CompactResult.Success;
-                break;
-            }
-        }
-
-        // release_freepages: unused targets go back to the buddy allocator
-        foreach ((int i, int o) in _freeTargets)
-        {
-            _m.ReleaseIsolated(i, o);
-        }
-
-        _freeTargets.Clear();
-        if (result == CompactResult.Complete)
-        {
-            ResetCachedPositions(zi);
-        }
-        else
-        {
-            _cachedMigrate[zi] = migrate;
-            _cachedFree[zi] = free;
-        }
-
-        _m.Count(daemon ? VmEvent.CompactDaemonMigrateScanned : VmEvent.CompactMigrateScanned, migrateScanned);
-        _m.Count(daemon ? VmEvent.CompactDaemonFreeScanned : VmEvent.CompactFreeScanned, freeScanned);
-        _m.Count(VmEvent.CompactIsolated, moved * 2);
-        _m.Count(VmEvent.PgmigrateSuccess, moved);
-        CompactNs += (migrateScanned + freeScanned) * _costs.CompactScanNs + moved * _costs.MigrateNs;
-        if (!proactive && !wholeZone && FreeBlockAvailable(z, order, mt))
-        {
-            result = CompactResult.Success;
-        }
-
-        _m.DebugCheck();
-        return result;
     }
 
     /// <summary>mirrors <c>fragmentation_score_zone</c>: <c>extfrag_for_order(zone, HPAGE_PMD_ORDER)</c>.</summary>
@@ -334,56 +268,6 @@ public sealed class Compactor
         return true;
     }
 
-    // The next migration target: an isolated order-0 page from the free scanner, which walks pageblocks downward
-    // from the zone end isolating the free pages of suitable_migration_target blocks (MOVABLE/CMA, or a free block of
-    // at least pageblock order). Never crosses the migrate scanner's current block.
-    private int TakeTarget(Zone z, ref int free, int migrateBlockEnd, ref long freeScanned)
-    {
-        while (true)
-        {
-            if (_freeTargets.Count > 0)
-            {
-                int k = _freeTargets.Count - 1;
-                (int i, int o) = _freeTargets[k];
-                _freeTargets.RemoveAt(k);
-                // split_map_pages: hand out order-0 pages, keep the rest
-                for (int part = o - 1; part >= 0; part--)
-                {
-                    _freeTargets.Add((i + (1 << part), part));
-                }
-
-                return i;
-            }
-
-            if (free < migrateBlockEnd)
-            {
-                return Machine.Nil;
-            }
-
-            (int zoneStart, int zoneEnd) = _m.ZoneIndexRange(z);
-            int start = Math.Max(free, zoneStart);
-            int end = Math.Min(free + (int)Pageblock.NrPages, zoneEnd);
-            MigrateType t = _m.PageblockTypeAt(start);
-            bool target = t is MigrateType.Movable or MigrateType.Cma;
-            for (int i = start; i < end;)
-            {
-                int kind = _m.KindAt(i);
-                int step = kind is Machine.KindFree or Machine.KindAlloc or Machine.KindPcp ? 1 << _m.OrderAt(i) : 1;
-                freeScanned += Math.Min(step, end - i);
-                if (kind == Machine.KindFree && _m.ZoneAt(i) == z.Index && (target || _m.OrderAt(i) >= Pageblock.Order)
-                    && (int)PageState.MigrateTypeOf(_m.InfoAt(i)) != (int)MigrateType.Isolate)
-                {
-                    int o = _m.IsolateFree(i);
-                    _freeTargets.Add((i, o));
-                }
-
-                i += step;
-            }
-
-            free -= (int)Pageblock.NrPages;
-        }
-    }
-
     // mirrors __compact_finished's free-list test: the order is available in the request's list, CMA for movable
     // requests, or a fallback list it could claim from
     private bool FreeBlockAvailable(Zone z, int order, MigrateType mt)
@@ -414,6 +298,7 @@ public sealed class Compactor
     {
         (int s, int e) = _m.ZoneIndexRange(_m.Zones[zi]);
         _cachedMigrate[zi] = s;
+        _cachedMigrateSync[zi] = s;
         _cachedFree[zi] = Math.Max(s, (e - 1) & ~((int)Pageblock.NrPages - 1));
     }
 

@@ -415,6 +415,12 @@ public sealed class ReclaimModel : IMemoryPressureHandler
             WakeupKcompactd(node, Pageblock.Order, highestZoneIdx);
         }
         int failures = total == 0 ? _m.KswapdFailures(node) + 1 : 0;
+        // kswapd_try_to_sleep: once prepare_kswapd_sleep holds, reset_isolation_suitable clears compaction's skip bits
+        if (!boosted && (failures >= Machine.MaxReclaimRetries || PgdatBalanced(node, total >= (2L << order) ? 0 : order, highestZoneIdx)))
+        {
+            Compactor.ResetIsolationSuitable(node);
+        }
+
         if (!boosted && order > 0)
         {
             // mirrors kswapd_try_to_sleep (6.1): kcompactd is woken only when kswapd may sleep, i.e.
