@@ -54,7 +54,9 @@ public sealed partial class OracleEngineRunner : IDisposable
         _rec = rec;
         BootLayout layout = Boot(rec);
         OracleMachine om = w.Machine(rec.Arch);
-        _dm = new MigrateCmaDesign().Build(layout, KernelVersion.V6_1, new VmSysctls(), debugChecks: false, swapPages: (long)(om.SwapBytes >> PageShift));
+        // Debian's 6.1 kernels (both architectures) are built with CONFIG_DEFERRED_STRUCT_PAGE_INIT=y
+        // ("node 0 deferred pages initialised" in every recorded boot log)
+        _dm = new MigrateCmaDesign { DeferredStructPageInit = true }.Build(layout, KernelVersion.V6_1, new VmSysctls(), debugChecks: false, swapPages: (long)(om.SwapBytes >> PageShift));
         _m = _dm.Machine;
         _reclaim = new ReclaimModel(_m);
         _reclaim.SwappedOut = OnSwappedOut;
