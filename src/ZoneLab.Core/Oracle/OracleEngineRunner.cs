@@ -149,6 +149,7 @@ public sealed partial class OracleEngineRunner : IDisposable
 
     private void OnMigrated(ulong from, ulong to)
     {
+        OnQueuedThpMigrated(from, to);
         int id = _tag[Ix(from)], k = _tagIndex[Ix(from)];
         _tag[Ix(from)] = 0;
         _tag[Ix(to)] = id;
@@ -206,6 +207,7 @@ public sealed partial class OracleEngineRunner : IDisposable
         }
         string I(long v) => v.ToString(CultureInfo.InvariantCulture);
         vm.Append($"thp_fault_alloc {I(_thpAlloc)}\nthp_fault_fallback {I(_thpFallback)}\ncma_alloc_success {I(cmaOk)}\ncma_alloc_fail {I(cmaFail)}\n");
+        vm.Append($"thp_split_page {I(ThpSplitPages)}\nthp_deferred_split_page {I(ThpDeferredSplitPages)}\n");
         var trace = new StringBuilder();
         long total = 0;
         foreach (MigrateType a in new[] { MigrateType.Unmovable, MigrateType.Movable, MigrateType.Reclaimable })
