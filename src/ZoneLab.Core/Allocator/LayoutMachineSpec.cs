@@ -56,6 +56,23 @@ public static class LayoutMachineSpec
             MaxNrZones = layout.ZoneTypesConfigured.Count,
             Cma = cma ?? Array.Empty<PfnRange>(),
             Reserved = layout.AllZones.All(z => !z.ManagedIsReal) ? ClipToPresent(layout, layout.RetainedReserved) : null,
+            KernelImage = KernelImage(layout),
+            Initrd = layout.Initrd is (ulong start, ulong size) ? new PfnRange(start >> Page.Shift, (start + size + Page.Size - 1) >> Page.Shift) : default,
         };
+    }
+
+    // Where the kernel image stays reserved after free_initmem: arm64, _text (the Image QEMU loaded) up to _end less
+    // the init sections at its end; x86_64, LOAD_PHYSICAL_ADDR (16 MiB, nokaslr) and the image's measured retained size.
+    private static PfnRange KernelImage(BootLayout layout)
+    {
+        if (layout.Arch == "arm64" && layout.KernelText is ulong text && layout.Config is { KernelImageSize: > 0 } config)
+        {
+            ulong first = text >> Page.Shift;
+            ulong pages = (config.KernelImageSize + Page.Size - 1) >> Page.Shift;
+            return new PfnRange(first, first + pages - Math.Min(pages, Layout.Arm64.Arm64ManagedEstimator.InitSectionPages));
+        }
+
+        const ulong LoadPhysicalAddr = 0x1000000;
+        return layout.Arch == "x86_64" ? new PfnRange(LoadPhysicalAddr >> Page.Shift, (LoadPhysicalAddr >> Page.Shift) + ManagedEstimator.KernelImagePages) : default;
     }
 }

@@ -12,6 +12,11 @@ public sealed unsafe partial class Machine
         InitShuffle(spec.Sysctls);
         List<(ZoneSpec Spec, Zone Zone, List<PfnRange> Ranges)> present = MemmapInit(spec, out List<PfnRange> covered);
         List<PfnRange> excluded = MemblockReserved(spec, present);
+        if (spec.DeferredStructPageInit)
+        {
+            DeferredInitPageblockTypes(spec, present, excluded);
+        }
+
         (int[] bootPristineFrom, int[] bootPristineTo) = DeferredInitRanges(present, excluded);
         MemmapInitHolesAndReserved(covered, excluded);
         MemmapInitReservedPages(spec.MovableBlocks);
@@ -99,9 +104,16 @@ public sealed unsafe partial class Machine
         }
         else
         {
+            HashSet<ZoneSpec> lastZones = spec.DeferredStructPageInit ? NodeLastZones(present) : [];
             foreach ((ZoneSpec zs, Zone zone, List<PfnRange> ranges) in present)
             {
                 ulong toReserve = zone.PresentPages > zs.ManagedPages ? zone.PresentPages - zs.ManagedPages : 0;
+                if (lastZones.Contains(zs))
+                {
+                    PlaceTopDown(spec, ranges, bootReserved, toReserve, excluded);
+                    continue;
+                }
+
                 foreach (PfnRange r in ranges)
                 {
                     foreach (PfnRange piece in r.Subtract(bootReserved))
@@ -144,6 +156,16 @@ public sealed unsafe partial class Machine
 
             ulong from = (last.Start + Pageblock.MaxOrderNrPages - 1) & ~(Pageblock.MaxOrderNrPages - 1);
             ulong to = last.End & ~(Pageblock.MaxOrderNrPages - 1);
+            // a block left MIGRATE_UNMOVABLE by deferred init (Machine.DeferredInit.cs) ends the pristine MOVABLE run
+            for (ulong pb = from; pb < to; pb += Pageblock.NrPages)
+            {
+                if (GetPageblockMt((int)(pb - _base)) != MigrateType.Movable)
+                {
+                    to = pb & ~(Pageblock.MaxOrderNrPages - 1);
+                    break;
+                }
+            }
+
             if (!last.IsEmpty && to > from && GetPageblockMt((int)(from - _base)) == MigrateType.Movable)
             {
                 bootPristineFrom[zone.Index] = (int)(from - _base);
@@ -268,7 +290,17 @@ public sealed unsafe partial class Machine
                 continue;
             }
 
-            FreeOnePage(i, zone, order, GetPageblockMt(i), toTail: true);
+            if (order > Pageblock.Order && GetPageblockMt(i) != GetPageblockMt(i + (int)Pageblock.NrPages))
+            {
+                // deferred_free_pages frees pageblock by pageblock, each with its own block's type; the second merges
+                FreeOnePage(i, zone, Pageblock.Order, GetPageblockMt(i), toTail: true);
+                FreeOnePage(i + (int)Pageblock.NrPages, zone, Pageblock.Order, GetPageblockMt(i + (int)Pageblock.NrPages), toTail: true);
+            }
+            else
+            {
+                FreeOnePage(i, zone, order, GetPageblockMt(i), toTail: true);
+            }
+
             start += 1UL << order;
         }
     }

@@ -28,6 +28,9 @@ public sealed class MachineSpec
         ConfigZsmalloc = other.ConfigZsmalloc;
         SwapPages = other.SwapPages;
         PerCpuLists = other.PerCpuLists;
+        DeferredStructPageInit = other.DeferredStructPageInit;
+        KernelImage = other.KernelImage;
+        Initrd = other.Initrd;
         DebugChecks = other.DebugChecks;
         MovableHighmemZone = other.MovableHighmemZone;
         Numa = other.Numa;
@@ -85,6 +88,21 @@ public sealed class MachineSpec
 
     /// <summary>Model the per-cpu page lists (6.1 pcp: batch refill, high/batch draining); off by default.</summary>
     public bool PerCpuLists { get; init; }
+
+    /// <summary>
+    /// CONFIG_DEFERRED_STRUCT_PAGE_INIT (Debian's 6.1 builds: y): the node's last zone past its first memory section
+    /// is initialised by deferred_init_memmap, which marks only pageblocks starting on a free pfn MIGRATE_MOVABLE, so
+    /// blocks starting on a boot reservation keep the zeroed bitmap's MIGRATE_UNMOVABLE; with real managed counts
+    /// and no <see cref="Reserved"/> ranges, that zone's reservations are placed as memblock does (the kernel image
+    /// low, the rest top-down). Off by default (docs/fidelity.md, "Round 3").
+    /// </summary>
+    public bool DeferredStructPageInit { get; init; }
+
+    /// <summary>Where the kernel image stays reserved (pfns), for <see cref="DeferredStructPageInit"/>'s placement.</summary>
+    public PfnRange KernelImage { get; init; }
+
+    /// <summary>The initrd (pfns): still reserved when deferred init runs, freed later by free_initrd_mem.</summary>
+    public PfnRange Initrd { get; init; }
 
     /// <summary>Swap space in pages (0: no swap; anonymous memory cannot be reclaimed).</summary>
     public long SwapPages { get; init; }

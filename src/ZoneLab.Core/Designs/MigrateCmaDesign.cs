@@ -13,6 +13,9 @@ public sealed class MigrateCmaDesign : IDesign
 {
     public DesignKind Kind => DesignKind.MigrateCma;
 
+    /// <summary>Model CONFIG_DEFERRED_STRUCT_PAGE_INIT's pageblock types (<see cref="MachineSpec.DeferredStructPageInit"/>).</summary>
+    public bool DeferredStructPageInit { get; init; }
+
     public string Summary => "MIGRATE_CMA pageblocks in ordinary zones: every __GFP_MOVABLE request may use them; cma_alloc migrates or drops what is there.";
 
     /// <inheritdoc/>
@@ -43,6 +46,9 @@ public sealed class MigrateCmaDesign : IDesign
             Cma = spec.Cma,
             Reserved = spec.Reserved,
             DebugChecks = debugChecks,
+            DeferredStructPageInit = DeferredStructPageInit,
+            KernelImage = spec.KernelImage,
+            Initrd = spec.Initrd,
             SwapPages = swapPages,
             // /proc shows the CMA column and lines only on a CONFIG_CMA kernel (Debian's amd64 build has none)
             ConfigCma = layout.Config?.Cma ?? true,

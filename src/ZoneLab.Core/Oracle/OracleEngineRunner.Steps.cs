@@ -232,27 +232,15 @@ public sealed partial class OracleEngineRunner
             ReleasePage(h, k);
             freed++;
         }
-        // a THP loses all but its kept pages: zap_pmd_range splits the PMD mapping (__split_huge_pmd), the folio goes
-        // on the deferred split queue and deferred_split_scan later splits it (split_huge_page) and frees the unmapped
-        // subpages at their pfns, leaving the kept pages where they were. The engine splits at once.
+        // a THP loses all but its kept pages: zap_pmd_range splits the PMD mapping (__split_huge_pmd) and the folio
+        // goes on the deferred split queue with all its memory (OracleEngineRunner.DeferredSplit.cs); the unmapped
+        // subpages are counted here as the guest counts them (pages madvised away)
         foreach ((ulong pfn, int order, PageUse use) in h.Blocks.ToList())
         {
-            if (order == Pageblock.Order && use == PageUse.Anon && _tag[Ix(pfn)] == h.Id && _m.IsAllocatedHead(pfn, out int o) && o == order)
+            if (order == Pageblock.Order && use == PageUse.Anon && _tag[Ix(pfn)] == h.Id && _m.IsAllocatedHead(pfn, out int o) && o == order && !_queuedAt.ContainsKey(pfn))
             {
-                h.Blocks.Remove((pfn, order, use));
-                _m.SplitAllocated(pfn, order);
-                for (ulong j = 0; j < Pageblock.NrPages; j++)
-                {
-                    if ((long)j % t.Keep == 0)
-                    {
-                        TagPage(h, pfn + j);
-                    }
-                    else
-                    {
-                        _m.Free(pfn + j, 0);
-                        freed++;
-                    }
-                }
+                DeferSplit(h, pfn, t.Keep);
+                freed += (long)(Pageblock.NrPages - ((Pageblock.NrPages + (ulong)t.Keep - 1) / (ulong)t.Keep));
             }
         }
         extra["pages"] = freed.ToString(CultureInfo.InvariantCulture);
@@ -503,6 +491,10 @@ public sealed partial class OracleEngineRunner
     /// </summary>
     private int DropCaches(int mode)
     {
+        if ((mode & 2) != 0)
+        {
+            DropSlabDeferredSplit();
+        }
         foreach (Holding h in _held.Values)
         {
             if ((mode & 1) != 0 && h.OnDisk)

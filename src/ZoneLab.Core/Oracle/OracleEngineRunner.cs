@@ -55,7 +55,9 @@ public sealed partial class OracleEngineRunner : IDisposable
         _rec = rec;
         BootLayout layout = Boot(rec);
         OracleMachine om = w.Machine(rec.Arch);
-        _dm = new MigrateCmaDesign().Build(layout, KernelVersion.V6_1, new VmSysctls(), debugChecks: false, swapPages: (long)(om.SwapBytes >> PageShift));
+        // Debian's 6.1 kernels (both architectures) are built with CONFIG_DEFERRED_STRUCT_PAGE_INIT=y
+        // ("node 0 deferred pages initialised" in every recorded boot log)
+        _dm = new MigrateCmaDesign { DeferredStructPageInit = true }.Build(layout, KernelVersion.V6_1, new VmSysctls(), debugChecks: false, swapPages: (long)(om.SwapBytes >> PageShift));
         _m = _dm.Machine;
         _reclaim = new ReclaimModel(_m);
         // kswapd as the kernel thread it is, sharing the guest's one vCPU with the workload (SingleCpuScheduler)
@@ -150,6 +152,7 @@ public sealed partial class OracleEngineRunner : IDisposable
 
     private void OnMigrated(ulong from, ulong to)
     {
+        OnQueuedThpMigrated(from, to);
         int id = _tag[Ix(from)], k = _tagIndex[Ix(from)];
         _tag[Ix(from)] = 0;
         _tag[Ix(to)] = id;
@@ -207,6 +210,7 @@ public sealed partial class OracleEngineRunner : IDisposable
         }
         string I(long v) => v.ToString(CultureInfo.InvariantCulture);
         vm.Append($"thp_fault_alloc {I(_thpAlloc)}\nthp_fault_fallback {I(_thpFallback)}\ncma_alloc_success {I(cmaOk)}\ncma_alloc_fail {I(cmaFail)}\n");
+        vm.Append($"thp_split_page {I(ThpSplitPages)}\nthp_deferred_split_page {I(ThpDeferredSplitPages)}\n");
         var trace = new StringBuilder();
         long total = 0;
         foreach (MigrateType a in new[] { MigrateType.Unmovable, MigrateType.Movable, MigrateType.Reclaimable })

@@ -73,6 +73,13 @@ public sealed class ReclaimModel : IMemoryPressureHandler
     /// </summary>
     public Action<ulong>? FileDropped { get; set; }
 
+    /// <summary>
+    /// The shrinkers other than the slab caches' (shrink_slab runs every registered shrinker), called with the node
+    /// and the reclaim priority after the slab caches; what they free is not counted as reclaimed (6.1 counts only
+    /// slab pages, reclaim_state->reclaimed_slab).
+    /// </summary>
+    public Action<int, int>? OtherShrinkers { get; set; }
+
     // The background kswapd per node (SynchronousKswapd off): the balance_pgdat run in progress, resumable across
     // RunKswapd slices. Priority 0 means the thread sleeps; _kswapdOrder/_kswapdHigh are pgdat->kswapd_order and
     // kswapd_highest_zoneidx (raised by wakeups while it runs).
@@ -712,6 +719,7 @@ public sealed class ReclaimModel : IMemoryPressureHandler
         }
 
         _m.Count(VmEvent.SlabsScanned, freed);
+        OtherShrinkers?.Invoke(node, priority);
         return freed;
     }
 

@@ -1,0 +1,153 @@
+using ZoneLab.Allocator;
+
+namespace ZoneLab.Oracle;
+
+// THP deferred split (6.1 mm/huge_memory.c): a THP that MADV_DONTNEED unmaps in part is not split at once.
+// zap_pmd_range -> __split_huge_pmd only splits the PMD mapping; page_remove_rmap -> deferred_split_huge_page puts
+// the folio on its node's deferred split queue (thp_deferred_split_page) and its memory stays allocated. The
+// deferred_split_shrinker (DEFAULT_SEEKS, SHRINKER_NUMA_AWARE) splits queued folios when shrink_slab runs it under
+// reclaim, or when drop_caches runs drop_slab; split_huge_page then frees the unmapped subpages (thp_split_page).
+public sealed partial class OracleEngineRunner
+{
+    private const int ShrinkBatch = 128;   // SHRINK_BATCH (the shrinker's batch is 0)
+    private const int DefaultSeeks = 2;    // DEFAULT_SEEKS
+
+    private sealed class QueuedThp(Holding h, ulong pfn, int keep)
+    {
+        public Holding H { get; } = h;
+
+        public ulong Pfn { get; set; } = pfn;
+
+        public int Keep { get; } = keep;
+    }
+
+    private List<QueuedThp>[]? _splitQueue;   // per node, oldest first (list_add_tail, scanned from the head)
+    private long[]? _splitDeferred;           // per node: shrinker->nr_deferred
+    private readonly Dictionary<ulong, QueuedThp> _queuedAt = [];
+
+    /// <summary>Folios split by the shrinker (vmstat thp_split_page), for the tests.</summary>
+    internal long ThpSplitPages { get; private set; }
+
+    /// <summary>Folios queued by a partial unmap (vmstat thp_deferred_split_page).</summary>
+    internal long ThpDeferredSplitPages { get; private set; }
+
+    // mirrors deferred_split_huge_page: the folio joins its node's queue
+    private void DeferSplit(Holding h, ulong pfn, int keep)
+    {
+        if (_splitQueue == null)
+        {
+            _splitQueue = new List<QueuedThp>[_m.NodeCount];
+            _splitDeferred = new long[_m.NodeCount];
+            for (int n = 0; n < _m.NodeCount; n++)
+            {
+                _splitQueue[n] = [];
+            }
+            _reclaim.OtherShrinkers = (node, priority) => DoShrinkDeferredSplit(node, priority);
+        }
+        var q = new QueuedThp(h, pfn, keep);
+        _splitQueue[_m.Zones[_m.ZoneIndexOf(pfn)].Node].Add(q);
+        _queuedAt[pfn] = q;
+        ThpDeferredSplitPages++;
+    }
+
+    // the queued folio still exists (not freed by munmap, which takes it off the queue: free_transhuge_page)
+    private bool StillQueued(QueuedThp q) =>
+        _queuedAt.TryGetValue(q.Pfn, out QueuedThp? at) && at == q && _tag[Ix(q.Pfn)] == q.H.Id && _m.IsAllocatedHead(q.Pfn, out int o) && o == Pageblock.Order;
+
+    // a queued THP that compaction or alloc_contig_range moved whole keeps its place in the queue
+    private void OnQueuedThpMigrated(ulong from, ulong to)
+    {
+        if (_queuedAt.Remove(from, out QueuedThp? q))
+        {
+            q.Pfn = to;
+            _queuedAt[to] = q;
+        }
+    }
+
+    // mirrors do_shrink_slab for deferred_split_shrinker (6.1 mm/vmscan.c): count_objects is the queue length;
+    // delta = (freeable >> priority) * 4 / seeks, total_scan = (nr_deferred >> priority) + delta capped at 2 * freeable,
+    // scanned in SHRINK_BATCH chunks while total_scan >= batch or >= freeable; unscanned work is deferred
+    // (next_deferred = nr + delta - scanned, capped at 2 * freeable)
+    private void DoShrinkDeferredSplit(int node, int priority)
+    {
+        List<QueuedThp> queue = _splitQueue![node];
+        queue.RemoveAll(q => !StillQueued(q));
+        long freeable = queue.Count;
+        if (freeable == 0)
+        {
+            return;
+        }
+        long nr = _splitDeferred![node];
+        _splitDeferred[node] = 0;
+        long delta = (freeable >> priority) * 4 / DefaultSeeks;
+        long totalScan = Math.Min((nr >> priority) + delta, 2 * freeable);
+        long scanned = 0;
+        while (totalScan >= ShrinkBatch || totalScan >= freeable)
+        {
+            long nrToScan = Math.Min(ShrinkBatch, totalScan);
+            if (DeferredSplitScan(node, nrToScan) == 0 && queue.Count == 0)
+            {
+                break; // SHRINK_STOP
+            }
+            totalScan -= nrToScan;
+            scanned += nrToScan;
+        }
+        _splitDeferred[node] = Math.Min(Math.Max(nr + delta - scanned, 0), 2 * freeable);
+    }
+
+    // mirrors deferred_split_scan: up to nr_to_scan folios from the queue's head are split (split_huge_page frees the
+    // unmapped subpages and leaves the mapped ones in place)
+    private long DeferredSplitScan(int node, long nrToScan)
+    {
+        List<QueuedThp> queue = _splitQueue![node];
+        long split = 0;
+        int n = (int)Math.Min(nrToScan, queue.Count);
+        for (int k = 0; k < n; k++)
+        {
+            QueuedThp q = queue[k];
+            if (StillQueued(q))
+            {
+                SplitThinnedThp(q.H, q.Pfn, q.Keep);
+                split++;
+            }
+            _queuedAt.Remove(q.Pfn);
+        }
+        queue.RemoveRange(0, n);
+        ThpSplitPages += split;
+        return split;
+    }
+
+    // drop_caches 2/3 -> drop_slab -> shrink_slab(priority 0) on every node until little is freed: the whole queue
+    private void DropSlabDeferredSplit()
+    {
+        if (_splitQueue == null)
+        {
+            return;
+        }
+        for (int node = 0; node < _splitQueue.Length; node++)
+        {
+            _splitQueue[node].RemoveAll(q => !StillQueued(q));
+            DeferredSplitScan(node, _splitQueue[node].Count);
+        }
+    }
+
+    private long SplitThinnedThp(Holding h, ulong pfn, int keep)
+    {
+        h.Blocks.Remove((pfn, Pageblock.Order, PageUse.Anon));
+        _m.SplitAllocated(pfn, Pageblock.Order);
+        long freed = 0;
+        for (ulong j = 0; j < Pageblock.NrPages; j++)
+        {
+            if ((long)j % keep == 0)
+            {
+                TagPage(h, pfn + j);
+            }
+            else
+            {
+                _m.Free(pfn + j, 0);
+                freed++;
+            }
+        }
+        return freed;
+    }
+}
