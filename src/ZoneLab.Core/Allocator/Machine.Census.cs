@@ -64,4 +64,21 @@ public sealed unsafe partial class Machine
         }
         return used;
     }
+
+    /// <summary>
+    /// True when a not yet linked boot range (a zone's pristine MAX_ORDER blocks, carried by no per-pfn byte) meets
+    /// map indices [<paramref name="start"/>, <paramref name="end"/>): a walk over the per-pfn bytes must then ask
+    /// the per-pfn queries instead.
+    /// </summary>
+    internal bool AnyPristine(int start, int end)
+    {
+        for (int z = 0; z < _zones.Length; z++)
+        {
+            if (_pristineNext[z] < end && start < _pristineEnd[z])
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 }
