@@ -26,13 +26,13 @@ public sealed unsafe partial class Machine
             }
         }
 
+        // one zone id and no hole page over the range: two vectorised scans of the per-pfn bytes (cma_alloc's
+        // windows call this for every window it tries)
         zone = _zoneOf[s];
-        for (int i = s; i < e; i++)
+        if (new ReadOnlySpan<byte>(_zoneOf + s, e - s).IndexOfAnyExcept((byte)zone) >= 0
+            || new ReadOnlySpan<byte>(_flags + s, e - s).IndexOfAnyInRange(PageState.Flags(KindHole, 0), PageState.Flags(KindHole, PageState.MaxOrderBits)) >= 0)
         {
-            if (_zoneOf[i] != zone || PageState.KindOf(_flags[i]) == KindHole)
-            {
-                return false;
-            }
+            return false;
         }
         return zone != NoZone;
     }
