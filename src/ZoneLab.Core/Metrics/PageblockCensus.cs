@@ -61,9 +61,7 @@ public sealed record PageblockCensus(string Phase, IReadOnlyList<ZoneCensus> Zon
             {
                 ulong stop = Math.Min(pb + Pageblock.NrPages, end);
                 ulong from = Math.Max(pb, m.BasePfn);
-                (bool inZone, bool dirty, long pages) = m.AnyPristine((int)(from - m.BasePfn), (int)(stop - m.BasePfn))
-                    ? WalkBlock(m, zi, from, stop)
-                    : WalkBlock(m.FlagsArray, m.ZoneOfArray, m.InfoArray, zi, (int)(from - m.BasePfn), (int)(stop - m.BasePfn));
+                bool inZone = m.CensusPageblock(zi, from, stop, out bool dirty, out long pages);
                 unmovable += pages;
                 if (!inZone)
                 {
@@ -81,80 +79,4 @@ public sealed record PageblockCensus(string Phase, IReadOnlyList<ZoneCensus> Zon
         }
         return new PageblockCensus(phase, zones) { ManagedPages = managed };
     }
-
-    // One pageblock's pfns [from, stop) through the public per-pfn queries: whether a page of zone zi is there,
-    // whether an unmovable allocation is, and its pages (a block running past stop counts up to it). Used where a
-    // not yet linked boot range of the map meets the block (the queries see it as MAX_ORDER free blocks).
-    private static (bool InZone, bool Dirty, long Unmovable) WalkBlock(Machine m, int zi, ulong from, ulong stop)
-    {
-        bool inZone = false, dirty = false;
-        long unmovable = 0;
-        for (ulong p = from; p < stop;)
-        {
-            if (m.ZoneIndexOf(p) != zi)
-            {
-                p++;
-                continue;
-            }
-            inZone = true;
-            if (m.IsFreeHead(p, out int o))
-            {
-                p += 1UL << o;
-            }
-            else if (m.IsAllocatedHead(p, out o))
-            {
-                if (!IsMovableUse(m.UseOf(p)))
-                {
-                    dirty = true;
-                    unmovable += Math.Min(1L << o, (long)(stop - p));
-                }
-                p += 1UL << o;
-            }
-            else
-            {
-                p++;
-            }
-        }
-        return (inZone, dirty, unmovable);
-    }
-
-    // The same walk over the per-pfn bytes (map indices [s, e)), for blocks without a not yet linked boot range: the
-    // census visits every page of the machine twice per run, and the public queries' checks were most of its cost.
-    private static (bool InZone, bool Dirty, long Unmovable) WalkBlock(ReadOnlySpan<byte> flags, ReadOnlySpan<byte> zoneOf, ReadOnlySpan<byte> info, int zi, int s, int e)
-    {
-        bool inZone = false, dirty = false;
-        long unmovable = 0;
-        for (int p = s; p < e;)
-        {
-            if (zoneOf[p] != zi)
-            {
-                p++;
-                continue;
-            }
-            inZone = true;
-            int kind = PageState.KindOf(flags[p]);
-            if (kind == Machine.KindFree)
-            {
-                p += 1 << PageState.OrderOf(flags[p]);
-            }
-            else if (kind == Machine.KindAlloc)
-            {
-                int n = 1 << PageState.OrderOf(flags[p]);
-                if (!IsMovableUse(PageState.UseOf(info[p])))
-                {
-                    dirty = true;
-                    unmovable += Math.Min(n, e - p);
-                }
-                p += n;
-            }
-            else
-            {
-                p++;
-            }
-        }
-        return (inZone, dirty, unmovable);
-    }
-
-    // anonymous memory and page cache: on an LRU list compaction migrates from
-    private static bool IsMovableUse(PageUse use) => use is PageUse.Anon or PageUse.File or PageUse.FileDirty or PageUse.Shmem;
 }
