@@ -64,4 +64,96 @@ public sealed unsafe partial class Machine
         }
         return used;
     }
+
+    /// <summary>
+    /// One pageblock of the census (<see cref="Metrics.PageblockCensus"/>), pfns [<paramref name="from"/>,
+    /// <paramref name="stop"/>): true when a page of zone <paramref name="zone"/> is there; whether an unmovable
+    /// allocation (neither anonymous nor page cache) is, and its pages (a block running past <paramref name="stop"/>
+    /// counts up to it). Walked block by block as <see cref="IsFreeHead"/> and <see cref="IsAllocatedHead"/> would,
+    /// over the per-pfn bytes unless a not yet linked boot range meets the block (then through those queries).
+    /// </summary>
+    internal partial bool CensusPageblock(int zone, ulong from, ulong stop, out bool unmovable, out long unmovablePages)
+    {
+        int s = CheckedIndex(from), e = CheckedIndex(stop - 1) + 1;
+        bool inZone = false;
+        unmovable = false;
+        unmovablePages = 0;
+        if (AnyPristine(s, e))
+        {
+            for (ulong p = from; p < stop;)
+            {
+                if (ZoneIndexOf(p) != zone)
+                {
+                    p++;
+                    continue;
+                }
+                inZone = true;
+                if (IsFreeHead(p, out int o))
+                {
+                    p += 1UL << o;
+                }
+                else if (IsAllocatedHead(p, out o))
+                {
+                    if (!IsMovableUse(UseOf(p)))
+                    {
+                        unmovable = true;
+                        unmovablePages += Math.Min(1L << o, (long)(stop - p));
+                    }
+                    p += 1UL << o;
+                }
+                else
+                {
+                    p++;
+                }
+            }
+            return inZone;
+        }
+        // the census visits every page of the machine twice per run: the public queries' checks were most of its cost
+        for (int p = s; p < e;)
+        {
+            if (_zoneOf[p] != zone)
+            {
+                p++;
+                continue;
+            }
+            inZone = true;
+            int kind = PageState.KindOf(_flags[p]);
+            if (kind == KindFree)
+            {
+                p += 1 << PageState.OrderOf(_flags[p]);
+            }
+            else if (kind == KindAlloc)
+            {
+                int n = 1 << PageState.OrderOf(_flags[p]);
+                if (!IsMovableUse(PageState.UseOf(_info[p])))
+                {
+                    unmovable = true;
+                    unmovablePages += Math.Min(n, e - p);
+                }
+                p += n;
+            }
+            else
+            {
+                p++;
+            }
+        }
+        return inZone;
+    }
+
+    // anonymous memory and page cache: on an LRU list compaction migrates from
+    private static bool IsMovableUse(PageUse use) => use is PageUse.Anon or PageUse.File or PageUse.FileDirty or PageUse.Shmem;
+
+    // True when a not yet linked boot range (a zone's pristine MAX_ORDER blocks, carried by no per-pfn byte) meets map
+    // indices [start, end): a walk over the per-pfn bytes must then ask the per-pfn queries instead.
+    private bool AnyPristine(int start, int end)
+    {
+        for (int z = 0; z < _zones.Length; z++)
+        {
+            if (_pristineNext[z] < end && start < _pristineEnd[z])
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 }

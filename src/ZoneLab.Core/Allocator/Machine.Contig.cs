@@ -26,13 +26,13 @@ public sealed unsafe partial class Machine
             }
         }
 
+        // one zone id and no hole page over the range: two vectorised scans of the per-pfn bytes (cma_alloc's
+        // windows call this for every window it tries)
         zone = _zoneOf[s];
-        for (int i = s; i < e; i++)
+        if (new ReadOnlySpan<byte>(_zoneOf + s, e - s).IndexOfAnyExcept((byte)zone) >= 0
+            || new ReadOnlySpan<byte>(_flags + s, e - s).IndexOfAnyInRange(PageState.Flags(KindHole, 0), PageState.Flags(KindHole, PageState.MaxOrderBits)) >= 0)
         {
-            if (_zoneOf[i] != zone || PageState.KindOf(_flags[i]) == KindHole)
-            {
-                return false;
-            }
+            return false;
         }
         return zone != NoZone;
     }
@@ -92,6 +92,10 @@ public sealed unsafe partial class Machine
             return mode != IsolationMode.Cma;
         }
         int end = Math.Min(start + (int)Pageblock.NrPages, _length);
+        if (new ReadOnlySpan<byte>(_zoneOf + start, end - start).IndexOfAnyExcept((byte)zone.Index) < 0)
+        {
+            return BlockHasUnmovablePages(start, end, zone);
+        }
         for (int p = start; p < end; p++)
         {
             int kind = PageState.KindOf(_flags[p]);
@@ -111,6 +115,43 @@ public sealed unsafe partial class Machine
             if (kind == KindAlloc && !OnRealLru(p))
             {
                 return true;
+            }
+        }
+        return false;
+    }
+
+    // has_unmovable_pages() over a pageblock whose pages are all in the zone (the common case; cma_alloc's windows
+    // test every pageblock they isolate): a reserved page is found by one vectorised scan of the flags bytes; an
+    // allocated block not on an LRU list only at a block head, so the walk steps over whole free and allocated blocks
+    // (their other pages are tails, neither reserved nor heads).
+    private bool BlockHasUnmovablePages(int start, int end, Zone zone)
+    {
+        if (new ReadOnlySpan<byte>(_flags + start, end - start).IndexOfAnyInRange(PageState.Flags(KindReserved, 0), PageState.Flags(KindReserved, PageState.MaxOrderBits)) >= 0)
+        {
+            return true;
+        }
+        if (zone.Type is Layout.ZoneType.Movable or Layout.ZoneType.Cma)
+        {
+            return false;
+        }
+        for (int p = start; p < end;)
+        {
+            int kind = PageState.KindOf(_flags[p]);
+            if (kind == KindAlloc)
+            {
+                if (!OnRealLru(p))
+                {
+                    return true;
+                }
+                p += 1 << PageState.OrderOf(_flags[p]);
+            }
+            else if (kind == KindFree)
+            {
+                p += 1 << PageState.OrderOf(_flags[p]);
+            }
+            else
+            {
+                p++;
             }
         }
         return false;

@@ -55,6 +55,9 @@ public sealed unsafe partial class Machine
     /// <summary>Pages of allocated blocks in pfns [start, end), walked block by block (the samplers' census).</summary>
     internal partial long AllocatedPages(ulong start, ulong end);
 
+    /// <summary>One pageblock of the pageblock census: whether zone pages, an unmovable allocation and its pages are there.</summary>
+    internal partial bool CensusPageblock(int zone, ulong from, ulong stop, out bool unmovable, out long unmovablePages);
+
     // ---- vmstat ----
 
     /// <summary>Adds to a vm event counter (<c>count_vm_events</c>).</summary>

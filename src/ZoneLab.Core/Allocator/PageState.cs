@@ -24,6 +24,9 @@ internal readonly struct PageState
 {
     private const int KindShift = 4;
     private const int OrderMask = 0xF;
+
+    /// <summary>The largest value the order bits hold: kind K's flags bytes are Flags(K, 0)..Flags(K, MaxOrderBits).</summary>
+    public const int MaxOrderBits = OrderMask;
     private const int MigrateMask = 0x7;
     private const int UseShift = 3;
     private const int UseMask = 0x7;

@@ -16,10 +16,14 @@ public sealed class ContigRangeAllocator : IContigRangeAllocator
     private readonly List<(int Index, int Order)> _heads = new();
 
     /// <summary>Creates the allocator over a machine.</summary>
-    public ContigRangeAllocator(Machine machine) => _m = machine;
+    public ContigRangeAllocator(Machine machine)
+    {
+        _m = machine;
+        Pinned = new PinnedPages(machine.BasePfn, machine.PfnCount);
+    }
 
     /// <summary>Heads (pfns) of allocated blocks that hold a pin (a short-term GUP reference): migration fails on them.</summary>
-    public HashSet<ulong> Pinned { get; } = new();
+    public PinnedPages Pinned { get; }
 
     /// <summary>The use recorded for contiguous allocations (device memory: not on an LRU).</summary>
     public PageUse ContigUse { get; init; } = PageUse.Kernel;

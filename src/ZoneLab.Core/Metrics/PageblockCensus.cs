@@ -59,34 +59,10 @@ public sealed record PageblockCensus(string Phase, IReadOnlyList<ZoneCensus> Zon
             ulong first = z.StartPfn & ~(Pageblock.NrPages - 1);
             for (ulong pb = first; pb < z.EndPfn && pb < end; pb += Pageblock.NrPages)
             {
-                bool inZone = false, dirty = false;
                 ulong stop = Math.Min(pb + Pageblock.NrPages, end);
-                for (ulong p = Math.Max(pb, m.BasePfn); p < stop;)
-                {
-                    if (m.ZoneIndexOf(p) != zi)
-                    {
-                        p++;
-                        continue;
-                    }
-                    inZone = true;
-                    if (m.IsFreeHead(p, out int o))
-                    {
-                        p += 1UL << o;
-                    }
-                    else if (m.IsAllocatedHead(p, out o))
-                    {
-                        if (m.UseOf(p) is not (PageUse.Anon or PageUse.File or PageUse.FileDirty or PageUse.Shmem))
-                        {
-                            dirty = true;
-                            unmovable += Math.Min(1L << o, (long)(stop - p));
-                        }
-                        p += 1UL << o;
-                    }
-                    else
-                    {
-                        p++;
-                    }
-                }
+                ulong from = Math.Max(pb, m.BasePfn);
+                bool inZone = m.CensusPageblock(zi, from, stop, out bool dirty, out long pages);
+                unmovable += pages;
                 if (!inZone)
                 {
                     continue;

@@ -91,5 +91,5 @@ internal sealed class ActorState
     public List<(Holding H, int Index)> Swapped { get; } = [];
 
     /// <summary>Page-cache pages in allocation order (the actor's file LRU, oldest first).</summary>
-    public Queue<ulong> Cache { get; } = new();
+    public PfnQueue Cache { get; } = new();
 }
