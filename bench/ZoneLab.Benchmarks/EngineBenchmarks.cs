@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using ZoneLab.Designs;
+using ZoneLab.Metrics;
 using ZoneLab.Workloads;
-using ZoneLab.Workloads.Simulation;
 
 namespace ZoneLab.Benchmarks;
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using ZoneLab.Allocator;
 using ZoneLab.Hotplug;
 using ZoneLab.Layout;
+using ZoneLab.Procfs;
 
 namespace ZoneLab.Cli;
 

@@ -129,34 +129,12 @@ public static class DesignZones
             nodes.Add(new NodeLayout(n.Nid, n.StartPfn, n.EndPfn, n.MemoryRanges, zl));
         }
 
-        return new BootLayout
+        // a with-copy: every other property of the mainline layout (E820, memblock, CMA areas, memmap, ...) is kept
+        return layout with
         {
-            Arch = layout.Arch,
-            CommandLine = layout.CommandLine,
-            E820 = layout.E820,
-            UserDefinedE820 = layout.UserDefinedE820,
-            Memblock = layout.Memblock,
             ZoneTypesConfigured = configured ?? layout.ZoneTypesConfigured,
-            ArchZoneLowestPfn = layout.ArchZoneLowestPfn,
-            ArchZoneHighestPfn = layout.ArchZoneHighestPfn,
-            MovableZone = layout.MovableZone,
-            ZoneMovablePfn = layout.ZoneMovablePfn,
-            ZoneMovablePfnFinal = layout.ZoneMovablePfnFinal,
             Nodes = nodes,
-            UnavailableRanges = layout.UnavailableRanges,
-            MemoryBlockSize = layout.MemoryBlockSize,
             MemoryBlocks = RezoneBlocks(layout, nodes),
-            KernelMessages = layout.KernelMessages,
-            Warnings = layout.Warnings,
-            Config = layout.Config,
-            CmaAreas = layout.CmaAreas,
-            ReservedMemory = layout.ReservedMemory,
-            Log = layout.Log,
-            DmaPhysLimit = layout.DmaPhysLimit,
-            Initrd = layout.Initrd,
-            BootMemblock = layout.BootMemblock,
-            Numa = layout.Numa,
-            Memmap = layout.Memmap,
         };
     }
 

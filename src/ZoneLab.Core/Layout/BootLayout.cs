@@ -5,9 +5,10 @@ public readonly record struct UnavailableRange(int Nid, ZoneType Zone, ulong Pag
 
 /// <summary>
 /// A machine's boot-time memory layout as the kernel computes it in setup_arch() and free_area_init():
-/// memblock ranges per node, architecture zone limits, ZONE_MOVABLE start per node, zones, memory blocks.
+/// memblock ranges per node, architecture zone limits, ZONE_MOVABLE start per node, zones, memory blocks. A record so
+/// that a design's variant of a layout is a <c>with</c> copy, which carries every property (DesignZones.WithZones).
 /// </summary>
-public sealed class BootLayout
+public sealed record BootLayout
 {
     internal BootLayout() { }
 

@@ -9,7 +9,7 @@ public sealed class LayoutBuilder
     private MachineDescription? _machine;
     private string? _cmdlineOverride;
     private readonly List<string> _extraArgs = new();
-    private string? _zoneinfoPath;
+    private Func<RealManagedCounts>? _managed;
     private KernelFeatures _features = KernelFeatures.Mainline;
     private IReadOnlyList<(ulong Start, ulong End)>? _mirror;
     private KernelConfig? _config;
@@ -123,10 +123,14 @@ public sealed class LayoutBuilder
         return this;
     }
 
-    /// <summary>Takes managed counts from a real /proc/zoneinfo.</summary>
-    public LayoutBuilder WithZoneinfo(string path)
+    /// <summary>
+    /// Takes managed counts from a real boot (ZoneLab.Procfs's <c>WithZoneinfo(path)</c> reads them from its
+    /// /proc/zoneinfo). <paramref name="read"/> runs in <see cref="Build"/>, after the machine itself is read and laid
+    /// out, so a machine error is reported before an error in the counts' file.
+    /// </summary>
+    public LayoutBuilder WithManagedCounts(Func<RealManagedCounts> read)
     {
-        _zoneinfoPath = path;
+        _managed = read;
         return this;
     }
 
@@ -184,10 +188,7 @@ public sealed class LayoutBuilder
             layout = X86Boot.Compute(_machine, cl, ZoneDeviceOf(config, _machine), _mirror);
             X86Contiguous.Apply(layout, _machine, config, _initrdSize ?? DefaultX86InitrdSize);
         }
-        if (_zoneinfoPath != null)
-        {
-            Procfs.ZoneinfoReader.ApplyManaged(layout, Procfs.ZoneinfoReader.ReadFile(_zoneinfoPath), Path.GetFileName(_zoneinfoPath));
-        }
+        _managed?.Invoke().ApplyTo(layout);
         if (layout.AllZones.Any(z => !z.ManagedIsReal && z.Present > 0))
         {
             if (_arm64)

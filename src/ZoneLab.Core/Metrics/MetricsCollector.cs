@@ -8,8 +8,11 @@ using ZoneLab.Workloads.Simulation;
 
 namespace ZoneLab.Metrics;
 
-/// <summary>Accumulates a design's numbers during a simulation and turns them into a <see cref="DesignReport"/>.</summary>
-internal sealed class MetricsCollector
+/// <summary>
+/// Accumulates a design's numbers during a simulation (it is the simulation's <see cref="ISimulationRecorder"/>) and
+/// turns them into a <see cref="DesignReport"/>.
+/// </summary>
+internal sealed class MetricsCollector : ISimulationRecorder
 {
     private readonly DesignMachine _dm;
     private readonly Machine _m;
@@ -71,11 +74,17 @@ internal sealed class MetricsCollector
 
     private readonly List<PageblockCensus> _census = [];
 
-    /// <summary>A pageblock census taken at the end of a phase.</summary>
-    public void Census(PageblockCensus c) => _census.Add(c);
+    private BandwidthRecorder? _bandwidth;
+
+    /// <summary>The phase's pageblock census, taken when its workload is done.</summary>
+    public void EndPhase(string name) => _census.Add(PageblockCensus.Take(_m, name));
 
     /// <summary>One memory block offline attempt.</summary>
-    public void Offline(OfflineRecord r) => _offline.Add(r);
+    public void Offline(string actor, double atSeconds, long block, string zone, int errno, string? reason, long pagesMigrated, double milliseconds)
+        => _offline.Add(new OfflineRecord(actor, atSeconds, block, zone, errno, reason, pagesMigrated, milliseconds));
+
+    /// <summary>The memory-controller traffic recorder; its table goes into the report.</summary>
+    public IBandwidthRecorder Bandwidth(IReadOnlyList<MemoryController> controllers) => _bandwidth = new BandwidthRecorder(controllers);
 
     /// <summary>A swapped-out page was faulted back in (pswpin).</summary>
     public void SwapIn() => _pswpin++;
@@ -340,6 +349,7 @@ internal sealed class MetricsCollector
             GiganticSuccesses = GiganticSuccesses,
             VmEvents = events,
             SkippedActors = SkippedActors,
+            Bandwidth = _bandwidth?.Report(),
         };
     }
 

@@ -110,29 +110,14 @@ public static partial class ZoneinfoReader
         return zones;
     }
 
-    /// <summary>
-    /// Puts the real managed counts into the layout. Zones are matched by node and name; a zone whose real
-    /// present count differs from the model's is reported, because the two describe different machines then.
-    /// </summary>
-    public static void ApplyManaged(BootLayout layout, IReadOnlyList<ZoneinfoHeader> real, string source)
+    /// <summary>The managed counts of a zoneinfo file, as the layout takes them (<see cref="RealManagedCounts"/>).</summary>
+    public static RealManagedCounts ManagedCounts(string path)
     {
-        foreach (ZoneinfoHeader r in real)
+        var zones = new List<RealZoneCount>();
+        foreach (ZoneinfoHeader h in ReadFile(path))
         {
-            NodeLayout? node = layout.Node(r.Node);
-            if (!ZoneTypes.TryParse(r.Zone, out ZoneType type) || node?.Zone(type) is not ZoneLayout z)
-            {
-                if (r.Present > 0)
-                {
-                    throw new ZoneLabInputException(source, r.Line, $"node {r.Node} zone {r.Zone} has {r.Present} present pages but the modelled machine has no such zone; is the zoneinfo from this machine?");
-                }
-                continue;
-            }
-            if (z.Present != r.Present)
-            {
-                layout.Warnings.Add($"{source}:{r.Line}: node {r.Node} zone {r.Zone}: present {r.Present} in the file but {z.Present} in the model");
-            }
-            z.Managed = r.Managed;
-            z.ManagedIsReal = true;
+            zones.Add(new RealZoneCount(h.Node, h.Zone, h.Present, h.Managed, h.Line));
         }
+        return new RealManagedCounts(Path.GetFileName(path), zones);
     }
 }

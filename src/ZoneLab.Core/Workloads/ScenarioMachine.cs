@@ -83,7 +83,7 @@ public sealed record ScenarioMachine
         }
         else
         {
-            b.FromQemu(Mem!.Value, Type == "q35" ? QemuMachineType.Q35 : QemuMachineType.Pc, nodes);
+            b.FromQemu(Mem ?? throw new ZoneLabInputException("machine", "no mem, dmesg or dtb"), Type == "q35" ? QemuMachineType.Q35 : QemuMachineType.Pc, nodes);
         }
 
         return b.WithExtraArgs(Cmdline.Split(' ', StringSplitOptions.RemoveEmptyEntries));

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using ZoneLab.Layout;
+using ZoneLab.Procfs;
 
 namespace ZoneLab.Tests.Oracle;
 

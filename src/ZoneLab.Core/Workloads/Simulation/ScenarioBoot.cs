@@ -17,41 +17,16 @@ public static class ScenarioBoot
     /// <param name="features">Kernel changes that alter how the command line is read (the DMB series for the dmb design).</param>
     public static BootLayout Layout(ScenarioMachine machine, string? baseDir = null, KernelFeatures? features = null)
     {
-        var b = new LayoutBuilder();
-        string Resolve(string p) => baseDir == null || Path.IsPathRooted(p) ? p : Path.Combine(baseDir, p);
+        // the machine itself as zonelab layout reads it (one switch over mem/dmesg/dtb/memory: ToLayoutBuilder)
+        LayoutBuilder b = machine.ToLayoutBuilder(baseDir);
         if (features != null)
         {
             b.WithFeatures(features);
-        }
-        if (machine.Memory.Count > 0 && machine.NumaPerController)
-        {
-            ScenarioNumaNodes.Describe(machine, b);
-        }
-        else if (machine.Memory.Count > 0)
-        {
-            b.ForArm64Memory([.. machine.Memory.Select(r => (r.Start, r.Size))]);
-        }
-        else if (machine.Dtb != null || machine.IsArm64)
-        {
-            b.ForArm64(machine.Mem, machine.Numa.Count == 0 ? null : machine.Numa, machine.Dtb == null ? null : Resolve(machine.Dtb));
-        }
-        else if (machine.Dmesg != null)
-        {
-            b.FromDmesg(Resolve(machine.Dmesg));
-        }
-        else
-        {
-            QemuMachineType type = machine.Type == "q35" ? QemuMachineType.Q35 : QemuMachineType.Pc;
-            b.FromQemu(machine.Mem ?? throw new ZoneLabInputException("machine", "no mem, dmesg or dtb"), type, machine.Numa.Count == 0 ? null : machine.Numa);
         }
         if (!machine.IsArm64 && KernelConfig.Preset("cma-amd64") is KernelConfig cma)
         {
             // Debian's amd64 kernel has CONFIG_CMA off; a scenario about CMA designs runs a kernel built with it
             b.WithKernelConfig(cma);
-        }
-        if (machine.Cmdline.Length > 0)
-        {
-            b.WithExtraArgs(machine.Cmdline.Split(' ', StringSplitOptions.RemoveEmptyEntries));
         }
         return b.Build();
     }

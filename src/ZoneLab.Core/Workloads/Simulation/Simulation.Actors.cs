@@ -446,7 +446,7 @@ internal sealed partial class Simulation
             HotplugResult r = hp.Offline(index);
             var work = new ContigWork { Attempts = 1, Migrated = r.Migrated, PageblocksIsolated = blk == null ? 0 : (long)(blk.Pages / Pageblock.NrPages) };
             double ms = s_contigCosts.Microseconds(work) / 1000;
-            _metrics.Offline(new Metrics.OfflineRecord(a.Name, _now, (long)index, zone, r.Errno, r.Reason, r.Migrated, ms));
+            _metrics.Offline(a.Name, _now, (long)index, zone, r.Errno, r.Reason, r.Migrated, ms);
         }
     }
 

@@ -1,11 +1,10 @@
 using ZoneLab.Allocator;
-using ZoneLab.Metrics;
 
 namespace ZoneLab.Workloads.Simulation;
 
 internal sealed partial class Simulation
 {
-    private BandwidthSampler? _bandwidth;
+    private IBandwidthRecorder? _bandwidth;
     private bool _bandwidthChecked;
 
     /// <summary>
@@ -28,7 +27,7 @@ internal sealed partial class Simulation
 
             if (anyAccess && _scenario.Machine.MemoryControllers.Count > 0)
             {
-                _bandwidth = new BandwidthSampler(_scenario.Machine.MemoryControllers);
+                _bandwidth = _metrics.Bandwidth(_scenario.Machine.MemoryControllers);
             }
         }
 

@@ -1,27 +1,24 @@
 using ZoneLab.Allocator;
 using ZoneLab.Layout;
-using ZoneLab.Metrics;
 
 namespace ZoneLab.Workloads.Simulation;
 
 internal sealed partial class Simulation
 {
-    private KernelTrafficSampler? _kernelTraffic;
     private MemmapRange[]? _memmap;
 
     /// <summary>
     /// The kernel's own traffic of one bandwidth sample (machine.kernel_traffic, docs/bandwidth.md), added to the
-    /// sampler before it ends the sample: every allocated kernel page that is not a page table (slab), each accessing
+    /// recorder before it ends the sample: every allocated kernel page that is not a page table (slab), each accessing
     /// actor's PTE pages, and the struct pages of the pages it holds (<paramref name="owners"/>: the accessing actors'
     /// states, <paramref name="structPages"/> their pages).
     /// </summary>
-    private void SampleKernelTraffic(BandwidthSampler bandwidth, HashSet<ActorState> owners, List<(ScenarioActor Actor, ulong Pfn, ulong Count)> structPages)
+    private void SampleKernelTraffic(IBandwidthRecorder bandwidth, HashSet<ActorState> owners, List<(ScenarioActor Actor, ulong Pfn, ulong Count)> structPages)
     {
         if (_scenario.Machine.KernelTraffic is not KernelTraffic k)
         {
             return;
         }
-        _kernelTraffic ??= new KernelTrafficSampler(bandwidth, _scenario.Machine.MemoryControllers.Count);
         _memmap ??= [.. _dm.Layout.Memmap.OrderBy(r => r.StartPfn)];
 
         var pageTables = new HashSet<ulong>();
@@ -32,7 +29,7 @@ internal sealed partial class Simulation
                 if (_m.IsAllocatedHead(pfn, out _) && _m.UseOf(pfn) == PageUse.Kernel)
                 {
                     pageTables.Add(pfn);
-                    _kernelTraffic.AddPageTable(st.Actor, pfn);
+                    bandwidth.AddPageTable(st.Actor, pfn);
                 }
             }
         }
@@ -52,7 +49,7 @@ internal sealed partial class Simulation
             {
                 if (_m.UseOf(pfn) is PageUse.Kernel or PageUse.SlabReclaimable && !pageTables.Contains(pfn) && !device.Exists(d => pfn >= d.Start && pfn < d.End))
                 {
-                    _kernelTraffic.AddSlab(pfn, 1UL << order);
+                    bandwidth.AddSlab(pfn, 1UL << order);
                 }
                 pfn += 1UL << order;
             }
@@ -68,12 +65,12 @@ internal sealed partial class Simulation
             {
                 if (MemmapOf(p) is MemmapRange r)
                 {
-                    _kernelTraffic.AddStructPage(a, r.StructPage(p));
+                    bandwidth.AddStructPage(a, r.StructPage(p));
                 }
             }
         }
 
-        bandwidth.AddKernelLoad(_kernelTraffic.Loads(k));
+        bandwidth.AddKernelLoad(k);
     }
 
     // the section's memmap (binary search over sparse_init()'s ranges), null where the layout does not place it (x86)

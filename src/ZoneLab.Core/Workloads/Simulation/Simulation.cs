@@ -3,17 +3,17 @@ using ZoneLab.Contiguous;
 using ZoneLab.Designs;
 using ZoneLab.Hotplug;
 using ZoneLab.Layout;
-using ZoneLab.Metrics;
 using ZoneLab.Reclaim;
 using ZoneLab.Workloads.Actors;
 
 namespace ZoneLab.Workloads.Simulation;
 
 /// <summary>
-/// One run of a scenario on a booted design (see <see cref="SimulationRunner"/>). Blocks are tracked by pfn; since
-/// reclaim, compaction and contiguous allocation move or free LRU pages behind the workload's back, a block is only
-/// freed when the engine still shows an allocated head of the same order and use there (a page reclaimed or migrated
-/// away is simply forgotten, as its owner would find it swapped out or moved).
+/// One run of a scenario on a booted design (driven by ZoneLab.Metrics.SimulationRunner, which records it through
+/// <see cref="ISimulationRecorder"/>). Blocks are tracked by pfn; since reclaim, compaction and contiguous allocation
+/// move or free LRU pages behind the workload's back, a block is only freed when the engine still shows an allocated
+/// head of the same order and use there (a page reclaimed or migrated away is simply forgotten, as its owner would
+/// find it swapped out or moved).
 /// </summary>
 internal sealed partial class Simulation
 {
@@ -30,7 +30,7 @@ internal sealed partial class Simulation
     private readonly List<ActorState> _cacheActors = [];
     private long _seq;
     private double _now;
-    private readonly MetricsCollector _metrics;
+    private readonly ISimulationRecorder _metrics;
     private readonly ReclaimModel? _reclaim;
 
     // With swap, every live anonymous page's owner (holding, index), so a page reclaim swaps out is found again: its
@@ -43,7 +43,8 @@ internal sealed partial class Simulation
     /// <summary>The <see cref="Holding.Pfns"/> entry of a page that lives in a swap slot, not in memory.</summary>
     internal const ulong SwappedPfn = ulong.MaxValue;
 
-    public Simulation(Scenario scenario, DesignMachine dm, SimulationOptions options, Action<double>? progress, ReclaimModel? reclaim = null)
+    // recorder makes the run's recorder over the device buffers held (the simulation's list; the recorder only reads it)
+    public Simulation(Scenario scenario, DesignMachine dm, SimulationOptions options, Action<double>? progress, Func<List<ContigHolding>, ISimulationRecorder> recorder, ReclaimModel? reclaim = null)
     {
         _reclaim = reclaim;
         _scenario = scenario;
@@ -52,7 +53,7 @@ internal sealed partial class Simulation
         _o = options;
         _progress = progress;
         _seed = options.Seed ?? scenario.Seed;
-        _metrics = new MetricsCollector(dm, _deviceHeld, reclaim);
+        _metrics = recorder(_deviceHeld);
         if (reclaim != null && _m.Spec.SwapPages > 0)
         {
             _anonOwner = [];
@@ -74,7 +75,7 @@ internal sealed partial class Simulation
             for (int a = 0; a < phase.Actors.Count; a++)
             {
                 ScenarioActor actor = phase.Actors[a];
-                var st = new ActorState(actor, new Random(SimulationRunner.StreamSeed(_seed, p, a))) { NextFire = actor.StartSeconds };
+                var st = new ActorState(actor, new Random(SimulationSeeds.StreamSeed(_seed, p, a))) { NextFire = actor.StartSeconds };
                 states.Add(st);
                 if (actor is PageCacheActor)
                 {
@@ -112,13 +113,11 @@ internal sealed partial class Simulation
             }
             _now = phaseEnd;
             // the census before the phase-end expiry: what the phase's workload left behind while it ran
-            _metrics.Census(PageblockCensus.Take(_m, phase.Name));
+            _metrics.EndPhase(phase.Name);
             Expire(phaseEnd);
             phaseStart = phaseEnd;
         }
     }
-
-    public DesignReport Report() => _metrics.Report(_scenario) with { Bandwidth = _bandwidth?.Report() };
 
     private void Step(ActorState st, double local, double dt, double phaseDuration, double phaseEnd)
     {

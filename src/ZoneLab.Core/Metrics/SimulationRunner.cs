@@ -1,16 +1,19 @@
 using ZoneLab.Allocator;
 using ZoneLab.Designs;
 using ZoneLab.Layout;
-using ZoneLab.Metrics;
 using ZoneLab.Reclaim;
+using ZoneLab.Workloads;
+using ZoneLab.Workloads.Simulation;
 
-namespace ZoneLab.Workloads.Simulation;
+namespace ZoneLab.Metrics;
 
 /// <summary>
 /// Runs a scenario on one design: a deterministic discrete-time loop (docs/scenarios.md, "Simulation"). Each tick every
 /// active actor draws from its distributions with its own seeded random stream and allocates or frees through the
 /// engine with its GFP mask and page use; expired blocks are freed first. Reclaim and compaction run inside the
-/// allocator through <see cref="ReclaimModel"/>. The same scenario, design and seed give the same report.
+/// allocator through <see cref="ReclaimModel"/>. The same scenario, design and seed give the same report. It sits in
+/// Metrics, above the simulation it drives: the simulation records through <see cref="ISimulationRecorder"/>, which
+/// <see cref="MetricsCollector"/> implements.
 /// </summary>
 public static class SimulationRunner
 {
@@ -32,16 +35,18 @@ public static class SimulationRunner
         if (options.From != null)
         {
             // the device's state before the first tick: its free lists, pageblocks and used memory
-            DeviceState.DeviceStateSeeder.Apply(dm.Machine, options.From.Plan(version));
+            Workloads.DeviceState.DeviceStateSeeder.Apply(dm.Machine, options.From.Plan(version));
         }
         var reclaim = new ReclaimModel(dm.Machine);
         reclaim.SynchronousKswapd = options.SynchronousKswapd;
         // LRU ages in ticks for the LRU-order table (ReclaimZoneStats)
         dm.Machine.TrackLruAges();
         reclaim.LruTickSeconds = options.TickSeconds;
-        var sim = new Simulation(scenario, dm, options, progress, reclaim);
+        // the simulation reports to the collector it makes over its device buffers (Workloads does not know Metrics)
+        MetricsCollector? metrics = null;
+        var sim = new Simulation(scenario, dm, options, progress, held => metrics = new MetricsCollector(dm, held, reclaim), reclaim);
         sim.Run();
-        return sim.Report();
+        return metrics!.Report(scenario);
     }
 
     /// <summary>
@@ -50,14 +55,4 @@ public static class SimulationRunner
     /// </summary>
     public static DesignReport Run(Scenario scenario, ScenarioVariant variant, SimulationOptions? options = null, Action<double>? progress = null)
         => Run(variant.Apply(scenario), ScenarioDesigns.Kind(variant.Design), options, progress) with { Design = variant.Name };
-
-    /// <summary>A deterministic 64-bit mix (SplitMix64) of the seed and an actor's position, as an Int32 seed.</summary>
-    internal static int StreamSeed(long seed, int phase, int actor)
-    {
-        ulong z = unchecked((ulong)seed + ((ulong)phase * 0x9E3779B97F4A7C15UL) + ((ulong)(actor + 1) * 0xBF58476D1CE4E5B9UL));
-        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
-        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
-        z ^= z >> 31;
-        return unchecked((int)z);
-    }
 }
