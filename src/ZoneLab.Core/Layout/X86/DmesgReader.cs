@@ -43,6 +43,11 @@ public static partial class DmesgReader
     [GeneratedRegex(@"^e820: update \[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\] (?:usable|System RAM) ==> (?:reserved|device reserved)\s*$")]
     private static partial Regex E820RamToReservedLine();
 
+    // e820__reserve_setup_data(): "e820: update [mem a-b] usable ==> usable" (E820_TYPE_RAM to E820_TYPE_RESERVED_KERN,
+    // which e820_print_type() also names "usable"; 3.x-6.9)
+    [GeneratedRegex(@"^e820: update \[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\] usable ==> usable\s*$")]
+    private static partial Regex E820RamToReservedKernLine();
+
     [GeneratedRegex(@"(?:Debian |Ubuntu \S+ )(\d+)\.(\d+)\.(\d+)")]
     private static partial Regex DistroStableVersion();
 
@@ -80,6 +85,7 @@ public static partial class DmesgReader
         string? release = null;
         var cpuNodes = new SortedSet<int>();
         var ramToReserved = new List<(ulong Start, ulong End, int Line)>();
+        var ramToReservedKern = new List<(ulong Start, ulong End)>();
         int lastPfnLine = 0;
         bool memblockBuilt = false;
         List<string>? zoneNames = null;
@@ -167,6 +173,13 @@ public static partial class DmesgReader
                         throw new ZoneLabInputException(source, lineNo, "e820 update range ends before it starts");
                     }
                     ramToReserved.Add((us, ue == ulong.MaxValue ? ue : ue + 1, lineNo));
+                    continue;
+                }
+                Match k = E820RamToReservedKernLine().Match(line);
+                if (k.Success)
+                {
+                    (ulong ks, ulong ke) = ParseMemRange(k.Groups[1].Value, k.Groups[2].Value, "e820 update", source, lineNo);
+                    ramToReservedKern.Add((ks, ke));
                     continue;
                 }
             }
@@ -319,7 +332,10 @@ public static partial class DmesgReader
             FirmwareE820 = new E820Table(entries.Select(x => x.Entry)),
             Srat = srat,
             EarlyNodeRanges = nodeRanges,
-            CommandLine = cmdline ?? kernelCmdline ?? string.Empty,
+            // setup_arch() prints "Command line:" first, then (CONFIG_CMDLINE_BOOL) prepends the built-in command line to
+            // boot_command_line and only then runs parse_early_param(); start_kernel()'s "Kernel command line:" prints
+            // the merged line, so it is the one mem=/memmap= came from
+            CommandLine = kernelCmdline ?? cmdline ?? string.Empty,
             MemoryBlockSizeFromLog = blockSize,
             Hypervisor = hypervisor,
             Ramdisk = ramdisk,
@@ -331,6 +347,7 @@ public static partial class DmesgReader
             LogZoneNames = zoneNames,
             LogSaysCma = cma,
             E820RamToReserved = RamToReservedBeforeMemblock(ramToReserved, lastPfnLine),
+            E820RamToReservedKern = ramToReservedKern,
             // efi_find_mirror(): descriptors with EFI_MEMORY_MORE_RELIABLE (printed with efi=debug)
             MirroredRanges = MirrorRanges.FromEfiMemmap(lines, source),
         };
