@@ -79,4 +79,10 @@ public sealed class MachineDescription
     /// entries but stay in memblock.memory.
     /// </summary>
     public IReadOnlyList<(ulong Start, ulong End)> E820RamToReservedKern { get; init; } = Array.Empty<(ulong, ulong)>();
+
+    /// <summary>The lines under the log's "Zone ranges:" as printed (prefix stripped), with their line numbers.</summary>
+    public IReadOnlyList<(string Line, int LineNo)> LogZoneRanges { get; init; } = Array.Empty<(string, int)>();
+
+    /// <summary>The line number of each <see cref="EarlyNodeRanges"/> entry in the log.</summary>
+    public IReadOnlyList<int> EarlyNodeRangeLines { get; init; } = Array.Empty<int>();
 }

@@ -57,6 +57,14 @@ public static partial class DmesgReader
     [GeneratedRegex(@"^  (DMA|DMA32|Normal|HighMem|Device)\s+(?:empty|\[mem )")]
     private static partial Regex ZoneRangeLine();
 
+    [GeneratedRegex(@"^  (?:DMA|DMA32|Normal|HighMem|Device)\s+(?:empty|\[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\])\s*$")]
+    private static partial Regex ZoneRangeWhole();
+
+    // e820__memory_setup_extended() (SETUP_E820_EXT: firmware maps of more than 128 entries): "extended physical RAM
+    // map:" then the whole sanitized table as "extended: [mem a-b] TYPE"
+    [GeneratedRegex(@"^extended: (\[mem .*)$")]
+    private static partial Regex ExtendedE820Line();
+
     [GeneratedRegex(@"^\s*(<\d+>)?(\[\s*\d+\.\d+\])?(\[\s*[TC]\d+\])?\s?")]
     private static partial Regex Prefix();
 
@@ -89,6 +97,10 @@ public static partial class DmesgReader
         int lastPfnLine = 0;
         bool memblockBuilt = false;
         List<string>? zoneNames = null;
+        var zoneRanges = new List<(string Line, int LineNo)>();
+        var nodeRangeLines = new List<int>();
+        var extended = new List<(E820Entry Entry, int Line)>();
+        var e820Lines = new List<int>();
         bool inZoneRanges = false;
         bool? cma = null;
 
@@ -111,6 +123,13 @@ public static partial class DmesgReader
                     continue; // 6.16+ e820__print_table() also prints the holes between entries
                 }
                 entries.Add((ParseE820(text, source, lineNo), lineNo));
+                e820Lines.Add(lineNo);
+                continue;
+            }
+            Match ext = ExtendedE820Line().Match(line);
+            if (ext.Success && entries.Count > 0 && !memblockBuilt)
+            {
+                extended.Add((ParseE820("BIOS-e820: " + ext.Groups[1].Value, source, lineNo), lineNo));
                 continue;
             }
             if (entries.Count > 0)
@@ -200,7 +219,17 @@ public static partial class DmesgReader
                 Match z = ZoneRangeLine().Match(line);
                 if (z.Success)
                 {
+                    Match whole = ZoneRangeWhole().Match(line);
+                    if (!whole.Success)
+                    {
+                        throw new ZoneLabInputException(source, lineNo, $"unreadable zone range '{line.Trim()}'; expected '  ZONE     [mem 0xSTART-0xEND]' or '  ZONE     empty'");
+                    }
+                    if (whole.Groups[1].Success)
+                    {
+                        ParseMemRange(whole.Groups[1].Value, whole.Groups[2].Value, "zone", source, lineNo);
+                    }
                     zoneNames!.Add(z.Groups[1].Value);
+                    zoneRanges.Add((line.TrimEnd(), lineNo));
                     continue;
                 }
                 inZoneRanges = false;
@@ -251,6 +280,7 @@ public static partial class DmesgReader
                 {
                     (ulong s, ulong e) = ParseMemRange(n.Groups[2].Value, n.Groups[3].Value, "early memory node", source, lineNo);
                     nodeRanges.Add((ParseNid(n.Groups[1].Value, source, lineNo), s, e));
+                    nodeRangeLines.Add(lineNo);
                     continue;
                 }
                 if (line.TrimStart().StartsWith("node ", StringComparison.Ordinal))
@@ -302,6 +332,10 @@ public static partial class DmesgReader
         {
             throw new ZoneLabInputException(source, "no 'BIOS-e820:' lines; expected the boot log of an x86 kernel (dmesg or serial console) with its memory map");
         }
+        if (extended.Count > 0)
+        {
+            entries = extended; // the firmware's SETUP_E820_EXT entries appended to the first 128, printed whole
+        }
         var sorted = entries.OrderBy(x => x.Entry.Start).ToList();
         for (int k = 1; k < sorted.Count; k++)
         {
@@ -325,6 +359,9 @@ public static partial class DmesgReader
             }
         }
 
+        string commandLine = kernelCmdline ?? cmdline ?? string.Empty;
+        BootLogConsistency.CheckNodeRangesInRam(sorted.Select(x => x.Entry).ToList(), commandLine, nodeRanges, nodeRangeLines, source);
+
         return new MachineDescription
         {
             Arch = "x86_64",
@@ -335,7 +372,7 @@ public static partial class DmesgReader
             // setup_arch() prints "Command line:" first, then (CONFIG_CMDLINE_BOOL) prepends the built-in command line to
             // boot_command_line and only then runs parse_early_param(); start_kernel()'s "Kernel command line:" prints
             // the merged line, so it is the one mem=/memmap= came from
-            CommandLine = kernelCmdline ?? cmdline ?? string.Empty,
+            CommandLine = commandLine,
             MemoryBlockSizeFromLog = blockSize,
             Hypervisor = hypervisor,
             Ramdisk = ramdisk,
@@ -348,6 +385,8 @@ public static partial class DmesgReader
             LogSaysCma = cma,
             E820RamToReserved = RamToReservedBeforeMemblock(ramToReserved, lastPfnLine),
             E820RamToReservedKern = ramToReservedKern,
+            LogZoneRanges = zoneRanges,
+            EarlyNodeRangeLines = nodeRangeLines,
             // efi_find_mirror(): descriptors with EFI_MEMORY_MORE_RELIABLE (printed with efi=debug)
             MirroredRanges = MirrorRanges.FromEfiMemmap(lines, source),
         };
