@@ -44,7 +44,7 @@ public static partial class DmesgReader
     private static partial Regex E820RamToReservedLine();
 
     // e820__reserve_setup_data(): "e820: update [mem a-b] usable ==> usable" (E820_TYPE_RAM to E820_TYPE_RESERVED_KERN,
-    // which e820_print_type() also names "usable"; 3.x-6.9)
+    // which e820_print_type() also names "usable"; printed by every kernel that still has that type)
     [GeneratedRegex(@"^e820: update \[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\] usable ==> usable\s*$")]
     private static partial Regex E820RamToReservedKernLine();
 
