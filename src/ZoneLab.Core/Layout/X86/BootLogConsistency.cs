@@ -1,5 +1,3 @@
-using ZoneLab.Procfs;
-
 namespace ZoneLab.Layout;
 
 /// <summary>
@@ -54,7 +52,7 @@ public static class BootLogConsistency
     {
         if (machine.LogZoneRanges.Count > 0)
         {
-            List<string> model = ModelBlock(layout, "Zone ranges:");
+            List<string> model = ModelZoneRanges(layout, new KernelPrintStyle(machine.KernelVersion));
             string? warning = FirstDifference("zone range", machine.LogZoneRanges.Select(z => z.Line.Trim()).ToList(),
                 model.Select(m => m.Trim()).ToList(), machine.LogZoneRanges.Select(z => z.LineNo).ToList(), machine.Source);
             if (warning != null)
@@ -78,26 +76,21 @@ public static class BootLogConsistency
     private static string NodeLine(KernelPrintStyle style, int nid, ulong start, ulong end) =>
         $"node {nid,3}: [mem {style.Hex(start)}-{style.Hex(end - 1)}]";
 
-    // the lines of one block of LayoutDmesgWriter's output (the model printed as the log's kernel version prints)
-    private static List<string> ModelBlock(BootLayout layout, string header)
+    // free_area_init()'s "Zone ranges:" lines as the log's kernel version prints them (the same lines
+    // Procfs.LayoutDmesgWriter prints; Layout cannot use Procfs): every configured zone but ZONE_MOVABLE, from
+    // arch_zone_lowest_possible_pfn to arch_zone_highest_possible_pfn, "empty" when they are equal
+    private static List<string> ModelZoneRanges(BootLayout layout, KernelPrintStyle style)
     {
         var result = new List<string>();
-        bool inBlock = false;
-        foreach (string line in LayoutDmesgWriter.Write(layout).Split('\n'))
+        foreach (ZoneType z in layout.ZoneTypesConfigured)
         {
-            if (line == header)
+            if (z == ZoneType.Movable)
             {
-                inBlock = true;
                 continue;
             }
-            if (inBlock)
-            {
-                if (!line.StartsWith("  ", StringComparison.Ordinal))
-                {
-                    break;
-                }
-                result.Add(line);
-            }
+            ulong lo = layout.ArchZoneLowestPfn[(int)z], hi = layout.ArchZoneHighestPfn[(int)z];
+            string name = ZoneTypes.Name(z).PadRight(8);
+            result.Add(lo == hi ? $"  {name} empty" : $"  {name} [mem {style.Hex(lo << Page.Shift)}-{style.Hex((hi << Page.Shift) - 1)}]");
         }
         return result;
     }
