@@ -187,6 +187,10 @@ public sealed class LayoutBuilder
             KernelConfig config = _config ?? KernelConfig.ForBootLog(_machine);
             layout = X86Boot.Compute(_machine, cl, ZoneDeviceOf(config, _machine), _mirror);
             X86Contiguous.Apply(layout, _machine, config, _initrdSize ?? DefaultX86InitrdSize);
+            if (_cmdlineOverride == null && _extraArgs.Count == 0 && _features == KernelFeatures.Mainline && _mirror == null)
+            {
+                BootLogConsistency.CompareWithModel(layout, _machine); // a log's own lines against the model, as the kernel ran it
+            }
         }
         _managed?.Invoke().ApplyTo(layout);
         if (layout.AllZones.Any(z => !z.ManagedIsReal && z.Present > 0))

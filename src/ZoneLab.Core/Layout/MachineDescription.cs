@@ -72,4 +72,17 @@ public sealed class MachineDescription
     /// ("e820: update [mem a-b] usable ==> reserved", mtrr_trim_uncached_memory() and similar), bytes, end exclusive.
     /// </summary>
     public IReadOnlyList<(ulong Start, ulong End)> E820RamToReserved { get; init; } = Array.Empty<(ulong, ulong)>();
+
+    /// <summary>
+    /// RAM ranges e820__reserve_setup_data() turned into E820_TYPE_RESERVED_KERN (the boot loader's setup_data
+    /// blobs: "e820: update [mem a-b] usable ==> usable"), bytes, end exclusive. They split the user-defined map's
+    /// entries but stay in memblock.memory.
+    /// </summary>
+    public IReadOnlyList<(ulong Start, ulong End)> E820RamToReservedKern { get; init; } = Array.Empty<(ulong, ulong)>();
+
+    /// <summary>The lines under the log's "Zone ranges:" as printed (prefix stripped), with their line numbers.</summary>
+    public IReadOnlyList<(string Line, int LineNo)> LogZoneRanges { get; init; } = Array.Empty<(string, int)>();
+
+    /// <summary>The line number of each <see cref="EarlyNodeRanges"/> entry in the log.</summary>
+    public IReadOnlyList<int> EarlyNodeRangeLines { get; init; } = Array.Empty<int>();
 }

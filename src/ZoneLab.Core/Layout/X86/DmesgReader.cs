@@ -43,6 +43,11 @@ public static partial class DmesgReader
     [GeneratedRegex(@"^e820: update \[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\] (?:usable|System RAM) ==> (?:reserved|device reserved)\s*$")]
     private static partial Regex E820RamToReservedLine();
 
+    // e820__reserve_setup_data(): "e820: update [mem a-b] usable ==> usable" (E820_TYPE_RAM to E820_TYPE_RESERVED_KERN,
+    // which e820_print_type() also names "usable"; printed by every kernel that still has that type)
+    [GeneratedRegex(@"^e820: update \[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\] usable ==> usable\s*$")]
+    private static partial Regex E820RamToReservedKernLine();
+
     [GeneratedRegex(@"(?:Debian |Ubuntu \S+ )(\d+)\.(\d+)\.(\d+)")]
     private static partial Regex DistroStableVersion();
 
@@ -51,6 +56,14 @@ public static partial class DmesgReader
 
     [GeneratedRegex(@"^  (DMA|DMA32|Normal|HighMem|Device)\s+(?:empty|\[mem )")]
     private static partial Regex ZoneRangeLine();
+
+    [GeneratedRegex(@"^  (?:DMA|DMA32|Normal|HighMem|Device)\s+(?:empty|\[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\])\s*$")]
+    private static partial Regex ZoneRangeWhole();
+
+    // e820__memory_setup_extended() (SETUP_E820_EXT: firmware maps of more than 128 entries): "extended physical RAM
+    // map:" then the whole sanitized table as "extended: [mem a-b] TYPE"
+    [GeneratedRegex(@"^extended: (\[mem .*)$")]
+    private static partial Regex ExtendedE820Line();
 
     [GeneratedRegex(@"^\s*(<\d+>)?(\[\s*\d+\.\d+\])?(\[\s*[TC]\d+\])?\s?")]
     private static partial Regex Prefix();
@@ -80,9 +93,14 @@ public static partial class DmesgReader
         string? release = null;
         var cpuNodes = new SortedSet<int>();
         var ramToReserved = new List<(ulong Start, ulong End, int Line)>();
+        var ramToReservedKern = new List<(ulong Start, ulong End)>();
         int lastPfnLine = 0;
         bool memblockBuilt = false;
         List<string>? zoneNames = null;
+        var zoneRanges = new List<(string Line, int LineNo)>();
+        var nodeRangeLines = new List<int>();
+        var extended = new List<(E820Entry Entry, int Line)>();
+        var e820Lines = new List<int>();
         bool inZoneRanges = false;
         bool? cma = null;
 
@@ -105,6 +123,13 @@ public static partial class DmesgReader
                     continue; // 6.16+ e820__print_table() also prints the holes between entries
                 }
                 entries.Add((ParseE820(text, source, lineNo), lineNo));
+                e820Lines.Add(lineNo);
+                continue;
+            }
+            Match ext = ExtendedE820Line().Match(line);
+            if (ext.Success && entries.Count > 0 && !memblockBuilt)
+            {
+                extended.Add((ParseE820("BIOS-e820: " + ext.Groups[1].Value, source, lineNo), lineNo));
                 continue;
             }
             if (entries.Count > 0)
@@ -169,6 +194,13 @@ public static partial class DmesgReader
                     ramToReserved.Add((us, ue == ulong.MaxValue ? ue : ue + 1, lineNo));
                     continue;
                 }
+                Match k = E820RamToReservedKernLine().Match(line);
+                if (k.Success)
+                {
+                    (ulong ks, ulong ke) = ParseMemRange(k.Groups[1].Value, k.Groups[2].Value, "e820 update", source, lineNo);
+                    ramToReservedKern.Add((ks, ke));
+                    continue;
+                }
             }
             Match cpu = SratCpuLine().Match(line);
             if (cpu.Success)
@@ -187,7 +219,17 @@ public static partial class DmesgReader
                 Match z = ZoneRangeLine().Match(line);
                 if (z.Success)
                 {
+                    Match whole = ZoneRangeWhole().Match(line);
+                    if (!whole.Success)
+                    {
+                        throw new ZoneLabInputException(source, lineNo, $"unreadable zone range '{line.Trim()}'; expected '  ZONE     [mem 0xSTART-0xEND]' or '  ZONE     empty'");
+                    }
+                    if (whole.Groups[1].Success)
+                    {
+                        ParseMemRange(whole.Groups[1].Value, whole.Groups[2].Value, "zone", source, lineNo);
+                    }
                     zoneNames!.Add(z.Groups[1].Value);
+                    zoneRanges.Add((line.TrimEnd(), lineNo));
                     continue;
                 }
                 inZoneRanges = false;
@@ -238,6 +280,7 @@ public static partial class DmesgReader
                 {
                     (ulong s, ulong e) = ParseMemRange(n.Groups[2].Value, n.Groups[3].Value, "early memory node", source, lineNo);
                     nodeRanges.Add((ParseNid(n.Groups[1].Value, source, lineNo), s, e));
+                    nodeRangeLines.Add(lineNo);
                     continue;
                 }
                 if (line.TrimStart().StartsWith("node ", StringComparison.Ordinal))
@@ -289,6 +332,10 @@ public static partial class DmesgReader
         {
             throw new ZoneLabInputException(source, "no 'BIOS-e820:' lines; expected the boot log of an x86 kernel (dmesg or serial console) with its memory map");
         }
+        if (extended.Count > 0)
+        {
+            entries = extended; // the firmware's SETUP_E820_EXT entries appended to the first 128, printed whole
+        }
         var sorted = entries.OrderBy(x => x.Entry.Start).ToList();
         for (int k = 1; k < sorted.Count; k++)
         {
@@ -312,6 +359,9 @@ public static partial class DmesgReader
             }
         }
 
+        string commandLine = kernelCmdline ?? cmdline ?? string.Empty;
+        BootLogConsistency.CheckNodeRangesInRam(sorted.Select(x => x.Entry).ToList(), commandLine, nodeRanges, nodeRangeLines, source);
+
         return new MachineDescription
         {
             Arch = "x86_64",
@@ -319,7 +369,10 @@ public static partial class DmesgReader
             FirmwareE820 = new E820Table(entries.Select(x => x.Entry)),
             Srat = srat,
             EarlyNodeRanges = nodeRanges,
-            CommandLine = cmdline ?? kernelCmdline ?? string.Empty,
+            // setup_arch() prints "Command line:" first, then (CONFIG_CMDLINE_BOOL) prepends the built-in command line to
+            // boot_command_line and only then runs parse_early_param(); start_kernel()'s "Kernel command line:" prints
+            // the merged line, so it is the one mem=/memmap= came from
+            CommandLine = commandLine,
             MemoryBlockSizeFromLog = blockSize,
             Hypervisor = hypervisor,
             Ramdisk = ramdisk,
@@ -331,6 +384,9 @@ public static partial class DmesgReader
             LogZoneNames = zoneNames,
             LogSaysCma = cma,
             E820RamToReserved = RamToReservedBeforeMemblock(ramToReserved, lastPfnLine),
+            E820RamToReservedKern = ramToReservedKern,
+            LogZoneRanges = zoneRanges,
+            EarlyNodeRangeLines = nodeRangeLines,
             // efi_find_mirror(): descriptors with EFI_MEMORY_MORE_RELIABLE (printed with efi=debug)
             MirroredRanges = MirrorRanges.FromEfiMemmap(lines, source),
         };

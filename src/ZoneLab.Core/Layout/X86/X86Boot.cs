@@ -55,6 +55,12 @@ public static class X86Boot
         E820Table e820 = machine.FirmwareE820.Clone();
         e820.UpdateTable();
         cmdline.ApplyE820Edits(e820);
+        // e820__reserve_setup_data() (after parse_early_param(), before e820__finish_early_params() prints the
+        // user-defined map): the boot loader's setup_data blobs become E820_TYPE_RESERVED_KERN
+        foreach ((ulong ks, ulong ke) in machine.E820RamToReservedKern)
+        {
+            e820.RangeUpdate(ks, ke - ks, E820Type.Ram, E820Type.ReservedKern);
+        }
         E820Table? userMap = cmdline.UserDefinedMap ? e820.Clone() : null;
 
         // trim_bios_range(): the first page is BIOS-owned; 640 KiB-1 MiB is not RAM.
@@ -74,21 +80,18 @@ public static class X86Boot
             throw new ZoneLabInputException(machine.Source, "the memory map has no usable RAM (no 'usable' e820 entry left)");
         }
 
-        // e820__memblock_setup(): RAM and RESERVED_KERN entries, partial pages thrown away (memblock_trim_memory).
+        // e820__memblock_setup(): memblock_add() of the RAM and RESERVED_KERN entries (adjacent ones merge into one
+        // region, memblock_merge_regions()), then partial pages thrown away (memblock_trim_memory()).
         var regions = new List<(ulong S, ulong E)>();
-        foreach (E820Entry e in e820.Entries)
+        foreach ((ulong start, ulong end) in MemblockMemory(e820))
         {
-            if (e.Type != E820Type.Ram && e.Type != E820Type.ReservedKern)
-            {
-                continue;
-            }
-            ulong s = Page.PfnUp(e.Start);
-            ulong t = Page.PfnDown(e.End);
+            ulong s = Page.PfnUp(start);
+            ulong t = Page.PfnDown(end);
             if (t > MaxArchPfn)
             {
                 // sparse memory_present() clamps to MAX_PHYSMEM_BITS (mminit_validate_memmodel_limits()) and no zone
                 // reaches past max_pfn: RAM above 64 TiB is not used by a 4-level-paging kernel
-                warnings.Add($"RAM [mem 0x{Math.Max(e.Start, MaxArchPfn << Page.Shift):x}-0x{e.End - 1:x}] lies above MAX_PHYSMEM_BITS (46 bits, 64 TiB with 4-level paging) and is not used");
+                warnings.Add($"RAM [mem 0x{Math.Max(start, MaxArchPfn << Page.Shift):x}-0x{end - 1:x}] lies above MAX_PHYSMEM_BITS (46 bits, 64 TiB with 4-level paging) and is not used");
                 t = MaxArchPfn;
             }
             if (t > s)
@@ -138,6 +141,29 @@ public static class X86Boot
         layout.MemorylessNodes = topology == null ? X86MemorylessNodes.Find(machine, numaBlocks, layout.Nodes) : [];
         layout.Numa = topology ?? NumaTopology.Uniform(layout.Nodes.Count == 0 ? 1 : layout.Nodes.Max(n => n.Nid) + 1);
         return layout;
+    }
+
+    // memblock.memory as e820__memblock_setup() adds it, in bytes: each RAM or RESERVED_KERN entry, adjacent ones
+    // joined (a setup_data blob splits a usable entry in e820 but not in memblock)
+    private static List<(ulong Start, ulong End)> MemblockMemory(E820Table e820)
+    {
+        var ranges = new List<(ulong Start, ulong End)>();
+        foreach (E820Entry e in e820.Entries)
+        {
+            if (e.Type != E820Type.Ram && e.Type != E820Type.ReservedKern)
+            {
+                continue;
+            }
+            if (ranges.Count > 0 && ranges[^1].End == e.Start)
+            {
+                ranges[^1] = (ranges[^1].Start, e.End);
+            }
+            else
+            {
+                ranges.Add((e.Start, e.End));
+            }
+        }
+        return ranges;
     }
 
     /// <summary>mirrors probe_memory_block_size() (arch/x86/mm/init_64.c, 6.1).</summary>

@@ -1,0 +1,134 @@
+namespace ZoneLab.Layout;
+
+/// <summary>
+/// Checks a boot log's own "Zone ranges:" and "Early memory node ranges" lines against its e820 map. Two kinds of
+/// disagreement, treated differently:
+/// <list type="bullet">
+/// <item>What the kernel guarantees: every early node range is memory e820__memblock_setup() added to
+/// memblock.memory, i.e. lies inside a usable e820 entry (the firmware's, or one the command line's
+/// <c>memmap=nn@ss</c> / <c>memmap=nn%ss+1</c> added). A node range outside them cannot come from a kernel: the log
+/// is damaged or edited, a located error.</item>
+/// <item>What the model computes: with the log's own command line the layout must print the same zone and node
+/// ranges the log does (the regression set of real logs holds it to that). Where it does not, the log may have been
+/// edited consistently, or its kernel does something the model does not; the layout is still the model's, so a
+/// located warning says which line differs and how, and the user decides.</item>
+/// </list>
+/// </summary>
+public static class BootLogConsistency
+{
+    /// <summary>
+    /// Throws when an early node range of the log is not inside the usable RAM of its e820 map and command line.
+    /// </summary>
+    public static void CheckNodeRangesInRam(IReadOnlyList<E820Entry> firmware, string commandLine,
+        IReadOnlyList<(int Nid, ulong Start, ulong End)> nodeRanges, IReadOnlyList<int> lines, string source)
+    {
+        if (nodeRanges.Count == 0)
+        {
+            return;
+        }
+        // parse_memmap_one() may add RAM (memmap=nn@ss, memmap=nn%ss+1); mem= and the other forms only take it away
+        var edited = new E820Table(firmware);
+        KernelCommandLine.Parse(commandLine).ApplyE820Edits(edited);
+        List<(ulong Start, ulong End)> usable = Union(firmware.Concat(edited.Entries)
+            .Where(e => e.Type is E820Type.Ram or E820Type.ReservedKern).Select(e => (e.Start, e.End)));
+        for (int i = 0; i < nodeRanges.Count; i++)
+        {
+            (int nid, ulong start, ulong end) = nodeRanges[i];
+            if (!usable.Any(u => u.Start <= start && end <= u.End))
+            {
+                throw new ZoneLabInputException(source, lines[i],
+                    $"node {nid} range [mem 0x{start:x}-0x{end - 1:x}] is not inside a usable entry of the log's e820 map (or RAM its command line's memmap= adds); "
+                    + "the kernel builds node ranges only from usable e820 entries (e820__memblock_setup), so the log is damaged");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Adds a warning to <paramref name="layout"/> for the first zone range and the first node range line where the
+    /// log (<paramref name="machine"/>) and the model disagree. Call only when the layout was computed with the log's
+    /// own command line (otherwise they differ by design).
+    /// </summary>
+    public static void CompareWithModel(BootLayout layout, MachineDescription machine)
+    {
+        if (machine.LogZoneRanges.Count > 0)
+        {
+            List<string> model = ModelZoneRanges(layout, new KernelPrintStyle(machine.KernelVersion));
+            string? warning = FirstDifference("zone range", machine.LogZoneRanges.Select(z => z.Line.Trim()).ToList(),
+                model.Select(m => m.Trim()).ToList(), machine.LogZoneRanges.Select(z => z.LineNo).ToList(), machine.Source);
+            if (warning != null)
+            {
+                layout.Warnings.Add(warning);
+            }
+        }
+        if (machine.EarlyNodeRanges.Count > 0 && machine.EarlyNodeRangeLines.Count == machine.EarlyNodeRanges.Count)
+        {
+            var style = new KernelPrintStyle(machine.KernelVersion);
+            List<string> log = machine.EarlyNodeRanges.Select(r => NodeLine(style, r.Nid, r.Start, r.End)).ToList();
+            List<string> model = layout.Memblock.Select(r => NodeLine(style, r.Nid, r.StartPfn << Page.Shift, r.EndPfn << Page.Shift)).ToList();
+            string? warning = FirstDifference("early memory node range", log, model, machine.EarlyNodeRangeLines, machine.Source);
+            if (warning != null)
+            {
+                layout.Warnings.Add(warning);
+            }
+        }
+    }
+
+    private static string NodeLine(KernelPrintStyle style, int nid, ulong start, ulong end) =>
+        $"node {nid,3}: [mem {style.Hex(start)}-{style.Hex(end - 1)}]";
+
+    // free_area_init()'s "Zone ranges:" lines as the log's kernel version prints them (the same lines
+    // Procfs.LayoutDmesgWriter prints; Layout cannot use Procfs): every configured zone but ZONE_MOVABLE, from
+    // arch_zone_lowest_possible_pfn to arch_zone_highest_possible_pfn, "empty" when they are equal
+    private static List<string> ModelZoneRanges(BootLayout layout, KernelPrintStyle style)
+    {
+        var result = new List<string>();
+        foreach (ZoneType z in layout.ZoneTypesConfigured)
+        {
+            if (z == ZoneType.Movable)
+            {
+                continue;
+            }
+            ulong lo = layout.ArchZoneLowestPfn[(int)z], hi = layout.ArchZoneHighestPfn[(int)z];
+            string name = ZoneTypes.Name(z).PadRight(8);
+            result.Add(lo == hi ? $"  {name} empty" : $"  {name} [mem {style.Hex(lo << Page.Shift)}-{style.Hex((hi << Page.Shift) - 1)}]");
+        }
+        return result;
+    }
+
+    private static string? FirstDifference(string what, IReadOnlyList<string> log, IReadOnlyList<string> model, IReadOnlyList<int> lines, string source)
+    {
+        int n = Math.Max(log.Count, model.Count);
+        for (int i = 0; i < n; i++)
+        {
+            string? l = i < log.Count ? log[i] : null, m = i < model.Count ? model[i] : null;
+            if (l == m)
+            {
+                continue;
+            }
+            int at = lines[Math.Min(i, lines.Count - 1)];
+            string logSays = l == null ? $"no {what} after this line" : $"'{l}'";
+            string modelSays = m == null ? $"no {what} there" : $"'{m}'";
+            return $"{source}:{at}: the log prints {logSays} where the model computes {modelSays} from the log's e820 map and command line "
+                + $"({log.Count} {what} lines in the log, {model.Count} in the model); the layout shown is the model's: the log may be edited or damaged, "
+                + "or its kernel does something the model does not";
+        }
+        return null;
+    }
+
+    private static List<(ulong Start, ulong End)> Union(IEnumerable<(ulong Start, ulong End)> ranges)
+    {
+        var result = new List<(ulong Start, ulong End)>();
+        foreach ((ulong s, ulong e) in ranges.OrderBy(r => r.Start))
+        {
+            if (result.Count > 0 && s <= result[^1].End)
+            {
+                result[^1] = (result[^1].Start, Math.Max(result[^1].End, e));
+            }
+            else
+            {
+                result.Add((s, e));
+            }
+        }
+        return result;
+    }
+}
