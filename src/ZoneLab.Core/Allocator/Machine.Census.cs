@@ -66,7 +66,7 @@ public sealed unsafe partial class Machine
     }
 
     /// <summary>
-    /// One pageblock of the census (<see cref="Metrics.PageblockCensus"/>), pfns [<paramref name="from"/>,
+    /// One pageblock of the pageblock census (Metrics reads it block by block), pfns [<paramref name="from"/>,
     /// <paramref name="stop"/>): true when a page of zone <paramref name="zone"/> is there; whether an unmovable
     /// allocation (neither anonymous nor page cache) is, and its pages (a block running past <paramref name="stop"/>
     /// counts up to it). Walked block by block as <see cref="IsFreeHead"/> and <see cref="IsAllocatedHead"/> would,
