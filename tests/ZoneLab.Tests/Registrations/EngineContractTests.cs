@@ -31,7 +31,7 @@ public class EngineContractTests
     {
         // the check is not vacuous: the compactor's IsolateFree and the hotplug code's uses are found and bound
         var used = MachineInternalsUsedOutsideAllocator(CoreSource.Compilation).Select(u => (CoreSource.RelativePath(u.Where[..u.Where.IndexOf(':', StringComparison.Ordinal)]), u.Member.Name)).ToHashSet();
-        Assert.Contains(("Compaction/Compactor.Scanners.cs", "IsolateFree"), used);
+        Assert.Contains(("Compaction/Compactor.FreeScanner.cs", "IsolateFree"), used);
         Assert.Contains(used, u => u.Item1.StartsWith("Hotplug/", StringComparison.Ordinal));
     }
 
