@@ -1,0 +1,178 @@
+using System.Globalization;
+using ZoneLab.Allocator;
+
+namespace ZoneLab.Oracle;
+
+// Anonymous memory steps (anon, thin, free) of the oracle workload language: mmap + touch, MADV_DONTNEED, munmap.
+public sealed partial class OracleEngineRunner
+{
+    /// <summary>
+    /// mmap + touch (do_anonymous_page, one order-0 GFP_HIGHUSER_MOVABLE page per 4 KiB) with transparent huge pages as
+    /// Debian's 6.1 kernels configure them: enabled=always (CONFIG_TRANSPARENT_HUGEPAGE_ALWAYS=y) and the kernel's
+    /// default defrag=madvise, unless hugepage_init turned THP off on a machine under 512 MiB (see
+    /// <see cref="ThpEnabled"/>). Each 2 MiB-aligned range of the mapping then faults one THP
+    /// (do_huge_pmd_anonymous_page) with vma_thp_gfp_mask's mask: GFP_TRANSHUGE_LIGHT (no reclaim, no kswapd) for a
+    /// plain VMA, GFP_TRANSHUGE_LIGHT | __GFP_DIRECT_RECLAIM with MADV_HUGEPAGE; vma_alloc_folio first tries the
+    /// local node alone (__GFP_THISNODE | __GFP_NORETRY) and only a madvised VMA retries on every node. A failure
+    /// falls back to small pages (thp_fault_fallback). 6.1 does not align anonymous mappings to 2 MiB (that came
+    /// with 6.7's "align larger anonymous mappings on THP boundaries"), so a mapping of N × 2 MiB holds N − 1 whole
+    /// PMD ranges: the partial ranges at both ends get small pages (the guest's 700 MiB gave 349 THPs, 384 MiB 191).
+    /// One PTE page per 512 pages (__pte_alloc, or the page table deposited with each THP).
+    /// </summary>
+    private int Anon(AnonStep a, Dictionary<string, string> extra)
+    {
+        Holding h = Hold(a.Name);
+        long pages = (long)(a.Bytes >> PageShift);
+        long pmd = (long)Pageblock.NrPages;
+        long thps = ThpEnabled && pages >= 2 * pmd ? (pages / pmd) - 1 : 0;
+        // the unaligned head of the mapping: half a PMD range (the offset of the kernel's mmap base is not recorded)
+        long head = thps > 0 ? pmd / 2 : 0;
+        if (!SmallPages(h, head))
+        {
+            return Enomem;
+        }
+        long done = head;
+        GfpFlags thp = Gfp.TransHugeLight | (a.Thp ? GfpFlags.DirectReclaim : GfpFlags.None);
+        for (long t = 0; t < thps; t++, done += pmd)
+        {
+            AllocResult r = _m.Allocate(Pageblock.Order, thp | GfpFlags.ThisNode | GfpFlags.NoRetry, 0, PageUse.Anon);
+            if (!r.Success && a.Thp)
+            {
+                r = _m.Allocate(Pageblock.Order, thp, 0, PageUse.Anon);
+            }
+            if (r.Success)
+            {
+                _thpAlloc++;
+                TrackBlock(h, r.Pfn, Pageblock.Order, PageUse.Anon);
+                _cpu.TaskRan(pmd * TaskPageNs);
+            }
+            else
+            {
+                _thpFallback++;
+                if (!SmallPages(h, pmd))
+                {
+                    return Enomem;
+                }
+            }
+        }
+        if (!SmallPages(h, pages - done))
+        {
+            return Enomem;
+        }
+        for (long t = 0; t < (pages + 511) / 512; t++)
+        {
+            AllocResult r = _m.Allocate(0, Gfp.KernelAccount | GfpFlags.Zero, 0, PageUse.Kernel);
+            if (r.Success)
+            {
+                _tag[Ix(r.Pfn)] = h.Id;
+                h.PageTables.Add(r.Pfn);
+            }
+        }
+        extra["pages"] = pages.ToString(CultureInfo.InvariantCulture);
+        return 0;
+    }
+
+    /// <summary>
+    /// mirrors hugepage_init (6.1 mm/huge_memory.c): "By default disable transparent hugepages on smaller systems"
+    /// — transparent_hugepage_flags = 0 when totalram_pages() &lt; 512 MiB, whatever the config says. totalram is the
+    /// managed pages of every zone (MemTotal); the same rule keeps khugepaged from raising min_free_kbytes
+    /// (<see cref="WatermarkCalculator.StartKhugepaged"/>).
+    /// </summary>
+    private bool ThpEnabled => _m.WatermarkCalculator.TotalramPages() >= WatermarkCalculator.ThpMinTotalramPages;
+
+    private bool SmallPages(Holding h, long n, GfpFlags gfp = Gfp.HighUserMovable, PageUse use = PageUse.Anon)
+    {
+        for (long i = 0; i < n; i++)
+        {
+            AllocResult r = _m.Allocate(0, gfp, 0, use);
+            if (!r.Success)
+            {
+                return false; // the kernel would OOM-kill here; the engine stops the step
+            }
+            TagPage(h, r.Pfn);
+            _cpu.TaskRan(TaskPageNs);
+        }
+        return true;
+    }
+
+    /// <summary>MADV_DONTNEED on all pages but one in <c>keep</c>: zap_page_range frees them (a swapped page frees its slot).</summary>
+    private int Thin(ThinStep t, Dictionary<string, string> extra)
+    {
+        Holding h = Held(t.Name);
+        long freed = 0;
+        for (int k = 0; k < h.Pages.Count; k++)
+        {
+            if (k % t.Keep == 0)
+            {
+                continue;
+            }
+            ReleasePage(h, k);
+            freed++;
+        }
+        // a THP loses all but its kept pages: zap_pmd_range splits the PMD mapping (__split_huge_pmd) and the folio
+        // goes on the deferred split queue with all its memory (OracleEngineRunner.DeferredSplit.cs); the unmapped
+        // subpages are counted here as the guest counts them (pages madvised away)
+        foreach ((ulong pfn, int order, PageUse use) in h.Blocks.ToList())
+        {
+            if (order == Pageblock.Order && use == PageUse.Anon && _tag[Ix(pfn)] == h.Id && _m.IsAllocatedHead(pfn, out int o) && o == order && !_queuedAt.ContainsKey(pfn))
+            {
+                DeferSplit(h, pfn, t.Keep);
+                freed += (long)(Pageblock.NrPages - ((Pageblock.NrPages + (ulong)t.Keep - 1) / (ulong)t.Keep));
+            }
+        }
+        extra["pages"] = freed.ToString(CultureInfo.InvariantCulture);
+        return 0;
+    }
+
+    private void ReleasePage(Holding h, int k)
+    {
+        ulong pfn = h.Pages[k];
+        if (pfn == Swapped)
+        {
+            _m.SwapUsedPages--; // zap_pte_range → free_swap_and_cache
+        }
+        else if (OwnsPage(h, k))
+        {
+            _tag[Ix(pfn)] = 0;
+            _m.Free(pfn, 0);
+            if (h.OnDisk && h.FileBytes > 0)
+            {
+                RemoveObjects("buffer_head", 1);
+            }
+        }
+        h.Pages[k] = 0;
+    }
+
+    private int FreeHolding(string name)
+    {
+        Holding h = Held(name);
+        for (int k = 0; k < h.Pages.Count; k++)
+        {
+            if (h.Pages[k] != 0)
+            {
+                ReleasePage(h, k);
+            }
+        }
+        foreach ((ulong pfn, int order, PageUse use) in h.Blocks)
+        {
+            FreeBlockIfOwned(h, pfn, order, use);
+        }
+        foreach (ulong pt in h.PageTables)
+        {
+            FreeBlockIfOwned(h, pt, 0, PageUse.Kernel);
+        }
+        foreach ((SlabCache c, long n) in h.SlabObjects)
+        {
+            foreach (ulong slab in c.Remove(n))
+            {
+                FreeBlockIfOwned(_kernel, slab, c.Order, _m.UseOf(slab));
+            }
+        }
+        if (h.FileBytes > 0)
+        {
+            RemoveObjects("radix_tree_node", XaNodes((long)(h.FileBytes >> PageShift)));
+        }
+        _held.Remove(name);
+        return 0;
+    }
+}

@@ -1,0 +1,119 @@
+using System.Globalization;
+using ZoneLab.Allocator;
+using ZoneLab.Contiguous;
+using ZoneLab.Layout;
+
+namespace ZoneLab.Oracle;
+
+// compact_memory, nr_hugepages and gigantic pages of the oracle workload language.
+public sealed partial class OracleEngineRunner
+{
+    private int CompactMemory()
+    {
+        for (int n = 0; n < _m.NodeCount; n++)
+        {
+            _reclaim.Compactor.CompactNode(n);
+        }
+        return 0;
+    }
+
+    /// <summary>
+    /// nr_hugepages (mm/hugetlb.c set_max_huge_pages): grow the pool one page at a time with alloc_pool_huge_page,
+    /// which tries the nodes round robin (for_each_node_mask_to_alloc) with htlb_alloc_mask | __GFP_COMP |
+    /// __GFP_RETRY_MAYFAIL | __GFP_NOWARN | __GFP_THISNODE, and stop at the first failure; shrinking frees pages from
+    /// the pool. htlb_alloc_mask is GFP_HIGHUSER_MOVABLE for a size whose pages can migrate and is not gigantic
+    /// (hugepage_movable_supported, include/linux/hugetlb.h since v4.20): PMD pages on x86_64 and arm64, so they are
+    /// MIGRATE_MOVABLE and may sit in ZONE_MOVABLE. The readback is the pool size.
+    /// </summary>
+    private int Hugepages(long count, Dictionary<string, string> extra)
+    {
+        const GfpFlags gfp = Gfp.HighUserMovable | GfpFlags.Comp | GfpFlags.RetryMayfail | GfpFlags.NoWarn | GfpFlags.ThisNode;
+        while (_hugepages.Count > count)
+        {
+            (ulong pfn, int order) = _hugepages[^1];
+            _hugepages.RemoveAt(_hugepages.Count - 1);
+            FreeBlockIfOwned(_kernel, pfn, order, PageUse.Kernel);
+        }
+        while (_hugepages.Count < count)
+        {
+            bool got = false;
+            for (int t = 0; t < _m.NodeCount && !got; t++)
+            {
+                int node = _nextNid;
+                _nextNid = (_nextNid + 1) % _m.NodeCount;
+                AllocResult r = _m.Allocate(Pageblock.Order, gfp, node, PageUse.Kernel);
+                _cpu.TaskRan(0);
+                if (r.Success)
+                {
+                    TrackBlock(_kernel, r.Pfn, Pageblock.Order, PageUse.Kernel);
+                    _hugepages.Add((r.Pfn, Pageblock.Order));
+                    got = true;
+                }
+            }
+            if (!got)
+            {
+                break;
+            }
+        }
+        extra["readback"] = _hugepages.Count.ToString(CultureInfo.InvariantCulture);
+        return 0;
+    }
+
+    /// <summary>
+    /// nr_hugepages of the gigantic size: alloc_gigantic_folio (6.1 mm/hugetlb.c) first cma_alloc()s from the node's
+    /// hugetlb_cma area when one was reserved (then the other nodes' areas), else and on failure
+    /// alloc_contig_pages() over the zones GFP_HIGHUSER may use (up to ZONE_NORMAL).
+    /// </summary>
+    private int Gigantic(long count, Dictionary<string, string> extra)
+    {
+        if (_rec.Arch == "x86_64" && !_rec.Info.GetValueOrDefault("cpu_flags", string.Empty).Contains("pdpe1gb", StringComparison.Ordinal))
+        {
+            // 1 GiB pages exist only with X86_FEATURE_GBPAGES (arch/x86/mm/hugetlbpage.c, hugetlbpage_init); QEMU's
+            // default CPU (qemu64) lacks pdpe1gb, so hugepages-1048576kB is absent and the write fails with ENOENT
+            return Enoent;
+        }
+
+        ulong pages = OracleWorkloadChecks.GiganticBytes(_rec.Arch) >> PageShift;
+        int order = System.Numerics.BitOperations.Log2(pages);
+        while (_gigantic.Count > count)
+        {
+            (ulong pfn, ulong n, CmaAllocator? area) = _gigantic[^1];
+            _gigantic.RemoveAt(_gigantic.Count - 1);
+            if (area != null)
+            {
+                area.Release(pfn, n);
+            }
+            else
+            {
+                _dm.Contig.FreeContigRange(pfn, n);
+            }
+        }
+        var hugetlbAreas = _dm.Areas.Where(a => _dm.Layout.CmaAreas.Any(c => c.Name == a.Name && c.Kind == CmaAreaKind.Hugetlb)).ToList();
+        while (_gigantic.Count < count)
+        {
+            int node = _nextGiganticNid;
+            _nextGiganticNid = (_nextGiganticNid + 1) % _m.NodeCount;
+            (ulong, ulong, CmaAllocator?)? got = null;
+            foreach (CmaAllocator a in hugetlbAreas)
+            {
+                CmaAllocResult r = a.Allocate(pages, order, noWarn: true);
+                if (r.Success)
+                {
+                    got = (r.Pfn, pages, a);
+                    break;
+                }
+            }
+            if (got == null && _dm.Contig.AllocContigPages(pages, node, ZoneType.Normal, out _) is ulong pfn)
+            {
+                got = (pfn, pages, null);
+            }
+            if (got == null)
+            {
+                break;
+            }
+            _gigantic.Add(got.Value);
+        }
+        extra["readback"] = _gigantic.Count.ToString(CultureInfo.InvariantCulture);
+        return 0;
+    }
+}
