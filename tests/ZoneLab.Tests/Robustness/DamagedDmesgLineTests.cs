@@ -57,6 +57,27 @@ public sealed class DamagedDmesgLineTests
         Assert.StartsWith("zonelab: damaged-dmesg.txt:161: unreadable line", stderr);
     }
 
+    [Theory]
+    // a zone range the kernel cannot print for this map: ZONE_DMA32 ends at 4 GiB (MAX_DMA32_PFN), not 8
+    [InlineData(51, "0x0000000001000000-0x00000000ffffffff", "0x0000000001000000-0x00000001ffffffff",
+        "the log prints 'DMA32    [mem 0x0000000001000000-0x00000001ffffffff]' where its e820 map and command line give 'DMA32    [mem 0x0000000001000000-0x00000000ffffffff]'")]
+    // an early node range 64 KiB short of its usable e820 entry (line 8: [0x100000, 0xbffe0000), node 1 from SRAT's 1 GiB)
+    [InlineData(59, "0x0000000040000000-0x00000000bffdffff", "0x0000000040000000-0x00000000bffcffff",
+        "the log prints 'node   1: [mem 0x0000000040000000-0x00000000bffcffff]' where its e820 map and command line give 'node   1: [mem 0x0000000040000000-0x00000000bffdffff]'")]
+    public void ARangeLineTheMapCannotGiveExitsTwo(int lineNo, string from, string to, string message)
+    {
+        // these used to exit 0 with a warning and print the model's layout for a log that contradicts it
+        string[] lines = File.ReadAllLines(s_log);
+        Assert.Contains(from, lines[lineNo - 1]);
+        lines[lineNo - 1] = lines[lineNo - 1].Replace(from, to, StringComparison.Ordinal);
+        string path = ZonelabProcess.WriteTemp("d.txt", string.Join('\n', lines) + "\n");
+        var (exit, stdout, stderr) = ZonelabProcess.Run("layout", "--dmesg", path);
+        Assert.Equal(2, exit);
+        Assert.Equal(string.Empty, stdout);
+        Assert.Single(stderr.TrimEnd('\n').Split('\n'));
+        Assert.StartsWith($"zonelab: d.txt:{lineNo}: {message}", stderr);
+    }
+
     [Fact]
     public void TheUndamagedLogStillReads()
     {

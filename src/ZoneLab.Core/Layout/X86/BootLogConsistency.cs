@@ -9,9 +9,10 @@ namespace ZoneLab.Layout;
 /// <c>memmap=nn@ss</c> / <c>memmap=nn%ss+1</c> added). A node range outside them cannot come from a kernel: the log
 /// is damaged or edited, a located error.</item>
 /// <item>What the model computes: with the log's own command line the layout must print the same zone and node
-/// ranges the log does (the regression set of real logs holds it to that). Where it does not, the log may have been
-/// edited consistently, or its kernel does something the model does not; the layout is still the model's, so a
-/// located warning says which line differs and how, and the user decides.</item>
+/// ranges the log does (every log of the regression set of real logs does). Where it does not, the log was edited or
+/// damaged, or its kernel does something the model does not; either way a layout computed from it would contradict
+/// the log it claims to describe, so it is a located error naming the line, what the log prints and what the map
+/// and command line give.</item>
 /// </list>
 /// </summary>
 public static class BootLogConsistency
@@ -44,8 +45,8 @@ public static class BootLogConsistency
     }
 
     /// <summary>
-    /// Adds a warning to <paramref name="layout"/> for the first zone range and the first node range line where the
-    /// log (<paramref name="machine"/>) and the model disagree. Call only when the layout was computed with the log's
+    /// Throws for the first zone range line, then the first node range line, where the log
+    /// (<paramref name="machine"/>) and the model disagree. Call only when the layout was computed with the log's
     /// own command line (otherwise they differ by design).
     /// </summary>
     public static void CompareWithModel(BootLayout layout, MachineDescription machine)
@@ -53,23 +54,15 @@ public static class BootLogConsistency
         if (machine.LogZoneRanges.Count > 0)
         {
             List<string> model = ModelZoneRanges(layout, new KernelPrintStyle(machine.KernelVersion));
-            string? warning = FirstDifference("zone range", machine.LogZoneRanges.Select(z => z.Line.Trim()).ToList(),
+            ThrowOnFirstDifference("zone range", machine.LogZoneRanges.Select(z => z.Line.Trim()).ToList(),
                 model.Select(m => m.Trim()).ToList(), machine.LogZoneRanges.Select(z => z.LineNo).ToList(), machine.Source);
-            if (warning != null)
-            {
-                layout.Warnings.Add(warning);
-            }
         }
         if (machine.EarlyNodeRanges.Count > 0 && machine.EarlyNodeRangeLines.Count == machine.EarlyNodeRanges.Count)
         {
             var style = new KernelPrintStyle(machine.KernelVersion);
             List<string> log = machine.EarlyNodeRanges.Select(r => NodeLine(style, r.Nid, r.Start, r.End)).ToList();
             List<string> model = layout.Memblock.Select(r => NodeLine(style, r.Nid, r.StartPfn << Page.Shift, r.EndPfn << Page.Shift)).ToList();
-            string? warning = FirstDifference("early memory node range", log, model, machine.EarlyNodeRangeLines, machine.Source);
-            if (warning != null)
-            {
-                layout.Warnings.Add(warning);
-            }
+            ThrowOnFirstDifference("early memory node range", log, model, machine.EarlyNodeRangeLines, machine.Source);
         }
     }
 
@@ -95,7 +88,7 @@ public static class BootLogConsistency
         return result;
     }
 
-    private static string? FirstDifference(string what, IReadOnlyList<string> log, IReadOnlyList<string> model, IReadOnlyList<int> lines, string source)
+    private static void ThrowOnFirstDifference(string what, IReadOnlyList<string> log, IReadOnlyList<string> model, IReadOnlyList<int> lines, string source)
     {
         int n = Math.Max(log.Count, model.Count);
         for (int i = 0; i < n; i++)
@@ -105,14 +98,12 @@ public static class BootLogConsistency
             {
                 continue;
             }
-            int at = lines[Math.Min(i, lines.Count - 1)];
             string logSays = l == null ? $"no {what} after this line" : $"'{l}'";
             string modelSays = m == null ? $"no {what} there" : $"'{m}'";
-            return $"{source}:{at}: the log prints {logSays} where the model computes {modelSays} from the log's e820 map and command line "
-                + $"({log.Count} {what} lines in the log, {model.Count} in the model); the layout shown is the model's: the log may be edited or damaged, "
-                + "or its kernel does something the model does not";
+            throw new ZoneLabInputException(source, lines[Math.Min(i, lines.Count - 1)],
+                $"the log prints {logSays} where its e820 map and command line give {modelSays} "
+                + $"({log.Count} {what} lines in the log, {model.Count} computed); the log is edited or damaged, or its kernel does something the model does not");
         }
-        return null;
     }
 
     private static List<(ulong Start, ulong End)> Union(IEnumerable<(ulong Start, ulong End)> ranges)
