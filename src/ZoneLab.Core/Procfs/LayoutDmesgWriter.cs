@@ -39,17 +39,9 @@ public static class LayoutDmesgWriter
             Line(m); // find_zone_movable_pfns_for_nodes() runs before the "Zone ranges:" print
         }
         Line("Zone ranges:");
-        foreach (ZoneType z in layout.ZoneTypesConfigured)
+        foreach (string zoneRange in FreeAreaInitLines.ZoneRanges(layout, style))
         {
-            if (z == ZoneType.Movable)
-            {
-                continue;
-            }
-            ulong lo = layout.ArchZoneLowestPfn[(int)z], hi = layout.ArchZoneHighestPfn[(int)z];
-            string name = ZoneTypes.Name(z).PadRight(8);
-            Line(lo == hi
-                ? $"  {name} empty"
-                : $"  {name} [mem {style.Hex(lo << Page.Shift)}-{style.Hex((hi << Page.Shift) - 1)}]");
+            Line(zoneRange);
         }
         Line("Movable zone start for each node");
         foreach (KeyValuePair<int, ulong> kv in layout.ZoneMovablePfn.OrderBy(k => k.Key))
@@ -62,7 +54,7 @@ public static class LayoutDmesgWriter
         Line("Early memory node ranges");
         foreach (MemblockRegion r in layout.Memblock)
         {
-            Line($"  node {r.Nid,3}: [mem {style.Hex(r.StartPfn << Page.Shift)}-{style.Hex((r.EndPfn << Page.Shift) - 1)}]");
+            Line("  " + FreeAreaInitLines.NodeRange(style, r.Nid, r.StartPfn << Page.Shift, r.EndPfn << Page.Shift));
         }
 
         // free_area_init(): for_each_node() over the possible nodes; memoryless ones get a pgdat too (5.17+).

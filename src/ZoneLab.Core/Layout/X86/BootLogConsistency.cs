@@ -53,39 +53,17 @@ public static class BootLogConsistency
     {
         if (machine.LogZoneRanges.Count > 0)
         {
-            List<string> model = ModelZoneRanges(layout, new KernelPrintStyle(machine.KernelVersion));
+            List<string> model = FreeAreaInitLines.ZoneRanges(layout, new KernelPrintStyle(machine.KernelVersion));
             ThrowOnFirstDifference("zone range", machine.LogZoneRanges.Select(z => z.Line.Trim()).ToList(),
                 model.Select(m => m.Trim()).ToList(), machine.LogZoneRanges.Select(z => z.LineNo).ToList(), machine.Source);
         }
         if (machine.EarlyNodeRanges.Count > 0 && machine.EarlyNodeRangeLines.Count == machine.EarlyNodeRanges.Count)
         {
             var style = new KernelPrintStyle(machine.KernelVersion);
-            List<string> log = machine.EarlyNodeRanges.Select(r => NodeLine(style, r.Nid, r.Start, r.End)).ToList();
-            List<string> model = layout.Memblock.Select(r => NodeLine(style, r.Nid, r.StartPfn << Page.Shift, r.EndPfn << Page.Shift)).ToList();
+            List<string> log = machine.EarlyNodeRanges.Select(r => FreeAreaInitLines.NodeRange(style, r.Nid, r.Start, r.End)).ToList();
+            List<string> model = layout.Memblock.Select(r => FreeAreaInitLines.NodeRange(style, r.Nid, r.StartPfn << Page.Shift, r.EndPfn << Page.Shift)).ToList();
             ThrowOnFirstDifference("early memory node range", log, model, machine.EarlyNodeRangeLines, machine.Source);
         }
-    }
-
-    private static string NodeLine(KernelPrintStyle style, int nid, ulong start, ulong end) =>
-        $"node {nid,3}: [mem {style.Hex(start)}-{style.Hex(end - 1)}]";
-
-    // free_area_init()'s "Zone ranges:" lines as the log's kernel version prints them (the same lines
-    // Procfs.LayoutDmesgWriter prints; Layout cannot use Procfs): every configured zone but ZONE_MOVABLE, from
-    // arch_zone_lowest_possible_pfn to arch_zone_highest_possible_pfn, "empty" when they are equal
-    private static List<string> ModelZoneRanges(BootLayout layout, KernelPrintStyle style)
-    {
-        var result = new List<string>();
-        foreach (ZoneType z in layout.ZoneTypesConfigured)
-        {
-            if (z == ZoneType.Movable)
-            {
-                continue;
-            }
-            ulong lo = layout.ArchZoneLowestPfn[(int)z], hi = layout.ArchZoneHighestPfn[(int)z];
-            string name = ZoneTypes.Name(z).PadRight(8);
-            result.Add(lo == hi ? $"  {name} empty" : $"  {name} [mem {style.Hex(lo << Page.Shift)}-{style.Hex((hi << Page.Shift) - 1)}]");
-        }
-        return result;
     }
 
     private static void ThrowOnFirstDifference(string what, IReadOnlyList<string> log, IReadOnlyList<string> model, IReadOnlyList<int> lines, string source)
