@@ -6,7 +6,10 @@ namespace ZoneLab.Allocator;
 /// insertion) or activated (<c>folio_mark_accessed</c>). Deactivation, the splice of skipped folios back to the
 /// list head (<c>isolate_lru_folios</c>) and migration keep it: they move the page in the list without a reference.
 /// Resident pages are counted per (node, LRU list) and stamp in a Fenwick tree, so "how many resident pages of
-/// this list are older than the one being reclaimed" costs O(log ticks).
+/// this list are older than the one being reclaimed" costs O(log ticks). The tree lags behind the counts by one
+/// (list, stamp) delta per list: consecutive updates at the same stamp (a tick's new pages, a holding freed at once)
+/// are summed and reach the tree as one update when the stamp changes or the tree is read, so the sums it answers
+/// with are the same as with eager updates (integer addition), at a fraction of the O(log ticks) walks.
 /// </summary>
 public sealed class LruAgeTracker
 {
@@ -17,6 +20,10 @@ public sealed class LruAgeTracker
     private long[][] _count;
     private int _capacity;
 
+    // per list: the stamp whose summed delta has not reached the tree yet (-1: none), and that delta
+    private readonly int[] _pendingStamp;
+    private readonly long[] _pendingPages;
+
     internal LruAgeTracker(int pfns, int nodes)
     {
         _stamp = new int[pfns];
@@ -24,6 +31,9 @@ public sealed class LruAgeTracker
         _capacity = 1024;
         _tree = new long[nodes * Lists][];
         _count = new long[nodes * Lists][];
+        _pendingStamp = new int[nodes * Lists];
+        _pendingPages = new long[nodes * Lists];
+        Array.Fill(_pendingStamp, -1);
         for (int k = 0; k < _tree.Length; k++)
         {
             _tree[k] = new long[_capacity + 1];
@@ -69,7 +79,9 @@ public sealed class LruAgeTracker
             return 0;
         }
 
-        long[] t = _tree[node * Lists + (int)lru];
+        int list = node * Lists + (int)lru;
+        Flush(list);
+        long[] t = _tree[list];
         long sum = 0;
         for (int k = Math.Min(stamp, _capacity); k > 0; k -= k & -k)
         {
@@ -82,6 +94,27 @@ public sealed class LruAgeTracker
     private void Update(int list, int stamp, long pages)
     {
         _count[list][stamp] += pages;
+        if (_pendingStamp[list] != stamp)
+        {
+            Flush(list);
+            _pendingStamp[list] = stamp;
+        }
+
+        _pendingPages[list] += pages;
+    }
+
+    // adds the list's pending delta to its Fenwick tree
+    private void Flush(int list)
+    {
+        int stamp = _pendingStamp[list];
+        if (stamp < 0)
+        {
+            return;
+        }
+
+        long pages = _pendingPages[list];
+        _pendingStamp[list] = -1;
+        _pendingPages[list] = 0;
         long[] t = _tree[list];
         for (int k = stamp + 1; k <= _capacity; k += k & -k)
         {
@@ -100,6 +133,9 @@ public sealed class LruAgeTracker
 
         for (int l = 0; l < _tree.Length; l++)
         {
+            // the rebuild reads the counts, which already hold the pending delta
+            _pendingStamp[l] = -1;
+            _pendingPages[l] = 0;
             long[] counts = new long[cap];
             Array.Copy(_count[l], counts, _capacity);
             long[] tree = new long[cap + 1];
