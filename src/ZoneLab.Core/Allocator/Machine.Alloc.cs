@@ -82,6 +82,12 @@ public sealed unsafe partial class Machine
             throw new InvalidOperationException($"pfn {pfn} is not an allocated block of order {order}");
         }
 
+        FreeHead(i, order);
+    }
+
+    // __free_pages of map index i, a checked allocated head of this order
+    private void FreeHead(int i, int order)
+    {
         if ((_info[i] & PageState.OnLru) != 0)
         {
             LruDel(i);

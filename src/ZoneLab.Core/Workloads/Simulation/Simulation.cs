@@ -171,10 +171,7 @@ internal sealed partial class Simulation
             ulong pfn = h.Pfns[k];
             if (h.CleanOnly)
             {
-                if (_m.IsAllocatedHead(pfn, out int o0) && o0 == 0 && _m.UseOf(pfn) == PageUse.FileDirty)
-                {
-                    _m.SetDirty(pfn, false);
-                }
+                _m.CleanIfDirty(pfn);
                 continue;
             }
             if (h.Owner != null)
@@ -243,12 +240,7 @@ internal sealed partial class Simulation
     private bool FreeIfOwned(ulong pfn, int order, PageUse use)
     {
         _dm.Contig.Pinned.Remove(pfn);
-        if (_m.IsAllocatedHead(pfn, out int o) && o == order && _m.UseOf(pfn) == use)
-        {
-            _m.Free(pfn, order);
-            return true;
-        }
-        return false;
+        return _m.FreeIfAllocated(pfn, order, use);
     }
 
     private void ReleaseContig(ContigHolding c)
