@@ -28,7 +28,7 @@ internal sealed partial class Simulation
         var h = new Holding(0, PageUse.Anon, false, (int)Math.Min(pages, 1 << 20)) { Owner = st, Actor = a };
         for (long i = 0; i < pages; i++)
         {
-            AllocResult r = _m.Allocate(0, Gfp.HighUserMovable, LocalNode(a), PageUse.Anon);
+            AllocResult r = _m.AllocateOrder0(Gfp.HighUserMovable, LocalNode(a), PageUse.Anon);
             if (!r.Success)
             {
                 _metrics.MovableFailures++;
@@ -75,7 +75,7 @@ internal sealed partial class Simulation
         }
         while (st.PageTables.Count < want)
         {
-            AllocResult r = _m.Allocate(0, Gfp.Kernel, LocalNode(a), PageUse.Kernel);
+            AllocResult r = _m.AllocateOrder0(Gfp.Kernel, LocalNode(a), PageUse.Kernel);
             if (!r.Success)
             {
                 // the fault fails with VM_FAULT_OOM; the model keeps the pages mapped and counts the failure
@@ -116,7 +116,7 @@ internal sealed partial class Simulation
                 continue;
             }
             n--;
-            AllocResult r = _m.Allocate(0, Gfp.HighUserMovable, LocalNode(a), PageUse.Anon);
+            AllocResult r = _m.AllocateOrder0(Gfp.HighUserMovable, LocalNode(a), PageUse.Anon);
             if (!r.Success)
             {
                 // the fault would retry or OOM; the page stays in swap
@@ -141,7 +141,7 @@ internal sealed partial class Simulation
         bool movableOnly = _m.PageblockType(pfn) == MigrateType.Cma || _m.Zones[_m.ZoneIndexOf(pfn)].Type is ZoneType.Movable or ZoneType.Cma;
         if (movableOnly && _m.Version >= KernelVersion.V6_1)
         {
-            AllocResult t = _m.Allocate(0, Gfp.User, 0, PageUse.Anon);
+            AllocResult t = _m.AllocateOrder0(Gfp.User, 0, PageUse.Anon);
             // the target allocation may reclaim or compact: the source page can be gone or moved by now
             if (_m.IsAllocatedHead(pfn, out int order) && order == 0 && _m.UseOf(pfn) == PageUse.Anon)
             {
@@ -167,7 +167,7 @@ internal sealed partial class Simulation
         {
             bool isDirty = a.DirtyFraction > 0 && st.Rng.NextDouble() < a.DirtyFraction;
             PageUse use = isDirty ? PageUse.FileDirty : PageUse.File;
-            AllocResult r = _m.Allocate(0, gfp, LocalNode(a), use);
+            AllocResult r = _m.AllocateOrder0(gfp, LocalNode(a), use);
             if (!r.Success)
             {
                 _metrics.MovableFailures++;
@@ -190,11 +190,7 @@ internal sealed partial class Simulation
             long max = (long)limit >> PageShift;
             while (st.Cache.Count > max)
             {
-                ulong pfn = st.Cache.Dequeue();
-                if (_m.IsAllocatedHead(pfn, out int o) && o == 0 && _m.UseOf(pfn) == PageUse.File)
-                {
-                    _m.Free(pfn, 0);
-                }
+                _m.FreeIfAllocated(st.Cache.Dequeue(), 0, PageUse.File);
             }
         }
     }
@@ -222,7 +218,7 @@ internal sealed partial class Simulation
         st.RefaultCarry = x - n;
         for (long i = 0; i < n; i++)
         {
-            AllocResult r = _m.Allocate(0, gfp, LocalNode(a), PageUse.File);
+            AllocResult r = _m.AllocateOrder0(gfp, LocalNode(a), PageUse.File);
             if (!r.Success)
             {
                 _metrics.MovableFailures++;

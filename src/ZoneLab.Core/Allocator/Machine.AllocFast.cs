@@ -1,0 +1,87 @@
+namespace ZoneLab.Allocator;
+
+public sealed unsafe partial class Machine
+{
+    /// <summary>
+    /// One order-0 page for <paramref name="use"/>, exactly as <c>Allocate(0, gfp, node, use)</c>: the workload's
+    /// anonymous and page-cache faults (about two million a run) go through here. The common case of
+    /// <c>get_page_from_freelist</c> is taken without the general walk: the preferred zone passes
+    /// <c>zone_watermark_fast</c>'s order-0 shortcut and <c>__rmqueue</c> finds a page on the migratetype's (or, for
+    /// ALLOC_CMA, the CMA) lists by <c>__rmqueue_smallest</c>. Everything else (per-cpu lists, __GFP_THISNODE, a
+    /// zone below its mark, fallback stealing, v4.10's order, the slow path) goes to <see cref="Allocate"/> before
+    /// any state has changed, so both paths leave the same machine.
+    /// </summary>
+    internal AllocResult AllocateOrder0(GfpFlags gfp, int node, PageUse use)
+    {
+        int high = _gfpZone[(uint)gfp & 0xF];
+        if (PerCpuLists || Version == KernelVersion.V4_10 || (uint)node >= (uint)NodeCount || high < 0
+            || (gfp & GfpFlags.ThisNode) != 0 || use == PageUse.Auto)
+        {
+            return Allocate(0, gfp, node, use);
+        }
+
+        // as Allocate: prepare_alloc_pages, first_zones_zonelist, ALLOC_WMARK_LOW | ALLOC_CMA | alloc_flags_nofragment
+        MigrateType mt = PageGroupByMobilityDisabled ? MigrateType.Unmovable : Gfp.MigrateTypeOf(gfp);
+        int[] zl = _zonelists[node];
+        int slot = node * MaxNrZones + high;
+        int pref = _preferredPos[slot];
+        if (pref < 0)
+        {
+            return Allocate(0, gfp, node, use);
+        }
+
+        AllocFlags af = AllocFlags.WmarkLow | CmaFlag(mt) | _nofragment[slot] | (AllocFlags)((uint)gfp & (uint)GfpFlags.KswapdReclaim);
+        Zone zone = _zones[zl[pref]];
+
+        // zone_watermark_fast's order-0 test on the walk's first zone (the preferred one: no node change to undo
+        // ALLOC_NOFRAGMENT for)
+        long freePages = zone.NrFreePages;
+        long usable = freePages - Math.Min(freePages, UnusableFree(zone, 0, af));
+        if (usable <= (long)zone.Watermarks.Mark(WatermarkIndex.Low) + (long)zone.Watermarks.LowmemReserve[high])
+        {
+            return Allocate(0, gfp, node, use);
+        }
+
+        // rmqueue -> __rmqueue up to its fallback: "prefer CMA" (v5.7+), then the migratetype's lists, then CMA's.
+        // A miss in __rmqueue_smallest changes nothing.
+        bool cma = (af & AllocFlags.Cma) != 0;
+        int i = Nil;
+        if (cma && zone.NrFreeCmaPages > zone.NrFreePages / 2)
+        {
+            i = RmqueueSmallest(zone, 0, MigrateType.Cma);
+        }
+
+        if (i == Nil)
+        {
+            i = RmqueueSmallest(zone, 0, mt);
+            if (i == Nil && cma)
+            {
+                i = RmqueueSmallest(zone, 0, MigrateType.Cma);
+            }
+
+            if (i == Nil)
+            {
+                return Allocate(0, gfp, node, use);
+            }
+        }
+
+        _watermarkPassed = true;
+        // rmqueue's tail: the PGALLOC event and a pending boosted-watermark kswapd wakeup
+        Count(VmEvent.PgallocDma + (int)zone.Type, 1);
+        if (zone.BoostedWatermarkFlag)
+        {
+            zone.BoostedWatermarkFlag = false;
+            WakeupKswapd(zone, 0, (int)zone.Type);
+        }
+
+        Zone z = _zones[_zoneOf[i]];
+        ZoneStatistics(zone, z, node);
+        PrepNewPage(i, z.Node, 0, mt, use);
+        if (DebugChecks)
+        {
+            InvariantChecker.Check(this);
+        }
+
+        return new AllocResult(_base + (ulong)i, z.Index, AllocFailure.None);
+    }
+}
