@@ -31,43 +31,62 @@ public sealed unsafe partial class Machine
         }
 
         AllocFlags af = AllocFlags.WmarkLow | CmaFlag(mt) | _nofragment[slot] | (AllocFlags)((uint)gfp & (uint)GfpFlags.KswapdReclaim);
-        Zone zone = _zones[zl[pref]];
-
-        // zone_watermark_fast's order-0 test on the walk's first zone (the preferred one: no node change to undo
-        // ALLOC_NOFRAGMENT for)
-        long freePages = zone.NrFreePages;
-        long usable = freePages - Math.Min(freePages, UnusableFree(zone, 0, af));
-        if (usable <= (long)zone.Watermarks.Mark(WatermarkIndex.Low) + (long)zone.Watermarks.LowmemReserve[high])
-        {
-            return Allocate(0, gfp, node, use);
-        }
-
-        // rmqueue -> __rmqueue up to its fallback: "prefer CMA" (v5.7+), then the migratetype's lists, then CMA's.
-        // A miss in __rmqueue_smallest changes nothing.
         bool cma = (af & AllocFlags.Cma) != 0;
+        Zone preferred = _zones[zl[pref]];
+        Zone? zone = null;
         int i = Nil;
-        if (cma && zone.NrFreeCmaPages > zone.NrFreePages / 2)
+        for (int p = pref; p < zl.Length; p++)
         {
-            i = RmqueueSmallest(zone, 0, MigrateType.Cma);
-        }
+            zone = _zones[zl[p]];
+            if ((int)zone.Type > high)
+            {
+                continue;
+            }
 
-        if (i == Nil)
-        {
-            i = RmqueueSmallest(zone, 0, mt);
-            if (i == Nil && cma)
+            if (zone.Node != preferred.Node)
+            {
+                // get_page_from_freelist drops ALLOC_NOFRAGMENT here and walks again: the general path's case
+                return Allocate(0, gfp, node, use);
+            }
+
+            // zone_watermark_fast at WMARK_LOW without reserve rights: for order 0 its shortcut decides (the full
+            // __zone_watermark_ok test gives the same answer, and the GFP_ATOMIC boost retry is for WMARK_MIN)
+            long freePages = zone.NrFreePages;
+            long usable = freePages - Math.Min(freePages, UnusableFree(zone, 0, af));
+            if (usable <= (long)zone.Watermarks.Mark(WatermarkIndex.Low) + (long)zone.Watermarks.LowmemReserve[high])
+            {
+                continue;
+            }
+
+            // rmqueue -> __rmqueue up to its fallback: "prefer CMA" (v5.7+), then the migratetype's lists, then
+            // CMA's. A miss in __rmqueue_smallest changes nothing, so the fallback (pageblock stealing) is left to
+            // the general path, which repeats these misses first.
+            if (cma && zone.NrFreeCmaPages > zone.NrFreePages / 2)
             {
                 i = RmqueueSmallest(zone, 0, MigrateType.Cma);
             }
 
             if (i == Nil)
             {
-                return Allocate(0, gfp, node, use);
+                i = RmqueueSmallest(zone, 0, mt);
+                if (i == Nil && cma)
+                {
+                    i = RmqueueSmallest(zone, 0, MigrateType.Cma);
+                }
             }
+
+            break;
+        }
+
+        if (i == Nil)
+        {
+            // every zone below its mark (the slow path), or pageblock stealing
+            return Allocate(0, gfp, node, use);
         }
 
         _watermarkPassed = true;
         // rmqueue's tail: the PGALLOC event and a pending boosted-watermark kswapd wakeup
-        Count(VmEvent.PgallocDma + (int)zone.Type, 1);
+        Count(VmEvent.PgallocDma + (int)zone!.Type, 1);
         if (zone.BoostedWatermarkFlag)
         {
             zone.BoostedWatermarkFlag = false;
@@ -75,7 +94,7 @@ public sealed unsafe partial class Machine
         }
 
         Zone z = _zones[_zoneOf[i]];
-        ZoneStatistics(zone, z, node);
+        ZoneStatistics(preferred, z, node);
         PrepNewPage(i, z.Node, 0, mt, use);
         if (DebugChecks)
         {
