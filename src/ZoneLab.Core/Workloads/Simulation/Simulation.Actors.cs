@@ -162,7 +162,9 @@ internal sealed partial class Simulation
     {
         long pages = Draw(st, a.Rate.Sample(st.Rng) * dt / (1 << PageShift));
         GfpFlags gfp = a.Highmem ? Gfp.HighUserMovable : Gfp.User | GfpFlags.Movable;
-        var dirty = new Holding(0, PageUse.FileDirty, false) { CleanOnly = true };
+        // sized for the expected dirty share and a margin: growing it by doubling showed in profiles (GC, copies)
+        int expectDirty = a.DirtyFraction > 0 ? (int)Math.Min((pages * a.DirtyFraction * 1.25) + 16, 1 << 20) : 0;
+        var dirty = new Holding(0, PageUse.FileDirty, false, expectDirty) { CleanOnly = true };
         for (long i = 0; i < pages; i++)
         {
             bool isDirty = a.DirtyFraction > 0 && st.Rng.NextDouble() < a.DirtyFraction;
