@@ -57,7 +57,8 @@ public sealed partial class OracleEngineRunner : IDisposable
         OracleMachine om = w.Machine(rec.Arch);
         // Debian's 6.1 kernels (both architectures) are built with CONFIG_DEFERRED_STRUCT_PAGE_INIT=y
         // ("node 0 deferred pages initialised" in every recorded boot log)
-        _dm = new MigrateCmaDesign { DeferredStructPageInit = true }.Build(layout, KernelVersion.V6_1, new VmSysctls(), debugChecks: false, swapPages: (long)(om.SwapBytes >> PageShift));
+        // and the per-cpu lists of the guest's CPUs (OracleEngineRunner.Pcp.cs)
+        _dm = new MigrateCmaDesign { DeferredStructPageInit = true, PerCpuLists = true, Cpus = GuestCpus(rec) }.Build(layout, KernelVersion.V6_1, new VmSysctls(), debugChecks: false, swapPages: (long)(om.SwapBytes >> PageShift));
         _m = _dm.Machine;
         _reclaim = new ReclaimModel(_m);
         // kswapd as the kernel thread it is, sharing the guest's one vCPU with the workload (SingleCpuScheduler)
@@ -243,6 +244,7 @@ public sealed partial class OracleEngineRunner : IDisposable
             trace.Append($"mm_vmscan_kswapd_wake {I(wakes - _kswapdSeen)}\n");
         }
         _kswapdSeen = wakes;
+        SnapshotPcp();
         Snapshots.Add(ProcSnapshot.Parse(BuddyinfoWriter.Write(_m), PagetypeinfoWriter.Write(_m), vm.ToString(), trace.ToString(), "engine"));
     }
 }
