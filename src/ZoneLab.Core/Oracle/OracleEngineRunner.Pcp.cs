@@ -54,6 +54,11 @@ public sealed partial class OracleEngineRunner
     /// </summary>
     private void SeedPcp(IReadOnlyList<ZoneinfoZone> zi)
     {
+        if (!_m.PerCpuLists)
+        {
+            return;
+        }
+
         _m.DrainAllPages();
         foreach (Zone z in _m.Zones.OrderByDescending(z => z.Type).ThenByDescending(z => z.Node))
         {
