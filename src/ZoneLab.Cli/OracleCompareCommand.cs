@@ -19,10 +19,11 @@ internal static class OracleCompareCommand
         var recordings = new Option<string?>("--recordings") { Description = "The recordings folder for --all (default: oracle/recordings found from the current folder up)." };
         var format = new Option<string>("--format") { Description = "text (default), json or markdown.", DefaultValueFactory = _ => "text" };
         var onlyOff = new Option<bool>("--off") { Description = "Text: list only the counters outside the target." };
+        var pcp = new Option<bool>("--per-cpu-lists") { Description = "Run the engine with the guest's per-cpu page lists (step 0's pcp counts from its zoneinfo); off for the published table (docs/fidelity.md, Round 4)." };
         var writeGaps = new Option<string?>("--write-gaps") { Description = "Also write the counters outside the target as a known-gaps file (the drift gate of the tests)." };
         var cmd = new Command("compare", "Run a recorded workload in the engine and print the fidelity table: kernel vs engine per counter.");
         cmd.Arguments.Add(dir);
-        foreach (Option o in new Option[] { all, recordings, format, onlyOff, writeGaps })
+        foreach (Option o in new Option[] { all, recordings, format, onlyOff, pcp, writeGaps })
         {
             cmd.Options.Add(o);
         }
@@ -42,7 +43,8 @@ internal static class OracleCompareCommand
             {
                 dirs = [pr.GetValue(dir) ?? throw new ZoneLabInputException("compare", "give a recording folder or --all")];
             }
-            var report = new FidelityReport { Workloads = [.. dirs.Select(OracleCompare.Compare)] };
+            bool perCpuLists = pr.GetValue(pcp);
+            var report = new FidelityReport { Workloads = [.. dirs.Select(d => OracleCompare.Compare(d, perCpuLists))] };
             if (pr.GetValue(writeGaps) is string gaps)
             {
                 string tmp = gaps + ".tmp";

@@ -132,13 +132,26 @@ public sealed unsafe partial class Machine
         _pcpCount[pcp] += 1 << order;
         bool freeHigh = _pcpFreeFactor[pcp] != 0 && order > 0 && order <= Pageblock.CostlyOrder;
         int batch = ZoneBatchsize(zone);
-        int high = freeHigh ? 0 : ZoneHighsize(zone, batch);
+        int high = NrPcpHigh(zone, batch, freeHigh);
         if (_pcpCount[pcp] >= high)
         {
             FreePcppagesBulk(zone, pcp, NrPcpFree(pcp, high, batch, freeHigh), pindex);
         }
 
         return true;
+    }
+
+    // mirrors nr_pcp_high (v5.14, c49c2c47dab6): while kswapd reclaims for the zone (ZONE_RECLAIM_ACTIVE) the lists keep at most
+    // 4 batches, so that the pages reclaim frees reach the buddy lists and the watermarks
+    private int NrPcpHigh(Zone zone, int batch, bool freeHigh)
+    {
+        if (freeHigh)
+        {
+            return 0;
+        }
+
+        int high = ZoneHighsize(zone, batch);
+        return zone.ReclaimActive && Version >= KernelVersion.V6_1 ? Math.Min(batch << 2, high) : high;
     }
 
     // mirrors nr_pcp_free
@@ -240,6 +253,24 @@ public sealed unsafe partial class Machine
         }
 
         CheckIfDebug();
+    }
+
+    /// <summary>
+    /// mirrors <c>drain_local_pages(zone)</c> → <c>drain_pages_zone</c>: the current CPU's lists of
+    /// <paramref name="zone"/> go back to the buddy allocator.
+    /// </summary>
+    public void DrainLocalPages(Zone zone)
+    {
+        if (!PerCpuLists)
+        {
+            return;
+        }
+
+        int pcp = zone.Index * Spec.Cpus + CurrentCpu;
+        if (_pcpCount[pcp] > 0)
+        {
+            FreePcppagesBulk(zone, pcp, _pcpCount[pcp], 0);
+        }
     }
 
     private void PcpAdd(int i, int order, MigrateType cached, int li, bool tail)

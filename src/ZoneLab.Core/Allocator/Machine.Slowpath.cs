@@ -101,9 +101,10 @@ public sealed unsafe partial class Machine
             Count(VmEvent.AllocstallDma + Math.Min(high, (int)ZoneType.Device));
             long reclaimed = Pressure.DirectReclaim(this, node, order, gfp, high);
             i = GetPageFromFreelist(gfp, order, af, zl, pref, high, mt);
-            if (i == Nil && attempt == 0 && PerCpuLists)
+            if (i == Nil && reclaimed > 0 && PerCpuLists)
             {
-                // __alloc_pages_direct_reclaim: drain the per-cpu lists once and retry
+                // __alloc_pages_direct_reclaim: after a reclaim that made progress, a failed attempt drains the
+                // per-cpu lists (drain_all_pages(NULL)) and retries once, on every call
                 DrainAllPages();
                 i = GetPageFromFreelist(gfp, order, af, zl, pref, high, mt);
             }

@@ -61,6 +61,12 @@ public sealed class Zone
     /// <summary><c>zone-&gt;nr_reserved_highatomic</c>: pages in pageblocks reserved as MIGRATE_HIGHATOMIC.</summary>
     public long NrReservedHighAtomic { get; internal set; }
 
+    /// <summary>
+    /// ZONE_RECLAIM_ACTIVE: kswapd's balance_pgdat is reclaiming for this zone (set_reclaim_active ..
+    /// clear_reclaim_active); the per-cpu lists then keep at most 4 batches (nr_pcp_high).
+    /// </summary>
+    public bool ReclaimActive { get; internal set; }
+
     /// <summary>Set by a fallback that boosted the watermark: kswapd is woken after the allocation (ZONE_BOOSTED_WATERMARK).</summary>
     public bool BoostedWatermarkFlag { get; internal set; }
 

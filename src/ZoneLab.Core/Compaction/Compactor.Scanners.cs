@@ -148,6 +148,7 @@ public sealed partial class Compactor
                     _cachedMigrateSync[zi] = _cachedMigrate[zi];
                 }
 
+                CheckDrain(ref lastMigrated);
                 continue;
             }
 
@@ -156,6 +157,7 @@ public sealed partial class Compactor
 
             // migrate_pages with compaction_alloc as the target allocator
             int k = 0;
+            bool noMemory = false;
             for (; k < _migratePages.Count; k++)
             {
                 int target = CompactionAlloc(_migratePages.Count);
@@ -164,6 +166,7 @@ public sealed partial class Compactor
                     // -ENOMEM: migrate_pages counts the page it could not place as failed (nr_failed_pages +=
                     // nr_subpages) and stops; the rest of the batch goes back to the LRU (putback_movable_pages)
                     failed++;
+                    noMemory = true;
                     break;
                 }
 
@@ -180,6 +183,17 @@ public sealed partial class Compactor
             }
 
             _migratePages.Clear();
+
+            // compact_zone (6.1): "migrate_pages() may return -ENOMEM when scanners meet and we want
+            // compact_finished() to detect it"; otherwise -ENOMEM (the free scanner isolated nothing, e.g.
+            // __isolate_free_page's min watermark check) ends the run as COMPACT_CONTENDED
+            if (noMemory && _freePfn >> Pageblock.Order > _migratePfn >> Pageblock.Order)
+            {
+                result = CompactResult.Contended;
+                break;
+            }
+
+            CheckDrain(ref lastMigrated);
         }
 
         // release_freepages; the free scanner restarts at the highest released pageblock ("only go back")
@@ -218,6 +232,19 @@ public sealed partial class Compactor
 
         _m.DebugCheck();
         return result;
+    }
+
+    // mirrors compact_zone's check_drain (6.1): once the migrate scanner left the order-aligned block it last migrated
+    // from, lru_add_drain_cpu_zone → drain_local_pages(zone) flushes the pages migration freed to this CPU's lists,
+    // so that they merge and compact_finished sees them; "no more flushing until we migrate again"
+    // (last_migrated_pfn = 0, which also ends the rescan of that pageblock)
+    private void CheckDrain(ref int lastMigrated)
+    {
+        if (_order > 0 && lastMigrated >= 0 && lastMigrated < (_migratePfn & ~((1 << _order) - 1)))
+        {
+            _m.DrainLocalPages(_zone);
+            lastMigrated = -1;
+        }
     }
 
     // mirrors compaction_restarting: the deferral reached its maximum and ran out

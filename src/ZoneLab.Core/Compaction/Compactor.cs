@@ -22,6 +22,9 @@ public enum CompactResult
 
     /// <summary>COMPACT_COMPLETE: the scanners met.</summary>
     Complete,
+
+    /// <summary>COMPACT_CONTENDED: the run stopped early (here: migrate_pages found no target, -ENOMEM, before the scanners met).</summary>
+    Contended,
 }
 
 /// <summary>

@@ -16,6 +16,12 @@ public sealed class MigrateCmaDesign : IDesign
     /// <summary>Model CONFIG_DEFERRED_STRUCT_PAGE_INIT's pageblock types (<see cref="MachineSpec.DeferredStructPageInit"/>).</summary>
     public bool DeferredStructPageInit { get; init; }
 
+    /// <summary>Model the per-cpu page lists (<see cref="MachineSpec.PerCpuLists"/>) for <see cref="Cpus"/> CPUs.</summary>
+    public bool PerCpuLists { get; init; }
+
+    /// <summary>Online CPUs (<see cref="MachineSpec.Cpus"/>).</summary>
+    public int Cpus { get; init; } = 1;
+
     public string Summary => "MIGRATE_CMA pageblocks in ordinary zones: every __GFP_MOVABLE request may use them; cma_alloc migrates or drops what is there.";
 
     /// <inheritdoc/>
@@ -47,6 +53,8 @@ public sealed class MigrateCmaDesign : IDesign
             Reserved = spec.Reserved,
             DebugChecks = debugChecks,
             DeferredStructPageInit = DeferredStructPageInit,
+            PerCpuLists = PerCpuLists,
+            Cpus = Cpus,
             KernelImage = spec.KernelImage,
             Initrd = spec.Initrd,
             SwapPages = swapPages,

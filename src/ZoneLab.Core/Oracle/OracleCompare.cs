@@ -21,8 +21,11 @@ public static class OracleCompare
         return runs.Count > 0 ? runs : throw new ZoneLabInputException(dir, "not an oracle recording: no steps.txt here or in its sub-folders");
     }
 
-    /// <summary>Compares one recording folder (a run or a folder of runs of the same workload and architecture).</summary>
-    public static FidelityWorkload Compare(string dir)
+    /// <summary>
+    /// Compares one recording folder (a run or a folder of runs of the same workload and architecture);
+    /// <paramref name="perCpuLists"/> runs the engine with the guest's per-cpu page lists (OracleEngineRunner.Pcp.cs).
+    /// </summary>
+    public static FidelityWorkload Compare(string dir, bool perCpuLists = false)
     {
         List<string> runs = Runs(dir);
         List<OracleRecording> recs = [.. runs.Select(OracleRecording.Read)];
@@ -37,7 +40,7 @@ public static class OracleCompare
             }
         }
         var kernel = recs.Select(r => FidelityCounters.Of(w, r.Snapshots, [.. r.Steps.Select(s => (s.Rc, s.Extra))])).ToList();
-        using OracleEngineRunner e = OracleEngineRunner.Run(w, recs[0]);
+        using OracleEngineRunner e = OracleEngineRunner.Run(w, recs[0], perCpuLists);
         List<FidelityCounter> model = FidelityCounters.Of(w, e.Snapshots, e.Steps);
         return FidelityTable.Build(w.Name, recs[0].Arch, kernel, model);
     }

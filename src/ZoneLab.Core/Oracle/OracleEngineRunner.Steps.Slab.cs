@@ -76,6 +76,9 @@ public sealed partial class OracleEngineRunner
         {
             DropSlabDeferredSplit();
         }
+        // drop_caches_sysctl_handler: every superblock's page cache first (drop_pagecache_sb), then drop_slab();
+        // super_cache_scan prunes the dentries (prune_dcache_sb) before the inodes they held (prune_icache_sb), and
+        // RCU frees the objects in that order, so the inode slabs are the last pages freed
         foreach (Holding h in _held.Values)
         {
             if ((mode & 1) != 0 && h.OnDisk)
@@ -88,16 +91,32 @@ public sealed partial class OracleEngineRunner
                     }
                 }
             }
-            if ((mode & 2) != 0 && h.OnDisk && h.SlabObjects.Count > 0)
+        }
+        if ((mode & 2) != 0)
+        {
+            foreach (bool dentries in new[] { true, false })
             {
-                foreach ((SlabCache c, long n) in h.SlabObjects)
+                foreach (Holding h in _held.Values)
                 {
-                    foreach (ulong slab in c.Remove(n))
+                    if (!h.OnDisk)
                     {
-                        FreeBlockIfOwned(_kernel, slab, c.Order, PageUse.SlabReclaimable);
+                        continue;
+                    }
+                    foreach ((SlabCache c, long n) in h.SlabObjects)
+                    {
+                        if ((c.Name == "dentry") == dentries)
+                        {
+                            foreach (ulong slab in c.Remove(n))
+                            {
+                                FreeBlockIfOwned(_kernel, slab, c.Order, PageUse.SlabReclaimable);
+                            }
+                        }
+                    }
+                    if (!dentries)
+                    {
+                        h.SlabObjects.Clear();
                     }
                 }
-                h.SlabObjects.Clear();
             }
         }
         return 0;

@@ -58,6 +58,7 @@ public sealed partial class OracleEngineRunner
             Fill(z, rec, Gfp.Kernel | GfpFlags.Reclaimable | zoneGfp, PageUse.SlabReclaimable);
             Fill(z, z.NrFreePages - (long)real.Free, Gfp.HighUserMovable & ~GfpFlags.Highmem | zoneGfp, PageUse.Anon);
         }
+        SeedPcp(zi);
     }
 
     private void Fill(Zone z, long pages, GfpFlags gfp, PageUse use)

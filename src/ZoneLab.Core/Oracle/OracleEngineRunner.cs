@@ -49,7 +49,7 @@ public sealed partial class OracleEngineRunner : IDisposable
     /// <summary>Per step: rc (0 or an errno) and the extra results (readback, block).</summary>
     public List<(int Rc, Dictionary<string, string> Extra)> Steps { get; } = [];
 
-    private OracleEngineRunner(OracleWorkload w, OracleRecording rec)
+    private OracleEngineRunner(OracleWorkload w, OracleRecording rec, bool perCpuLists)
     {
         _w = w;
         _rec = rec;
@@ -57,7 +57,8 @@ public sealed partial class OracleEngineRunner : IDisposable
         OracleMachine om = w.Machine(rec.Arch);
         // Debian's 6.1 kernels (both architectures) are built with CONFIG_DEFERRED_STRUCT_PAGE_INIT=y
         // ("node 0 deferred pages initialised" in every recorded boot log)
-        _dm = new MigrateCmaDesign { DeferredStructPageInit = true }.Build(layout, KernelVersion.V6_1, new VmSysctls(), debugChecks: false, swapPages: (long)(om.SwapBytes >> PageShift));
+        // and, when asked, the per-cpu lists of the guest's CPUs (OracleEngineRunner.Pcp.cs)
+        _dm = new MigrateCmaDesign { DeferredStructPageInit = true, PerCpuLists = perCpuLists, Cpus = GuestCpus(rec) }.Build(layout, KernelVersion.V6_1, new VmSysctls(), debugChecks: false, swapPages: (long)(om.SwapBytes >> PageShift));
         _m = _dm.Machine;
         _reclaim = new ReclaimModel(_m);
         // kswapd as the kernel thread it is, sharing the guest's one vCPU with the workload (SingleCpuScheduler)
@@ -71,10 +72,13 @@ public sealed partial class OracleEngineRunner : IDisposable
         _kernel = NewHolding("(kernel)");
     }
 
-    /// <summary>Runs <paramref name="w"/> in the engine from the start of <paramref name="rec"/>.</summary>
-    public static OracleEngineRunner Run(OracleWorkload w, OracleRecording rec)
+    /// <summary>
+    /// Runs <paramref name="w"/> in the engine from the start of <paramref name="rec"/>; <paramref name="perCpuLists"/>
+    /// models the guest's per-cpu page lists (off for the published table: docs/fidelity.md, Round 4).
+    /// </summary>
+    public static OracleEngineRunner Run(OracleWorkload w, OracleRecording rec, bool perCpuLists = false)
     {
-        var r = new OracleEngineRunner(w, rec);
+        var r = new OracleEngineRunner(w, rec, perCpuLists);
         r.AllocateResidue();
         r.Snapshot();
         foreach (OracleStep s in w.Steps)
@@ -243,6 +247,7 @@ public sealed partial class OracleEngineRunner : IDisposable
             trace.Append($"mm_vmscan_kswapd_wake {I(wakes - _kswapdSeen)}\n");
         }
         _kswapdSeen = wakes;
+        SnapshotPcp();
         Snapshots.Add(ProcSnapshot.Parse(BuddyinfoWriter.Write(_m), PagetypeinfoWriter.Write(_m), vm.ToString(), trace.ToString(), "engine"));
     }
 }

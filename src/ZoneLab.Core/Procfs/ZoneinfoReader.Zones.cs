@@ -147,6 +147,11 @@ public static partial class ZoneinfoReader
                 continue;
             }
 
+            if (inPagesets && ReadPagesetLine(cur, t, source, lineNo))
+            {
+                continue;
+            }
+
             if (inNodeStats || inPagesets || t.StartsWith("vm stats threshold", StringComparison.Ordinal)
                 || t.StartsWith("node_unreclaimable", StringComparison.Ordinal))
             {
@@ -206,6 +211,54 @@ public static partial class ZoneinfoReader
         }
         CheckZoneOrder(zones, headerLines, source);
         return zones;
+    }
+
+    // "cpu: N" opens a CPU's pageset; its "count:", "high:" and "batch:" lines follow (zoneinfo_show_print)
+    private static bool ReadPagesetLine(ZoneinfoZone cur, string t, string source, int lineNo)
+    {
+        int colon = t.IndexOf(':');
+        if (colon < 0)
+        {
+            return false;
+        }
+
+        string key = t[..colon];
+        if (key is not ("cpu" or "count" or "high" or "batch"))
+        {
+            return false;
+        }
+
+        if (!long.TryParse(t.AsSpan(colon + 1).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out long v))
+        {
+            throw new ZoneLabInputException(source, lineNo, $"'{Clip(t)}': expected '{key}: N' in a pagesets block");
+        }
+
+        if (key == "cpu")
+        {
+            cur.Pagesets.Add(new ZoneinfoPageset { Cpu = (int)Math.Min(v, int.MaxValue) });
+            return true;
+        }
+
+        if (cur.Pagesets.Count == 0)
+        {
+            throw new ZoneLabInputException(source, lineNo, $"'{Clip(t)}' before any 'cpu: N' line of the pagesets block");
+        }
+
+        ZoneinfoPageset p = cur.Pagesets[^1];
+        switch (key)
+        {
+            case "count":
+                p.Count = v;
+                break;
+            case "high":
+                p.High = v;
+                break;
+            default:
+                p.Batch = v;
+                break;
+        }
+
+        return true;
     }
 
     /// <summary>

@@ -47,6 +47,9 @@ public sealed class ZoneinfoZone
     /// <summary><c>start_pfn</c> (printed only for populated zones); null when absent.</summary>
     public ulong? StartPfn { get; set; }
 
+    /// <summary>The <c>pagesets</c> block: one entry per online CPU (for_each_online_cpu), in the file's order.</summary>
+    public List<ZoneinfoPageset> Pagesets { get; } = [];
+
     /// <summary>Every other "name value" counter of the zone section (nr_free_pages, nr_free_cma, numa_hit, ...).</summary>
     public Dictionary<string, long> Stats { get; } = new(StringComparer.Ordinal);
 

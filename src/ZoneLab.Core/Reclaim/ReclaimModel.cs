@@ -167,6 +167,7 @@ public sealed class ReclaimModel : IMemoryPressureHandler
         _m.Count(VmEvent.Pageoutrun);
         ZoneStats.BalanceClasszone[(node * _m.MaxNrZones) + highestZoneIdx]++;
         _kswapdPriority[node] = DefPriority;
+        SetReclaimActive(node, highestZoneIdx, true);
         _kswapdOrder![node] = order;
         _kswapdHigh![node] = highestZoneIdx;
         _kswapdBoosted![node] = boosted;
@@ -283,6 +284,7 @@ public sealed class ReclaimModel : IMemoryPressureHandler
         long total = 0;
         bool boosted = Boosted(node);
         double budget = double.PositiveInfinity;
+        SetReclaimActive(node, highestZoneIdx, true);
         BalancePgdatLoop(node, order, highestZoneIdx, boosted, ref priority, ref total, ref budget);
         BalancePgdatEnd(node, order, highestZoneIdx, boosted, total);
         return total;
@@ -314,6 +316,7 @@ public sealed class ReclaimModel : IMemoryPressureHandler
             ZoneStats.BalanceClasszone[(node * _m.MaxNrZones) + high]++;
             priority = DefPriority;
             total = 0;
+            SetReclaimActive(node, high, true);
             boosted = Boosted(node);
             _kswapdBoosted[node] = boosted;
             _kswapdPriority[node] = DefPriority;
@@ -414,8 +417,22 @@ public sealed class ReclaimModel : IMemoryPressureHandler
         }
     }
 
+    // mirrors set_reclaim_active / clear_reclaim_active around balance_pgdat's loop: ZONE_RECLAIM_ACTIVE on the
+    // node's populated zones up to the highest index (the per-cpu lists keep at most 4 batches meanwhile)
+    private void SetReclaimActive(int node, int highestZoneIdx, bool on)
+    {
+        foreach (Zone z in _m.Zones)
+        {
+            if (z.Node == node && (int)z.Type <= highestZoneIdx && z.IsPopulated)
+            {
+                z.ReclaimActive = on;
+            }
+        }
+    }
+
     private void BalancePgdatEnd(int node, int order, int highestZoneIdx, bool boosted, long total)
     {
+        SetReclaimActive(node, highestZoneIdx, false);
         if (boosted)
         {
             _m.ClearBoosts(node);
