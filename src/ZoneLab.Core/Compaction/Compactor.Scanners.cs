@@ -78,6 +78,14 @@ public sealed partial class Compactor
         _ignoreSkipHint = proactive || wholeZone; // compact_node and proactive_compact_node set ignore_skip_hint
         _totalMigrateScanned = _totalFreeScanned = _isolated = 0;
         _nrFreepages = 0;
+        _fastStartPfn = FastStartUnset;
+        if (!daemon)
+        {
+            // compact_zone_order's compact_control is new for each zone; kcompactd_do_work's lives across its zones
+            // (Kcompactd sets it up)
+            _fastSearchFail = 0;
+            _searchOrder = order;
+        }
         long moved = 0, failed = 0;
 
         // compact_zone: compaction_restarting clears the skip bits after the deferral ran out
@@ -108,7 +116,7 @@ public sealed partial class Compactor
         }
 
         bool updateCached = !sync && _cachedMigrate[zi] == _cachedMigrateSync[zi];
-        int lastMigrated = -1;
+        int lastMigrated = -(int)_m.BasePfn; // last_migrated_pfn = 0: pfn 0
         CompactResult result;
         while (true)
         {
@@ -140,7 +148,7 @@ public sealed partial class Compactor
             }
 
             int iterationStart = _migratePfn;
-            _rescan = lastMigrated >= 0 && PbStart(lastMigrated) == PbStart(iterationStart);
+            _rescan = PbStart(lastMigrated) == PbStart(iterationStart);
             if (!IsolateMigratepages())
             {
                 if (updateCached)
@@ -151,11 +159,13 @@ public sealed partial class Compactor
                 continue;
             }
 
+            // 6.1: last_migrated_pfn = iteration_start_pfn (v6.6 takes the block of the last isolated page)
             updateCached = false;
-            lastMigrated = Math.Max(_zoneStart, PbStart(_migratePfn - 1));
+            lastMigrated = iterationStart;
 
             // migrate_pages with compaction_alloc as the target allocator
             int k = 0;
+            bool noTarget = false;
             for (; k < _migratePages.Count; k++)
             {
                 int target = CompactionAlloc(_migratePages.Count);
@@ -164,6 +174,7 @@ public sealed partial class Compactor
                     // -ENOMEM: migrate_pages counts the page it could not place as failed (nr_failed_pages +=
                     // nr_subpages) and stops; the rest of the batch goes back to the LRU (putback_movable_pages)
                     failed++;
+                    noTarget = true;
                     break;
                 }
 
@@ -180,6 +191,15 @@ public sealed partial class Compactor
             }
 
             _migratePages.Clear();
+
+            // compact_zone: "migrate_pages() may return -ENOMEM when scanners meet and we want compact_finished()
+            // to detect it"; before they meet (the free scanner gave up, e.g. __isolate_free_page refused under the
+            // min watermark) the run ends COMPACT_CONTENDED
+            if (noTarget && _freePfn >> Pageblock.Order > _migratePfn >> Pageblock.Order)
+            {
+                result = CompactResult.Contended;
+                break;
+            }
         }
 
         // release_freepages; the free scanner restarts at the highest released pageblock ("only go back")
@@ -197,11 +217,11 @@ public sealed partial class Compactor
             _cachedFree[zi] = PbStart(highest);
         }
 
-        // compact_zone counts COMPACTMIGRATE_SCANNED / COMPACTFREE_SCANNED for every caller; kcompactd_do_work and
-        // proactive_compact_node add the same totals to the KCOMPACTD_* counters
+        // compact_zone counts COMPACTMIGRATE_SCANNED / COMPACTFREE_SCANNED for every caller; kcompactd_do_work adds
+        // the same totals to the KCOMPACTD_* counters (6.1's proactive_compact_node does not)
         _m.Count(VmEvent.CompactMigrateScanned, _totalMigrateScanned);
         _m.Count(VmEvent.CompactFreeScanned, _totalFreeScanned);
-        if (daemon)
+        if (daemon && !proactive)
         {
             _m.Count(VmEvent.CompactDaemonMigrateScanned, _totalMigrateScanned);
             _m.Count(VmEvent.CompactDaemonFreeScanned, _totalFreeScanned);
@@ -252,6 +272,7 @@ public sealed partial class Compactor
             {
                 freeSet = true;
                 resetFree = free;
+                _initFree[zi] = resetFree; // compact_init_free_pfn
                 _cachedFree[zi] = resetFree;
             }
         }
