@@ -156,7 +156,7 @@ public sealed partial class Compactor
 
     // mirrors fast_isolate_freepages (6.1): the MOVABLE free lists from cc->search_order round robin, each walked from
     // its tail, for a free page in the top quarter of the scan space (else the highest in its top half); the page is
-    // isolated whole and fast_isolate_around takes free pages around it. A deeper search (pageblock_nr_pages / 2
+    // isolated whole and fast_isolate_around takes free pages from its pageblock. A deeper search (pageblock_nr_pages / 2
     // entries) when the free scanner starts at the zone's initial free pfn, which also moves cc->free_pfn to the
     // highest block seen when nothing was found.
     private void FastIsolateFreepages(int nrMigratepages)
@@ -186,7 +186,6 @@ public sealed partial class Compactor
         const int None = -1; // the kernel's 0 ("no pfn"); no zone's pageblock starts at index -1
         int highest = None;
         int page = Machine.Nil;
-        int nrIsolated = 0;
         long nrScanned = 0;
         _searchOrder = Math.Min(_order - 1, _searchOrder);
         for (int order = _searchOrder; page == Machine.Nil && order >= 0; order = NextSearchOrder(order))
@@ -240,17 +239,10 @@ public sealed partial class Compactor
                 _m.RotateFreeListToHead(zi, order, MigrateType.Movable, freepage);
             }
 
-            if (page != Machine.Nil)
+            if (page != Machine.Nil && !IsolateFreePage(page))
             {
-                if (IsolateFreePage(page))
-                {
-                    nrIsolated = 1 << order;
-                }
-                else
-                {
-                    order = _searchOrder + 1; // abort the search
-                    page = Machine.Nil;
-                }
+                order = _searchOrder + 1; // abort the search
+                page = Machine.Nil;
             }
 
             if (orderScanned >= limit)
@@ -264,8 +256,9 @@ public sealed partial class Compactor
             _fastSearchFail++;
             if (scanStart)
             {
-                // the highest pfn seen; if none, direct compaction pessimistically starts at the min mark
-                if (highest != None)
+                // the highest pfn seen if it is above min_pfn (v5.19 "make sure highest is above the min_pfn"); if
+                // none, direct compaction pessimistically starts at the min mark
+                if (highest != None && highest >= minPfn)
                 {
                     page = highest;
                     _freePfn = highest;
@@ -291,7 +284,7 @@ public sealed partial class Compactor
         _totalFreeScanned += nrScanned;
         if (page != Machine.Nil)
         {
-            FastIsolateAround(page, nrIsolated, nrMigratepages);
+            FastIsolateAround(page, nrMigratepages);
         }
     }
 
@@ -312,10 +305,10 @@ public sealed partial class Compactor
         return true;
     }
 
-    // mirrors fast_isolate_around (6.1): not for async direct compaction; the rest of the found page's pageblock,
-    // before and after it, is scanned one pfn at a time until the batch has its targets, and a block that could not
-    // give enough is marked skip
-    private void FastIsolateAround(int pfn, int nrIsolated, int nrMigratepages)
+    // mirrors fast_isolate_around (6.1, with "mm, compaction: fix fast_isolate_around() to stay within boundaries"):
+    // not for async direct compaction; the found page's pageblock is scanned from its start one pfn at a time until
+    // the batch has its targets, and a block that could not give enough is marked skip
+    private void FastIsolateAround(int pfn, int nrMigratepages)
     {
         if (_nrFreepages >= nrMigratepages)
         {
@@ -334,21 +327,7 @@ public sealed partial class Compactor
             return;
         }
 
-        if (start != pfn)
-        {
-            IsolateFreepagesBlock(ref start, pfn, 1, nrMigratepages);
-            if (_nrFreepages >= nrMigratepages)
-            {
-                return;
-            }
-        }
-
-        start = pfn + nrIsolated;
-        if (start < end)
-        {
-            IsolateFreepagesBlock(ref start, end, 1, nrMigratepages);
-        }
-
+        IsolateFreepagesBlock(ref start, end, 1, nrMigratepages);
         if (_nrFreepages < nrMigratepages)
         {
             _skip[PbStart(pfn) >> Pageblock.Order] = true;
