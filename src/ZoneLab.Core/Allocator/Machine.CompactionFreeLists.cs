@@ -6,20 +6,18 @@ namespace ZoneLab.Allocator;
 // order-MAX_ORDER list, which neither search reads.
 public sealed unsafe partial class Machine
 {
-    /// <summary>The last entry of a zone's free list (<c>list_last_entry</c>), or <see cref="Nil"/>.</summary>
-    internal int FreeListTailIndex(int zone, int order, MigrateType mt) => _listTail[ListIndex(zone, order, (int)mt)];
+    // Declared in Machine.Internal.cs (the engine's mm/internal.h).
+    internal partial int FreeListHeadIndex(int zone, int order, MigrateType mt) => _listHead[ListIndex(zone, order, (int)mt)];
 
-    /// <summary>The entry after <paramref name="i"/> on its free list, or <see cref="Nil"/>.</summary>
-    internal int FreeListNext(int i) => _next[i];
+    internal partial int FreeListTailIndex(int zone, int order, MigrateType mt) => _listTail[ListIndex(zone, order, (int)mt)];
 
-    /// <summary>The entry before <paramref name="i"/> on its free list, or <see cref="Nil"/>.</summary>
-    internal int FreeListPrev(int i) => _prev[i];
+    internal partial int FreeListNext(int i) => _next[i];
 
-    /// <summary>
-    /// mirrors <c>move_freelist_head</c>: the entries before <paramref name="i"/> are cut off the front and spliced
-    /// after the tail, so <paramref name="i"/> becomes the list's first entry (the list is rotated, nothing else moves).
-    /// </summary>
-    internal void RotateFreeListToHead(int zone, int order, MigrateType mt, int i)
+    internal partial int FreeListPrev(int i) => _prev[i];
+
+    // mirrors move_freelist_head: the entries before i are cut off the front and spliced after the tail, so i becomes
+    // the list's first entry (the list is rotated, nothing else moves)
+    internal partial void RotateFreeListToHead(int zone, int order, MigrateType mt, int i)
     {
         int li = ListIndex(zone, order, (int)mt);
         int head = _listHead[li];
@@ -38,11 +36,9 @@ public sealed unsafe partial class Machine
         _listTail[li] = p;
     }
 
-    /// <summary>
-    /// mirrors <c>move_freelist_tail</c>: the entries up to and including <paramref name="i"/> are cut off the front
-    /// and spliced after the tail, so <paramref name="i"/> becomes the list's last entry.
-    /// </summary>
-    internal void RotateFreeListToTail(int zone, int order, MigrateType mt, int i)
+    // mirrors move_freelist_tail: the entries up to and including i are cut off the front and spliced after the tail,
+    // so i becomes the list's last entry
+    internal partial void RotateFreeListToTail(int zone, int order, MigrateType mt, int i)
     {
         int li = ListIndex(zone, order, (int)mt);
         int tail = _listTail[li];

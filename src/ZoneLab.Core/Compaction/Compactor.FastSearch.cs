@@ -94,7 +94,7 @@ public sealed partial class Compactor
                 continue;
             }
 
-            for (int f = _m.ListHeadIndex(zi, order, MigrateType.Movable); f != Machine.Nil; f = _m.FreeListNext(f))
+            for (int f = _m.FreeListHeadIndex(zi, order, MigrateType.Movable); f != Machine.Nil; f = _m.FreeListNext(f))
             {
                 if (nrScanned++ >= limit)
                 {
