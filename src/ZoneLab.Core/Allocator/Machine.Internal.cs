@@ -71,6 +71,24 @@ public sealed unsafe partial class Machine
     /// <summary>Links a zone's pristine boot blocks onto its free lists before a pfn walk of the zone.</summary>
     internal partial void MaterializeZone(int zone);
 
+    /// <summary>The first entry of a zone's free list of an order below MAX_ORDER (<c>list_first_entry</c>), or <see cref="Nil"/>.</summary>
+    internal partial int FreeListHeadIndex(int zone, int order, MigrateType mt);
+
+    /// <summary>The last entry of a zone's free list of an order below MAX_ORDER, or <see cref="Nil"/>.</summary>
+    internal partial int FreeListTailIndex(int zone, int order, MigrateType mt);
+
+    /// <summary>The entry after <paramref name="i"/> on its free list, or <see cref="Nil"/>.</summary>
+    internal partial int FreeListNext(int i);
+
+    /// <summary>The entry before <paramref name="i"/> on its free list, or <see cref="Nil"/>.</summary>
+    internal partial int FreeListPrev(int i);
+
+    /// <summary>mirrors <c>move_freelist_head</c>: the list is rotated so <paramref name="i"/> is its first entry.</summary>
+    internal partial void RotateFreeListToHead(int zone, int order, MigrateType mt, int i);
+
+    /// <summary>mirrors <c>move_freelist_tail</c>: the list is rotated so <paramref name="i"/> is its last entry.</summary>
+    internal partial void RotateFreeListToTail(int zone, int order, MigrateType mt, int i);
+
     // ---- LRU lists and the slow path (reclaim: mm/vmscan.c) ----
 
     /// <summary>True when the head <paramref name="i"/> is on an LRU list with an LRU use (anon, file, shmem): <c>PageLRU</c>.</summary>

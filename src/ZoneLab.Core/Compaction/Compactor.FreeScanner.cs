@@ -33,10 +33,17 @@ public sealed partial class Compactor
 
     // mirrors isolate_freepages: pageblocks downward from the free scanner's pfn to the migrate scanner's block,
     // each suitable_migration_target block not marked skip scanned by isolate_freepages_block until enough pages
-    // for the batch are isolated (async compaction probes every stride-th pfn, 1..COMPACT_CLUSTER_MAX).
-    // fast_isolate_freepages is not modelled.
+    // for the batch are isolated (async compaction probes every stride-th pfn, 1..COMPACT_CLUSTER_MAX). A small
+    // search of the free lists comes first (fast_isolate_freepages, Compactor.FastSearch.cs); when it isolated
+    // anything the linear scan does not run.
     private void IsolateFreepages(int nrMigratepages)
     {
+        FastIsolateFreepages(nrMigratepages);
+        if (_nrFreepages != 0)
+        {
+            return;
+        }
+
         int zi = _zone.Index;
         int isolateStart = _freePfn;
         int blockStart = PbStart(isolateStart);

@@ -6,14 +6,16 @@ namespace ZoneLab.Compaction;
 // and its loop are in Compactor.Scanners.cs.
 public sealed partial class Compactor
 {
-    // mirrors isolate_migratepages: from the migrate scanner's pfn, the first pageblock not marked skip whose type
-    // suits the request (suitable_migration_source) is handed to isolate_migratepages_block; never crosses the free
-    // scanner. fast_find_migrateblock is not modelled (it needs the free lists' order, a linear walk is used).
+    // mirrors isolate_migratepages: from fast_find_migrateblock's pfn (Compactor.FastSearch.cs), the first pageblock
+    // not marked skip whose type suits the request (suitable_migration_source) is handed to
+    // isolate_migratepages_block; never crosses the free scanner. A block the fast search found is not checked for
+    // the skip bit here (the search set it), but isolate_migratepages_block still sees it (6.1.y).
     private bool IsolateMigratepages()
     {
-        int low = _migratePfn;
+        int low = FastFindMigrateblock();
+        bool fastFindBlock = low != _migratePfn && _fastSearchFail == 0;
         int blockEnd = PbEnd(low);
-        for (; blockEnd <= _freePfn; _migratePfn = low = blockEnd, blockEnd += NrPb)
+        for (; blockEnd <= _freePfn; fastFindBlock = false, _migratePfn = low = blockEnd, blockEnd += NrPb)
         {
             int blockStart = Math.Max(PbStart(low), _zoneStart);
             if (!PageblockInZone(blockStart, Math.Min(blockEnd, _zoneEnd)))
@@ -21,7 +23,7 @@ public sealed partial class Compactor
                 continue;
             }
 
-            if ((low & (NrPb - 1)) == 0 && !_ignoreSkipHint && _skip[blockStart >> Pageblock.Order])
+            if ((low & (NrPb - 1)) == 0 && !fastFindBlock && !_ignoreSkipHint && _skip[blockStart >> Pageblock.Order])
             {
                 continue;
             }

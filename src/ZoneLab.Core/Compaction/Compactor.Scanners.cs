@@ -78,6 +78,14 @@ public sealed partial class Compactor
         _ignoreSkipHint = proactive || wholeZone; // compact_node and proactive_compact_node set ignore_skip_hint
         _totalMigrateScanned = _totalFreeScanned = _isolated = 0;
         _nrFreepages = 0;
+        _fastStartPfn = FastStartUnset;
+        if (!daemon)
+        {
+            // compact_zone_order's compact_control is new for each zone; kcompactd_do_work's lives across its zones
+            // (Kcompactd sets it up)
+            _fastSearchFail = 0;
+            _searchOrder = order;
+        }
         long moved = 0, failed = 0;
 
         // compact_zone: compaction_restarting clears the skip bits after the deferral ran out
@@ -108,7 +116,7 @@ public sealed partial class Compactor
         }
 
         bool updateCached = !sync && _cachedMigrate[zi] == _cachedMigrateSync[zi];
-        int lastMigrated = -1;
+        int lastMigrated = -(int)_m.BasePfn; // last_migrated_pfn = 0: pfn 0
         CompactResult result;
         while (true)
         {
@@ -140,7 +148,7 @@ public sealed partial class Compactor
             }
 
             int iterationStart = _migratePfn;
-            _rescan = lastMigrated >= 0 && PbStart(lastMigrated) == PbStart(iterationStart);
+            _rescan = PbStart(lastMigrated) == PbStart(iterationStart);
             if (!IsolateMigratepages())
             {
                 if (updateCached)
@@ -152,12 +160,13 @@ public sealed partial class Compactor
                 continue;
             }
 
+            // 6.1: last_migrated_pfn = iteration_start_pfn (v6.6 takes the block of the last isolated page)
             updateCached = false;
-            lastMigrated = Math.Max(_zoneStart, PbStart(_migratePfn - 1));
+            lastMigrated = iterationStart;
 
             // migrate_pages with compaction_alloc as the target allocator
             int k = 0;
-            bool noMemory = false;
+            bool noTarget = false;
             for (; k < _migratePages.Count; k++)
             {
                 int target = CompactionAlloc(_migratePages.Count);
@@ -166,7 +175,7 @@ public sealed partial class Compactor
                     // -ENOMEM: migrate_pages counts the page it could not place as failed (nr_failed_pages +=
                     // nr_subpages) and stops; the rest of the batch goes back to the LRU (putback_movable_pages)
                     failed++;
-                    noMemory = true;
+                    noTarget = true;
                     break;
                 }
 
@@ -184,10 +193,10 @@ public sealed partial class Compactor
 
             _migratePages.Clear();
 
-            // compact_zone (6.1): "migrate_pages() may return -ENOMEM when scanners meet and we want
-            // compact_finished() to detect it"; otherwise -ENOMEM (the free scanner isolated nothing, e.g.
-            // __isolate_free_page's min watermark check) ends the run as COMPACT_CONTENDED
-            if (noMemory && _freePfn >> Pageblock.Order > _migratePfn >> Pageblock.Order)
+            // compact_zone: "migrate_pages() may return -ENOMEM when scanners meet and we want compact_finished()
+            // to detect it"; before they meet (the free scanner gave up, e.g. __isolate_free_page refused under the
+            // min watermark) the run ends COMPACT_CONTENDED
+            if (noTarget && _freePfn >> Pageblock.Order > _migratePfn >> Pageblock.Order)
             {
                 result = CompactResult.Contended;
                 break;
@@ -211,11 +220,11 @@ public sealed partial class Compactor
             _cachedFree[zi] = PbStart(highest);
         }
 
-        // compact_zone counts COMPACTMIGRATE_SCANNED / COMPACTFREE_SCANNED for every caller; kcompactd_do_work and
-        // proactive_compact_node add the same totals to the KCOMPACTD_* counters
+        // compact_zone counts COMPACTMIGRATE_SCANNED / COMPACTFREE_SCANNED for every caller; kcompactd_do_work adds
+        // the same totals to the KCOMPACTD_* counters (6.1's proactive_compact_node does not)
         _m.Count(VmEvent.CompactMigrateScanned, _totalMigrateScanned);
         _m.Count(VmEvent.CompactFreeScanned, _totalFreeScanned);
-        if (daemon)
+        if (daemon && !proactive)
         {
             _m.Count(VmEvent.CompactDaemonMigrateScanned, _totalMigrateScanned);
             _m.Count(VmEvent.CompactDaemonFreeScanned, _totalFreeScanned);
@@ -240,10 +249,12 @@ public sealed partial class Compactor
     // (last_migrated_pfn = 0, which also ends the rescan of that pageblock)
     private void CheckDrain(ref int lastMigrated)
     {
-        if (_order > 0 && lastMigrated >= 0 && lastMigrated < (_migratePfn & ~((1 << _order) - 1)))
+        // the kernel's "none" is last_migrated_pfn == 0, pfn 0's index here
+        int none = -(int)_m.BasePfn;
+        if (_order > 0 && lastMigrated != none && lastMigrated < (_migratePfn & ~((1 << _order) - 1)))
         {
             _m.DrainLocalPages(_zone);
-            lastMigrated = -1;
+            lastMigrated = none;
         }
     }
 
@@ -279,6 +290,7 @@ public sealed partial class Compactor
             {
                 freeSet = true;
                 resetFree = free;
+                _initFree[zi] = resetFree; // compact_init_free_pfn
                 _cachedFree[zi] = resetFree;
             }
         }

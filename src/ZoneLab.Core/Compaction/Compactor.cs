@@ -23,7 +23,7 @@ public enum CompactResult
     /// <summary>COMPACT_COMPLETE: the scanners met.</summary>
     Complete,
 
-    /// <summary>COMPACT_CONTENDED: the run stopped early (here: migrate_pages found no target, -ENOMEM, before the scanners met).</summary>
+    /// <summary>COMPACT_CONTENDED: migrate_pages found no target (-ENOMEM) before the scanners met.</summary>
     Contended,
 }
 
@@ -45,6 +45,7 @@ public sealed partial class Compactor
     private readonly int[] _considered;
     private readonly int[] _deferShift;
     private readonly int[] _orderFailed;
+    private readonly int[] _proactiveDefer;
 
     /// <summary>Creates a compactor for a machine.</summary>
     public Compactor(Machine machine, CompactionCostModel? costs = null)
@@ -60,9 +61,12 @@ public sealed partial class Compactor
         _considered = new int[n];
         _deferShift = new int[n];
         _orderFailed = new int[n];
+        _initFree = new int[n];
+        _proactiveDefer = new int[machine.NodeCount];
         for (int z = 0; z < n; z++)
         {
             ResetCachedPositions(z);
+            _initFree[z] = int.MinValue; // compact_init_free_pfn is 0 until __reset_isolation_suitable sets it
         }
     }
 
@@ -163,6 +167,9 @@ public sealed partial class Compactor
     public void Kcompactd(int node, int order, int highestZoneIdx)
     {
         _m.Count(VmEvent.CompactDaemonWake);
+        _proactiveDefer[node] = 0; // the woken kcompactd resets its timeout to the default
+        _fastSearchFail = 0; // one compact_control for all the node's zones
+        _searchOrder = order;
         foreach (Zone z in _m.Zones)
         {
             if (z.Node == node && (int)z.Type <= highestZoneIdx && z.IsPopulated && !Deferred(z.Index, order)
@@ -250,22 +257,36 @@ public sealed partial class Compactor
     /// <summary>
     /// One kcompactd period (<c>kcompactd</c>'s timeout path, v5.9+): if the node's fragmentation score is above
     /// the high mark, <c>proactive_compact_node</c> compacts every populated zone (sync light) until its score is
-    /// at or below the low mark. Returns true when it ran.
+    /// at or below the low mark. Returns true when it ran. A run that did not lower the node's score defers the next
+    /// check by <c>default_timeout &lt;&lt; COMPACT_MAX_DEFER_SHIFT</c> (64 periods) unless kcompactd is woken
+    /// meanwhile; 6.1's proactive_compact_node counts neither KCOMPACTD_WAKE nor the KCOMPACTD_* scanned events
+    /// (the recorded 6.1 kernels show compact_migrate_scanned growing with compact_daemon_wake at 0).
     /// </summary>
     public bool ProactiveCompact(int node)
     {
+        if (_proactiveDefer[node] > 0)
+        {
+            _proactiveDefer[node]--;
+            return false;
+        }
+
         if (!ShouldProactiveCompact(node))
         {
             return false;
         }
 
-        _m.Count(VmEvent.CompactDaemonWake);
+        int prevScore = FragmentationScoreNode(node);
         foreach (Zone z in _m.Zones)
         {
             if (z.Node == node && z.PresentPages != 0)
             {
                 CompactZone(z, -1, (int)z.Type, MigrateType.Movable, sync: true, daemon: true, proactive: true);
             }
+        }
+
+        if (FragmentationScoreNode(node) >= prevScore)
+        {
+            _proactiveDefer[node] = (1 << CompactMaxDeferShift) - 1; // this period plus 63 more: 64 x 500 ms
         }
 
         return true;
