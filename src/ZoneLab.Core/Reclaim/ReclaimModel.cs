@@ -632,9 +632,24 @@ public sealed class ReclaimModel : IMemoryPressureHandler
             // scanned: isolate_lru_folios' scan (eligible pages, bounded by nr_to_scan); total: its total_scan (skipped
             // pages too: what pgscan_* counts); walked is bounded by the list so that spliced pages are not revisited
             long scanned = 0, total = 0, walked = 0, listPages = _m.LruPages(node, inactive);
-            int i = _m.LruTailIndex(node, inactive);
-            while (i != Machine.Nil && scanned < toScan && reclaimed < goal && walked < listPages)
+            long batchEnd = 0;
+            if (!kswapd)
             {
+                // mirrors get_scan_count + shrink_lruvec for a direct reclaimer (6.1): nr[lru] = lru size >> priority
+                // (no SWAP_CLUSTER_MAX floor), isolated in batches of up to SWAP_CLUSTER_MAX that shrink_folio_list
+                // reclaims whole; nr_to_reclaim is checked between batches only, and not at all at DEF_PRIORITY
+                // (proportional_reclaim scans the whole nr[] there)
+                toScan = listPages >> priority;
+            }
+
+            int i = _m.LruTailIndex(node, inactive);
+            while (i != Machine.Nil && scanned < toScan && walked < listPages && (reclaimed < goal || (!kswapd && (priority == DefPriority || scanned < batchEnd))))
+            {
+                if (!kswapd && scanned >= batchEnd)
+                {
+                    batchEnd = scanned + Math.Min(SwapClusterMax, toScan - scanned);
+                }
+
                 if (ns >= budgetNs)
                 {
                     _budgetExhausted = true;
@@ -714,7 +729,7 @@ public sealed class ReclaimModel : IMemoryPressureHandler
             _lastScanned += scanned;
             _m.Count(kswapd ? VmEvent.PgscanKswapd : VmEvent.PgscanDirect, total);
             _m.Count(anon ? VmEvent.PgscanAnon : VmEvent.PgscanFile, total);
-            if (reclaimed >= goal || _budgetExhausted)
+            if ((reclaimed >= goal && (kswapd || priority < DefPriority)) || _budgetExhausted)
             {
                 break;
             }
