@@ -618,6 +618,11 @@ public sealed class ReclaimModel : IMemoryPressureHandler
         {
             swap = false;
         }
+        // a direct reclaimer's batches (below) where get_scan_count scans one kind of list: SCAN_FILE (cache trim mode,
+        // or no swap) or anon only (no file pages). For SCAN_FRACT the kernel interleaves anon and file batches in
+        // proportion to swappiness and the recorded reclaim costs; the model's file-then-anon pass keeps the
+        // SWAP_CLUSTER_MAX floor and the stop at nr_to_reclaim there, which bounds how much anon it swaps.
+        bool oneKind = !kswapd && (!swap || _m.LruPages(node, LruList.InactiveFile) + _m.LruPages(node, LruList.ActiveFile) == 0);
         foreach ((LruList inactive, LruList active) in new[] { (LruList.InactiveFile, LruList.ActiveFile), (LruList.InactiveAnon, LruList.ActiveAnon) })
         {
             bool anon = inactive == LruList.InactiveAnon;
@@ -633,7 +638,7 @@ public sealed class ReclaimModel : IMemoryPressureHandler
             // pages too: what pgscan_* counts); walked is bounded by the list so that spliced pages are not revisited
             long scanned = 0, total = 0, walked = 0, listPages = _m.LruPages(node, inactive);
             long batchEnd = 0;
-            if (!kswapd)
+            if (oneKind)
             {
                 // mirrors get_scan_count + shrink_lruvec for a direct reclaimer (6.1): nr[lru] = lru size >> priority
                 // (no SWAP_CLUSTER_MAX floor), isolated in batches of up to SWAP_CLUSTER_MAX that shrink_folio_list
@@ -643,9 +648,9 @@ public sealed class ReclaimModel : IMemoryPressureHandler
             }
 
             int i = _m.LruTailIndex(node, inactive);
-            while (i != Machine.Nil && scanned < toScan && walked < listPages && (reclaimed < goal || (!kswapd && (priority == DefPriority || scanned < batchEnd))))
+            while (i != Machine.Nil && scanned < toScan && walked < listPages && (reclaimed < goal || (oneKind && (priority == DefPriority || scanned < batchEnd))))
             {
-                if (!kswapd && scanned >= batchEnd)
+                if (oneKind && scanned >= batchEnd)
                 {
                     batchEnd = scanned + Math.Min(SwapClusterMax, toScan - scanned);
                 }
@@ -729,7 +734,7 @@ public sealed class ReclaimModel : IMemoryPressureHandler
             _lastScanned += scanned;
             _m.Count(kswapd ? VmEvent.PgscanKswapd : VmEvent.PgscanDirect, total);
             _m.Count(anon ? VmEvent.PgscanAnon : VmEvent.PgscanFile, total);
-            if ((reclaimed >= goal && (kswapd || priority < DefPriority)) || _budgetExhausted)
+            if (reclaimed >= goal || _budgetExhausted)
             {
                 break;
             }
