@@ -102,11 +102,14 @@ public sealed partial class OracleEngineRunner
         }
     }
 
+    private const int ReadaheadPages = 32;   // VM_READAHEAD_PAGES: SZ_128K / PAGE_SIZE
+
     /// <summary>A second read: resident pages are marked accessed (mark_page_accessed activates them), dropped ones read in again.</summary>
     private int ReadFile(ReadStep r)
     {
         Holding h = Held(r.Name);
         int n = h.Pages.Count;
+        int window = 0;
         for (int k = 0; k < n; k++)
         {
             if (OwnsPage(h, k))
@@ -126,7 +129,18 @@ public sealed partial class OracleEngineRunner
             if (h.OnDisk)
             {
                 AddObjects(null, "buffer_head", true, 1);
+                // filemap_read -> page_cache_sync_readahead reads a window of VM_READAHEAD_PAGES (128 KiB, 32 pages)
+                // and the task sleeps in folio_wait_locked until the disk returns it: the CPU is kswapd's meanwhile
+                if (++window == ReadaheadPages)
+                {
+                    _cpu.TaskSleeps(window * _reclaim.CostModel.RefaultReadNs);
+                    window = 0;
+                }
             }
+        }
+        if (window > 0)
+        {
+            _cpu.TaskSleeps(window * _reclaim.CostModel.RefaultReadNs);
         }
         return 0;
     }

@@ -89,6 +89,11 @@ public sealed class ReclaimModel : IMemoryPressureHandler
     private bool[]? _kswapdBoosted;
     private long[]? _kswapdTotal;
 
+    // pgdat->kswapd_order and kswapd_highest_zoneidx (-1 for MAX_NR_ZONES): raised by every wakeup_kswapd, read and
+    // reset when a balance_pgdat run starts
+    private int[]? _pendingOrder;
+    private int[]? _pendingHigh;
+
     // whether only requests without ALLOC_CMA woke (and re-woke) the running background kswapd: what it then reclaims
     // from movable-only memory none of them can use, as in the synchronous case (ReclaimForNonCmaRequest); one
     // movable waker makes those pages useful
@@ -106,6 +111,15 @@ public sealed class ReclaimModel : IMemoryPressureHandler
     /// <inheritdoc/>
     public void WakeKswapd(Machine machine, int node, int order, int highestZoneIdx)
     {
+        if (!SynchronousKswapd)
+        {
+            // mirrors wakeup_kswapd: pgdat->kswapd_order and kswapd_highest_zoneidx are raised before anything else,
+            // also when kswapd runs or the wakeup is refused; kswapd reads them when its balance_pgdat run ends
+            EnsureKswapdState(machine.NodeCount);
+            _pendingOrder![node] = Math.Max(_pendingOrder[node], order);
+            _pendingHigh![node] = Math.Max(_pendingHigh[node], highestZoneIdx);
+        }
+
         // mirrors wakeup_kswapd: nothing to do if the node is balanced and no boost is pending
         bool boosted = Boosted(node);
         // "Hopeless node, leave it to direct reclaim if possible": a request that may reclaim and compact itself
@@ -123,10 +137,9 @@ public sealed class ReclaimModel : IMemoryPressureHandler
 
         if (KswapdRunning(node))
         {
-            // wakeup_kswapd while kswapd runs: kswapd_order and kswapd_highest_zoneidx only grow
+            // wakeup_kswapd while kswapd runs (!waitqueue_active): the running balance_pgdat keeps its own sc.order
+            // and reclaim_idx; the raised kswapd_order/kswapd_highest_zoneidx above are read when it ends
             _kswapdForNonCma![node] &= _m.ReclaimForNonCmaRequest;
-            _kswapdOrder![node] = Math.Max(_kswapdOrder[node], order);
-            _kswapdHigh![node] = Math.Max(_kswapdHigh[node], highestZoneIdx);
             return;
         }
 
@@ -150,28 +163,64 @@ public sealed class ReclaimModel : IMemoryPressureHandler
             return;
         }
 
-        if (_kswapdPriority == null)
-        {
-            int n = machine.NodeCount;
-            _kswapdPriority = new int[n];
-            _kswapdOrder = new int[n];
-            _kswapdHigh = new int[n];
-            _kswapdBoosted = new bool[n];
-            _kswapdTotal = new long[n];
-            _kswapdForNonCma = new bool[n];
-        }
-
         _kswapdForNonCma![node] = _m.ReclaimForNonCmaRequest;
 
-        // the thread wakes from kswapd_try_to_sleep and enters balance_pgdat at DEF_PRIORITY
+        // the thread wakes from kswapd_try_to_sleep, reads (and resets) kswapd_order and kswapd_highest_zoneidx, and
+        // enters balance_pgdat at DEF_PRIORITY
+        StartKswapdRun(node, highestZoneIdx, boosted);
+    }
+
+    private void EnsureKswapdState(int n)
+    {
+        if (_kswapdPriority != null)
+        {
+            return;
+        }
+
+        _kswapdPriority = new int[n];
+        _kswapdOrder = new int[n];
+        _kswapdHigh = new int[n];
+        _kswapdBoosted = new bool[n];
+        _kswapdTotal = new long[n];
+        _kswapdForNonCma = new bool[n];
+        _pendingOrder = new int[n];
+        _pendingHigh = new int[n];
+        Array.Fill(_pendingHigh, -1);
+    }
+
+    // mirrors kswapd()'s "Read the new order and highest_zoneidx": alloc_order = kswapd_order,
+    // highest_zoneidx = kswapd_highest_zoneidx(pgdat, previous), both reset (0, MAX_NR_ZONES); then
+    // trace_mm_vmscan_kswapd_wake and balance_pgdat (pageoutrun)
+    private void StartKswapdRun(int node, int previousHigh, bool boosted)
+    {
+        int order = _pendingOrder![node];
+        int high = _pendingHigh![node] < 0 ? previousHigh : _pendingHigh[node];
+        _pendingOrder[node] = 0;
+        _pendingHigh[node] = -1;
         _m.Count(VmEvent.Pageoutrun);
-        ZoneStats.BalanceClasszone[(node * _m.MaxNrZones) + highestZoneIdx]++;
-        _kswapdPriority[node] = DefPriority;
-        SetReclaimActive(node, highestZoneIdx, true);
+        ZoneStats.BalanceClasszone[(node * _m.MaxNrZones) + high]++;
+        _kswapdPriority![node] = DefPriority;
+        SetReclaimActive(node, high, true);
         _kswapdOrder![node] = order;
-        _kswapdHigh![node] = highestZoneIdx;
+        _kswapdHigh![node] = high;
         _kswapdBoosted![node] = boosted;
         _kswapdTotal![node] = 0;
+    }
+
+    // mirrors kswapd_try_to_sleep: kswapd sleeps when prepare_kswapd_sleep(reclaim_order) holds (the node is hopeless
+    // or balanced at reclaim_order), after reset_isolation_suitable and wakeup_kcompactd(alloc_order); otherwise it
+    // counts kswapd_high_wmark_hit_quickly and runs balance_pgdat again
+    private bool KswapdTryToSleep(int node, int allocOrder, int reclaimOrder, int highestZoneIdx)
+    {
+        if (_m.KswapdFailures(node) >= Machine.MaxReclaimRetries || PgdatBalanced(node, reclaimOrder, highestZoneIdx))
+        {
+            Compactor.ResetIsolationSuitable(node);
+            WakeupKcompactd(node, allocOrder, highestZoneIdx);
+            return true;
+        }
+
+        _m.Count(VmEvent.KswapdHighWmarkHitQuickly);
+        return false;
     }
 
     /// <summary>
@@ -301,25 +350,33 @@ public sealed class ReclaimModel : IMemoryPressureHandler
         while (done)
         {
             _kswapdPriority[node] = 0;
-            BalancePgdatEnd(node, order, high, boosted, total);
-            // mirrors kswapd() → kswapd_try_to_sleep: prepare_kswapd_sleep(reclaim_order) fails while the node is
-            // neither hopeless nor balanced, so the thread does not sleep but runs balance_pgdat again (a boosted run
-            // that made no progress ends after one round with its boost cleared, and the next run reclaims for
-            // the watermark itself)
+            BalancePgdatEnd(node, order, high, boosted, total, trySleep: false);
+            // mirrors kswapd(): balance_pgdat returns sc.order (dropped to 0 by kswapd_shrink_node once
+            // compact_gap(order) pages were reclaimed). If it is below alloc_order, kswapd_try_to_sleep(alloc_order,
+            // reclaim_order); otherwise the loop's top reads alloc_order = reclaim_order = pgdat->kswapd_order, which
+            // was reset when this run began and only wakeups made during the run raised: a high-order run that
+            // failed is not repeated unless the allocator asked again. Not sleeping, kswapd reads kswapd_order once
+            // more and runs balance_pgdat again (a boosted run that made no progress ends after one round with its
+            // boost cleared, and the next run reclaims for the watermark itself).
+            int allocOrder = order;
             int reclaimOrder = total >= (2L << order) ? 0 : order;
-            if (_m.KswapdFailures(node) >= Machine.MaxReclaimRetries || PgdatBalanced(node, reclaimOrder, high))
+            if (reclaimOrder >= allocOrder)
+            {
+                allocOrder = reclaimOrder = _pendingOrder![node];
+                high = _pendingHigh![node] < 0 ? high : _pendingHigh[node];
+            }
+
+            if (KswapdTryToSleep(node, allocOrder, reclaimOrder, high))
             {
                 break;
             }
 
-            _m.Count(VmEvent.Pageoutrun);
-            ZoneStats.BalanceClasszone[(node * _m.MaxNrZones) + high]++;
+            StartKswapdRun(node, high, Boosted(node));
+            order = _kswapdOrder[node];
+            high = _kswapdHigh[node];
             priority = DefPriority;
             total = 0;
-            SetReclaimActive(node, high, true);
-            boosted = Boosted(node);
-            _kswapdBoosted[node] = boosted;
-            _kswapdPriority[node] = DefPriority;
+            boosted = _kswapdBoosted[node];
             if (budget <= 0)
             {
                 // the slice ended with the node still unbalanced: the thread stays runnable and starts the new
@@ -430,7 +487,9 @@ public sealed class ReclaimModel : IMemoryPressureHandler
         }
     }
 
-    private void BalancePgdatEnd(int node, int order, int highestZoneIdx, bool boosted, long total)
+    // trySleep: the synchronous kswapd's approximation of kswapd_try_to_sleep at the same order (the background one
+    // calls KswapdTryToSleep with kswapd()'s orders instead)
+    private void BalancePgdatEnd(int node, int order, int highestZoneIdx, bool boosted, long total, bool trySleep = true)
     {
         SetReclaimActive(node, highestZoneIdx, false);
         if (boosted)
@@ -440,12 +499,12 @@ public sealed class ReclaimModel : IMemoryPressureHandler
         }
         int failures = total == 0 ? _m.KswapdFailures(node) + 1 : 0;
         // kswapd_try_to_sleep: once prepare_kswapd_sleep holds, reset_isolation_suitable clears compaction's skip bits
-        if (!boosted && (failures >= Machine.MaxReclaimRetries || PgdatBalanced(node, total >= (2L << order) ? 0 : order, highestZoneIdx)))
+        if (trySleep && !boosted && (failures >= Machine.MaxReclaimRetries || PgdatBalanced(node, total >= (2L << order) ? 0 : order, highestZoneIdx)))
         {
             Compactor.ResetIsolationSuitable(node);
         }
 
-        if (!boosted && order > 0)
+        if (trySleep && !boosted && order > 0)
         {
             // mirrors kswapd_try_to_sleep (6.1): kcompactd is woken only when kswapd may sleep, i.e.
             // prepare_kswapd_sleep(reclaim_order) holds: the node is hopeless, or it is balanced at the order
@@ -575,6 +634,11 @@ public sealed class ReclaimModel : IMemoryPressureHandler
         {
             swap = false;
         }
+        // a direct reclaimer's batches (below) where get_scan_count scans one kind of list: SCAN_FILE (cache trim mode,
+        // or no swap) or anon only (no file pages). For SCAN_FRACT the kernel interleaves anon and file batches in
+        // proportion to swappiness and the recorded reclaim costs; the model's file-then-anon pass keeps the
+        // SWAP_CLUSTER_MAX floor and the stop at nr_to_reclaim there, which bounds how much anon it swaps.
+        bool oneKind = !kswapd && (!swap || _m.LruPages(node, LruList.InactiveFile) + _m.LruPages(node, LruList.ActiveFile) == 0);
         foreach ((LruList inactive, LruList active) in new[] { (LruList.InactiveFile, LruList.ActiveFile), (LruList.InactiveAnon, LruList.ActiveAnon) })
         {
             bool anon = inactive == LruList.InactiveAnon;
@@ -589,9 +653,24 @@ public sealed class ReclaimModel : IMemoryPressureHandler
             // scanned: isolate_lru_folios' scan (eligible pages, bounded by nr_to_scan); total: its total_scan (skipped
             // pages too: what pgscan_* counts); walked is bounded by the list so that spliced pages are not revisited
             long scanned = 0, total = 0, walked = 0, listPages = _m.LruPages(node, inactive);
-            int i = _m.LruTailIndex(node, inactive);
-            while (i != Machine.Nil && scanned < toScan && reclaimed < goal && walked < listPages)
+            long batchEnd = 0;
+            if (oneKind)
             {
+                // mirrors get_scan_count + shrink_lruvec for a direct reclaimer (6.1): nr[lru] = lru size >> priority
+                // (no SWAP_CLUSTER_MAX floor), isolated in batches of up to SWAP_CLUSTER_MAX that shrink_folio_list
+                // reclaims whole; nr_to_reclaim is checked between batches only, and not at all at DEF_PRIORITY
+                // (proportional_reclaim scans the whole nr[] there)
+                toScan = listPages >> priority;
+            }
+
+            int i = _m.LruTailIndex(node, inactive);
+            while (i != Machine.Nil && scanned < toScan && walked < listPages && (reclaimed < goal || (oneKind && (priority == DefPriority || scanned < batchEnd))))
+            {
+                if (oneKind && scanned >= batchEnd)
+                {
+                    batchEnd = scanned + Math.Min(SwapClusterMax, toScan - scanned);
+                }
+
                 if (ns >= budgetNs)
                 {
                     _budgetExhausted = true;

@@ -82,7 +82,9 @@ public class SingleCpuSchedulerTests
     {
         // anonymous memory only, swap free: shrink_node's anon lists are scanned by every reclaimer. A kswapd slice of
         // 10 µs ends inside its first round (one page costs ScanNs + SwapOutNs = 50.1 µs); the direct reclaim that
-        // follows has no budget and must reach the anon lists: SWAP_CLUSTER_MAX (32) pages swapped out by it.
+        // follows has no budget and must reach the anon lists. With L anonymous pages, 15897 <= L < 16384, each
+        // priority swaps out lru_size >> priority in batches reclaimed whole (get_scan_count, shrink_lruvec):
+        // 12: L >> 12 = 3; 11: (L - 3) >> 11 = 7; 10: (L - 10) >> 10 = 15; 9: (L - 25) >> 9 = 31: 56 pages.
         var m = new Machine(new MachineSpec(TestMachines.Small().Zones) { SwapPages = 1 << 20 });
         var r = new ReclaimModel(m) { SynchronousKswapd = false };
         while (!r.KswapdRunning(0))
@@ -92,10 +94,12 @@ public class SingleCpuSchedulerTests
 
         r.RunKswapd(10_000);
         Assert.Equal(1, m.Event(VmEvent.PgstealKswapd));
+        Assert.Equal(0, m.LruPages(0, LruList.ActiveAnon));
+        Assert.InRange(m.LruPages(0, LruList.InactiveAnon), 15897, 16383);
         long got = r.DirectReclaim(m, 0, 0, Gfp.HighUserMovable, 3);
-        Assert.Equal(ReclaimModel.SwapClusterMax, got);
-        Assert.Equal(ReclaimModel.SwapClusterMax, m.Event(VmEvent.PgstealDirect));
-        Assert.Equal(1 + ReclaimModel.SwapClusterMax, m.Event(VmEvent.Pswpout));
+        Assert.Equal(56, got);
+        Assert.Equal(56, m.Event(VmEvent.PgstealDirect));
+        Assert.Equal(1 + 56, m.Event(VmEvent.Pswpout));
         InvariantChecker.Check(m);
     }
 }

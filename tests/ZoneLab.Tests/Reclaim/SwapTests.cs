@@ -24,20 +24,24 @@ public class SwapTests
     [Fact]
     public void DirectReclaimSwapsOutOneClusterWhenSwapHasRoom()
     {
-        // try_to_free_pages: nr_to_reclaim = SWAP_CLUSTER_MAX = 32; at DEF_PRIORITY the scan is
-        // max(lru_size >> 12, 32) = 32 (lru_size < 4096), no file pages so anon is scanned, every scanned page has a
-        // swap slot: exactly 32 pages swapped out, 32 slots used, 32 pages free again.
+        // try_to_free_pages: nr_to_reclaim = SWAP_CLUSTER_MAX = 32. The zone fills to its min watermark, 128 pages
+        // for 4096 managed (min_free_kbytes = sqrt(16 x 16384 kB) = 512 kB): 3968 anonymous pages on the inactive
+        // list. No file pages, so anon is scanned; each priority scans lru_size >> priority (get_scan_count, no
+        // SWAP_CLUSTER_MAX floor) in batches of up to 32 reclaimed whole (shrink_lruvec), every page has a swap slot:
+        //   12: 3968 >> 12 = 0;  11: 3968 >> 11 = 1;  10: 3967 >> 10 = 3;  9: 3964 >> 9 = 7;  8: 3957 >> 8 = 15
+        //   (total 26 < 32);  7: 3942 >> 7 = 30, one batch reclaimed whole: total 56.
         (Machine m, long anon) = FullOfAnon(swapPages: 1000);
+        Assert.Equal(3968, anon);
         long free = m.Zones[(int)ZoneType.Dma32].NrFreePages;
         var reclaim = new ReclaimModel(m);
         long got = reclaim.DirectReclaim(m, 0, 0, Gfp.HighUserMovable, (int)ZoneType.Dma32);
-        Assert.Equal(32, got);
-        Assert.Equal(32, m.Event(VmEvent.Pswpout));
-        Assert.Equal(32, m.SwapUsedPages);
-        Assert.Equal(anon - 32, m.LruPages(0, LruList.InactiveAnon));
-        Assert.Equal(free + 32, m.Zones[(int)ZoneType.Dma32].NrFreePages);
-        // the cost model charges the direct reclaimer 32 scans + 32 swap-outs
-        Assert.Equal(32 * (reclaim.CostModel.ScanNs + reclaim.CostModel.SwapOutNs), reclaim.DirectReclaimNs);
+        Assert.Equal(56, got);
+        Assert.Equal(56, m.Event(VmEvent.Pswpout));
+        Assert.Equal(56, m.SwapUsedPages);
+        Assert.Equal(anon - 56, m.LruPages(0, LruList.InactiveAnon));
+        Assert.Equal(free + 56, m.Zones[(int)ZoneType.Dma32].NrFreePages);
+        // the cost model charges the direct reclaimer 56 scans + 56 swap-outs
+        Assert.Equal(56 * (reclaim.CostModel.ScanNs + reclaim.CostModel.SwapOutNs), reclaim.DirectReclaimNs);
         InvariantChecker.Check(m);
     }
 
@@ -102,6 +106,6 @@ public class SwapTests
             seen += pages;
         };
         reclaim.DirectReclaim(m, 0, 0, Gfp.HighUserMovable, (int)ZoneType.Dma32);
-        Assert.Equal(32, seen);
+        Assert.Equal(56, seen); // DirectReclaimSwapsOutOneClusterWhenSwapHasRoom's 56 pages
     }
 }
