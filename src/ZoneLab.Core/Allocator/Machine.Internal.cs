@@ -1,12 +1,12 @@
 namespace ZoneLab.Allocator;
 
 // The engine's mm/internal.h: every member of Machine that code outside src/ZoneLab.Core/Allocator may use (the
-// Compaction, Reclaim, Contiguous, Hotplug folders and the device-state seeder in Workloads), declared here and
-// implemented in the Machine.*.cs file of its concern (partial members). Anything not listed here is the engine's own:
-// EngineContractTests fails when another folder uses an internal member that is not declared in this file. Indices
-// are positions in the per-pfn arrays (pfn - BasePfn) and name block heads; the per-page bytes are decoded by
-// PageState. Every operation keeps the free lists, LRU lists and counters consistent, so the invariant checker holds
-// between model steps.
+// Compaction, Reclaim, Contiguous, Hotplug folders, the simulation's order-0 path and the device-state seeder in
+// Workloads), declared here and implemented in the Machine.*.cs file of its concern (partial members). Anything not
+// listed here is the engine's own: EngineContractTests fails when another folder uses an internal member that is not
+// declared in this file. Indices are positions in the per-pfn arrays (pfn - BasePfn) and name block heads; the
+// per-page bytes are decoded by PageState. Every operation keeps the free lists, LRU lists and counters consistent,
+// so the invariant checker holds between model steps.
 public sealed unsafe partial class Machine
 {
     // ---- page kinds (PageState.KindOf) and sentinels ----
@@ -191,6 +191,24 @@ public sealed unsafe partial class Machine
 
     /// <summary>mirrors <c>build_all_zonelists</c> after a zone became populated or empty.</summary>
     internal partial void RebuildZonelists();
+
+    // ---- the workload's order-0 path (Workloads/Simulation: about two million allocations and frees a run) ----
+
+    /// <summary>
+    /// One order-0 page for <paramref name="use"/>, exactly as <c>Allocate(0, gfp, node, use)</c>: the common case of
+    /// <c>get_page_from_freelist</c> (a zone of the zonelist passes <c>zone_watermark_fast</c>'s order-0 shortcut and
+    /// <c>__rmqueue_smallest</c> finds a page on the migratetype's or, for ALLOC_CMA, the CMA lists) without the
+    /// general walk; everything else goes to <c>Allocate</c> before any state has changed.
+    /// </summary>
+    internal partial AllocResult AllocateOrder0(GfpFlags gfp, int node, PageUse use);
+
+    /// <summary>Frees the block at <paramref name="pfn"/> (<c>__free_pages</c>) when it is still an allocated head of
+    /// <paramref name="order"/> and <paramref name="use"/>; else changes nothing and returns false.</summary>
+    internal partial bool FreeIfAllocated(ulong pfn, int order, PageUse use);
+
+    /// <summary>Marks the order-0 dirty page-cache page at <paramref name="pfn"/> clean (writeback done) when it is
+    /// still allocated as one; else changes nothing.</summary>
+    internal partial void CleanIfDirty(ulong pfn);
 
     // ---- device-state seeding (Workloads/DeviceState: a booted machine set to a real device's counts) ----
 
