@@ -2,16 +2,14 @@ namespace ZoneLab.Allocator;
 
 public sealed unsafe partial class Machine
 {
-    /// <summary>
-    /// One order-0 page for <paramref name="use"/>, exactly as <c>Allocate(0, gfp, node, use)</c>: the workload's
-    /// anonymous and page-cache faults (about two million a run) go through here. The common case of
-    /// <c>get_page_from_freelist</c> is taken without the general walk: the preferred zone passes
-    /// <c>zone_watermark_fast</c>'s order-0 shortcut and <c>__rmqueue</c> finds a page on the migratetype's (or, for
-    /// ALLOC_CMA, the CMA) lists by <c>__rmqueue_smallest</c>. Everything else (per-cpu lists, __GFP_THISNODE, a
-    /// zone below its mark, fallback stealing, v4.10's order, the slow path) goes to <see cref="Allocate"/> before
-    /// any state has changed, so both paths leave the same machine.
-    /// </summary>
-    internal AllocResult AllocateOrder0(GfpFlags gfp, int node, PageUse use)
+    // One order-0 page for a use, exactly as Allocate(0, gfp, node, use) (declared in Machine.Internal.cs): the
+    // workload's anonymous and page-cache faults (about two million a run) come here. get_page_from_freelist's common
+    // case is taken without the general code: the first zone of the node's zonelist that passes zone_watermark_fast's
+    // order-0 test, and __rmqueue finding a page on the migratetype's (or, for ALLOC_CMA, the CMA) lists by
+    // __rmqueue_smallest. Everything else (per-cpu lists, __GFP_THISNODE, a walk reaching another node, pageblock
+    // stealing, v4.10's order, the slow path) goes to Allocate before any state has changed, so both paths leave the
+    // same machine (Order0FastPathTests drives twin machines through both).
+    internal partial AllocResult AllocateOrder0(GfpFlags gfp, int node, PageUse use)
     {
         int high = _gfpZone[(uint)gfp & 0xF];
         if (PerCpuLists || Version == KernelVersion.V4_10 || (uint)node >= (uint)NodeCount || high < 0

@@ -195,6 +195,17 @@ public sealed unsafe partial class Machine
 
     /// <summary>Makes a plain page an order-0 allocation of a use (<c>prep_new_page</c>), on the active LRU list when asked.</summary>
     internal partial void SeedAllocate(int i, MigrateType mt, PageUse use, bool active);
+
+    // ---- the workload's order-0 pages (Workloads/Simulation: anon faults, page cache) ----
+
+    /// <summary>One order-0 page, exactly as <c>Allocate(0, gfp, node, use)</c>, with get_page_from_freelist's common case taken directly.</summary>
+    internal partial AllocResult AllocateOrder0(GfpFlags gfp, int node, PageUse use);
+
+    /// <summary>Frees the block at <paramref name="pfn"/> (<c>__free_pages</c>) when it is still an allocated head of that order and use.</summary>
+    internal partial bool FreeIfAllocated(ulong pfn, int order, PageUse use);
+
+    /// <summary>Marks the order-0 dirty page-cache page at <paramref name="pfn"/> clean when it is still allocated as one.</summary>
+    internal partial void CleanIfDirty(ulong pfn);
 }
 
 // Page-level operations for the reclaim and compaction models, implemented here: they act on block heads by index
