@@ -1,19 +1,17 @@
-using System.Runtime.CompilerServices;
-
 namespace ZoneLab.Allocator;
 
 // Read-only page walks for the metrics (ZoneLab.Metrics), over the per-pfn bytes directly: a report samples them
 // every simulated second and at every cma_alloc, so they must not pay the public per-pfn checks on each page.
 public sealed unsafe partial class Machine
 {
-    // PageState.Flags(KindAlloc, 0) in each of eight bytes
-    private static readonly ulong s_eightOrder0Heads = 0x0101010101010101UL * PageState.Flags(KindAlloc, 0);
-
     /// <summary>
     /// Pages of allocated blocks in pfns [<paramref name="start"/>, <paramref name="end"/>) (a block that runs past
-    /// <paramref name="end"/> counts up to it). Walks block by block exactly as <see cref="IsFreeHead"/> and
-    /// <see cref="IsAllocatedHead"/> would: a free head skips its block (a not yet linked boot range counts as
-    /// MAX_ORDER blocks), an allocated head counts its pages, anything else advances one page.
+    /// <paramref name="end"/> counts up to it), as a block-by-block walk with <see cref="IsFreeHead"/> and
+    /// <see cref="IsAllocatedHead"/> counts them. Every allocated-kind flags byte is a block head and such a walk
+    /// reaches every head of the range (it skips only a block's tail pages, whose flags bytes are zero, as are those
+    /// of a not yet linked boot range), so the count is a sum over the allocated heads: the order-0 ones by one
+    /// vectorised count of their byte, the larger ones (rare: THP, device buffers) found by a vectorised search.
+    /// The device-area utilisation samples this over every CMA area each simulated second and at every cma_alloc.
     /// </summary>
     internal partial long AllocatedPages(ulong start, ulong end)
     {
@@ -21,46 +19,24 @@ public sealed unsafe partial class Machine
         {
             return 0;
         }
-        int p = CheckedIndex(start), e = CheckedIndex(end - 1) + 1;
-        bool pristine = false;
-        for (int z = 0; z < _zones.Length; z++)
+        int s = CheckedIndex(start), e = CheckedIndex(end - 1) + 1;
+        var flags = new ReadOnlySpan<byte>(_flags + s, e - s);
+        long used = flags.Count(PageState.Flags(KindAlloc, 0));
+        for (int p = 0; ;)
         {
-            pristine |= _pristineNext[z] < e && p < _pristineEnd[z];
-        }
-        long used = 0;
-        while (p < e)
-        {
-            // eight order-0 allocated heads in a row (the common case: movable pages filling a CMA area) at once
-            while (!pristine && p + 8 <= e && Unsafe.ReadUnaligned<ulong>(_flags + p) == s_eightOrder0Heads)
-            {
-                used += 8;
-                p += 8;
-            }
-            if (p >= e)
+            int k = flags[p..].IndexOfAnyInRange(PageState.Flags(KindAlloc, 1), PageState.Flags(KindAlloc, PageState.MaxOrderBits));
+            if (k < 0)
             {
                 break;
             }
-            if (pristine && IsPristine(p, out _))
+            p += k;
+            int n = 1 << PageState.OrderOf(flags[p]);
+            used += Math.Min(n, flags.Length - p);
+            p += Math.Min(n, flags.Length - p);
+            if (p >= flags.Length)
             {
-                if ((p & (int)(Pageblock.MaxOrderNrPages - 1)) == 0)
-                {
-                    p += (int)Pageblock.MaxOrderNrPages;
-                    continue;
-                }
+                break;
             }
-            else if (PageState.KindOf(_flags[p]) == KindFree)
-            {
-                p += 1 << PageState.OrderOf(_flags[p]);
-                continue;
-            }
-            if (PageState.KindOf(_flags[p]) == KindAlloc)
-            {
-                int n = 1 << PageState.OrderOf(_flags[p]);
-                used += Math.Min(e, p + n) - p;
-                p += n;
-                continue;
-            }
-            p++;
         }
         return used;
     }
