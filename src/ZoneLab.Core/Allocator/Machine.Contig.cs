@@ -60,9 +60,8 @@ public sealed unsafe partial class Machine
             return IsolateBlock.Unmovable;
         }
         SetPageblockMt(start, MigrateType.Isolate);
-        int movable = 0;
         int end = Math.Min(start + (int)Pageblock.NrPages, _length);
-        MoveFreepages(zone, start, end, MigrateType.Isolate, ref movable, move: true);
+        MoveFreeBlocksForIsolation(zone, start, end, MigrateType.Isolate);
         zone.NrIsolatePageblock++;
         return IsolateBlock.Ok;
     }
@@ -77,9 +76,8 @@ public sealed unsafe partial class Machine
         }
         Zone zone = _zones[_zoneOf[start]];
         SetPageblockMt(start, saved);
-        int movable = 0;
         int end = Math.Min(start + (int)Pageblock.NrPages, _length);
-        MoveFreepages(zone, start, end, saved, ref movable, move: true);
+        MoveFreeBlocksForIsolation(zone, start, end, saved);
         zone.NrIsolatePageblock--;
     }
 
