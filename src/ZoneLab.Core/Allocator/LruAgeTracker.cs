@@ -8,7 +8,7 @@ namespace ZoneLab.Allocator;
 /// Resident pages are counted per (node, LRU list) and stamp in a Fenwick tree, so "how many resident pages of
 /// this list are older than the one being reclaimed" costs O(log ticks).
 /// </summary>
-public sealed class LruAgeTracker
+public sealed partial class LruAgeTracker
 {
     private const int Lists = 4; // inactive/active anon/file: the kernel's evictable LRUs
     private readonly int[] _stamp;
