@@ -60,8 +60,9 @@ public sealed unsafe partial class Machine
             return IsolateBlock.Unmovable;
         }
         SetPageblockMt(start, MigrateType.Isolate);
+        int movable = 0;
         int end = Math.Min(start + (int)Pageblock.NrPages, _length);
-        MoveFreeBlocksForIsolation(zone, start, end, MigrateType.Isolate);
+        MoveFreepages(zone, start, end, MigrateType.Isolate, ref movable, move: true);
         zone.NrIsolatePageblock++;
         return IsolateBlock.Ok;
     }
@@ -76,8 +77,9 @@ public sealed unsafe partial class Machine
         }
         Zone zone = _zones[_zoneOf[start]];
         SetPageblockMt(start, saved);
+        int movable = 0;
         int end = Math.Min(start + (int)Pageblock.NrPages, _length);
-        MoveFreeBlocksForIsolation(zone, start, end, saved);
+        MoveFreepages(zone, start, end, saved, ref movable, move: true);
         zone.NrIsolatePageblock--;
     }
 
