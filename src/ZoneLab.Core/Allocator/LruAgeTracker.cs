@@ -11,7 +11,7 @@ namespace ZoneLab.Allocator;
 /// are summed and reach the tree as one update when the stamp changes or the tree is read, so the sums it answers
 /// with are the same as with eager updates (integer addition), at a fraction of the O(log ticks) walks.
 /// </summary>
-public sealed class LruAgeTracker
+public sealed partial class LruAgeTracker
 {
     private const int Lists = 4; // inactive/active anon/file: the kernel's evictable LRUs
     private readonly int[] _stamp;

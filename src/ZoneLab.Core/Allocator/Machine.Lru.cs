@@ -179,10 +179,7 @@ public sealed unsafe partial class Machine
         }
 
         int li = LruIndexOf(d);
-        long pages = 1L << PageState.OrderOf(_flags[d]);
-        LruAges.Add(li / LruLists, (LruList)(li % LruLists), d, -pages);
-        LruAges.SetStamp(d, LruAges.StampOf(s));
-        LruAges.Add(li / LruLists, (LruList)(li % LruLists), d, pages);
+        LruAges.Restamp(li / LruLists, (LruList)(li % LruLists), d, LruAges.StampOf(s), 1L << PageState.OrderOf(_flags[d]));
     }
 
     /// <summary>Marks a file block dirty or clean (writeback done).</summary>

@@ -18,6 +18,15 @@ internal sealed unsafe partial class NativeBuffer : IDisposable
         Bytes = Math.Max(bytes, 1);
         if (OperatingSystem.IsLinux())
         {
+            if (NativeBufferPool.TryTake(Bytes, out void* reused))
+            {
+                // a mapping of the same size a disposed machine gave back: zeroed here, its pages already resident
+                NativeMemory.Clear(reused, (nuint)Bytes);
+                _ptr = reused;
+                _mapped = true;
+                return;
+            }
+
             try
             {
                 void* p = Mmap(null, (nuint)Bytes, ProtRead | ProtWrite, MapPrivate | MapAnonymous, -1, 0);
@@ -50,6 +59,11 @@ internal sealed unsafe partial class NativeBuffer : IDisposable
 
     public void Dispose()
     {
+        if (_ptr != null && _mapped && NativeBufferPool.TryGive(_ptr, Bytes))
+        {
+            _ptr = null;
+        }
+
         Free();
         GC.SuppressFinalize(this);
     }
@@ -72,6 +86,9 @@ internal sealed unsafe partial class NativeBuffer : IDisposable
 
         _ptr = null;
     }
+
+    /// <summary>Unmaps a mapping made here (the pool's evicted ones).</summary>
+    internal static void Unmap(void* ptr, long bytes) => _ = Munmap(ptr, (nuint)bytes);
 
     [LibraryImport("libc", EntryPoint = "mmap")]
     private static partial void* Mmap(void* addr, nuint length, int prot, int flags, int fd, nint offset);

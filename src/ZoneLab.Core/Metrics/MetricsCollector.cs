@@ -42,7 +42,11 @@ internal sealed class MetricsCollector : ISimulationRecorder
         _m = dm.Machine;
         _deviceHeld = deviceHeld;
         _reclaim = reclaim;
+        _carvesOut = DesignRegistry.For(dm.Kind).CarvesOut;
     }
+
+    // the design's registration, read once: CmaUtilisation runs every simulated second and at every cma_alloc
+    private readonly bool _carvesOut;
 
     private readonly List<OfflineRecord> _offline = [];
 
@@ -158,7 +162,7 @@ internal sealed class MetricsCollector : ISimulationRecorder
     /// <summary>Fraction of the device areas the kernel uses right now while the device does not (0..1, 0 for a carve-out).</summary>
     public double CmaUtilisation()
     {
-        if (DesignRegistry.For(_dm.Kind).CarvesOut)
+        if (_carvesOut)
         {
             // no-map memory is never managed: the engine's carve-out model only lowers managed counts, so the pfns of
             // the area say nothing about kernel use there; by construction it is 0

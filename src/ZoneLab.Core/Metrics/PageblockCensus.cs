@@ -55,6 +55,8 @@ public sealed record PageblockCensus(string Phase, IReadOnlyList<ZoneCensus> Zon
             }
             managed += (long)z.ManagedPages;
             var byMt = new SortedDictionary<string, long>(StringComparer.Ordinal);
+            // blocks per migratetype, named once per zone (not per block)
+            Span<long> perMt = stackalloc long[MigrateTypes.Count];
             long blocks = 0, polluted = 0, unmovable = 0;
             ulong first = z.StartPfn & ~(Pageblock.NrPages - 1);
             for (ulong pb = first; pb < z.EndPfn && pb < end; pb += Pageblock.NrPages)
@@ -68,11 +70,18 @@ public sealed record PageblockCensus(string Phase, IReadOnlyList<ZoneCensus> Zon
                     continue;
                 }
                 blocks++;
-                string mt = MigrateTypes.Name(m.PageblockType(Math.Max(pb, m.BasePfn)));
-                byMt[mt] = byMt.GetValueOrDefault(mt) + 1;
+                perMt[(int)m.PageblockType(Math.Max(pb, m.BasePfn))]++;
                 if (dirty)
                 {
                     polluted++;
+                }
+            }
+            for (int mt = 0; mt < perMt.Length; mt++)
+            {
+                if (perMt[mt] > 0)
+                {
+                    string name = MigrateTypes.Name((MigrateType)mt);
+                    byMt[name] = byMt.GetValueOrDefault(name) + perMt[mt];
                 }
             }
             zones.Add(new ZoneCensus(z.Name, z.Node, blocks, byMt, polluted, unmovable));
