@@ -28,7 +28,7 @@ public readonly record struct GfpName(string Name, GfpFlags Meaning, GfpNameKind
 /// The one table of GFP flags by kernel version: every name the kernels print or define (include/linux/gfp.h,
 /// include/linux/gfp_types.h from 6.0, include/trace/events/mmflags.h), with its meaning and the kernels that have
 /// it, and the bit layouts the project decodes hex masks with. Used by the trace reader
-/// (<c>TraceGfpFlags</c>: <c>gfp_flags=</c> of ftrace), by explain (<see cref="ReportGfp"/>: <c>%pGg</c> of
+/// (<c>TraceGfpFlags</c>: <c>gfp_flags=</c> of ftrace), by explain (<c>ReportGfp</c>: <c>%pGg</c> of
 /// allocation-failure reports), by <see cref="Gfp.Parse"/>/<see cref="Gfp.Format"/>, and by the allocator through
 /// <see cref="GfpFlags"/>, whose values are this table's 6.1 bits (<see cref="Gfp.Zone"/> is <c>gfp_zone()</c>,
 /// <see cref="Gfp.MigrateTypeOf"/> is <c>gfp_migratetype()</c> over them).

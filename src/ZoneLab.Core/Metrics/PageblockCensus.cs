@@ -46,6 +46,8 @@ public sealed record PageblockCensus(string Phase, IReadOnlyList<ZoneCensus> Zon
         var zones = new List<ZoneCensus>();
         long managed = 0;
         ulong end = m.BasePfn + (ulong)m.PfnCount;
+        // blocks per migratetype of the zone being walked, named once per zone (not per block)
+        Span<long> perMt = stackalloc long[MigrateTypes.Count];
         for (int zi = 0; zi < m.Zones.Count; zi++)
         {
             Zone z = m.Zones[zi];
@@ -55,8 +57,7 @@ public sealed record PageblockCensus(string Phase, IReadOnlyList<ZoneCensus> Zon
             }
             managed += (long)z.ManagedPages;
             var byMt = new SortedDictionary<string, long>(StringComparer.Ordinal);
-            // blocks per migratetype, named once per zone (not per block)
-            Span<long> perMt = stackalloc long[MigrateTypes.Count];
+            perMt.Clear();
             long blocks = 0, polluted = 0, unmovable = 0;
             ulong first = z.StartPfn & ~(Pageblock.NrPages - 1);
             for (ulong pb = first; pb < z.EndPfn && pb < end; pb += Pageblock.NrPages)
