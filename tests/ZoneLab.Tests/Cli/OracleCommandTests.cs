@@ -33,7 +33,7 @@ public class OracleCommandTests
         string outDir = Path.Combine(Path.GetTempPath(), "zl-oracle-nokernel-" + Environment.ProcessId);
         (int exit, _, string err) = ZonelabProcess.Run("oracle", "run", w, "--out", outDir, "--kernel", "/nonexistent/bzImage");
         Assert.Equal(2, exit);
-        Assert.Equal(1, err.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains("/nonexistent/bzImage", err, StringComparison.Ordinal);
         Assert.False(Directory.Exists(outDir));
         Assert.Empty(Directory.GetDirectories(Path.GetTempPath(), ".zl-oracle-nokernel-*"));

@@ -18,6 +18,7 @@ public class SnapshotReaderTests
         Assert.Equal(4019, dma32.Free[(int)MigrateType.Movable, 0]);
         Assert.Equal(43, dma32.Free[(int)MigrateType.Movable, 10]);
         // "Node 0, zone    DMA32           25          215            8            0            0"
+        Assert.NotNull(dma32.Blocks);
         Assert.Equal([25L, 215, 8, 0, 0, 0], dma32.Blocks);
         Assert.Equal(11, dma32.FreeLine[(int)MigrateType.Movable]);
         Assert.Equal(18, dma32.BlocksLine);

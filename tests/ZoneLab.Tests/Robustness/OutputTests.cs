@@ -33,7 +33,7 @@ public class OutputTests
     [Theory]
     [InlineData("TERM", 143)]
     [InlineData("INT", 130)]
-    public void ASignalStopsTheRunSaysSoAndLeavesTheEarlierReport(string signal, int exit)
+    public async Task ASignalStopsTheRunSaysSoAndLeavesTheEarlierReport(string signal, int exit)
     {
         string dir = Path.Combine(RobustFiles.Dir, "signal-" + signal);
         Directory.CreateDirectory(dir);
@@ -54,7 +54,7 @@ public class OutputTests
         }
         string err = first + "\n" + p.StandardError.ReadToEnd();
         Assert.True(p.WaitForExit(60_000));
-        _ = stdout.Result;
+        _ = await stdout;
         Assert.Equal(exit, p.ExitCode);
         Assert.Contains($"interrupted by SIG{signal}", err);
         Assert.DoesNotContain("   at ", err);
