@@ -85,4 +85,10 @@ public sealed class MachineDescription
 
     /// <summary>The line number of each <see cref="EarlyNodeRanges"/> entry in the log.</summary>
     public IReadOnlyList<int> EarlyNodeRangeLines { get; init; } = Array.Empty<int>();
+
+    /// <summary>The line number of each <see cref="NodeDataFromLog"/> entry in the log.</summary>
+    public IReadOnlyList<int> NodeDataLines { get; init; } = Array.Empty<int>();
+
+    /// <summary>The log's "Initmem setup node N [mem START-END]" lines (<c>free_area_init_node</c>), with their line numbers.</summary>
+    public IReadOnlyList<(int Nid, ulong Start, ulong End, int LineNo)> LogInitmem { get; init; } = Array.Empty<(int, ulong, ulong, int)>();
 }

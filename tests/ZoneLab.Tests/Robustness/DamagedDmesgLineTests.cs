@@ -64,6 +64,12 @@ public sealed class DamagedDmesgLineTests
     // an early node range 64 KiB short of its usable e820 entry (line 8: [0x100000, 0xbffe0000), node 1 from SRAT's 1 GiB)
     [InlineData(59, "0x0000000040000000-0x00000000bffdffff", "0x0000000040000000-0x00000000bffcffff",
         "the log prints 'node   1: [mem 0x0000000040000000-0x00000000bffcffff]' where its e820 map and command line give 'node   1: [mem 0x0000000040000000-0x00000000bffdffff]'")]
+    // node 1's span (free_area_init_node) ending 1 GiB past the last usable byte of the map (0x13fffffff, line 10)
+    [InlineData(62, "0x0000000040000000-0x000000013fffffff", "0x0000000040000000-0x000000017fffffff",
+        "the log prints 'Initmem setup node 1 [mem 0x40000000-0x17fffffff]' where its e820 map and command line give node 1 spanning [mem 0x40000000-0x13fffffff]")]
+    // NODE_DATA for a node neither SRAT (nodes 0 and 1, lines 41-44) nor the command line gives
+    [InlineData(48, "NODE_DATA(1)", "NODE_DATA(5)",
+        "the log prints NODE_DATA(5) but its e820 map, NUMA lines and command line give no node 5 (nodes: 0, 1)")]
     public void ARangeLineTheMapCannotGiveExitsTwo(int lineNo, string from, string to, string message)
     {
         // these used to exit 0 with a warning and print the model's layout for a log that contradicts it

@@ -64,6 +64,43 @@ public static class BootLogConsistency
             List<string> model = layout.Memblock.Select(r => FreeAreaInitLines.NodeRange(style, r.Nid, r.StartPfn << Page.Shift, r.EndPfn << Page.Shift)).ToList();
             ThrowOnFirstDifference("early memory node range", log, model, machine.EarlyNodeRangeLines, machine.Source);
         }
+        CheckInitmemAndNodeData(layout, machine);
+    }
+
+    // free_area_init_node() prints each node's span (node_start_pfn .. node_end_pfn, the first and last byte) as
+    // "Initmem setup node N [mem ...]", and alloc_node_data() "NODE_DATA(N) allocated" for every node the kernel
+    // sets up, memoryless ones included: a line naming a node or a span the log's own map cannot give is damage
+    private static void CheckInitmemAndNodeData(BootLayout layout, MachineDescription machine)
+    {
+        foreach ((int nid, ulong start, ulong end, int lineNo) in machine.LogInitmem)
+        {
+            NodeLayout? node = layout.Nodes.FirstOrDefault(n => n.Nid == nid);
+            if (node == null && layout.MemorylessNodes.Any(m => m.Nid == nid))
+            {
+                continue; // 4.x-5.16 init_memory_less_node(): a memoryless node's empty span
+            }
+            // end is exclusive here (the printed last byte + 1); kernels before 4.x print the node's memblk start
+            // (0 for node 0) during NUMA setup, so only a non-zero start is compared
+            ulong modelStart = node == null ? 0 : node.StartPfn << Page.Shift, modelEnd = node == null ? 0 : node.EndPfn << Page.Shift;
+            if (node == null || (start != 0 && modelStart != start) || modelEnd != end)
+            {
+                string model = node == null ? $"no node {nid}" : $"node {nid} spanning [mem 0x{modelStart:x}-0x{modelEnd - 1:x}]";
+                throw new ZoneLabInputException(machine.Source, lineNo,
+                    $"the log prints 'Initmem setup node {nid} [mem 0x{start:x}-0x{end - 1:x}]' where its e820 map and command line give {model}; "
+                    + "the log is edited or damaged, or its kernel does something the model does not");
+            }
+        }
+        for (int i = 0; i < machine.NodeDataFromLog.Count && i < machine.NodeDataLines.Count; i++)
+        {
+            int nid = machine.NodeDataFromLog[i].Nid;
+            if (!layout.Nodes.Any(n => n.Nid == nid) && !layout.MemorylessNodes.Any(m => m.Nid == nid))
+            {
+                string nodes = string.Join(", ", layout.Nodes.Select(n => n.Nid).Concat(layout.MemorylessNodes.Select(m => m.Nid)).Order());
+                throw new ZoneLabInputException(machine.Source, machine.NodeDataLines[i],
+                    $"the log prints NODE_DATA({nid}) but its e820 map, NUMA lines and command line give no node {nid} (nodes: {nodes}); "
+                    + "the log is edited or damaged, or its kernel does something the model does not");
+            }
+        }
     }
 
     private static void ThrowOnFirstDifference(string what, IReadOnlyList<string> log, IReadOnlyList<string> model, IReadOnlyList<int> lines, string source)

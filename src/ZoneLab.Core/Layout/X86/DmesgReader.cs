@@ -23,6 +23,10 @@ public static partial class DmesgReader
     [GeneratedRegex(@"^\s*node\s+(\d+): \[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\]\s*$")]
     private static partial Regex NodeRangeLine();
 
+    // free_area_init_node(): "Initmem setup node %d [mem %#018Lx-%#018Lx]"
+    [GeneratedRegex(@"^Initmem setup node (\d+) \[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\]\s*$")]
+    private static partial Regex InitmemLine();
+
     [GeneratedRegex(@"^RAMDISK: \[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\]")]
     private static partial Regex RamdiskLine();
 
@@ -85,6 +89,8 @@ public static partial class DmesgReader
         bool hypervisor = true;
         (ulong Start, ulong End)? ramdisk = null;
         var nodeData = new List<(int, ulong, ulong)>();
+        var nodeDataLines = new List<int>();
+        var initmem = new List<(int, ulong, ulong, int)>();
         var placedInRam = new List<(string What, ulong Start, ulong End, int Line)>(); // RAMDISK, NODE_DATA: memblock memory
         bool gbpages = false;
         bool inNodeRanges = false;
@@ -297,11 +303,20 @@ public static partial class DmesgReader
                 placedInRam.Add(("RAMDISK", ramdisk.Value.Start, ramdisk.Value.End, lineNo));
                 continue;
             }
+            Match im = InitmemLine().Match(line);
+            if (im.Success)
+            {
+                (ulong s, ulong e) = ParseMemRange(im.Groups[2].Value, im.Groups[3].Value, "Initmem setup", source, lineNo);
+                initmem.Add((ParseNid(im.Groups[1].Value, source, lineNo), s, e, lineNo));
+                continue;
+            }
+
             Match nd = NodeDataLine().Match(line);
             if (nd.Success)
             {
                 (ulong s, ulong e) = ParseMemRange(nd.Groups[2].Value, nd.Groups[3].Value, "NODE_DATA", source, lineNo);
                 nodeData.Add((ParseNid(nd.Groups[1].Value, source, lineNo), s, e));
+                nodeDataLines.Add(lineNo);
                 placedInRam.Add(("NODE_DATA", s, e, lineNo));
                 continue;
             }
@@ -377,6 +392,8 @@ public static partial class DmesgReader
             Hypervisor = hypervisor,
             Ramdisk = ramdisk,
             NodeDataFromLog = nodeData,
+            NodeDataLines = nodeDataLines,
+            LogInitmem = initmem,
             Gbpages = gbpages,
             KernelVersion = version,
             KernelRelease = release,
