@@ -91,4 +91,10 @@ public sealed class MachineDescription
 
     /// <summary>The log's "Initmem setup node N [mem START-END]" lines (<c>free_area_init_node</c>), with their line numbers.</summary>
     public IReadOnlyList<(int Nid, ulong Start, ulong End, int LineNo)> LogInitmem { get; init; } = Array.Empty<(int, ulong, ulong, int)>();
+
+    /// <summary>The log's "On node N totalpages: P" lines (<c>calculate_node_totalpages</c>, before 5.13), with their line numbers.</summary>
+    public IReadOnlyList<(int Nid, ulong Pages, int LineNo)> LogNodeTotalpages { get; init; } = Array.Empty<(int, ulong, int)>();
+
+    /// <summary>The physpages figure (KiB) of the log's "Memory: AK/TK available" line (<c>mem_init_print_info</c>) and its line number.</summary>
+    public (ulong Kb, int LineNo)? LogMemoryTotalKb { get; init; }
 }

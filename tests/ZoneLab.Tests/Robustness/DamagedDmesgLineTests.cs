@@ -84,6 +84,25 @@ public sealed class DamagedDmesgLineTests
         Assert.StartsWith($"zonelab: d.txt:{lineNo}: {message}", stderr);
     }
 
+    // the Memory: line's physpages (mem_init_print_info) and a 5.10 log's "On node 0 totalpages" (calculate_node_totalpages,
+    // before 5.13) raised by 100,000 KiB / 1,000,000 pages; the expected figures are the kernels' own, as each log printed them
+    [Theory]
+    [InlineData("x86_64-6.1", "x13-pc-4g-numa-1g-3g-kernelcore-1536m", 97, "2369096K/4193784K", "2369096K/4293784K",
+        "the log's 'Memory:' line totals 4293784K where its e820 map and command line give 4193784K of present memory")]
+    [InlineData("real-x86", "asus-eb1505-5.10.14-snb-gfx", 60, "totalpages: 2017090", "totalpages: 3017090",
+        "the log prints 'On node 0 totalpages: 3017090' where its e820 map and command line give 2017090 present pages")]
+    public void APageCountTheMapCannotGiveExitsTwo(string set, string name, int lineNo, string from, string to, string message)
+    {
+        string[] lines = File.ReadAllLines(FixturePath.Get(set, name, "dmesg.txt"));
+        Assert.Contains(from, lines[lineNo - 1]);
+        lines[lineNo - 1] = lines[lineNo - 1].Replace(from, to, StringComparison.Ordinal);
+        string path = ZonelabProcess.WriteTemp("d.txt", string.Join('\n', lines) + "\n");
+        var (exit, stdout, stderr) = ZonelabProcess.Run("layout", "--dmesg", path);
+        Assert.Equal(2, exit);
+        Assert.Equal(string.Empty, stdout);
+        Assert.Contains($"zonelab: d.txt:{lineNo}: {message}", stderr);
+    }
+
     [Fact]
     public void TheUndamagedLogStillReads()
     {

@@ -90,6 +90,28 @@ public static class BootLogConsistency
                     + "the log is edited or damaged, or its kernel does something the model does not");
             }
         }
+        // calculate_node_totalpages(): the node's present pages (0 for a memoryless node's pgdat)
+        foreach ((int nid, ulong pages, int lineNo) in machine.LogNodeTotalpages)
+        {
+            ulong model = layout.Nodes.FirstOrDefault(n => n.Nid == nid)?.PresentPages ?? 0;
+            if (pages != model)
+            {
+                throw new ZoneLabInputException(machine.Source, lineNo,
+                    $"the log prints 'On node {nid} totalpages: {pages}' where its e820 map and command line give {model} present pages; "
+                    + "the log is edited or damaged, or its kernel does something the model does not");
+            }
+        }
+        // mem_init_print_info(): physpages = get_num_physpages(), the present pages of the online nodes, in KiB
+        if (machine.LogMemoryTotalKb is (ulong kb, int memoryLine))
+        {
+            ulong model = (ulong)layout.Nodes.Sum(n => (decimal)n.PresentPages) * (Page.Size / 1024);
+            if (kb != model)
+            {
+                throw new ZoneLabInputException(machine.Source, memoryLine,
+                    $"the log's 'Memory:' line totals {kb}K where its e820 map and command line give {model}K of present memory; "
+                    + "the log is edited or damaged, or its kernel does something the model does not");
+            }
+        }
         for (int i = 0; i < machine.NodeDataFromLog.Count && i < machine.NodeDataLines.Count; i++)
         {
             int nid = machine.NodeDataFromLog[i].Nid;

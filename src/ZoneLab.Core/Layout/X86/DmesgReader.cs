@@ -27,6 +27,14 @@ public static partial class DmesgReader
     [GeneratedRegex(@"^Initmem setup node (\d+) \[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\]\s*$")]
     private static partial Regex InitmemLine();
 
+    // calculate_node_totalpages() (KERN_DEBUG, before 5.13): "On node %d totalpages: %lu"
+    [GeneratedRegex(@"^On node (\d+) totalpages: (\d+)\s*$")]
+    private static partial Regex TotalpagesLine();
+
+    // mem_init_print_info(): "Memory: %luK/%luK available (...": the second figure is physpages in KiB
+    [GeneratedRegex(@"^Memory: (\d+)K/(\d+)K available")]
+    private static partial Regex MemoryTotalLine();
+
     [GeneratedRegex(@"^RAMDISK: \[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\]")]
     private static partial Regex RamdiskLine();
 
@@ -91,6 +99,8 @@ public static partial class DmesgReader
         var nodeData = new List<(int, ulong, ulong)>();
         var nodeDataLines = new List<int>();
         var initmem = new List<(int, ulong, ulong, int)>();
+        var totalpages = new List<(int, ulong, int)>();
+        (ulong Kb, int LineNo)? memoryTotal = null;
         var placedInRam = new List<(string What, ulong Start, ulong End, int Line)>(); // RAMDISK, NODE_DATA: memblock memory
         bool gbpages = false;
         bool inNodeRanges = false;
@@ -239,6 +249,17 @@ public static partial class DmesgReader
                     continue;
                 }
                 inZoneRanges = false;
+            }
+            Match tp = TotalpagesLine().Match(line);
+            if (tp.Success && ulong.TryParse(tp.Groups[2].Value, CultureInfo.InvariantCulture, out ulong pages))
+            {
+                totalpages.Add((ParseNid(tp.Groups[1].Value, source, lineNo), pages, lineNo));
+                continue;
+            }
+            Match mt = MemoryTotalLine().Match(line);
+            if (mt.Success && memoryTotal == null && ulong.TryParse(mt.Groups[2].Value, CultureInfo.InvariantCulture, out ulong kb))
+            {
+                memoryTotal = (kb, lineNo); // no continue: the same line carries the cma-reserved field
             }
             // mem_init_print_info() prints ", NK cma-reserved" in every build since 3.19 (totalcma_pages is 0 without
             // CONFIG_CMA), so only a nonzero count, or cma_declare_contiguous_nid()'s "cma: Reserved N MiB at", proves it.
@@ -394,6 +415,8 @@ public static partial class DmesgReader
             NodeDataFromLog = nodeData,
             NodeDataLines = nodeDataLines,
             LogInitmem = initmem,
+            LogNodeTotalpages = totalpages,
+            LogMemoryTotalKb = memoryTotal,
             Gbpages = gbpages,
             KernelVersion = version,
             KernelRelease = release,
