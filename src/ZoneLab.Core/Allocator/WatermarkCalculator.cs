@@ -81,6 +81,39 @@ public sealed class WatermarkCalculator
     }
 
     /// <summary>
+    /// Redoes <see cref="Boot"/> with the managed counts the initcalls saw: each zone's current count less
+    /// <paramref name="notYetManaged"/> (node-major, one per zone: the initrd and init sections the kernel frees after
+    /// its initcalls, which raise <c>managed</c> without a recompute), then restores the current counts. A machine
+    /// built from a real boot's final managed counts otherwise has slightly higher watermarks than that kernel.
+    /// </summary>
+    public void RebootWithLateFrees(IReadOnlyList<ulong> notYetManaged)
+    {
+        if (notYetManaged.Count != _zones.Count)
+        {
+            throw new ArgumentException($"{notYetManaged.Count} counts for {_zones.Count} zones", nameof(notYetManaged));
+        }
+
+        var current = new ulong[_zones.Count];
+        for (int i = 0; i < _zones.Count; i++)
+        {
+            current[i] = _zones[i].ManagedPages;
+            _zones[i].ManagedPages = current[i] > notYetManaged[i] ? current[i] - notYetManaged[i] : 0;
+            // struct zone starts zeroed: calculate_min_free_kbytes' nr_free_buffer_pages subtracts high marks of 0
+            foreach (WatermarkIndex w in Enum.GetValues<WatermarkIndex>())
+            {
+                _zones[i].SetRawMark(w, 0);
+            }
+        }
+
+        KhugepagedRunning = false;
+        Boot();
+        for (int i = 0; i < _zones.Count; i++)
+        {
+            _zones[i].ManagedPages = current[i];
+        }
+    }
+
+    /// <summary>
     /// mirrors <c>init_per_zone_wmark_min</c>: run at boot and after every memory online/offline.
     /// </summary>
     public void InitPerZoneWmarkMin()

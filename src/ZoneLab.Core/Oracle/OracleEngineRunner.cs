@@ -60,6 +60,7 @@ public sealed partial class OracleEngineRunner : IDisposable
         // and, when asked, the per-cpu lists of the guest's CPUs (OracleEngineRunner.Pcp.cs)
         _dm = new MigrateCmaDesign { DeferredStructPageInit = true, PerCpuLists = perCpuLists, Cpus = GuestCpus(rec) }.Build(layout, KernelVersion.V6_1, new VmSysctls(), debugChecks: false, swapPages: (long)(om.SwapBytes >> PageShift));
         _m = _dm.Machine;
+        BootWatermarksAsTheGuest(rec);
         _reclaim = new ReclaimModel(_m);
         // kswapd as the kernel thread it is, sharing the guest's one vCPU with the workload (SingleCpuScheduler)
         _cpu = new SingleCpuScheduler(_reclaim);
@@ -91,11 +92,44 @@ public sealed partial class OracleEngineRunner : IDisposable
         return r;
     }
 
+    /// <summary>The engine booted from <paramref name="rec"/>, before the residue and the steps (tests read its machine).</summary>
+    internal static OracleEngineRunner BootOnly(OracleWorkload w, OracleRecording rec) => new(w, rec, perCpuLists: false);
+
+    /// <summary>The engine's machine.</summary>
+    internal Machine Machine => _m;
+
     /// <inheritdoc/>
     public void Dispose()
     {
         _hotplug = null;
         _dm.Dispose();
+    }
+
+    // The machine was booted with the guest's final managed counts, but the guest computed its watermarks (and so its
+    // per-cpu high, kswapd's targets and lowmem_reserve) at its initcalls, before it freed the initrd and its init
+    // sections (BootWatermarkReplay): redo that computation with the counts it saw, as `zonelab watermarks` does.
+    private void BootWatermarksAsTheGuest(OracleRecording rec)
+    {
+        string zoneinfo = rec.PathOf("step0.zoneinfo.txt");
+        IReadOnlyList<ZoneinfoZone> zones = ZoneinfoReader.Parse(File.ReadAllText(zoneinfo), zoneinfo);
+        ulong[] late = new BootWatermarkReplay().LateFreedPages(zones, DmesgLateFrees.Parse(File.ReadAllText(rec.PathOf("dmesg.txt"))));
+        IReadOnlyList<ZoneWatermarks> machineZones = _m.WatermarkCalculator.Zones;
+        var notYetManaged = new ulong[machineZones.Count];
+        for (int i = 0; i < zones.Count; i++)
+        {
+            if (late[i] != 0)
+            {
+                int zi = zones[i].Node * _m.WatermarkCalculator.MaxNrZones + (int)zones[i].Type;
+                if (zi >= notYetManaged.Length)
+                {
+                    throw new ZoneLabInputException(zoneinfo, $"node {zones[i].Node} zone {ZoneTypes.Name(zones[i].Type)} is not in the boot log's layout");
+                }
+
+                notYetManaged[zi] = late[i];
+            }
+        }
+
+        _m.WatermarkCalculator.RebootWithLateFrees(notYetManaged);
     }
 
     private static BootLayout Boot(OracleRecording rec)

@@ -59,25 +59,11 @@ public sealed class BootWatermarkReplay
 
         if (log is not null)
         {
-            foreach (LateFree f in log.Frees)
+            ulong[] late = LateFreedPages(zones, log);
+            for (int i = 0; i < state.Count; i++)
             {
-                ulong? phys = f.IsInitrd ? (log.RamdiskPhys ?? InitrdPhys ?? KernelPhys) : KernelPhys;
-                if (phys is null && log.IsX86)
-                {
-                    phys = X86KernelPhys;
-                }
-
-                int zi = phys is ulong p ? ZoneOf(zones, p >> 12) : -1;
-                if (zi < 0)
-                {
-                    zi = LowestPopulated(zones);
-                }
-
-                if (zi >= 0)
-                {
-                    ulong m = state[zi].ManagedPages;
-                    state[zi].ManagedPages = m > f.Pages ? m - f.Pages : 0;
-                }
+                ulong m = state[i].ManagedPages;
+                state[i].ManagedPages = m > late[i] ? m - late[i] : 0;
             }
         }
 
@@ -134,6 +120,38 @@ public sealed class BootWatermarkReplay
         }
 
         return calc;
+    }
+
+    /// <summary>
+    /// Pages per zone of <paramref name="zones"/> (same order) that the boot log frees after the watermarks were first
+    /// computed: the initrd (<c>free_initrd_mem</c>) and the kernel's init sections (<c>free_initmem</c>) reach the
+    /// buddy allocator at the end of <c>kernel_init</c>, after every initcall, so <c>init_per_zone_wmark_min</c> never
+    /// saw them. Each free is charged to the zone holding the initrd or the kernel image.
+    /// </summary>
+    public ulong[] LateFreedPages(IReadOnlyList<ZoneinfoZone> zones, DmesgLateFrees log)
+    {
+        var late = new ulong[zones.Count];
+        foreach (LateFree f in log.Frees)
+        {
+            ulong? phys = f.IsInitrd ? (log.RamdiskPhys ?? InitrdPhys ?? KernelPhys) : KernelPhys;
+            if (phys is null && log.IsX86)
+            {
+                phys = X86KernelPhys;
+            }
+
+            int zi = phys is ulong p ? ZoneOf(zones, p >> 12) : -1;
+            if (zi < 0)
+            {
+                zi = LowestPopulated(zones);
+            }
+
+            if (zi >= 0)
+            {
+                late[zi] += f.Pages;
+            }
+        }
+
+        return late;
     }
 
     // mirrors the sysctl handlers a boot parameter reaches (min_free_kbytes_sysctl_handler, ...)
