@@ -75,10 +75,11 @@ public sealed partial class OracleEngineRunner
     /// <summary>
     /// mirrors hugepage_init (6.1 mm/huge_memory.c): "By default disable transparent hugepages on smaller systems"
     /// — transparent_hugepage_flags = 0 when totalram_pages() &lt; 512 MiB, whatever the config says. totalram is the
-    /// managed pages of every zone (MemTotal); the same rule keeps khugepaged from raising min_free_kbytes
-    /// (<see cref="WatermarkCalculator.StartKhugepaged"/>).
+    /// managed pages of every zone as hugepage_init (subsys_initcall) saw them, before the initrd and init sections
+    /// were freed; the same decision starts khugepaged (<see cref="WatermarkCalculator.StartKhugepaged"/>, replayed
+    /// with those counts by BootWatermarksAsTheGuest), so its outcome is read from there.
     /// </summary>
-    private bool ThpEnabled => _m.WatermarkCalculator.TotalramPages() >= WatermarkCalculator.ThpMinTotalramPages;
+    private bool ThpEnabled => _m.WatermarkCalculator.KhugepagedRunning;
 
     private bool SmallPages(Holding h, long n, GfpFlags gfp = Gfp.HighUserMovable, PageUse use = PageUse.Anon)
     {
