@@ -85,7 +85,7 @@ public sealed partial class ContigRangeAllocator
     // start_isolate_page_range() over [pbStart, pbEnd) while the previous attempt's undo is owed (see above). NotTried
     // after paying the owed undo when a block lies in a zone with unlinked boot blocks; else the blocks isolated are in
     // saved, and Failed (their undo owed in turn) when set_migratetype_isolate() refused one.
-    private Slide SlideIsolation(int pbStart, int pbEnd, Machine.IsolationMode mode, List<(int Block, MigrateType Type)> saved, ContigWork work)
+    private Slide SlideIsolation(int pbStart, int pbEnd, Machine.IsolationMode mode, List<(int Block, MigrateType Type)> saved, ref ContigWork work)
     {
         List<(int Block, MigrateType Type)> owed = _pending!;
         int nr = (int)Pageblock.NrPages;

@@ -51,7 +51,7 @@ public sealed partial class ContigRangeAllocator : IContigRangeAllocator
         // ~23,000 calls per sticky-movable run), a nested call (none today) would take a new one. Between cma_alloc's
         // attempts the previous window's pageblocks may still be isolated (see SlideIsolation).
         List<(int Block, MigrateType Type)> saved = TakeList();
-        Slide slide = _pending != null ? SlideIsolation(pbStart, pbEnd, mode, saved, work) : Slide.NotTried;
+        Slide slide = _pending != null ? SlideIsolation(pbStart, pbEnd, mode, saved, ref work) : Slide.NotTried;
         if (slide == Slide.Failed)
         {
             return new ContigResult(ContigResult.EBusy, ContigFailure.IsolationUnmovable, work);
@@ -99,9 +99,12 @@ public sealed partial class ContigRangeAllocator : IContigRangeAllocator
                     progress++;
                     continue;
                 }
-                // alloc_migration_target(): an ordinary allocation on the same node, movable, may fail
+                // alloc_migration_target(): an ordinary allocation on the same node, movable, may fail (order 0, nearly
+                // every migration, takes the engine's order-0 entry, which is Allocate's result by a shorter path)
                 int node = _m.Zones[_m.ZoneAt(i)].Node;
-                AllocResult target = _m.Allocate(order, Gfp.HighUserMovable | GfpFlags.RetryMayfail, node, use);
+                AllocResult target = order == 0
+                    ? _m.AllocateOrder0(Gfp.HighUserMovable | GfpFlags.RetryMayfail, node, use)
+                    : _m.Allocate(order, Gfp.HighUserMovable | GfpFlags.RetryMayfail, node, use);
                 if (!target.Success)
                 {
                     errno = ContigResult.ENoMem;
