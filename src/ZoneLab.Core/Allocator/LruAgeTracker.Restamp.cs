@@ -21,6 +21,15 @@ public sealed partial class LruAgeTracker
         int list = node * Lists + (int)lru;
         _count[list][old] -= pages;
         _count[list][stamp] += pages;
+        if (_pendingStamp[list] == old && _pendingPages[list] == pages)
+        {
+            // the block's own pages are the list's pending delta (a migration target just added at the clock): they
+            // move to the new stamp without reaching the tree, and the source's removal at that stamp that follows
+            // cancels them in the pending delta too, so a migration walks no tree path at all
+            _pendingStamp[list] = stamp;
+            return;
+        }
+
         long[] t = _tree[list];
         // the two increasing index sequences, merged until they meet (or both leave the tree)
         for (int a = old + 1, b = stamp + 1; a != b && (a <= _capacity || b <= _capacity);)

@@ -115,6 +115,12 @@ public sealed partial class LruAgeTracker
         long pages = _pendingPages[list];
         _pendingStamp[list] = -1;
         _pendingPages[list] = 0;
+        if (pages == 0)
+        {
+            // deltas that cancelled (a migration's target and source at one stamp) leave the tree as it is
+            return;
+        }
+
         long[] t = _tree[list];
         for (int k = stamp + 1; k <= _capacity; k += k & -k)
         {

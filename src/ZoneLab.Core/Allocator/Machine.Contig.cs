@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace ZoneLab.Allocator;
 
 // Page-level operations for alloc_contig_range(), memory offlining and gigantic pages (mm/page_isolation.c,
@@ -121,9 +123,10 @@ public sealed unsafe partial class Machine
     }
 
     // has_unmovable_pages() over a pageblock whose pages are all in the zone (the common case; cma_alloc's windows
-    // test every pageblock they isolate): a reserved page is found by one vectorised scan of the flags bytes; an
-    // allocated block not on an LRU list only at a block head, so the walk steps over whole free and allocated blocks
-    // (their other pages are tails, neither reserved nor heads).
+    // test every pageblock they isolate): a reserved page is found by one vectorised scan of the flags bytes; outside
+    // ZONE_MOVABLE, an allocated block not on an LRU list by a second one over the flags and info bytes together. The
+    // kernel's walk looks at block heads only, and an allocated-kind flags byte is always a head (tails are zero
+    // bytes), so "some allocated-kind byte of the block is not on a real LRU" is its answer, 32 pages at a time.
     private bool BlockHasUnmovablePages(int start, int end, Zone zone)
     {
         if (new ReadOnlySpan<byte>(_flags + start, end - start).IndexOfAnyInRange(PageState.Flags(KindReserved, 0), PageState.Flags(KindReserved, PageState.MaxOrderBits)) >= 0)
@@ -134,24 +137,37 @@ public sealed unsafe partial class Machine
         {
             return false;
         }
-        for (int p = start; p < end;)
+        int p = start;
+        if (Vector256.IsHardwareAccelerated)
         {
-            int kind = PageState.KindOf(_flags[p]);
-            if (kind == KindAlloc)
+            // PageState's layout: the kind is the flags byte's high nibble; PG_lru is the info byte's top bit, the use
+            // its bits 3-5 (OnRealLru: PG_lru and an anon, file or shmem use)
+            var kindMask = Vector256.Create(PageState.Flags(PageState.MaxOrderBits, 0));
+            var allocKind = Vector256.Create(PageState.Flags(KindAlloc, 0));
+            var lruMask = Vector256.Create(PageState.OnLru);
+            var useMask = Vector256.Create((byte)(7 << 3));
+            var anon = Vector256.Create((byte)((int)PageUse.Anon << 3));
+            var file = Vector256.Create((byte)((int)PageUse.File << 3));
+            var fileDirty = Vector256.Create((byte)((int)PageUse.FileDirty << 3));
+            var shmem = Vector256.Create((byte)((int)PageUse.Shmem << 3));
+            for (; p + Vector256<byte>.Count <= end; p += Vector256<byte>.Count)
             {
-                if (!OnRealLru(p))
+                Vector256<byte> alloc = Vector256.Equals(Vector256.Load(_flags + p) & kindMask, allocKind);
+                Vector256<byte> info = Vector256.Load(_info + p);
+                Vector256<byte> use = info & useMask;
+                Vector256<byte> real = Vector256.Equals(info & lruMask, lruMask)
+                    & (Vector256.Equals(use, anon) | Vector256.Equals(use, file) | Vector256.Equals(use, fileDirty) | Vector256.Equals(use, shmem));
+                if (Vector256.AndNot(alloc, real) != Vector256<byte>.Zero)
                 {
                     return true;
                 }
-                p += 1 << PageState.OrderOf(_flags[p]);
             }
-            else if (kind == KindFree)
+        }
+        for (; p < end; p++)
+        {
+            if (PageState.KindOf(_flags[p]) == KindAlloc && !OnRealLru(p))
             {
-                p += 1 << PageState.OrderOf(_flags[p]);
-            }
-            else
-            {
-                p++;
+                return true;
             }
         }
         return false;

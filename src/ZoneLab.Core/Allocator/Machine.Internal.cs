@@ -151,6 +151,16 @@ public sealed unsafe partial class Machine
     /// <summary>mirrors <c>unset_migratetype_isolate</c>: the pageblock gets <paramref name="saved"/> back.</summary>
     internal partial void UndoIsolatePageblock(int i, MigrateType saved);
 
+    /// <summary>What <see cref="IsolatePageblock"/> would answer for the pageblock of <paramref name="i"/> had it type
+    /// <paramref name="saved"/>, changing nothing; only in a zone for which <see cref="ZoneLinked"/> holds.</summary>
+    internal partial IsolateBlock TestIsolatePageblock(int i, IsolationMode mode, MigrateType saved);
+
+    /// <summary>True when a zone has no boot blocks left to link (its free lists are explicit).</summary>
+    internal partial bool ZoneLinked(int zone);
+
+    /// <summary>The migratetype of the pageblock holding <paramref name="i"/> (<c>get_pageblock_migratetype</c>).</summary>
+    internal partial MigrateType PageblockMtAt(int i);
+
     /// <summary>Appends the allocated block heads in [start, end), with their orders, to <paramref name="into"/>.</summary>
     internal partial void AllocatedHeads(int start, int end, List<(int Index, int Order)> into);
 

@@ -83,32 +83,41 @@ public sealed class CmaAllocator
         }
         ContigFailure failure = ContigFailure.NoWindow;
         ulong start = 0;
-        while (true)
+        // the attempts below touch the machine only through AllocContigRange (see IContigRangeAllocator.BeginAttempts)
+        _pages.BeginAttempts();
+        try
         {
-            ulong bitmapNo = FindNextZeroAreaOff(start, bitmapCount, mask, offset);
-            if (bitmapNo >= Bits)
+            while (true)
             {
-                break;
+                ulong bitmapNo = FindNextZeroAreaOff(start, bitmapCount, mask, offset);
+                if (bitmapNo >= Bits)
+                {
+                    break;
+                }
+                SetBits(bitmapNo, bitmapCount, true);
+                ulong pfn = BasePfn + (bitmapNo << OrderPerBit);
+                ContigResult r = _pages.AllocContigRange(pfn, pfn + count, cmaMode: true);
+                work.Add(r.Work);
+                if (r.Success)
+                {
+                    Used += bitmapCount << OrderPerBit;
+                    AllocSuccess++;
+                    return new CmaAllocResult(pfn, count, 0, ContigFailure.None, work, Cost.Microseconds(work));
+                }
+                SetBits(bitmapNo, bitmapCount, false);
+                ret = r.Errno;
+                failure = r.Failure;
+                if (ret != ContigResult.EBusy)
+                {
+                    break;
+                }
+                // try again with a bit different memory target: slide past the busy window by the alignment step
+                start = bitmapNo + mask + 1;
             }
-            SetBits(bitmapNo, bitmapCount, true);
-            ulong pfn = BasePfn + (bitmapNo << OrderPerBit);
-            ContigResult r = _pages.AllocContigRange(pfn, pfn + count, cmaMode: true);
-            work.Add(r.Work);
-            if (r.Success)
-            {
-                Used += bitmapCount << OrderPerBit;
-                AllocSuccess++;
-                return new CmaAllocResult(pfn, count, 0, ContigFailure.None, work, Cost.Microseconds(work));
-            }
-            SetBits(bitmapNo, bitmapCount, false);
-            ret = r.Errno;
-            failure = r.Failure;
-            if (ret != ContigResult.EBusy)
-            {
-                break;
-            }
-            // try again with a bit different memory target: slide past the busy window by the alignment step
-            start = bitmapNo + mask + 1;
+        }
+        finally
+        {
+            _pages.EndAttempts();
         }
         AllocFail++;
         if (!noWarn)

@@ -9,12 +9,11 @@ namespace ZoneLab.Contiguous;
 /// the ordinary allocator outside the range, pinned pages stay), <c>test_pages_isolated()</c>, take the free pages,
 /// and always undo the isolation. Pinned pages are a workload property given in <see cref="Pinned"/>.
 /// </summary>
-public sealed class ContigRangeAllocator : IContigRangeAllocator
+public sealed partial class ContigRangeAllocator : IContigRangeAllocator
 {
     private const int MaxTriesWithoutProgress = 5;
     private readonly Machine _m;
     private readonly List<(int Index, int Order)> _heads = new();
-    private List<(int Block, MigrateType Type)>? _savedTypes = new();
 
     /// <summary>Creates the allocator over a machine.</summary>
     public ContigRangeAllocator(Machine machine)
@@ -49,16 +48,20 @@ public sealed class ContigRangeAllocator : IContigRangeAllocator
         int pbEnd = (end + (int)Pageblock.NrPages - 1) & ~((int)Pageblock.NrPages - 1);
 
         // 1. start_isolate_page_range(); the saved types' list is reused across calls (cma_alloc's sliding windows make
-        // ~23,000 calls per sticky-movable run), a nested call (none today) would take a new one
-        List<(int Block, MigrateType Type)> saved = _savedTypes ?? new();
-        _savedTypes = null;
-        saved.Clear();
-        for (int b = pbStart; b < pbEnd; b += (int)Pageblock.NrPages)
+        // ~23,000 calls per sticky-movable run), a nested call (none today) would take a new one. Between cma_alloc's
+        // attempts the previous window's pageblocks may still be isolated (see SlideIsolation).
+        List<(int Block, MigrateType Type)> saved = TakeList();
+        Slide slide = _pending != null ? SlideIsolation(pbStart, pbEnd, mode, saved, ref work) : Slide.NotTried;
+        if (slide == Slide.Failed)
+        {
+            return new ContigResult(ContigResult.EBusy, ContigFailure.IsolationUnmovable, work);
+        }
+        for (int b = pbStart; slide == Slide.NotTried && b < pbEnd; b += (int)Pageblock.NrPages)
         {
             Machine.IsolateBlock r = _m.IsolatePageblock(b, mode, out MigrateType old);
             if (r != Machine.IsolateBlock.Ok)
             {
-                Undo(saved);
+                UndoOrDefer(saved);
                 return new ContigResult(ContigResult.EBusy, ContigFailure.IsolationUnmovable, work);
             }
             saved.Add((b, old));
@@ -96,9 +99,12 @@ public sealed class ContigRangeAllocator : IContigRangeAllocator
                     progress++;
                     continue;
                 }
-                // alloc_migration_target(): an ordinary allocation on the same node, movable, may fail
+                // alloc_migration_target(): an ordinary allocation on the same node, movable, may fail (order 0, nearly
+                // every migration, takes the engine's order-0 entry, which is Allocate's result by a shorter path)
                 int node = _m.Zones[_m.ZoneAt(i)].Node;
-                AllocResult target = _m.Allocate(order, Gfp.HighUserMovable | GfpFlags.RetryMayfail, node, use);
+                AllocResult target = order == 0
+                    ? _m.AllocateOrder0(Gfp.HighUserMovable | GfpFlags.RetryMayfail, node, use)
+                    : _m.Allocate(order, Gfp.HighUserMovable | GfpFlags.RetryMayfail, node, use);
                 if (!target.Success)
                 {
                     errno = ContigResult.ENoMem;
@@ -145,9 +151,14 @@ public sealed class ContigRangeAllocator : IContigRangeAllocator
             }
         }
 
-        // 7. undo_isolate_page_range(), always
-        Undo(saved);
-        return errno == 0 ? ContigResult.Ok(work) : new ContigResult(errno, failure, work);
+        // 7. undo_isolate_page_range(), always (after a failure inside cma_alloc's attempts, when the next one does)
+        if (errno == 0)
+        {
+            Undo(saved);
+            return ContigResult.Ok(work);
+        }
+        UndoOrDefer(saved);
+        return new ContigResult(errno, failure, work);
     }
 
     /// <inheritdoc/>
@@ -210,6 +221,6 @@ public sealed class ContigRangeAllocator : IContigRangeAllocator
         {
             _m.UndoIsolatePageblock(b, t);
         }
-        _savedTypes = saved;
+        ReturnList(saved);
     }
 }

@@ -285,4 +285,10 @@ public sealed class MovableIsolation(ContigRangeAllocator contig) : IContigRange
 
     /// <inheritdoc/>
     public void FreeContigRange(ulong pfn, ulong count) => contig.FreeContigRange(pfn, count);
+
+    /// <inheritdoc/>
+    public void BeginAttempts() => contig.BeginAttempts();
+
+    /// <inheritdoc/>
+    public void EndAttempts() => contig.EndAttempts();
 }
