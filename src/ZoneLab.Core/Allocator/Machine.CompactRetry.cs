@@ -14,8 +14,8 @@ public sealed unsafe partial class Machine
     // kernel has none). In those runs the async compaction ends with its scanners met (COMPACT_COMPLETE, no deferral),
     // kswapd then goes to sleep and __reset_isolation_suitable finds no free page at its sample points on the free
     // scanner's side, so it leaves both cached scanners at the middle of the zone ("Leave no distance"), and the sync
-    // light run that follows scans nothing. The kernel's runs do not get there (every recorded direct compaction of
-    // those workloads succeeds); which state differs is not found yet. docs/fidelity.md, Round 5.
+    // light run that follows scans nothing. The kernel's runs do not get there (their direct compactions succeed:
+    // compact_fail 0 on x86_64, 0-9 on numa-two-nodes arm64); which state differs is not found yet. docs/fidelity.md, Round 5.
     private const CompactPriority InitialCompactPriority = CompactPriority.SyncLight;
 
     // mirrors __alloc_pages_direct_compact: nothing for order 0; try_to_compact_pages at prio; a COMPACT_SKIPPED
