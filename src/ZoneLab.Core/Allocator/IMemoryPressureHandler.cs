@@ -9,8 +9,12 @@ public interface IMemoryPressureHandler
     /// <summary>Direct reclaim (<c>__alloc_pages_direct_reclaim</c>): returns pages reclaimed.</summary>
     long DirectReclaim(Machine machine, int node, int order, GfpFlags gfp, int highestZoneIdx);
 
-    /// <summary>Direct compaction (<c>__alloc_pages_direct_compact</c>): returns true when it made progress.</summary>
-    bool DirectCompact(Machine machine, int node, int order, GfpFlags gfp, int highestZoneIdx, MigrateType mt);
+    /// <summary>
+    /// Direct compaction at a priority (<c>try_to_compact_pages</c>, called by <c>__alloc_pages_direct_compact</c>):
+    /// returns the compaction result (COMPACT_SUCCESS when a zone ended with a suitable free block). The caller counts
+    /// the stall and its outcome.
+    /// </summary>
+    DirectCompactResult DirectCompact(Machine machine, int node, int order, GfpFlags gfp, int highestZoneIdx, MigrateType mt, CompactPriority prio);
 
     /// <summary>The OOM killer (<c>out_of_memory</c>): returns true when a victim's memory was freed.</summary>
     bool OutOfMemory(Machine machine, int node, int order, GfpFlags gfp);

@@ -83,13 +83,47 @@ public sealed unsafe partial class Machine
             return Nil;
         }
 
-        int noProgress = 0;
+        // mirrors __alloc_pages_slowpath (6.1): costly requests, and non-movable high-order ones, first try a direct
+        // compaction (6.1 at INIT_COMPACT_PRIORITY, async; the engine at InitialCompactPriority, see there); a costly
+        // __GFP_NORETRY request (THP faults) stops there when every zone was skipped or deferred, and otherwise keeps
+        // compacting async
+        int noProgress = 0, compactionRetries = 0;
         bool costly = order > Pageblock.CostlyOrder;
+        CompactPriority prio = CompactPriority.SyncLight; // DEF_COMPACT_PRIORITY
+        DirectCompactResult compactResult = DirectCompactResult.Skipped;
+        bool pfmemalloc = (gfp & GfpFlags.Memalloc) != 0 && (gfp & GfpFlags.NoMemalloc) == 0;
+        if ((costly || (order > 0 && mt != MigrateType.Movable)) && !pfmemalloc)
+        {
+            i = DirectCompactAlloc(gfp, order, af, zl, pref, high, mt, node, InitialCompactPriority, out compactResult);
+            if (i != Nil)
+            {
+                why = AllocFailure.None;
+                return i;
+            }
+
+            if (costly && (gfp & GfpFlags.NoRetry) != 0)
+            {
+                if (compactResult is DirectCompactResult.Skipped or DirectCompactResult.Deferred)
+                {
+                    why = AllocFailure.OutOfMemory;
+                    return Nil;
+                }
+
+                prio = CompactPriority.Async; // INIT_COMPACT_PRIORITY
+            }
+        }
+
         for (int attempt = 0; ; attempt++)
         {
-            // costly and non-movable high-order requests try compaction before reclaim
-            if (order > 0 && Pressure.DirectCompact(this, node, order, gfp, high, mt))
+            // retry: "Ensure kswapd doesn't accidentally go to sleep as long as we loop" (the first pass's wakeup
+            // is the one above: kswapd has not finished since)
+            if (attempt > 0)
             {
+                if ((af & AllocFlags.Kswapd) != 0)
+                {
+                    WakeAllKswapds(order, zl, high);
+                }
+
                 i = GetPageFromFreelist(gfp, order, af, zl, pref, high, mt);
                 if (i != Nil)
                 {
@@ -115,15 +149,42 @@ public sealed unsafe partial class Machine
                 return i;
             }
 
-            if ((costly && (gfp & GfpFlags.RetryMayfail) == 0 && attempt >= 1) || !ShouldReclaimRetry(order, af, zl, high, reclaimed, ref noProgress))
+            // "Try direct compaction and then allocating"
+            if (order > 0)
             {
-                break;
+                i = DirectCompactAlloc(gfp, order, af, zl, pref, high, mt, node, prio, out compactResult);
+                if (i != Nil)
+                {
+                    why = AllocFailure.None;
+                    return i;
+                }
             }
 
-            if (reclaimed == 0)
+            // "Do not loop if specifically requested"; costly orders loop only with __GFP_RETRY_MAYFAIL
+            if ((gfp & GfpFlags.NoRetry) != 0 || (costly && (gfp & GfpFlags.RetryMayfail) == 0))
             {
-                UnreserveHighatomicPageblock(node, high, mt, force: false);
+                why = AllocFailure.OutOfMemory;
+                return Nil;
             }
+
+            if (ShouldReclaimRetry(order, af, zl, high, reclaimed, ref noProgress))
+            {
+                if (reclaimed == 0)
+                {
+                    UnreserveHighatomicPageblock(node, high, mt, force: false);
+                }
+
+                continue;
+            }
+
+            // "It doesn't make any sense to retry for the compaction if the order-0 reclaim is not able to make
+            // any progress"
+            if (reclaimed > 0 && ShouldCompactRetry(order, af, zl, high, compactResult, ref prio, ref compactionRetries))
+            {
+                continue;
+            }
+
+            break;
         }
 
         // __alloc_pages_may_oom: not for costly orders, __GFP_NORETRY/RETRY_MAYFAIL/THISNODE, or below ZONE_NORMAL

@@ -110,12 +110,40 @@ public sealed partial class Compactor
     /// eligible zone of the zonelist (skipping deferred ones); true when a zone ended with a suitable free block.
     /// COMPACTSTALL (and COMPACTFAIL) count only when some zone was deferred or compacted: a result of
     /// COMPACT_SKIPPED in every zone (not enough free memory for targets, or the fragmentation index says no) returns
-    /// before the counters.
+    /// before the counters. A request with __GFP_DIRECT_RECLAIM compacts at COMPACT_PRIO_SYNC_LIGHT, one without at
+    /// COMPACT_PRIO_ASYNC.
     /// </summary>
     public bool TryToCompactPages(int node, int order, GfpFlags gfp, int highestZoneIdx, MigrateType mt)
     {
-        bool counted = false;
+        CompactPriority prio = (gfp & GfpFlags.DirectReclaim) != 0 ? CompactPriority.SyncLight : CompactPriority.Async;
+        CompactResult rc = TryToCompactPages(node, order, gfp, highestZoneIdx, mt, prio);
+        if (rc != CompactResult.Skipped)
+        {
+            _m.Count(VmEvent.CompactStall);
+            _m.Count(rc == CompactResult.Success ? VmEvent.CompactSuccess : VmEvent.CompactFail);
+        }
+
+        return rc == CompactResult.Success;
+    }
+
+    /// <summary>
+    /// mirrors <c>try_to_compact_pages</c> (6.1) at a priority: compact_zone_order in each eligible zone of the
+    /// zonelist, MIGRATE_ASYNC at <see cref="CompactPriority.Async"/> and MIGRATE_SYNC_LIGHT otherwise; a deferred
+    /// zone is skipped above <see cref="CompactPriority.SyncFull"/>; the first zone that ends COMPACT_SUCCESS stops the
+    /// walk; a zone whose scanners met defers itself unless the run was async. Returns the highest result in the
+    /// kernel's <c>enum compact_result</c> order (COMPACT_SKIPPED when no zone was deferred or compacted, or when the
+    /// mask lacks __GFP_IO). Counts nothing: __alloc_pages_direct_compact counts the stall and its outcome.
+    /// </summary>
+    public CompactResult TryToCompactPages(int node, int order, GfpFlags gfp, int highestZoneIdx, MigrateType mt, CompactPriority prio)
+    {
+        CompactResult rc = CompactResult.Skipped;
+        if ((gfp & GfpFlags.Io) == 0)
+        {
+            return rc; // may_perform_io
+        }
+
         bool thisNode = (gfp & GfpFlags.ThisNode) != 0;
+        bool sync = prio != CompactPriority.Async;
         foreach (int zi in _m.Zonelist(node))
         {
             Zone z = _m.Zones[zi];
@@ -125,23 +153,20 @@ public sealed partial class Compactor
                 continue;
             }
 
-            if (Deferred(zi, order))
+            if (prio > CompactPriority.SyncFull && Deferred(zi, order))
             {
-                counted = true; // COMPACT_DEFERRED ranks above COMPACT_SKIPPED
+                rc = MaxResult(rc, CompactResult.Deferred);
                 continue;
             }
 
-            bool sync = (gfp & GfpFlags.DirectReclaim) != 0;
             CompactResult r = CompactZone(z, order, highestZoneIdx, mt, sync);
+            // compaction_suitable turns COMPACT_NOT_SUITABLE_ZONE into COMPACT_SKIPPED
+            rc = MaxResult(rc, r == CompactResult.NotSuitableZone ? CompactResult.Skipped : r);
             if (r == CompactResult.Success)
             {
-                _m.Count(VmEvent.CompactStall);
-                _m.Count(VmEvent.CompactSuccess);
                 CompactionDeferReset(zi, order);
-                return true;
+                break;
             }
-
-            counted |= r is not (CompactResult.Skipped or CompactResult.NotSuitableZone);
 
             // only a compaction run that was not COMPACT_PRIO_ASYNC defers the zone
             if (sync && r == CompactResult.Complete)
@@ -150,14 +175,24 @@ public sealed partial class Compactor
             }
         }
 
-        if (counted)
-        {
-            _m.Count(VmEvent.CompactStall);
-            _m.Count(VmEvent.CompactFail);
-        }
-
-        return false;
+        return rc;
     }
+
+    // rc = max(status, rc) in the kernel's enum compact_result order: NOT_SUITABLE_ZONE, SKIPPED, DEFERRED,
+    // NO_SUITABLE_PAGE, CONTINUE, COMPLETE, PARTIAL_SKIPPED, CONTENDED, SUCCESS
+    private static CompactResult MaxResult(CompactResult a, CompactResult b) => Rank(b) > Rank(a) ? b : a;
+
+    private static int Rank(CompactResult r) => r switch
+    {
+        CompactResult.NotSuitableZone => 0,
+        CompactResult.Skipped => 1,
+        CompactResult.Deferred => 2,
+        CompactResult.Continue => 4,
+        CompactResult.Complete => 5,
+        CompactResult.Contended => 7,
+        CompactResult.Success => 8,
+        _ => throw new ArgumentOutOfRangeException(nameof(r), r, "no compact_result rank"),
+    };
 
     /// <summary>
     /// mirrors <c>kcompactd_do_work</c> (woken by kswapd): each zone up to <paramref name="highestZoneIdx"/> not deferred

@@ -565,13 +565,21 @@ public sealed class ReclaimModel : IMemoryPressureHandler
     public Action? DirectReclaimed { get; set; }
 
     /// <inheritdoc/>
-    public bool DirectCompact(Machine machine, int node, int order, GfpFlags gfp, int highestZoneIdx, MigrateType mt)
+    public DirectCompactResult DirectCompact(Machine machine, int node, int order, GfpFlags gfp, int highestZoneIdx, MigrateType mt, CompactPriority prio)
     {
         // the allocating task waits for try_to_compact_pages (__alloc_pages_direct_compact): its share is a stall
         double before = Compactor.CompactNs;
-        bool ok = Compactor.TryToCompactPages(node, order, gfp, highestZoneIdx, mt);
+        CompactResult rc = Compactor.TryToCompactPages(node, order, gfp, highestZoneIdx, mt, prio);
         DirectCompactNs += Compactor.CompactNs - before;
-        return ok;
+        return rc switch
+        {
+            CompactResult.Skipped => DirectCompactResult.Skipped,
+            CompactResult.Deferred => DirectCompactResult.Deferred,
+            CompactResult.Complete => DirectCompactResult.Complete,
+            CompactResult.Contended => DirectCompactResult.Contended,
+            CompactResult.Success => DirectCompactResult.Success,
+            _ => throw new InvalidOperationException($"try_to_compact_pages returned {rc}"),
+        };
     }
 
     /// <summary>
