@@ -21,6 +21,8 @@ public sealed partial class LruAgeTracker
         int list = node * Lists + (int)lru;
         _count[list][old] -= pages;
         _count[list][stamp] += pages;
+        int asked = _olderStamp[list];
+        _olderPages[list] += (stamp < asked ? pages : 0) - (old < asked ? pages : 0);
         long[] t = _tree[list];
         // the two increasing index sequences, merged until they meet (or both leave the tree)
         for (int a = old + 1, b = stamp + 1; a != b && (a <= _capacity || b <= _capacity);)

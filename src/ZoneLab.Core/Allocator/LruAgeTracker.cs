@@ -24,6 +24,11 @@ public sealed partial class LruAgeTracker
     private readonly int[] _pendingStamp;
     private readonly long[] _pendingPages;
 
+    // per list: the stamp of the last OlderThan query (-1: none) and its answer, kept exact by every update below that
+    // stamp. Reclaim asks about each page it takes from a list's tail, and neighbours there mostly share a tick.
+    private readonly int[] _olderStamp;
+    private readonly long[] _olderPages;
+
     internal LruAgeTracker(int pfns, int nodes)
     {
         _stamp = new int[pfns];
@@ -34,6 +39,9 @@ public sealed partial class LruAgeTracker
         _pendingStamp = new int[nodes * Lists];
         _pendingPages = new long[nodes * Lists];
         Array.Fill(_pendingStamp, -1);
+        _olderStamp = new int[nodes * Lists];
+        _olderPages = new long[nodes * Lists];
+        Array.Fill(_olderStamp, -1);
         for (int k = 0; k < _tree.Length; k++)
         {
             _tree[k] = new long[_capacity + 1];
@@ -80,6 +88,11 @@ public sealed partial class LruAgeTracker
         }
 
         int list = node * Lists + (int)lru;
+        if (_olderStamp[list] == stamp)
+        {
+            return _olderPages[list];
+        }
+
         Flush(list);
         long[] t = _tree[list];
         long sum = 0;
@@ -88,12 +101,19 @@ public sealed partial class LruAgeTracker
             sum += t[k];
         }
 
+        _olderStamp[list] = stamp;
+        _olderPages[list] = sum;
         return sum;
     }
 
     private void Update(int list, int stamp, long pages)
     {
         _count[list][stamp] += pages;
+        if (stamp < _olderStamp[list])
+        {
+            _olderPages[list] += pages;
+        }
+
         if (_pendingStamp[list] != stamp)
         {
             Flush(list);
