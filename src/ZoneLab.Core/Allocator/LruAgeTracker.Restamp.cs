@@ -1,6 +1,6 @@
 namespace ZoneLab.Allocator;
 
-public sealed partial class LruAgeTracker
+public sealed unsafe partial class LruAgeTracker
 {
     /// <summary>
     /// Gives resident block <paramref name="i"/> (<paramref name="pages"/> pages on <paramref name="node"/>'s list

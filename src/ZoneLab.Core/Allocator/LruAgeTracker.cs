@@ -11,10 +11,15 @@ namespace ZoneLab.Allocator;
 /// are summed and reach the tree as one update when the stamp changes or the tree is read, so the sums it answers
 /// with are the same as with eager updates (integer addition), at a fraction of the O(log ticks) walks.
 /// </summary>
-public sealed partial class LruAgeTracker
+public sealed unsafe partial class LruAgeTracker
 {
     private const int Lists = 4; // inactive/active anon/file: the kernel's evictable LRUs
-    private readonly int[] _stamp;
+
+    // a stamp per pfn (4 bytes a page: 4 MiB for 4 GiB) in unmanaged memory, as the machine's per-pfn arrays: a managed
+    // array this size went to the large object heap once per run and brought a gen-2 collection with it; the buffer
+    // goes back to NativeBufferPool with the machine (Machine.Dispose)
+    private readonly NativeBuffer _stampBuffer;
+    private readonly int* _stamp;
     private readonly int _nodes;
     private long[][] _tree;
     private long[][] _count;
@@ -31,7 +36,8 @@ public sealed partial class LruAgeTracker
 
     internal LruAgeTracker(int pfns, int nodes)
     {
-        _stamp = new int[pfns];
+        _stampBuffer = new NativeBuffer(4L * pfns);
+        _stamp = (int*)_stampBuffer.Pointer;
         _nodes = nodes;
         _capacity = 1024;
         _tree = new long[nodes * Lists][];
@@ -68,6 +74,9 @@ public sealed partial class LruAgeTracker
     }
 
     internal int StampOf(int i) => _stamp[i];
+
+    // the machine is disposed: its pfns' stamps are no longer read
+    internal void ReleaseStamps() => _stampBuffer.Dispose();
 
     internal void SetStamp(int i, int stamp) => _stamp[i] = stamp;
 

@@ -177,6 +177,8 @@ public sealed unsafe partial class Machine : IDisposable
         {
             b.Dispose();
         }
+
+        LruAges?.ReleaseStamps();
     }
 
     /// <summary>The spec the machine was built from.</summary>
