@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+
 namespace ZoneLab.Allocator;
 
 public sealed unsafe partial class Machine
