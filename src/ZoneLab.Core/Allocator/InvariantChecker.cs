@@ -312,7 +312,7 @@ public static class InvariantChecker
         ReadOnlySpan<byte> flags = m.FlagsArray;
         ReadOnlySpan<byte> zoneOf = m.ZoneOfArray;
         ReadOnlySpan<byte> info = m.InfoArray;
-        ReadOnlySpan<int> next = m.NextArray;
+        PfnLinkArray next = m.NextArray;
         for (int o = 0; o <= Pageblock.MaxOrder; o++)
         {
             long area = 0;

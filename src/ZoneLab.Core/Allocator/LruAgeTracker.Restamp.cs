@@ -1,6 +1,6 @@
 namespace ZoneLab.Allocator;
 
-public sealed partial class LruAgeTracker
+public sealed unsafe partial class LruAgeTracker
 {
     /// <summary>
     /// Gives resident block <paramref name="i"/> (<paramref name="pages"/> pages on <paramref name="node"/>'s list
@@ -21,6 +21,8 @@ public sealed partial class LruAgeTracker
         int list = node * Lists + (int)lru;
         _count[list][old] -= pages;
         _count[list][stamp] += pages;
+        int asked = _olderStamp[list];
+        _olderPages[list] += (stamp < asked ? pages : 0) - (old < asked ? pages : 0);
         if (_pendingStamp[list] == old && _pendingPages[list] == pages)
         {
             // the block's own pages are the list's pending delta (a migration target just added at the clock): they

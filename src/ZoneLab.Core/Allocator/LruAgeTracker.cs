@@ -11,10 +11,15 @@ namespace ZoneLab.Allocator;
 /// are summed and reach the tree as one update when the stamp changes or the tree is read, so the sums it answers
 /// with are the same as with eager updates (integer addition), at a fraction of the O(log ticks) walks.
 /// </summary>
-public sealed partial class LruAgeTracker
+public sealed unsafe partial class LruAgeTracker
 {
     private const int Lists = 4; // inactive/active anon/file: the kernel's evictable LRUs
-    private readonly int[] _stamp;
+
+    // a stamp per pfn (4 bytes a page: 4 MiB for 4 GiB) in unmanaged memory, as the machine's per-pfn arrays: a managed
+    // array this size went to the large object heap once per run and brought a gen-2 collection with it; the buffer
+    // goes back to NativeBufferPool with the machine (Machine.Dispose)
+    private readonly NativeBuffer _stampBuffer;
+    private readonly int* _stamp;
     private readonly int _nodes;
     private long[][] _tree;
     private long[][] _count;
@@ -24,9 +29,15 @@ public sealed partial class LruAgeTracker
     private readonly int[] _pendingStamp;
     private readonly long[] _pendingPages;
 
+    // per list: the stamp of the last OlderThan query (-1: none) and its answer, kept exact by every update below that
+    // stamp. Reclaim asks about each page it takes from a list's tail, and neighbours there mostly share a tick.
+    private readonly int[] _olderStamp;
+    private readonly long[] _olderPages;
+
     internal LruAgeTracker(int pfns, int nodes)
     {
-        _stamp = new int[pfns];
+        _stampBuffer = new NativeBuffer(4L * pfns);
+        _stamp = (int*)_stampBuffer.Pointer;
         _nodes = nodes;
         _capacity = 1024;
         _tree = new long[nodes * Lists][];
@@ -34,6 +45,9 @@ public sealed partial class LruAgeTracker
         _pendingStamp = new int[nodes * Lists];
         _pendingPages = new long[nodes * Lists];
         Array.Fill(_pendingStamp, -1);
+        _olderStamp = new int[nodes * Lists];
+        _olderPages = new long[nodes * Lists];
+        Array.Fill(_olderStamp, -1);
         for (int k = 0; k < _tree.Length; k++)
         {
             _tree[k] = new long[_capacity + 1];
@@ -61,6 +75,9 @@ public sealed partial class LruAgeTracker
 
     internal int StampOf(int i) => _stamp[i];
 
+    // the machine is disposed: its pfns' stamps are no longer read
+    internal void ReleaseStamps() => _stampBuffer.Dispose();
+
     internal void SetStamp(int i, int stamp) => _stamp[i] = stamp;
 
     internal void Add(int node, LruList lru, int i, long pages)
@@ -80,6 +97,11 @@ public sealed partial class LruAgeTracker
         }
 
         int list = node * Lists + (int)lru;
+        if (_olderStamp[list] == stamp)
+        {
+            return _olderPages[list];
+        }
+
         Flush(list);
         long[] t = _tree[list];
         long sum = 0;
@@ -88,12 +110,19 @@ public sealed partial class LruAgeTracker
             sum += t[k];
         }
 
+        _olderStamp[list] = stamp;
+        _olderPages[list] = sum;
         return sum;
     }
 
     private void Update(int list, int stamp, long pages)
     {
         _count[list][stamp] += pages;
+        if (stamp < _olderStamp[list])
+        {
+            _olderPages[list] += pages;
+        }
+
         if (_pendingStamp[list] != stamp)
         {
             Flush(list);

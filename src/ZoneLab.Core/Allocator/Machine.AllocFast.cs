@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace ZoneLab.Allocator;
 
 public sealed unsafe partial class Machine
@@ -9,6 +11,7 @@ public sealed unsafe partial class Machine
     // ALLOC_CMA, the CMA) lists by __rmqueue_smallest. Everything else (per-cpu lists, __GFP_THISNODE, a
     // zone below its mark, fallback stealing, v4.10's order, the slow path) goes to Allocate before
     // any state has changed, so both paths leave the same machine.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: compiled once, optimized (no tier-0, OSR, re-JIT)
     internal partial AllocResult AllocateOrder0(GfpFlags gfp, int node, PageUse use)
     {
         int high = _gfpZone[(uint)gfp & 0xF];

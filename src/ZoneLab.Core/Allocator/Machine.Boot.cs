@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ZoneLab.Layout;
 
 namespace ZoneLab.Allocator;
@@ -42,6 +43,7 @@ public sealed unsafe partial class Machine
 
     // mirrors memmap_init -> memmap_init_range: present pages get their zone and PG_reserved, pageblock starts are
     // set MIGRATE_MOVABLE; returns each zone's present ranges and (in covered) all of them.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: compiled once, optimized (no tier-0, OSR, re-JIT)
     private List<(ZoneSpec Spec, Zone Zone, List<PfnRange> Ranges)> MemmapInit(MachineSpec spec, out List<PfnRange> covered)
     {
         var present = new List<(ZoneSpec Spec, Zone Zone, List<PfnRange> Ranges)>();
@@ -136,6 +138,7 @@ public sealed unsafe partial class Machine
     }
 
     // The deferred-init ranges (deferred_init_memmap, modelled lazily) and memmap_init_range's zone links.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: compiled once, optimized (no tier-0, OSR, re-JIT)
     private (int[] From, int[] To) DeferredInitRanges(List<(ZoneSpec Spec, Zone Zone, List<PfnRange> Ranges)> present, List<PfnRange> excluded)
     {
         // The boot max-order blocks at the end of each zone's last free range stay "pristine": counted on the MOVABLE
@@ -267,6 +270,7 @@ public sealed unsafe partial class Machine
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: compiled once, optimized (no tier-0, OSR, re-JIT)
     private void FreeMemoryRange(Zone zone, ulong start, ulong end, int pristineFrom, int pristineTo)
     {
         while (start < end)

@@ -12,8 +12,8 @@ namespace ZoneLab.Allocator;
 /// <remarks>
 /// Per-pfn bytes: <c>_flags</c> (kind + order), <c>_zoneOf</c>, <c>_info</c> (free-list migratetype of a free head;
 /// allocation migratetype and use of an allocated head), <c>_next</c>/<c>_prev</c> (free-list links of a free head,
-/// LRU links of an allocated head: a head is in exactly one of the two) = 11 bytes per page, plus half a byte per
-/// pageblock. Only block heads carry state; the tail pages of a block have kind <see cref="KindTail"/>.
+/// LRU links of an allocated head: a head is in exactly one of the two; a pfn's two links are adjacent in one buffer,
+/// see <see cref="PfnLinkArray"/>) = 11 bytes per page, plus half a byte per pageblock. Only block heads carry state; the tail pages of a block have kind <see cref="KindTail"/>.
 /// </remarks>
 public sealed unsafe partial class Machine : IDisposable
 {
@@ -25,8 +25,9 @@ public sealed unsafe partial class Machine : IDisposable
     private readonly byte* _flags;
     private readonly byte* _zoneOf;
     private readonly byte* _info;
-    private readonly int* _next;
-    private readonly int* _prev;
+    // free-list / LRU links, next and prev of a pfn side by side in one buffer (see PfnLinkArray)
+    private readonly PfnLinkArray _next;
+    private readonly PfnLinkArray _prev;
     private readonly byte* _pageblock;
     private readonly int _pageblockBytes;
     private readonly NativeBuffer[] _buffers;
@@ -98,14 +99,14 @@ public sealed unsafe partial class Machine : IDisposable
         _buffers =
         [
             new NativeBuffer(_length), new NativeBuffer(_length), new NativeBuffer(_length),
-            new NativeBuffer(4L * _length), new NativeBuffer(4L * _length), new NativeBuffer(_pageblockBytes),
+            new NativeBuffer(8L * _length), new NativeBuffer(_pageblockBytes),
         ];
         _flags = (byte*)_buffers[0].Pointer;
         _zoneOf = (byte*)_buffers[1].Pointer;
         _info = (byte*)_buffers[2].Pointer;
-        _next = (int*)_buffers[3].Pointer;
-        _prev = (int*)_buffers[4].Pointer;
-        _pageblock = (byte*)_buffers[5].Pointer;
+        _next = new PfnLinkArray((int*)_buffers[3].Pointer);
+        _prev = new PfnLinkArray((int*)_buffers[3].Pointer + 1);
+        _pageblock = (byte*)_buffers[4].Pointer;
         // Fresh memory is zero: kind Tail, zone 0. Boot() marks holes, zones and reservations range by range.
 
         NodeCount = maxNode + 1;
@@ -176,6 +177,8 @@ public sealed unsafe partial class Machine : IDisposable
         {
             b.Dispose();
         }
+
+        LruAges?.ReleaseStamps();
     }
 
     /// <summary>The spec the machine was built from.</summary>
@@ -363,8 +366,8 @@ public sealed unsafe partial class Machine
     internal ReadOnlySpan<byte> FlagsArray => new(_flags, _length);
     internal ReadOnlySpan<byte> ZoneOfArray => new(_zoneOf, _length);
     internal ReadOnlySpan<byte> InfoArray => new(_info, _length);
-    internal ReadOnlySpan<int> NextArray => new(_next, _length);
-    internal ReadOnlySpan<int> PrevArray => new(_prev, _length);
+    internal PfnLinkArray NextArray => _next;
+    internal PfnLinkArray PrevArray => _prev;
 
     internal int ListHeadIndex(int zone, int order, MigrateType mt) => _listHead[ListIndex(zone, order, (int)mt)];
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ZoneLab.Allocator;
 using ZoneLab.Compaction;
 using ZoneLab.Layout;
@@ -627,6 +628,7 @@ public sealed class ReclaimModel : IMemoryPressureHandler
     // mirrors shrink_node -> shrink_lruvec at model level: age the active lists, then scan the inactive lists from
     // the tail, file before anon (anon only with swap), scanning lru_size >> priority (at least SWAP_CLUSTER_MAX).
     // Scanning stops early once ns reaches budgetNs (the background kswapd's time slice), flagged in _budgetExhausted.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: compiled once, optimized (no tier-0, OSR, re-JIT)
     private long ShrinkNode(int node, int reclaimIdx, int priority, long goal, bool mayIo, ref double ns, bool kswapd, double budgetNs)
     {
         long reclaimed = 0;

@@ -186,7 +186,7 @@ public class InvariantCheckerTests
         int first = m.ListHeadIndex(z, 10, MigrateType.Movable);
         int second = m.NextArray[first];
         Assert.NotEqual(Machine.Nil, second);
-        At(m.PrevArray, second) = Machine.Nil; // the second entry no longer points back at the first
+        m.PrevArray[second] = Machine.Nil; // the second entry no longer points back at the first
         Fires(nameof(FreeListsAreConsistent), m, "broken prev link");
     }
 

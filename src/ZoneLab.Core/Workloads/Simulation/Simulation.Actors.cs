@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ZoneLab.Allocator;
 using ZoneLab.Contiguous;
 using ZoneLab.Hotplug;
@@ -17,6 +18,7 @@ internal sealed partial class Simulation
         limitBytes is double l ? Math.Max(0, Math.Min(want, ((long)l >> PageShift) - st.PagesHeld)) : want;
 
     // anonymous memory: order-0 GFP_HIGHUSER_MOVABLE; a pinned fraction joins alloc_contig_range's pinned set
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: compiled once, optimized (no tier-0, OSR, re-JIT)
     internal void StepAnon(ActorState st, AnonActor a, double dt, double phaseEnd)
     {
         if (st.Swapped.Count > 0)
@@ -158,6 +160,7 @@ internal sealed partial class Simulation
     }
 
     // page cache: stays after use as clean cache until reclaim, drop_caches or the actor's limit evicts it
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: compiled once, optimized (no tier-0, OSR, re-JIT)
     internal void StepPageCache(ActorState st, PageCacheActor a, double dt)
     {
         long pages = Draw(st, a.Rate.Sample(st.Rng) * dt / (1 << PageShift));

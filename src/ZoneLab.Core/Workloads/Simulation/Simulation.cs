@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ZoneLab.Allocator;
 using ZoneLab.Contiguous;
 using ZoneLab.Designs;
@@ -61,6 +62,7 @@ internal sealed partial class Simulation
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: compiled once, optimized (no tier-0, OSR, re-JIT)
     public void Run()
     {
         double total = Math.Max(_scenario.DurationSeconds, 1e-9);
@@ -163,6 +165,7 @@ internal sealed partial class Simulation
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: compiled once, optimized (no tier-0, OSR, re-JIT)
     private void Release(Holding h)
     {
         h.Released = true;
