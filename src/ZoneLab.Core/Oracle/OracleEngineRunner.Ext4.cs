@@ -8,7 +8,7 @@ public sealed partial class OracleEngineRunner
     // mkfs.ext4's defaults for the recorded disks (oracle-run.sh: mkfs.ext4 -q -F on 512 MiB - 1 GiB): 4 KiB blocks,
     // 256-byte inodes (mke2fs.conf [defaults] inode_size = 256), dir_index and metadata_csum (a 12-byte
     // ext4_dir_entry_tail at the end of every directory leaf block)
-    private const int Ext4BlockSize = 4096, Ext4InodeSize = 256, Ext4DirTail = 12;
+    internal const int Ext4BlockSize = 4096, Ext4InodeSize = 256, Ext4DirTail = 12;
 
     private Holding? _ext4Meta;
 
@@ -62,7 +62,7 @@ public sealed partial class OracleEngineRunner
     /// name stands for it: the block count and when each block is created follow the kernel's rules, not which
     /// names share a leaf. Every new block is a metadata block (ext4_append → ext4_bread → sb_getblk).
     /// </summary>
-    private sealed class Ext4Dir
+    internal sealed class Ext4Dir
     {
         private const int Capacity = Ext4BlockSize - Ext4DirTail;
 
