@@ -140,8 +140,13 @@ internal sealed class SlabCache
         }
         else
         {
+            // The pageblock follows the cache's GFP; the page is kernel memory to the engine either way: the runner's
+            // objects are on no shrinker's list (pipes and files held open, tmpfs dentries pinned, buffer heads and
+            // xa_nodes freed with their page cache), so the reclaim model's generic slab shrinker, which frees
+            // SlabReclaimable pages oldest first, must not take them behind SLUB's back (the guests' slabs_scanned
+            // is 0-58 objects after the reclaim of kswapd-sleep, pagecache-reclaim and anon-swap)
             GfpFlags gfp = _reclaimable ? Gfp.Kernel | GfpFlags.Reclaimable : Gfp.Kernel;
-            PageUse use = _reclaimable ? PageUse.SlabReclaimable : PageUse.Kernel;
+            const PageUse use = PageUse.Kernel;
             AllocResult r = m.Allocate(Order, gfp, 0, use);
             if (!r.Success)
             {
