@@ -57,17 +57,43 @@ public sealed partial class OracleEngineRunner
         discarded.Clear();
     }
 
+    // The objects of the holding's files or pipes, freed one file (pipe) at a time as the guest's unlink, close or
+    // the shrinker's eviction frees them, each file's objects in the reverse order of their allocation (the inode's
+    // jbd2_inode in evict → ext4_clear_inode, then the RCU frees of its LSM blob and of the inode itself): the last
+    // pages given back are the last files' inode slabs, as in the kernel (free_unref_page_commit's free_high then
+    // empties the per-cpu lists).
     private void FreeObjects(Holding h, Func<SlabCache, bool> which)
     {
         var discarded = new List<ulong>();
-        foreach ((SlabCache c, List<(int Slab, int Count)> runs) in h.SlabObjects)
+        List<(SlabCache Cache, List<(int Slab, int Count)> Runs)> sel = [.. h.SlabObjects.Where(o => which(o.Cache))];
+        sel.Reverse();
+        long[] left = [.. sel.Select(o => Count(o.Runs))];
+        long items = left.Length == 0 ? 0 : left.Min();
+        for (; items > 0; items--)
         {
-            if (which(c))
+            for (int i = 0; i < sel.Count; i++)
             {
-                c.RemoveAll(runs, discarded);
-                FreeSlabs(c, discarded);
+                long n = (left[i] + items - 1) / items;
+                sel[i].Cache.Remove(sel[i].Runs, n, discarded);
+                left[i] -= n;
+                FreeSlabs(sel[i].Cache, discarded);
             }
         }
+        foreach ((SlabCache c, List<(int Slab, int Count)> runs) in sel)
+        {
+            c.RemoveAll(runs, discarded);
+            FreeSlabs(c, discarded);
+        }
+    }
+
+    private static long Count(List<(int Slab, int Count)> runs)
+    {
+        long n = 0;
+        foreach ((int _, int k) in runs)
+        {
+            n += k;
+        }
+        return n;
     }
 
     // sizeof(struct jbd2_inode) on 64-bit 6.1: KMEM_CACHE(jbd2_inode, 0) has no flags that keep SLUB from merging
