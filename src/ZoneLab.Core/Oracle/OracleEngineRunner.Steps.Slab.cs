@@ -122,11 +122,12 @@ public sealed partial class OracleEngineRunner
         // on ext4: the directory first (ext4_mkdir: its inode, inode-table block and first block), then per file its
         // inode's slot in the inode table and its entry in the directory (OracleEngineRunner.Ext4.cs)
         Ext4Dir? dir = f.OnDisk ? new Ext4Dir() : null;
+        string? jbd2 = f.OnDisk ? Kmalloc(Jbd2InodeBytes) : null;
         bool ok = dir == null || (AddObject(h, "dentry", true) && AddObject(h, inode, true) && Ext4InodeSlot(0) && Ext4MetadataBlocks(1));
         for (long i = 0; i < f.Count && ok; i++)
         {
             ok = AddObject(h, "dentry", true) && AddObject(h, inode, f.OnDisk) && InodeSecurity(h)
-                && (dir == null || AddObject(h, Kmalloc(Jbd2InodeBytes), false))
+                && (jbd2 == null || AddObject(h, jbd2, false))
                 && (dir == null || (Ext4InodeSlot(i + 1) && Ext4MetadataBlocks(dir.Add(i.ToString(System.Globalization.CultureInfo.InvariantCulture)))));
         }
         return ok ? 0 : Enomem;
