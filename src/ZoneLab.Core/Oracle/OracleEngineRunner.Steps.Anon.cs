@@ -136,9 +136,9 @@ public sealed partial class OracleEngineRunner
         {
             _tag[Ix(pfn)] = 0;
             _m.Free(pfn, 0);
-            if (h.OnDisk && h.FileBytes > 0)
+            if (h.OnDisk)
             {
-                RemoveObjects("buffer_head", 1);
+                FreeBufferHead(h, k);
             }
         }
         h.Pages[k] = 0;
@@ -162,17 +162,10 @@ public sealed partial class OracleEngineRunner
         {
             FreeBlockIfOwned(h, pt, 0, PageUse.Kernel);
         }
-        foreach ((SlabCache c, long n) in h.SlabObjects)
-        {
-            foreach (ulong slab in c.Remove(n))
-            {
-                FreeBlockIfOwned(_kernel, slab, c.Order, _m.UseOf(slab));
-            }
-        }
-        if (h.FileBytes > 0)
-        {
-            RemoveObjects("radix_tree_node", XaNodes((long)(h.FileBytes >> PageShift)));
-        }
+        // close/unlink in creation order: each object back to its slab (__slab_free), SLUB keeps some slabs
+        FreeObjects(h, _ => true);
+        // truncate_inode_pages_final → the file's whole xarray: every node freed (xas_delete_node)
+        FreeEmptyXaNodes(h);
         _held.Remove(name);
         return 0;
     }

@@ -6,9 +6,6 @@ namespace ZoneLab.Oracle;
 // Page-cache steps (write, read) of the oracle workload language, with ext4's buffer heads and xarray nodes.
 public sealed partial class OracleEngineRunner
 {
-    // one xa_node (radix_tree_node, SLAB_RECLAIM_ACCOUNT) per XA_CHUNK_SIZE = 64 slots of a file's page cache
-    private static long XaNodes(long pages) => (pages + 63) / 64;
-
     /// <summary>
     /// The slab a page-cache page brings along: every 64th page of a file a new xa_node of its mapping's xarray
     /// (radix_tree_node), and for ext4 one buffer_head per page (4 KiB blocks: ext4_da_write_begin →
@@ -18,36 +15,79 @@ public sealed partial class OracleEngineRunner
     /// </summary>
     private void AddPageCacheMetadata(Holding h, long index)
     {
+        // one xa_node (radix_tree_node, SLAB_RECLAIM_ACCOUNT) per XA_CHUNK_SIZE = 64 slots of a file's page cache
         if (index % 64 == 0)
         {
-            AddObjects(null, "radix_tree_node", true, 1);
+            h.XaNodeSlab.Add(Cache("radix_tree_node", true).AddOne(_m, TrackSlab));
         }
         if (h.OnDisk)
         {
-            AddObjects(null, "buffer_head", true, 1);
+            SetBufferHead(h, (int)index);
         }
+    }
+
+    private void SetBufferHead(Holding h, int k)
+    {
+        while (h.BufferHeadSlab.Count <= k)
+        {
+            h.BufferHeadSlab.Add(-1);
+        }
+        h.BufferHeadSlab[k] = Cache("buffer_head", true).AddOne(_m, TrackSlab);
+    }
+
+    // try_to_free_buffers → free_buffer_head: the page's buffer head goes back to its slab
+    private void FreeBufferHead(Holding h, int k)
+    {
+        if (k < h.BufferHeadSlab.Count && h.BufferHeadSlab[k] >= 0)
+        {
+            FreeObject("buffer_head", h.BufferHeadSlab[k]);
+            h.BufferHeadSlab[k] = -1;
+        }
+    }
+
+    private void FreeObject(string cache, int slab)
+    {
+        SlabCache c = _caches[cache];
+        var discarded = new List<ulong>();
+        c.RemoveOne(slab, discarded);
+        FreeSlabs(c, discarded);
     }
 
     // reclaim drops a clean page-cache page: try_to_free_buffers frees its buffer head (the xa_node stays, holding
-    // the shadow entry)
+    // the shadow entry: __remove_mapping stores workingset_eviction's shadow)
     private void OnFileDropped(ulong pfn)
     {
-        int id = _tag[Ix(pfn)];
-        if (id > 0 && _byId[id - 1].OnDisk && _byId[id - 1].FileBytes > 0)
+        int id = _tag[Ix(pfn)], k = _tagIndex[Ix(pfn)];
+        if (id > 0 && _byId[id - 1] is Holding h && h.OnDisk && k < h.Pages.Count && h.Pages[k] == pfn)
         {
-            RemoveObjects("buffer_head", 1);
+            FreeBufferHead(h, k);
         }
     }
 
-    private void RemoveObjects(string cache, long n)
+    /// <summary>
+    /// xa_nodes left without entries: invalidation (drop_caches, truncate) removes folios without a shadow
+    /// (__remove_mapping(..., reclaimed = false) → page_cache_delete stores NULL) and clears the shadows reclaim left
+    /// (invalidate_exceptional_entry), and xas_store deletes a node once its last slot is empty (xas_delete_node →
+    /// radix_tree_node_rcu_free). A chunk of 64 pages keeps its node while one of its pages is still cached.
+    /// </summary>
+    private void FreeEmptyXaNodes(Holding h)
     {
-        if (!_caches.TryGetValue(cache, out SlabCache? c))
+        for (int j = 0; j < h.XaNodeSlab.Count; j++)
         {
-            return;
-        }
-        foreach (ulong slab in c.Remove(n))
-        {
-            FreeBlockIfOwned(_kernel, slab, c.Order, PageUse.SlabReclaimable);
+            if (h.XaNodeSlab[j] < 0)
+            {
+                continue;
+            }
+            bool cached = false;
+            for (int k = j * 64; k < Math.Min(h.Pages.Count, (j + 1) * 64) && !cached; k++)
+            {
+                cached = h.Pages[k] != 0 && OwnsPage(h, k); // 0: released (ReleasePage)
+            }
+            if (!cached)
+            {
+                FreeObject("radix_tree_node", h.XaNodeSlab[j]);
+                h.XaNodeSlab[j] = -1;
+            }
         }
     }
 
@@ -128,7 +168,7 @@ public sealed partial class OracleEngineRunner
             _cpu.TaskRan(TaskPageNs);
             if (h.OnDisk)
             {
-                AddObjects(null, "buffer_head", true, 1);
+                SetBufferHead(h, k);
                 // filemap_read -> page_cache_sync_readahead reads a window of VM_READAHEAD_PAGES (128 KiB, 32 pages)
                 // and the task sleeps in folio_wait_locked until the disk returns it: the CPU is kswapd's meanwhile
                 if (++window == ReadaheadPages)

@@ -9,9 +9,9 @@ public sealed partial class OracleEngineRunner
     {
         if (!_caches.TryGetValue(name, out SlabCache? c))
         {
-            (int per, int order, _) = _slabinfo.TryGetValue(name, out var g) ? g
+            (int per, int order, int size) = _slabinfo.TryGetValue(name, out var g) ? g
                 : throw new ZoneLabInputException(_rec.PathOf("step0.slabinfo.txt"), $"no kmem cache '{name}' in the guest's slabinfo");
-            c = new SlabCache(name, per, order, reclaimable);
+            c = new SlabCache(name, per, order, size, reclaimable);
             _caches[name] = c;
         }
         return c;
@@ -26,41 +26,131 @@ public sealed partial class OracleEngineRunner
             .OrderBy(c => c.Value.ObjSize).Select(c => c.Key).FirstOrDefault()
             ?? throw new ZoneLabInputException(_rec.PathOf("step0.slabinfo.txt"), $"no kmalloc cache for {size} bytes");
 
-    private bool AddObjects(Holding? h, string cache, bool reclaimable, long n)
+    private bool TrackSlab(ulong pfn, int order, PageUse use) => TrackBlock(_kernel, pfn, order, use);
+
+    // the holding's objects of one cache, in allocation order (SLUB frees them back into the slabs they came from)
+    private List<(int Slab, int Count)> Objects(Holding h, string cache, bool reclaimable)
     {
         SlabCache c = Cache(cache, reclaimable);
-        h?.SlabObjects.Add((c, n));
-        return c.Add(_m, n, (pfn, order, use) => TrackBlock(_kernel, pfn, order, use));
+        foreach ((SlabCache hc, List<(int Slab, int Count)> runs) in h.SlabObjects)
+        {
+            if (hc == c)
+            {
+                return runs;
+            }
+        }
+        List<(int Slab, int Count)> r = [];
+        h.SlabObjects.Add((c, r));
+        return r;
     }
 
+    private bool AddObject(Holding h, string cache, bool reclaimable, int n = 1) =>
+        Cache(cache, reclaimable).Add(_m, n, TrackSlab, Objects(h, cache, reclaimable));
+
+    // SLUB's discard_slab → __free_slab: the pages of slabs it gave back
+    private void FreeSlabs(SlabCache c, List<ulong> discarded)
+    {
+        foreach (ulong slab in discarded)
+        {
+            FreeBlockIfOwned(_kernel, slab, c.Order, _m.UseOf(slab));
+        }
+        discarded.Clear();
+    }
+
+    // The objects of the holding's files or pipes, freed one file (pipe) at a time as the guest's unlink, close or
+    // the shrinker's eviction frees them, each file's objects in the reverse order of their allocation (the inode's
+    // jbd2_inode in evict → ext4_clear_inode, then the RCU frees of its LSM blob and of the inode itself): the last
+    // pages given back are the last files' inode slabs, as in the kernel (free_unref_page_commit's free_high then
+    // empties the per-cpu lists).
+    private void FreeObjects(Holding h, Func<SlabCache, bool> which)
+    {
+        var discarded = new List<ulong>();
+        List<(SlabCache Cache, List<(int Slab, int Count)> Runs)> sel = [.. h.SlabObjects.Where(o => which(o.Cache))];
+        sel.Reverse();
+        long[] left = [.. sel.Select(o => Count(o.Runs))];
+        long items = left.Length == 0 ? 0 : left.Min();
+        for (; items > 0; items--)
+        {
+            for (int i = 0; i < sel.Count; i++)
+            {
+                long n = (left[i] + items - 1) / items;
+                sel[i].Cache.Remove(sel[i].Runs, n, discarded);
+                left[i] -= n;
+                FreeSlabs(sel[i].Cache, discarded);
+            }
+        }
+        foreach ((SlabCache c, List<(int Slab, int Count)> runs) in sel)
+        {
+            c.RemoveAll(runs, discarded);
+            FreeSlabs(c, discarded);
+        }
+    }
+
+    private static long Count(List<(int Slab, int Count)> runs)
+    {
+        long n = 0;
+        foreach ((int _, int k) in runs)
+        {
+            n += k;
+        }
+        return n;
+    }
+
+    // sizeof(struct jbd2_inode) on 64-bit 6.1: KMEM_CACHE(jbd2_inode, 0) has no flags that keep SLUB from merging
+    // it with the kmalloc cache of its size (find_mergeable), so the guest's slabinfo has no cache of its own
+    private const int Jbd2InodeBytes = 64;
+
     /// <summary>
-    /// Empty files: one inode (shmem_inode_cache for tmpfs, unmovable; ext4_inode_cache, SLAB_RECLAIM_ACCOUNT) and one
-    /// dentry (SLAB_RECLAIM_ACCOUNT) each, in slabs of the guest's own geometry.
+    /// The LSM blob of every new inode (inode_init_always → security_inode_alloc → lsm_inode_alloc: one object of
+    /// lsm_inode_cache, created without flags: unmovable) when the guest's LSMs use inode blobs (the cache is in its
+    /// slabinfo: Debian's 6.1 kernels, 11392 objects for ~11340 dentries at boot).
+    /// </summary>
+    private bool InodeSecurity(Holding h) => !_slabinfo.ContainsKey("lsm_inode_cache") || AddObject(h, "lsm_inode_cache", false);
+
+    /// <summary>
+    /// Empty files, one at a time as the guest creates them: path_openat → lookup_open allocates the dentry
+    /// (d_alloc_parallel; dentry is SLAB_RECLAIM_ACCOUNT), then vfs_create the inode (new_inode → alloc_inode:
+    /// shmem_inode_cache for tmpfs, unmovable; ext4_inode_cache, SLAB_RECLAIM_ACCOUNT) with its LSM blob, and on ext4
+    /// the jbd2_inode that ext4_file_open attaches to an inode opened for writing (ext4_inode_attach_jinode →
+    /// jbd2_alloc_inode, GFP_KERNEL), in slabs of the guest's own geometry.
     /// </summary>
     private int Files(FilesStep f)
     {
         Holding h = Hold(f.Name);
         h.OnDisk = f.OnDisk;
-        bool ok = AddObjects(h, f.OnDisk ? "ext4_inode_cache" : "shmem_inode_cache", f.OnDisk, f.Count)
-            && AddObjects(h, "dentry", true, f.Count);
+        string inode = f.OnDisk ? "ext4_inode_cache" : "shmem_inode_cache";
+        // on ext4: the directory first (ext4_mkdir: its inode, inode-table block and first block), then per file its
+        // inode's slot in the inode table and its entry in the directory (OracleEngineRunner.Ext4.cs)
+        Ext4Dir? dir = f.OnDisk ? new Ext4Dir() : null;
+        string? jbd2 = f.OnDisk ? Kmalloc(Jbd2InodeBytes) : null;
+        bool ok = dir == null || (AddObject(h, "dentry", true) && AddObject(h, inode, true) && Ext4InodeSlot(0) && Ext4MetadataBlocks(1));
+        for (long i = 0; i < f.Count && ok; i++)
+        {
+            ok = AddObject(h, "dentry", true) && AddObject(h, inode, f.OnDisk) && InodeSecurity(h)
+                && (jbd2 == null || AddObject(h, jbd2, false))
+                && (dir == null || (Ext4InodeSlot(i + 1) && Ext4MetadataBlocks(dir.Add(i.ToString(System.Globalization.CultureInfo.InvariantCulture)))));
+        }
         return ok ? 0 : Enomem;
     }
 
     /// <summary>
-    /// Pipes (fs/pipe.c): per pipe an inode of pipefs (inode_cache, reclaim-accounted), a dentry, two struct file
-    /// (filp), pipe_inode_info (kmalloc-192) and its 16 pipe_buffers (kmalloc-1k); the one page written is
-    /// alloc_page(GFP_HIGHUSER | __GFP_ACCOUNT) in pipe_write: unmovable.
+    /// Pipes (fs/pipe.c), one at a time as the guest creates and fills them: create_pipe_files → get_pipe_inode
+    /// (new_inode_pseudo: an inode of pipefs, inode_cache, reclaim-accounted; alloc_pipe_info: pipe_inode_info in
+    /// kmalloc-192 and PIPE_DEF_BUFFERS (16) pipe_buffers in kmalloc-1k), then the dentry (d_alloc_pseudo) and two
+    /// struct file (alloc_file_pseudo, alloc_file_clone: filp); the one page written is alloc_page(GFP_HIGHUSER |
+    /// __GFP_ACCOUNT) in pipe_write: unmovable.
     /// </summary>
     private int Pipes(PipesStep p)
     {
         Holding h = Hold(p.Name);
-        bool ok = AddObjects(h, "inode_cache", true, p.Count) && AddObjects(h, "dentry", true, p.Count)
-            && AddObjects(h, "filp", false, 2 * p.Count) && AddObjects(h, Kmalloc(PipeInodeInfoBytes), false, p.Count)
-            && AddObjects(h, Kmalloc(PipeBuffersBytes), false, p.Count);
+        string info = Kmalloc(PipeInodeInfoBytes), bufs = Kmalloc(PipeBuffersBytes);
+        bool ok = true;
         for (long i = 0; i < p.Count && ok; i++)
         {
-            AllocResult r = _m.Allocate(0, Gfp.HighUser | GfpFlags.Account, 0, PageUse.Kernel);
-            ok = r.Success && TrackBlock(h, r.Pfn, 0, PageUse.Kernel);
+            ok = AddObject(h, "inode_cache", true) && InodeSecurity(h) && AddObject(h, info, false) && AddObject(h, bufs, false)
+                && AddObject(h, "dentry", true) && AddObject(h, "filp", false, 2);
+            AllocResult r = ok ? _m.Allocate(0, Gfp.HighUser | GfpFlags.Account, 0, PageUse.Kernel) : default;
+            ok = ok && r.Success && TrackBlock(h, r.Pfn, 0, PageUse.Kernel);
         }
         return ok ? 0 : Enomem;
     }
@@ -90,32 +180,27 @@ public sealed partial class OracleEngineRunner
                         ReleasePage(h, k);
                     }
                 }
+                FreeEmptyXaNodes(h);
             }
         }
         if ((mode & 2) != 0)
         {
+            // each file's dentry and inode go in the order the LRU walks met them (creation order), per cache
             foreach (bool dentries in new[] { true, false })
             {
                 foreach (Holding h in _held.Values)
                 {
-                    if (!h.OnDisk)
+                    if (h.OnDisk)
                     {
-                        continue;
+                        FreeObjects(h, c => (c.Name == "dentry") == dentries);
                     }
-                    foreach ((SlabCache c, long n) in h.SlabObjects)
-                    {
-                        if ((c.Name == "dentry") == dentries)
-                        {
-                            foreach (ulong slab in c.Remove(n))
-                            {
-                                FreeBlockIfOwned(_kernel, slab, c.Order, PageUse.SlabReclaimable);
-                            }
-                        }
-                    }
-                    if (!dentries)
-                    {
-                        h.SlabObjects.Clear();
-                    }
+                }
+            }
+            foreach (Holding h in _held.Values)
+            {
+                if (h.OnDisk)
+                {
+                    h.SlabObjects.Clear();
                 }
             }
         }

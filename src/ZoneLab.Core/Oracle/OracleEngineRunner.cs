@@ -158,7 +158,11 @@ public sealed partial class OracleEngineRunner : IDisposable
 
         public List<ulong> PageTables { get; } = [];
 
-        public List<(SlabCache Cache, long Objects)> SlabObjects { get; } = [];
+        public List<(SlabCache Cache, List<(int Slab, int Count)> Runs)> SlabObjects { get; } = [];
+
+        public List<int> BufferHeadSlab { get; } = [];   // per page index: its buffer_head's slab (-1: none)
+
+        public List<int> XaNodeSlab { get; } = [];       // per 64-page chunk of the file: its xa_node's slab (-1: freed)
 
         public PageUse Use { get; set; } = PageUse.Anon;
 
