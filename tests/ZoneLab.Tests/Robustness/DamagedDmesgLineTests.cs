@@ -73,11 +73,7 @@ public sealed class DamagedDmesgLineTests
     public void ARangeLineTheMapCannotGiveExitsTwo(int lineNo, string from, string to, string message)
     {
         // these used to exit 0 with a warning and print the model's layout for a log that contradicts it
-        string[] lines = File.ReadAllLines(s_log);
-        Assert.Contains(from, lines[lineNo - 1]);
-        lines[lineNo - 1] = lines[lineNo - 1].Replace(from, to, StringComparison.Ordinal);
-        string path = ZonelabProcess.WriteTemp("d.txt", string.Join('\n', lines) + "\n");
-        var (exit, stdout, stderr) = ZonelabProcess.Run("layout", "--dmesg", path);
+        var (exit, stdout, stderr) = LayoutOfDamaged(s_log, lineNo, from, to);
         Assert.Equal(2, exit);
         Assert.Equal(string.Empty, stdout);
         Assert.Single(stderr.TrimEnd('\n').Split('\n'));
@@ -85,22 +81,35 @@ public sealed class DamagedDmesgLineTests
     }
 
     // the Memory: line's physpages (mem_init_print_info) and a 5.10 log's "On node 0 totalpages" (calculate_node_totalpages,
-    // before 5.13) raised by 100,000 KiB / 1,000,000 pages; the expected figures are the kernels' own, as each log printed them
+    // before 5.13) raised by 100,000 KiB / 1,000,000 pages, and the last_pfn lines; the expected figures are the
+    // kernels' own, as each log printed them
     [Theory]
     [InlineData("x86_64-6.1", "x13-pc-4g-numa-1g-3g-kernelcore-1536m", 97, "2369096K/4193784K", "2369096K/4293784K",
         "the log's 'Memory:' line totals 4293784K where its e820 map and command line give 4193784K of present memory")]
     [InlineData("real-x86", "asus-eb1505-5.10.14-snb-gfx", 60, "totalpages: 2017090", "totalpages: 3017090",
         "the log prints 'On node 0 totalpages: 3017090' where its e820 map and command line give 2017090 present pages")]
+    // e820_end_pfn's "last_pfn" lines of a 4 GiB guest whose RAM ends at 0x13fffffff (BIOS-e820 line 10) and below
+    // 4 GiB at 0xbffdffff (line 7): max_pfn 0x140000, max_low_pfn 0xbffe0, each raised by 8 pages
+    [InlineData("x86_64-6.1", "x41-pc-4g-numa-fake-2", 18, "last_pfn = 0x140000 ", "last_pfn = 0x140008 ",
+        "the log prints 'last_pfn = 0x140008' where its e820 map and command line end usable RAM at pfn 0x140000 (0xbffe0 below 4 GiB)")]
+    [InlineData("x86_64-6.1", "x41-pc-4g-numa-fake-2", 20, "last_pfn = 0xbffe0 ", "last_pfn = 0xbffe8 ",
+        "the log prints 'last_pfn = 0xbffe8' where its e820 map and command line end usable RAM at pfn 0x140000 (0xbffe0 below 4 GiB)")]
     public void APageCountTheMapCannotGiveExitsTwo(string set, string name, int lineNo, string from, string to, string message)
     {
-        string[] lines = File.ReadAllLines(FixturePath.Get(set, name, "dmesg.txt"));
-        Assert.Contains(from, lines[lineNo - 1]);
-        lines[lineNo - 1] = lines[lineNo - 1].Replace(from, to, StringComparison.Ordinal);
-        string path = ZonelabProcess.WriteTemp("d.txt", string.Join('\n', lines) + "\n");
-        var (exit, stdout, stderr) = ZonelabProcess.Run("layout", "--dmesg", path);
+        var (exit, stdout, stderr) = LayoutOfDamaged(FixturePath.Get(set, name, "dmesg.txt"), lineNo, from, to);
         Assert.Equal(2, exit);
         Assert.Equal(string.Empty, stdout);
         Assert.Contains($"zonelab: d.txt:{lineNo}: {message}", stderr);
+    }
+
+    // `zonelab layout --dmesg` on a copy of the log whose line lineNo has `from` replaced by `to`
+    private static (int Exit, string Stdout, string Stderr) LayoutOfDamaged(string log, int lineNo, string from, string to)
+    {
+        string[] lines = File.ReadAllLines(log);
+        Assert.Contains(from, lines[lineNo - 1]);
+        lines[lineNo - 1] = lines[lineNo - 1].Replace(from, to, StringComparison.Ordinal);
+        string path = ZonelabProcess.WriteTemp("d.txt", string.Join('\n', lines) + "\n");
+        return ZonelabProcess.Run("layout", "--dmesg", path);
     }
 
     [Fact]

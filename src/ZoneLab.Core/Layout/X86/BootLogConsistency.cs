@@ -17,6 +17,9 @@ namespace ZoneLab.Layout;
 /// </summary>
 public static class BootLogConsistency
 {
+    // e820__end_of_low_ram_pfn's limit: 1 << (32 - PAGE_SHIFT)
+    private const ulong LowRamLimitPfn = 1UL << (32 - Page.Shift);
+
     /// <summary>
     /// Throws when an early node range of the log is not inside the usable RAM of its e820 map and command line.
     /// </summary>
@@ -109,6 +112,26 @@ public static class BootLogConsistency
             {
                 throw new ZoneLabInputException(machine.Source, memoryLine,
                     $"the log's 'Memory:' line totals {kb}K where its e820 map and command line give {model}K of present memory; "
+                    + "the log is edited or damaged, or its kernel does something the model does not");
+            }
+        }
+        // e820__end_of_ram_pfn() / e820__end_of_low_ram_pfn() (e820_end_pfn): the end of the highest usable entry, of
+        // all RAM for max_pfn and below 4 GiB for max_low_pfn (printed only when max_pfn is above 4 GiB)
+        ulong endPfn = 0, endLowPfn = 0;
+        foreach (MemblockRegion r in layout.Memblock)
+        {
+            endPfn = Math.Max(endPfn, r.EndPfn);
+            if (r.StartPfn < LowRamLimitPfn)
+            {
+                endLowPfn = Math.Max(endLowPfn, Math.Min(r.EndPfn, LowRamLimitPfn));
+            }
+        }
+        foreach ((ulong pfn, int lineNo) in machine.LogLastPfn)
+        {
+            if (pfn != endPfn && pfn != endLowPfn)
+            {
+                throw new ZoneLabInputException(machine.Source, lineNo,
+                    $"the log prints 'last_pfn = 0x{pfn:x}' where its e820 map and command line end usable RAM at pfn 0x{endPfn:x} (0x{endLowPfn:x} below 4 GiB); "
                     + "the log is edited or damaged, or its kernel does something the model does not");
             }
         }

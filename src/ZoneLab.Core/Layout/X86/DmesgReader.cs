@@ -32,6 +32,9 @@ public static partial class DmesgReader
     private static partial Regex TotalpagesLine();
 
     // mem_init_print_info(): "Memory: %luK/%luK available (...": the second figure is physpages in KiB
+    [GeneratedRegex(@"^(?:e820: )?last_pfn = (0x[0-9a-fA-F]+) max_arch_pfn = (0x[0-9a-fA-F]+)\s*$")]
+    private static partial Regex LastPfnLine();
+
     [GeneratedRegex(@"^Memory: (\d+)K/(\d+)K available")]
     private static partial Regex MemoryTotalLine();
 
@@ -111,6 +114,7 @@ public static partial class DmesgReader
         var ramToReserved = new List<(ulong Start, ulong End, int Line)>();
         var ramToReservedKern = new List<(ulong Start, ulong End)>();
         int lastPfnLine = 0;
+        var lastPfns = new List<(ulong Pfn, int LineNo)>();
         bool memblockBuilt = false;
         List<string>? zoneNames = null;
         var zoneRanges = new List<(string Line, int LineNo)>();
@@ -196,6 +200,8 @@ public static partial class DmesgReader
             if (line.StartsWith("last_pfn = ", StringComparison.Ordinal) || line.StartsWith("e820: last_pfn = ", StringComparison.Ordinal))
             {
                 lastPfnLine = lineNo;
+                RequireForm(line, true, LastPfnLine(), "'last_pfn = 0xN max_arch_pfn = 0xM'", source, lineNo);
+                lastPfns.Add((ParseHex(LastPfnLine().Match(line).Groups[1].Value, source, lineNo), lineNo));
             }
             if (!memblockBuilt && entries.Count > 0)
             {
@@ -417,6 +423,7 @@ public static partial class DmesgReader
             LogInitmem = initmem,
             LogNodeTotalpages = totalpages,
             LogMemoryTotalKb = memoryTotal,
+            LogLastPfn = lastPfns,
             Gbpages = gbpages,
             KernelVersion = version,
             KernelRelease = release,
