@@ -27,6 +27,10 @@ public static class FreeAreaInitLines
         return result;
     }
 
+    /// <summary>init_unavailable_range()'s line for one zone's memmap holes (5.12+).</summary>
+    public static string UnavailableRange(UnavailableRange u) =>
+        $"On node {u.Nid}, zone {ZoneTypes.Name(u.Zone)}: {u.Pages} pages in unavailable ranges";
+
     /// <summary>One line under "Early memory node ranges" for bytes [<paramref name="start"/>, <paramref name="end"/>), without the leading spaces.</summary>
     public static string NodeRange(KernelPrintStyle style, int nid, ulong start, ulong end) =>
         $"node {nid,3}: [mem {style.Hex(start)}-{style.Hex(end - 1)}]";

@@ -98,6 +98,9 @@ public sealed class MachineDescription
     /// <summary>The physpages figure (KiB) of the log's "Memory: AK/TK available" line (<c>mem_init_print_info</c>) and its line number.</summary>
     public (ulong Kb, int LineNo)? LogMemoryTotalKb { get; init; }
 
+    /// <summary>The log's "On node N, zone Z: K pages in unavailable ranges" lines (<c>init_unavailable_range</c>, 5.12+), with their line numbers.</summary>
+    public IReadOnlyList<(string Line, int LineNo)> LogUnavailableRanges { get; init; } = Array.Empty<(string, int)>();
+
     /// <summary>The log's "last_pfn = 0xN max_arch_pfn = 0xM" lines (<c>e820_end_pfn</c>): the pfn, with its line number.</summary>
     public IReadOnlyList<(ulong Pfn, int LineNo)> LogLastPfn { get; init; } = Array.Empty<(ulong, int)>();
 }

@@ -115,7 +115,7 @@ public static class LayoutDmesgWriter
         {
             foreach (UnavailableRange u in ranges)
             {
-                Line($"On node {u.Nid}, zone {ZoneTypes.Name(u.Zone)}: {u.Pages} pages in unavailable ranges");
+                Line(FreeAreaInitLines.UnavailableRange(u));
             }
         }
     }

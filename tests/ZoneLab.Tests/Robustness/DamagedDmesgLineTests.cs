@@ -67,6 +67,10 @@ public sealed class DamagedDmesgLineTests
     // node 1's span (free_area_init_node) ending 1 GiB past the last usable byte of the map (0x13fffffff, line 10)
     [InlineData(62, "0x0000000040000000-0x000000013fffffff", "0x0000000040000000-0x000000017fffffff",
         "the log prints 'Initmem setup node 1 [mem 0x40000000-0x17fffffff]' where its e820 map and command line give node 1 spanning [mem 0x40000000-0x13fffffff]")]
+    // memmap holes (init_unavailable_range): node 0's DMA has [0x9f, 0x100) between its e820 entries (lines 4 and 7),
+    // 0x100 - 0x9f = 97 pages; the log claiming 96 contradicts its own map
+    [InlineData(64, "DMA: 97 pages", "DMA: 96 pages",
+        "the log prints 'On node 0, zone DMA: 96 pages in unavailable ranges' where its e820 map and command line give 'On node 0, zone DMA: 97 pages in unavailable ranges'")]
     // NODE_DATA for a node neither SRAT (nodes 0 and 1, lines 41-44) nor the command line gives
     [InlineData(48, "NODE_DATA(1)", "NODE_DATA(5)",
         "the log prints NODE_DATA(5) but its e820 map, NUMA lines and command line give no node 5 (nodes: 0, 1)")]

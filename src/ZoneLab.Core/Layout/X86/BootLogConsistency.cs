@@ -67,6 +67,11 @@ public static class BootLogConsistency
             List<string> model = layout.Memblock.Select(r => FreeAreaInitLines.NodeRange(style, r.Nid, r.StartPfn << Page.Shift, r.EndPfn << Page.Shift)).ToList();
             ThrowOnFirstDifference("early memory node range", log, model, machine.EarlyNodeRangeLines, machine.Source);
         }
+        if (machine.LogUnavailableRanges.Count > 0)
+        {
+            ThrowOnFirstDifference("unavailable-range", machine.LogUnavailableRanges.Select(u => u.Line).ToList(),
+                layout.UnavailableRanges.Select(FreeAreaInitLines.UnavailableRange).ToList(), machine.LogUnavailableRanges.Select(u => u.LineNo).ToList(), machine.Source);
+        }
         CheckInitmemAndNodeData(layout, machine);
     }
 

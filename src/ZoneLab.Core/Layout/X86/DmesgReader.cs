@@ -35,6 +35,9 @@ public static partial class DmesgReader
     [GeneratedRegex(@"^(?:e820: )?last_pfn = (0x[0-9a-fA-F]+) max_arch_pfn = (0x[0-9a-fA-F]+)\s*$")]
     private static partial Regex LastPfnLine();
 
+    [GeneratedRegex(@"^On node \d+, zone \S+: \d+ pages in unavailable ranges\s*$")]
+    private static partial Regex UnavailableRangeLine();
+
     [GeneratedRegex(@"^Memory: (\d+)K/(\d+)K available")]
     private static partial Regex MemoryTotalLine();
 
@@ -115,6 +118,7 @@ public static partial class DmesgReader
         var ramToReservedKern = new List<(ulong Start, ulong End)>();
         int lastPfnLine = 0;
         var lastPfns = new List<(ulong Pfn, int LineNo)>();
+        var unavailable = new List<(string Line, int LineNo)>();
         bool memblockBuilt = false;
         List<string>? zoneNames = null;
         var zoneRanges = new List<(string Line, int LineNo)>();
@@ -255,6 +259,12 @@ public static partial class DmesgReader
                     continue;
                 }
                 inZoneRanges = false;
+            }
+            if (line.StartsWith("On node ", StringComparison.Ordinal) && line.Contains(" pages in unavailable ranges", StringComparison.Ordinal))
+            {
+                RequireForm(line, true, UnavailableRangeLine(), "'On node N, zone ZONE: K pages in unavailable ranges'", source, lineNo);
+                unavailable.Add((line.TrimEnd(), lineNo));
+                continue;
             }
             Match tp = TotalpagesLine().Match(line);
             if (tp.Success && ulong.TryParse(tp.Groups[2].Value, CultureInfo.InvariantCulture, out ulong pages))
@@ -424,6 +434,7 @@ public static partial class DmesgReader
             LogNodeTotalpages = totalpages,
             LogMemoryTotalKb = memoryTotal,
             LogLastPfn = lastPfns,
+            LogUnavailableRanges = unavailable,
             Gbpages = gbpages,
             KernelVersion = version,
             KernelRelease = release,
