@@ -37,23 +37,12 @@ public sealed unsafe partial class Machine
     }
 
     // mirrors move_freelist_tail: the entries up to and including i are cut off the front and spliced after the tail,
-    // so i becomes the list's last entry
+    // so i becomes the list's last entry: the same rotation as making i's successor the first entry
     internal partial void RotateFreeListToTail(int zone, int order, MigrateType mt, int i)
     {
-        int li = ListIndex(zone, order, (int)mt);
-        int tail = _listTail[li];
-        if (tail == i)
+        if (_listTail[ListIndex(zone, order, (int)mt)] != i)
         {
-            return;
+            RotateFreeListToHead(zone, order, mt, _next[i]);
         }
-
-        int head = _listHead[li];
-        int n = _next[i];
-        _next[tail] = head;
-        _prev[head] = tail;
-        _prev[n] = Nil;
-        _next[i] = Nil;
-        _listHead[li] = n;
-        _listTail[li] = i;
     }
 }
