@@ -83,6 +83,17 @@ public sealed class MachineDescription
     /// <summary>The lines under the log's "Zone ranges:" as printed (prefix stripped), with their line numbers.</summary>
     public IReadOnlyList<(string Line, int LineNo)> LogZoneRanges { get; init; } = Array.Empty<(string, int)>();
 
+    /// <summary>
+    /// The line number of the log's "Movable zone start for each node" header (free_area_init), 0 when the log has none.
+    /// </summary>
+    public int LogMovableZoneStartLine { get; init; }
+
+    /// <summary>
+    /// The "  Node N: 0xADDR" lines under that header: the node, <c>zone_movable_pfn[nid]</c> as a byte address, and
+    /// the line number.
+    /// </summary>
+    public IReadOnlyList<(int Nid, ulong Start, int LineNo)> LogMovableZoneStarts { get; init; } = Array.Empty<(int, ulong, int)>();
+
     /// <summary>The line number of each <see cref="EarlyNodeRanges"/> entry in the log.</summary>
     public IReadOnlyList<int> EarlyNodeRangeLines { get; init; } = Array.Empty<int>();
 

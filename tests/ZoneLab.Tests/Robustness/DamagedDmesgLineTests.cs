@@ -25,6 +25,8 @@ public sealed class DamagedDmesgLineTests
     [InlineData(58, "0x0000000000100000-0x000000003fffffff", "0x0000000000100000-0x00000000zfffffff")]
     // the block size without a number: the default would be used silently
     [InlineData(161, "Memory block size: 128MB", "Memory block size: MB")]
+    // a movable zone start cut after its "0x" (free_area_init's "  Node %d: %#018Lx")
+    [InlineData(55, "Node 1: 0x0000000100000000", "Node 1: 0x")]
     // ranges printed as [mem START-END] with the end before the start: read as they were, the RAMDISK or NODE_DATA
     // reservation would be empty (or, +1 past 0xffffffffffffffff, wrap to 0) and the CMA placement would ignore it
     [InlineData(22, "[mem 0xbfee3000-0xbffdffff]", "[mem 0xbffdffff-0xbfee3000]")]
@@ -104,6 +106,37 @@ public sealed class DamagedDmesgLineTests
         Assert.Equal(2, exit);
         Assert.Equal(string.Empty, stdout);
         Assert.Contains($"zonelab: d.txt:{lineNo}: {message}", stderr);
+    }
+
+    // free_area_init()'s "Movable zone start for each node" lines (zone_movable_pfn[] from
+    // find_zone_movable_pfns_for_nodes). The expected figures are the kernels' own prints: x13 (kernelcore=1536M, two
+    // nodes) puts ZONE_MOVABLE on node 1 only, from 4 GiB (line 55); x16 (movablecore=1G, two nodes) on node 0 from
+    // 0x120000000 and node 1 from 0x160000000 (lines 60-61). The zone range lines never show ZONE_MOVABLE, so these
+    // used to read as if the log agreed with the model.
+    [Theory]
+    [InlineData("x13-pc-4g-numa-1g-3g-kernelcore-1536m", 55, "Node 1: 0x0000000100000000", "Node 1: 0x0000000120000000",
+        "under 'Movable zone start for each node' the log prints 'Node 1: 0x120000000' where its e820 map and command line give ZONE_MOVABLE on node 1 from 0x100000000")]
+    [InlineData("x13-pc-4g-numa-1g-3g-kernelcore-1536m", 55, "Node 1: ", "Node 0: ",
+        "under 'Movable zone start for each node' the log prints 'Node 0: 0x100000000' where its e820 map and command line give ZONE_MOVABLE on node 1 from 0x100000000")]
+    [InlineData("x16-q35-4g-numa-3g-1g-movablecore-1g", 61, "Node 1: 0x0000000160000000", "Node 1: 0x0000000150000000",
+        "under 'Movable zone start for each node' the log prints 'Node 1: 0x150000000' where its e820 map and command line give ZONE_MOVABLE on node 1 from 0x160000000")]
+    public void AMovableZoneStartTheMapCannotGiveExitsTwo(string name, int lineNo, string from, string to, string message)
+    {
+        var (exit, stdout, stderr) = LayoutOfDamaged(FixturePath.Get("x86_64-6.1", name, "dmesg.txt"), lineNo, from, to);
+        Assert.Equal(2, exit);
+        Assert.Equal(string.Empty, stdout);
+        Assert.Single(stderr.TrimEnd('\n').Split('\n'));
+        Assert.StartsWith($"zonelab: d.txt:{lineNo}: {message}", stderr);
+    }
+
+    [Fact]
+    public void AMovableZoneStartLineMissingItsNodeIsALocatedError()
+    {
+        // x16's second line (61) without its node: the log has ZONE_MOVABLE on node 0 only where the map gives two
+        var (exit, _, stderr) = LayoutOfDamaged(FixturePath.Get("x86_64-6.1", "x16-q35-4g-numa-3g-1g-movablecore-1g", "dmesg.txt"), 61,
+            "  Node 1: 0x0000000160000000", "Early memory node ranges");
+        Assert.Equal(2, exit);
+        Assert.StartsWith("zonelab: d.txt:60: under 'Movable zone start for each node' the log prints no further node where its e820 map and command line give ZONE_MOVABLE on node 1 from 0x160000000", stderr);
     }
 
     // `zonelab layout --dmesg` on a copy of the log whose line lineNo has `from` replaced by `to`

@@ -72,7 +72,38 @@ public static class BootLogConsistency
             ThrowOnFirstDifference("unavailable-range", machine.LogUnavailableRanges.Select(u => u.Line).ToList(),
                 layout.UnavailableRanges.Select(FreeAreaInitLines.UnavailableRange).ToList(), machine.LogUnavailableRanges.Select(u => u.LineNo).ToList(), machine.Source);
         }
+        CheckMovableZoneStarts(layout, machine);
         CheckInitmemAndNodeData(layout, machine);
+    }
+
+    // free_area_init() prints zone_movable_pfn[] as find_zone_movable_pfns_for_nodes() left it (kernelcore=,
+    // movablecore=, movable_node, mirrored memory), one "  Node N: 0xADDR" line per node that has ZONE_MOVABLE, in
+    // node order. The zone range lines never show ZONE_MOVABLE, so without this check a log whose movable zone the
+    // model places differently would give a layout that contradicts it silently. The numbers are compared, not the
+    // text, as the address's print width changed between kernel versions.
+    private static void CheckMovableZoneStarts(BootLayout layout, MachineDescription machine)
+    {
+        if (machine.LogMovableZoneStartLine == 0)
+        {
+            return;
+        }
+        List<(int Nid, ulong Start)> model = layout.ZoneMovablePfn.Where(kv => kv.Value != 0).OrderBy(kv => kv.Key)
+            .Select(kv => (kv.Key, kv.Value << Page.Shift)).ToList();
+        IReadOnlyList<(int Nid, ulong Start, int LineNo)> log = machine.LogMovableZoneStarts;
+        for (int i = 0; i < Math.Max(log.Count, model.Count); i++)
+        {
+            if (i < log.Count && i < model.Count && log[i].Nid == model[i].Nid && log[i].Start == model[i].Start)
+            {
+                continue;
+            }
+            int lineNo = i < log.Count ? log[i].LineNo : log.Count > 0 ? log[^1].LineNo : machine.LogMovableZoneStartLine;
+            string logSays = i < log.Count ? $"'Node {log[i].Nid}: 0x{log[i].Start:x}'" : "no further node";
+            string modelSays = i < model.Count ? $"ZONE_MOVABLE on node {model[i].Nid} from 0x{model[i].Start:x}" : "no further node with ZONE_MOVABLE";
+            string all = model.Count == 0 ? "none" : string.Join(", ", model.Select(m => $"node {m.Nid} at 0x{m.Start:x}"));
+            throw new ZoneLabInputException(machine.Source, lineNo,
+                $"under 'Movable zone start for each node' the log prints {logSays} where its e820 map and command line give {modelSays} "
+                + $"(find_zone_movable_pfns_for_nodes: {all}); the log is edited or damaged, or its kernel does something the model does not");
+        }
     }
 
     // free_area_init_node() prints each node's span (node_start_pfn .. node_end_pfn, the first and last byte) as

@@ -35,6 +35,10 @@ public static partial class DmesgReader
     [GeneratedRegex(@"^(?:e820: )?last_pfn = (0x[0-9a-fA-F]+) max_arch_pfn = (0x[0-9a-fA-F]+)\s*$")]
     private static partial Regex LastPfnLine();
 
+    // free_area_init(): "  Node %d: %#018Lx" (zone_movable_pfn[i] << PAGE_SHIFT) under "Movable zone start for each node"
+    [GeneratedRegex(@"^\s+Node (\d+): (0x[0-9a-fA-F]+)\s*$")]
+    private static partial Regex MovableZoneStartLine();
+
     [GeneratedRegex(@"^On node \d+, zone \S+: \d+ pages in unavailable ranges\s*$")]
     private static partial Regex UnavailableRangeLine();
 
@@ -122,6 +126,9 @@ public static partial class DmesgReader
         bool memblockBuilt = false;
         List<string>? zoneNames = null;
         var zoneRanges = new List<(string Line, int LineNo)>();
+        int movableHeader = 0;
+        bool inMovableStarts = false;
+        var movableStarts = new List<(int, ulong, int)>();
         var nodeRangeLines = new List<int>();
         var extended = new List<(E820Entry Entry, int Line)>();
         var e820Lines = new List<int>();
@@ -259,6 +266,24 @@ public static partial class DmesgReader
                     continue;
                 }
                 inZoneRanges = false;
+            }
+            // only the first boot's block, as "Zone ranges:" above (free_area_init prints it right after those lines)
+            if (line == "Movable zone start for each node" && movableHeader == 0 && zoneNames != null)
+            {
+                movableHeader = lineNo;
+                inMovableStarts = true;
+                continue;
+            }
+            if (inMovableStarts)
+            {
+                if (line.StartsWith("  Node ", StringComparison.Ordinal))
+                {
+                    RequireForm(line, true, MovableZoneStartLine(), "'  Node N: 0xADDRESS'", source, lineNo);
+                    Match ms = MovableZoneStartLine().Match(line);
+                    movableStarts.Add((ParseNid(ms.Groups[1].Value, source, lineNo), ParseHex(ms.Groups[2].Value, source, lineNo), lineNo));
+                    continue;
+                }
+                inMovableStarts = false;
             }
             if (line.StartsWith("On node ", StringComparison.Ordinal) && line.Contains(" pages in unavailable ranges", StringComparison.Ordinal))
             {
@@ -444,6 +469,8 @@ public static partial class DmesgReader
             E820RamToReserved = RamToReservedBeforeMemblock(ramToReserved, lastPfnLine),
             E820RamToReservedKern = ramToReservedKern,
             LogZoneRanges = zoneRanges,
+            LogMovableZoneStartLine = movableHeader,
+            LogMovableZoneStarts = movableStarts,
             EarlyNodeRangeLines = nodeRangeLines,
             // efi_find_mirror(): descriptors with EFI_MEMORY_MORE_RELIABLE (printed with efi=debug)
             MirroredRanges = MirrorRanges.FromEfiMemmap(lines, source),
