@@ -25,10 +25,6 @@ public static class GuestCostTable
                 string name = r.Info.GetValueOrDefault("workload", Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(runDir)))!);
                 OracleWorkload w = OracleWorkloadLoader.Load(
                     File.Exists(workloadFile) ? File.ReadAllText(workloadFile) : throw new ZoneLabInputException(workloadFile, "missing"), workloadFile, name);
-                if (r.Steps.Count != w.Steps.Count)
-                {
-                    throw new ZoneLabInputException(r.PathOf("steps.txt"), $"{r.Steps.Count} step results for a workload of {w.Steps.Count} steps");
-                }
                 string run = $"{name} ({r.Arch}{(r.Info.ContainsKey("icount") ? ", icount" : string.Empty)}) {Path.GetFileName(Path.GetFullPath(runDir))}";
                 rows.AddRange(GuestCosts.Rows(w, r, run));
                 if (GuestCosts.Fit(w, r, run) is PageblockFit f)

@@ -41,6 +41,7 @@ public static class GuestCosts
     /// <summary>The cost rows of one run of <paramref name="w"/>.</summary>
     public static List<GuestCostRow> Rows(OracleWorkload w, OracleRecording r, string run)
     {
+        CheckSteps(w, r);
         List<Gigantic> g = GiganticSteps(w, r);
         var rows = new List<GuestCostRow>();
         var held = new List<(string Name, string What)>();
@@ -89,6 +90,7 @@ public static class GuestCosts
     /// <summary>The per-call and per-pageblock fit of one run, or null without empty-range steps of two page sizes.</summary>
     public static PageblockFit? Fit(OracleWorkload w, OracleRecording r, string run)
     {
+        CheckSteps(w, r);
         List<Gigantic> points = GiganticSteps(w, r).FindAll(x => x.Empty);
         if (points.Select(p => p.Pages).Distinct().Count() < 2 || points.Select(p => (p.Calls, p.Pages)).Distinct().Count() < 3)
         {
@@ -111,6 +113,15 @@ public static class GuestCosts
         }
         double[] c = Solve(a);
         return new PageblockFit(run, points.Count, c[0], c[1], c[2]);
+    }
+
+    /// <summary>A recording of another workload (or a cut steps.txt) is bad input naming steps.txt.</summary>
+    internal static void CheckSteps(OracleWorkload w, OracleRecording r)
+    {
+        if (r.Steps.Count != w.Steps.Count)
+        {
+            throw new ZoneLabInputException(r.PathOf("steps.txt"), $"{r.Steps.Count} step results for a workload of {w.Steps.Count} steps");
+        }
     }
 
     private sealed record Gigantic(int Step, long Calls, long Pages, bool Empty);
