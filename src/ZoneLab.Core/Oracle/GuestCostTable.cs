@@ -56,7 +56,21 @@ public static class GuestCostTable
             sb.Append(CultureInfo.InvariantCulture, $"| {f.Run} | {f.Points} | {Us(f.PerStepUs)} | {Us(f.PerCallUs)} | {Us(f.PerPageblockUs)} |\n");
         }
 
-        // ratios per run of the runs that have a fit, as the mean over those runs
+        (string Name, double Guest, double Model)[] ratios = Ratios(rows, fits, model);
+        sb.Append(CultureInfo.InvariantCulture, $"\n| ratio (mean of {fits.Count} runs) | guest | ContigCostModel |\n|---|---:|---:|\n");
+        foreach ((string name, double guest, double m) in ratios)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"| {name} | {guest:0.00} | {m:0.00} |\n");
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// The guest's proportions (means over the runs with a fit) next to <paramref name="model"/>'s: the small anonymous
+    /// page's migration time, then each kind of page, a free pageblock and a call as multiples of it.
+    /// </summary>
+    public static (string Name, double Guest, double Model)[] Ratios(List<GuestCostRow> rows, List<PageblockFit> fits, ContigCostModel model)
+    {
         double Mean(Func<PageblockFit, double?> v)
         {
             var xs = fits.Select(v).Where(x => x.HasValue).Select(x => x!.Value).ToList();
@@ -66,22 +80,16 @@ public static class GuestCostTable
             rows.FirstOrDefault(r => r.Run == run && r.BaseStep != 0 && (r.ThpMigrated > 0) == thp
                 && r.What.StartsWith("cma_alloc: " + what, StringComparison.Ordinal))?.UsPerPage;
         double migrate = Mean(f => Kind(f.Run, "anon (small pages)"));
-        (string Name, double Guest, double Model)[] ratios =
+        return
         [
             ("migrate a small anon page : itself (µs, guest clock)", migrate, model.MigrateUsPerPage),
             ("drop a clean ext4 page : migrate", Mean(f => Kind(f.Run, "clean ext4 page cache")) / migrate, model.DiscardUsPerPage / model.MigrateUsPerPage),
-            ("move a dirty ext4 page (migrated, not written) : migrate", Mean(f => Kind(f.Run, "dirty ext4 page cache")) / migrate, model.MigrateUsPerPage / model.MigrateUsPerPage),
-            ("migrate a tmpfs page : migrate", Mean(f => Kind(f.Run, "tmpfs")) / migrate, model.MigrateUsPerPage / model.MigrateUsPerPage),
-            ("migrate an anon THP, per base page : migrate", Mean(f => Kind(f.Run, "anon", thp: true)) / migrate, model.MigrateUsPerPage / model.MigrateUsPerPage),
+            ("move a dirty ext4 page (migrated, not written) : migrate", Mean(f => Kind(f.Run, "dirty ext4 page cache")) / migrate, 1),
+            ("migrate a tmpfs page : migrate", Mean(f => Kind(f.Run, "tmpfs")) / migrate, 1),
+            ("migrate an anon THP, per base page : migrate", Mean(f => Kind(f.Run, "anon", thp: true)) / migrate, 1),
             ("one free pageblock : migrate", Mean(f => f.PerPageblockUs) / migrate, model.IsolateUsPerPageblock / model.MigrateUsPerPage),
             ("one cma_alloc call : migrate", Mean(f => f.PerCallUs) / migrate, model.AttemptUs / model.MigrateUsPerPage),
         ];
-        sb.Append(CultureInfo.InvariantCulture, $"\n| ratio (mean of {fits.Count} runs) | guest | ContigCostModel |\n|---|---:|---:|\n");
-        foreach ((string name, double guest, double m) in ratios)
-        {
-            sb.Append(CultureInfo.InvariantCulture, $"| {name} | {guest:0.00} | {m:0.00} |\n");
-        }
-        return sb.ToString();
     }
 
     private static string Ms(long ns) => (ns / 1e6).ToString("0.0", CultureInfo.InvariantCulture) + " ms";

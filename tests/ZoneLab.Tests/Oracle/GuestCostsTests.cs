@@ -75,6 +75,23 @@ public class GuestCostsTests
     }
 
     [Fact]
+    public void CostModelProportionsAreTheFixtures()
+    {
+        // docs/cost-model.md's table of proportions, rounded as printed there, from the icount workload's three runs
+        (List<GuestCostRow> rows, List<PageblockFit> fits) = GuestCostTable.Measure([Recording("cma-under-dirty-pagecache", "arm64")]);
+        Assert.Equal(3, fits.Count);
+        (string Name, double Guest, double Model)[] now = GuestCostTable.Ratios(rows, fits, new ContigCostModel());
+        (string Name, double Guest, double Model)[] real = GuestCostTable.Ratios(rows, fits, ContigCostModel.RealHardwareMigration);
+        double Guest(int i) => now[i].Guest;
+        string F(double v, string fmt) => v.ToString(fmt, System.Globalization.CultureInfo.InvariantCulture);
+        string doc = File.ReadAllText(Path.Combine(OracleWorkloadTests.Root, "docs", "cost-model.md"));
+        Assert.Contains($"| free pageblock : small-page migration | {F(Guest(5), "0")} | {F(now[5].Model, "0.0")} | {F(real[5].Model, "0")} |", doc, StringComparison.Ordinal);
+        Assert.Contains($"| clean page dropped : migration | {F(Guest(1), "0.00")} | {F(now[1].Model, "0.00")} | {F(real[1].Model, "0.00")} |", doc, StringComparison.Ordinal);
+        Assert.Contains($"| dirty ext4 page : migration | {F(Guest(2), "0.00")} (migrated, not written) |", doc, StringComparison.Ordinal);
+        Assert.Contains($"| `cma_alloc()` call : migration | {F(Guest(6), "0")} (one CPU, no IPIs) | {F(now[6].Model, "0.0")} | {F(real[6].Model, "0")} |", doc, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void DamagedStepsFileIsBadInput()
     {
         string src = Path.Combine(Recording("cma-under-dirty-pagecache", "arm64"), "run1");
