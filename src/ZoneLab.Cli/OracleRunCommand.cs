@@ -108,6 +108,10 @@ internal static class OracleRunCommand
             {
                 args.AddRange(["--swap", Mb(m.SwapBytes)]);
             }
+            if (m.IcountShift >= 0)
+            {
+                args.AddRange(["--icount", m.IcountShift.ToString(CultureInfo.InvariantCulture)]);
+            }
             if (package != null)
             {
                 args.AddRange(["--kernel-package", package]);

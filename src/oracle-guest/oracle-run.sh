@@ -16,18 +16,18 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${ZONELAB_ORACLE_CACHE:-/tmp/zonelab-oracle}
-ARCH="" OUT="" STEPS="" EVENTS="" MEM=512M NUMA="" SMP=1 DISK="" SWAP="" KPKG="" KIMAGE="" KINITRD="" TIMEOUT=900
+ARCH="" OUT="" STEPS="" EVENTS="" MEM=512M NUMA="" SMP=1 DISK="" SWAP="" KPKG="" KIMAGE="" KINITRD="" TIMEOUT=900 ICOUNT=""
 KARGS=()
 
 die() { echo "oracle-run.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
-    --arch|--out|--steps|--events|--mem|--numa|--smp|--disk|--swap|--kernel-package|--kernel|--initrd|--timeout)
+    --arch|--out|--steps|--events|--mem|--numa|--smp|--disk|--swap|--kernel-package|--kernel|--initrd|--timeout|--icount)
       [ $# -ge 2 ] || die "$1 needs a value"
       case "$1" in
         --arch) ARCH=$2;; --out) OUT=$2;; --steps) STEPS=$2;; --events) EVENTS=$2;; --mem) MEM=$2;;
         --numa) NUMA=$2;; --smp) SMP=$2;; --disk) DISK=$2;; --swap) SWAP=$2;; --kernel-package) KPKG=$2;;
-        --kernel) KIMAGE=$2;; --initrd) KINITRD=$2;; --timeout) TIMEOUT=$2;;
+        --kernel) KIMAGE=$2;; --initrd) KINITRD=$2;; --timeout) TIMEOUT=$2;; --icount) ICOUNT=$2;;
       esac
       shift 2;;
     --) shift; KARGS=("$@"); break;;
@@ -41,6 +41,7 @@ case "$ARCH" in x86_64|arm64) ;; *) die "--arch must be x86_64 or arm64, not '$A
 [ -z "$KINITRD" ] || [ -f "$KINITRD" ] || die "--initrd: file not found: $KINITRD"
 [ -z "$KPKG" ] || [ -z "$KIMAGE" ] || die "use --kernel-package or --kernel, not both"
 [[ "$SMP" =~ ^[1-9][0-9]*$ ]] || die "--smp must be a positive integer"
+[ -z "$ICOUNT" ] || [[ "$ICOUNT" =~ ^([0-9]|10)$ ]] || die "--icount must be a shift from 0 to 10"
 mkdir -p "$OUT" "$CACHE"
 OUT=$(cd "$OUT" && pwd)
 
@@ -199,6 +200,9 @@ if [ "$ARCH" = x86_64 ]; then
 else
   QM=(-machine virt -cpu cortex-a57 -accel tcg)
 fi
+# -icount: the guest clock counts instructions (2^shift ns each), so zlguest's step times measure the work done, not
+# the shared host's load; sleep=on lets an idle guest skip ahead in virtual time
+[ -z "$ICOUNT" ] || QM+=(-icount "shift=$ICOUNT,sleep=on")
 LOG=$OUT/console.log
 QCMD=("$QEMU" "${QM[@]}" -m "$MEM" -smp "$SMP" "${QNUMA[@]}" -kernel "$KIMAGE" -initrd "$INITRD" -append "$CMDLINE"
       "${QDISK[@]}" -display none -monitor none -serial "file:$LOG" -no-reboot)
@@ -229,6 +233,7 @@ tr -d '\r' < "$LOG" | awk -v out="$OUT" '
   echo "qemu_version: $("$QEMU" --version | head -n1)"
   echo "qemu_exit: $RC"
   echo "wall_seconds: $WALL"
+  [ -z "$ICOUNT" ] || echo "icount: shift=$ICOUNT"
 } > "$OUT/run-info.txt"
 
 if [ $RC = 124 ] || [ $RC = 137 ]; then

@@ -26,12 +26,12 @@ public static class GuestStepScript
         var sb = new StringBuilder();
         string I(long v) => v.ToString(CultureInfo.InvariantCulture);
         string Dir(bool disk) => disk ? "/mnt/disk" : "/mnt/tmpfs";
-        string gigantic = $"/sys/kernel/mm/hugepages/hugepages-{OracleWorkloadChecks.GiganticBytes(arch) >> 10}kB/nr_hugepages";
+        string Gigantic(GiganticStep g) => $"/sys/kernel/mm/hugepages/hugepages-{OracleWorkloadChecks.GiganticBytes(arch, g) >> 10}kB/nr_hugepages";
         foreach (OracleStep s in w.Steps)
         {
             string line = s switch
             {
-                AnonStep a => $"anon {a.Name} {I((long)a.Bytes)} {(a.Mlock ? "mlock" : "-")}{(a.Thp ? ",thp" : string.Empty)}",
+                AnonStep a => $"anon {a.Name} {I((long)a.Bytes)} {(a.Mlock ? "mlock" : "-")}{(a.Thp ? ",thp" : string.Empty)}{(a.NoThp ? ",nothp" : string.Empty)}",
                 ThinStep t => $"thin {t.Name} {I(t.Keep)}",
                 FreeStep f => $"free {f.Name}",
                 FileStep f => $"file {f.Name} {Dir(f.OnDisk)} {I((long)f.Bytes)} {(f.Dirty ? 1 : 0)}",
@@ -41,7 +41,7 @@ public static class GuestStepScript
                 DropCachesStep d => $"write /proc/sys/vm/drop_caches {I(d.Mode)}",
                 CompactMemoryStep => "write /proc/sys/vm/compact_memory 1",
                 HugepagesStep h => $"write /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages {I(h.Count)}",
-                GiganticStep g => $"write {gigantic} {I(g.Count)}",
+                GiganticStep g => $"write {Gigantic(g)} {I(g.Count)}",
                 OfflineStep o => $"offline {o.Name} {o.Zone} {I(o.Block)}",
                 OnlineStep o => $"online {o.Name}",
                 SleepStep z => $"sleep {I((long)Math.Round(z.Seconds * 1000))}",

@@ -24,7 +24,8 @@ public sealed partial class OracleEngineRunner
         Holding h = Hold(a.Name);
         long pages = (long)(a.Bytes >> PageShift);
         long pmd = (long)Pageblock.NrPages;
-        long thps = ThpEnabled && pages >= 2 * pmd ? (pages / pmd) - 1 : 0;
+        // MADV_NOHUGEPAGE (VM_NOHUGEPAGE): hugepage_vma_check refuses the VMA, every fault takes a small page
+        long thps = ThpEnabled && !a.NoThp && pages >= 2 * pmd ? (pages / pmd) - 1 : 0;
         // the unaligned head of the mapping: half a PMD range (the offset of the kernel's mmap base is not recorded)
         long head = thps > 0 ? pmd / 2 : 0;
         if (!SmallPages(h, head))

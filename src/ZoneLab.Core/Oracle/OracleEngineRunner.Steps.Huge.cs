@@ -63,8 +63,9 @@ public sealed partial class OracleEngineRunner
     /// nr_hugepages of the gigantic size: alloc_gigantic_folio (6.1 mm/hugetlb.c) first cma_alloc()s from the node's
     /// hugetlb_cma area when one was reserved (then the other nodes' areas), else and on failure
     /// alloc_contig_pages() over the zones GFP_HIGHUSER may use (up to ZONE_NORMAL).
+    /// Each gigantic size is its own hstate with its own pool (nr_hugepages of hugepages-NkB counts only its size).
     /// </summary>
-    private int Gigantic(long count, Dictionary<string, string> extra)
+    private int Gigantic(long count, ulong bytes, Dictionary<string, string> extra)
     {
         if (_rec.Arch == "x86_64" && !_rec.Info.GetValueOrDefault("cpu_flags", string.Empty).Contains("pdpe1gb", StringComparison.Ordinal))
         {
@@ -73,12 +74,20 @@ public sealed partial class OracleEngineRunner
             return Enoent;
         }
 
-        ulong pages = OracleWorkloadChecks.GiganticBytes(_rec.Arch) >> PageShift;
+        ulong pages = bytes >> PageShift;
         int order = System.Numerics.BitOperations.Log2(pages);
-        while (_gigantic.Count > count)
+        int pool = 0;
+        foreach ((ulong _, ulong n, CmaAllocator? _) in _gigantic)
         {
-            (ulong pfn, ulong n, CmaAllocator? area) = _gigantic[^1];
-            _gigantic.RemoveAt(_gigantic.Count - 1);
+            pool += n == pages ? 1 : 0;
+        }
+        while (pool > count)
+        {
+            // free_pool_huge_page takes any page of the size; the last one taken is freed first
+            int last = _gigantic.FindLastIndex(e => e.Pages == pages);
+            (ulong pfn, ulong n, CmaAllocator? area) = _gigantic[last];
+            _gigantic.RemoveAt(last);
+            pool--;
             if (area != null)
             {
                 area.Release(pfn, n);
@@ -89,7 +98,7 @@ public sealed partial class OracleEngineRunner
             }
         }
         var hugetlbAreas = _dm.Areas.Where(a => _dm.Layout.CmaAreas.Any(c => c.Name == a.Name && c.Kind == CmaAreaKind.Hugetlb)).ToList();
-        while (_gigantic.Count < count)
+        while (pool < count)
         {
             int node = _nextGiganticNid;
             _nextGiganticNid = (_nextGiganticNid + 1) % _m.NodeCount;
@@ -112,8 +121,9 @@ public sealed partial class OracleEngineRunner
                 break;
             }
             _gigantic.Add(got.Value);
+            pool++;
         }
-        extra["readback"] = _gigantic.Count.ToString(CultureInfo.InvariantCulture);
+        extra["readback"] = pool.ToString(CultureInfo.InvariantCulture);
         return 0;
     }
 }

@@ -112,7 +112,7 @@ public sealed partial class OracleEngineRunner
         DropCachesStep d => DropCaches(d.Mode),
         CompactMemoryStep => CompactMemory(),
         HugepagesStep h => Hugepages(h.Count, extra),
-        GiganticStep g => Gigantic(g.Count, extra),
+        GiganticStep g => Gigantic(g.Count, OracleWorkloadChecks.GiganticBytes(_rec.Arch, g), extra),
         OfflineStep o => Offline(o, extra),
         OnlineStep o => Online(o, extra),
         SleepStep z => Sleep(z.Seconds),

@@ -62,9 +62,9 @@ public sealed class OracleRecording
             }
             if (t.Length < 4 || t[0] != ln.ToString(CultureInfo.InvariantCulture)
                 || !int.TryParse(extra.GetValueOrDefault("rc"), CultureInfo.InvariantCulture, out int rc)
-                || !long.TryParse(extra.GetValueOrDefault("ns"), CultureInfo.InvariantCulture, out long ns))
+                || !long.TryParse(extra.GetValueOrDefault("ns"), CultureInfo.InvariantCulture, out long ns) || ns < 0 || rc < 0)
             {
-                throw new ZoneLabInputException(Path.Combine(dir, "steps.txt"), ln, $"expected '{ln} KIND ns=N rc=N ...'");
+                throw new ZoneLabInputException(Path.Combine(dir, "steps.txt"), ln, $"expected '{ln} KIND ns=N rc=N ...' (N whole, not negative)");
             }
             r.Steps.Add((rc, ns, extra));
         }

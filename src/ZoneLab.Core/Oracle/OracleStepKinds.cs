@@ -14,8 +14,9 @@ public static class OracleStepKinds
     {
         ["anon"] = (y, n, p, l) =>
         {
-            YamlMappingNode m = y.Map(n, p, ["name", "size", "mlock", "thp"]);
-            return new AnonStep(l, y.Name(m, p), y.Size(m, "size", p, required: true), y.Bool(m, "mlock", p), y.Bool(m, "thp", p));
+            YamlMappingNode m = y.Map(n, p, ["name", "size", "mlock", "thp", "nothp"]);
+            var a = new AnonStep(l, y.Name(m, p), y.Size(m, "size", p, required: true), y.Bool(m, "mlock", p), y.Bool(m, "thp", p), y.Bool(m, "nothp", p));
+            return a.Thp && a.NoThp ? throw y.Error(m, $"{p}: thp and nothp exclude each other") : a;
         },
         ["thin"] = (y, n, p, l) =>
         {
@@ -47,7 +48,16 @@ public static class OracleStepKinds
             return new CompactMemoryStep(l);
         },
         ["hugepages"] = (y, n, p, l) => new HugepagesStep(l, y.ScalarCount(n, p, 0, 1 << 20)),
-        ["gigantic"] = (y, n, p, l) => new GiganticStep(l, y.ScalarCount(n, p, 0, 1 << 16)),
+        ["gigantic"] = (y, n, p, l) =>
+        {
+            if (n is not YamlMappingNode)
+            {
+                return new GiganticStep(l, y.ScalarCount(n, p, 0, 1 << 16));
+            }
+            // {count, size}: another gigantic hstate than the arch's default (arm64 4K: 1G besides 32M)
+            YamlMappingNode m = y.Map(n, p, ["count", "size"]);
+            return new GiganticStep(l, y.Count(m, "count", p, 0, 1 << 16), y.Size(m, "size", p, required: true));
+        },
         ["offline"] = (y, n, p, l) =>
         {
             YamlMappingNode m = y.Map(n, p, ["name", "zone", "block"]);

@@ -35,7 +35,11 @@ public sealed record OracleWorkload
 /// <param name="DiskBytes">Size of the ext4 virtio disk mounted on /mnt/disk (0: none).</param>
 /// <param name="SwapBytes">Size of the swap virtio disk (0: none).</param>
 /// <param name="Cmdline">Kernel arguments after <c>console=... panic=-1 nokaslr</c>.</param>
-public sealed record OracleMachine(ulong MemBytes, IReadOnlyList<ulong> NumaBytes, ulong DiskBytes, ulong SwapBytes, string Cmdline);
+public sealed record OracleMachine(ulong MemBytes, IReadOnlyList<ulong> NumaBytes, ulong DiskBytes, ulong SwapBytes, string Cmdline)
+{
+    /// <summary>QEMU <c>-icount shift=N</c> (guest time = instructions × 2^N ns), or -1 for the host's real time.</summary>
+    public int IcountShift { get; init; } = -1;
+}
 
 /// <summary>One step of a workload; <see cref="Line"/> is its line in the file.</summary>
 public abstract record OracleStep(int Line)
@@ -44,8 +48,8 @@ public abstract record OracleStep(int Line)
     public string Kind => OracleStepKinds.NameOf(this);
 }
 
-/// <summary>mmap + touch <paramref name="Bytes"/> of anonymous memory; optionally mlock, or MADV_HUGEPAGE.</summary>
-public sealed record AnonStep(int Line, string Name, ulong Bytes, bool Mlock, bool Thp) : OracleStep(Line);
+/// <summary>mmap + touch <paramref name="Bytes"/> of anonymous memory; optionally mlock, MADV_HUGEPAGE, or MADV_NOHUGEPAGE (<paramref name="NoThp"/>).</summary>
+public sealed record AnonStep(int Line, string Name, ulong Bytes, bool Mlock, bool Thp, bool NoThp = false) : OracleStep(Line);
 
 /// <summary>MADV_DONTNEED every page of <paramref name="Name"/> except one in <paramref name="Keep"/> (fragments it).</summary>
 public sealed record ThinStep(int Line, string Name, int Keep) : OracleStep(Line);
@@ -77,8 +81,9 @@ public sealed record HugepagesStep(int Line, long Count) : OracleStep(Line);
 /// <summary>
 /// Set nr_hugepages of the gigantic size (x86_64 1 GiB, arm64 32 MiB; orders 18 and 13) to <paramref name="Count"/>:
 /// cma_alloc from the hugetlb_cma area when the kernel reserved one, alloc_contig_pages otherwise.
+/// <paramref name="Bytes"/> names another gigantic hstate (arm64: 1 GiB, PUD); 0 is the arch's default.
 /// </summary>
-public sealed record GiganticStep(int Line, long Count) : OracleStep(Line);
+public sealed record GiganticStep(int Line, long Count, ulong Bytes = 0) : OracleStep(Line);
 
 /// <summary>Offline the <paramref name="Block"/>-th online memory block of <paramref name="Zone"/> (negative: from the end).</summary>
 public sealed record OfflineStep(int Line, string Name, string Zone, int Block) : OracleStep(Line);

@@ -10,6 +10,13 @@ internal static class OracleWorkloadChecks
     /// <summary>The gigantic page size: PUD (1 GiB) on x86_64, CONT_PMD (32 MiB = 16 × 2 MiB) on arm64 with 4 KiB pages.</summary>
     public static ulong GiganticBytes(string arch) => arch == "x86_64" ? 1UL << 30 : 32UL << 20;
 
+    /// <summary>
+    /// The gigantic page size of a step: its own size or the arch's default. Gigantic hstates (order &gt; MAX_ORDER - 1)
+    /// registered by the 6.1 kernels: x86_64 PUD (1 GiB, with pdpe1gb); arm64 4 KiB PUD (1 GiB) and CONT_PMD (32 MiB)
+    /// (arch/arm64/mm/hugetlbpage.c, hugetlbpage_init).
+    /// </summary>
+    public static ulong GiganticBytes(string arch, GiganticStep g) => g.Bytes != 0 ? g.Bytes : GiganticBytes(arch);
+
     /// <summary>The PMD huge page size (order 9) on both architectures.</summary>
     public const ulong HugepageBytes = 2UL << 20;
 
@@ -82,9 +89,13 @@ internal static class OracleWorkloadChecks
                     }
                     break;
                 case GiganticStep g:
-                    if ((ulong)g.Count * GiganticBytes(arch) > m.MemBytes)
+                    if (g.Bytes != 0 && g.Bytes != GiganticBytes(arch) && !(arch == "arm64" && g.Bytes == 1UL << 30))
                     {
-                        throw Bad(s, $"{g.Count} gigantic pages of {GiganticBytes(arch) >> 20} MiB are more than the guest's {m.MemBytes >> 20} MiB");
+                        throw Bad(s, $"size {g.Bytes >> 20} MiB is not a gigantic page size here (x86_64: 1G; arm64: 32M or 1G)");
+                    }
+                    if ((ulong)g.Count * GiganticBytes(arch, g) > m.MemBytes)
+                    {
+                        throw Bad(s, $"{g.Count} gigantic pages of {GiganticBytes(arch, g) >> 20} MiB are more than the guest's {m.MemBytes >> 20} MiB");
                     }
                     break;
                 case OfflineStep o:

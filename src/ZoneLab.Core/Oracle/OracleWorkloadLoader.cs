@@ -14,7 +14,7 @@ public static class OracleWorkloadLoader
     public static readonly string[] Archs = ["x86_64", "arm64"];
 
     private static readonly string[] s_topKeys = ["description", "archs", "machine", "x86_64", "arm64", "steps"];
-    private static readonly string[] s_machineKeys = ["mem", "numa", "disk", "swap", "cmdline"];
+    private static readonly string[] s_machineKeys = ["mem", "numa", "disk", "swap", "cmdline", "icount"];
 
     /// <summary>Reads <paramref name="path"/>; the workload's name is the file name without extension.</summary>
     public static OracleWorkload LoadFile(string path)
@@ -144,6 +144,8 @@ public static class OracleWorkloadLoader
             throw y.Error(y.Get(Pick("swap"), "swap")!, $"{Where("swap")}.swap: swap is the second virtio disk: give a disk too");
         }
         string cmdline = y.Get(Pick("cmdline"), "cmdline") is YamlNode c ? y.Scalar(c, Where("cmdline") + ".cmdline") : string.Empty;
-        return new OracleMachine(mem, numa, disk, swap, cmdline);
+        // icount: QEMU's -icount shift=N, the guest clock advances 2^N ns per instruction (step times count work, not the host's load)
+        int icount = y.Get(Pick("icount"), "icount") is YamlNode ic ? (int)y.ScalarCount(ic, Where("icount") + ".icount", 0, 10) : -1;
+        return new OracleMachine(mem, numa, disk, swap, cmdline) { IcountShift = icount };
     }
 }
