@@ -239,10 +239,18 @@ public sealed partial class Compactor
                 _m.RotateFreeListToHead(zi, order, MigrateType.Movable, freepage);
             }
 
-            if (page != Machine.Nil && !IsolateFreePage(page))
+            if (page != Machine.Nil)
             {
-                order = _searchOrder + 1; // abort the search
-                page = Machine.Nil;
+                if (IsolateFreePage(page))
+                {
+                    // the isolated page counts every pfn it covers, as in isolate_freepages_block
+                    nrScanned += (1L << order) - 1;
+                }
+                else
+                {
+                    order = _searchOrder + 1; // abort the search
+                    page = Machine.Nil;
+                }
             }
 
             if (orderScanned >= limit)

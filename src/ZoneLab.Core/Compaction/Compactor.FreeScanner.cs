@@ -104,8 +104,9 @@ public sealed partial class Compactor
         return MigrateTypes.IsMovable(_m.PageblockTypeAt(first));
     }
 
-    // mirrors isolate_freepages_block (6.1, not strict): every probed pfn counts once, a free page is isolated whole,
-    // a compound page is stepped over; stops once the batch has its targets.
+    // mirrors isolate_freepages_block (6.1, not strict): every probed pfn counts once, a free page is isolated whole
+    // and counts every pfn it covers ("nr_scanned += isolated - 1"), a compound page is stepped over and counts once;
+    // stops once the batch has its targets.
     // __isolate_free_page refuses when the zone would fall under min + the page's size (order-0, ALLOC_CMA).
     private int IsolateFreepagesBlock(ref int start, int end, int stride, int nrMigratepages)
     {
@@ -138,6 +139,7 @@ public sealed partial class Compactor
             _freeTargets.Add((p, o));
             _nrFreepages += 1 << o;
             total += 1 << o;
+            nrScanned += (1 << o) - 1;
             if (nrMigratepages <= _nrFreepages)
             {
                 p += 1 << o;

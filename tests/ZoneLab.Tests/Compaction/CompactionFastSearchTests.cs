@@ -57,13 +57,15 @@ public class CompactionFastSearchTests
         //    isolated: 32 pages (1024..1055), 32 scanned. Total 22 + 25 + 32 = 79.
         //    compaction_alloc -> fast_isolate_freepages: scan start (compact_init_free_pfn is 0): limit 256;
         //    distance 11776 - 1056, low_pfn = pageblock_start(9096) = 8704; search from order 8: the tail B20
-        //    (10240) >= low_pfn: 1 scanned, its order-8 page isolated (256 targets). 32 migrated.
+        //    (10240) >= low_pfn: 1 scanned, its order-8 page isolated (256 targets; nr_scanned += 256 - 1: 256
+        //    scanned). 32 migrated.
         // 3. rescan (the last iteration started in B2): 1056..1535 isolated at once, 480 scanned (total 559).
         //    224 targets left; then fast_isolate_freepages: low_pfn = pageblock_start(11776 - 10240 / 4) = 9216, the
-        //    order-8 tail is now B21 (B20 was rotated to the head and isolated): found, 1 scanned, 256 isolated;
+        //    order-8 tail is now B21 (B20 was rotated to the head and isolated): found, 256 isolated (256 scanned);
         //    fast_isolate_around scans B21 from its start (6.1): the 256 pfns of the page just isolated are no longer
         //    buddy pages (one scanned each), then +256 (order 7, 128), +384 (order 6, 64), +448 (order 5, 32): 480
-        //    free pages, 259 scanned. 480 migrated: B2 is a free order-9 page.
+        //    free pages, 256 + 128 + 64 + 32 = 480 scanned (an isolated page counts every pfn it covers,
+        //    isolate_freepages_block's "nr_scanned += isolated - 1"). 480 migrated: B2 is a free order-9 page.
         // 4. compact_finished: an order-9 MOVABLE page: COMPACT_SUCCESS. B0 was never scanned.
         Machine m = Dma32(i => i is >= 512 and < 520 || (i >= 20 * 512 && (i & 511) != 511));
         Assert.Equal(new ulong[] { Z + 512, Z + 10240 + 496, Z + 10752 + 496, Z + 11264 + 496, Z + 11776 + 496 }, m.FreeListPfns(1, 3, MigrateType.Movable));
@@ -71,7 +73,7 @@ public class CompactionFastSearchTests
         var c = new Compactor(m);
         c.Kcompactd(0, 9, 1);
         Assert.Equal(559, m.Event(VmEvent.CompactMigrateScanned));
-        Assert.Equal(1 + 1 + 259, m.Event(VmEvent.CompactFreeScanned));
+        Assert.Equal(256 + 256 + 480, m.Event(VmEvent.CompactFreeScanned));
         Assert.Equal(559, m.Event(VmEvent.CompactDaemonMigrateScanned));
         Assert.Equal(512, m.Event(VmEvent.PgmigrateSuccess));
         Assert.Equal(0, m.Event(VmEvent.PgmigrateFail));
