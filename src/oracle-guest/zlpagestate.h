@@ -12,7 +12,7 @@
  *                     (migratetype in bits 0-2, PB_migrate_skip in bit 3), read from the kernel's own bitmap through
  *                     /proc/kcore, because Debian's 6.1 kernels are built without CONFIG_PAGE_OWNER (whose
  *                     /sys/kernel/debug/page_owner would give a used pageblock's type) and no /proc file gives it.
- *                     SPARSEMEM_EXTREME: mem_section (kallsyms) -> root[nr / SECTIONS_PER_ROOT] ->
+ *                     SPARSEMEM_EXTREME: mem_section (kallsyms, else the vmcoreinfo note) -> root[nr / SECTIONS_PER_ROOT] ->
  *                     struct mem_section { section_mem_map; usage; page_ext; pad } (32 bytes, CONFIG_PAGE_EXTENSION=y)
  *                     -> struct mem_section_usage { struct rcu_head rcu (16 bytes; the 6.1.75 backport of "mm/sparsemem:
  *                     fix race in accessing memory_section->usage"); subsection_map (1 long); pageblock_flags[] }.
@@ -130,6 +130,41 @@ static unsigned long ksym(const char *name)
 	return addr;
 }
 
+/* a physical address through kcore's RAM headers (fs/proc/kcore.c sets p_paddr = __pa(addr) for KCORE_RAM) */
+static int kread_phys(unsigned long pa, void *out, size_t n)
+{
+	for (int i = 0; i < kcore_nph; i++) {
+		Elf64_Phdr *p = &kcore_ph[i];
+		if (p->p_type == PT_LOAD && p->p_paddr != (Elf64_Addr)-1 && pa >= p->p_paddr && pa + n <= p->p_paddr + p->p_memsz)
+			return pread(kcore_fd, out, n, (off_t)(p->p_offset + (pa - p->p_paddr))) == (ssize_t)n ? 0 : -1;
+	}
+	return -1;
+}
+
+/*
+ * A data symbol where kallsyms lists functions only (Debian's arm64 6.1: no CONFIG_KALLSYMS_ALL): the vmcoreinfo
+ * note (CONFIG_CRASH_CORE) has "SYMBOL(mem_section)=ADDR"; /sys/kernel/vmcoreinfo gives its physical address and size.
+ */
+static unsigned long vmcoreinfo_symbol(const char *name)
+{
+	FILE *f = fopen("/sys/kernel/vmcoreinfo", "r");
+	unsigned long pa = 0, addr = 0;
+	unsigned int size = 0;
+	int ok = f && fscanf(f, "%lx %x", &pa, &size) == 2 && size > 0 && size < sizeof(linebuf);
+	if (f)
+		fclose(f);
+	if (!ok || kread_phys(pa, linebuf, size) != 0)
+		return 0;
+	char key[96];
+	snprintf(key, sizeof(key), "SYMBOL(%s)=", name);
+	for (unsigned int i = 0; i + strlen(key) < size; i++)
+		if (memcmp(linebuf + i, key, strlen(key)) == 0) {
+			addr = strtoul(linebuf + i + strlen(key), NULL, 16);
+			break;
+		}
+	return addr;
+}
+
 static void dump_pageblocks(void)
 {
 	printf("@@ZL-BEGIN step0.pageblocks@@\n");
@@ -148,9 +183,14 @@ static void dump_pageblocks(void)
 			maxpfn = (unsigned long)end / 8;
 		close(fd);
 	}
-	unsigned long ms = ksym("mem_section"), root = 0;
-	if (maxpfn == 0 || ms == 0 || kcore_open() != 0 || kread(ms, &root, 8) != 0 || root == 0) {
-		printf("# unreadable: max_pfn %lu mem_section %lx\n", maxpfn, ms);
+	/* kallsyms gives the address of the pointer mem_section; vmcoreinfo (VMCOREINFO_SYMBOL_ARRAY) its value */
+	unsigned long ms = 0, root = 0;
+	if (kcore_open() == 0 && (ms = ksym("mem_section")) != 0 && kread(ms, &root, 8) != 0)
+		root = 0;
+	if (ms == 0)
+		root = vmcoreinfo_symbol("mem_section");
+	if (maxpfn == 0 || root == 0) {
+		printf("# unreadable: max_pfn %lu mem_section %lx root %lx\n", maxpfn, ms, root);
 		printf("@@ZL-END step0.pageblocks@@\n");
 		return;
 	}
