@@ -26,6 +26,10 @@ public sealed record LandingClass
     [JsonPropertyName("same_pageblock")]
     public long Same { get; init; }
 
+    /// <summary>Pairs whose engine pageblock is one of the kernel's within 512 allocations of the same position.</summary>
+    [JsonPropertyName("same_pageblock_near")]
+    public long SameNear { get; init; }
+
     /// <summary>Pairs matched by pageblock regardless of sequence within the step (multiset overlap).</summary>
     [JsonPropertyName("same_pageblock_any_order")]
     public long SameAnyOrder { get; init; }
@@ -48,6 +52,10 @@ public sealed record LandingResult
     /// <summary>Same pageblock, in sequence, over all classes: same / pairs.</summary>
     [JsonPropertyName("fraction")]
     public double Fraction => Classes.Sum(c => c.Pairs) is long p && p > 0 ? (double)Classes.Sum(c => c.Same) / p : 0;
+
+    /// <summary>Same pageblock give or take 512 allocations: same_near / pairs.</summary>
+    [JsonPropertyName("fraction_near")]
+    public double FractionNear => Classes.Sum(c => c.Pairs) is long p && p > 0 ? (double)Classes.Sum(c => c.SameNear) / p : 0;
 
     /// <summary>Same pageblock regardless of the order within a step: same_any_order / pairs.</summary>
     [JsonPropertyName("fraction_any_order")]
@@ -72,7 +80,7 @@ public static class OracleLanding
         {
             if (!acc.TryGetValue((order, mt), out long[]? a))
             {
-                acc[(order, mt)] = a = new long[5];
+                acc[(order, mt)] = a = new long[6];
             }
 
             return a;
@@ -110,6 +118,7 @@ public static class OracleLanding
                 List<ulong> kl = k.GetValueOrDefault(c) ?? [], el = e.GetValueOrDefault(c) ?? [];
                 long[] a = Acc(c.Item1, c.Item2);
 
+
                 int pairs = Math.Min(kl.Count, el.Count);
                 a[0] += kl.Count;
                 a[1] += el.Count;
@@ -118,6 +127,10 @@ public static class OracleLanding
                 {
                     a[3] += kl[i] == el[i] ? 1 : 0;
                 }
+
+                // in sequence give or take one pageblock's worth of allocations: the engine's i-th in one of the pageblocks of
+                // the kernel's (i - 512)-th to (i + 512)-th (a few extra or missing allocations shift the whole sequence)
+                a[5] += NearSequence(kl, el, pairs, (int)Pageblock.NrPages);
 
                 // the same pageblocks as multisets, capped at the pairs (each allocation matched once)
                 var left = new Dictionary<ulong, int>();
@@ -153,8 +166,37 @@ public static class OracleLanding
                 Pairs = kv.Value[2],
                 Same = kv.Value[3],
                 SameAnyOrder = kv.Value[4],
+                SameNear = kv.Value[5],
             })],
         };
+    }
+
+    // pairs i < pairs whose engine pageblock is among the kernel's at positions i - w .. i + w (a sliding window count)
+    private static long NearSequence(List<ulong> kl, List<ulong> el, int pairs, int w)
+    {
+        var window = new Dictionary<ulong, int>();
+        void Add(int j, int d)
+        {
+            if (j >= 0 && j < kl.Count)
+            {
+                window[kl[j]] = window.GetValueOrDefault(kl[j]) + d;
+            }
+        }
+
+        for (int j = 0; j < w && j < kl.Count; j++)
+        {
+            Add(j, 1);
+        }
+
+        long near = 0;
+        for (int i = 0; i < pairs; i++)
+        {
+            Add(i + w, 1);
+            Add(i - w - 1, -1);
+            near += window.GetValueOrDefault(el[i]) > 0 ? 1 : 0;
+        }
+
+        return near;
     }
 
     /// <summary>The kernel's steps of a <c>--page-state</c> recording, or null when it has none.</summary>
