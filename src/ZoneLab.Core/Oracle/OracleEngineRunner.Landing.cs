@@ -7,13 +7,16 @@ public sealed partial class OracleEngineRunner
 {
     private readonly List<List<LandedAlloc>> _allocs = [];
 
+    // only for recordings with the kernel's side (--page-state): the other replays keep no per-allocation list
+    private bool _recordAllocs;
+
     /// <summary>Per step (index 0 = step 1): the workload's page allocations in the engine, in order.</summary>
     public IReadOnlyList<IReadOnlyList<LandedAlloc>> Allocations => _allocs;
 
     // records a successful allocation of the step running now (trace_mm_page_alloc: pfn, order, migratetype)
     private AllocResult Landed(AllocResult r, int order, GfpFlags gfp)
     {
-        if (r.Success)
+        if (r.Success && _recordAllocs)
         {
             while (_allocs.Count <= Steps.Count)
             {

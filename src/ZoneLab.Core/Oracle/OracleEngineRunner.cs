@@ -80,7 +80,7 @@ public sealed partial class OracleEngineRunner : IDisposable
     /// </summary>
     public static OracleEngineRunner Run(OracleWorkload w, OracleRecording rec, bool perCpuLists = false, GuestStartState? start = null)
     {
-        var r = new OracleEngineRunner(w, rec, perCpuLists);
+        var r = new OracleEngineRunner(w, rec, perCpuLists) { _recordAllocs = File.Exists(rec.PathOf("step1.allocs.txt")) };
         if (start != null)
         {
             r.SeedFromPageState(start);
