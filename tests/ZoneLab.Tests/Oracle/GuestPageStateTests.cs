@@ -28,6 +28,32 @@ public class GuestPageStateTests
 
     private static GuestStartState Load(string run) => GuestStartState.Read(OracleRecording.Read(Path.Combine(OracleWorkloadTests.Root, run)));
 
+    private static readonly MigrateType[] s_arm64Types =
+        [MigrateType.Unmovable, MigrateType.Movable, MigrateType.Reclaimable, MigrateType.HighAtomic, MigrateType.Cma, MigrateType.Isolate];
+
+    [Fact]
+    public void FreeBlocksAreTheLargestAlignedFreeRangesThatMayMerge()
+    {
+        // 2048 free pages (KPF_BUDDY = 0x400) in four pageblocks Movable, Movable, CMA, Movable (bits 1, 1, 4, 1):
+        // pageblocks 0-1 merge to one order-10 block; 2 and 3 may not (6.1 __free_one_page: CMA is not
+        // migratetype_is_mergeable), so two order-9 blocks
+        GuestPageState a = GuestPageState.Parse(["0 800 400"], "k", ["0 2 1", "400 1 4", "600 1 1"], "p");
+        GuestStartState sa = GuestStartState.Build(a, s_arm64Types, [new GuestZone(0, "DMA", 0, 0x800)], "p");
+        Assert.Equal([(0x0UL, 10, MigrateType.Movable), (0x400UL, 9, MigrateType.Cma), (0x600UL, 9, MigrateType.Movable)],
+            sa.FreeBlocks.Select(b => (b.Pfn, b.Order, b.Migratetype)));
+
+        // pfn 1 on the LRU (0x20), the rest free: the buddy of each block up from pfn 0 holds pfn 1, so 0 (order 0),
+        // 2 (1), 4 (2), ... 0x100 (8), 0x200 (9: its buddy, pageblock 0, is not all free), 0x400 (10)
+        GuestPageState b = GuestPageState.Parse(["0 1 400", "1 1 20", "2 7fe 400"], "k", ["0 4 1"], "p");
+        GuestStartState sb = GuestStartState.Build(b, s_arm64Types, [new GuestZone(0, "DMA", 0, 0x800)], "p");
+        Assert.Equal([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10], sb.FreeBlocks.Select(x => x.Order));
+        Assert.Equal([0x0UL, 0x2, 0x4, 0x8, 0x10, 0x20, 0x40, 0x80, 0x100, 0x200, 0x400], sb.FreeBlocks.Select(x => x.Pfn));
+
+        // a zone boundary at 0x300 cuts the order-10 range: blocks never straddle zones
+        GuestStartState sc = GuestStartState.Build(a, s_arm64Types, [new GuestZone(0, "DMA", 0, 0x300), new GuestZone(0, "Normal", 0x300, 0x800)], "p");
+        Assert.Equal([(0x0UL, 9), (0x200UL, 8), (0x300UL, 8), (0x400UL, 9), (0x600UL, 9)], sc.FreeBlocks.Select(x => (x.Pfn, x.Order)));
+    }
+
     [Theory]
     [MemberData(nameof(Runs))]
     public void DerivedFreeBlocksGiveTheRecordedBuddyinfo(string run)
