@@ -20,10 +20,11 @@ internal static class OracleCompareCommand
         var format = new Option<string>("--format") { Description = "text (default), json or markdown.", DefaultValueFactory = _ => "text" };
         var onlyOff = new Option<bool>("--off") { Description = "Text: list only the counters outside the target." };
         var pcp = new Option<bool>("--per-cpu-lists") { Description = "Run the engine with the guest's per-cpu page lists (step 0's pcp counts from its zoneinfo); off for the published table (docs/fidelity.md, Round 4)." };
+        var startState = new Option<bool>("--start-state") { Description = "Start the engine from the guest's own page state at step 0 (a recording made with oracle run --page-state) instead of re-creating its used memory." };
         var writeGaps = new Option<string?>("--write-gaps") { Description = "Also write the counters outside the target as a known-gaps file (the drift gate of the tests)." };
         var cmd = new Command("compare", "Run a recorded workload in the engine and print the fidelity table: kernel vs engine per counter.");
         cmd.Arguments.Add(dir);
-        foreach (Option o in new Option[] { all, recordings, format, onlyOff, pcp, writeGaps })
+        foreach (Option o in new Option[] { all, recordings, format, onlyOff, pcp, writeGaps, startState })
         {
             cmd.Options.Add(o);
         }
@@ -44,7 +45,7 @@ internal static class OracleCompareCommand
                 dirs = [pr.GetValue(dir) ?? throw new ZoneLabInputException("compare", "give a recording folder or --all")];
             }
             bool perCpuLists = pr.GetValue(pcp);
-            var report = new FidelityReport { Workloads = [.. dirs.Select(d => OracleCompare.Compare(d, perCpuLists))] };
+            var report = new FidelityReport { Workloads = [.. dirs.Select(d => OracleCompare.Compare(d, perCpuLists, pr.GetValue(startState)))] };
             if (pr.GetValue(writeGaps) is string gaps)
             {
                 string tmp = gaps + ".tmp";
@@ -118,6 +119,10 @@ internal static class OracleCompareCommand
                 string k = c.KernelMin == c.KernelMax ? I(c.Kernel) : $"{I(c.KernelMin)}..{I(c.KernelMax)}";
                 string err = c.Error == 0 ? "0" : c.Error.ToString("+0.0%;-0.0%", CultureInfo.InvariantCulture);
                 sb.Append(CultureInfo.InvariantCulture, $"  {c.Name + (c.Structural ? " *" : string.Empty),-40} {k,20} {I(c.Model),10} {err,8}  {(c.Ok ? string.Empty : "OFF")}\n");
+            }
+            if (w.Landing is LandingResult l)
+            {
+                sb.Append(OracleLandingText.Write(l));
             }
             sb.Append('\n');
         }

@@ -25,11 +25,12 @@ internal static class OracleRunCommand
         var package = new Option<string?>("--kernel-package") { Description = "A Debian kernel image package (default linux-image-6.1.0-56-<arch>-unsigned); its modules give the guest virtio-blk and ext4." };
         var kernel = new Option<string?>("--kernel") { Description = "A kernel image of your own (bzImage / arm64 Image; disk steps need virtio-blk and ext4 built in)." };
         var initrd = new Option<string?>("--initrd") { Description = "An initramfs to unpack before the oracle's (with --kernel)." };
+        var pageState = new Option<bool>("--page-state") { Description = "Also record the guest's page state at step 0 (/proc/kpageflags, pageblock types) and its page allocations per step (docs/oracle.md, \"The page state\")." };
         var timeout = new Option<int>("--timeout") { Description = "Seconds before the guest is stopped (default 900).", DefaultValueFactory = _ => 900 };
         var cmd = new Command("run", "Boot a real kernel under QEMU, run a workload's steps in the guest and record the allocator's state after every step.");
         cmd.Arguments.Add(workload);
         cmd.Arguments.Add(kernelArgs);
-        foreach (Option o in new Option[] { outDir, arch, mem, numa, package, kernel, initrd, timeout })
+        foreach (Option o in new Option[] { outDir, arch, mem, numa, package, kernel, initrd, timeout, pageState })
         {
             cmd.Options.Add(o);
         }
@@ -60,12 +61,12 @@ internal static class OracleRunCommand
                 throw new ZoneLabInputException("--kernel", "use --kernel-package or --kernel, not both");
             }
             var extra = (pr.GetValue(kernelArgs) ?? []).ToList();
-            return Run(w, a, m, pr.GetValue(outDir)!, pr.GetValue(package), pr.GetValue(kernel), pr.GetValue(initrd), extra, pr.GetValue(timeout));
+            return Run(w, a, m, pr.GetValue(outDir)!, pr.GetValue(package), pr.GetValue(kernel), pr.GetValue(initrd), extra, pr.GetValue(timeout), pr.GetValue(pageState));
         });
         return cmd;
     }
 
-    private static int Run(OracleWorkload w, string arch, OracleMachine m, string outDir, string? package, string? kernel, string? initrd, List<string> extraArgs, int timeout)
+    private static int Run(OracleWorkload w, string arch, OracleMachine m, string outDir, string? package, string? kernel, string? initrd, List<string> extraArgs, int timeout, bool pageState = false)
     {
         string script = OracleGuestFiles.Script();
         string full = Path.GetFullPath(outDir);
@@ -123,6 +124,10 @@ internal static class OracleRunCommand
             if (initrd != null)
             {
                 args.AddRange(["--initrd", Path.GetFullPath(initrd)]);
+            }
+            if (pageState)
+            {
+                args.Add("--page-state");
             }
             args.Add("--");
             args.AddRange(m.Cmdline.Split(' ', StringSplitOptions.RemoveEmptyEntries));

@@ -4,7 +4,7 @@
 #
 # usage: oracle-run.sh --arch x86_64|arm64 --out DIR --steps FILE [--events FILE] [--mem SIZE] [--numa A,B,...]
 #                      [--smp N] [--disk SIZE] [--swap SIZE] [--kernel-package NAME | --kernel IMAGE [--initrd FILE]]
-#                      [--timeout SECS] [-- kernel args...]
+#                      [--timeout SECS] [--page-state] [-- kernel args...]
 #
 # DIR receives console.log, run-info.txt and one file per guest section (cmdline.txt dmesg.txt memory-blocks.txt
 # swaps.txt mounts.txt stepN.{buddyinfo,pagetypeinfo,vmstat,meminfo,zoneinfo,trace}.txt) and steps.txt (the step
@@ -17,7 +17,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${ZONELAB_ORACLE_CACHE:-/tmp/zonelab-oracle}
 ARCH="" OUT="" STEPS="" EVENTS="" MEM=512M NUMA="" SMP=1 DISK="" SWAP="" KPKG="" KIMAGE="" KINITRD="" TIMEOUT=900 ICOUNT=""
-KARGS=()
+KARGS=() PAGESTATE=""
 
 die() { echo "oracle-run.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -30,6 +30,7 @@ while [ $# -gt 0 ]; do
         --kernel) KIMAGE=$2;; --initrd) KINITRD=$2;; --timeout) TIMEOUT=$2;; --icount) ICOUNT=$2;;
       esac
       shift 2;;
+    --page-state) PAGESTATE=1; shift;;   # zlpagestate.h: kpageflags, pageblocks and the allocation trace
     --) shift; KARGS=("$@"); break;;
     *) die "unknown option '$1'";;
   esac
@@ -132,7 +133,7 @@ else
 fi
 
 # ---- zlguest, built static for the guest (cached by source hash) ------------------------------------------
-HKEY=$( (cat "$HERE/zlguest.c"; echo "$CC") | sha256sum | cut -c1-16)
+HKEY=$( (cat "$HERE/zlguest.c" "$HERE"/*.h; echo "$CC") | sha256sum | cut -c1-16)
 HELPER=$CACHE/zlguest-$ARCH-$HKEY
 if [ ! -x "$HELPER" ]; then
   "$CC" -static -O2 -o "$HELPER.tmp" "$HERE/zlguest.c" || die "could not build zlguest with $CC -static"
@@ -165,6 +166,7 @@ cp "$STEPS" "$R/zl/steps.txt"
 [ -z "$EVENTS" ] || cp "$EVENTS" "$R/zl/events.txt"
 [ -z "$DISK" ] || : > "$R/zl/disk"
 [ -z "$SWAP" ] || : > "$R/zl/swap"
+[ -z "$PAGESTATE" ] || : > "$R/zl/page-state"
 for m in "${MODS[@]}"; do cp "$MODDIR/$m" "$R/lib/modules/zl/"; basename "$m" >> "$R/lib/modules/zl/list.txt"; done
 INITRD=$WORK/initrd.cpio.gz
 {
@@ -229,6 +231,7 @@ tr -d '\r' < "$LOG" | awk -v out="$OUT" '
   echo "smp: $SMP"
   echo "disk: ${DISK:-none}"
   echo "swap: ${SWAP:-none}"
+  [ -z "$PAGESTATE" ] || echo "page_state: yes"
   echo "cmdline: $CMDLINE"
   echo "qemu_version: $("$QEMU" --version | head -n1)"
   echo "qemu_exit: $RC"

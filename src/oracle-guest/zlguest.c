@@ -212,6 +212,8 @@ static void trace_counts(int step)
 		close(fd);
 }
 
+#include "zlpagestate.h"
+
 static void snapshot(int step)
 {
 	if (step == 0)
@@ -222,6 +224,7 @@ static void snapshot(int step)
 	section(step, "meminfo", "/proc/meminfo");
 	section(step, "zoneinfo", "/proc/zoneinfo");
 	trace_counts(step);
+	page_state(step);
 	fflush(stdout);
 }
 
@@ -468,6 +471,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	page_state_init();
 	snapshot(0);
 	char line[1024];
 	int step = 0;

@@ -106,6 +106,22 @@ public sealed unsafe partial class Machine
         }
     }
 
+    /// <summary>
+    /// Puts PG_reserved where the guest has it (reserve_bootmem_region marks the memblock reservations, wherever boot
+    /// put them; the model's boot puts a zone's reserved pages at its start): only plain and reserved pages of a zone
+    /// change, so the caller keeps the zone's count of reserved pages (present - managed) by moving as many each way.
+    /// </summary>
+    internal partial void SeedSetReserved(int i, bool reserved)
+    {
+        int kind = _flags[i] >> 4;
+        if (_zoneOf[i] == NoZone || (kind != KindTail && kind != KindReserved))
+        {
+            throw new InvalidOperationException($"pfn {PfnAt(i)} is neither a plain nor a reserved page of a zone");
+        }
+
+        _flags[i] = PageState.Flags(reserved ? KindReserved : KindTail, 0);
+    }
+
     /// <summary>Map index of a pfn (no range check: callers iterate the machine's own zones).</summary>
     internal partial int SeedIndex(ulong pfn) => (int)(pfn - _base);
 }

@@ -241,6 +241,10 @@ public sealed unsafe partial class Machine
 
     /// <summary>Makes a plain page an order-0 allocation of a use (<c>prep_new_page</c>), on the active LRU list when asked.</summary>
     internal partial void SeedAllocate(int i, MigrateType mt, PageUse use, bool active);
+
+    /// <summary>Moves a reservation after <see cref="SeedTakeAll"/>: a plain managed page becomes PG_reserved, or a
+    /// reserved page a plain one (the oracle's start from the guest's own page state).</summary>
+    internal partial void SeedSetReserved(int i, bool reserved);
 }
 
 // Page-level operations for the reclaim and compaction models, implemented here: they act on block heads by index

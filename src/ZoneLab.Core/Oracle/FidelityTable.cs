@@ -47,6 +47,11 @@ public sealed record FidelityWorkload
 
     [JsonPropertyName("counters")]
     public required IReadOnlyList<FidelityRow> Counters { get; init; }
+
+    /// <summary>The landing measure, for recordings made with --page-state (OracleLanding).</summary>
+    [JsonPropertyName("landing")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public LandingResult? Landing { get; init; }
 }
 
 /// <summary>The JSON document of <c>zonelab oracle compare --format json</c>.</summary>

@@ -23,9 +23,11 @@ public static class OracleCompare
 
     /// <summary>
     /// Compares one recording folder (a run or a folder of runs of the same workload and architecture);
-    /// <paramref name="perCpuLists"/> runs the engine with the guest's per-cpu page lists (OracleEngineRunner.Pcp.cs).
+    /// <paramref name="perCpuLists"/> runs the engine with the guest's per-cpu page lists (OracleEngineRunner.Pcp.cs);
+    /// <paramref name="startState"/> starts it from the first run's own page state (a --page-state recording) instead
+    /// of re-creating its used memory by allocating it.
     /// </summary>
-    public static FidelityWorkload Compare(string dir, bool perCpuLists = false)
+    public static FidelityWorkload Compare(string dir, bool perCpuLists = false, bool startState = false)
     {
         List<string> runs = Runs(dir);
         List<OracleRecording> recs = [.. runs.Select(OracleRecording.Read)];
@@ -40,9 +42,16 @@ public static class OracleCompare
             }
         }
         var kernel = recs.Select(r => FidelityCounters.Of(w, r.Snapshots, [.. r.Steps.Select(s => (s.Rc, s.Extra))])).ToList();
-        using OracleEngineRunner e = OracleEngineRunner.Run(w, recs[0], perCpuLists);
+        if (startState && perCpuLists)
+        {
+            throw new ZoneLabInputException("--start-state", "starts the engine without per-cpu lists: leave out --per-cpu-lists");
+        }
+        using OracleEngineRunner e = OracleEngineRunner.Run(w, recs[0], perCpuLists, startState ? GuestStartState.Read(recs[0]) : null);
         List<FidelityCounter> model = FidelityCounters.Of(w, e.Snapshots, e.Steps);
-        return FidelityTable.Build(w.Name, recs[0].Arch, kernel, model);
+        FidelityWorkload table = FidelityTable.Build(w.Name, recs[0].Arch, kernel, model);
+        // the landing measure against the run the engine started from
+        List<GuestAllocTrace>? allocs = OracleLanding.ReadKernel(recs[0], w.Steps.Count);
+        return allocs == null ? table : table with { Landing = OracleLanding.Measure(allocs, e.Allocations, startState) };
     }
 
     /// <summary>Every recorded workload under <paramref name="recordings"/> (WORKLOAD/ARCH/run*), in name order.</summary>

@@ -36,10 +36,10 @@ public sealed partial class OracleEngineRunner
         GfpFlags thp = Gfp.TransHugeLight | (a.Thp ? GfpFlags.DirectReclaim : GfpFlags.None);
         for (long t = 0; t < thps; t++, done += pmd)
         {
-            AllocResult r = _m.Allocate(Pageblock.Order, thp | GfpFlags.ThisNode | GfpFlags.NoRetry, 0, PageUse.Anon);
+            AllocResult r = Landed(_m.Allocate(Pageblock.Order, thp | GfpFlags.ThisNode | GfpFlags.NoRetry, 0, PageUse.Anon), Pageblock.Order, thp);
             if (!r.Success && a.Thp)
             {
-                r = _m.Allocate(Pageblock.Order, thp, 0, PageUse.Anon);
+                r = Landed(_m.Allocate(Pageblock.Order, thp, 0, PageUse.Anon), Pageblock.Order, thp);
             }
             if (r.Success)
             {
@@ -62,7 +62,7 @@ public sealed partial class OracleEngineRunner
         }
         for (long t = 0; t < (pages + 511) / 512; t++)
         {
-            AllocResult r = _m.Allocate(0, Gfp.KernelAccount | GfpFlags.Zero, 0, PageUse.Kernel);
+            AllocResult r = Landed(_m.Allocate(0, Gfp.KernelAccount | GfpFlags.Zero, 0, PageUse.Kernel), 0, Gfp.KernelAccount);
             if (r.Success)
             {
                 _tag[Ix(r.Pfn)] = h.Id;
@@ -86,7 +86,7 @@ public sealed partial class OracleEngineRunner
     {
         for (long i = 0; i < n; i++)
         {
-            AllocResult r = _m.Allocate(0, gfp, 0, use);
+            AllocResult r = Landed(_m.Allocate(0, gfp, 0, use), 0, gfp);
             if (!r.Success)
             {
                 return false; // the kernel would OOM-kill here; the engine stops the step

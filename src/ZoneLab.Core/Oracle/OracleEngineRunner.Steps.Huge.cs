@@ -41,7 +41,7 @@ public sealed partial class OracleEngineRunner
             {
                 int node = _nextNid;
                 _nextNid = (_nextNid + 1) % _m.NodeCount;
-                AllocResult r = _m.Allocate(Pageblock.Order, gfp, node, PageUse.Kernel);
+                AllocResult r = Landed(_m.Allocate(Pageblock.Order, gfp, node, PageUse.Kernel), Pageblock.Order, gfp);
                 _cpu.TaskRan(0);
                 if (r.Success)
                 {

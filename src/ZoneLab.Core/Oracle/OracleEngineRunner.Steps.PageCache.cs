@@ -106,7 +106,7 @@ public sealed partial class OracleEngineRunner
         long pages = (long)(f.Bytes >> PageShift);
         for (long i = 0; i < pages; i++)
         {
-            AllocResult r = _m.Allocate(0, Gfp.HighUserMovable, 0, h.Use);
+            AllocResult r = Landed(_m.Allocate(0, Gfp.HighUserMovable, 0, h.Use), 0, Gfp.HighUserMovable);
             if (!r.Success)
             {
                 return Enomem;
@@ -157,7 +157,7 @@ public sealed partial class OracleEngineRunner
                 _m.MarkAccessed(h.Pages[k]);
                 continue;
             }
-            AllocResult a = _m.Allocate(0, Gfp.HighUserMovable, 0, h.OnDisk ? PageUse.File : PageUse.Anon);
+            AllocResult a = Landed(_m.Allocate(0, Gfp.HighUserMovable, 0, h.OnDisk ? PageUse.File : PageUse.Anon), 0, Gfp.HighUserMovable);
             if (!a.Success)
             {
                 return Enomem;

@@ -149,7 +149,7 @@ public sealed partial class OracleEngineRunner
         {
             ok = AddObject(h, "inode_cache", true) && InodeSecurity(h) && AddObject(h, info, false) && AddObject(h, bufs, false)
                 && AddObject(h, "dentry", true) && AddObject(h, "filp", false, 2);
-            AllocResult r = ok ? _m.Allocate(0, Gfp.HighUser | GfpFlags.Account, 0, PageUse.Kernel) : default;
+            AllocResult r = ok ? Landed(_m.Allocate(0, Gfp.HighUser | GfpFlags.Account, 0, PageUse.Kernel), 0, Gfp.HighUser) : default;
             ok = ok && r.Success && TrackBlock(h, r.Pfn, 0, PageUse.Kernel);
         }
         return ok ? 0 : Enomem;

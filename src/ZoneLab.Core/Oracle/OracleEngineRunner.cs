@@ -75,12 +75,21 @@ public sealed partial class OracleEngineRunner : IDisposable
 
     /// <summary>
     /// Runs <paramref name="w"/> in the engine from the start of <paramref name="rec"/>; <paramref name="perCpuLists"/>
-    /// models the guest's per-cpu page lists (off for the published table: docs/fidelity.md, Round 4).
+    /// models the guest's per-cpu page lists (off for the published table: docs/fidelity.md, Round 4);
+    /// <paramref name="start"/>, the guest's page state at step 0 (--start-state), replaces re-creating the used memory.
     /// </summary>
-    public static OracleEngineRunner Run(OracleWorkload w, OracleRecording rec, bool perCpuLists = false)
+    public static OracleEngineRunner Run(OracleWorkload w, OracleRecording rec, bool perCpuLists = false, GuestStartState? start = null)
     {
-        var r = new OracleEngineRunner(w, rec, perCpuLists);
-        r.AllocateResidue();
+        var r = new OracleEngineRunner(w, rec, perCpuLists) { _recordAllocs = File.Exists(rec.PathOf("step1.allocs.txt")) };
+        if (start != null)
+        {
+            r.SeedFromPageState(start);
+        }
+        else
+        {
+            r.AllocateResidue();
+        }
+
         r.Snapshot();
         foreach (OracleStep s in w.Steps)
         {

@@ -1,0 +1,292 @@
+/*
+ * zlpagestate.h: the page state dump of `zonelab oracle run --page-state` (docs/oracle.md, "The page state"),
+ * included by zlguest.c. Active when the initramfs has /zl/page-state.
+ *
+ * At step 0 it prints two more sections:
+ *
+ *   step0.kpageflags  "PFN COUNT FLAGS" (hex, hex, hex): runs of consecutive pfns whose /proc/kpageflags words,
+ *                     masked to KPF_MASK below, are equal. 6.1's stable_page_flags sets KPF_BUDDY on every page of a
+ *                     free buddy block (PageBuddy on the head, is_free_buddy_page on the tails), so the free pages are
+ *                     known exactly; the block orders are not in the file and are derived on the host.
+ *   step0.pageblocks  "PFN COUNT BITS" (hex, hex, hex): runs of pageblocks with the same 4 pageblock bits
+ *                     (migratetype in bits 0-2, PB_migrate_skip in bit 3), read from the kernel's own bitmap through
+ *                     /proc/kcore, because Debian's 6.1 kernels are built without CONFIG_PAGE_OWNER (whose
+ *                     /sys/kernel/debug/page_owner would give a used pageblock's type) and no /proc file gives it.
+ *                     SPARSEMEM_EXTREME: mem_section (kallsyms, else the vmcoreinfo note) -> root[nr / SECTIONS_PER_ROOT] ->
+ *                     struct mem_section { section_mem_map; usage; page_ext; pad } (32 bytes, CONFIG_PAGE_EXTENSION=y)
+ *                     -> struct mem_section_usage { struct rcu_head rcu (16 bytes; the 6.1.75 backport of "mm/sparsemem:
+ *                     fix race in accessing memory_section->usage"); subsection_map (1 long); pageblock_flags[] }.
+ *                     The host checks the result against /proc/pagetypeinfo's census (a wrong layout cannot pass).
+ *
+ * After every step N >= 1 it prints stepN.allocs: the kernel's page allocations during the step, from the tracefs
+ * instance "zl" (its own 16 MiB buffer, so the summarised main buffer loses nothing) with kmem:mm_page_alloc
+ * enabled, as runs "ORDER MIGRATETYPE PAGEBLOCK_PFN COUNT GFP" (pfn in hex) of consecutive events with the same order,
+ * migratetype, pageblock and gfp flags, in trace order; then "overrun N" (events the instance lost).
+ */
+#include <elf.h>
+
+#define ZL_INSTANCE TRACE_DIR "/instances/zl"
+#define PAGES_PER_SECTION (1UL << 15)       /* SECTION_SIZE_BITS 27 (x86_64 and arm64 4K) - PAGE_SHIFT */
+#define PAGEBLOCK_PAGES 512UL               /* pageblock_order 9 */
+#define MEM_SECTION_SIZE 32UL
+#define SECTIONS_PER_ROOT (4096UL / MEM_SECTION_SIZE)
+#define USAGE_PAGEBLOCK_FLAGS 24UL
+
+/* KPF_DIRTY LRU ACTIVE SLAB WRITEBACK BUDDY MMAP ANON SWAPCACHE SWAPBACKED COMPOUND_HEAD COMPOUND_TAIL HUGE
+ * UNEVICTABLE NOPAGE KSM THP OFFLINE ZERO_PAGE PGTABLE, and the kernel-internal RESERVED (32) MLOCKED (33) */
+#define KPF_MASK 0x305f7fdf0ULL
+
+static int page_state_on;
+
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC);
+	if (fd < 0)
+		return errno;
+	int rc = write(fd, s, strlen(s)) < 0 ? errno : 0;
+	close(fd);
+	return rc;
+}
+
+/* the allocation trace: an instance of its own, so that the main buffer's summarised counts lose nothing */
+static void page_state_init(void)
+{
+	page_state_on = access("/zl/page-state", F_OK) == 0;
+	if (!page_state_on)
+		return;
+	mkdir(ZL_INSTANCE, 0755);
+	if (write_str(ZL_INSTANCE "/buffer_size_kb", "16384") || write_str(ZL_INSTANCE "/events/kmem/mm_page_alloc/enable", "1") ||
+	    write_str(ZL_INSTANCE "/trace", "") || write_str(ZL_INSTANCE "/tracing_on", "1")) {
+		fprintf(stderr, "zlguest: cannot set up the trace instance %s\n", ZL_INSTANCE);
+		exit(2);
+	}
+}
+
+static void dump_kpageflags(void)
+{
+	int fd = open("/proc/kpageflags", O_RDONLY);
+	printf("@@ZL-BEGIN step0.kpageflags@@\n");
+	if (fd >= 0) {
+		static unsigned long long buf[4096];
+		unsigned long pfn = 0, start = 0;
+		unsigned long long cur = ~0ULL;
+		ssize_t n;
+		while ((n = read(fd, buf, sizeof(buf))) > 0) {
+			for (ssize_t i = 0; i < n / 8; i++, pfn++) {
+				unsigned long long f = buf[i] & KPF_MASK;
+				if (f != cur) {
+					if (cur != ~0ULL)
+						printf("%lx %lx %llx\n", start, pfn - start, cur);
+					cur = f;
+					start = pfn;
+				}
+			}
+		}
+		if (cur != ~0ULL)
+			printf("%lx %lx %llx\n", start, pfn - start, cur);
+		close(fd);
+	}
+	printf("@@ZL-END step0.kpageflags@@\n");
+}
+
+/* /proc/kcore: virtual address -> file offset through its PT_LOAD headers */
+static Elf64_Phdr kcore_ph[256];
+static int kcore_nph, kcore_fd = -1;
+
+static int kcore_open(void)
+{
+	Elf64_Ehdr eh;
+	kcore_fd = open("/proc/kcore", O_RDONLY);
+	if (kcore_fd < 0 || pread(kcore_fd, &eh, sizeof(eh), 0) != sizeof(eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0)
+		return -1;
+	kcore_nph = eh.e_phnum < 256 ? eh.e_phnum : 256;
+	if (pread(kcore_fd, kcore_ph, sizeof(Elf64_Phdr) * (size_t)kcore_nph, (off_t)eh.e_phoff) != (ssize_t)(sizeof(Elf64_Phdr) * (size_t)kcore_nph))
+		return -1;
+	return 0;
+}
+
+static int kread(unsigned long va, void *out, size_t n)
+{
+	for (int i = 0; i < kcore_nph; i++) {
+		Elf64_Phdr *p = &kcore_ph[i];
+		if (p->p_type == PT_LOAD && va >= p->p_vaddr && va + n <= p->p_vaddr + p->p_memsz)
+			return pread(kcore_fd, out, n, (off_t)(p->p_offset + (va - p->p_vaddr))) == (ssize_t)n ? 0 : -1;
+	}
+	return -1;
+}
+
+static unsigned long ksym(const char *name)
+{
+	FILE *f = fopen("/proc/kallsyms", "r");
+	char l[256], sym[200], type;
+	unsigned long addr = 0, a;
+	while (f && fgets(l, sizeof(l), f))
+		if (sscanf(l, "%lx %c %199s", &a, &type, sym) == 3 && strcmp(sym, name) == 0) {
+			addr = a;
+			break;
+		}
+	if (f)
+		fclose(f);
+	return addr;
+}
+
+/* a physical address through kcore's RAM headers (fs/proc/kcore.c sets p_paddr = __pa(addr) for KCORE_RAM) */
+static int kread_phys(unsigned long pa, void *out, size_t n)
+{
+	for (int i = 0; i < kcore_nph; i++) {
+		Elf64_Phdr *p = &kcore_ph[i];
+		if (p->p_type == PT_LOAD && p->p_paddr != (Elf64_Addr)-1 && pa >= p->p_paddr && pa + n <= p->p_paddr + p->p_memsz)
+			return pread(kcore_fd, out, n, (off_t)(p->p_offset + (pa - p->p_paddr))) == (ssize_t)n ? 0 : -1;
+	}
+	return -1;
+}
+
+/*
+ * A data symbol where kallsyms lists functions only (Debian's arm64 6.1: no CONFIG_KALLSYMS_ALL): the vmcoreinfo
+ * note (CONFIG_CRASH_CORE) has "SYMBOL(mem_section)=ADDR"; /sys/kernel/vmcoreinfo gives its physical address and size.
+ */
+static unsigned long vmcoreinfo_symbol(const char *name)
+{
+	FILE *f = fopen("/sys/kernel/vmcoreinfo", "r");
+	unsigned long pa = 0, addr = 0;
+	unsigned int size = 0;
+	int ok = f && fscanf(f, "%lx %x", &pa, &size) == 2 && size > 0 && size < sizeof(linebuf);
+	if (f)
+		fclose(f);
+	if (!ok || kread_phys(pa, linebuf, size) != 0)
+		return 0;
+	char key[96];
+	snprintf(key, sizeof(key), "SYMBOL(%s)=", name);
+	for (unsigned int i = 0; i + strlen(key) < size; i++)
+		if (memcmp(linebuf + i, key, strlen(key)) == 0) {
+			addr = strtoul(linebuf + i + strlen(key), NULL, 16);
+			break;
+		}
+	return addr;
+}
+
+static void dump_pageblocks(void)
+{
+	printf("@@ZL-BEGIN step0.pageblocks@@\n");
+	unsigned long maxpfn = 0;
+	/* kpageflags reads up to round_up(max_pfn, PAGES_PER_SECTION) (get_max_dump_pfn): its length gives max_pfn */
+	int fd = open("/proc/kpageflags", O_RDONLY);
+	if (fd >= 0) {
+		off_t end = lseek(fd, 0, SEEK_END);
+		static unsigned long long buf[4096];
+		if (end <= 0) {
+			/* a proc file has no size: read it through */
+			ssize_t n;
+			while ((n = read(fd, buf, sizeof(buf))) > 0)
+				maxpfn += (unsigned long)n / 8;
+		} else
+			maxpfn = (unsigned long)end / 8;
+		close(fd);
+	}
+	/* kallsyms gives the address of the pointer mem_section; vmcoreinfo (VMCOREINFO_SYMBOL_ARRAY) its value */
+	unsigned long ms = 0, root = 0;
+	if (kcore_open() == 0 && (ms = ksym("mem_section")) != 0 && kread(ms, &root, 8) != 0)
+		root = 0;
+	if (ms == 0)
+		root = vmcoreinfo_symbol("mem_section");
+	if (maxpfn == 0 || root == 0) {
+		printf("# unreadable: max_pfn %lu mem_section %lx root %lx\n", maxpfn, ms, root);
+		printf("@@ZL-END step0.pageblocks@@\n");
+		return;
+	}
+	unsigned long start = 0, count = 0, cur = ~0UL;
+	for (unsigned long nr = 0; nr * PAGES_PER_SECTION < maxpfn; nr++) {
+		unsigned long sec = 0, usage = 0, words[PAGES_PER_SECTION / PAGEBLOCK_PAGES * 4 / 64];
+		int ok = kread(root + (nr / SECTIONS_PER_ROOT) * 8, &sec, 8) == 0 && sec != 0 &&
+			 kread(sec + (nr % SECTIONS_PER_ROOT) * MEM_SECTION_SIZE + 8, &usage, 8) == 0 && usage != 0 &&
+			 kread(usage + USAGE_PAGEBLOCK_FLAGS, words, sizeof(words)) == 0;
+		for (unsigned long b = 0; b < PAGES_PER_SECTION / PAGEBLOCK_PAGES; b++) {
+			unsigned long v = ok ? (words[b * 4 / 64] >> (b * 4 % 64)) & 0xf : 0x10; /* 0x10: no section */
+			unsigned long pfn = nr * PAGES_PER_SECTION + b * PAGEBLOCK_PAGES;
+			if (v != cur) {
+				if (count)
+					printf("%lx %lx %lx\n", start, count, cur);
+				cur = v;
+				start = pfn;
+				count = 0;
+			}
+			count++;
+		}
+	}
+	if (count)
+		printf("%lx %lx %lx\n", start, count, cur);
+	close(kcore_fd);
+	printf("@@ZL-END step0.pageblocks@@\n");
+}
+
+/* one run of the allocation summary */
+static struct {
+	long order, mt;
+	unsigned long pb;
+	char gfp[160];
+	long n;
+} run;
+
+static void flush_run(void)
+{
+	if (run.n)
+		printf("%ld %ld %lx %ld %s\n", run.order, run.mt, run.pb, run.n, run.gfp);
+	run.n = 0;
+}
+
+static void dump_allocs(int step)
+{
+	printf("@@ZL-BEGIN step%d.allocs@@\n", step);
+	FILE *f = fopen(ZL_INSTANCE "/trace", "r");
+	run.n = 0;
+	while (f && fgets(linebuf, sizeof(linebuf), f)) {
+		const char *p = strstr(linebuf, "mm_page_alloc: ");
+		const char *pfn = p ? strstr(p, "pfn=") : NULL, *g = p ? strstr(p, "gfp_flags=") : NULL;
+		if (!pfn || !g)
+			continue;
+		unsigned long pb = strtoul(pfn + 4, NULL, 0) & ~(PAGEBLOCK_PAGES - 1);
+		long order = field(p, "order="), mt = field(p, "migratetype=");
+		char gfp[160];
+		snprintf(gfp, sizeof(gfp), "%.*s", (int)strcspn(g + 10, " \n"), g + 10);
+		if (run.n && (run.order != order || run.mt != mt || run.pb != pb || strcmp(run.gfp, gfp) != 0))
+			flush_run();
+		if (!run.n) {
+			run.order = order;
+			run.mt = mt;
+			run.pb = pb;
+			snprintf(run.gfp, sizeof(run.gfp), "%s", gfp);
+		}
+		run.n++;
+	}
+	flush_run();
+	if (f)
+		fclose(f);
+	long long overrun = 0;
+	for (int cpu = 0; cpu < 64; cpu++) {
+		char path[128], l[128];
+		snprintf(path, sizeof(path), ZL_INSTANCE "/per_cpu/cpu%d/stats", cpu);
+		FILE *s = fopen(path, "r");
+		if (!s)
+			break;
+		while (fgets(l, sizeof(l), s))
+			if (strncmp(l, "overrun: ", 9) == 0)
+				overrun += atoll(l + 9);
+		fclose(s);
+	}
+	printf("overrun %lld\n", overrun);
+	printf("@@ZL-END step%d.allocs@@\n", step);
+	write_str(ZL_INSTANCE "/trace", "");
+}
+
+/* called by snapshot() */
+static void page_state(int step)
+{
+	if (!page_state_on)
+		return;
+	if (step == 0) {
+		dump_kpageflags();
+		dump_pageblocks();
+		write_str(ZL_INSTANCE "/trace", ""); /* the steps' allocations only */
+	} else
+		dump_allocs(step);
+}
