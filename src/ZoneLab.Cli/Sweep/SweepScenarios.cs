@@ -127,9 +127,17 @@ internal static class SweepScenarios
             var k = new YamlScalarNode(seg);
             if (!map.Children.TryGetValue(k, out YamlNode? child))
             {
-                if (!last)
+                if (index is not null)
                 {
                     return 0;
+                }
+                if (!last)
+                {
+                    // a mapping the scenario leaves out (machine.contig_costs): the loader checks the key it gets
+                    // as it checks one written in the file
+                    var inner = new YamlMappingNode();
+                    map.Children.Add(k, inner);
+                    return Set(inner, segs, i + 1, value);
                 }
                 map.Children.Add(k, new YamlScalarNode(value));
                 return 1;

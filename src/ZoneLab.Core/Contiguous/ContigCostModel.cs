@@ -35,6 +35,9 @@ public sealed record ContigCostModel
     /// <summary>Microseconds per isolated pageblock ((25735 − 311) / 190.5 from the same thread's 390100 KiB allocations).</summary>
     public double IsolateUsPerPageblock { get; init; } = (25_735.0 - 311) / 190.5;
 
+    /// <summary>The defaults above (the model a scenario without <c>machine.contig_costs</c> uses).</summary>
+    public static ContigCostModel Default { get; } = new();
+
     /// <summary>
     /// The model with a real-hardware migration time instead of the 2012 QEMU one: 3.88 µs per 4 KiB page, from
     /// move_pages() of 512 base pages in 1987.38 µs across the sockets of a two-socket Xeon E5-2640 v3 (Zi Yan, "mm: page

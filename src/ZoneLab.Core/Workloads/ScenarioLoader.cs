@@ -3,6 +3,7 @@ using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
 using ZoneLab.Allocator;
+using ZoneLab.Contiguous;
 using ZoneLab.Workloads.Actors;
 
 namespace ZoneLab.Workloads;
@@ -14,7 +15,7 @@ namespace ZoneLab.Workloads;
 public static class ScenarioLoader
 {
     private static readonly string[] s_topKeys = ["name", "description", "kernel", "seed", "machine", "designs", "variants", "phases"];
-    private static readonly string[] s_machineKeys = ["mem", "numa", "type", "dmesg", "dtb", "memory", "memory_controllers", "kernel_traffic", "cmdline", "sysctls", "swap"];
+    private static readonly string[] s_machineKeys = ["mem", "numa", "type", "dmesg", "dtb", "memory", "memory_controllers", "kernel_traffic", "cmdline", "sysctls", "swap", "contig_costs"];
     private static readonly string[] s_kernelTrafficKeys = ["slab", "page_tables", "memmap"];
     private static readonly string[] s_controllerKeys = ["name", "ranges", "bandwidth"];
     private static readonly string[] s_variantKeys = ["name", "design", "cmdline", "numa"];
@@ -269,6 +270,7 @@ public static class ScenarioLoader
             Sysctls = ReadSysctls(m),
             // a swap device or file of this size (swapon); 0 = no swap, as the kernel without one
             Swap = m.Quantity("swap", QuantityUnit.Bytes) is double sw ? (ulong)sw : 0,
+            ContigCosts = ReadContigCosts(m),
         };
     }
 
@@ -417,6 +419,30 @@ public static class ScenarioLoader
         }
 
         throw c.Error(n, path, $"expected a range SIZE@BASE (1G@0x40000000) or START-END (0x40000000-0x7fffffff), found '{text}'");
+    }
+
+    private static readonly string[] s_contigCostKeys = ["migrate", "discard", "writeback", "swap_out", "attempt", "pageblock"];
+
+    // contig_costs: {migrate: 3.88us, ...}: each a time (per page, per call or per pageblock) replacing that constant
+    // of ContigCostModel.Default; at most 1 s, as no kernel takes a second to move one page
+    private static ContigCostModel ReadContigCosts(ScenarioNode m)
+    {
+        if (m.Map("contig_costs", s_contigCostKeys) is not ScenarioNode c)
+        {
+            return ContigCostModel.Default;
+        }
+
+        ContigCostModel d = ContigCostModel.Default;
+        double Us(string key, double current) => c.Quantity(key, QuantityUnit.Seconds, 0, 1) is double s ? s * 1e6 : current;
+        return new ContigCostModel
+        {
+            MigrateUsPerPage = Us("migrate", d.MigrateUsPerPage),
+            DiscardUsPerPage = Us("discard", d.DiscardUsPerPage),
+            WritebackUsPerPage = Us("writeback", d.WritebackUsPerPage),
+            SwapOutUsPerPage = Us("swap_out", d.SwapOutUsPerPage),
+            AttemptUs = Us("attempt", d.AttemptUs),
+            IsolateUsPerPageblock = Us("pageblock", d.IsolateUsPerPageblock),
+        };
     }
 
     private static IReadOnlyList<KeyValuePair<string, string>> ReadSysctls(ScenarioNode m)

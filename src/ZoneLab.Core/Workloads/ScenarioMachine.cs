@@ -1,3 +1,4 @@
+using ZoneLab.Contiguous;
 using ZoneLab.Layout;
 
 namespace ZoneLab.Workloads;
@@ -42,6 +43,14 @@ public sealed record ScenarioMachine
 
     /// <summary>Sysctls by name (<c>vm.min_free_kbytes</c>), values as validated text, in file order.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Sysctls { get; init; } = [];
+
+    /// <summary>
+    /// The contiguous-allocation cost model (<c>contig_costs</c>: <c>migrate</c>, <c>discard</c>, <c>writeback</c>,
+    /// <c>swap_out</c> per page, <c>attempt</c> per alloc_contig_range() call, <c>pageblock</c> per isolated
+    /// pageblock): <see cref="ContigCostModel.Default"/> with the constants the file sets replaced. It turns the work
+    /// of cma_alloc() and of memory offline into their latency.
+    /// </summary>
+    public ContigCostModel ContigCosts { get; init; } = ContigCostModel.Default;
 
     /// <summary>Swap space in bytes (a swap device or file after <c>swapon</c>); 0 means no swap.</summary>
     public ulong Swap { get; init; }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
+using ZoneLab.Contiguous;
 using ZoneLab.Workloads.Actors;
 
 namespace ZoneLab.Workloads;
@@ -114,6 +115,19 @@ public static class ScenarioWriter
         if (m.Swap > 0)
         {
             w.Quantity("swap", m.Swap, QuantityUnit.Bytes);
+        }
+
+        if (m.ContigCosts != ContigCostModel.Default)
+        {
+            ContigCostModel c = m.ContigCosts;
+            w.BeginMapping("contig_costs");
+            w.Quantity("migrate", c.MigrateUsPerPage / 1e6, QuantityUnit.Seconds);
+            w.Quantity("discard", c.DiscardUsPerPage / 1e6, QuantityUnit.Seconds);
+            w.Quantity("writeback", c.WritebackUsPerPage / 1e6, QuantityUnit.Seconds);
+            w.Quantity("swap_out", c.SwapOutUsPerPage / 1e6, QuantityUnit.Seconds);
+            w.Quantity("attempt", c.AttemptUs / 1e6, QuantityUnit.Seconds);
+            w.Quantity("pageblock", c.IsolateUsPerPageblock / 1e6, QuantityUnit.Seconds);
+            w.EndMapping();
         }
 
         if (m.Sysctls.Count > 0)

@@ -110,7 +110,7 @@ public class ScenarioValidationTests
         Fails("machine: {mem: 4G, numa: [4G, 0]}\nphases: [{duration: 1s}]\n", "0]", "machine.numa[1]: must be greater than 0, found '0'");
         Fails("machine: {mem: 4G, type: q53}\nphases: [{duration: 1s}]\n", "q53", "machine.type: unknown value 'q53'; did you mean 'q35'? (one of: pc, q35, virt)");
         Fails("machine: {mem: 4G, cmdline: {a: b}}\nphases: [{duration: 1s}]\n", "{a: b}", "machine.cmdline: expected a string, found a mapping");
-        Fails("machine: {mem: 4G, memroy_controllers: []}\nphases: [{duration: 1s}]\n", "memroy", "machine.memroy_controllers: unknown key; did you mean 'memory_controllers'? (allowed here: mem, numa, type, dmesg, dtb, memory, memory_controllers, kernel_traffic, cmdline, sysctls, swap)");
+        Fails("machine: {mem: 4G, memroy_controllers: []}\nphases: [{duration: 1s}]\n", "memroy", "machine.memroy_controllers: unknown key; did you mean 'memory_controllers'? (allowed here: mem, numa, type, dmesg, dtb, memory, memory_controllers, kernel_traffic, cmdline, sysctls, swap, contig_costs)");
     }
 
     [Fact]

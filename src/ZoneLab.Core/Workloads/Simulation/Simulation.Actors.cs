@@ -341,7 +341,8 @@ internal sealed partial class Simulation
                 }
                 double util = _metrics.CmaUtilisation();
                 CmaAllocResult r = area.Allocate(pages, align, noWarn: true);
-                double ms = r.Microseconds / 1000;
+                // the scenario's cost model (machine.contig_costs), not the allocator's default one
+                double ms = _scenario.Machine.ContigCosts.Microseconds(r.Work) / 1000;
                 elapsedMs += ms;
                 bool missed = a.DeadlineSeconds is double d && elapsedMs > d * 1000;
                 _metrics.DeviceResult(r.Success, r.Failure.ToString(), ms, missed, r.Count, util);
@@ -446,7 +447,7 @@ internal sealed partial class Simulation
             string zone = blk?.Zone?.Type.ToString() ?? "none";
             HotplugResult r = hp.Offline(index);
             var work = new ContigWork { Attempts = 1, Migrated = r.Migrated, PageblocksIsolated = blk == null ? 0 : (long)(blk.Pages / Pageblock.NrPages) };
-            double ms = s_contigCosts.Microseconds(work) / 1000;
+            double ms = _scenario.Machine.ContigCosts.Microseconds(work) / 1000;
             _metrics.Offline(a.Name, _now, (long)index, zone, r.Errno, r.Reason, r.Migrated, ms);
         }
     }

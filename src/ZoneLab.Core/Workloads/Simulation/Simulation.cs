@@ -38,7 +38,6 @@ internal sealed partial class Simulation
     // entry becomes SwappedPfn (a swap entry in the page table) and its slot is freed when the holding expires.
     private readonly Dictionary<ulong, (Holding H, int Index)>? _anonOwner;
 
-    private static readonly ContigCostModel s_contigCosts = new();
     private MemoryHotplug? _hotplug;
 
     /// <summary>The <see cref="Holding.Pfns"/> entry of a page that lives in a swap slot, not in memory.</summary>
