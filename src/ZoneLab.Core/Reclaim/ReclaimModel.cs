@@ -341,6 +341,7 @@ public sealed class ReclaimModel : IMemoryPressureHandler
     }
 
     // one RunKswapd slice of the background thread's balance_pgdat run
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // run a few to a few hundred times a run: compiled once, optimized (no re-JIT in later runs)
     private void BalancePgdatSlice(int node, double budget)
     {
         int priority = _kswapdPriority![node];
