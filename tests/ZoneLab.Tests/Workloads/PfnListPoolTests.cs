@@ -1,6 +1,5 @@
-using ZoneLab.Workloads;
-using ZoneLab.Workloads.Simulation;
 using ZoneLab.Allocator;
+using ZoneLab.Workloads.Simulation;
 
 namespace ZoneLab.Tests.Workloads;
 
