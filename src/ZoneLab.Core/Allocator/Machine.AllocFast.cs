@@ -85,7 +85,6 @@ public sealed unsafe partial class Machine
             return Allocate(0, gfp, node, use);
         }
 
-        PrefetchFreeListSuccessor(i);
         _watermarkPassed = true;
         // rmqueue's tail: the PGALLOC event and a pending boosted-watermark kswapd wakeup
         Count(VmEvent.PgallocDma + (int)zone!.Type, 1);

@@ -226,10 +226,6 @@ public sealed unsafe partial class Machine
     /// still allocated as one; else changes nothing.</summary>
     internal partial void CleanIfDirty(ulong pfn);
 
-    /// <summary>Starts loading the per-page state of <paramref name="pfn"/>, about to be freed (a cache hint only: no
-    /// state changes; a pfn outside the map is ignored).</summary>
-    internal partial void PrefetchForFree(ulong pfn);
-
     // ---- device-state seeding (Workloads/DeviceState: a booted machine set to a real device's counts) ----
 
     /// <summary>The index of <paramref name="pfn"/>.</summary>

@@ -220,10 +220,6 @@ internal sealed partial class Simulation
             }
             for (int k = 0; k < pfns.Count; k++)
             {
-                if (k + FreePrefetchDistance < pfns.Count)
-                {
-                    _m.PrefetchForFree(pfns[k + FreePrefetchDistance]);
-                }
                 ulong pfn = pfns[k];
                 if (pfn == SwappedPfn)
                 {
