@@ -180,10 +180,6 @@ internal sealed partial class Simulation
         }
     }
 
-    // how many pages ahead Release starts loading a page's state (Machine.PrefetchForFree): one free takes a few
-    // tens of nanoseconds, a miss to memory about a hundred
-    private const int FreePrefetchDistance = 4;
-
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: compiled once, optimized (no tier-0, OSR, re-JIT)
     private void Release(Holding h)
     {
