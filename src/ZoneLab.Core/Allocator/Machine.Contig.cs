@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace ZoneLab.Allocator;
@@ -224,6 +225,7 @@ public sealed unsafe partial class Machine
     /// ISOLATE list; the free blocks are taken, parts outside the range go back to the buddy, and the range becomes
     /// allocated blocks (naturally aligned chunks) of <paramref name="use"/>. Returns false (nothing changed) otherwise.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // run a few to a few hundred times a run: compiled once, optimized (no re-JIT in later runs)
     internal partial bool TakeIsolatedRange(int start, int end, PageUse use, MigrateType mt)
     {
         // test_pages_isolated(): walk from the block containing start
@@ -262,6 +264,7 @@ public sealed unsafe partial class Machine
     }
 
     /// <summary>Frees [start, start+count) allocated by <see cref="TakeIsolatedRange"/> (free_contig_range).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // run a few to a few hundred times a run: compiled once, optimized (no re-JIT in later runs)
     internal partial void FreeRangeChunks(int start, int count)
     {
         for (int q = start; q < start + count;)

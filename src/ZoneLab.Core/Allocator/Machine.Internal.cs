@@ -58,6 +58,12 @@ public sealed unsafe partial class Machine
     /// <summary>One pageblock of the pageblock census: whether zone pages, an unmovable allocation and its pages are there.</summary>
     internal partial bool CensusPageblock(int zone, ulong from, ulong stop, out bool unmovable, out long unmovablePages);
 
+    /// <summary>
+    /// The zones as <see cref="Zones"/> lists them, for loops on the allocation and reclaim paths: a foreach over the
+    /// interface allocates an enumerator each time (about 150,000 a run from kswapd wakeups alone).
+    /// </summary>
+    internal partial ReadOnlySpan<Zone> ZoneSpan { get; }
+
     // ---- vmstat ----
 
     /// <summary>Adds to a vm event counter (<c>count_vm_events</c>).</summary>

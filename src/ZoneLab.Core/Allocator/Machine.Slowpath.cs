@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ZoneLab.Layout;
 
 namespace ZoneLab.Allocator;
@@ -39,6 +40,7 @@ public sealed unsafe partial class Machine
 
     // shrink_node/balance_pgdat do not know the request's migratetype; the flag lets the reclaim model attribute
     // what it freed to the request that triggered it
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // run a few to a few hundred times a run: compiled once, optimized (no re-JIT in later runs)
     private int AllocSlowpath(GfpFlags gfp, int order, int[] zl, int pref, int high, MigrateType mt, out AllocFailure why)
     {
         ReclaimForNonCmaRequest = CmaFlag(mt) == 0;
@@ -50,6 +52,7 @@ public sealed unsafe partial class Machine
     }
 
     // mirrors __alloc_pages_slowpath at model level
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // run a few to a few hundred times a run: compiled once, optimized (no re-JIT in later runs)
     private int AllocSlowpathCore(GfpFlags gfp, int order, int[] zl, int pref, int high, MigrateType mt, out AllocFailure why)
     {
         AllocFlags af = GfpToAllocFlags(gfp, order, mt);

@@ -199,6 +199,8 @@ public sealed unsafe partial class Machine : IDisposable
     /// <summary>Zones, node-major, every configured type per node (empty ones included, as <c>/proc/zoneinfo</c> lists them).</summary>
     public IReadOnlyList<Zone> Zones => _zones;
 
+    internal partial ReadOnlySpan<Zone> ZoneSpan => _zones;
+
     /// <summary>Watermark and reserve computation over the zones (sysctl writes go through it).</summary>
     public WatermarkCalculator WatermarkCalculator { get; }
 

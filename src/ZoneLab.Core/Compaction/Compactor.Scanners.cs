@@ -47,7 +47,7 @@ public sealed partial class Compactor
     /// </summary>
     public void ResetIsolationSuitable(int node)
     {
-        foreach (Zone z in _m.Zones)
+        foreach (Zone z in _m.ZoneSpan)
         {
             if (z.Node == node && z.IsPopulated && _blockskipFlush[z.Index])
             {

@@ -205,7 +205,7 @@ public sealed partial class Compactor
         _proactiveDefer[node] = 0; // the woken kcompactd resets its timeout to the default
         _fastSearchFail = 0; // one compact_control for all the node's zones
         _searchOrder = order;
-        foreach (Zone z in _m.Zones)
+        foreach (Zone z in _m.ZoneSpan)
         {
             if (z.Node == node && (int)z.Type <= highestZoneIdx && z.IsPopulated && !Deferred(z.Index, order)
                 && Suitable(z, order, (int)z.Type) == CompactResult.Continue)
@@ -241,7 +241,7 @@ public sealed partial class Compactor
     /// </summary>
     public void CompactNode(int node)
     {
-        foreach (Zone z in _m.Zones)
+        foreach (Zone z in _m.ZoneSpan)
         {
             if (z.Node == node && z.PresentPages != 0)
             {
@@ -258,7 +258,7 @@ public sealed partial class Compactor
     public int FragmentationScoreNode(int node)
     {
         ulong nodePresent = 0;
-        foreach (Zone z in _m.Zones)
+        foreach (Zone z in _m.ZoneSpan)
         {
             if (z.Node == node)
             {
@@ -267,7 +267,7 @@ public sealed partial class Compactor
         }
 
         ulong score = 0;
-        foreach (Zone z in _m.Zones)
+        foreach (Zone z in _m.ZoneSpan)
         {
             if (z.Node == node && z.PresentPages != 0)
             {
@@ -311,7 +311,7 @@ public sealed partial class Compactor
         }
 
         int prevScore = FragmentationScoreNode(node);
-        foreach (Zone z in _m.Zones)
+        foreach (Zone z in _m.ZoneSpan)
         {
             if (z.Node == node && z.PresentPages != 0)
             {

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace ZoneLab.Contiguous;
 
 /// <summary>The outcome of a <c>cma_alloc()</c>.</summary>
@@ -65,6 +67,7 @@ public sealed class CmaAllocator
     public List<string> Log { get; } = new();
 
     /// <summary>mirrors cma_alloc(cma, count, align, no_warn).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // run a few to a few hundred times a run: compiled once, optimized (no re-JIT in later runs)
     public CmaAllocResult Allocate(ulong count, int align = 0, bool noWarn = false)
     {
         var work = new ContigWork();

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ZoneLab.Allocator;
 
 namespace ZoneLab.Contiguous;
@@ -35,6 +36,7 @@ public sealed partial class ContigRangeAllocator : IContigRangeAllocator
     public ContigResult AllocContigRange(ulong startPfn, ulong endPfn, bool cmaMode)
         => AllocContigRange(startPfn, endPfn, cmaMode ? Machine.IsolationMode.Cma : Machine.IsolationMode.Other);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // run a few to a few hundred times a run: compiled once, optimized (no re-JIT in later runs)
     internal ContigResult AllocContigRange(ulong startPfn, ulong endPfn, Machine.IsolationMode mode)
     {
         var work = new ContigWork { Attempts = 1 };

@@ -270,7 +270,7 @@ public sealed class ReclaimModel : IMemoryPressureHandler
 
     private bool Boosted(int node)
     {
-        foreach (Zone z in _m.Zones)
+        foreach (Zone z in _m.ZoneSpan)
         {
             if (z.Node == node && z.Watermarks.Boost != 0)
             {
@@ -295,7 +295,7 @@ public sealed class ReclaimModel : IMemoryPressureHandler
         // highest_zoneidx; the first that meets its high watermark decides
         for (int t = 0; t <= highestZoneIdx && t < _m.MaxNrZones; t++)
         {
-            Zone z = _m.Zones[(node * _m.MaxNrZones) + t];
+            Zone z = _m.ZoneSpan[(node * _m.MaxNrZones) + t];
             if (!z.IsPopulated)
             {
                 continue;
@@ -341,6 +341,7 @@ public sealed class ReclaimModel : IMemoryPressureHandler
     }
 
     // one RunKswapd slice of the background thread's balance_pgdat run
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // run a few to a few hundred times a run: compiled once, optimized (no re-JIT in later runs)
     private void BalancePgdatSlice(int node, double budget)
     {
         int priority = _kswapdPriority![node];
@@ -413,7 +414,7 @@ public sealed class ReclaimModel : IMemoryPressureHandler
             }
 
             long goal = 0;
-            foreach (Zone z in _m.Zones)
+            foreach (Zone z in _m.ZoneSpan)
             {
                 if (z.Node == node && (int)z.Type <= highestZoneIdx && z.IsPopulated)
                 {
@@ -465,7 +466,7 @@ public sealed class ReclaimModel : IMemoryPressureHandler
             return;
         }
 
-        foreach (Zone z in _m.Zones)
+        foreach (Zone z in _m.ZoneSpan)
         {
             if (z.Node == node && (int)z.Type <= highestZoneIdx && z.IsPopulated && Compactor.Suitable(z, order, highestZoneIdx) == CompactResult.Continue)
             {
@@ -479,7 +480,7 @@ public sealed class ReclaimModel : IMemoryPressureHandler
     // node's populated zones up to the highest index (the per-cpu lists keep at most 4 batches meanwhile)
     private void SetReclaimActive(int node, int highestZoneIdx, bool on)
     {
-        foreach (Zone z in _m.Zones)
+        foreach (Zone z in _m.ZoneSpan)
         {
             if (z.Node == node && (int)z.Type <= highestZoneIdx && z.IsPopulated)
             {
@@ -694,7 +695,7 @@ public sealed class ReclaimModel : IMemoryPressureHandler
                 total += pages;
                 ns += pages * CostModel.ScanNs;
                 (kswapd ? ZoneStats.ScanKswapd : ZoneStats.ScanDirect)[zi] += pages;
-                if ((int)_m.Zones[zi].Type > reclaimIdx || SkipCma(kswapd, i))
+                if ((int)_m.ZoneSpan[zi].Type > reclaimIdx || SkipCma(kswapd, i))
                 {
                     // mirrors isolate_lru_folios (6.1; isolate_lru_pages before): a folio of a zone above
                     // sc->reclaim_idx is counted in nr_skipped[zone] (pgskip_*) but not in scan, and the skipped
@@ -803,11 +804,12 @@ public sealed class ReclaimModel : IMemoryPressureHandler
 
     // movable-only memory: a MIGRATE_CMA pageblock or a zone only __GFP_MOVABLE|__GFP_HIGHMEM reaches
     private bool IsMovableOnly(int i)
-        => _m.Zones[_m.ZoneAt(i)].Type is ZoneType.Movable or ZoneType.Cma || _m.PageblockType(_m.PfnAt(i)) == MigrateType.Cma;
+        => _m.ZoneSpan[_m.ZoneAt(i)].Type is ZoneType.Movable or ZoneType.Cma || _m.PageblockType(_m.PfnAt(i)) == MigrateType.Cma;
 
     // mirrors shrink_slab -> do_shrink_slab with DEFAULT_SEEKS (2): scan 4 * (freeable >> priority) / 2 objects;
     // the model's objects are pages, freed oldest first. Slab is node-aware, not zone-aware (no pgskip), and freed
     // slab counts as reclaimed (reclaim_state->reclaimed_slab).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // run a few to a few hundred times a run: compiled once, optimized (no re-JIT in later runs)
     private long ShrinkSlab(int node, int priority, ref double ns)
     {
         long freeable = _m.LruPages(node, LruList.SlabReclaimable);

@@ -6,12 +6,16 @@ namespace ZoneLab.Workloads.Simulation;
 /// <summary>Blocks one actor allocated in one tick with one sampled lifetime; freed together when it expires.</summary>
 internal sealed class Holding
 {
+    // the list a holding that gave its own back reads: empty, and never added to (a released holding takes no pages)
+    private static readonly List<ulong> s_none = [];
+
+    /// <summary>A holding whose pfn list comes from <see cref="PfnListPool"/>, with room for <paramref name="capacity"/>.</summary>
     public Holding(int order, PageUse use, bool atomic, int capacity = 0)
     {
         Order = order;
         Use = use;
         Atomic = atomic;
-        Pfns = new List<ulong>(capacity);
+        Pfns = PfnListPool.Take(capacity);
     }
 
     /// <summary>Order of every block.</summary>
@@ -23,8 +27,22 @@ internal sealed class Holding
     /// <summary>True for GFP_ATOMIC blocks.</summary>
     public bool Atomic { get; }
 
-    /// <summary>First pfn of each block (sized up front by the caller that knows how many it will add).</summary>
-    public List<ulong> Pfns { get; }
+    /// <summary>
+    /// First pfn of each block (sized up front by the caller that knows how many it will add); empty once the holding
+    /// has given its list back (<see cref="GiveBackPfns"/>).
+    /// </summary>
+    public List<ulong> Pfns { get; private set; }
+
+    /// <summary>Hands the pfn list back to <see cref="PfnListPool"/>; <see cref="Pfns"/> is an empty list from then on.</summary>
+    public void GiveBackPfns()
+    {
+        List<ulong> list = Pfns;
+        if (!ReferenceEquals(list, s_none))
+        {
+            Pfns = s_none;
+            PfnListPool.Give(list);
+        }
+    }
 
     /// <summary>The owning counter to decrement (pages held by the actor), or null.</summary>
     public ActorState? Owner { get; init; }

@@ -61,6 +61,7 @@ internal sealed partial class Simulation
     /// munmap/exit. Swapped-out pages keep their PTEs (swap entries). Upper levels (PMD/PUD pages, 1/512 of this)
     /// are left out.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // run a few to a few hundred times a run: compiled once, optimized (no re-JIT in later runs)
     private void SyncPageTables(ActorState st)
     {
         if (st.Actor is not AnonActor a)
@@ -284,6 +285,7 @@ internal sealed partial class Simulation
     }
 
     // network bursts: GFP_ATOMIC, no reclaim, may dip into reserves
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // run a few to a few hundred times a run: compiled once, optimized (no re-JIT in later runs)
     internal void StepAtomic(ActorState st, AtomicActor a, double tickEnd, double phaseEnd)
     {
         while (!double.IsNaN(st.NextFire) && st.NextFire < tickEnd)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ZoneLab.Allocator;
 
 namespace ZoneLab.Workloads.Simulation;
@@ -11,6 +12,7 @@ internal sealed partial class Simulation
     /// The bandwidth model's sample (docs/bandwidth.md): every page each accessing actor still holds, by controller.
     /// Only when the machine has memory controllers and some actor an <c>access</c> rate.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // run a few to a few hundred times a run: compiled once, optimized (no re-JIT in later runs)
     private void SampleBandwidth(double seconds)
     {
         if (!_bandwidthChecked)

@@ -118,6 +118,17 @@ internal sealed partial class Simulation
             Expire(phaseEnd);
             phaseStart = phaseEnd;
         }
+
+        // the run is over and the report reads the machine, not the holdings: the lists of those still held go back
+        // to the pool for the next run
+        while (_expiry.TryDequeue(out Holding? h, out _))
+        {
+            h.GiveBackPfns();
+        }
+        foreach (ActorState st in _cacheActors)
+        {
+            st.Cache.GiveBack();
+        }
     }
 
     private void Step(ActorState st, double local, double dt, double phaseDuration, double phaseEnd)
@@ -148,6 +159,10 @@ internal sealed partial class Simulation
         {
             _expiry.Enqueue(h, (until, _seq++));
         }
+        else
+        {
+            h.GiveBackPfns();
+        }
     }
 
     private void Expire(double t)
@@ -167,6 +182,16 @@ internal sealed partial class Simulation
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: compiled once, optimized (no tier-0, OSR, re-JIT)
     private void Release(Holding h)
     {
+        if (h.Released)
+        {
+            // released before (drop_caches frees reclaimable slab holdings still queued): its list is already back,
+            // so only the tail below is left (what a second pass over the then empty list did)
+            if (h.Owner != null && h.Use == PageUse.Anon)
+            {
+                SyncPageTables(h.Owner);
+            }
+            return;
+        }
         h.Released = true;
         List<ulong> pfns = h.Pfns;
         if (h.CleanOnly)
@@ -209,7 +234,7 @@ internal sealed partial class Simulation
                 FreeIfOwned(pfn, order, use);
             }
         }
-        h.Pfns.Clear();
+        h.GiveBackPfns();
         if (h.Owner != null && h.Use == PageUse.Anon)
         {
             SyncPageTables(h.Owner);
