@@ -19,6 +19,13 @@ internal static class OracleCostsCommand
         cmd.SetAction(pr =>
         {
             (List<GuestCostRow> rows, List<PageblockFit> fits) = GuestCostTable.Measure(pr.GetValue(dirs)!);
+            if (rows.Count == 0 && fits.Count == 0)
+            {
+                // an empty table would read as "measured, nothing found"; say what the command needs instead
+                Console.Error.WriteLine("zonelab: no step of these recordings empties a contiguous range (gigantic pages from CMA, memory offline), so there is nothing to time; "
+                    + "the suite's workloads that do are cma-under-dirty-pagecache, cma-under-anon, cma-under-pagecache and offline-movable-under-load");
+                return 0;
+            }
             Console.Write(GuestCostTable.Markdown(rows, fits, new ContigCostModel()));
             return 0;
         });

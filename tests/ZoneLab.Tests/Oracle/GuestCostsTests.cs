@@ -137,4 +137,14 @@ public class GuestCostsTests
         }, iter: 150, threads: 1);
         Directory.Delete(dir, true);
     }
+
+    [Fact]
+    public void ARecordingWithNothingToTimeSaysSoInsteadOfAnEmptyTable()
+    {
+        // anon-swap has no gigantic-page or offline step: no row, no fit
+        var (exit, stdout, stderr) = ZoneLab.Tests.Cli.ZonelabProcess.Run("oracle", "costs", Path.Combine(Recording("anon-swap", "x86_64"), "run1"));
+        Assert.Equal(0, exit);
+        Assert.Equal(string.Empty, stdout);
+        Assert.StartsWith("zonelab: no step of these recordings empties a contiguous range", stderr);
+    }
 }
