@@ -81,13 +81,23 @@ public sealed partial class OracleEngineRunner
         {
             pool += n == pages ? 1 : 0;
         }
+        // mirrors set_max_huge_pages (6.1): remove_pool_huge_page takes the head of the node's free list (the page
+        // enqueue_huge_page added last, so the last one taken) and list_add()s it to page_list; then
+        // update_and_free_pages_bulk walks page_list from its head, so the pages are freed in the reverse order of
+        // their removal: the first taken of the removed pages is freed first
+        int firstRemoved = _gigantic.Count;
         while (pool > count)
         {
-            // free_pool_huge_page takes any page of the size; the last one taken is freed first
-            int last = _gigantic.FindLastIndex(e => e.Pages == pages);
-            (ulong pfn, ulong n, CmaAllocator? area) = _gigantic[last];
+            int last = _gigantic.FindLastIndex(firstRemoved - 1, e => e.Pages == pages);
+            (ulong, ulong, CmaAllocator?) removed = _gigantic[last];
             _gigantic.RemoveAt(last);
+            _gigantic.Add(removed);
+            firstRemoved--;
             pool--;
+        }
+        for (int k = _gigantic.Count - 1; k >= firstRemoved; k--)
+        {
+            (ulong pfn, ulong n, CmaAllocator? area) = _gigantic[k];
             if (area != null)
             {
                 area.Release(pfn, n);
@@ -97,6 +107,7 @@ public sealed partial class OracleEngineRunner
                 _dm.Contig.FreeContigRange(pfn, n);
             }
         }
+        _gigantic.RemoveRange(firstRemoved, _gigantic.Count - firstRemoved);
         var hugetlbAreas = _dm.Areas.Where(a => _dm.Layout.CmaAreas.Any(c => c.Name == a.Name && c.Kind == CmaAreaKind.Hugetlb)).ToList();
         while (pool < count)
         {
