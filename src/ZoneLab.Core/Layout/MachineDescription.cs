@@ -112,6 +112,21 @@ public sealed class MachineDescription
     /// <summary>The log's "On node N, zone Z: K pages in unavailable ranges" lines (<c>init_unavailable_range</c>, 5.12+), with their line numbers.</summary>
     public IReadOnlyList<(string Line, int LineNo)> LogUnavailableRanges { get; init; } = Array.Empty<(string, int)>();
 
+    /// <summary>The max_arch_pfn of the log's "last_pfn = 0xN max_arch_pfn = 0xM" lines, with their line numbers.</summary>
+    public IReadOnlyList<(ulong Pfn, int LineNo)> LogMaxArchPfn { get; init; } = Array.Empty<(ulong, int)>();
+
+    /// <summary>The available figure (KiB, <c>nr_free_pages()</c>) of the log's "Memory:" line (its line is <see cref="LogMemoryTotalKb"/>'s).</summary>
+    public ulong? LogMemoryAvailableKb { get; init; }
+
+    /// <summary>The "NK cma-reserved" figure (KiB, <c>totalcma_pages</c>) of the log's "Memory:" line, null when the line has none (before 3.19).</summary>
+    public ulong? LogCmaReservedKb { get; init; }
+
+    /// <summary>The zone named by the log's "Policy zone: Z" line (<c>build_all_zonelists</c>, CONFIG_NUMA) and its line number.</summary>
+    public (string Zone, int LineNo)? LogPolicyZone { get; init; }
+
+    /// <summary>The range of the log's "Faking a node at [mem ...]" line (<c>dummy_numa_init</c>) as [start, end), and its line number.</summary>
+    public (ulong Start, ulong End, int LineNo)? LogFakeNode { get; init; }
+
     /// <summary>The log's "last_pfn = 0xN max_arch_pfn = 0xM" lines (<c>e820_end_pfn</c>): the pfn, with its line number.</summary>
     public IReadOnlyList<(ulong Pfn, int LineNo)> LogLastPfn { get; init; } = Array.Empty<(ulong, int)>();
 }

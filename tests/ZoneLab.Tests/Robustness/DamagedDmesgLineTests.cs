@@ -27,6 +27,10 @@ public sealed class DamagedDmesgLineTests
     [InlineData(161, "Memory block size: 128MB", "Memory block size: MB")]
     // a movable zone start cut after its "0x" (free_area_init's "  Node %d: %#018Lx")
     [InlineData(55, "Node 1: 0x0000000100000000", "Node 1: 0x")]
+    // a KiB count beyond what an unsigned long of pages can give (mem_init_print_info)
+    [InlineData(97, "2369096K/4193784K", "2369096K/99999999999999999999K")]
+    // a policy zone line without its zone
+    [InlineData(90, "Policy zone: DMA32", "Policy zone: ")]
     // ranges printed as [mem START-END] with the end before the start: read as they were, the RAMDISK or NODE_DATA
     // reservation would be empty (or, +1 past 0xffffffffffffffff, wrap to 0) and the CMA placement would ignore it
     [InlineData(22, "[mem 0xbfee3000-0xbffdffff]", "[mem 0xbffdffff-0xbfee3000]")]
@@ -100,6 +104,26 @@ public sealed class DamagedDmesgLineTests
         "the log prints 'last_pfn = 0x140008' where its e820 map and command line end usable RAM at pfn 0x140000 (0xbffe0 below 4 GiB)")]
     [InlineData("x86_64-6.1", "x41-pc-4g-numa-fake-2", 20, "last_pfn = 0xbffe0 ", "last_pfn = 0xbffe8 ",
         "the log prints 'last_pfn = 0xbffe8' where its e820 map and command line end usable RAM at pfn 0x140000 (0xbffe0 below 4 GiB)")]
+    // mem_init_print_info()'s available figure above its present one, and its cma-reserved figure (totalcma_pages,
+    // every area cma_init_reserved_mem() declared) against the command line's: x13 has no CMA (0K, line 97), e-2G-cma128M
+    // declares cma=128M = 131072K (line 85, "cma: Reserved 128 MiB" at line 41)
+    [InlineData("x86_64-6.1", "x13-pc-4g-numa-1g-3g-kernelcore-1536m", 97, "2369096K/4193784K", "4293784K/4193784K",
+        "the log's 'Memory:' line has 4293784K available of 4193784K: free pages cannot exceed the present ones")]
+    [InlineData("x86_64-6.1", "x13-pc-4g-numa-1g-3g-kernelcore-1536m", 97, " 0K cma-reserved", " 4K cma-reserved",
+        "the log's 'Memory:' line has 4K cma-reserved where its command line and kernel declare 0K of CMA areas")]
+    [InlineData("x86_64-cma-6.1", "e-2G-cma128M", 85, "131072K cma-reserved", "131080K cma-reserved",
+        "the log's 'Memory:' line has 131080K cma-reserved where its command line and kernel declare 131072K of CMA areas")]
+    // build_all_zonelists()'s policy zone: x13's Normal ([4G, 5G) on node 1) is all ZONE_MOVABLE (kernelcore=1536M),
+    // so the highest populated zone below Movable is DMA32, as the kernel printed (line 90)
+    [InlineData("x86_64-6.1", "x13-pc-4g-numa-1g-3g-kernelcore-1536m", 90, "Policy zone: DMA32", "Policy zone: Normal",
+        "the log prints 'Policy zone: Normal' where its e820 map and command line populate DMA32 as the highest zone below Movable")]
+    // MAX_ARCH_PFN of a 4-level x86-64 kernel is 1 << (46 - 12) = 0x400000000 (line 18)
+    [InlineData("x86_64-6.1", "x13-pc-4g-numa-1g-3g-kernelcore-1536m", 18, "max_arch_pfn = 0x400000000", "max_arch_pfn = 0x400000008",
+        "the log prints 'max_arch_pfn = 0x400000008'; an x86 kernel prints 1 << (MAX_PHYSMEM_BITS - 12)")]
+    // dummy_numa_init() over [0, PFN_PHYS(max_pfn)): x27's usable RAM ends at 0x7ffdffff (line 7, last_pfn 0x7ffe0 at
+    // line 29), as its "Faking a node" line (49) says
+    [InlineData("x86_64-6.1", "x27-pc-2g-memmap-256m-reserved-at-1g-movablecore-512m", 49, "0x000000007ffdffff]", "0x000000007fffffff]",
+        "the log prints 'Faking a node at [mem 0x0-0x7fffffff]' where its e820 map and command line give [mem 0x0-0x7ffdffff]")]
     public void APageCountTheMapCannotGiveExitsTwo(string set, string name, int lineNo, string from, string to, string message)
     {
         var (exit, stdout, stderr) = LayoutOfDamaged(FixturePath.Get(set, name, "dmesg.txt"), lineNo, from, to);

@@ -98,12 +98,12 @@ public class ListedInputTests
     public void OneUsableE820EntryAbove4GiBIsAllZoneNormal()
     {
         // RAM only at [4 GiB, 6 GiB): every pfn is >= MAX_DMA32_PFN (0x100000), so ZONE_NORMAL holds all 524,288 pages
-        // the boot's RAMDISK, NODE_DATA, zone range, early node range, Initmem, totalpages, Memory:, last_pfn and
-        // unavailable-range lines describe the old map's RAM below 4 GiB: not this machine's (lines the map cannot give
-        // make a damaged log)
+        // the boot's RAMDISK, NODE_DATA, zone range, early node range, Initmem, totalpages, Memory:, last_pfn,
+        // unavailable-range, "Faking a node" and "Policy zone" lines describe the old map's RAM below 4 GiB: not this
+        // machine's (lines the map cannot give make a damaged log)
         string[] lines = File.ReadAllLines(X86).Where(l => !l.Contains("BIOS-e820") && !l.Contains("RAMDISK:") && !l.Contains("NODE_DATA(")
             && !l.Contains("  node ") && !l.Contains("Initmem setup") && !l.Contains("totalpages:") && !l.Contains("] Memory: ") && !l.Contains("last_pfn = ")
-            && !l.Contains("pages in unavailable ranges")
+            && !l.Contains("pages in unavailable ranges") && !l.Contains("Faking a node at") && !l.Contains("Policy zone:")
             && !Regex.IsMatch(l, @"\]   (DMA|DMA32|Normal|Device) ")).ToArray();
         string p = RobustFiles.Write("e820-above4g.txt", lines.Take(2).Append("[    0.000000] BIOS-e820: [mem 0x0000000100000000-0x000000017fffffff] usable").Concat(lines.Skip(2)));
         InProcessResult r = RobustFiles.Run("layout", "--dmesg", p, "--format", "json");

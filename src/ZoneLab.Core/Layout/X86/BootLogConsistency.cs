@@ -20,6 +20,8 @@ public static class BootLogConsistency
     // e820__end_of_low_ram_pfn's limit: 1 << (32 - PAGE_SHIFT)
     private const ulong LowRamLimitPfn = 1UL << (32 - Page.Shift);
 
+    private static readonly ulong[] s_maxArchPfns = [1UL << 20, 1UL << 24, 1UL << 32, 1UL << 34, 1UL << 40];
+
     /// <summary>
     /// Throws when an early node range of the log is not inside the usable RAM of its e820 map and command line.
     /// </summary>
@@ -171,6 +173,25 @@ public static class BootLogConsistency
                     + "the log is edited or damaged, or its kernel does something the model does not");
             }
         }
+        // arch/x86 MAX_ARCH_PFN: 1 << (MAX_PHYSMEM_BITS - PAGE_SHIFT) for 32-bit (32 bits, 36 with PAE) and 64-bit
+        // (44 bits before 2.6.31, 46 with 4-level paging, 52 with 5-level) kernels; no other value can be printed
+        foreach ((ulong pfn, int lineNo) in machine.LogMaxArchPfn)
+        {
+            if (Array.IndexOf(s_maxArchPfns, pfn) < 0)
+            {
+                throw new ZoneLabInputException(machine.Source, lineNo,
+                    $"the log prints 'max_arch_pfn = 0x{pfn:x}'; an x86 kernel prints 1 << (MAX_PHYSMEM_BITS - 12): "
+                    + string.Join(", ", s_maxArchPfns.Select(p => $"0x{p:x}")) + "; the log is edited or damaged");
+            }
+        }
+        // dummy_numa_init(): without NUMA information one node spans [0, PFN_PHYS(max_pfn))
+        if (machine.LogFakeNode is (ulong fakeStart, ulong fakeEnd, int fakeLine) && (fakeStart != 0 || fakeEnd != endPfn << Page.Shift))
+        {
+            throw new ZoneLabInputException(machine.Source, fakeLine,
+                $"the log prints 'Faking a node at [mem 0x{fakeStart:x}-0x{fakeEnd - 1:x}]' where its e820 map and command line give [mem 0x0-0x{(endPfn << Page.Shift) - 1:x}] "
+                + "(0 to the end of usable RAM); the log is edited or damaged, or its kernel does something the model does not");
+        }
+        CheckMemoryLineAndPolicyZone(layout, machine);
         for (int i = 0; i < machine.NodeDataFromLog.Count && i < machine.NodeDataLines.Count; i++)
         {
             int nid = machine.NodeDataFromLog[i].Nid;
@@ -179,6 +200,47 @@ public static class BootLogConsistency
                 string nodes = string.Join(", ", layout.Nodes.Select(n => n.Nid).Concat(layout.MemorylessNodes.Select(m => m.Nid)).Order());
                 throw new ZoneLabInputException(machine.Source, machine.NodeDataLines[i],
                     $"the log prints NODE_DATA({nid}) but its e820 map, NUMA lines and command line give no node {nid} (nodes: {nodes}); "
+                    + "the log is edited or damaged, or its kernel does something the model does not");
+            }
+        }
+    }
+
+    // mem_init_print_info(): "Memory: %luK/%luK available (..., %luK cma-reserved)": nr_free_pages() cannot exceed
+    // physpages, and totalcma_pages is what cma_init_reserved_mem() added for every declared area.
+    // build_all_zonelists(): policy_zone is the highest zone below ZONE_MOVABLE that build_zonerefs_node() found
+    // populated on any node (check_highest_zone).
+    private static void CheckMemoryLineAndPolicyZone(BootLayout layout, MachineDescription machine)
+    {
+        if (machine.LogMemoryTotalKb is (ulong totalKb, int memoryLine))
+        {
+            if (machine.LogMemoryAvailableKb is ulong availableKb && availableKb > totalKb)
+            {
+                throw new ZoneLabInputException(machine.Source, memoryLine,
+                    $"the log's 'Memory:' line has {availableKb}K available of {totalKb}K: free pages cannot exceed the present ones; the log is edited or damaged");
+            }
+            ulong cmaKb = layout.CmaAreas.Aggregate(0UL, (s, a) => s + a.DeclaredPages) * (Page.Size / 1024);
+            if (machine.LogCmaReservedKb is ulong logCmaKb && logCmaKb != cmaKb)
+            {
+                throw new ZoneLabInputException(machine.Source, memoryLine,
+                    $"the log's 'Memory:' line has {logCmaKb}K cma-reserved where its command line and kernel declare {cmaKb}K of CMA areas; "
+                    + "the log is edited or damaged, or its kernel does something the model does not");
+            }
+        }
+        if (machine.LogPolicyZone is (string zone, int policyLine))
+        {
+            ZoneType? highest = null;
+            foreach (ZoneLayout z in layout.AllZones)
+            {
+                if (z.Present > 0 && z.Type < ZoneType.Movable && (highest == null || z.Type > highest))
+                {
+                    highest = z.Type;
+                }
+            }
+            string model = highest is ZoneType t ? ZoneTypes.Name(t) : ZoneTypes.Name(ZoneType.Dma);
+            if (zone != model)
+            {
+                throw new ZoneLabInputException(machine.Source, policyLine,
+                    $"the log prints 'Policy zone: {zone}' where its e820 map and command line populate {model} as the highest zone below Movable; "
                     + "the log is edited or damaged, or its kernel does something the model does not");
             }
         }

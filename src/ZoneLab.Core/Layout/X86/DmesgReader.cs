@@ -73,6 +73,14 @@ public static partial class DmesgReader
     [GeneratedRegex(@"(?:Debian |Ubuntu \S+ )(\d+)\.(\d+)\.(\d+)")]
     private static partial Regex DistroStableVersion();
 
+    // build_all_zonelists() with CONFIG_NUMA: "Policy zone: %s" (zone_names[policy_zone])
+    [GeneratedRegex(@"^Policy zone: (\S+)\s*$")]
+    private static partial Regex PolicyZoneLine();
+
+    // dummy_numa_init(): "Faking a node at [mem %#018Lx-%#018Lx]" (0, PFN_PHYS(max_pfn) - 1)
+    [GeneratedRegex(@"^Faking a node at \[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\]\s*$")]
+    private static partial Regex FakingANodeLine();
+
     [GeneratedRegex(@", (\d+)K cma-reserved")]
     private static partial Regex CmaReservedField();
 
@@ -122,6 +130,10 @@ public static partial class DmesgReader
         var ramToReservedKern = new List<(ulong Start, ulong End)>();
         int lastPfnLine = 0;
         var lastPfns = new List<(ulong Pfn, int LineNo)>();
+        var maxArchPfns = new List<(ulong Pfn, int LineNo)>();
+        (string Zone, int LineNo)? policyZone = null;
+        (ulong Start, ulong End, int LineNo)? fakeNode = null;
+        ulong? memoryAvailable = null, cmaReserved = null;
         var unavailable = new List<(string Line, int LineNo)>();
         bool memblockBuilt = false;
         List<string>? zoneNames = null;
@@ -212,7 +224,9 @@ public static partial class DmesgReader
             {
                 lastPfnLine = lineNo;
                 RequireForm(line, true, LastPfnLine(), "'last_pfn = 0xN max_arch_pfn = 0xM'", source, lineNo);
-                lastPfns.Add((ParseHex(LastPfnLine().Match(line).Groups[1].Value, source, lineNo), lineNo));
+                Match lp = LastPfnLine().Match(line);
+                lastPfns.Add((ParseHex(lp.Groups[1].Value, source, lineNo), lineNo));
+                maxArchPfns.Add((ParseHex(lp.Groups[2].Value, source, lineNo), lineNo));
             }
             if (!memblockBuilt && entries.Count > 0)
             {
@@ -298,9 +312,27 @@ public static partial class DmesgReader
                 continue;
             }
             Match mt = MemoryTotalLine().Match(line);
-            if (mt.Success && memoryTotal == null && ulong.TryParse(mt.Groups[2].Value, CultureInfo.InvariantCulture, out ulong kb))
+            if (mt.Success && memoryTotal == null)
             {
-                memoryTotal = (kb, lineNo); // no continue: the same line carries the cma-reserved field
+                // no continue: the same line carries the cma-reserved field
+                memoryTotal = (ParseKb(mt.Groups[2].Value, source, lineNo), lineNo);
+                memoryAvailable = ParseKb(mt.Groups[1].Value, source, lineNo);
+                Match crk = CmaReservedField().Match(line);
+                cmaReserved = crk.Success ? ParseKb(crk.Groups[1].Value, source, lineNo) : null;
+            }
+            if (line.StartsWith("Policy zone: ", StringComparison.Ordinal) && policyZone == null)
+            {
+                RequireForm(line, true, PolicyZoneLine(), "'Policy zone: ZONE'", source, lineNo);
+                policyZone = (PolicyZoneLine().Match(line).Groups[1].Value, lineNo);
+                continue;
+            }
+            if (line.StartsWith("Faking a node at ", StringComparison.Ordinal) && fakeNode == null)
+            {
+                RequireForm(line, true, FakingANodeLine(), "'Faking a node at [mem 0xSTART-0xEND]'", source, lineNo);
+                Match fk = FakingANodeLine().Match(line);
+                (ulong fs, ulong fe) = ParseMemRange(fk.Groups[1].Value, fk.Groups[2].Value, "faked node", source, lineNo);
+                fakeNode = (fs, fe, lineNo);
+                continue;
             }
             // mem_init_print_info() prints ", NK cma-reserved" in every build since 3.19 (totalcma_pages is 0 without
             // CONFIG_CMA), so only a nonzero count, or cma_declare_contiguous_nid()'s "cma: Reserved N MiB at", proves it.
@@ -459,6 +491,11 @@ public static partial class DmesgReader
             LogNodeTotalpages = totalpages,
             LogMemoryTotalKb = memoryTotal,
             LogLastPfn = lastPfns,
+            LogMaxArchPfn = maxArchPfns,
+            LogMemoryAvailableKb = memoryAvailable,
+            LogCmaReservedKb = cmaReserved,
+            LogPolicyZone = policyZone,
+            LogFakeNode = fakeNode,
             LogUnavailableRanges = unavailable,
             Gbpages = gbpages,
             KernelVersion = version,
@@ -569,6 +606,16 @@ public static partial class DmesgReader
             throw new ZoneLabInputException(source, lineNo, $"{what} range ends at 0x{endIncl:x}; expected a physical address below 2^52 (x86-64 MAX_PHYSMEM_BITS with 5-level paging)");
         }
         return (s, endIncl + 1);
+    }
+
+    // a KiB count of mem_init_print_info() (an unsigned long of pages shifted to KiB)
+    private static ulong ParseKb(string s, string source, int lineNo)
+    {
+        if (!ulong.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out ulong v) || v > ulong.MaxValue >> 10)
+        {
+            throw new ZoneLabInputException(source, lineNo, $"'{s}K' is not a memory size the kernel can print (an unsigned long of pages in KiB)");
+        }
+        return v;
     }
 
     private static ulong ParseHex(string s, string source, int lineNo)
