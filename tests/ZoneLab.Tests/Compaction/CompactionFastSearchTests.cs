@@ -16,13 +16,7 @@ public class CompactionFastSearchTests
     // with the zone's min and low watermarks at 0 (compaction_suitable and __isolate_free_page out of the way).
     private static Machine Dma32(Func<int, bool> freeIt)
     {
-        var m = new Machine(new MachineSpec([MachineSpec.Zone(0, ZoneLab.Layout.ZoneType.Dma32, Z, 16384)]));
-        var pages = new List<ulong>();
-        AllocResult r;
-        while ((r = m.Allocate(0, Gfp.HighUserMovable | GfpFlags.Memalloc, use: PageUse.File)).Success)
-        {
-            pages.Add(r.Pfn);
-        }
+        (Machine m, List<ulong> pages) = FullDma32Machine.Create(PageUse.File);
 
         Assert.Equal(12288, pages.Count);
         pages.Sort();
@@ -112,13 +106,7 @@ public class CompactionFastSearchTests
         // the free scanner at B23; the score stays 99 >= 99, so kcompactd's next timeout is
         // default_timeout << COMPACT_MAX_DEFER_SHIFT = 64 periods: the checks of periods 1..63 do nothing, period
         // 64 compacts again. 6.1's proactive compaction counts no KCOMPACTD_WAKE.
-        var m = new Machine(new MachineSpec([MachineSpec.Zone(0, ZoneLab.Layout.ZoneType.Dma32, Z, 16384)]));
-        var pages = new List<ulong>();
-        AllocResult r;
-        while ((r = m.Allocate(0, Gfp.HighUserMovable | GfpFlags.Memalloc, use: PageUse.Kernel)).Success)
-        {
-            pages.Add(r.Pfn);
-        }
+        (Machine m, List<ulong> pages) = FullDma32Machine.Create(PageUse.Kernel);
 
         foreach (ulong p in pages.Where(p => (p & 1) == 0))
         {

@@ -11,13 +11,7 @@ public class CompactionScannerTests
     // watermarks), then every even pfn freed: each pageblock holds 256 allocated LRU pages and 256 free order-0 pages.
     private static Machine HalfFreeDma32()
     {
-        var m = new Machine(new MachineSpec([MachineSpec.Zone(0, ZoneLab.Layout.ZoneType.Dma32, 4096, 16384)]));
-        var pages = new List<ulong>();
-        AllocResult r;
-        while ((r = m.Allocate(0, Gfp.HighUserMovable | GfpFlags.Memalloc, use: PageUse.File)).Success)
-        {
-            pages.Add(r.Pfn);
-        }
+        (Machine m, List<ulong> pages) = FullDma32Machine.Create(PageUse.File);
 
         Assert.Equal(12288, pages.Count);
         foreach (ulong p in pages.Where(p => (p & 1) == 0))
@@ -47,14 +41,8 @@ public class CompactionScannerTests
     // movable order-0 page cache, then the pfns chosen by freeIt freed. No per-cpu lists: frees reach the buddy lists.
     private static Machine Dma32Freeing(Func<int, bool> freeIt)
     {
-        var m = new Machine(new MachineSpec([MachineSpec.Zone(0, ZoneLab.Layout.ZoneType.Dma32, 4096, 16384)]));
+        (Machine m, List<ulong> pages) = FullDma32Machine.Create(PageUse.File);
         Assert.False(m.PerCpuLists);
-        var pages = new List<ulong>();
-        AllocResult r;
-        while ((r = m.Allocate(0, Gfp.HighUserMovable | GfpFlags.Memalloc, use: PageUse.File)).Success)
-        {
-            pages.Add(r.Pfn);
-        }
 
         Assert.Equal(12288, pages.Count);
         foreach (ulong p in pages.Where(p => freeIt((int)(p - 4096))))

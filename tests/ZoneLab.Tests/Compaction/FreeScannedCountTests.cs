@@ -33,13 +33,7 @@ public class FreeScannedCountTests
         //   free_pfn and low_pfn: -ENOMEM (one page failed) with the scanners met, COMPACT_COMPLETE.
         // compact_free_scanned = 32 + 480 + 512 + 256 + 128 + 64 + 32 + 16 * 16 = 1760 (1666 if an isolated page
         // counted once); compact_migrate_scanned = 32 + 480.
-        var m = new Machine(new MachineSpec([MachineSpec.Zone(0, ZoneLab.Layout.ZoneType.Dma32, Z, 16384)]));
-        var pages = new List<ulong>();
-        AllocResult r;
-        while ((r = m.Allocate(0, Gfp.HighUserMovable | GfpFlags.Memalloc, use: PageUse.File)).Success)
-        {
-            pages.Add(r.Pfn);
-        }
+        (Machine m, List<ulong> pages) = FullDma32Machine.Create(PageUse.File);
 
         Assert.Equal(12288, pages.Count);
         pages.Sort();

@@ -3,6 +3,7 @@ using ZoneLab.Allocator;
 using ZoneLab.Compaction;
 using ZoneLab.Reclaim;
 using ZoneLab.Tests.Allocator;
+using ZoneLab.Tests.Compaction;
 
 namespace ZoneLab.Tests.Reclaim;
 
@@ -119,23 +120,7 @@ public class ReclaimAndCompactionTests
         // DMA32 [4096, 16384) filled completely with movable order-0 page cache (__GFP_MEMALLOC ignores the
         // watermarks), then every other page freed: 6144 free pages but no free block above order 0. Compaction for
         // order 3 migrates pages from the zone start to the zone end until an order-3 block is free.
-        var m = new Machine(new MachineSpec([MachineSpec.Zone(0, ZoneLab.Layout.ZoneType.Dma32, 4096, 16384)]));
-        var pages = new List<ulong>();
-        while (true)
-        {
-            AllocResult r = m.Allocate(0, Gfp.HighUserMovable | GfpFlags.Memalloc, use: PageUse.File);
-            if (!r.Success)
-            {
-                if (r.Success)
-                {
-                    m.Free(r.Pfn, 0);
-                }
-
-                break;
-            }
-
-            pages.Add(r.Pfn);
-        }
+        (Machine m, List<ulong> pages) = FullDma32Machine.Create(PageUse.File);
 
         Assert.Equal(12288, pages.Count);
         foreach (ulong p in pages.Where(p => (p & 1) == 0))
@@ -212,13 +197,7 @@ public class ProactiveCompactionTests
         // DMA32-only node [4096, 16384) full of page cache, every other page freed: 6144 free pages, none in an
         // order-9 block -> extfrag_for_order(9) = 100; node score = 12288 * 100 / (12288 + 1) = 99 > high mark
         // min(max(100 - 20, 5) + 10, 100) = 90. Proactive compaction runs until the zone score is <= 80.
-        var m = new Machine(new MachineSpec([MachineSpec.Zone(0, ZoneLab.Layout.ZoneType.Dma32, 4096, 16384)]));
-        var pages = new List<ulong>();
-        AllocResult r;
-        while ((r = m.Allocate(0, Gfp.HighUserMovable | GfpFlags.Memalloc, use: PageUse.File)).Success)
-        {
-            pages.Add(r.Pfn);
-        }
+        (Machine m, List<ulong> pages) = FullDma32Machine.Create(PageUse.File);
 
         foreach (ulong p in pages.Where(p => (p & 1) == 0))
         {

@@ -1,0 +1,27 @@
+using ZoneLab.Allocator;
+using ZoneLab.Layout;
+
+namespace ZoneLab.Tests.Compaction;
+
+/// <summary>
+/// The compaction and reclaim tests' machine: one ZONE_DMA32 of 24 pageblocks, [4096, 16384), every page of it
+/// allocated at order 0 for one use, so a test frees the pattern it needs.
+/// </summary>
+internal static class FullDma32Machine
+{
+    /// <summary>The zone's first pfn.</summary>
+    public const ulong FirstPfn = 4096;
+
+    /// <summary>The machine and its 12288 allocated pfns, in the order they were allocated.</summary>
+    public static (Machine M, List<ulong> Pages) Create(PageUse use)
+    {
+        var m = new Machine(new MachineSpec([MachineSpec.Zone(0, ZoneType.Dma32, FirstPfn, 16384)]));
+        var pages = new List<ulong>();
+        AllocResult r;
+        while ((r = m.Allocate(0, Gfp.HighUserMovable | GfpFlags.Memalloc, use: use)).Success)
+        {
+            pages.Add(r.Pfn);
+        }
+        return (m, pages);
+    }
+}
