@@ -217,4 +217,6 @@ public sealed record DesignReport
 /// <param name="Phase">Phase name.</param>
 /// <param name="KernelFailures">Unmovable and atomic allocation failures.</param>
 /// <param name="WithMovableOnlyFree">Of those, the ones while movable-only memory had free pages.</param>
-public sealed record PhaseFailures(string Phase, long KernelFailures, long WithMovableOnlyFree);
+/// <param name="OomKills">Tasks the OOM killer killed in the phase (the workload's anon and THP actors).</param>
+/// <param name="OomKillsWithMovableOnlyFree">Of those, the ones while movable-only memory had free pages.</param>
+public sealed record PhaseFailures(string Phase, long KernelFailures, long WithMovableOnlyFree, long OomKills = 0, long OomKillsWithMovableOnlyFree = 0);

@@ -149,6 +149,17 @@ internal sealed class MetricsCollector : ISimulationRecorder
         }
     }
 
+    /// <summary>The OOM killer chose a task: was movable-only memory free at that moment?</summary>
+    public void OomKill()
+    {
+        if (_phases.Count > 0)
+        {
+            PhaseFailures p = _phases[^1];
+            long movableFree = MovableOnlyFreePages(_m) > 0 ? 1 : 0;
+            _phases[^1] = p with { OomKills = p.OomKills + 1, OomKillsWithMovableOnlyFree = p.OomKillsWithMovableOnlyFree + movableFree };
+        }
+    }
+
     /// <summary>Free pages only movable allocations may take: free MIGRATE_CMA pages and free pages of ZONE_MOVABLE/ZONE_CMA.</summary>
     public static long MovableOnlyFreePages(Machine m)
     {

@@ -69,6 +69,12 @@ public sealed class ReclaimModel : IMemoryPressureHandler
     public Action<ulong, long>? SwappedOut { get; set; }
 
     /// <summary>
+    /// The workload's OOM killer (mirrors out_of_memory → select_bad_process → oom_kill_process): given the node of
+    /// the failing allocation, kills one task and returns the pages its exit freed, or 0 when no task holds memory.
+    /// </summary>
+    public Func<int, long>? OomKillTask { get; set; }
+
+    /// <summary>
     /// Called with the pfn of every page-cache page just before reclaim drops it (shrink_folio_list →
     /// filemap_release_folio → try_to_free_buffers: a workload model frees the page's buffer heads here).
     /// </summary>
@@ -585,11 +591,19 @@ public sealed class ReclaimModel : IMemoryPressureHandler
     }
 
     /// <summary>
-    /// The OOM killer at model level: the victim is the node's anonymous memory (the "largest task"), all of it
-    /// freed; without anonymous memory nothing can be killed. Returns true when pages were freed.
+    /// The OOM killer. A workload that tracks its processes (<see cref="OomKillTask"/>) chooses and kills one task;
+    /// otherwise, or when no task holds memory, the victim is the node's anonymous memory (the "largest task"), all
+    /// of it freed. Without anonymous memory nothing can be killed. Returns true when pages were freed.
     /// </summary>
     public bool OutOfMemory(Machine machine, int node, int order, GfpFlags gfp)
     {
+        // a workload that knows its processes kills one of them (select_bad_process, oom_kill_process)
+        if (OomKillTask != null && OomKillTask(node) > 0)
+        {
+            machine.DebugCheck();
+            return true;
+        }
+
         long freed = 0;
         foreach (int n in NodeOrder(node))
         {

@@ -46,12 +46,16 @@ public class SwapScenarioTests
     [Fact]
     public void SwapFillsExactlyAndExitFreesEverySlot()
     {
-        // Demand (512 MiB) exceeds RAM + swap (288 MiB) and nothing is freed before the phase ends, no page cache
-        // exists (so reclaim can only swap anon) and no page migrates (order 0 only, no CMA): every one of the 8192
-        // slots is filled once and never freed early, so pswpout = 8192 exactly. When the holdings expire at the end
-        // of the phase, each swapped-out page's slot is freed (free_swap_and_cache): 0 slots used at the end.
+        // Demand (512 MiB) exceeds RAM + swap and the task frees nothing before the phase ends; no page cache exists
+        // (so reclaim can only swap anon) and no page migrates (order 0 only, no CMA). RAM gives the task about
+        // 204 MiB (206.2 MiB managed less the watermarks), swap 32 MiB (8192 slots): after 236 MiB (1.84 s) memory
+        // and swap are full and the OOM killer kills the task, the only one; its exit frees its pages and every swap
+        // slot (free_swap_and_cache). The next 236 MiB fill both again (a second kill at about 3.7 s) and the last
+        // 0.3 s (40 MiB) fit in RAM. So every slot is written exactly twice: pswpout = 2 x 8192. When the holdings
+        // expire at the end of the phase, each swapped-out page's slot is freed: 0 slots used at the end.
         DesignReport r = SimulationRunner.Run(ScenarioLoader.Load(Overcommit, "s.yaml"), DesignKind.MigrateCma);
-        Assert.Equal(8192, r.VmEvents["pswpout"]);
+        Assert.Equal(2, r.OomKills);
+        Assert.Equal(2 * 8192, r.VmEvents["pswpout"]);
         Assert.Equal(0, r.SwapUsedPages);
         Assert.Equal(0, r.Pswpin); // no access key: nothing is touched again
     }

@@ -87,8 +87,14 @@ internal sealed class ActorState
     /// <summary>Fractional allocations carried to the next tick.</summary>
     public double Carry { get; set; }
 
-    /// <summary>Pages currently held (for <c>limit</c>).</summary>
+    /// <summary>Pages currently held (for <c>limit</c>; for a task, its rss and swap entries as the OOM killer counts them).</summary>
     public long PagesHeld { get; set; }
+
+    /// <summary>Times the OOM killer chose this actor's task (a step that sees it change stops: the task got SIGKILL).</summary>
+    public int OomKills { get; set; }
+
+    /// <summary>The holding a step is filling, not yet queued (the OOM killer frees it with the rest of the task).</summary>
+    public Holding? Current { get; set; }
 
     /// <summary>Next time (seconds into the phase) a periodic actor fires; NaN when done.</summary>
     public double NextFire { get; set; } = double.NaN;

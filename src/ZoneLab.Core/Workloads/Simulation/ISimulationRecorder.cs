@@ -37,6 +37,9 @@ internal interface ISimulationRecorder
     /// <summary>An unmovable (or, with <paramref name="atomic"/>, atomic) allocation failed.</summary>
     void KernelFailure(bool atomic);
 
+    /// <summary>The OOM killer chose one of the workload's tasks (before its memory is freed).</summary>
+    void OomKill();
+
     /// <summary>A PTE page could not be allocated.</summary>
     void PageTableFailure();
 

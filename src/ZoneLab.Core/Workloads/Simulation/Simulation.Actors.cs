@@ -28,9 +28,18 @@ internal sealed partial class Simulation
         long pages = Room(st, a.LimitBytes, Draw(st, a.Rate.Sample(st.Rng) * dt / (1 << PageShift)));
         // sized for the tick's pages: growing the list by doubling copied and reallocated it about twice over
         var h = new Holding(0, PageUse.Anon, false, (int)Math.Min(pages, 1 << 20)) { Owner = st, Actor = a };
+        st.Current = h;
+        int kills = st.OomKills;
         for (long i = 0; i < pages; i++)
         {
             AllocResult r = _m.AllocateOrder0(Gfp.HighUserMovable, LocalNode(a), PageUse.Anon);
+            if (st.OomKills != kills)
+            {
+                // the OOM killer chose this task inside the allocation and freed its memory, this holding too: the
+                // page it still got (ALLOC_OOM) goes with the rest at exit, and SIGKILL ends the faults
+                KilledTaskPage(r.Success ? r.Pfn : ulong.MaxValue);
+                break;
+            }
             if (!r.Success)
             {
                 _metrics.MovableFailures++;
@@ -40,6 +49,11 @@ internal sealed partial class Simulation
             if (a.PinnedFraction > 0 && st.Rng.NextDouble() < a.PinnedFraction)
             {
                 pfn = Pin(pfn);
+                if (st.OomKills != kills)
+                {
+                    KilledTaskPage(pfn);
+                    break;
+                }
                 if (pfn == ulong.MaxValue)
                 {
                     _metrics.MovableFailures++;
@@ -50,7 +64,11 @@ internal sealed partial class Simulation
             h.Pfns.Add(pfn);
             st.PagesHeld++;
         }
-        Hold(h, Until(a.Lifetime, st.Rng, phaseEnd));
+        st.Current = null;
+        if (st.OomKills == kills)
+        {
+            Hold(h, Until(a.Lifetime, st.Rng, phaseEnd));
+        }
         SyncPageTables(st);
     }
 
@@ -69,16 +87,29 @@ internal sealed partial class Simulation
             return;
         }
         long want = a.Mappers * ((Math.Max(0, st.PagesHeld) + PtrsPerPte - 1) / PtrsPerPte);
-        long before = st.PageTables.Count;
+        // counted here rather than as the list's change: an OOM kill inside an allocation below trims the list in a
+        // nested call, which reports its own removals
+        long delta = 0;
+        int kills = st.OomKills;
         while (st.PageTables.Count > want)
         {
             ulong pfn = st.PageTables[^1];
             st.PageTables.RemoveAt(st.PageTables.Count - 1);
             FreeIfOwned(pfn, 0, PageUse.Kernel);
+            delta--;
         }
         while (st.PageTables.Count < want)
         {
             AllocResult r = _m.AllocateOrder0(Gfp.Kernel, LocalNode(a), PageUse.Kernel);
+            if (st.OomKills != kills)
+            {
+                // the OOM killer chose this task: its exit freed its memory and page tables (a nested call)
+                if (r.Success)
+                {
+                    FreeIfOwned(r.Pfn, 0, PageUse.Kernel);
+                }
+                break;
+            }
             if (!r.Success)
             {
                 // the fault fails with VM_FAULT_OOM; the model keeps the pages mapped and counts the failure
@@ -87,8 +118,9 @@ internal sealed partial class Simulation
                 break;
             }
             st.PageTables.Add(r.Pfn);
+            delta++;
         }
-        _metrics.PageTables(st.PageTables.Count - before);
+        _metrics.PageTables(delta);
     }
 
     /// <summary>
@@ -119,7 +151,14 @@ internal sealed partial class Simulation
                 continue;
             }
             n--;
+            int kills = st.OomKills;
             AllocResult r = _m.AllocateOrder0(Gfp.HighUserMovable, LocalNode(a), PageUse.Anon);
+            if (st.OomKills != kills)
+            {
+                // the OOM killer chose this task: its holdings and swap slots are gone
+                KilledTaskPage(r.Success ? r.Pfn : ulong.MaxValue);
+                break;
+            }
             if (!r.Success)
             {
                 // the fault would retry or OOM; the page stays in swap
@@ -311,7 +350,8 @@ internal sealed partial class Simulation
     internal void StepThp(ActorState st, ThpActor a, double dt, double phaseEnd)
     {
         long n = Draw(st, a.Rate.Sample(st.Rng) * dt);
-        var h = new Holding(Pageblock.Order, PageUse.Anon, false) { Actor = a };
+        // the THPs are the task's rss (Owner): the OOM killer may choose it, though its own faults never reclaim
+        var h = new Holding(Pageblock.Order, PageUse.Anon, false) { Owner = st, Actor = a };
         for (long i = 0; i < n; i++)
         {
             _metrics.ThpAttempts++;
@@ -320,6 +360,7 @@ internal sealed partial class Simulation
             {
                 _metrics.ThpSuccesses++;
                 h.Pfns.Add(r.Pfn);
+                st.PagesHeld += 1L << Pageblock.Order;
             }
         }
         Hold(h, Until(a.Lifetime, st.Rng, phaseEnd));

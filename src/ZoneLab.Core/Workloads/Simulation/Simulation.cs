@@ -54,6 +54,10 @@ internal sealed partial class Simulation
         _progress = progress;
         _seed = options.Seed ?? scenario.Seed;
         _metrics = recorder(_deviceHeld);
+        if (reclaim != null)
+        {
+            reclaim.OomKillTask = OomKillTask;
+        }
         if (reclaim != null && _m.Spec.SwapPages > 0)
         {
             _anonOwner = [];
@@ -78,6 +82,10 @@ internal sealed partial class Simulation
                 ScenarioActor actor = phase.Actors[a];
                 var st = new ActorState(actor, new Random(SimulationSeeds.StreamSeed(_seed, p, a))) { NextFire = actor.StartSeconds };
                 states.Add(st);
+                if (actor is AnonActor or ThpActor)
+                {
+                    _tasks.Add(st);
+                }
                 if (actor is PageCacheActor)
                 {
                     _cacheActors.Add(st);
