@@ -91,12 +91,14 @@ public sealed partial class OracleEngineRunner : IDisposable
         }
 
         r.Snapshot();
+        r.GuestTraceRead(0);
         foreach (OracleStep s in w.Steps)
         {
             Dictionary<string, string> extra = new(StringComparer.Ordinal);
             int rc = r.Step(s, extra);
             r.Steps.Add((rc, extra));
             r.Snapshot();
+            r.GuestTraceRead(r.Steps.Count);
         }
         return r;
     }

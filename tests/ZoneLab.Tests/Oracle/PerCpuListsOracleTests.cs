@@ -44,7 +44,10 @@ public class PerCpuListsOracleTests
     {
         // kernelcore-slab (anon, files, pipes, free, hugepages): after every step the kernel's lists held 1072-2841
         // pages over its runs (the Movable zone's high is ~2400). The engine is within 6 % of that range after
-        // every step (it was 0 without the lists).
+        // every step (it was 0 without the lists), plus at most the 28 pages (7 order-2 blocks of rmqueue_bulk,
+        // batch max(31 >> 2, 2)) with which the helper's trace read after snapshot 0 refills the unmovable order-2
+        // list (OracleEngineRunner.TraceRead.cs): step 0's seeding puts order-0 pages on the lists only, where the
+        // kernel's order-2 list may already hold pages, counted in its zoneinfo.
         (List<OracleRecording> runs, OracleEngineRunner e, OracleWorkload w) = Run(workload, arch);
         using (e)
         {
@@ -52,7 +55,7 @@ public class PerCpuListsOracleTests
             {
                 long lo = runs.Min(r => KernelPcp(r, s)), hi = runs.Max(r => KernelPcp(r, s));
                 long engine = e.PcpPages[s].Values.Sum();
-                Assert.InRange(engine, (long)(lo * 0.94), (long)(hi * 1.06));
+                Assert.InRange(engine, (long)(lo * 0.94), (long)(hi * 1.06) + 28);
             }
         }
     }
