@@ -143,6 +143,7 @@ public sealed unsafe partial class Machine
         if (use is PageUse.Anon or PageUse.File or PageUse.FileDirty or PageUse.SlabReclaimable or PageUse.Shmem)
         {
             LruAges?.SetStamp(i, LruAges.Clock);
+            _refs[i] = NewRefs(use);
             LruAdd(i, node, LruFor(use, active: false));
         }
     }

@@ -112,6 +112,30 @@ public sealed unsafe partial class Machine
     /// <summary>Rotates a block to the head of another LRU list of its node (activation, deactivation).</summary>
     internal partial void LruMove(int i, LruList to);
 
+    // reference bits of an LRU head (Machine.References.cs): folio_check_references' inputs
+
+    /// <summary>A young PTE maps the folio: set by the instantiating fault (do_anonymous_page's pte_sw_mkyoung, or the
+    /// CPU's accessed bit on the retried access), cleared by <c>folio_referenced</c> during reclaim.</summary>
+    internal const byte RefYoung = 1;
+
+    /// <summary><c>PG_referenced</c>.</summary>
+    internal const byte RefReferenced = 2;
+
+    /// <summary>
+    /// <c>PG_reclaim</c> on a swap-cache folio: pageout() wrote it and unmapped it; its next scan frees it
+    /// (<c>__remove_mapping</c>). The model completes the write at the end of the batch (<c>folio_rotate_reclaimable</c>).
+    /// </summary>
+    internal const byte RefReclaim = 4;
+
+    /// <summary>Rotates a block to the tail of an LRU list of its node (<c>lruvec_add_folio_tail</c>).</summary>
+    internal partial void LruMoveTail(int i, LruList to);
+
+    /// <summary>The reference bits of an LRU head (<see cref="RefYoung"/>, <see cref="RefReferenced"/>, <see cref="RefReclaim"/>).</summary>
+    internal partial byte RefsAt(int i);
+
+    /// <summary>Sets the reference bits of an LRU head.</summary>
+    internal partial void SetRefs(int i, byte refs);
+
     /// <summary>True while the slow path of a request without ALLOC_CMA reclaims (its pages from movable-only memory are wasted).</summary>
     internal partial bool ReclaimForNonCmaRequest { get; private set; }
 
@@ -308,6 +332,7 @@ public sealed unsafe partial class Machine
         _info[dst] = PageState.WithoutLru(info);
         _usePages[_zones[_zoneOf[dst]].Node * UseKinds + (int)use]++;
         LruAges?.SetStamp(dst, LruAges.StampOf(src)); // migration keeps the page's LRU age
+        _refs[dst] = _refs[src]; // and its references (folio_migrate_flags; remove_migration_pte keeps a young PTE)
         LruAdd(dst, _zones[_zoneOf[dst]].Node, LruFor(use, active));
         FreeNoCheck(_base + (ulong)src, 0);
         NotifyMigrated(_base + (ulong)src, _base + (ulong)dst);

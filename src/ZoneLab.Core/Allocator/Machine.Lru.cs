@@ -124,6 +124,28 @@ public sealed unsafe partial class Machine
         LruAdd(i, node, to);
     }
 
+    internal partial void LruMoveTail(int i, LruList to)
+    {
+        int node = _zones[_zoneOf[i]].Node;
+        LruDel(i);
+        LruAdd(i, node, to);
+        int li = node * LruLists + (int)to;
+        if (_lruTail[li] == i)
+        {
+            return;
+        }
+
+        // unlink from the head LruAdd put it at, link at the tail
+        int n = _next[i];
+        _lruHead[li] = n;
+        _prev[n] = Nil;
+        int t = _lruTail[li];
+        _next[t] = i;
+        _prev[i] = t;
+        _next[i] = Nil;
+        _lruTail[li] = i;
+    }
+
     /// <summary>mirrors <c>folio_mark_accessed</c> on an inactive LRU block: it moves to the active list.</summary>
     public void MarkAccessed(ulong pfn)
     {
@@ -161,11 +183,13 @@ public sealed unsafe partial class Machine
     }
 
     /// <summary>
-    /// Gives the block at <paramref name="dstPfn"/> the LRU age of <paramref name="srcPfn"/> (migration keeps the
-    /// folio's age: <c>migrate_pages</c> references nothing). Both must be allocated LRU heads.
+    /// Gives the block at <paramref name="dstPfn"/> the LRU age and references of <paramref name="srcPfn"/> (migration
+    /// keeps the folio's age: <c>migrate_pages</c> references nothing; folio_migrate_flags copies PG_referenced and
+    /// remove_migration_pte a young PTE). Both must be allocated LRU heads.
     /// </summary>
     public void CopyLruAge(ulong srcPfn, ulong dstPfn)
     {
+        _refs[CheckedIndex(dstPfn)] = _refs[CheckedIndex(srcPfn)];
         if (LruAges == null)
         {
             return;

@@ -31,6 +31,7 @@ public sealed unsafe partial class Machine
         {
             _flags[j] = PageState.Flags(KindAlloc, 0);
             _info[j] = PageState.WithoutLru(info);
+            _refs[j] = _refs[i]; // __split_huge_page_tail keeps PG_referenced; the PMD's young bit goes to every PTE
             if (onLru)
             {
                 LruAges?.SetStamp(j, stamp);

@@ -13,7 +13,8 @@ namespace ZoneLab.Allocator;
 /// Per-pfn bytes: <c>_flags</c> (kind + order), <c>_zoneOf</c>, <c>_info</c> (free-list migratetype of a free head;
 /// allocation migratetype and use of an allocated head), <c>_next</c>/<c>_prev</c> (free-list links of a free head,
 /// LRU links of an allocated head: a head is in exactly one of the two; a pfn's two links are adjacent in one buffer,
-/// see <see cref="PfnLinkArray"/>) = 11 bytes per page, plus half a byte per pageblock. Only block heads carry state; the tail pages of a block have kind <see cref="KindTail"/>.
+/// see <see cref="PfnLinkArray"/>), <c>_refs</c> (an LRU head's reference bits, Machine.References.cs) = 12 bytes per
+/// page, plus half a byte per pageblock. Only block heads carry state; the tail pages of a block have kind <see cref="KindTail"/>.
 /// </remarks>
 public sealed unsafe partial class Machine : IDisposable
 {
@@ -25,6 +26,7 @@ public sealed unsafe partial class Machine : IDisposable
     private readonly byte* _flags;
     private readonly byte* _zoneOf;
     private readonly byte* _info;
+    private readonly byte* _refs;
     // free-list / LRU links, next and prev of a pfn side by side in one buffer (see PfnLinkArray)
     private readonly PfnLinkArray _next;
     private readonly PfnLinkArray _prev;
@@ -99,7 +101,7 @@ public sealed unsafe partial class Machine : IDisposable
         _buffers =
         [
             new NativeBuffer(_length), new NativeBuffer(_length), new NativeBuffer(_length),
-            new NativeBuffer(8L * _length), new NativeBuffer(_pageblockBytes),
+            new NativeBuffer(8L * _length), new NativeBuffer(_pageblockBytes), new NativeBuffer(_length),
         ];
         _flags = (byte*)_buffers[0].Pointer;
         _zoneOf = (byte*)_buffers[1].Pointer;
@@ -107,6 +109,7 @@ public sealed unsafe partial class Machine : IDisposable
         _next = new PfnLinkArray((int*)_buffers[3].Pointer);
         _prev = new PfnLinkArray((int*)_buffers[3].Pointer + 1);
         _pageblock = (byte*)_buffers[4].Pointer;
+        _refs = (byte*)_buffers[5].Pointer;
         // Fresh memory is zero: kind Tail, zone 0. Boot() marks holes, zones and reservations range by range.
 
         NodeCount = maxNode + 1;
@@ -220,7 +223,7 @@ public sealed unsafe partial class Machine : IDisposable
     public int PfnCount => _length;
 
     /// <summary>Bytes of model state (per-pfn arrays, pageblock flags, list heads): the memory footprint.</summary>
-    public long StateBytes => (long)_length * (1 + 1 + 1 + 4 + 4) + _pageblockBytes
+    public long StateBytes => (long)_length * (1 + 1 + 1 + 4 + 4 + 1) + _pageblockBytes
         + (long)_listHead.Length * 12 + _areaNrFree.Length * 8L;
 
     /// <summary>A vmstat event counter.</summary>

@@ -11,7 +11,7 @@ namespace ZoneLab.Reclaim;
 /// and the OOM killer. Reclaim is node based: the node's LRU lists are scanned from the tail, skipping blocks in
 /// zones above the request's highest zone. Work is charged to <see cref="Costs"/> (simulated time).
 /// </summary>
-public sealed class ReclaimModel : IMemoryPressureHandler
+public sealed partial class ReclaimModel : IMemoryPressureHandler
 {
     /// <summary><c>SWAP_CLUSTER_MAX</c>.</summary>
     public const int SwapClusterMax = 32;
@@ -430,7 +430,9 @@ public sealed class ReclaimModel : IMemoryPressureHandler
 
             bool mayIo = !boosted || priority < DefPriority - 2;
             double ns = 0;
-            long got = ShrinkNode(node, highestZoneIdx, priority, goal, mayIo, ref ns, kswapd: true, budget);
+            // balance_pgdat: sc.may_swap = !nr_boost_reclaim (may_writepage comes back below DEF_PRIORITY - 2, may_swap
+            // does not), and get_scan_count scans only the file lists without may_swap (SCAN_FILE)
+            long got = ShrinkNode(node, highestZoneIdx, priority, goal, mayIo, ref ns, kswapd: true, budget, maySwap: !boosted);
             KswapdNs += ns;
             budget -= ns;
             total += got;
@@ -641,17 +643,18 @@ public sealed class ReclaimModel : IMemoryPressureHandler
     }
 
     // mirrors shrink_node -> shrink_lruvec at model level: age the active lists, then scan the inactive lists from
-    // the tail, file before anon (anon only with swap), scanning lru_size >> priority (at least SWAP_CLUSTER_MAX).
-    // Scanning stops early once ns reaches budgetNs (the background kswapd's time slice), flagged in _budgetExhausted.
+    // the tail, file before anon (anon only with swap), scanning lru_size >> priority (at least SWAP_CLUSTER_MAX); the
+    // anonymous list in shrink_folio_list's batches (ReclaimModel.Anon.cs). Scanning stops early once ns reaches
+    // budgetNs (the background kswapd's time slice), flagged in _budgetExhausted.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: compiled once, optimized (no tier-0, OSR, re-JIT)
-    private long ShrinkNode(int node, int reclaimIdx, int priority, long goal, bool mayIo, ref double ns, bool kswapd, double budgetNs)
+    private long ShrinkNode(int node, int reclaimIdx, int priority, long goal, bool mayIo, ref double ns, bool kswapd, double budgetNs, bool maySwap = true)
     {
         long reclaimed = 0;
         // a direct reclaimer has no budget: a flag left by the background kswapd's last slice must not stop its scan
         _budgetExhausted = false;
         _lastScanned = 0;
         // mirrors get_scan_count / can_reclaim_anon_pages: anon LRUs are scanned only while free swap space exists
-        bool swap = _m.Spec.SwapPages > _m.SwapUsedPages;
+        bool swap = maySwap && _m.Spec.SwapPages > _m.SwapUsedPages;
         // mirrors get_scan_count's SCAN_FILE case (v4.10-v6.1): while the inactive file list is not low and has pages
         // to scan at this priority, "do not reclaim anything from the anonymous working set right now"
         long inactiveFile = _m.LruPages(node, LruList.InactiveFile);
@@ -675,6 +678,19 @@ public sealed class ReclaimModel : IMemoryPressureHandler
             long size = _m.LruPages(node, inactive) + _m.LruPages(node, active);
             long toScan = Math.Max(size >> priority, SwapClusterMax);
             Age(node, inactive, active, toScan, ref ns);
+            if (anon)
+            {
+                // get_scan_count: nr[LRU_INACTIVE_ANON] = its size >> priority (no floor); a SCAN_FRACT direct
+                // reclaimer keeps the model's floor (above) as its bound on the anon share it does not compute
+                long anonScan = kswapd || oneKind ? _m.LruPages(node, inactive) >> priority : toScan;
+                long got = ShrinkInactiveAnon(node, reclaimIdx, anonScan, goal - reclaimed, oneKind && priority == DefPriority, mayIo, ref ns, kswapd, budgetNs, out long anonScanned, out long anonTotal);
+                reclaimed += got;
+                _lastScanned += anonScanned;
+                _m.Count(kswapd ? VmEvent.PgscanKswapd : VmEvent.PgscanDirect, anonTotal);
+                _m.Count(VmEvent.PgscanAnon, anonTotal);
+                break;
+            }
+
             // scanned: isolate_lru_folios' scan (eligible pages, bounded by nr_to_scan); total: its total_scan (skipped
             // pages too: what pgscan_* counts); walked is bounded by the list so that spliced pages are not revisited
             long scanned = 0, total = 0, walked = 0, listPages = _m.LruPages(node, inactive);
@@ -736,25 +752,8 @@ public sealed class ReclaimModel : IMemoryPressureHandler
                     _m.SetDirty(_m.PfnAt(i), false);
                 }
 
-                if (anon)
-                {
-                    if (!mayIo || _m.SwapUsedPages + pages > _m.Spec.SwapPages)
-                    {
-                        i = prev;
-                        continue;
-                    }
-
-                    // mirrors shrink_folio_list: add_to_swap, try_to_unmap (the PTE becomes a swap entry), pageout
-                    _m.SwapUsedPages += pages;
-                    _m.Count(VmEvent.Pswpout, pages);
-                    SwappedOut?.Invoke(_m.PfnAt(i), pages);
-                    ns += pages * CostModel.SwapOutNs;
-                }
-                else
-                {
-                    ns += pages * CostModel.DropCleanNs;
-                    FileDropped?.Invoke(_m.PfnAt(i));
-                }
+                ns += pages * CostModel.DropCleanNs;
+                FileDropped?.Invoke(_m.PfnAt(i));
 
                 if ((kswapd && !SynchronousKswapd ? _kswapdForNonCma![node] : _m.ReclaimForNonCmaRequest) && IsMovableOnly(i))
                 {
@@ -768,13 +767,13 @@ public sealed class ReclaimModel : IMemoryPressureHandler
                 RecordAge(node, inactive, i, pages);
                 _m.ReclaimBlock(i);
                 reclaimed += pages;
-                _m.Count(anon ? VmEvent.PgstealAnon : VmEvent.PgstealFile, pages);
+                _m.Count(VmEvent.PgstealFile, pages);
                 i = prev;
             }
 
             _lastScanned += scanned;
             _m.Count(kswapd ? VmEvent.PgscanKswapd : VmEvent.PgscanDirect, total);
-            _m.Count(anon ? VmEvent.PgscanAnon : VmEvent.PgscanFile, total);
+            _m.Count(VmEvent.PgscanFile, total);
             if (reclaimed >= goal || _budgetExhausted)
             {
                 break;
@@ -859,6 +858,8 @@ public sealed class ReclaimModel : IMemoryPressureHandler
             long pages = 1L << _m.OrderAt(i);
             budget -= pages;
             ns += pages * CostModel.ScanNs;
+            // folio_referenced clears the young PTEs of every folio shrink_active_list looks at; PG_referenced stays
+            _m.SetRefs(i, (byte)(_m.RefsAt(i) & ~Machine.RefYoung));
             _m.LruMove(i, inactive);
         }
     }

@@ -44,8 +44,10 @@ public class SingleCpuSchedulerTests
     public void AKswapdThatUsedItsShareWaitsForTheTickAndTheTaskReclaimsDirectly()
     {
         // 64 MiB with swap, anonymous memory at 1 µs per page, and a slow swap device: 1 ms per page swapped out
-        // (plus ScanNs 100 ns). kswapd's first slice lasts to the first 4 ms tick after 3 ms, so it swaps out at
-        // most 7 pages: far from lifting DMA32 from below low (238) to high (285), it is still running when the slice
+        // (plus ScanNs 100 ns). The pages' young PTEs are cleared as an earlier scan would have (folio_referenced), so
+        // the first scan writes them (folio_check_references: FOLIOREF_RECLAIM) and the next batch frees them.
+        // kswapd's first slice lasts to the first 4 ms tick after 3 ms, so it writes at most 7 pages and frees at most
+        // those: far from lifting DMA32 from below low (238) to high (285), it is still running when the slice
         // ends. It has then run 3-7 ms since it was placed 3 ms behind the task: its vruntime is level with or ahead
         // of the task's, so the task keeps the CPU until the first tick after it ran its own 3 ms slice
         // (check_preempt_tick), more than the 191-page min watermark's worth of allocations at 1 µs: the task enters
@@ -55,7 +57,7 @@ public class SingleCpuSchedulerTests
         var cpu = new SingleCpuScheduler(r);
         while (cpu.KswapdSlices == 0)
         {
-            Assert.True(m.Allocate(0, Gfp.HighUserMovable, use: PageUse.Anon).Success);
+            AllocateScannedAnon(m);
             cpu.TaskRan(1_000);
         }
 
@@ -66,7 +68,7 @@ public class SingleCpuSchedulerTests
         int pages = 0;
         while (cpu.KswapdSlices == 1)
         {
-            Assert.True(m.Allocate(0, Gfp.HighUserMovable, use: PageUse.Anon).Success);
+            AllocateScannedAnon(m);
             cpu.TaskRan(1_000);
             pages++;
         }
@@ -80,26 +82,42 @@ public class SingleCpuSchedulerTests
     [Fact]
     public void ADirectReclaimerAfterAnExhaustedKswapdSliceStillSwaps()
     {
-        // anonymous memory only, swap free: shrink_node's anon lists are scanned by every reclaimer. A kswapd slice of
-        // 10 µs ends inside its first round (one page costs ScanNs + SwapOutNs = 50.1 µs); the direct reclaim that
-        // follows has no budget and must reach the anon lists. With L anonymous pages, 15897 <= L < 16384, each
-        // priority swaps out lru_size >> priority in batches reclaimed whole (get_scan_count, shrink_lruvec):
-        // 12: L >> 12 = 3; 11: (L - 3) >> 11 = 7; 10: (L - 10) >> 10 = 15; 9: (L - 25) >> 9 = 31: 56 pages.
+        // anonymous memory only, swap free: shrink_node's anon lists are scanned by every reclaimer. The pages' young
+        // PTEs are cleared as an earlier scan would have, so folio_check_references says FOLIOREF_RECLAIM: the first
+        // scan writes a page (pageout), the write completes after its batch and moves it to the tail
+        // (folio_rotate_reclaimable), the next batch frees it. A kswapd slice of 10 µs ends inside its first batch
+        // (3 pages at DEF_PRIORITY, L >> 12): the first page costs ScanNs x 3 + SwapOutNs = 50.3 µs, and
+        // shrink_folio_list's cond_resched before the second ends the slice. The direct reclaim that follows has no
+        // budget and must reach the anon lists. With L anonymous pages, 15897 <= L < 16384, each priority scans
+        // lru_size >> priority in batches; the written pages come first:
+        // 12: L >> 12 = 3: 1 freed, 2 written;  11: (L - 1) >> 11 = 7: 2 freed, 5 written;  10: (L - 3) >> 10 = 15:
+        // 5 freed, 10 written;  9: (L - 8) >> 9 = 31: 10 freed, 21 written;  8: (L - 18) >> 8 >= 62, first batch of
+        // 32: 21 freed, 11 written: 39 freed >= 32, stop. Swapped out: 1 + 2 + 5 + 10 + 21 + 11 = 50.
         var m = new Machine(new MachineSpec(TestMachines.Small().Zones) { SwapPages = 1 << 20 });
         var r = new ReclaimModel(m) { SynchronousKswapd = false };
         while (!r.KswapdRunning(0))
         {
-            Assert.True(m.Allocate(0, Gfp.HighUserMovable, use: PageUse.Anon).Success);
+            AllocateScannedAnon(m);
         }
 
         r.RunKswapd(10_000);
-        Assert.Equal(1, m.Event(VmEvent.PgstealKswapd));
+        Assert.Equal(0, m.Event(VmEvent.PgstealKswapd));
+        Assert.Equal(1, m.Event(VmEvent.Pswpout));
+        Assert.Equal(1, m.Event(VmEvent.Pgrotated));
         Assert.Equal(0, m.LruPages(0, LruList.ActiveAnon));
         Assert.InRange(m.LruPages(0, LruList.InactiveAnon), 15897, 16383);
         long got = r.DirectReclaim(m, 0, 0, Gfp.HighUserMovable, 3);
-        Assert.Equal(56, got);
-        Assert.Equal(56, m.Event(VmEvent.PgstealDirect));
-        Assert.Equal(1 + 56, m.Event(VmEvent.Pswpout));
+        Assert.Equal(39, got);
+        Assert.Equal(39, m.Event(VmEvent.PgstealDirect));
+        Assert.Equal(50, m.Event(VmEvent.Pswpout));
         InvariantChecker.Check(m);
+    }
+
+    // an anonymous page whose young PTE an earlier reclaim scan cleared (folio_referenced), PG_referenced clear
+    private static void AllocateScannedAnon(Machine m)
+    {
+        AllocResult a = m.Allocate(0, Gfp.HighUserMovable, use: PageUse.Anon);
+        Assert.True(a.Success);
+        m.SetReferences(a.Pfn, young: false, referenced: false);
     }
 }

@@ -25,31 +25,42 @@ public class SwapTests
     public void DirectReclaimSwapsOutOneClusterWhenSwapHasRoom()
     {
         // try_to_free_pages: nr_to_reclaim = SWAP_CLUSTER_MAX = 32. The zone fills to its min watermark, 128 pages
-        // for 4096 managed (min_free_kbytes = sqrt(16 x 16384 kB) = 512 kB): 3968 anonymous pages on the inactive
-        // list. No file pages, so anon is scanned; each priority scans lru_size >> priority (get_scan_count, no
-        // SWAP_CLUSTER_MAX floor) in batches of up to 32 reclaimed whole (shrink_lruvec), every page has a swap slot:
-        //   12: 3968 >> 12 = 0;  11: 3968 >> 11 = 1;  10: 3967 >> 10 = 3;  9: 3964 >> 9 = 7;  8: 3957 >> 8 = 15
-        //   (total 26 < 32);  7: 3942 >> 7 = 30, one batch reclaimed whole: total 56.
+        // for 4096 managed (min_free_kbytes = sqrt(16 x 16384 kB) = 512 kB): 3968 anonymous pages P1 (oldest, the
+        // tail) .. P3968 on the inactive list, each with the young PTE of its fault. No file pages, so anon is scanned;
+        // each priority scans lru_size >> priority (get_scan_count, no SWAP_CLUSTER_MAX floor) in batches of up to 32
+        // (shrink_lruvec), nr_to_reclaim checked between batches. shrink_folio_list (6.1) decides each folio with
+        // folio_check_references: young and no PG_referenced → PG_referenced set, FOLIOREF_KEEP (back at the head);
+        // not young → FOLIOREF_RECLAIM → add_to_swap + pageout (written, still on the list); the write completes after
+        // the batch and folio_rotate_reclaimable moves it to the tail, where the next batch frees it.
+        //   12: 3968 >> 12 = 0;  11..2: 1 + 3 + 7 + 15 + 31 + 62 + 124 + 248 + 496 + 992 = 1979 kept (P1..P1979)
+        //   1: 3968 >> 1 = 1984 kept (P1980..P3963); the tail is now P3964..P3968 (young), then P1.. (PG_referenced)
+        //   0: batch 1: P3964..P3968 kept, P1..P27 written; batch 2: P1..P27 freed (27), P28..P32 written;
+        //      batch 3: P28..P32 freed (32 in all), P33..P59 written; 32 reached: stop.
+        // 59 pages swapped out (their slots stay used), 32 freed; scanned 1979 + 1984 + 3 x 32 = 4059 pages.
         (Machine m, long anon) = FullOfAnon(swapPages: 1000);
         Assert.Equal(3968, anon);
         long free = m.Zones[(int)ZoneType.Dma32].NrFreePages;
         var reclaim = new ReclaimModel(m);
         long got = reclaim.DirectReclaim(m, 0, 0, Gfp.HighUserMovable, (int)ZoneType.Dma32);
-        Assert.Equal(56, got);
-        Assert.Equal(56, m.Event(VmEvent.Pswpout));
-        Assert.Equal(56, m.SwapUsedPages);
-        Assert.Equal(anon - 56, m.LruPages(0, LruList.InactiveAnon));
-        Assert.Equal(free + 56, m.Zones[(int)ZoneType.Dma32].NrFreePages);
-        // the cost model charges the direct reclaimer 56 scans + 56 swap-outs
-        Assert.Equal(56 * (reclaim.CostModel.ScanNs + reclaim.CostModel.SwapOutNs), reclaim.DirectReclaimNs);
+        Assert.Equal(32, got);
+        Assert.Equal(59, m.Event(VmEvent.Pswpout));
+        Assert.Equal(59, m.SwapUsedPages);
+        Assert.Equal(4059, m.Event(VmEvent.PgscanDirect));
+        Assert.Equal(32, m.Event(VmEvent.PgstealDirect));
+        Assert.Equal(27 + 5 + 27, m.Event(VmEvent.Pgrotated));
+        Assert.Equal(anon - 32, m.LruPages(0, LruList.InactiveAnon));
+        Assert.Equal(free + 32, m.Zones[(int)ZoneType.Dma32].NrFreePages);
+        // the cost model charges the direct reclaimer 4059 scans + 59 swap-outs
+        Assert.Equal((4059 * reclaim.CostModel.ScanNs) + (59 * reclaim.CostModel.SwapOutNs), reclaim.DirectReclaimNs);
         InvariantChecker.Check(m);
     }
 
     [Fact]
     public void SwapOutStopsWhenTheSwapSpaceIsFull()
     {
-        // 20 slots: the first 20 scanned pages go out, then add_to_swap fails for every other page at every
-        // priority; reclaim returns 20 (< 32) and the swap is full
+        // 20 slots: as in DirectReclaimSwapsOutOneClusterWhenSwapHasRoom, the young pages are kept down to priority 0,
+        // whose first batch writes the first 20 pages with PG_referenced; add_to_swap then fails for every other one,
+        // the next batch frees the 20, and reclaim returns 20 (< 32) with the swap full
         (Machine m, _) = FullOfAnon(swapPages: 20);
         var reclaim = new ReclaimModel(m);
         Assert.Equal(20, reclaim.DirectReclaim(m, 0, 0, Gfp.HighUserMovable, (int)ZoneType.Dma32));
@@ -106,6 +117,6 @@ public class SwapTests
             seen += pages;
         };
         reclaim.DirectReclaim(m, 0, 0, Gfp.HighUserMovable, (int)ZoneType.Dma32);
-        Assert.Equal(56, seen); // DirectReclaimSwapsOutOneClusterWhenSwapHasRoom's 56 pages
+        Assert.Equal(59, seen); // DirectReclaimSwapsOutOneClusterWhenSwapHasRoom's 59 pages
     }
 }

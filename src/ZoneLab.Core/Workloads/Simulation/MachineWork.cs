@@ -6,7 +6,7 @@ namespace ZoneLab.Workloads.Simulation;
 /// The part of a simulation's work that grows with the machine, not with the actors' rates: the engine boots lazily
 /// (max-order boot blocks linked on first use), but compaction's scanners and alloc_contig_range() walk every pfn
 /// of a zone and link its deferred blocks first (as the kernel's compaction walks the zone span), so one such pass
-/// makes the whole zone resident: 11 bytes per page frame (Machine.StateBytes) and a pass per pfn each time.
+/// makes the whole zone resident: 12 bytes per page frame (Machine.StateBytes) and a pass per pfn each time.
 /// Measured on the 2-core host (issue 15): a 1 TiB android-camera run on gcma took 125 s and 2.9 GB, a 256 GiB one
 /// 7 s and 137 MB, a 4 TiB one minutes more. A scenario whose page frames, summed over the designs it runs, exceed
 /// <see cref="MaxPageFrames"/> is refused up front, naming the machine size.
