@@ -541,13 +541,35 @@ public sealed partial class ReclaimModel : IMemoryPressureHandler
         bool mayIo = (gfp & GfpFlags.Io) != 0;
         // skip_cma reads sc->gfp_mask: gfp_migratetype is MIGRATE_MOVABLE only with __GFP_MOVABLE
         _directNotMovable = (gfp & GfpFlags.Movable) == 0;
-        for (int priority = DefPriority; priority >= 0 && total < SwapClusterMax; priority--)
+        bool compactionReady = false;
+        for (int priority = DefPriority; priority >= 0 && total < SwapClusterMax && !compactionReady; priority--)
         {
             foreach (int n in NodeOrder(node))
             {
+                // shrink_zones: a costly request leaves a node whose zones are all compaction_ready; the priority
+                // loop then ends (sc->compaction_ready)
+                bool skip = NodeCompactionReady(n, order, highestZoneIdx, out bool anyReady);
+                compactionReady |= anyReady;
+                if (skip)
+                {
+                    continue;
+                }
+
                 double ns = 0;
-                total += ShrinkNode(n, highestZoneIdx, priority, SwapClusterMax - total, mayIo, ref ns, kswapd: false, double.PositiveInfinity);
+                long round = ShrinkNode(n, highestZoneIdx, priority, SwapClusterMax - total, mayIo, ref ns, kswapd: false, double.PositiveInfinity);
+                total += round;
                 DirectReclaimNs += ns;
+                // shrink_node's "goto again" (should_continue_reclaim): each round is a new shrink_lruvec with its
+                // own nr_to_reclaim of SWAP_CLUSTER_MAX, and each passed shrink_lruvec's cond_resched(), where kswapd
+                // may have had the CPU (its reclaim counts in the next round's compaction_suitable)
+                while (ShouldContinueReclaimAfterResched(n, order, highestZoneIdx, priority, round))
+                {
+                    ns = 0;
+                    round = ShrinkNode(n, highestZoneIdx, priority, SwapClusterMax, mayIo, ref ns, kswapd: false, double.PositiveInfinity);
+                    total += round;
+                    DirectReclaimNs += ns;
+                }
+
                 if (total >= SwapClusterMax)
                 {
                     break;
