@@ -43,7 +43,13 @@ public static partial class ZoneinfoReader
             {
                 return;
             }
-            zones.Add(new ZoneinfoHeader(node, zone, Num(fields, "spanned", headerLine), Num(fields, "present", headerLine), Num(fields, "managed", headerLine),
+            ulong managed = Num(fields, "managed", headerLine);
+            if (fields.TryGetValue("free", out string? free) && ulong.TryParse(free, NumberStyles.None, CultureInfo.InvariantCulture, out ulong freePages) && freePages > managed)
+            {
+                // NR_FREE_PAGES counts pages the zone's buddy allocator holds, all of them managed
+                throw new ZoneLabInputException(source, headerLine, $"node {node} zone {zone}: pages free {freePages} exceeds managed {managed}; expected free <= managed");
+            }
+            zones.Add(new ZoneinfoHeader(node, zone, Num(fields, "spanned", headerLine), Num(fields, "present", headerLine), managed,
                 fields.ContainsKey("start_pfn") ? Num(fields, "start_pfn", headerLine) : null, headerLine)
             { Fields = fields });
         }

@@ -63,6 +63,16 @@ public sealed class DeviceSnapshot
         }
 
         s.Zoneinfo = ZoneinfoReader.Read(ProcText.ReadLines(Need("zoneinfo"), s.PathOf("zoneinfo")), s.PathOf("zoneinfo"));
+        foreach (ZoneinfoHeader z in s.Zoneinfo)
+        {
+            // the snapshot script copies /proc/zoneinfo whole, and zoneinfo_show_print prints every zone's protection
+            // line, populated or not: a zone without one is a file cut short, whose last number may be cut too (a
+            // hand-edited zoneinfo without them is still fine for `layout --zoneinfo`, which reads managed counts only)
+            if (!z.Fields.ContainsKey("protection"))
+            {
+                throw new ZoneLabInputException(s.PathOf("zoneinfo"), z.Line, $"node {z.Node} zone {z.Zone} has no 'protection: (...)' line, which every zone of /proc/zoneinfo has; is the file cut short?");
+            }
+        }
         s.Buddyinfo = BuddyinfoReader.Read(Need("buddyinfo"), s.PathOf("buddyinfo"));
         s.Meminfo = MeminfoReader.Read(Need("meminfo"), s.PathOf("meminfo"));
         if (File.Exists(s.PathOf("pagetypeinfo")))
