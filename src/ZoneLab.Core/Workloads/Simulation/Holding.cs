@@ -70,7 +70,7 @@ internal sealed record ContigHolding(Contiguous.CmaAllocator? Area, ulong Pfn, u
 /// <summary>Per-actor running state: its random stream, fractional carry and pages held.</summary>
 internal sealed class ActorState
 {
-    public ActorState(ScenarioActor actor, SeededRandom rng)
+    public ActorState(ScenarioActor actor, Random rng)
     {
         Actor = actor;
         Kind = ActorKinds.For(actor);
@@ -82,7 +82,7 @@ internal sealed class ActorState
     /// <summary>The actor's registered kind (looked up once, not every tick).</summary>
     public ActorKind Kind { get; }
 
-    public SeededRandom Rng { get; }
+    public Random Rng { get; }
 
     /// <summary>Fractional allocations carried to the next tick.</summary>
     public double Carry { get; set; }

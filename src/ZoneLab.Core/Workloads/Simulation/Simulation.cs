@@ -76,7 +76,7 @@ internal sealed partial class Simulation
             for (int a = 0; a < phase.Actors.Count; a++)
             {
                 ScenarioActor actor = phase.Actors[a];
-                var st = new ActorState(actor, new SeededRandom(SimulationSeeds.StreamSeed(_seed, p, a))) { NextFire = actor.StartSeconds };
+                var st = new ActorState(actor, new Random(SimulationSeeds.StreamSeed(_seed, p, a))) { NextFire = actor.StartSeconds };
                 states.Add(st);
                 if (actor is PageCacheActor)
                 {
