@@ -14,8 +14,7 @@ namespace ZoneLab.Allocator;
 /// Per-pfn bytes: <c>_flags</c> (kind + order), <c>_zoneOf</c>, <c>_info</c> (free-list migratetype of a free head;
 /// allocation migratetype and use of an allocated head), <c>_next</c>/<c>_prev</c> (free-list links of a free head,
 /// LRU links of an allocated head: a head is in exactly one of the two; a pfn's two links are adjacent in one buffer,
-/// see <see cref="PfnLinkArray"/>) = 11 bytes per page, plus one and a half bytes per pageblock (its migratetype nibble and
-/// its zone byte, see Machine.ZoneMap.cs). Only block heads carry state; the tail pages of a block have kind <see cref="KindTail"/>.
+/// see <see cref="PfnLinkArray"/>) = 11 bytes per page, plus half a byte per pageblock. Only block heads carry state; the tail pages of a block have kind <see cref="KindTail"/>.
 /// </remarks>
 public sealed unsafe partial class Machine : IDisposable
 {
