@@ -40,8 +40,6 @@ public static class InvariantChecker
         {
             LruListsAreConsistent(m, node);
         }
-
-        PageblockZoneMatchesPfns(m); // last: a wrong per-pfn zone byte is named by the block walk's checks first
     }
 
     // Per-zone sums of the page walk, checked against the zone's lists and counters.
@@ -291,24 +289,6 @@ public static class InvariantChecker
     }
 
     /// <summary>Sticky MIGRATE_MOVABLE pageblocks stay MOVABLE (or ISOLATE inside <c>alloc_contig_range</c>).</summary>
-    /// <summary>
-    /// The per-pageblock zone byte (the engine's cached page_zonenum) says what the pageblock's pfns say: the zone
-    /// byte they all share, or <see cref="Machine.MixedBlockZone"/> when they differ.
-    /// </summary>
-    private static void PageblockZoneMatchesPfns(Machine m)
-    {
-        ReadOnlySpan<byte> blocks = m.BlockZoneArray;
-        for (int b = 0; b < blocks.Length; b++)
-        {
-            int bs = b << Pageblock.Order;
-            byte want = m.ExpectedBlockZone(bs);
-            if (blocks[b] != want)
-            {
-                throw Fail(bs, m, $"pageblock zone byte {blocks[b]}, its pfns say {want}", nameof(PageblockZoneMatchesPfns));
-            }
-        }
-    }
-
     private static void StickyPageblocksStayMovable(Machine m)
     {
         try

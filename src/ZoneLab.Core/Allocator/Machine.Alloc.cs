@@ -53,7 +53,7 @@ public sealed unsafe partial class Machine
             return AllocResult.Fail(why);
         }
 
-        Zone z = _zones[ZoneIdAt(i)];
+        Zone z = _zones[_zoneOf[i]];
         ZoneStatistics(_zones[zl[pref]], z, node);
         PrepNewPage(i, z.Node, order, mt, use == PageUse.Auto ? AutoUse(mt) : use);
         if (DebugChecks)
@@ -93,7 +93,7 @@ public sealed unsafe partial class Machine
             LruDel(i);
         }
 
-        Zone zone = _zones[ZoneIdAt(i)];
+        Zone zone = _zones[_zoneOf[i]];
         _usePages[zone.Node * UseKinds + (int)PageState.UseOf(_info[i])] -= 1L << order;
         _flags[i] = KindTail;
         _events[(int)VmEvent.Pgfree] += 1L << order;
@@ -133,7 +133,7 @@ public sealed unsafe partial class Machine
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void PrepNewPage(int i, int order, MigrateType mt, PageUse use)
-        => PrepNewPage(i, _zones[ZoneIdAt(i)].Node, order, mt, use == PageUse.Auto ? AutoUse(mt) : use);
+        => PrepNewPage(i, _zones[_zoneOf[i]].Node, order, mt, use == PageUse.Auto ? AutoUse(mt) : use);
 
     private void PrepNewPage(int i, int node, int order, MigrateType mt, PageUse use)
     {

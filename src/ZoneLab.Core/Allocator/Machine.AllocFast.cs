@@ -94,7 +94,7 @@ public sealed unsafe partial class Machine
             WakeupKswapd(zone, 0, (int)zone.Type);
         }
 
-        Zone z = _zones[ZoneIdAt(i)];
+        Zone z = _zones[_zoneOf[i]];
         ZoneStatistics(preferred, z, node);
         PrepNewPage(i, z.Node, 0, mt, use);
         if (DebugChecks)

@@ -180,7 +180,7 @@ public sealed unsafe partial class Machine
             {
                 foreach (PfnRange part in r.Subtract([new PfnRange(_base + (ulong)bootPristineFrom[zone.Index], _base + (ulong)bootPristineTo[zone.Index])]))
                 {
-                    FillZoneOf((int)(part.Start - _base), (int)part.Pages, (byte)zone.Index);
+                    new Span<byte>(_zoneOf + (part.Start - _base), (int)part.Pages).Fill((byte)zone.Index);
                 }
             }
         }
@@ -195,7 +195,7 @@ public sealed unsafe partial class Machine
         foreach (PfnRange hole in new PfnRange(_base, _base + (ulong)_length).Subtract(covered))
         {
             new Span<byte>(_flags + (hole.Start - _base), (int)hole.Pages).Fill(PageState.Flags(KindHole, 0));
-            FillZoneOf((int)(hole.Start - _base), (int)hole.Pages, NoZone);
+            new Span<byte>(_zoneOf + (hole.Start - _base), (int)hole.Pages).Fill(NoZone);
         }
 
         foreach (PfnRange r in covered)
@@ -216,7 +216,7 @@ public sealed unsafe partial class Machine
             for (ulong pfn = d.Start; pfn < d.End; pfn += Pageblock.NrPages)
             {
                 int i = (int)(pfn - _base);
-                Zone z = _zones[ZoneIdAt(i)];
+                Zone z = _zones[_zoneOf[i]];
                 new Span<byte>(_flags + i, (int)Pageblock.NrPages).Fill(KindTail); // PG_reserved cleared
                 z.Watermarks.ManagedPages += Pageblock.NrPages;
                 FreeOnePage(i, z, Pageblock.Order, MigrateType.Movable, toTail: false);

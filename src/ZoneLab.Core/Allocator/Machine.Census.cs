@@ -96,7 +96,7 @@ public sealed unsafe partial class Machine
         // the census visits every page of the machine twice per run: the public queries' checks were most of its cost
         for (int p = s; p < e;)
         {
-            if (ZoneIdAt(p) != zone)
+            if (_zoneOf[p] != zone)
             {
                 p++;
                 continue;

@@ -31,7 +31,7 @@ public sealed unsafe partial class Machine
 
         // one zone id and no hole page over the range: two vectorised scans of the per-pfn bytes (cma_alloc's
         // windows call this for every window it tries)
-        zone = ZoneIdAt(s);
+        zone = _zoneOf[s];
         if (new ReadOnlySpan<byte>(_zoneOf + s, e - s).IndexOfAnyExcept((byte)zone) >= 0
             || new ReadOnlySpan<byte>(_flags + s, e - s).IndexOfAnyInRange(PageState.Flags(KindHole, 0), PageState.Flags(KindHole, PageState.MaxOrderBits)) >= 0)
         {
@@ -48,11 +48,11 @@ public sealed unsafe partial class Machine
     {
         int start = i & ~((int)Pageblock.NrPages - 1);
         saved = GetPageblockMt(start);
-        if (ZoneIdAt(start) == NoZone)
+        if (_zoneOf[start] == NoZone)
         {
             return IsolateBlock.OutsideZone;
         }
-        Zone zone = _zones[ZoneIdAt(start)];
+        Zone zone = _zones[_zoneOf[start]];
         MaterializeZone(zone.Index);
         if (saved == MigrateType.Isolate)
         {
@@ -78,7 +78,7 @@ public sealed unsafe partial class Machine
         {
             return;
         }
-        Zone zone = _zones[ZoneIdAt(start)];
+        Zone zone = _zones[_zoneOf[start]];
         SetPageblockMt(start, saved);
         int movable = 0;
         int end = Math.Min(start + (int)Pageblock.NrPages, _length);
@@ -102,7 +102,7 @@ public sealed unsafe partial class Machine
         for (int p = start; p < end; p++)
         {
             int kind = PageState.KindOf(_flags[p]);
-            if (ZoneIdAt(p) != zone.Index)
+            if (_zoneOf[p] != zone.Index)
             {
                 continue;
             }
@@ -246,7 +246,7 @@ public sealed unsafe partial class Machine
             blocks.Add((p, o));
             p += 1 << o;
         }
-        Zone zone = _zones[ZoneIdAt(start)];
+        Zone zone = _zones[_zoneOf[start]];
         foreach ((int b, int o) in blocks)
         {
             DelFromFreeList(b, zone, o);

@@ -49,7 +49,7 @@ public sealed unsafe partial class Machine
         long pages = 0;
         for (int i = start; i < end; i++)
         {
-            if (ZoneIdAt(i) != zone)
+            if (_zoneOf[i] != zone)
             {
                 continue;
             }
@@ -72,7 +72,7 @@ public sealed unsafe partial class Machine
     }
 
     /// <summary>True when map index <paramref name="i"/> is a plain managed page of <paramref name="zone"/> (after <see cref="SeedTakeAll"/>).</summary>
-    internal partial bool SeedIsPlain(int i, int zone) => _flags[i] == KindTail && ZoneIdAt(i) == zone;
+    internal partial bool SeedIsPlain(int i, int zone) => _flags[i] == KindTail && _zoneOf[i] == zone;
 
     /// <summary>
     /// mirrors set_pageblock_migratetype on the pageblock of map index <paramref name="i"/>, with the zone counters the
@@ -81,7 +81,7 @@ public sealed unsafe partial class Machine
     /// </summary>
     internal partial void SeedSetPageblock(int i, MigrateType mt)
     {
-        Zone z = _zones[ZoneIdAt(i)];
+        Zone z = _zones[_zoneOf[i]];
         MigrateType old = GetPageblockMt(i);
         if (old == mt)
         {
@@ -94,12 +94,12 @@ public sealed unsafe partial class Machine
     }
 
     /// <summary>Gives a plain block back to the buddy lists of <paramref name="mt"/> (__free_one_page, FPI_NONE).</summary>
-    internal partial void SeedFree(int i, int order, MigrateType mt) => FreeOnePage(i, _zones[ZoneIdAt(i)], order, mt, toTail: false);
+    internal partial void SeedFree(int i, int order, MigrateType mt) => FreeOnePage(i, _zones[_zoneOf[i]], order, mt, toTail: false);
 
     /// <summary>Makes a plain page an order-0 allocation of a use (prep_new_page), on the active LRU list when asked.</summary>
     internal partial void SeedAllocate(int i, MigrateType mt, PageUse use, bool active)
     {
-        PrepNewPage(i, _zones[ZoneIdAt(i)].Node, 0, mt, use);
+        PrepNewPage(i, _zones[_zoneOf[i]].Node, 0, mt, use);
         if (active && (_info[i] & PageState.OnLru) != 0 && use != PageUse.SlabReclaimable)
         {
             LruMove(i, LruFor(use, active: true));
@@ -114,7 +114,7 @@ public sealed unsafe partial class Machine
     internal partial void SeedSetReserved(int i, bool reserved)
     {
         int kind = _flags[i] >> 4;
-        if (ZoneIdAt(i) == NoZone || (kind != KindTail && kind != KindReserved))
+        if (_zoneOf[i] == NoZone || (kind != KindTail && kind != KindReserved))
         {
             throw new InvalidOperationException($"pfn {PfnAt(i)} is neither a plain nor a reserved page of a zone");
         }

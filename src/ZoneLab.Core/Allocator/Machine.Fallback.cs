@@ -200,7 +200,7 @@ public sealed unsafe partial class Machine
         for (int p = start; p < end;)
         {
             int kind = PageState.KindOf(_flags[p]);
-            if (kind == KindFree && ZoneIdAt(p) == zone.Index)
+            if (kind == KindFree && _zoneOf[p] == zone.Index)
             {
                 int o = PageState.OrderOf(_flags[p]);
                 if (move)

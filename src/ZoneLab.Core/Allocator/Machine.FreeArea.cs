@@ -142,7 +142,7 @@ public sealed unsafe partial class Machine
     {
         int b = _pristineNext[zone];
         _pristineNext[zone] = b + (1 << Pageblock.MaxOrder);
-        FillZoneOf(b, 1 << Pageblock.MaxOrder, (byte)zone);
+        new Span<byte>(_zoneOf + b, 1 << Pageblock.MaxOrder).Fill((byte)zone);
         _flags[b] = PageState.Flags(KindFree, Pageblock.MaxOrder);
         _info[b] = (byte)MigrateType.Movable;
         int li = ListIndex(zone, Pageblock.MaxOrder, (int)MigrateType.Movable);
@@ -255,7 +255,7 @@ public sealed unsafe partial class Machine
         while (order < Pageblock.MaxOrder)
         {
             buddy = i ^ (1 << order);
-            if ((uint)buddy >= (uint)_length || _flags[buddy] != PageState.Flags(KindFree, order) || ZoneIdAt(buddy) != zid)
+            if ((uint)buddy >= (uint)_length || _flags[buddy] != PageState.Flags(KindFree, order) || _zoneOf[buddy] != zid)
             {
                 break;
             }
@@ -302,7 +302,7 @@ public sealed unsafe partial class Machine
             int higher = i & buddy;
             int higherBuddy = higher ^ (1 << (order + 1));
             toTail = (uint)higherBuddy < (uint)_length && _flags[higherBuddy] == PageState.Flags(KindFree, (order + 1))
-                && ZoneIdAt(higherBuddy) == zid;
+                && _zoneOf[higherBuddy] == zid;
         }
 
         AddToFreeList(i, zone, order, mt, toTail);

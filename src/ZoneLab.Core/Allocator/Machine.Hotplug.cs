@@ -33,7 +33,7 @@ public sealed unsafe partial class Machine
         }
         for (int i = (int)(start - _base), e = (int)(end - _base); i < e; i++)
         {
-            if (PageState.KindOf(_flags[i]) != KindHole || ZoneIdAt(i) != NoZone)
+            if (PageState.KindOf(_flags[i]) != KindHole || _zoneOf[i] != NoZone)
             {
                 return false;
             }
@@ -88,7 +88,7 @@ public sealed unsafe partial class Machine
     internal partial bool OfflineIsolatedRange(ulong startPfn, ulong endPfn)
     {
         int start = IndexOfPfn(startPfn), end = IndexOfPfn(endPfn);
-        int zi = ZoneIdAt(start);
+        int zi = _zoneOf[start];
         if (zi == NoZone)
         {
             return false;
@@ -98,7 +98,7 @@ public sealed unsafe partial class Machine
         var blocks = new List<(int Index, int Order)>();
         for (int p = start; p < end;)
         {
-            if (PageState.KindOf(_flags[p]) != KindFree || PageState.MigrateTypeOf(_info[p]) != MigrateType.Isolate || ZoneIdAt(p) != zi)
+            if (PageState.KindOf(_flags[p]) != KindFree || PageState.MigrateTypeOf(_info[p]) != MigrateType.Isolate || _zoneOf[p] != zi)
             {
                 return false;
             }
@@ -122,7 +122,7 @@ public sealed unsafe partial class Machine
         }
         ulong n = endPfn - startPfn;
         new Span<byte>(_flags + start, end - start).Fill(PageState.Flags(KindHole, 0));
-        FillZoneOf(start, end - start, NoZone);
+        new Span<byte>(_zoneOf + start, end - start).Fill(NoZone);
         zone.PresentPages -= n;
         zone.Watermarks.PresentPages = zone.PresentPages;
         zone.Watermarks.ManagedPages -= n;
@@ -144,7 +144,7 @@ public sealed unsafe partial class Machine
         int start = IndexOfPfn(startPfn), end = IndexOfPfn(endPfn);
         MaterializeZone(zone.Index);
         new Span<byte>(_flags + start, end - start).Fill(KindTail);
-        FillZoneOf(start, end - start, (byte)zone.Index);
+        new Span<byte>(_zoneOf + start, end - start).Fill((byte)zone.Index);
         for (int pb = start; pb < end; pb += (int)Pageblock.NrPages)
         {
             SetPageblockMt(pb, MigrateType.Movable);

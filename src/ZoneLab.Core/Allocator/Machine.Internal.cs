@@ -278,7 +278,7 @@ public sealed unsafe partial class Machine
     internal int IsolateFree(int i)
     {
         int order = PageState.OrderOf(_flags[i]);
-        DelFromFreeList(i, _zones[ZoneIdAt(i)], order);
+        DelFromFreeList(i, _zones[_zoneOf[i]], order);
         return order;
     }
 
@@ -286,7 +286,7 @@ public sealed unsafe partial class Machine
     internal void ReleaseIsolated(int i, int order)
     {
         _flags[i] = KindTail;
-        FreeOnePage(i, _zones[ZoneIdAt(i)], order, GetPageblockMt(i), toTail: false);
+        FreeOnePage(i, _zones[_zoneOf[i]], order, GetPageblockMt(i), toTail: false);
     }
 
     /// <summary>
@@ -306,9 +306,9 @@ public sealed unsafe partial class Machine
         var use = PageState.UseOf(info);
         _flags[dst] = PageState.Flags(KindAlloc, 0);
         _info[dst] = PageState.WithoutLru(info);
-        _usePages[_zones[ZoneIdAt(dst)].Node * UseKinds + (int)use]++;
+        _usePages[_zones[_zoneOf[dst]].Node * UseKinds + (int)use]++;
         LruAges?.SetStamp(dst, LruAges.StampOf(src)); // migration keeps the page's LRU age
-        LruAdd(dst, _zones[ZoneIdAt(dst)].Node, LruFor(use, active));
+        LruAdd(dst, _zones[_zoneOf[dst]].Node, LruFor(use, active));
         FreeNoCheck(_base + (ulong)src, 0);
         NotifyMigrated(_base + (ulong)src, _base + (ulong)dst);
         return true;

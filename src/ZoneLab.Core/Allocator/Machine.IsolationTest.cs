@@ -14,7 +14,7 @@ public sealed unsafe partial class Machine
     internal partial IsolateBlock TestIsolatePageblock(int i, IsolationMode mode, MigrateType saved)
     {
         int start = i & ~((int)Pageblock.NrPages - 1);
-        if (ZoneIdAt(start) == NoZone)
+        if (_zoneOf[start] == NoZone)
         {
             return IsolateBlock.OutsideZone;
         }
@@ -24,7 +24,7 @@ public sealed unsafe partial class Machine
             return IsolateBlock.AlreadyIsolated;
         }
 
-        return HasUnmovablePages(start, _zones[ZoneIdAt(start)], saved, mode) ? IsolateBlock.Unmovable : IsolateBlock.Ok;
+        return HasUnmovablePages(start, _zones[_zoneOf[start]], saved, mode) ? IsolateBlock.Unmovable : IsolateBlock.Ok;
     }
 
     /// <summary>True when every boot block of zone <paramref name="zone"/> is linked on the free lists (none pristine).</summary>

@@ -69,7 +69,7 @@ public sealed unsafe partial class Machine
         _lruHead[li] = i;
         _lruCount[li] += 1L << PageState.OrderOf(_flags[i]);
         LruAges?.Add(node, lru, i, 1L << PageState.OrderOf(_flags[i]));
-        _zones[ZoneIdAt(i)].LruPages[(int)lru] += 1L << PageState.OrderOf(_flags[i]);
+        _zones[_zoneOf[i]].LruPages[(int)lru] += 1L << PageState.OrderOf(_flags[i]);
         _info[i] = (byte)((_info[i] & 0x3F) | PageState.OnLru | (lru is LruList.ActiveAnon or LruList.ActiveFile ? PageState.Active : 0));
     }
 
@@ -97,7 +97,7 @@ public sealed unsafe partial class Machine
 
         _lruCount[li] -= 1L << PageState.OrderOf(_flags[i]);
         LruAges?.Add(li / LruLists, (LruList)(li % LruLists), i, -(1L << PageState.OrderOf(_flags[i])));
-        _zones[ZoneIdAt(i)].LruPages[li % LruLists] -= 1L << PageState.OrderOf(_flags[i]);
+        _zones[_zoneOf[i]].LruPages[li % LruLists] -= 1L << PageState.OrderOf(_flags[i]);
         _info[i] = (byte)(_info[i] & 0x3F);
     }
 
@@ -105,7 +105,7 @@ public sealed unsafe partial class Machine
     {
         PageUse use = PageState.UseOf(_info[i]);
         LruList lru = LruFor(use, (_info[i] & PageState.Active) != 0);
-        return _zones[ZoneIdAt(i)].Node * LruLists + (int)lru;
+        return _zones[_zoneOf[i]].Node * LruLists + (int)lru;
     }
 
     /// <summary>The oldest block (tail) of a node's LRU list, or null.</summary>
@@ -117,12 +117,12 @@ public sealed unsafe partial class Machine
 
     internal partial ulong PfnAt(int i) => _base + (ulong)i;
 
-    internal partial int ZoneAt(int i) => ZoneIdAt(i);
+    internal partial int ZoneAt(int i) => _zoneOf[i];
 
     /// <summary>Rotates a block to the head of another LRU list (activation/deactivation).</summary>
     internal partial void LruMove(int i, LruList to)
     {
-        int node = _zones[ZoneIdAt(i)].Node;
+        int node = _zones[_zoneOf[i]].Node;
         LruDel(i);
         LruAdd(i, node, to);
     }
@@ -133,7 +133,7 @@ public sealed unsafe partial class Machine
         int i = CheckedIndex(pfn);
         if (PageState.KindOf(_flags[i]) == KindAlloc && OnRealLru(i) && (_info[i] & PageState.Active) == 0)
         {
-            int node = _zones[ZoneIdAt(i)].Node;
+            int node = _zones[_zoneOf[i]].Node;
             LruDel(i);
             LruAges?.SetStamp(i, LruAges.Clock); // a reference makes the page young
             LruAdd(i, node, LruFor(PageState.UseOf(_info[i]), active: true));
@@ -194,7 +194,7 @@ public sealed unsafe partial class Machine
         {
             PageUse nu = dirty ? PageUse.FileDirty : PageUse.File;
             long pages = 1L << PageState.OrderOf(_flags[i]);
-            int node = _zones[ZoneIdAt(i)].Node;
+            int node = _zones[_zoneOf[i]].Node;
             _usePages[node * UseKinds + (int)use] -= pages;
             _usePages[node * UseKinds + (int)nu] += pages;
             _info[i] = (byte)((_info[i] & ~0x38) | ((int)nu << 3));

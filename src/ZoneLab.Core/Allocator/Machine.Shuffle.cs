@@ -139,7 +139,7 @@ public sealed unsafe partial class Machine
         }
 
         int i = (int)(pfn - _base);
-        return _flags[i] == PageState.Flags(KindFree, ShuffleOrder) && ZoneIdAt(i) == z.Index ? i : -1;
+        return _flags[i] == PageState.Flags(KindFree, ShuffleOrder) && _zoneOf[i] == z.Index ? i : -1;
     }
 
     // mirrors list_swap(&page_i->lru, &page_j->lru) on one free list

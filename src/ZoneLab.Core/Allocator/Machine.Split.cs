@@ -25,7 +25,7 @@ public sealed unsafe partial class Machine
             LruDel(i);
         }
 
-        int node = _zones[ZoneIdAt(i)].Node;
+        int node = _zones[_zoneOf[i]].Node;
         PageUse use = PageState.UseOf(info);
         for (int j = i; j < i + (1 << order); j++)
         {

@@ -31,8 +31,6 @@ public sealed unsafe partial class Machine : IDisposable
     private readonly PfnLinkArray _prev;
     private readonly byte* _pageblock;
     private readonly int _pageblockBytes;
-    // the zone byte of each pageblock's pfns, or MixedBlockZone (see Machine.ZoneMap.cs)
-    private readonly byte* _blockZone;
     private readonly NativeBuffer[] _buffers;
 
     // free lists, index (zone * NrOrders + order) * NrMt + mt
@@ -102,7 +100,7 @@ public sealed unsafe partial class Machine : IDisposable
         _buffers =
         [
             new NativeBuffer(_length), new NativeBuffer(_length), new NativeBuffer(_length),
-            new NativeBuffer(8L * _length), new NativeBuffer(_pageblockBytes), new NativeBuffer(_length >> Pageblock.Order),
+            new NativeBuffer(8L * _length), new NativeBuffer(_pageblockBytes),
         ];
         _flags = (byte*)_buffers[0].Pointer;
         _zoneOf = (byte*)_buffers[1].Pointer;
@@ -110,7 +108,6 @@ public sealed unsafe partial class Machine : IDisposable
         _next = new PfnLinkArray((int*)_buffers[3].Pointer);
         _prev = new PfnLinkArray((int*)_buffers[3].Pointer + 1);
         _pageblock = (byte*)_buffers[4].Pointer;
-        _blockZone = (byte*)_buffers[5].Pointer;
         // Fresh memory is zero: kind Tail, zone 0. Boot() marks holes, zones and reservations range by range.
 
         NodeCount = maxNode + 1;
@@ -265,7 +262,7 @@ public sealed unsafe partial class Machine : IDisposable
             return pz;
         }
 
-        byte z = ZoneIdAt((int)(pfn - _base));
+        byte z = _zoneOf[pfn - _base];
         return z == NoZone ? -1 : z;
     }
 

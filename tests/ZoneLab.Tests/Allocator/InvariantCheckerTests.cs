@@ -291,15 +291,6 @@ public class InvariantCheckerTests
     }
 
     [Fact]
-    public void PageblockZoneMatchesPfns()
-    {
-        // Small: pageblock 1 = pfns [512, 1024), all DMA (zone index 0); its cached byte is made DMA32's
-        Machine m = Small();
-        At(m.BlockZoneArray, 1) = (byte)m.ZoneIndexOf(4096);
-        Fires(nameof(PageblockZoneMatchesPfns), m, "at pfn 512: pageblock zone byte 1, its pfns say 0");
-    }
-
-    [Fact]
     public void EveryInvariantHasATest()
     {
         // each private check method of the checker is named by a test of this class (Design* for CheckDesign's)
