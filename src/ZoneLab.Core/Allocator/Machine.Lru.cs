@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace ZoneLab.Allocator;
 
 /// <summary>The per-node LRU lists (<c>enum lru_list</c>).</summary>
@@ -37,6 +39,7 @@ public sealed unsafe partial class Machine
     /// <summary>The use recorded for an allocated block head.</summary>
     public PageUse UseOf(ulong pfn) => PageState.UseOf(_info[CheckedIndex(pfn)]);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // on every LRU add and delete; the JIT left the switch a call
     internal static LruList LruFor(PageUse use, bool active) => use switch
     {
         PageUse.Anon or PageUse.Shmem => active ? LruList.ActiveAnon : LruList.InactiveAnon,

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using ZoneLab.Layout;
 
@@ -272,15 +273,22 @@ public sealed unsafe partial class Machine : IDisposable
     public MigrateType PageblockType(ulong pfn) => GetPageblockMt(CheckedIndex(pfn));
 
     // Public entry points take absolute pfns: refuse any outside the map (the arrays are unmanaged).
+    // (pfn - _base wraps to above _length for a pfn below _base; the throw is out of line so this inlines)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int CheckedIndex(ulong pfn)
     {
-        if (pfn < _base || pfn - _base >= (ulong)_length)
+        ulong i = pfn - _base;
+        if (i >= (ulong)_length)
         {
-            throw new ArgumentOutOfRangeException(nameof(pfn), $"pfn {pfn} is outside the machine [{_base}, {_base + (ulong)_length})");
+            ThrowOutside(pfn);
         }
 
-        return (int)(pfn - _base);
+        return (int)i;
     }
+
+    [DoesNotReturn]
+    private void ThrowOutside(ulong pfn)
+        => throw new ArgumentOutOfRangeException(nameof(pfn), $"pfn {pfn} is outside the machine [{_base}, {_base + (ulong)_length})");
 
     /// <summary>Number of free blocks of an order in one zone's list of one migratetype.</summary>
     public int FreeCount(int zone, int order, MigrateType mt) => _listCount[ListIndex(zone, order, (int)mt)];
