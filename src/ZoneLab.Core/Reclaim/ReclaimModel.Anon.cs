@@ -89,18 +89,7 @@ public sealed partial class ReclaimModel
         while (i != Machine.Nil && taken < want && walked < listPages)
         {
             int prev = _m.LruPrevIndex(i);
-            long pages = 1L << _m.OrderAt(i);
-            int zi = _m.ZoneAt(i);
-            walked += pages;
-            total += pages;
-            ns += pages * CostModel.ScanNs;
-            (kswapd ? ZoneStats.ScanKswapd : ZoneStats.ScanDirect)[zi] += pages;
-            if ((int)_m.ZoneSpan[zi].Type > reclaimIdx || SkipCma(kswapd, i))
-            {
-                ZoneStats.Skipped[zi] += pages;
-                _m.LruMove(i, LruList.InactiveAnon);
-            }
-            else
+            if (!ScanOrSkip(i, LruList.InactiveAnon, reclaimIdx, kswapd, ref ns, ref walked, ref total, out _, out _))
             {
                 _batch[taken++] = i;
             }

@@ -664,6 +664,31 @@ public sealed partial class ReclaimModel : IMemoryPressureHandler
         }
     }
 
+    /// <summary>
+    /// One folio at the tail of an inactive list, as isolate_lru_folios (6.1; isolate_lru_pages before) takes it: its
+    /// pages count as walked and scanned (pgscan) and cost scan time; a folio of a zone above sc->reclaim_idx (or a
+    /// CMA folio skip_cma skips) is counted in nr_skipped[zone] (pgskip_*) instead of being taken, and spliced back to
+    /// the head of the list ("this disrupts the LRU order"). Returns true for a skipped folio.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool ScanOrSkip(int i, LruList list, int reclaimIdx, bool kswapd, ref double ns, ref long walked, ref long total, out long pages, out int zi)
+    {
+        pages = 1L << _m.OrderAt(i);
+        zi = _m.ZoneAt(i);
+        walked += pages;
+        total += pages;
+        ns += pages * CostModel.ScanNs;
+        (kswapd ? ZoneStats.ScanKswapd : ZoneStats.ScanDirect)[zi] += pages;
+        if ((int)_m.ZoneSpan[zi].Type > reclaimIdx || SkipCma(kswapd, i))
+        {
+            ZoneStats.Skipped[zi] += pages;
+            _m.LruMove(i, list);
+            return true;
+        }
+
+        return false;
+    }
+
     // mirrors shrink_node -> shrink_lruvec at model level: age the active lists, then scan the inactive lists from
     // the tail, file before anon (anon only with swap), scanning lru_size >> priority (at least SWAP_CLUSTER_MAX); the
     // anonymous list in shrink_folio_list's batches (ReclaimModel.Anon.cs). Scanning stops early once ns reaches
@@ -741,19 +766,8 @@ public sealed partial class ReclaimModel : IMemoryPressureHandler
                 }
 
                 int prev = _m.LruPrevIndex(i);
-                long pages = 1L << _m.OrderAt(i);
-                int zi = _m.ZoneAt(i);
-                walked += pages;
-                total += pages;
-                ns += pages * CostModel.ScanNs;
-                (kswapd ? ZoneStats.ScanKswapd : ZoneStats.ScanDirect)[zi] += pages;
-                if ((int)_m.ZoneSpan[zi].Type > reclaimIdx || SkipCma(kswapd, i))
+                if (ScanOrSkip(i, inactive, reclaimIdx, kswapd, ref ns, ref walked, ref total, out long pages, out int zi))
                 {
-                    // mirrors isolate_lru_folios (6.1; isolate_lru_pages before): a folio of a zone above
-                    // sc->reclaim_idx is counted in nr_skipped[zone] (pgskip_*) but not in scan, and the skipped
-                    // folios are spliced back to the head of the list ("this disrupts the LRU order")
-                    ZoneStats.Skipped[zi] += pages;
-                    _m.LruMove(i, inactive);
                     i = prev;
                     continue;
                 }
