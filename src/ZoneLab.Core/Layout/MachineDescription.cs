@@ -121,6 +121,18 @@ public sealed class MachineDescription
     /// <summary>The "NK cma-reserved" figure (KiB, <c>totalcma_pages</c>) of the log's "Memory:" line, null when the line has none (before 3.19).</summary>
     public ulong? LogCmaReservedKb { get; init; }
 
+    /// <summary>The "NK reserved" figure (KiB, physpages - totalram_pages - totalcma_pages) of the log's "Memory:" line, null when it has none.</summary>
+    public ulong? LogReservedKb { get; init; }
+
+    /// <summary>
+    /// The log's user-defined map ("user: [mem ...] TYPE", e820__finish_early_params), with line numbers; empty when
+    /// the log has no command line to say which memmap=/mem= made it.
+    /// </summary>
+    public IReadOnlyList<(E820Entry Entry, int LineNo)> LogUserE820 { get; init; } = Array.Empty<(E820Entry, int)>();
+
+    /// <summary>The zonelist count of the log's "Built N zonelists" line (<c>build_all_zonelists</c>: nr_online_nodes) and its line number.</summary>
+    public (int Count, int LineNo)? LogZonelists { get; init; }
+
     /// <summary>The zone named by the log's "Policy zone: Z" line (<c>build_all_zonelists</c>, CONFIG_NUMA) and its line number.</summary>
     public (string Zone, int LineNo)? LogPolicyZone { get; init; }
 

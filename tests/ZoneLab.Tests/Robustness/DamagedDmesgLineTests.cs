@@ -124,6 +124,20 @@ public sealed class DamagedDmesgLineTests
     // line 29), as its "Faking a node" line (49) says
     [InlineData("x86_64-6.1", "x27-pc-2g-memmap-256m-reserved-at-1g-movablecore-512m", 49, "0x000000007ffdffff]", "0x000000007fffffff]",
         "the log prints 'Faking a node at [mem 0x0-0x7fffffff]' where its e820 map and command line give [mem 0x0-0x7ffdffff]")]
+    // mem_init_print_info() prints every page count as K(x) = x << (PAGE_SHIFT - 10), a multiple of 4 on x86, and
+    // nr_free_pages() cannot exceed totalram_pages() = physpages - reserved - cma-reserved: x13 prints 2369096K
+    // available, 187476K reserved, 0K cma-reserved of 4193784K (line 97); 2369096 + 1887476 = 4256572 > 4193784
+    [InlineData("x86_64-6.1", "x13-pc-4g-numa-1g-3g-kernelcore-1536m", 97, "2369096K/4193784K", "2369098K/4193784K",
+        "the log's 'Memory:' line has 2369098K available, not a whole number of 4K pages")]
+    [InlineData("x86_64-6.1", "x13-pc-4g-numa-1g-3g-kernelcore-1536m", 97, "187476K reserved", "1887476K reserved",
+        "the log's 'Memory:' line has 2369096K available + 1887476K reserved + 0K cma-reserved, more than its 4193784K")]
+    // build_all_zonelists() prints nr_online_nodes: x13 has two nodes with memory (numa=1G,3G; line 89)
+    [InlineData("x86_64-6.1", "x13-pc-4g-numa-1g-3g-kernelcore-1536m", 89, "Built 2 zonelists", "Built 3 zonelists",
+        "the log built 3 zonelists where its e820 map, NUMA lines and command line give 2 online nodes")]
+    // e820__finish_early_params()'s user-defined map: memmap=256M$0x40000000 reserves [0x40000000, 0x50000000) of the
+    // firmware's usable [0x100000, 0x7ffdffff] (lines 2 and 7), its entry 5 (line 17)
+    [InlineData("x86_64-6.1", "x27-pc-2g-memmap-256m-reserved-at-1g-movablecore-512m", 17, "0x000000004fffffff] reserved", "0x000000005fffffff] reserved",
+        "the log's user-defined map has '[mem 0x0000000040000000-0x000000005fffffff] reserved' where its e820 map and command line give '[mem 0x0000000040000000-0x000000004fffffff] reserved' as entry 5")]
     public void APageCountTheMapCannotGiveExitsTwo(string set, string name, int lineNo, string from, string to, string message)
     {
         var (exit, stdout, stderr) = LayoutOfDamaged(FixturePath.Get(set, name, "dmesg.txt"), lineNo, from, to);

@@ -192,6 +192,7 @@ public static class BootLogConsistency
                 + "(0 to the end of usable RAM); the log is edited or damaged, or its kernel does something the model does not");
         }
         CheckMemoryLineAndPolicyZone(layout, machine);
+        CheckUserDefinedMap(layout, machine);
         for (int i = 0; i < machine.NodeDataFromLog.Count && i < machine.NodeDataLines.Count; i++)
         {
             int nid = machine.NodeDataFromLog[i].Nid;
@@ -205,18 +206,64 @@ public static class BootLogConsistency
         }
     }
 
-    // mem_init_print_info(): "Memory: %luK/%luK available (..., %luK cma-reserved)": nr_free_pages() cannot exceed
-    // physpages, and totalcma_pages is what cma_init_reserved_mem() added for every declared area.
+    // e820__finish_early_params() prints the map memmap=/mem= left ("user-defined physical RAM map:"), entry by entry
+    private static void CheckUserDefinedMap(BootLayout layout, MachineDescription machine)
+    {
+        if (machine.LogUserE820.Count == 0)
+        {
+            return;
+        }
+        IReadOnlyList<E820Entry> model = layout.UserDefinedE820?.Entries ?? [];
+        for (int i = 0; i < machine.LogUserE820.Count; i++)
+        {
+            (E820Entry logged, int lineNo) = machine.LogUserE820[i];
+            if (i >= model.Count || logged.Start != model[i].Start || logged.End != model[i].End || logged.TypeName != model[i].TypeName)
+            {
+                string expected = layout.UserDefinedE820 == null ? "no user-defined map (no memmap= or mem= on its command line)"
+                    : i < model.Count ? $"'{model[i]}' as entry {i + 1}" : $"{model.Count} entries";
+                throw new ZoneLabInputException(machine.Source, lineNo,
+                    $"the log's user-defined map has '{logged}' where its e820 map and command line give {expected}; "
+                    + "the log is edited or damaged, or its kernel does something the model does not");
+            }
+        }
+        if (model.Count > machine.LogUserE820.Count)
+        {
+            throw new ZoneLabInputException(machine.Source, machine.LogUserE820[^1].LineNo,
+                $"the log's user-defined map ends after {machine.LogUserE820.Count} entries where its e820 map and command line give {model.Count}, the next '{model[machine.LogUserE820.Count]}'; "
+                + "the log is edited or damaged, or its kernel does something the model does not");
+        }
+    }
+
+    // mem_init_print_info(): "Memory: %luK/%luK available (..., %luK reserved, %luK cma-reserved)": every page count is
+    // printed as K(x) = x << (PAGE_SHIFT - 10), a multiple of 4 on x86; nr_free_pages() cannot exceed totalram_pages(),
+    // which is physpages less the reserved and cma-reserved pages; totalcma_pages is what cma_init_reserved_mem() added
+    // for every declared area.
     // build_all_zonelists(): policy_zone is the highest zone below ZONE_MOVABLE that build_zonerefs_node() found
     // populated on any node (check_highest_zone).
     private static void CheckMemoryLineAndPolicyZone(BootLayout layout, MachineDescription machine)
     {
         if (machine.LogMemoryTotalKb is (ulong totalKb, int memoryLine))
         {
+            ulong pageKb = Page.Size / 1024;
+            foreach ((string what, ulong? kb) in new[] { ("total", (ulong?)totalKb), ("available", machine.LogMemoryAvailableKb), ("reserved", machine.LogReservedKb), ("cma-reserved", machine.LogCmaReservedKb) })
+            {
+                if (kb is ulong k && k % pageKb != 0)
+                {
+                    throw new ZoneLabInputException(machine.Source, memoryLine,
+                        $"the log's 'Memory:' line has {k}K {what}, not a whole number of {pageKb}K pages; the log is edited or damaged");
+                }
+            }
             if (machine.LogMemoryAvailableKb is ulong availableKb && availableKb > totalKb)
             {
                 throw new ZoneLabInputException(machine.Source, memoryLine,
                     $"the log's 'Memory:' line has {availableKb}K available of {totalKb}K: free pages cannot exceed the present ones; the log is edited or damaged");
+            }
+            if (machine.LogMemoryAvailableKb is ulong freeKb && machine.LogReservedKb is ulong reservedKb
+                && freeKb + reservedKb + (machine.LogCmaReservedKb ?? 0) > totalKb)
+            {
+                throw new ZoneLabInputException(machine.Source, memoryLine,
+                    $"the log's 'Memory:' line has {freeKb}K available + {reservedKb}K reserved + {machine.LogCmaReservedKb ?? 0}K cma-reserved, more than its {totalKb}K: "
+                    + "free pages cannot exceed physpages less the reserved ones; the log is edited or damaged");
             }
             ulong cmaKb = layout.CmaAreas.Aggregate(0UL, (s, a) => s + a.DeclaredPages) * (Page.Size / 1024);
             if (machine.LogCmaReservedKb is ulong logCmaKb && logCmaKb != cmaKb)
@@ -225,6 +272,14 @@ public static class BootLogConsistency
                     $"the log's 'Memory:' line has {logCmaKb}K cma-reserved where its command line and kernel declare {cmaKb}K of CMA areas; "
                     + "the log is edited or damaged, or its kernel does something the model does not");
             }
+        }
+        // build_all_zonelists() prints nr_online_nodes: the nodes with memory and the memoryless nodes x86 onlines for
+        // its CPUs (init_memory_less_node)
+        if (machine.LogZonelists is (int built, int zonelistsLine) && built != layout.Nodes.Count + layout.MemorylessNodes.Count)
+        {
+            throw new ZoneLabInputException(machine.Source, zonelistsLine,
+                $"the log built {built} zonelists where its e820 map, NUMA lines and command line give {layout.Nodes.Count + layout.MemorylessNodes.Count} online nodes; "
+                + "the log is edited or damaged, or its kernel does something the model does not");
         }
         if (machine.LogPolicyZone is (string zone, int policyLine))
         {

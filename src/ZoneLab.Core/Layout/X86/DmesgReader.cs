@@ -84,6 +84,13 @@ public static partial class DmesgReader
     [GeneratedRegex(@", (\d+)K cma-reserved")]
     private static partial Regex CmaReservedField();
 
+    [GeneratedRegex(@", (\d+)K reserved")]
+    private static partial Regex ReservedField();
+
+    // build_all_zonelists(): "Built %u zonelists, mobility grouping %s.  Total pages: %ld" (nr_online_nodes)
+    [GeneratedRegex(@"^Built (\d+) zonelists(?:,| in )")]
+    private static partial Regex ZonelistsLine();
+
     [GeneratedRegex(@"^  (DMA|DMA32|Normal|HighMem|Device)\s+(?:empty|\[mem )")]
     private static partial Regex ZoneRangeLine();
 
@@ -133,7 +140,10 @@ public static partial class DmesgReader
         var maxArchPfns = new List<(ulong Pfn, int LineNo)>();
         (string Zone, int LineNo)? policyZone = null;
         (ulong Start, ulong End, int LineNo)? fakeNode = null;
-        ulong? memoryAvailable = null, cmaReserved = null;
+        ulong? memoryAvailable = null, cmaReserved = null, reservedKb = null;
+        (int Count, int LineNo)? zonelists = null;
+        var userE820 = new List<(E820Entry, int)>();
+        bool userDone = false;
         var unavailable = new List<(string Line, int LineNo)>();
         bool memblockBuilt = false;
         List<string>? zoneNames = null;
@@ -319,6 +329,26 @@ public static partial class DmesgReader
                 memoryAvailable = ParseKb(mt.Groups[1].Value, source, lineNo);
                 Match crk = CmaReservedField().Match(line);
                 cmaReserved = crk.Success ? ParseKb(crk.Groups[1].Value, source, lineNo) : null;
+                Match rk = ReservedField().Match(line);
+                reservedKb = rk.Success ? ParseKb(rk.Groups[1].Value, source, lineNo) : null;
+            }
+            // e820__finish_early_params() → e820__print_table("user") after memmap=/mem=: read as the firmware map's lines
+            if (line.StartsWith("user: ", StringComparison.Ordinal) && !userDone)
+            {
+                userE820.Add((ParseE820("BIOS-e820: " + line["user: ".Length..], source, lineNo), lineNo));
+                continue;
+            }
+            userDone |= userE820.Count > 0;
+            if (line.StartsWith("Built ", StringComparison.Ordinal) && zonelists == null && line.Contains(" zonelists", StringComparison.Ordinal))
+            {
+                RequireForm(line, true, ZonelistsLine(), "'Built N zonelists, mobility grouping on|off.  Total pages: N'", source, lineNo);
+                string n = ZonelistsLine().Match(line).Groups[1].Value;
+                if (!int.TryParse(n, NumberStyles.None, CultureInfo.InvariantCulture, out int built) || built < 1 || built > KernelLimits.MaxNumNodes)
+                {
+                    throw new ZoneLabInputException(source, lineNo, $"'{n}' zonelists: expected the number of online nodes, 1 to MAX_NUMNODES ({KernelLimits.MaxNumNodes})");
+                }
+                zonelists = (built, lineNo);
+                continue;
             }
             if (line.StartsWith("Policy zone: ", StringComparison.Ordinal) && policyZone == null)
             {
@@ -494,6 +524,10 @@ public static partial class DmesgReader
             LogMaxArchPfn = maxArchPfns,
             LogMemoryAvailableKb = memoryAvailable,
             LogCmaReservedKb = cmaReserved,
+            LogReservedKb = reservedKb,
+            LogZonelists = zonelists,
+            // a partial log without its command line cannot say which memmap=/mem= made its user-defined map
+            LogUserE820 = kernelCmdline == null && cmdline == null ? [] : userE820,
             LogPolicyZone = policyZone,
             LogFakeNode = fakeNode,
             LogUnavailableRanges = unavailable,
