@@ -56,6 +56,7 @@ internal static class CompareCommand
                 string csv = pr.GetValue(csvDir) ?? "compare-csv";
                 List<string> files = CompareCsvWriter.Write(csv, result);
                 Console.Out.WriteLine(string.Join('\n', files.Select(f => Path.Combine(csv, f))));
+                CompareReportWriter.BootWarningsToStderr(result);
             }
             else
             {
@@ -92,6 +93,7 @@ internal static class CompareCommand
         if (json)
         {
             Console.Out.Write(CompareReportWriter.Json(result));
+            CompareReportWriter.BootWarningsToStderr(result);
         }
         else
         {

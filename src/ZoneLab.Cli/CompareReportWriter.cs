@@ -31,7 +31,19 @@ internal static class CompareReportWriter
         return $"scenario {r.Scenario}, seed {r.Seed}, {r.DurationSeconds.ToString("0.#", inv)} s simulated in {r.TickSeconds.ToString("0.###", inv)} s steps";
     }
 
-    /// <summary>Skipped designs and actors the model does not run.</summary>
+    /// <summary>
+    /// The boot warnings on stderr, for the formats whose stdout is data (JSON, CSV) and so carries no notes: a CMA
+    /// area the kernel could not reserve must not go unseen.
+    /// </summary>
+    public static void BootWarningsToStderr(CompareResult r)
+    {
+        foreach (string line in Notes(r).Where(l => l.StartsWith("boot", StringComparison.Ordinal)))
+        {
+            Console.Error.WriteLine($"zonelab: warning: {line}");
+        }
+    }
+
+    /// <summary>Skipped designs, what the designs' boots warned about, and actors the model does not run.</summary>
     public static List<string> Notes(CompareResult r)
     {
         var lines = new List<string>();
@@ -41,6 +53,13 @@ internal static class CompareReportWriter
             {
                 lines.Add($"skipped {d.Design}: {d.SkipReason}");
             }
+        }
+        // a boot warning once, naming the designs whose kernels gave it when not every design's did
+        var ran = r.Designs.Where(d => d.Available).ToList();
+        foreach (string w in ran.SelectMany(d => d.BootWarnings ?? []).Distinct(StringComparer.Ordinal))
+        {
+            var who = ran.Where(d => d.BootWarnings?.Contains(w, StringComparer.Ordinal) == true).Select(d => d.Design).ToList();
+            lines.Add(who.Count == ran.Count ? $"boot: {w}" : $"boot ({string.Join(", ", who)}): {w}");
         }
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (DesignReport d in r.Designs)

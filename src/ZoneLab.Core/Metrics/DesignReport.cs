@@ -162,6 +162,13 @@ public sealed record DesignReport
     /// <summary>Actors the model does not run, by name.</summary>
     public IReadOnlyList<string> SkippedActors { get; init; } = [];
 
+    /// <summary>
+    /// What the boot of this design's kernel warned about (a CMA area it could not reserve, a command-line value it
+    /// clamps or ignores); null, and absent from the JSON, when the boot had nothing to say.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? BootWarnings { get; init; }
+
     /// <summary>Pages handed to the device by successful <c>cma_alloc()</c> calls.</summary>
     public long DevicePagesAllocated { get; init; }
 

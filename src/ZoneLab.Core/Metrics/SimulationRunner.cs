@@ -46,7 +46,8 @@ public static class SimulationRunner
         MetricsCollector? metrics = null;
         var sim = new Simulation(scenario, dm, options, progress, held => metrics = new MetricsCollector(dm, held, reclaim), reclaim);
         sim.Run();
-        return metrics!.Report(scenario);
+        DesignReport report = metrics!.Report(scenario);
+        return layout.Warnings.Count == 0 ? report : report with { BootWarnings = layout.Warnings.ToList() };
     }
 
     /// <summary>

@@ -137,6 +137,7 @@ public static class Arm64Boot
             HugetlbCma.Reserve(cmaDecl, cmaParams, online, 30 - Page.Shift);
         }
         dma?.ReservePernuma(online);
+        warnings.AddRange(cmaDecl.FailureWarnings);
         var memmap = new List<MemmapRange>();
         Arm64EarlyAllocations.SparseInit(mb, memstart, nodeData, memmap);
 

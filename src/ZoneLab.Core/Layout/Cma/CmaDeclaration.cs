@@ -33,6 +33,17 @@ public sealed class CmaDeclaration
     public BootLog Log { get; }
 
     /// <summary>
+    /// The sizes in bytes of the areas the kernel refused ("cma: Failed to reserve N MiB"): the kernel boots on without
+    /// them, so a user who asked for one must be told rather than find every <c>cma_alloc()</c> failing.
+    /// </summary>
+    public List<ulong> FailedSizes { get; } = new();
+
+    /// <summary>One warning per refused area, for <see cref="BootLayout.Warnings"/>.</summary>
+    public IEnumerable<string> FailureWarnings => FailedSizes.Select(size =>
+        $"cma: Failed to reserve {size >> 20} MiB: the kernel boots without this area, so its cma_alloc() calls all fail " +
+        "(`zonelab layout --format dmesg` prints the kernel's reason)");
+
+    /// <summary>
     /// The physical address where lowmem ends (<c>__pa(high_memory - 1) + 1</c>); on 64-bit it is the end of DRAM,
     /// so the low/high boundary rules never trigger.
     /// </summary>
@@ -177,6 +188,7 @@ public sealed class CmaDeclaration
 
     private int Fail(ulong size, int err)
     {
+        FailedSizes.Add(size);
         Log.Print($"cma: Failed to reserve {size >> 20} MiB");
         return err;
     }

@@ -92,6 +92,7 @@ public static class X86Contiguous
                 layout.Warnings.Add("hugetlb_cma= needs 1 GiB pages on x86 (X86_FEATURE_GBPAGES, e.g. QEMU -cpu max or host); this CPU has none");
             }
         }
+        layout.Warnings.AddRange(decl.FailureWarnings);
         layout.CmaAreas = table.Areas;
         layout.BootMemblock = mb;
         layout.DmaPhysLimit = maxMapped;
