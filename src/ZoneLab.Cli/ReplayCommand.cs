@@ -70,6 +70,12 @@ internal static class ReplayCommand
         _ = new ReclaimModel(dm.Machine);
         using FtraceReader reader = FtraceReader.Open(path);
         TraceReplayResult r = new TraceReplayer(dm).Replay(reader);
+        if (r.Trace.EventsRead == r.Trace.Skipped)
+        {
+            // nothing was replayed: a report of zeros would read as "the model agrees", so say what was expected
+            string what = r.Trace.EventsRead == 0 ? "no trace event lines" : $"{r.Trace.EventsRead} event line{(r.Trace.EventsRead == 1 ? "" : "s")}, none of them a page-allocator or CMA event";
+            throw new ZoneLabInputException(path, $"{what}; expected a trace with {string.Join(", ", r.Trace.Events.Select(e => e.Key))} events (trace-cmd report, or tracefs 'trace' with the kmem and cma events enabled)");
+        }
         if (json)
         {
             Console.Out.Write(r.ToJson());

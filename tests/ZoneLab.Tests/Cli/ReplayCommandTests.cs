@@ -41,4 +41,25 @@ public class ReplayCommandTests
         Assert.Equal(2, exit);
         Assert.StartsWith("zonelab: ", stderr);
     }
+
+    [Fact]
+    public void ATraceWithoutEventsExits2()
+    {
+        // the real trace's own header (tracing on, no event fired yet): nothing to replay, so an error naming what was
+        // expected rather than a report of zeros that reads as agreement
+        string real = FixturePath.Get("trace", "x86_64-6.1-kmem", "trace.txt");
+        string header = Path.Combine(Path.GetTempPath(), $"zl-header-{Environment.ProcessId}.txt");
+        File.WriteAllLines(header, File.ReadLines(real).TakeWhile(l => l.StartsWith('#')));
+        try
+        {
+            var (exit, stdout, stderr) = ZonelabProcess.Run("replay", header, "--mem", "256M");
+            Assert.Equal(2, exit);
+            Assert.Equal("", stdout);
+            Assert.StartsWith($"zonelab: {header}: no trace event lines; expected a trace with mm_page_alloc", stderr);
+        }
+        finally
+        {
+            File.Delete(header);
+        }
+    }
 }
