@@ -253,9 +253,15 @@ internal static class SweepGridLoader
             }
             return list;
         }
+        if (node is YamlScalarNode one && long.TryParse(one.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out long single))
+        {
+            // `seeds: 7` is one seed, as a scenario's own `seed: 7` is
+            list.Add(single);
+            return list;
+        }
         if (node is not YamlSequenceNode seq || seq.Children.Count == 0)
         {
-            throw Error(source, node, "seeds", "expected a list of integers or {from: 1, count: 5}");
+            throw Error(source, node, "seeds", "expected an integer, a list of integers or {from: 1, count: 5}");
         }
         foreach (YamlNode n in seq.Children)
         {

@@ -47,6 +47,25 @@ public class SweepGridLoaderTests
     }
 
     [Fact]
+    public void OneSeedMayBeGivenAsAnInteger()
+    {
+        // `seeds: 7` is the list [7]; a word is still refused with what was expected
+        SweepGrid g = Load("""
+            scenario: small-sweep.yaml
+            axes:
+              cmdline.cma: [96M]
+            seeds: 7
+            """);
+        Assert.Equal([7L], g.Seeds);
+        Assert.Contains("seeds: expected an integer, a list of integers or {from: 1, count: 5}", Error("""
+            scenario: small-sweep.yaml
+            axes:
+              cmdline.cma: [96M]
+            seeds: seven
+            """));
+    }
+
+    [Fact]
     public void AxisValuesReachTheScenario()
     {
         SweepGrid g = Load("""
