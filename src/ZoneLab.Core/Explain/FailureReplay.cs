@@ -33,6 +33,10 @@ public static class FailureReplay
         }
         string? arch = forcedArch ?? report.Arch;
         GfpFlags gfp = ReportGfp.Decode(report.Mode, report.FlagNames, version, out List<string> unknown);
+        if (report.CutShort is not null)
+        {
+            return CutShort(report, version, versionSource, arch, gfp, unknown);
+        }
         ReportZoneLayout layout = ReportZoneLayout.Infer(report, arch);
         int highest = GfpZone(gfp, layout);
         ReportAllocFlags flags = AllocFlags(gfp, report.Order, version, report.Comm, report.InterruptContext);
@@ -65,10 +69,52 @@ public static class FailureReplay
             AllocFlags = flags,
             Class = cls,
             Summary = summary,
+            SlowPath = SlowPath.Describe(gfp, report.Order, version),
             WhatIf = FailureWhatIfs.Compute(report, layout, zones, highest, flags, version, gfp),
         };
         verdict.Zones.AddRange(zones);
         AddNotes(verdict, report, layout, version, versionSource);
+        return verdict;
+    }
+
+    /// <summary>
+    /// A report cut before its zone lines: no watermark check can be replayed, but the request (its zones by
+    /// gfp_zone() on the architecture's usual zones, its alloc_flags, what the slow path could try) and Mem-Info's
+    /// global free count, when it is there, are still said.
+    /// </summary>
+    private static FailureVerdict CutShort(AllocFailureReport report, int version, string versionSource, string? arch, GfpFlags gfp, List<string> unknown)
+    {
+        ReportZoneLayout layout = ReportZoneLayout.Assumed(arch);
+        int highest = GfpZone(gfp, layout);
+        string free = report.GlobalFreePages is long f
+            ? $"; Mem-Info shows {f} free pages ({f * 4 / 1024} MiB with 4 KiB pages) over all zones, not where they were nor their orders"
+            : "";
+        var verdict = new FailureVerdict
+        {
+            Report = report,
+            Version = version,
+            VersionSource = versionSource,
+            Arch = arch,
+            Gfp = gfp,
+            UnknownFlagNames = unknown,
+            Layout = layout,
+            HighestZoneIdx = highest,
+            AllocFlags = AllocFlags(gfp, report.Order, version, report.Comm, report.InterruptContext),
+            Class = FailureClass.ReportCutShort,
+            Summary = $"{report.CutShort}, so the watermark check per zone cannot be replayed; "
+                + $"the request could use {string.Join(", ", layout.Names.Take(highest + 1).Reverse())} (gfp_zone {layout.Names[highest]}){free}",
+            SlowPath = SlowPath.Describe(gfp, report.Order, version),
+            WhatIf = new WhatIf { MinFreeKbytes = "not known without the zone lines", WatermarkScaleFactor = "not known without the zone lines" },
+        };
+        if (versionSource == "format")
+        {
+            verdict.Notes.Add($"no kernel release in the report; rules of v{version / 100}.{version % 100} assumed");
+        }
+        verdict.Notes.Add($"zones assumed: {string.Join(" ", layout.Names)}, the usual configuration of {arch ?? "the architecture"} (no lowmem_reserve[] line to read them from)");
+        if (unknown.Count > 0)
+        {
+            verdict.Notes.Add("unknown flag names ignored: " + string.Join(", ", unknown));
+        }
         return verdict;
     }
 

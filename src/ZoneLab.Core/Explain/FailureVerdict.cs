@@ -20,6 +20,9 @@ public enum FailureClass
 
     /// <summary>No populated zone is in the request's zonelist.</summary>
     NoEligibleZone,
+
+    /// <summary>The report was cut before its zone lines: only what the request allowed can be said.</summary>
+    ReportCutShort,
 }
 
 /// <summary>The replay of <c>__zone_watermark_ok()</c> for one zone of the zonelist.</summary>
@@ -156,6 +159,9 @@ public sealed class FailureVerdict
     public required string Summary { get; init; }
 
     public required WhatIf WhatIf { get; init; }
+
+    /// <summary>What <c>__alloc_pages_slowpath()</c> could try for this mask and order before giving up (<see cref="Explain.SlowPath"/>).</summary>
+    public required string SlowPath { get; init; }
 
     /// <summary>Caveats about what the dump could not say (unprinted highatomic reserve, guessed version ...).</summary>
     public List<string> Notes { get; } = [];

@@ -53,6 +53,8 @@ public static class FailureVerdictWriter
         w.WriteEndArray();
         w.WriteString("class", ClassName(v.Class));
         w.WriteString("summary", v.Summary);
+        w.WriteString("slow_path", v.SlowPath);
+        w.WriteString("cut_short", r.CutShort);
         w.WriteStartArray("zones");
         foreach (ZoneVerdict z in v.Zones)
         {
@@ -135,6 +137,7 @@ public static class FailureVerdictWriter
         FailureClass.FreeMemoryNotUsable => "free memory the request may not use",
         FailureClass.NoFreeBlockOfOrder => "no free block of that order",
         FailureClass.NoEligibleZone => "no eligible zone",
+        FailureClass.ReportCutShort => "report cut short",
         _ => throw new ArgumentOutOfRangeException(nameof(c), c, "unknown failure class"),
     };
 
@@ -156,21 +159,26 @@ public static class FailureVerdictWriter
             sb.Append(ci, $"line {r.Line}: {r.Comm}: order {r.Order}, {r.FlagNames ?? $"0x{r.Mode:x}"} (mode 0x{r.Mode:x})\n");
             sb.Append(ci, $"  kernel {v.Version / 100}.{v.Version % 100} ({(v.VersionSource == "dump" ? r.Release : v.VersionSource)}), arch {v.Arch ?? "unknown"}, zones {string.Join(" ", v.Layout.Names)}\n");
             sb.Append(ci, $"  gfp_zone: {v.Layout.Names[v.HighestZoneIdx]} (highest_zoneidx {v.HighestZoneIdx}); alloc_flags {string.Join("|", ReportAllocFlagNames.Names(v.AllocFlags, v.Version))}\n");
+            sb.Append(ci, $"  slow path: {v.SlowPath}\n");
             foreach (ZoneVerdict z in v.Zones)
             {
                 sb.Append(ci, $"  node {z.Zone.Node} {z.Zone.Name,-7} {(z.Passes ? "ok  " : "FAIL")} {z.Reason}\n");
             }
             sb.Append(ci, $"  verdict: {ClassName(v.Class)}: {v.Summary}\n");
-            sb.Append("  what if:\n");
-            foreach ((string design, bool mayUse, string outcome) in v.WhatIf.Designs)
+            // a report cut before its zone lines has no numbers to ask "what if" of
+            if (v.Class != FailureClass.ReportCutShort)
             {
-                sb.Append(ci, $"    {design,-15} movable-only memory {(mayUse ? "usable" : "not usable")}: {outcome}\n");
-            }
-            sb.Append(ci, $"    min_free_kbytes: {v.WhatIf.MinFreeKbytes}\n");
-            sb.Append(ci, $"    watermark_scale_factor: {v.WhatIf.WatermarkScaleFactor}\n");
-            if (v.WhatIf.MorePagesNeeded is long m)
-            {
-                sb.Append(ci, $"    passes with {m} more free pages in {v.WhatIf.InZone}{(v.WhatIf.OfOrderAtLeast is int o ? $", one block of order >= {o} among them" : "")}\n");
+                sb.Append("  what if:\n");
+                foreach ((string design, bool mayUse, string outcome) in v.WhatIf.Designs)
+                {
+                    sb.Append(ci, $"    {design,-15} movable-only memory {(mayUse ? "usable" : "not usable")}: {outcome}\n");
+                }
+                sb.Append(ci, $"    min_free_kbytes: {v.WhatIf.MinFreeKbytes}\n");
+                sb.Append(ci, $"    watermark_scale_factor: {v.WhatIf.WatermarkScaleFactor}\n");
+                if (v.WhatIf.MorePagesNeeded is long m)
+                {
+                    sb.Append(ci, $"    passes with {m} more free pages in {v.WhatIf.InZone}{(v.WhatIf.OfOrderAtLeast is int o ? $", one block of order >= {o} among them" : "")}\n");
+                }
             }
             foreach (string n in v.Notes)
             {

@@ -39,6 +39,17 @@ public sealed class ReportZoneLayout
         return -1;
     }
 
+    /// <summary>
+    /// The zones a report cut before its zone lines most likely had: the architecture's usual configuration (x86_64 and
+    /// arm64 distribution kernels: DMA, DMA32, Normal, Movable, Device; 32-bit arm, mips and ppc: DMA, Normal, HighMem,
+    /// Movable). Marked inconsistent, since no <c>lowmem_reserve[]</c> line confirms it.
+    /// </summary>
+    public static ReportZoneLayout Assumed(string? arch) => arch switch
+    {
+        "arm" or "mips" or "ppc" => new ReportZoneLayout(["DMA", "Normal", "HighMem", "Movable"], false),
+        _ => new ReportZoneLayout(["DMA", "DMA32", "Normal", "Movable", "Device"], false),
+    };
+
     /// <summary>Infers the layout of <paramref name="report"/> on <paramref name="arch"/> (x86_64, arm64, arm, mips or null).</summary>
     public static ReportZoneLayout Infer(AllocFailureReport report, string? arch)
     {

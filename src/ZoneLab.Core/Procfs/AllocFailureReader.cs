@@ -158,7 +158,10 @@ public static class AllocFailureReader
         }
         if (memInfo < 0)
         {
-            throw new ZoneLabInputException(source, line, "truncated report: no 'Mem-Info:' after this page allocation failure header");
+            // cut at or inside the stack dump: what was asked is still known
+            ReadStackFacts(lines, start, stop, report);
+            report.CutShort = "it ends before 'Mem-Info:'";
+            return report;
         }
         report.MemInfoLine = lines[memInfo].Line;
         ReadStackFacts(lines, start, memInfo, report);
@@ -353,6 +356,10 @@ public static class AllocFailureReader
                 ReadBuddy(whole, zone, source, lineNo);
                 continue;
             }
+            if (global && Regex.Match(t, @"(?:^|\s)free:(?<v>\d+)(?:\s|$)") is { Success: true } gf)
+            {
+                report.GlobalFreePages = ParseNumber(gf.Groups["v"].Value, source, lineNo);
+            }
             if (global && Regex.IsMatch(t, @"(?:^|\s)free_cma:\d+(?:\s|$)"))
             {
                 Match f = Regex.Match(t, @"(?:^|\s)free_cma:(?<v>\d+)(?:\s|$)");
@@ -362,7 +369,8 @@ public static class AllocFailureReader
 
         if (report.Zones.Count == 0)
         {
-            throw new ZoneLabInputException(source, report.MemInfoLine, "truncated report: Mem-Info without any zone line");
+            report.CutShort = $"its 'Mem-Info:' (line {report.MemInfoLine}) is followed by no zone line";
+            return;
         }
         int width = -1;
         foreach (DumpedZone z in report.Zones)

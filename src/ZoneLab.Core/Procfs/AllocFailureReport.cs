@@ -92,6 +92,16 @@ public sealed class AllocFailureReport
     /// <summary>"N pages cma reserved" (v4.1+ on CONFIG_CMA kernels), or null.</summary>
     public long? CmaReservedPages { get; set; }
 
-    /// <summary>1-based line of "Mem-Info:".</summary>
+    /// <summary>1-based line of "Mem-Info:" (0 when the report was cut before it).</summary>
     public int MemInfoLine { get; set; }
+
+    /// <summary>The global "free:" counter in pages (Mem-Info's first block), or null.</summary>
+    public long? GlobalFreePages { get; set; }
+
+    /// <summary>
+    /// Where the report stops when it was cut before its first zone line (a paste that ends at the stack dump or at
+    /// Mem-Info's first block, as mailing lists and bug trackers often carry them), or null for a whole report. Such a
+    /// report still says what was asked (order, gfp mask, kernel) but not the zones' numbers.
+    /// </summary>
+    public string? CutShort { get; set; }
 }
