@@ -1,4 +1,5 @@
 using ZoneLab.Allocator;
+using ZoneLab.Reclaim;
 
 namespace ZoneLab.Oracle;
 
@@ -9,9 +10,6 @@ namespace ZoneLab.Oracle;
 // reclaim, or when drop_caches runs drop_slab; split_huge_page then frees the unmapped subpages (thp_split_page).
 public sealed partial class OracleEngineRunner
 {
-    private const int ShrinkBatch = 128;   // SHRINK_BATCH (the shrinker's batch is 0)
-    private const int DefaultSeeks = 2;    // DEFAULT_SEEKS
-
     private sealed class QueuedThp(Holding h, ulong pfn, int keep)
     {
         public Holding H { get; } = h;
@@ -22,7 +20,6 @@ public sealed partial class OracleEngineRunner
     }
 
     private List<QueuedThp>[]? _splitQueue;   // per node, oldest first (list_add_tail, scanned from the head)
-    private long[]? _splitDeferred;           // per node: shrinker->nr_deferred
     private readonly Dictionary<ulong, QueuedThp> _queuedAt = [];
 
     /// <summary>Folios split by the shrinker (vmstat thp_split_page), for the tests.</summary>
@@ -37,12 +34,11 @@ public sealed partial class OracleEngineRunner
         if (_splitQueue == null)
         {
             _splitQueue = new List<QueuedThp>[_m.NodeCount];
-            _splitDeferred = new long[_m.NodeCount];
             for (int n = 0; n < _m.NodeCount; n++)
             {
                 _splitQueue[n] = [];
             }
-            _reclaim.OtherShrinkers = (node, priority) => DoShrinkDeferredSplit(node, priority);
+            _reclaim.Shrinkers.Add(new DeferredSplitShrinker(this));
         }
         var q = new QueuedThp(h, pfn, keep);
         _splitQueue[_m.Zones[_m.ZoneIndexOf(pfn)].Node].Add(q);
@@ -64,35 +60,24 @@ public sealed partial class OracleEngineRunner
         }
     }
 
-    // mirrors do_shrink_slab for deferred_split_shrinker (6.1 mm/vmscan.c): count_objects is the queue length;
-    // delta = (freeable >> priority) * 4 / seeks, total_scan = (nr_deferred >> priority) + delta capped at 2 * freeable,
-    // scanned in SHRINK_BATCH chunks while total_scan >= batch or >= freeable; unscanned work is deferred
-    // (next_deferred = nr + delta - scanned, capped at 2 * freeable)
-    private void DoShrinkDeferredSplit(int node, int priority)
+    // deferred_split_shrinker (6.1 mm/huge_memory.c): DEFAULT_SEEKS, batch 0, SHRINKER_NUMA_AWARE; shrink_slab
+    // runs it through do_shrink_slab (Shrinker.DoShrinkSlab)
+    private sealed class DeferredSplitShrinker(OracleEngineRunner r) : Shrinker(r._m.NodeCount)
     {
-        List<QueuedThp> queue = _splitQueue![node];
-        queue.RemoveAll(q => !StillQueued(q));
-        long freeable = queue.Count;
-        if (freeable == 0)
+        // mirrors deferred_split_count: the queue's length (split_queue_len; freed folios left it in free_transhuge_page)
+        public override long CountObjects(int node)
         {
-            return;
+            List<QueuedThp> queue = r._splitQueue![node];
+            queue.RemoveAll(q => !r.StillQueued(q));
+            return queue.Count;
         }
-        long nr = _splitDeferred![node];
-        _splitDeferred[node] = 0;
-        long delta = (freeable >> priority) * 4 / DefaultSeeks;
-        long totalScan = Math.Min((nr >> priority) + delta, 2 * freeable);
-        long scanned = 0;
-        while (totalScan >= ShrinkBatch || totalScan >= freeable)
+
+        // SHRINK_STOP when nothing was split and the queue is empty
+        public override long ScanObjects(int node, long nrToScan)
         {
-            long nrToScan = Math.Min(ShrinkBatch, totalScan);
-            if (DeferredSplitScan(node, nrToScan) == 0 && queue.Count == 0)
-            {
-                break; // SHRINK_STOP
-            }
-            totalScan -= nrToScan;
-            scanned += nrToScan;
+            long split = r.DeferredSplitScan(node, nrToScan);
+            return split == 0 && r._splitQueue![node].Count == 0 ? ShrinkStop : split;
         }
-        _splitDeferred[node] = Math.Min(Math.Max(nr + delta - scanned, 0), 2 * freeable);
     }
 
     // mirrors deferred_split_scan: up to nr_to_scan folios from the queue's head are split (split_huge_page frees the

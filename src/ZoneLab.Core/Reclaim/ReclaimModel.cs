@@ -81,11 +81,11 @@ public sealed partial class ReclaimModel : IMemoryPressureHandler
     public Action<ulong>? FileDropped { get; set; }
 
     /// <summary>
-    /// The shrinkers other than the slab caches' (shrink_slab runs every registered shrinker), called with the node
-    /// and the reclaim priority after the slab caches; what they free is not counted as reclaimed (6.1 counts only
-    /// slab pages, reclaim_state->reclaimed_slab).
+    /// The shrinkers counted in objects (shrink_slab runs every registered shrinker through do_shrink_slab), run
+    /// with the node and the reclaim priority after the slab pages' shrinker; what they free is not counted as
+    /// reclaimed (6.1 counts only slab pages, reclaim_state->reclaimed_slab).
     /// </summary>
-    public Action<int, int>? OtherShrinkers { get; set; }
+    public List<Shrinker> Shrinkers { get; } = [];
 
     // The background kswapd per node (SynchronousKswapd off): the balance_pgdat run in progress, resumable across
     // RunKswapd slices. Priority 0 means the thread sleeps; _kswapdOrder/_kswapdHigh are pgdat->kswapd_order and
@@ -855,11 +855,25 @@ public sealed partial class ReclaimModel : IMemoryPressureHandler
     private bool IsMovableOnly(int i)
         => _m.ZoneSpan[_m.ZoneAt(i)].Type is ZoneType.Movable or ZoneType.Cma || _m.PageblockType(_m.PfnAt(i)) == MigrateType.Cma;
 
-    // mirrors shrink_slab -> do_shrink_slab with DEFAULT_SEEKS (2): scan 4 * (freeable >> priority) / 2 objects;
-    // the model's objects are pages, freed oldest first. Slab is node-aware, not zone-aware (no pgskip), and freed
-    // slab counts as reclaimed (reclaim_state->reclaimed_slab).
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // run a few to a few hundred times a run: compiled once, optimized (no re-JIT in later runs)
+    // mirrors shrink_slab (6.1 mm/vmscan.c): every registered shrinker once per node and priority; the slab pages'
+    // shrinker first (its freed pages count as reclaimed, reclaim_state->reclaimed_slab), then the object-counted
+    // ones through do_shrink_slab (Shrinker.DoShrinkSlab; slabs_scanned counts their objects)
     private long ShrinkSlab(int node, int priority, ref double ns)
+    {
+        long freed = ShrinkSlabPageLru(node, priority, ref ns);
+        foreach (Shrinker s in Shrinkers)
+        {
+            s.DoShrinkSlab(node, priority, out long scanned);
+            _m.Count(VmEvent.SlabsScanned, scanned);
+        }
+
+        return freed;
+    }
+
+    // do_shrink_slab with DEFAULT_SEEKS (2) over the SlabReclaimable LRU: scan 4 * (freeable >> priority) / 2
+    // objects; the model's objects are pages, freed oldest first. Slab is node-aware, not zone-aware (no pgskip)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // run a few to a few hundred times a run: compiled once, optimized (no re-JIT in later runs)
+    private long ShrinkSlabPageLru(int node, int priority, ref double ns)
     {
         long freeable = _m.LruPages(node, LruList.SlabReclaimable);
         long toScan = Math.Min(freeable, 2 * (freeable >> priority));
@@ -876,7 +890,6 @@ public sealed partial class ReclaimModel : IMemoryPressureHandler
         }
 
         _m.Count(VmEvent.SlabsScanned, freed);
-        OtherShrinkers?.Invoke(node, priority);
         return freed;
     }
 
