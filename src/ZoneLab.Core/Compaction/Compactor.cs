@@ -285,9 +285,13 @@ public sealed partial class Compactor
         return low ? wmarkLow : Math.Min(wmarkLow + 10, 100);
     }
 
-    /// <summary>mirrors <c>should_proactive_compact_node</c> (kswapd is never "running" between model steps).</summary>
-    public bool ShouldProactiveCompact(int node)
-        => _m.Sysctls.CompactionProactiveness != 0 && FragmentationScoreNode(node) > FragmentationScoreWmark(low: false);
+    /// <summary>
+    /// mirrors <c>should_proactive_compact_node</c>: proactiveness on, the node's kswapd not running
+    /// (<c>kswapd_is_running</c>: the thread is TASK_RUNNING, in a balance_pgdat run), and the node's score above the
+    /// high mark.
+    /// </summary>
+    public bool ShouldProactiveCompact(int node, bool kswapdRunning = false)
+        => _m.Sysctls.CompactionProactiveness != 0 && !kswapdRunning && FragmentationScoreNode(node) > FragmentationScoreWmark(low: false);
 
     /// <summary>
     /// One kcompactd period (<c>kcompactd</c>'s timeout path, v5.9+): if the node's fragmentation score is above
@@ -297,7 +301,7 @@ public sealed partial class Compactor
     /// meanwhile; 6.1's proactive_compact_node counts neither KCOMPACTD_WAKE nor the KCOMPACTD_* scanned events
     /// (the recorded 6.1 kernels show compact_migrate_scanned growing with compact_daemon_wake at 0).
     /// </summary>
-    public bool ProactiveCompact(int node)
+    public bool ProactiveCompact(int node, bool kswapdRunning = false)
     {
         if (_proactiveDefer[node] > 0)
         {
@@ -305,7 +309,7 @@ public sealed partial class Compactor
             return false;
         }
 
-        if (!ShouldProactiveCompact(node))
+        if (!ShouldProactiveCompact(node, kswapdRunning))
         {
             return false;
         }

@@ -26,6 +26,11 @@ public sealed partial class OracleEngineRunner
             _allocs[Steps.Count].Add(new LandedAlloc(order, Gfp.MigrateTypeOf(gfp), r.Pfn));
         }
 
+        if (r.Success)
+        {
+            GuestStepProgress(1L << order); // the guest clock (OracleEngineRunner.Timer.cs)
+        }
+
         return r;
     }
 }

@@ -44,19 +44,4 @@ public sealed partial class OracleEngineRunner
         HotplugResult r = Hotplug().Online((ulong)h.Block, OnlineType.Online);
         return r.Errno < 0 ? -r.Errno : r.Errno;
     }
-
-    /// <summary>Time passes: kcompactd's proactive compaction checks every 500 ms, writeback cleans down to the background threshold.</summary>
-    private int Sleep(double seconds)
-    {
-        for (double t = 0; t < seconds; t += KcompactdPeriod)
-        {
-            _cpu.TaskSleeps(KcompactdPeriod * 1e9);
-            for (int n = 0; n < _m.NodeCount; n++)
-            {
-                _reclaim.Compactor.ProactiveCompact(n);
-            }
-        }
-        Throttle(DirtyBackgroundRatio);
-        return 0;
-    }
 }

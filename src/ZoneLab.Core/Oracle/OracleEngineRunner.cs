@@ -76,11 +76,12 @@ public sealed partial class OracleEngineRunner : IDisposable
     /// <summary>
     /// Runs <paramref name="w"/> in the engine from the start of <paramref name="rec"/>; <paramref name="perCpuLists"/>
     /// models the guest's per-cpu page lists (off for the published table: docs/fidelity.md, Round 4);
-    /// <paramref name="start"/>, the guest's page state at step 0 (--start-state), replaces re-creating the used memory.
+    /// <paramref name="start"/>, the guest's page state at step 0 (--start-state), replaces re-creating the used memory;
+    /// <paramref name="guestClock"/> runs kcompactd's timer on the recording's step times (OracleEngineRunner.Timer.cs).
     /// </summary>
-    public static OracleEngineRunner Run(OracleWorkload w, OracleRecording rec, bool perCpuLists = false, GuestStartState? start = null)
+    public static OracleEngineRunner Run(OracleWorkload w, OracleRecording rec, bool perCpuLists = false, GuestStartState? start = null, bool guestClock = false)
     {
-        var r = new OracleEngineRunner(w, rec, perCpuLists) { _recordAllocs = File.Exists(rec.PathOf("step1.allocs.txt")) };
+        var r = new OracleEngineRunner(w, rec, perCpuLists) { _recordAllocs = File.Exists(rec.PathOf("step1.allocs.txt")), _guestClock = guestClock };
         if (start != null)
         {
             r.SeedFromPageState(start);
@@ -95,7 +96,9 @@ public sealed partial class OracleEngineRunner : IDisposable
         foreach (OracleStep s in w.Steps)
         {
             Dictionary<string, string> extra = new(StringComparer.Ordinal);
+            r.GuestStepStart(s);
             int rc = r.Step(s, extra);
+            r.GuestStepEnd();
             r.Steps.Add((rc, extra));
             r.Snapshot();
             r.GuestTraceRead(r.Steps.Count);

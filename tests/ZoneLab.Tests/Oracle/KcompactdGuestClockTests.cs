@@ -1,0 +1,62 @@
+using ZoneLab.Oracle;
+using ZoneLab.Procfs;
+
+namespace ZoneLab.Tests.Oracle;
+
+/// <summary>
+/// kcompactd's 500 ms timer on the recording's own step times (OracleEngineRunner.Timer.cs, <c>--guest-clock</c>):
+/// 6.1's kcompactd() waits with <c>wait_event_freezable_timeout(..., HPAGE_FRAG_CHECK_INTERVAL_MSEC)</c> and runs
+/// the proactive check at every timeout, whatever step the guest is in.
+/// </summary>
+public class KcompactdGuestClockTests
+{
+    private static (List<OracleRecording> Runs, OracleEngineRunner Engine) Run(string workload, string arch, bool guestClock)
+    {
+        string dir = Path.Combine(OracleWorkloadTests.Root, "oracle", "recordings", workload, arch);
+        List<OracleRecording> runs = [.. OracleCompare.Runs(dir).Select(OracleRecording.Read)];
+        OracleWorkload w = OracleWorkloadLoader.LoadFile(Path.Combine(OracleWorkloadTests.Root, "oracle", "workloads", workload + ".yaml"));
+        return (runs, OracleEngineRunner.Run(w, runs[0], guestClock: guestClock));
+    }
+
+    private static long Scanned(ProcSnapshot s) => s.Vmstat["compact_migrate_scanned"];
+
+    [Fact]
+    public void TheTimeoutsFallInEveryStepAtTheRecordedTimes()
+    {
+        // kswapd-sleep x86_64 run1, steps.txt: 4362696570, 6489574638, 3003340480 and 752710356 ns, so the steps end
+        // at 4.3627, 10.8523, 13.8556 and 14.6083 s after step 1 began. No kcompactd wake restarts the wait in the
+        // engine's run (compact_daemon_wake 0), so the timeouts are the multiples of 0.5 s: 0.5..4.0 in step 1 (8),
+        // 4.5..10.5 in step 2 (13), 11.0..13.5 in the sleep (6), 14.0 and 14.5 in the hugepages write (2). Without
+        // the guest clock only the sleep has timeouts: one per 0.5 s of its 3 s.
+        (_, OracleEngineRunner e) = Run("kswapd-sleep", "x86_64", guestClock: true);
+        using (e)
+        {
+            Assert.Equal(0, e.Snapshots[^1].Vmstat["compact_daemon_wake"]);
+            Assert.Equal([8, 13, 6, 2], e.KcompactdTimeouts);
+        }
+
+        (_, OracleEngineRunner old) = Run("kswapd-sleep", "x86_64", guestClock: false);
+        using (old)
+        {
+            Assert.Equal([0, 0, 6, 0], old.KcompactdTimeouts);
+        }
+    }
+
+    [Fact]
+    public void ProactiveCompactionRunsDuringTheDiskWriteAsInTheKernel()
+    {
+        // The kernel's three x86_64 runs of kswapd-sleep scan 4096, 1796 and 4096 pfns in step 2 (the 160 MiB disk
+        // write, 1.5-6.5 s) and none in step 3 (the 3 s sleep): the proactive run came during the write, did not
+        // lower the node's score, and kcompactd then waits default_timeout << COMPACT_MAX_DEFER_SHIFT = 32 s. On the
+        // guest clock the engine's run comes in step 2 too (the first timeout whose score is above the high mark,
+        // kswapd not running) and the sleep scans nothing; without it the engine scans only in the sleep.
+        (List<OracleRecording> runs, OracleEngineRunner e) = Run("kswapd-sleep", "x86_64", guestClock: true);
+        using (e)
+        {
+            Assert.All(runs, r => Assert.True(Scanned(r.Snapshots[2]) > Scanned(r.Snapshots[1])));
+            Assert.All(runs, r => Assert.Equal(0, Scanned(r.Snapshots[3]) - Scanned(r.Snapshots[2])));
+            Assert.True(Scanned(e.Snapshots[2]) > Scanned(e.Snapshots[1]));
+            Assert.Equal(0, Scanned(e.Snapshots[3]) - Scanned(e.Snapshots[2]));
+        }
+    }
+}
