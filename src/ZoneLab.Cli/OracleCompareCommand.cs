@@ -21,10 +21,11 @@ internal static class OracleCompareCommand
         var onlyOff = new Option<bool>("--off") { Description = "Text: list only the counters outside the target." };
         var pcp = new Option<bool>("--per-cpu-lists") { Description = "Run the engine with the guest's per-cpu page lists (step 0's pcp counts from its zoneinfo); off for the published table (docs/fidelity.md, Round 4)." };
         var startState = new Option<bool>("--start-state") { Description = "Start the engine from the guest's own page state at step 0 (a recording made with oracle run --page-state) instead of re-creating its used memory." };
+        var dirty = new Option<bool>("--dirty-throttle") { Description = "Write disk files dirty and pace the writer as balance_dirty_pages does, against a device writing a page per ReclaimCostModel.WritebackNs; off for the published table (docs/fidelity.md, Round 8)." };
         var writeGaps = new Option<string?>("--write-gaps") { Description = "Also write the counters outside the target as a known-gaps file (the drift gate of the tests)." };
         var cmd = new Command("compare", "Run a recorded workload in the engine and print the fidelity table: kernel vs engine per counter.");
         cmd.Arguments.Add(dir);
-        foreach (Option o in new Option[] { all, recordings, format, onlyOff, pcp, writeGaps, startState })
+        foreach (Option o in new Option[] { all, recordings, format, onlyOff, pcp, writeGaps, startState, dirty })
         {
             cmd.Options.Add(o);
         }
@@ -45,7 +46,7 @@ internal static class OracleCompareCommand
                 dirs = [pr.GetValue(dir) ?? throw new ZoneLabInputException("compare", "give a recording folder or --all")];
             }
             bool perCpuLists = pr.GetValue(pcp);
-            var report = new FidelityReport { Workloads = [.. dirs.Select(d => OracleCompare.Compare(d, perCpuLists, pr.GetValue(startState)))] };
+            var report = new FidelityReport { Workloads = [.. dirs.Select(d => OracleCompare.Compare(d, perCpuLists, pr.GetValue(startState), pr.GetValue(dirty)))] };
             if (pr.GetValue(writeGaps) is string gaps)
             {
                 string tmp = gaps + ".tmp";

@@ -56,7 +56,14 @@ public sealed partial class OracleEngineRunner
                 _reclaim.Compactor.ProactiveCompact(n);
             }
         }
-        Throttle(DirtyBackgroundRatio);
+        if (_wb != null)
+        {
+            _wb.Complete(_cpu.Now); // background writeback went on meanwhile
+        }
+        else
+        {
+            Throttle(DirtyBackgroundRatio);
+        }
         return 0;
     }
 }

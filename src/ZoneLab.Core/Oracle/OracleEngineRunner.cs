@@ -37,6 +37,7 @@ public sealed partial class OracleEngineRunner : IDisposable
     private readonly List<(ulong Pfn, int Order)> _hugepages = [];
     private readonly List<(ulong Pfn, ulong Pages, CmaAllocator? Area)> _gigantic = [];
     private readonly Queue<ulong> _dirty = new();
+    private readonly DirtyThrottle? _wb;   // --dirty-throttle: balance_dirty_pages and background writeback in engine time
     private MemoryHotplug? _hotplug;
     private int _nextNid, _nextGiganticNid;
     private long _thpAlloc, _thpFallback;
@@ -49,7 +50,7 @@ public sealed partial class OracleEngineRunner : IDisposable
     /// <summary>Per step: rc (0 or an errno) and the extra results (readback, block).</summary>
     public List<(int Rc, Dictionary<string, string> Extra)> Steps { get; } = [];
 
-    private OracleEngineRunner(OracleWorkload w, OracleRecording rec, bool perCpuLists)
+    private OracleEngineRunner(OracleWorkload w, OracleRecording rec, bool perCpuLists, bool dirtyThrottle = false)
     {
         _w = w;
         _rec = rec;
@@ -64,6 +65,7 @@ public sealed partial class OracleEngineRunner : IDisposable
         _reclaim = new ReclaimModel(_m);
         // kswapd as the kernel thread it is, sharing the guest's one vCPU with the workload (SingleCpuScheduler)
         _cpu = new SingleCpuScheduler(_reclaim);
+        _wb = dirtyThrottle ? new DirtyThrottle(_m, _reclaim.CostModel.WritebackNs) : null;
         _reclaim.SwappedOut = OnSwappedOut;
         _reclaim.FileDropped = OnFileDropped;
         _m.PageMigrated = OnMigrated;
@@ -76,11 +78,14 @@ public sealed partial class OracleEngineRunner : IDisposable
     /// <summary>
     /// Runs <paramref name="w"/> in the engine from the start of <paramref name="rec"/>; <paramref name="perCpuLists"/>
     /// models the guest's per-cpu page lists (off for the published table: docs/fidelity.md, Round 4);
-    /// <paramref name="start"/>, the guest's page state at step 0 (--start-state), replaces re-creating the used memory.
+    /// <paramref name="start"/>, the guest's page state at step 0 (--start-state), replaces re-creating the used memory;
+    /// <paramref name="dirtyThrottle"/> writes disk files dirty and paces their writer as balance_dirty_pages does,
+    /// against a device writing one page per <see cref="ReclaimCostModel.WritebackNs"/> (<see cref="DirtyThrottle"/>;
+    /// off for the published table: docs/fidelity.md, Round 8).
     /// </summary>
-    public static OracleEngineRunner Run(OracleWorkload w, OracleRecording rec, bool perCpuLists = false, GuestStartState? start = null)
+    public static OracleEngineRunner Run(OracleWorkload w, OracleRecording rec, bool perCpuLists = false, GuestStartState? start = null, bool dirtyThrottle = false)
     {
-        var r = new OracleEngineRunner(w, rec, perCpuLists) { _recordAllocs = File.Exists(rec.PathOf("step1.allocs.txt")) };
+        var r = new OracleEngineRunner(w, rec, perCpuLists, dirtyThrottle) { _recordAllocs = File.Exists(rec.PathOf("step1.allocs.txt")) };
         if (start != null)
         {
             r.SeedFromPageState(start);
@@ -206,6 +211,10 @@ public sealed partial class OracleEngineRunner : IDisposable
     private void OnMigrated(ulong from, ulong to)
     {
         OnQueuedThpMigrated(from, to);
+        if (_wb != null && _m.UseOf(to) == PageUse.FileDirty)
+        {
+            _wb.Dirtied(to); // a dirty page moved as it is (buffer_migrate_folio): its writeback is still to come
+        }
         int id = _tag[Ix(from)], k = _tagIndex[Ix(from)];
         _tag[Ix(from)] = 0;
         _tag[Ix(to)] = id;
@@ -254,6 +263,7 @@ public sealed partial class OracleEngineRunner : IDisposable
 
     private void Snapshot()
     {
+        _wb?.Complete(_cpu.Now);
         var vm = new StringBuilder(VmstatWriter.Write(_m));
         long cmaOk = 0, cmaFail = 0;
         foreach (CmaAllocator a in _dm.Areas)
