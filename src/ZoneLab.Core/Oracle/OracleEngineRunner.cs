@@ -274,6 +274,12 @@ public sealed partial class OracleEngineRunner : IDisposable
         string I(long v) => v.ToString(CultureInfo.InvariantCulture);
         vm.Append($"thp_fault_alloc {I(_thpAlloc)}\nthp_fault_fallback {I(_thpFallback)}\ncma_alloc_success {I(cmaOk)}\ncma_alloc_fail {I(cmaFail)}\n");
         vm.Append($"thp_split_page {I(ThpSplitPages)}\nthp_deferred_split_page {I(ThpDeferredSplitPages)}\n");
+        if (_wb != null)
+        {
+            // vmstat's dirty thresholds (global_dirty_limits, the same domain_dirty_limits as DirtyThrottle)
+            (long thresh, long bg) = _wb.Limits();
+            vm.Append($"nr_dirty_threshold {I(thresh)}\nnr_dirty_background_threshold {I(bg)}\nnr_written {I(_wb.Written)}\n");
+        }
         var trace = new StringBuilder();
         long total = 0;
         foreach (MigrateType a in new[] { MigrateType.Unmovable, MigrateType.Movable, MigrateType.Reclaimable })
