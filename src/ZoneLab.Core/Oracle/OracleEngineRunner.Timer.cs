@@ -140,7 +140,7 @@ public sealed partial class OracleEngineRunner
                 KcompactdTimeout();
             }
 
-            Throttle(DirtyBackgroundRatio);
+            WritebackDuringSleep();
             return 0;
         }
 
@@ -170,7 +170,20 @@ public sealed partial class OracleEngineRunner
             }
         }
 
-        Throttle(DirtyBackgroundRatio);
+        WritebackDuringSleep();
         return 0;
+    }
+
+    /// <summary>What writeback did while the task slept: the device's queue (--dirty-throttle), or down to the background threshold.</summary>
+    private void WritebackDuringSleep()
+    {
+        if (_wb != null)
+        {
+            _wb.Complete(_cpu.Now); // background writeback went on meanwhile
+        }
+        else
+        {
+            Throttle(DirtyBackgroundRatio);
+        }
     }
 }

@@ -37,6 +37,7 @@ public sealed partial class OracleEngineRunner : IDisposable
     private readonly List<(ulong Pfn, int Order)> _hugepages = [];
     private readonly List<(ulong Pfn, ulong Pages, CmaAllocator? Area)> _gigantic = [];
     private readonly Queue<ulong> _dirty = new();
+    private readonly DirtyThrottle? _wb;   // --dirty-throttle: balance_dirty_pages and background writeback in engine time
     private MemoryHotplug? _hotplug;
     private int _nextNid, _nextGiganticNid;
     private long _thpAlloc, _thpFallback;
@@ -49,7 +50,7 @@ public sealed partial class OracleEngineRunner : IDisposable
     /// <summary>Per step: rc (0 or an errno) and the extra results (readback, block).</summary>
     public List<(int Rc, Dictionary<string, string> Extra)> Steps { get; } = [];
 
-    private OracleEngineRunner(OracleWorkload w, OracleRecording rec, bool perCpuLists)
+    private OracleEngineRunner(OracleWorkload w, OracleRecording rec, bool perCpuLists, bool dirtyThrottle = false)
     {
         _w = w;
         _rec = rec;
@@ -64,6 +65,7 @@ public sealed partial class OracleEngineRunner : IDisposable
         _reclaim = new ReclaimModel(_m);
         // kswapd as the kernel thread it is, sharing the guest's one vCPU with the workload (SingleCpuScheduler)
         _cpu = new SingleCpuScheduler(_reclaim);
+        _wb = dirtyThrottle ? new DirtyThrottle(_m, _reclaim.CostModel.WritebackNs) : null;
         _reclaim.SwappedOut = OnSwappedOut;
         _reclaim.FileDropped = OnFileDropped;
         _m.PageMigrated = OnMigrated;
@@ -77,11 +79,14 @@ public sealed partial class OracleEngineRunner : IDisposable
     /// Runs <paramref name="w"/> in the engine from the start of <paramref name="rec"/>; <paramref name="perCpuLists"/>
     /// models the guest's per-cpu page lists (off for the published table: docs/fidelity.md, Round 4);
     /// <paramref name="start"/>, the guest's page state at step 0 (--start-state), replaces re-creating the used memory;
-    /// <paramref name="guestClock"/> runs kcompactd's timer on the recording's step times (OracleEngineRunner.Timer.cs).
+    /// <paramref name="guestClock"/> runs kcompactd's timer on the recording's step times (OracleEngineRunner.Timer.cs);
+    /// <paramref name="dirtyThrottle"/> writes disk files dirty and paces their writer as balance_dirty_pages does,
+    /// against a device writing one page per <see cref="ReclaimCostModel.WritebackNs"/> (<see cref="DirtyThrottle"/>;
+    /// off for the published table: docs/fidelity.md, Round 8).
     /// </summary>
-    public static OracleEngineRunner Run(OracleWorkload w, OracleRecording rec, bool perCpuLists = false, GuestStartState? start = null, bool guestClock = false)
+    public static OracleEngineRunner Run(OracleWorkload w, OracleRecording rec, bool perCpuLists = false, GuestStartState? start = null, bool guestClock = false, bool dirtyThrottle = false)
     {
-        var r = new OracleEngineRunner(w, rec, perCpuLists) { _recordAllocs = File.Exists(rec.PathOf("step1.allocs.txt")), _guestClock = guestClock };
+        var r = new OracleEngineRunner(w, rec, perCpuLists, dirtyThrottle) { _recordAllocs = File.Exists(rec.PathOf("step1.allocs.txt")), _guestClock = guestClock };
         if (start != null)
         {
             r.SeedFromPageState(start);
@@ -209,6 +214,10 @@ public sealed partial class OracleEngineRunner : IDisposable
     private void OnMigrated(ulong from, ulong to)
     {
         OnQueuedThpMigrated(from, to);
+        if (_wb != null && _m.UseOf(to) == PageUse.FileDirty)
+        {
+            _wb.Dirtied(to); // a dirty page moved as it is (buffer_migrate_folio): its writeback is still to come
+        }
         int id = _tag[Ix(from)], k = _tagIndex[Ix(from)];
         _tag[Ix(from)] = 0;
         _tag[Ix(to)] = id;
@@ -257,6 +266,7 @@ public sealed partial class OracleEngineRunner : IDisposable
 
     private void Snapshot()
     {
+        _wb?.Complete(_cpu.Now);
         var vm = new StringBuilder(VmstatWriter.Write(_m));
         long cmaOk = 0, cmaFail = 0;
         foreach (CmaAllocator a in _dm.Areas)
@@ -267,6 +277,12 @@ public sealed partial class OracleEngineRunner : IDisposable
         string I(long v) => v.ToString(CultureInfo.InvariantCulture);
         vm.Append($"thp_fault_alloc {I(_thpAlloc)}\nthp_fault_fallback {I(_thpFallback)}\ncma_alloc_success {I(cmaOk)}\ncma_alloc_fail {I(cmaFail)}\n");
         vm.Append($"thp_split_page {I(ThpSplitPages)}\nthp_deferred_split_page {I(ThpDeferredSplitPages)}\n");
+        if (_wb != null)
+        {
+            // vmstat's dirty thresholds (global_dirty_limits, the same domain_dirty_limits as DirtyThrottle)
+            (long thresh, long bg) = _wb.Limits();
+            vm.Append($"nr_dirty_threshold {I(thresh)}\nnr_dirty_background_threshold {I(bg)}\nnr_written {I(_wb.Written)}\n");
+        }
         var trace = new StringBuilder();
         long total = 0;
         foreach (MigrateType a in new[] { MigrateType.Unmovable, MigrateType.Movable, MigrateType.Reclaimable })

@@ -55,6 +55,9 @@ public sealed class SingleCpuScheduler
         _directSeen = reclaim.DirectReclaimNs + reclaim.DirectCompactNs;
     }
 
+    /// <summary>Elapsed time since the start (the task's, kswapd's and sleeps), the clock of <see cref="DirtyThrottle"/>.</summary>
+    public double Now => _now;
+
     /// <summary>Number of times kswapd got the CPU from the task (preemptions at wakeup or at a tick).</summary>
     public long KswapdSlices { get; private set; }
 
