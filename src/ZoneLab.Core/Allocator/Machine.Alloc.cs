@@ -55,7 +55,7 @@ public sealed unsafe partial class Machine
 
         Zone z = _zones[_zoneOf[i]];
         ZoneStatistics(_zones[zl[pref]], z, node);
-        PrepNewPage(i, z.Node, order, mt, use == PageUse.Auto ? AutoUse(mt) : use);
+        PrepNewPage(i, z, order, mt, use == PageUse.Auto ? AutoUse(mt) : use);
         if (DebugChecks)
         {
             InvariantChecker.Check(this);
@@ -133,19 +133,30 @@ public sealed unsafe partial class Machine
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void PrepNewPage(int i, int order, MigrateType mt, PageUse use)
-        => PrepNewPage(i, _zones[_zoneOf[i]].Node, order, mt, use == PageUse.Auto ? AutoUse(mt) : use);
+        => PrepNewPage(i, _zones[_zoneOf[i]], order, mt, use == PageUse.Auto ? AutoUse(mt) : use);
 
-    private void PrepNewPage(int i, int node, int order, MigrateType mt, PageUse use)
+    // mirrors prep_new_page + the LRU insertion of the folio's first mapping (folio_add_lru): the block's state, its
+    // use's page count and, for an LRU use, the head of the inactive list. zone is page_zone(page), which the caller
+    // already holds; the order and the page's new flags are known here, so they are not read back from the per-pfn
+    // arrays (LruAdd reads them because its other callers move pages that are already allocated).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void PrepNewPage(int i, Zone zone, int order, MigrateType mt, PageUse use)
     {
+        int node = zone.Node;
         _flags[i] = PageState.Flags(KindAlloc, order);
-        _info[i] = (byte)((int)mt | ((int)use << 3));
         _usePages[node * UseKinds + (int)use] += 1L << order;
+        byte info = (byte)((int)mt | ((int)use << 3));
         if (use is PageUse.Anon or PageUse.File or PageUse.FileDirty or PageUse.SlabReclaimable or PageUse.Shmem)
         {
             LruAges?.SetStamp(i, LruAges.Clock);
             _refs[i] = NewRefs(use);
-            LruAdd(i, node, LruFor(use, active: false));
+            // LruAdd(i, node, LruFor(use, active: false)) for a block of this order in this zone
+            LruList lru = LruFor(use, active: false);
+            LruLink(i, node, lru, 1L << order, zone);
+            info = (byte)((info & 0x3F) | PageState.OnLru);
         }
+
+        _info[i] = info;
     }
 
     // gfp_zone for the 16 zone-bit combinations, clamped to the config's zones (-1: GFP_ZONE_BAD)

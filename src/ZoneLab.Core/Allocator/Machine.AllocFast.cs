@@ -94,14 +94,14 @@ public sealed unsafe partial class Machine
             WakeupKswapd(zone, 0, (int)zone.Type);
         }
 
-        Zone z = _zones[_zoneOf[i]];
-        ZoneStatistics(preferred, z, node);
-        PrepNewPage(i, z.Node, 0, mt, use);
+        // page_zone(page) is the zone whose free list __rmqueue_smallest took it from: no per-pfn zone read
+        ZoneStatistics(preferred, zone, node);
+        PrepNewPage(i, zone, 0, mt, use);
         if (DebugChecks)
         {
             InvariantChecker.Check(this);
         }
 
-        return new AllocResult(_base + (ulong)i, z.Index, AllocFailure.None);
+        return new AllocResult(_base + (ulong)i, zone.Index, AllocFailure.None);
     }
 }

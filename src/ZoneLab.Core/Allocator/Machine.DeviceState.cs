@@ -99,7 +99,7 @@ public sealed unsafe partial class Machine
     /// <summary>Makes a plain page an order-0 allocation of a use (prep_new_page), on the active LRU list when asked.</summary>
     internal partial void SeedAllocate(int i, MigrateType mt, PageUse use, bool active)
     {
-        PrepNewPage(i, _zones[_zoneOf[i]].Node, 0, mt, use);
+        PrepNewPage(i, _zones[_zoneOf[i]], 0, mt, use);
         if (active && (_info[i] & PageState.OnLru) != 0 && use != PageUse.SlabReclaimable)
         {
             LruMove(i, LruFor(use, active: true));

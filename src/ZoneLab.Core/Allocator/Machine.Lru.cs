@@ -53,6 +53,15 @@ public sealed unsafe partial class Machine
     // mirrors lruvec_add_folio: new folios go to the head of the inactive list
     internal void LruAdd(int i, int node, LruList lru)
     {
+        LruLink(i, node, lru, 1L << PageState.OrderOf(_flags[i]), _zones[_zoneOf[i]]);
+        _info[i] = (byte)((_info[i] & 0x3F) | PageState.OnLru | (lru is LruList.ActiveAnon or LruList.ActiveFile ? PageState.Active : 0));
+    }
+
+    // lruvec_add_folio without the folio flags: the block of `pages` pages at i goes to the head of the node's list,
+    // and the list's, the age tracker's and the zone's counts grow by its size
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void LruLink(int i, int node, LruList lru, long pages, Zone zone)
+    {
         int li = node * LruLists + (int)lru;
         int h = _lruHead[li];
         _next[i] = h;
@@ -67,10 +76,9 @@ public sealed unsafe partial class Machine
         }
 
         _lruHead[li] = i;
-        _lruCount[li] += 1L << PageState.OrderOf(_flags[i]);
-        LruAges?.Add(node, lru, i, 1L << PageState.OrderOf(_flags[i]));
-        _zones[_zoneOf[i]].LruPages[(int)lru] += 1L << PageState.OrderOf(_flags[i]);
-        _info[i] = (byte)((_info[i] & 0x3F) | PageState.OnLru | (lru is LruList.ActiveAnon or LruList.ActiveFile ? PageState.Active : 0));
+        _lruCount[li] += pages;
+        LruAges?.Add(node, lru, i, pages);
+        zone.LruPages[(int)lru] += pages;
     }
 
     internal void LruDel(int i)
