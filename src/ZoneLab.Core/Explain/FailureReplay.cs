@@ -33,11 +33,9 @@ public static class FailureReplay
         }
         string? arch = forcedArch ?? report.Arch;
         GfpFlags gfp = ReportGfp.Decode(report.Mode, report.FlagNames, version, out List<string> unknown);
-        if (report.CutShort is not null)
-        {
-            return CutShort(report, version, versionSource, arch, gfp, unknown);
-        }
-        ReportZoneLayout layout = ReportZoneLayout.Infer(report, arch);
+        // a report cut before its zone lines: no lowmem_reserve[] to read the zones from, no zone to check
+        bool cut = report.CutShort is not null;
+        ReportZoneLayout layout = cut ? ReportZoneLayout.Assumed(arch) : ReportZoneLayout.Infer(report, arch);
         int highest = GfpZone(gfp, layout);
         ReportAllocFlags flags = AllocFlags(gfp, report.Order, version, report.Comm, report.InterruptContext);
 
@@ -55,7 +53,9 @@ public static class FailureReplay
         zones = zones.OrderBy(v => v.Zone.Node).ThenByDescending(v => v.Index).ToList();
 
         bool noWatermarks = (flags & ReportAllocFlags.NoWatermarks) != 0;
-        (FailureClass cls, string summary) = Classify(report, layout, zones, highest, flags, version, gfp, noWatermarks);
+        (FailureClass cls, string summary) = cut
+            ? (FailureClass.ReportCutShort, CutShortSummary(report, layout, highest))
+            : Classify(report, layout, zones, highest, flags, version, gfp, noWatermarks);
         var verdict = new FailureVerdict
         {
             Report = report,
@@ -70,52 +70,47 @@ public static class FailureReplay
             Class = cls,
             Summary = summary,
             SlowPath = SlowPath.Describe(gfp, report.Order, version),
-            WhatIf = FailureWhatIfs.Compute(report, layout, zones, highest, flags, version, gfp),
+            WhatIf = cut
+                ? new WhatIf { MinFreeKbytes = "not known without the zone lines", WatermarkScaleFactor = "not known without the zone lines" }
+                : FailureWhatIfs.Compute(report, layout, zones, highest, flags, version, gfp),
         };
         verdict.Zones.AddRange(zones);
-        AddNotes(verdict, report, layout, version, versionSource);
+        if (cut)
+        {
+            AddCutShortNotes(verdict, version, versionSource, arch);
+        }
+        else
+        {
+            AddNotes(verdict, report, layout, version, versionSource);
+        }
         return verdict;
     }
 
     /// <summary>
-    /// A report cut before its zone lines: no watermark check can be replayed, but the request (its zones by
-    /// gfp_zone() on the architecture's usual zones, its alloc_flags, what the slow path could try) and Mem-Info's
-    /// global free count, when it is there, are still said.
+    /// The summary of a report cut before its zone lines: no watermark check can be replayed, but the zones the request
+    /// could use (gfp_zone() on the architecture's usual zones) and Mem-Info's global free count, when the paste has
+    /// it, are still said.
     /// </summary>
-    private static FailureVerdict CutShort(AllocFailureReport report, int version, string versionSource, string? arch, GfpFlags gfp, List<string> unknown)
+    private static string CutShortSummary(AllocFailureReport report, ReportZoneLayout layout, int highest)
     {
-        ReportZoneLayout layout = ReportZoneLayout.Assumed(arch);
-        int highest = GfpZone(gfp, layout);
         string free = report.GlobalFreePages is long f
             ? $"; Mem-Info shows {f} free pages ({f * 4 / 1024} MiB with 4 KiB pages) over all zones, not where they were nor their orders"
             : "";
-        var verdict = new FailureVerdict
-        {
-            Report = report,
-            Version = version,
-            VersionSource = versionSource,
-            Arch = arch,
-            Gfp = gfp,
-            UnknownFlagNames = unknown,
-            Layout = layout,
-            HighestZoneIdx = highest,
-            AllocFlags = AllocFlags(gfp, report.Order, version, report.Comm, report.InterruptContext),
-            Class = FailureClass.ReportCutShort,
-            Summary = $"{report.CutShort}, so the watermark check per zone cannot be replayed; "
-                + $"the request could use {string.Join(", ", layout.Names.Take(highest + 1).Reverse())} (gfp_zone {layout.Names[highest]}){free}",
-            SlowPath = SlowPath.Describe(gfp, report.Order, version),
-            WhatIf = new WhatIf { MinFreeKbytes = "not known without the zone lines", WatermarkScaleFactor = "not known without the zone lines" },
-        };
+        return $"{report.CutShort}, so the watermark check per zone cannot be replayed; "
+            + $"the request could use {string.Join(", ", layout.Names.Take(highest + 1).Reverse())} (gfp_zone {layout.Names[highest]}){free}";
+    }
+
+    private static void AddCutShortNotes(FailureVerdict v, int version, string versionSource, string? arch)
+    {
         if (versionSource == "format")
         {
-            verdict.Notes.Add($"no kernel release in the report; rules of v{version / 100}.{version % 100} assumed");
+            v.Notes.Add($"no kernel release in the report; rules of v{version / 100}.{version % 100} assumed");
         }
-        verdict.Notes.Add($"zones assumed: {string.Join(" ", layout.Names)}, the usual configuration of {arch ?? "the architecture"} (no lowmem_reserve[] line to read them from)");
-        if (unknown.Count > 0)
+        v.Notes.Add($"zones assumed: {string.Join(" ", v.Layout.Names)}, the usual configuration of {arch ?? "the architecture"} (no lowmem_reserve[] line to read them from)");
+        if (v.UnknownFlagNames.Count > 0)
         {
-            verdict.Notes.Add("unknown flag names ignored: " + string.Join(", ", unknown));
+            v.Notes.Add("unknown flag names ignored: " + string.Join(", ", v.UnknownFlagNames));
         }
-        return verdict;
     }
 
     /// <summary>The version to apply: forced, from the dump_stack line, or guessed from the dump's format.</summary>
