@@ -96,18 +96,20 @@ public sealed partial class OracleEngineRunner
     /// A file written through the page cache: ext4 pages are GFP_HIGHUSER_MOVABLE page cache (clean after fsync,
     /// else dirty until writeback: balance_dirty_pages keeps dirty pages under vm.dirty_ratio of the dirtyable
     /// memory, so older ones are written back as new ones are dirtied); tmpfs pages are shmem, swap-backed, on
-    /// the anonymous LRU. With --dirty-throttle, <see cref="WriteFileThrottled"/>.
+    /// the anonymous LRU.
+    /// With --dirty-throttle an ext4 file is written as the kernel writes it: every page dirty when written
+    /// (generic_perform_write → folio_mark_dirty) whether or not the file is synced, each followed by
+    /// balance_dirty_pages_ratelimited, which pauses the writer above the freerun ceiling until writeback catches up
+    /// (<see cref="DirtyThrottle"/>; the CPU is kswapd's meanwhile); a synced file's fsync then waits for the rest of
+    /// its writeback (vfs_fsync → ext4_sync_file → file_write_and_wait_range).
     /// </summary>
     private int WriteFile(FileStep f)
     {
-        if (_wb != null && f.OnDisk)
-        {
-            return WriteFileThrottled(f, _wb);
-        }
+        DirtyThrottle? wb = f.OnDisk ? _wb : null;
         Holding h = Hold(f.Name);
         h.OnDisk = f.OnDisk;
         h.FileBytes = f.Bytes;
-        h.Use = f.OnDisk ? (f.Dirty ? PageUse.FileDirty : PageUse.File) : PageUse.Anon;
+        h.Use = wb != null ? PageUse.FileDirty : f.OnDisk ? (f.Dirty ? PageUse.FileDirty : PageUse.File) : PageUse.Anon;
         long pages = (long)(f.Bytes >> PageShift);
         for (long i = 0; i < pages; i++)
         {
@@ -119,47 +121,22 @@ public sealed partial class OracleEngineRunner
             TagPage(h, r.Pfn);
             AddPageCacheMetadata(h, i);
             _cpu.TaskRan(TaskPageNs);
-            if (h.Use == PageUse.FileDirty)
+            if (wb != null)
+            {
+                wb.Dirtied(r.Pfn);
+                double pause = wb.Balance(_cpu.Now);
+                if (pause > 0)
+                {
+                    _cpu.TaskSleeps(pause);
+                }
+            }
+            else if (h.Use == PageUse.FileDirty)
             {
                 _dirty.Enqueue(r.Pfn);
                 Throttle(DirtyRatio);
             }
         }
-        return 0;
-    }
-
-    /// <summary>
-    /// An ext4 file written as the kernel writes it: every page dirty when written (generic_perform_write →
-    /// folio_mark_dirty) whether or not the file is synced, each followed by balance_dirty_pages_ratelimited,
-    /// which pauses the writer above the freerun ceiling until writeback catches up (<see cref="DirtyThrottle"/>;
-    /// the CPU is kswapd's meanwhile); a synced file's fsync then waits for the rest of its writeback (vfs_fsync →
-    /// ext4_sync_file → file_write_and_wait_range).
-    /// </summary>
-    private int WriteFileThrottled(FileStep f, DirtyThrottle wb)
-    {
-        Holding h = Hold(f.Name);
-        h.OnDisk = true;
-        h.FileBytes = f.Bytes;
-        h.Use = PageUse.FileDirty;
-        long pages = (long)(f.Bytes >> PageShift);
-        for (long i = 0; i < pages; i++)
-        {
-            AllocResult r = Landed(_m.Allocate(0, Gfp.HighUserMovable, 0, h.Use), 0, Gfp.HighUserMovable);
-            if (!r.Success)
-            {
-                return Enomem;
-            }
-            TagPage(h, r.Pfn);
-            AddPageCacheMetadata(h, i);
-            _cpu.TaskRan(TaskPageNs);
-            wb.Dirtied(r.Pfn);
-            double pause = wb.Balance(_cpu.Now);
-            if (pause > 0)
-            {
-                _cpu.TaskSleeps(pause);
-            }
-        }
-        if (!f.Dirty)
+        if (wb != null && !f.Dirty)
         {
             double wait = wb.Sync(_cpu.Now);
             if (wait > 0)
