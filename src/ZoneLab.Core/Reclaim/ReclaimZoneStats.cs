@@ -72,7 +72,9 @@ public sealed class ReclaimZoneStats
             return 0;
         }
 
-        int k = 1 + (int)Math.Floor(Math.Log2(seconds));
-        return Math.Min(k, AgeBuckets - 1);
+        // the double's binary exponent is floor(log2(seconds)) exactly: no libm call on every reclaimed page, and no
+        // rounding up just below a power of two as log2() can (8 - 1 ulp is in [4, 8)); NaN and infinity give
+        // int.MaxValue, which lands in the last bucket
+        return Math.Min(Math.ILogB(seconds), AgeBuckets - 2) + 1;
     }
 }

@@ -138,4 +138,25 @@ public class ReclaimZoneStatsTests
     [InlineData(1023.0, 10)]
     [InlineData(1e9, ReclaimZoneStats.AgeBuckets - 1)]
     public void AgeBucketsDoubleFromOneSecond(double seconds, int bucket) => Assert.Equal(bucket, ReclaimZoneStats.Bucket(seconds));
+
+    [Fact]
+    public void AgeBucketEdgesAreExact()
+    {
+        // k for [2^(k-1), 2^k): the largest double below 8 is in [4, 8), bucket 3; 8 itself opens bucket 4
+        Assert.Equal(3, ReclaimZoneStats.Bucket(Math.BitDecrement(8.0)));
+        Assert.Equal(4, ReclaimZoneStats.Bucket(8.0));
+        Assert.Equal(1, ReclaimZoneStats.Bucket(Math.BitDecrement(2.0)));
+        Assert.Equal(ReclaimZoneStats.AgeBuckets - 1, ReclaimZoneStats.Bucket(double.PositiveInfinity));
+        // every power of two and its neighbours, by the definition
+        for (int e = 0; e < 40; e++)
+        {
+            double p = Math.ScaleB(1.0, e);
+            Assert.Equal(Math.Min(e + 1, ReclaimZoneStats.AgeBuckets - 1), ReclaimZoneStats.Bucket(p));
+            Assert.Equal(Math.Min(e + 1, ReclaimZoneStats.AgeBuckets - 1), ReclaimZoneStats.Bucket(Math.BitIncrement(p)));
+            if (e > 0)
+            {
+                Assert.Equal(Math.Min(e, ReclaimZoneStats.AgeBuckets - 1), ReclaimZoneStats.Bucket(Math.BitDecrement(p)));
+            }
+        }
+    }
 }
