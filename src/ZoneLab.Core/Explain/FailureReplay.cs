@@ -69,7 +69,7 @@ public static class FailureReplay
             AllocFlags = flags,
             Class = cls,
             Summary = summary,
-            SlowPath = SlowPath.Describe(gfp, report.Order, version),
+            SlowPath = SlowPath.Describe(gfp, report.Order, version, s_kswapd.IsMatch(report.Comm) && !report.InterruptContext),
             WhatIf = cut
                 ? new WhatIf { MinFreeKbytes = "not known without the zone lines", WatermarkScaleFactor = "not known without the zone lines" }
                 : FailureWhatIfs.Compute(report, layout, zones, highest, flags, version, gfp),

@@ -13,9 +13,19 @@ public static class SlowPath
     /// <summary>PAGE_ALLOC_COSTLY_ORDER: above it an allocation is "costly" and is not retried by default.</summary>
     public const int PageAllocCostlyOrder = 3;
 
-    /// <summary>One sentence for kernel <paramref name="version"/> (major*100+minor).</summary>
-    public static string Describe(GfpFlags gfp, int order, int version)
+    /// <summary>
+    /// One sentence for kernel <paramref name="version"/> (major*100+minor); <paramref name="pfMemalloc"/>: the task
+    /// runs with PF_MEMALLOC (kswapd), which never reclaims on its own behalf.
+    /// </summary>
+    public static string Describe(GfpFlags gfp, int order, int version, bool pfMemalloc = false)
     {
+        if (pfMemalloc && (gfp & GfpFlags.DirectReclaim) != 0)
+        {
+            // mirrors __alloc_pages_slowpath(): "Avoid recursion of direct reclaim" (PF_MEMALLOC → nopage), and the
+            // early costly compaction is skipped for gfp_pfmemalloc_allowed() requests
+            return "no direct reclaim or compaction: the task runs with PF_MEMALLOC, so __alloc_pages_slowpath() does not "
+                + "recurse into reclaim; with ALLOC_NO_WATERMARKS it fails only when no zone has a free block of the order";
+        }
         if ((gfp & GfpFlags.DirectReclaim) == 0)
         {
             // mirrors __alloc_pages_slowpath(): "Caller is not willing to reclaim, we can't balance anything"

@@ -7,7 +7,7 @@ namespace ZoneLab.Tests.Allocator;
 /// <summary>
 /// Reports cut before their zone lines (the common shape on mailing lists: the author keeps the header and the stack,
 /// or Mem-Info's first block) are explained from the request alone: gfp_zone() and what __alloc_pages_slowpath() could
-/// try. Real inputs: two Steam Deck reports from the linux-arm-msm thread of July 2025 (sources beside the fixtures).
+/// try; and the slow-path sentence every report gets. Real inputs: two Steam Deck reports from the linux-arm-msm thread of July 2025 (sources beside the fixtures).
 /// </summary>
 public sealed class ExplainCutShortTests
 {
@@ -57,6 +57,19 @@ public sealed class ExplainCutShortTests
         Assert.Equal((FailureClass.ReportCutShort, 5, 410), (v.Class, v.Report.Line, v.Version));
         Assert.Equal("direct reclaim; retried while reclaim makes progress; no OOM kill for a request without __GFP_FS", v.SlowPath);
         Assert.Equal("Normal", v.Layout.Names[v.HighestZoneIdx]);
+    }
+
+    [Fact]
+    public void KswapdCannotReclaimOnItsOwnBehalf()
+    {
+        // kswapd0 asks GFP_KERNEL (mode 0xcc0, order 0) on 6.9: the mask allows direct reclaim, but kswapd runs with
+        // PF_MEMALLOC and __alloc_pages_slowpath() goes to nopage rather than recurse into reclaim
+        AllocFailureReport r = AllocFailureReader.ReadFile(FixturePath.Get("explain", "ppc32-6.9-kswapd-pfmemalloc-quoted.txt"))[0];
+        FailureVerdict v = FailureReplay.Explain(r, "ppc32");
+        Assert.Equal(("kswapd0", 0xcc0u), (r.Comm, r.Mode));
+        Assert.StartsWith("no direct reclaim or compaction: the task runs with PF_MEMALLOC", v.SlowPath, StringComparison.Ordinal);
+        // the same mask from an ordinary task reclaims and, at order 0 with __GFP_FS, ends in the OOM killer
+        Assert.Equal("direct reclaim; retried while reclaim makes progress, then the OOM killer is invoked", SlowPath.Describe(Gfp.Kernel, 0, 609));
     }
 
     [Theory]
