@@ -36,7 +36,10 @@ internal static class SweepCommand
         {
             SweepGrid g = SweepGridLoader.LoadFile(pr.GetValue(grid)!);
             var plan = new SweepPlan(g);
-            plan.Validate();
+            foreach (string w in plan.Validate())
+            {
+                Console.Error.WriteLine($"zonelab: warning: {w}");
+            }
             SweepShard? sh = SweepShards.Resolve(pr.GetValue(shard), pr.GetValue(shards), Environment.GetEnvironmentVariable);
             if (pr.GetValue(dryRun))
             {

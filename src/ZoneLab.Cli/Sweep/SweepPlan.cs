@@ -4,6 +4,7 @@ using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
 using ZoneLab.Designs;
+using ZoneLab.Layout;
 using ZoneLab.Metrics;
 using ZoneLab.Workloads;
 using ZoneLab.Workloads.Simulation;
@@ -101,10 +102,14 @@ internal sealed class SweepPlan
     /// <summary>
     /// Checks, before anything runs, that every axis combination loads and boots (the kernel command line parsed, the
     /// layout computed, as <see cref="SimulationRunner"/> does first) for each design, so that a value the scenario or
-    /// the kernel rejects stops the sweep at once, naming its first point.
+    /// the kernel rejects stops the sweep at once, naming its first point. Returns what those boots warned about (a
+    /// CMA area the kernel refuses, so that every cma_alloc() of those points fails), once per warning with its first
+    /// point and the number of points it applies to.
     /// </summary>
-    public void Validate()
+    public List<string> Validate()
     {
+        var warned = new Dictionary<string, (SweepPoint First, int Points)>(StringComparer.Ordinal);
+        var order = new List<string>();
         int perCombo = Grid.Designs.Count * Grid.Seeds.Count;
         for (int c = 0; c < Count / perCombo; c++)
         {
@@ -117,8 +122,20 @@ internal sealed class SweepPlan
                 try
                 {
                     // as SimulationRunner.Run boots it: the dmb kernel takes movablecore=size@base entries
-                    ScenarioBoot.Layout((variant?.Apply(s) ?? s).Machine, Grid.ScenarioBaseDirectory,
+                    BootLayout layout = ScenarioBoot.Layout((variant?.Apply(s) ?? s).Machine, Grid.ScenarioBaseDirectory,
                         DesignRegistry.For(kind).Features);
+                    foreach (string w in layout.Warnings)
+                    {
+                        if (warned.TryGetValue(w, out (SweepPoint First, int Points) seen))
+                        {
+                            warned[w] = (seen.First, seen.Points + Grid.Seeds.Count);
+                        }
+                        else
+                        {
+                            warned[w] = (pt, Grid.Seeds.Count);
+                            order.Add(w);
+                        }
+                    }
                 }
                 catch (ZoneLabInputException e)
                 {
@@ -126,6 +143,9 @@ internal sealed class SweepPlan
                 }
             }
         }
+        return order.Select(w => warned[w].Points == 1
+            ? $"point {warned[w].First.Index} ({Describe(warned[w].First)}): boot: {w}"
+            : $"{warned[w].Points} points, the first {warned[w].First.Index} ({Describe(warned[w].First)}): boot: {w}").ToList();
     }
 
     /// <summary>Runs point <paramref name="p"/> and returns its row.</summary>
