@@ -198,6 +198,14 @@ internal static class SizeCommand
                 notes.Add("the smallest size tried already meets it (lower --min to look further)");
             }
         }
+        // a size the kernel cannot reserve fails for that reason, not for the workload's: say so
+        var refused = d.Evaluations.Keys
+            .Where(k => d.Plan.BootWarnings(d.Plan.Point(k * d.Plan.Grid.Seeds.Count)).Any(w => w.StartsWith("cma: Failed to reserve", StringComparison.Ordinal)))
+            .Select(k => SweepValues.Format(d.Sizes[k])).ToList();
+        if (refused.Count > 0)
+        {
+            notes.Add($"the kernel cannot reserve {string.Join(", ", refused)} on this machine ('cma: Failed to reserve'): no area, every cma_alloc() fails");
+        }
         List<(ulong Passes, ulong FailsAbove)> nm = d.NonMonotone();
         if (nm.Count > 0)
         {

@@ -116,36 +116,45 @@ internal sealed class SweepPlan
             for (int d = 0; d < Grid.Designs.Count; d++)
             {
                 SweepPoint pt = Point((c * perCombo) + (d * Grid.Seeds.Count));
-                Scenario s = Scenario(pt);
-                ScenarioVariant? variant = s.Variants.FirstOrDefault(v => v.Name == pt.Design);
-                DesignKind kind = DesignNames.Parse(variant?.Design ?? pt.Design, "designs");
-                try
+                foreach (string w in BootWarnings(pt))
                 {
-                    // as SimulationRunner.Run boots it: the dmb kernel takes movablecore=size@base entries
-                    BootLayout layout = ScenarioBoot.Layout((variant?.Apply(s) ?? s).Machine, Grid.ScenarioBaseDirectory,
-                        DesignRegistry.For(kind).Features);
-                    foreach (string w in layout.Warnings)
+                    if (warned.TryGetValue(w, out (SweepPoint First, int Points) seen))
                     {
-                        if (warned.TryGetValue(w, out (SweepPoint First, int Points) seen))
-                        {
-                            warned[w] = (seen.First, seen.Points + Grid.Seeds.Count);
-                        }
-                        else
-                        {
-                            warned[w] = (pt, Grid.Seeds.Count);
-                            order.Add(w);
-                        }
+                        warned[w] = (seen.First, seen.Points + Grid.Seeds.Count);
                     }
-                }
-                catch (ZoneLabInputException e)
-                {
-                    throw PointError(pt, e);
+                    else
+                    {
+                        warned[w] = (pt, Grid.Seeds.Count);
+                        order.Add(w);
+                    }
                 }
             }
         }
         return order.Select(w => warned[w].Points == 1
             ? $"point {warned[w].First.Index} ({Describe(warned[w].First)}): boot: {w}"
             : $"{warned[w].Points} points, the first {warned[w].First.Index} ({Describe(warned[w].First)}): boot: {w}").ToList();
+    }
+
+    /// <summary>
+    /// Boots the layout of <paramref name="pt"/> as <see cref="SimulationRunner"/> does first (the dmb kernel takes
+    /// movablecore=size@base entries) and returns what the boot warned about; a value the kernel rejects is an error
+    /// naming the point.
+    /// </summary>
+    public IReadOnlyList<string> BootWarnings(SweepPoint pt)
+    {
+        Scenario s = Scenario(pt);
+        ScenarioVariant? variant = s.Variants.FirstOrDefault(v => v.Name == pt.Design);
+        DesignKind kind = DesignNames.Parse(variant?.Design ?? pt.Design, "designs");
+        try
+        {
+            BootLayout layout = ScenarioBoot.Layout((variant?.Apply(s) ?? s).Machine, Grid.ScenarioBaseDirectory,
+                DesignRegistry.For(kind).Features);
+            return layout.Warnings;
+        }
+        catch (ZoneLabInputException e)
+        {
+            throw PointError(pt, e);
+        }
     }
 
     /// <summary>Runs point <paramref name="p"/> and returns its row.</summary>

@@ -105,6 +105,17 @@ public class OutputTests
     }
 
     [Fact]
+    public void SizeSaysWhichSizesTheKernelCannotReserve()
+    {
+        // a 1 GiB machine: a 2 GiB CMA area exceeds the memblock limit (cma_declare_contiguous_nid: base + size > limit),
+        // so at that size there is no area and the goal fails for the machine's reason, not the workload's
+        InProcessResult r = RobustFiles.Run("size", OptionTests.ShortScenario(), "--vary", "cma", "--goal", "cma_alloc.success==100%",
+            "--designs", "migrate-cma", "--seeds", "1", "--min", "2G", "--max", "2G", "--step", "1G", "--format", "json");
+        Assert.True(r.Exit == 0, r.Err);
+        Assert.Contains("the kernel cannot reserve 2G on this machine", r.Out);
+    }
+
+    [Fact]
     public void SizeRefusesAnUnwritablePlotPathBeforeItSearches()
     {
         InProcessResult r = RobustFiles.Run("size", OptionTests.ShortScenario(), "--vary", "cma", "--goal", "cma_alloc.success==100%",
