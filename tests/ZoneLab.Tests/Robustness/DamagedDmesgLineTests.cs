@@ -42,6 +42,11 @@ public sealed class DamagedDmesgLineTests
     [InlineData(22, "[mem 0xbfee3000-0xbffdffff]", "[mem 0x10000000000000-0x10000000000fff]")]
     [InlineData(22, "[mem 0xbfee3000-0xbffdffff]", "[mem 0xcfee3000-0xcffdffff]")]
     [InlineData(47, "[mem 0x3ffd5000-0x3fffffff]", "[mem 0xbffd5000-0xbfffffff]")]
+    // e820__range_remove's line with a damaged end, and __e820__range_update's with its range reversed: read whole or
+    // refused, never skipped (line 16 removes the legacy ROM area [0xa0000, 0x100000) from usable memory)
+    [InlineData(16, "[mem 0x000a0000-0x000fffff]", "[mem 0x000a0000-0xzzzz]")]
+    [InlineData(16, "[mem 0x000a0000-0x000fffff]", "[mem 0x000fffff-0x000a0000]")]
+    [InlineData(15, "[mem 0x00000000-0x00000fff]", "[mem 0x00000fff-0x00000000]")]
     public void ADamagedLineIsALocatedError(int lineNo, string from, string to)
     {
         string[] lines = File.ReadAllLines(s_log);
@@ -49,6 +54,32 @@ public sealed class DamagedDmesgLineTests
         lines[lineNo - 1] = lines[lineNo - 1].Replace(from, to, StringComparison.Ordinal);
         var e = Assert.Throws<ZoneLabInputException>(() => DmesgReader.Read(lines, "d.txt"));
         Assert.StartsWith($"d.txt:{lineNo}: ", e.Message);
+    }
+
+    [Fact]
+    public void AnUnsortedFirmwareMapIsALocatedError()
+    {
+        // e820__memory_setup() prints the map after e820__update_table() sorted it. Line 6's reserved
+        // [0xf0000, 0x100000) moved to [0xfffb0000, 0xfffc0000) (still overlapping nothing) is printed before line 7's
+        // usable entry at 0x100000: the error names line 7, the first entry that starts below the one before it
+        string[] lines = File.ReadAllLines(s_log);
+        lines[5] = lines[5].Replace("[mem 0x00000000000f0000-0x00000000000fffff]", "[mem 0x00000000fffb0000-0x00000000fffbffff]", StringComparison.Ordinal);
+        var e = Assert.Throws<ZoneLabInputException>(() => DmesgReader.Read(lines, "d.txt"));
+        Assert.StartsWith("d.txt:7: BIOS-e820 entry [mem 0x0000000000100000-0x00000000bffdffff] usable is printed after the one on line 6", e.Message);
+    }
+
+    [Fact]
+    public void TwoDifferentCommandLinesAreTwoBoots()
+    {
+        // setup_arch() prints "Command line:" once per boot (line 2); a second, different one below it is another boot
+        // pasted into the same file, and the layout would be that of whichever the reader took
+        var lines = File.ReadAllLines(s_log).ToList();
+        lines.Insert(2, lines[1].Replace("kernelcore=1536M", "kernelcore=512M", StringComparison.Ordinal));
+        var e = Assert.Throws<ZoneLabInputException>(() => DmesgReader.Read(lines.ToArray(), "d.txt"));
+        Assert.StartsWith("d.txt:3: a second 'Command line:' that differs from the one on line 2", e.Message);
+        // the same line twice is the same boot's (a log joined from two copies of its start): still read
+        lines[2] = lines[1];
+        Assert.NotNull(DmesgReader.Read(lines.ToArray(), "d.txt"));
     }
 
     [Fact]

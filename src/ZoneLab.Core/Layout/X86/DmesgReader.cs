@@ -70,6 +70,11 @@ public static partial class DmesgReader
     [GeneratedRegex(@"^e820: update \[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\] usable ==> usable\s*$")]
     private static partial Regex E820RamToReservedKernLine();
 
+    // any "e820: update" (__e820__range_update: "[mem a-b] OLD ==> NEW") or "e820: remove" (e820__range_remove:
+    // "[mem a-b] " and the old type when checked), whatever the types: the range is read, never skipped unread
+    [GeneratedRegex(@"^e820: (?:update|remove) \[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\](?: [^\]\[]*)?$")]
+    private static partial Regex E820UpdateOrRemoveLine();
+
     [GeneratedRegex(@"(?:Debian |Ubuntu \S+ )(\d+)\.(\d+)\.(\d+)")]
     private static partial Regex DistroStableVersion();
 
@@ -118,6 +123,7 @@ public static partial class DmesgReader
         var srat = new List<NumaMemBlock>();
         var nodeRanges = new List<(int, ulong, ulong)>();
         string? cmdline = null, kernelCmdline = null;
+        int cmdlineLine = 0;
         ulong? blockSize = null;
         bool hypervisor = true;
         (ulong Start, ulong End)? ramdisk = null;
@@ -197,6 +203,16 @@ public static partial class DmesgReader
                 NodeDataLine(), "'NODE_DATA(N) allocated [mem 0xSTART-0xEND]'", source, lineNo);
             RequireForm(line, line.StartsWith("RAMDISK: [mem ", StringComparison.Ordinal), RamdiskLine(), "'RAMDISK: [mem 0xSTART-0xEND]'", source, lineNo);
             RequireForm(line, line.Contains("x86/mm: Memory block size: ", StringComparison.Ordinal), BlockSizeLine(), "'x86/mm: Memory block size: NMB'", source, lineNo);
+            bool updateOrRemove = line.StartsWith("e820: update [mem ", StringComparison.Ordinal) || line.StartsWith("e820: remove [mem ", StringComparison.Ordinal);
+            RequireForm(line, updateOrRemove, E820UpdateOrRemoveLine(), "'e820: update|remove [mem 0xSTART-0xEND] [TYPE[ ==> TYPE]]'", source, lineNo);
+            if (updateOrRemove)
+            {
+                Match ur = E820UpdateOrRemoveLine().Match(line);
+                if (ParseHex(ur.Groups[2].Value, source, lineNo) < ParseHex(ur.Groups[1].Value, source, lineNo))
+                {
+                    throw new ZoneLabInputException(source, lineNo, "e820 update range ends before it starts");
+                }
+            }
             if (version == null)
             {
                 Match v = VersionLine().Match(line);
@@ -243,11 +259,8 @@ public static partial class DmesgReader
                 Match u = E820RamToReservedLine().Match(line);
                 if (u.Success)
                 {
+                    // (its order is checked with every update and remove line above)
                     ulong us = ParseHex(u.Groups[1].Value, source, lineNo), ue = ParseHex(u.Groups[2].Value, source, lineNo);
-                    if (ue < us)
-                    {
-                        throw new ZoneLabInputException(source, lineNo, "e820 update range ends before it starts");
-                    }
                     ramToReserved.Add((us, ue == ulong.MaxValue ? ue : ue + 1, lineNo));
                     continue;
                 }
@@ -378,9 +391,17 @@ public static partial class DmesgReader
                 continue;
             }
 
-            if (cmdline == null && line.StartsWith("Command line: ", StringComparison.Ordinal))
+            if (line.StartsWith("Command line: ", StringComparison.Ordinal))
             {
-                cmdline = line["Command line: ".Length..];
+                // setup_arch() prints it once per boot: a second, different one is a second boot in the same file
+                string c = line["Command line: ".Length..];
+                if (cmdline != null && c != cmdline)
+                {
+                    throw new ZoneLabInputException(source, lineNo,
+                        $"a second 'Command line:' that differs from the one on line {cmdlineLine}: two boots in one file? expected the log of one boot");
+                }
+                cmdline ??= c;
+                cmdlineLine = cmdlineLine == 0 ? lineNo : cmdlineLine;
                 continue;
             }
             if (kernelCmdline == null && line.StartsWith("Kernel command line: ", StringComparison.Ordinal))
@@ -474,6 +495,15 @@ public static partial class DmesgReader
         if (extended.Count > 0)
         {
             entries = extended; // the firmware's SETUP_E820_EXT entries appended to the first 128, printed whole
+        }
+        for (int k = 1; k < entries.Count; k++)
+        {
+            // e820__memory_setup() prints the table after e820__update_table() sorted it
+            if (entries[k].Entry.Start < entries[k - 1].Entry.Start)
+            {
+                throw new ZoneLabInputException(source, entries[k].Line,
+                    $"BIOS-e820 entry {entries[k].Entry} is printed after the one on line {entries[k - 1].Line} ({entries[k - 1].Entry}), which starts higher; the kernel prints its map sorted, so the log is damaged");
+            }
         }
         var sorted = entries.OrderBy(x => x.Entry.Start).ToList();
         for (int k = 1; k < sorted.Count; k++)
