@@ -37,9 +37,20 @@ internal static class CompareReportWriter
     /// </summary>
     public static void BootWarningsToStderr(CompareResult r)
     {
-        foreach (string line in Notes(r).Where(l => l.StartsWith("boot", StringComparison.Ordinal)))
+        foreach (string line in BootNotes(r))
         {
             Console.Error.WriteLine($"zonelab: warning: {line}");
+        }
+    }
+
+    // a boot warning once, naming the designs whose kernels gave it when not every design's did
+    private static IEnumerable<string> BootNotes(CompareResult r)
+    {
+        var ran = r.Designs.Where(d => d.Available).ToList();
+        foreach (string w in ran.SelectMany(d => d.BootWarnings ?? []).Distinct(StringComparer.Ordinal))
+        {
+            var who = ran.Where(d => d.BootWarnings?.Contains(w, StringComparer.Ordinal) == true).Select(d => d.Design).ToList();
+            yield return who.Count == ran.Count ? $"boot: {w}" : $"boot ({string.Join(", ", who)}): {w}";
         }
     }
 
@@ -54,13 +65,7 @@ internal static class CompareReportWriter
                 lines.Add($"skipped {d.Design}: {d.SkipReason}");
             }
         }
-        // a boot warning once, naming the designs whose kernels gave it when not every design's did
-        var ran = r.Designs.Where(d => d.Available).ToList();
-        foreach (string w in ran.SelectMany(d => d.BootWarnings ?? []).Distinct(StringComparer.Ordinal))
-        {
-            var who = ran.Where(d => d.BootWarnings?.Contains(w, StringComparer.Ordinal) == true).Select(d => d.Design).ToList();
-            lines.Add(who.Count == ran.Count ? $"boot: {w}" : $"boot ({string.Join(", ", who)}): {w}");
-        }
+        lines.AddRange(BootNotes(r));
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (DesignReport d in r.Designs)
         {

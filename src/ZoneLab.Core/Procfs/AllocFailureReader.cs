@@ -356,14 +356,10 @@ public static class AllocFailureReader
                 ReadBuddy(whole, zone, source, lineNo);
                 continue;
             }
-            if (global && Regex.Match(t, @"(?:^|\s)free:(?<v>\d+)(?:\s|$)") is { Success: true } gf)
+            if (global)
             {
-                report.GlobalFreePages = ParseNumber(gf.Groups["v"].Value, source, lineNo);
-            }
-            if (global && Regex.IsMatch(t, @"(?:^|\s)free_cma:\d+(?:\s|$)"))
-            {
-                Match f = Regex.Match(t, @"(?:^|\s)free_cma:(?<v>\d+)(?:\s|$)");
-                report.GlobalFreeCma = ParseNumber(f.Groups["v"].Value, source, lineNo);
+                report.GlobalFreePages = GlobalCounter(t, "free", source, lineNo) ?? report.GlobalFreePages;
+                report.GlobalFreeCma = GlobalCounter(t, "free_cma", source, lineNo) ?? report.GlobalFreeCma;
             }
         }
 
@@ -433,6 +429,13 @@ public static class AllocFailureReader
         zone.FreeBlocks = counts;
         zone.Types = types;
         zone.PageKb = (int)pageKb;
+    }
+
+    // "KEY:N" of Mem-Info's first block (show_free_areas' global counters, in pages), or null when the line has none
+    private static long? GlobalCounter(string t, string key, string source, int lineNo)
+    {
+        Match m = Regex.Match(t, $@"(?:^|\s){key}:(?<v>\d+)(?:\s|$)");
+        return m.Success ? ParseNumber(m.Groups["v"].Value, source, lineNo) : null;
     }
 
     private static long ParseNumber(string s, string source, int line) =>
