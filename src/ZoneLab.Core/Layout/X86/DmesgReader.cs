@@ -210,7 +210,7 @@ public static partial class DmesgReader
                 Match ur = E820UpdateOrRemoveLine().Match(line);
                 if (ParseHex(ur.Groups[2].Value, source, lineNo) < ParseHex(ur.Groups[1].Value, source, lineNo))
                 {
-                    throw new ZoneLabInputException(source, lineNo, "e820 update range ends before it starts");
+                    throw new ZoneLabInputException(source, lineNo, $"e820 {(line.StartsWith("e820: update", StringComparison.Ordinal) ? "update" : "remove")} range ends before it starts");
                 }
             }
             if (version == null)
