@@ -175,7 +175,8 @@ public static class FailureVerdictWriter
                 }
                 sb.Append(ci, $"    min_free_kbytes: {v.WhatIf.MinFreeKbytes}\n");
                 sb.Append(ci, $"    watermark_scale_factor: {v.WhatIf.WatermarkScaleFactor}\n");
-                if (v.WhatIf.MorePagesNeeded is long m)
+                // 0 means a zone passes on the dumped numbers already (the min_free_kbytes line says so): no zone to name
+                if (v.WhatIf.MorePagesNeeded is long m && m > 0)
                 {
                     sb.Append(ci, $"    passes with {m} more free pages in {v.WhatIf.InZone}{(v.WhatIf.OfOrderAtLeast is int o ? $", one block of order >= {o} among them" : "")}\n");
                 }

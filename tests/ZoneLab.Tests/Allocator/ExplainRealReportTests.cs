@@ -127,6 +127,27 @@ public sealed class ExplainRealReportTests
             new Zone(0, "DMA", false, true, 2816, 8, 31506, 28821));
         Assert.Equal(6051, v.Zones[0].EffectiveMin);
         Assert.Equal(FailureClass.PassesOnDump, v.Class);
+        // Normal passes as dumped, so no zone needs more free pages: the text names none (it used to print
+        // "passes with 0 more free pages in " with no zone), and the JSON says 0.
+        Assert.Equal(0, v.WhatIf.MorePagesNeeded);
+        string text = FailureVerdictWriter.ToText([v], "chrome.txt");
+        Assert.DoesNotContain("more free pages", text, StringComparison.Ordinal);
+        Assert.Contains("min_free_kbytes: no change needed", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EveryMorePagesLineNamesAZone()
+    {
+        // Each fixture's text: a "passes with N more free pages in ZONE" line has N > 0 and a zone ("node N NAME").
+        foreach (string f in Directory.GetFiles(FixturePath.Get("explain"), "*.txt"))
+        {
+            IReadOnlyList<AllocFailureReport> reports = AllocFailureReader.ReadFile(f);
+            string text = FailureVerdictWriter.ToText(reports.Select(r => FailureReplay.Explain(r, f)).ToList(), f);
+            foreach (string line in text.Split('\n').Where(l => l.Contains("more free pages", StringComparison.Ordinal)))
+            {
+                Assert.Matches(@"^    passes with [1-9][0-9]* more free pages in node [0-9]+ [A-Za-z0-9]+", line);
+            }
+        }
     }
 
     [Fact]
