@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text;
+
 namespace ZoneLab.Allocator;
 
 /// <summary>The kind of a GFP name.</summary>
@@ -168,6 +171,39 @@ public static class GfpTable
         }
 
         return f;
+    }
+
+    /// <summary>
+    /// The v4.4-v4.9 names of the bits of <paramref name="mask"/> (<c>__GFP_IO|__GFP_FS|...</c>, lowest bit first, bits
+    /// without a name as one trailing hex value): what v4.5+'s <c>%pGg</c> would have printed bit by bit, for the
+    /// reports of kernels that print only the hex mask. No composite names: GFP_TRANSHUGE and others changed since.
+    /// </summary>
+    public static string NamesV4_4(uint mask)
+    {
+        var sb = new StringBuilder();
+        uint rest = mask;
+        for (int bit = 0; bit < 32; bit++)
+        {
+            uint b = 1u << bit;
+            if ((mask & b) == 0)
+            {
+                continue;
+            }
+            foreach (ref readonly GfpName row in s_names.AsSpan())
+            {
+                if (row.BitV4_4 == b && row.In(First))
+                {
+                    sb.Append(sb.Length > 0 ? "|" : "").Append(row.Name);
+                    rest &= ~b;
+                    break;
+                }
+            }
+        }
+        if (rest != 0)
+        {
+            sb.Append(sb.Length > 0 ? "|" : "").Append("0x").Append(rest.ToString("x", CultureInfo.InvariantCulture));
+        }
+        return sb.Length > 0 ? sb.ToString() : "0";
     }
 
     /// <summary>The meanings of the bits of <paramref name="mask"/> in the 6.1 layout: <see cref="GfpFlags"/> is that layout, every bit kept.</summary>

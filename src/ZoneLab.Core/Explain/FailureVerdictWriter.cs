@@ -156,7 +156,10 @@ public static class FailureVerdictWriter
         {
             var r = v.Report;
             sb.Append('\n');
-            sb.Append(ci, $"line {r.Line}: {r.Comm}: order {r.Order}, {r.FlagNames ?? $"0x{r.Mode:x}"} (mode 0x{r.Mode:x})\n");
+            // kernels before v4.5 print the hex mask only: name its bits as the replay decoded them (ReportGfp.Decode)
+            string flags = r.FlagNames ?? GfpTable.NamesV4_4(r.Mode);
+            string how = r.FlagNames is null ? ", names from the v4.4-v4.9 bit layout" : "";
+            sb.Append(ci, $"line {r.Line}: {r.Comm}: order {r.Order}, {flags} (mode 0x{r.Mode:x}{how})\n");
             sb.Append(ci, $"  kernel {v.Version / 100}.{v.Version % 100} ({(v.VersionSource == "dump" ? r.Release : v.VersionSource)}), arch {v.Arch ?? "unknown"}, zones {string.Join(" ", v.Layout.Names)}\n");
             sb.Append(ci, $"  gfp_zone: {v.Layout.Names[v.HighestZoneIdx]} (highest_zoneidx {v.HighestZoneIdx}); alloc_flags {string.Join("|", ReportAllocFlagNames.Names(v.AllocFlags, v.Version))}\n");
             sb.Append(ci, $"  slow path: {v.SlowPath}\n");

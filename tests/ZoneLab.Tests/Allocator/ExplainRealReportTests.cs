@@ -254,7 +254,18 @@ public sealed class ExplainRealReportTests
             new Zone(0, "Normal", false, false, 3998, 3560, 0, 0),
             new Zone(0, "DMA32", true, true, 14567, 472, 14038, 0),
             new Zone(0, "DMA", false, true, 3960, 3, 15903, 11962));
+        // The text names those bits as v4.4 calls them, lowest first, instead of repeating the hex mask.
+        Assert.Contains("vhost-5837: order 4, __GFP_IO|__GFP_FS|__GFP_COMP|__GFP_DIRECT_RECLAIM|__GFP_KSWAPD_RECLAIM (mode 0x24040c0, names from the v4.4-v4.9 bit layout)",
+            FailureVerdictWriter.ToText([v], "vhost.txt"), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(0x20u, "__GFP_HIGH")] // v4.4 gfp.h: ___GFP_HIGH 0x20 (the 3.x GFP_ATOMIC of ixgbe/napi reports)
+    [InlineData(0x2080020u, "__GFP_HIGH|__GFP_ATOMIC|__GFP_KSWAPD_RECLAIM")] // v4.4 GFP_ATOMIC
+    [InlineData(0x500u, "__GFP_COLD|__GFP_REPEAT")] // 0x100 and 0x400: names v4.4 had and later kernels dropped
+    [InlineData(0x4000001u, "__GFP_DMA|0x4000000")] // bit 26 has no v4.4 name
+    [InlineData(0u, "0")]
+    public void HexOnlyMaskNamesAreV4_4Bits(uint mask, string names) => Assert.Equal(names, GfpTable.NamesV4_4(mask));
 
     [Fact]
     public void X86_64_4_9_Ixgbe_TwoNodes_DmesgT()
