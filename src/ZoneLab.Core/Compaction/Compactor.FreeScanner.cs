@@ -7,7 +7,11 @@ namespace ZoneLab.Compaction;
 public sealed partial class Compactor
 {
     // mirrors compaction_alloc: the next target from the isolated free pages, running the free scanner when none
-    // is left; split_map_pages hands out order-0 pages
+    // is left. split_map_pages (6.1) walks the isolated pages in isolation order and list_add()s every order-0 page
+    // of each to the head of a new list, which it then splices in: cc->freepages runs from the last page of the last
+    // isolated page down to the first page of the first, and compaction_alloc takes list_entry(cc->freepages.next),
+    // so the targets are handed out in descending pfn order. _freeTargets is that list's head at its end: the last
+    // isolated free page is split here, its lower halves stay on the list and its last page is handed out.
     private int CompactionAlloc(int nrMigratepages)
     {
         if (_freeTargets.Count == 0)
@@ -22,9 +26,11 @@ public sealed partial class Compactor
         int k = _freeTargets.Count - 1;
         (int i, int o) = _freeTargets[k];
         _freeTargets.RemoveAt(k);
-        for (int part = o - 1; part >= 0; part--)
+        while (o > 0)
         {
-            _freeTargets.Add((i + (1 << part), part));
+            o--;
+            _freeTargets.Add((i, o));
+            i += 1 << o;
         }
 
         _nrFreepages--;

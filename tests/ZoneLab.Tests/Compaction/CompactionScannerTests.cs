@@ -56,6 +56,30 @@ public class CompactionScannerTests
     }
 
     [Fact]
+    public void CompactionAllocHandsOutTheIsolatedPagesFromTheHighestPfnDown()
+    {
+        // B0: everything free but pfn 1 (page cache); B1..B22 free; B23 page cache but its last four pfns, a free
+        // order-2 page at 11776 + 508. compact_node (order -1, MIGRATE_SYNC):
+        // 1. isolate_migratepages_block(B0) isolates pfn 1, the only LRU page, and reaches the block end.
+        // 2. migrate_pages → compaction_alloc → isolate_freepages from B23: isolate_freepages_block probes pfns 0..507
+        //    of B23 (allocated) and isolates the order-2 page at 508; nr_freepages 4 >= nr_migratepages 1 ends it.
+        //    split_map_pages list_add()s the four order-0 pages 508, 509, 510, 511 to the head of a new list, so the
+        //    list runs 511, 510, 509, 508 and compaction_alloc takes its first entry: pfn 511 receives the page.
+        // 3. The migrate scanner finds nothing more in B1..B21 (free pages) and the scanners meet; release_freepages
+        //    frees 510, 509, 508, which merge into an order-1 page at 508 and an order-0 page at 510 (511 is in use).
+        const ulong b23 = FullDma32Machine.FirstPfn + (23 * 512);
+        Machine m = Dma32Freeing(i => (i < 512 && i != 1) || (i >= 512 && i < 23 * 512) || i >= (23 * 512) + 508);
+        Assert.True(m.IsFreeHead(b23 + 508, out int o) && o == 2);
+        var c = new Compactor(m);
+        c.CompactNode(0);
+        Assert.Equal(1, m.Event(VmEvent.PgmigrateSuccess));
+        Assert.True(m.IsAllocatedHead(b23 + 511, out o) && o == 0);
+        Assert.True(m.IsFreeHead(b23 + 508, out o) && o == 1);
+        Assert.True(m.IsFreeHead(b23 + 510, out o) && o == 0);
+        InvariantChecker.Check(m);
+    }
+
+    [Fact]
     public void FreeScannerLeavesFreePageblocksAloneAndWidensItsStrideOverEmptyBlocks()
     {
         // B0: odd pfns page cache, even pfns free. B1..B23 wholly free: B1 is a free order-9 page (its buddy B0 is not
