@@ -23,11 +23,15 @@ public sealed partial class OracleEngineRunner
     /// __GFP_RETRY_MAYFAIL | __GFP_NOWARN | __GFP_THISNODE, and stop at the first failure; shrinking frees pages from
     /// the pool. htlb_alloc_mask is GFP_HIGHUSER_MOVABLE for a size whose pages can migrate and is not gigantic
     /// (hugepage_movable_supported, include/linux/hugetlb.h since v4.20): PMD pages on x86_64 and arm64, so they are
-    /// MIGRATE_MOVABLE and may sit in ZONE_MOVABLE. The readback is the pool size.
+    /// MIGRATE_MOVABLE and may sit in ZONE_MOVABLE. __GFP_RETRY_MAYFAIL is left out on a node whose last attempt
+    /// failed (alloc_buddy_huge_page's node_alloc_noretry). The readback is the pool size.
     /// </summary>
     private int Hugepages(long count, Dictionary<string, string> extra)
     {
-        const GfpFlags gfp = Gfp.HighUserMovable | GfpFlags.Comp | GfpFlags.RetryMayfail | GfpFlags.NoWarn | GfpFlags.ThisNode;
+        const GfpFlags gfpBase = Gfp.HighUserMovable | GfpFlags.Comp | GfpFlags.NoWarn | GfpFlags.ThisNode;
+        // mirrors set_max_huge_pages (6.1 mm/hugetlb.c): node_alloc_noretry is cleared once per write of
+        // nr_hugepages and handed to every alloc_pool_huge_page -> alloc_fresh_huge_page -> alloc_buddy_huge_page
+        bool[] noRetry = new bool[_m.NodeCount];
         while (_hugepages.Count > count)
         {
             (ulong pfn, int order) = _hugepages[^1];
@@ -41,8 +45,20 @@ public sealed partial class OracleEngineRunner
             {
                 int node = _nextNid;
                 _nextNid = (_nextNid + 1) % _m.NodeCount;
+                // mirrors alloc_buddy_huge_page (6.1 mm/hugetlb.c): "if we are allocating pages in a loop (to adjust
+                // global huge page counts) and previous allocation failed, do not continue to try hard on the same
+                // node": alloc_try_hard (__GFP_RETRY_MAYFAIL) unless the node's bit is set; a success without it
+                // clears the bit ("an overall state change"), a failure with it sets the bit. Without
+                // __GFP_RETRY_MAYFAIL the costly order gives up after one direct reclaim and compaction
+                // (__alloc_pages_slowpath's "Do not retry costly high order allocations")
+                bool tryHard = !noRetry[node];
+                GfpFlags gfp = tryHard ? gfpBase | GfpFlags.RetryMayfail : gfpBase;
                 AllocResult r = Landed(_m.Allocate(Pageblock.Order, gfp, node, PageUse.Kernel), Pageblock.Order, gfp);
                 _cpu.TaskRan(0);
+                // (a try-hard success leaves the bit clear, a failure without it leaves it set: the bit is the last
+                // attempt's failure)
+                noRetry[node] = !r.Success;
+                HugetlbAttempts.Add((node, tryHard, r.Success));
                 if (r.Success)
                 {
                     TrackBlock(_kernel, r.Pfn, Pageblock.Order, PageUse.Kernel);

@@ -44,6 +44,12 @@ public sealed partial class OracleEngineRunner : IDisposable
     private readonly long[] _extfragSeen = new long[8 * 8 * 2];
     private long _kswapdSeen;
 
+    /// <summary>
+    /// Every order-9 hugetlb pool allocation of the nr_hugepages steps: the node, whether it was made with
+    /// __GFP_RETRY_MAYFAIL (alloc_buddy_huge_page's alloc_try_hard) and whether it succeeded (tests read it).
+    /// </summary>
+    internal List<(int Node, bool TryHard, bool Success)> HugetlbAttempts { get; } = [];
+
     /// <summary>The engine's snapshots: 0 before the first step, i after step i (same shape as the recording's).</summary>
     public List<ProcSnapshot> Snapshots { get; } = [];
 
