@@ -17,12 +17,18 @@ public sealed partial class OracleEngineRunner
     /// falls back to small pages (thp_fault_fallback). 6.1 does not align anonymous mappings to 2 MiB (that came
     /// with 6.7's "align larger anonymous mappings on THP boundaries"), so a mapping of N × 2 MiB holds N − 1 whole
     /// PMD ranges: the partial ranges at both ends get small pages (the guest's 700 MiB gave 349 THPs, 384 MiB 191).
-    /// One PTE page per 512 pages (__pte_alloc, or the page table deposited with each THP).
+    /// One PTE page per 512 pages (__pte_alloc, or the page table deposited with each THP), allocated where the
+    /// fault allocates it: handle_pte_fault → do_anonymous_page calls pte_alloc() before it allocates the data page,
+    /// so the table of a 512-page range comes just before that range's first page, and
+    /// __do_huge_pmd_anonymous_page allocates the deposited table (pte_alloc_one) just after the THP
+    /// (6.1 mm/memory.c, mm/huge_memory.c). The unmovable tables thus interleave in time with the movable pages, as
+    /// they do in the guest, instead of coming all at the end of the step.
     /// </summary>
     private int Anon(AnonStep a, Dictionary<string, string> extra)
     {
         Holding h = Hold(a.Name);
         long pages = (long)(a.Bytes >> PageShift);
+        _faulted = 0;
         long pmd = (long)Pageblock.NrPages;
         // MADV_NOHUGEPAGE (VM_NOHUGEPAGE): hugepage_vma_check refuses the VMA, every fault takes a small page
         long thps = ThpEnabled && !a.NoThp && pages >= 2 * pmd ? (pages / pmd) - 1 : 0;
@@ -46,6 +52,8 @@ public sealed partial class OracleEngineRunner
                 _thpAlloc++;
                 TrackBlock(h, r.Pfn, Pageblock.Order, PageUse.Anon);
                 _cpu.TaskRan(pmd * TaskPageNs);
+                PageTable(h); // __do_huge_pmd_anonymous_page: pte_alloc_one after the folio, for pgtable_trans_huge_deposit
+                _faulted += pmd;
             }
             else
             {
@@ -60,15 +68,6 @@ public sealed partial class OracleEngineRunner
         {
             return Enomem;
         }
-        for (long t = 0; t < (pages + 511) / 512; t++)
-        {
-            AllocResult r = Landed(_m.Allocate(0, Gfp.KernelAccount | GfpFlags.Zero, 0, PageUse.Kernel), 0, Gfp.KernelAccount);
-            if (r.Success)
-            {
-                _tag[Ix(r.Pfn)] = h.Id;
-                h.PageTables.Add(r.Pfn);
-            }
-        }
         extra["pages"] = pages.ToString(CultureInfo.InvariantCulture);
         return 0;
     }
@@ -82,10 +81,28 @@ public sealed partial class OracleEngineRunner
     /// </summary>
     private bool ThpEnabled => _m.WatermarkCalculator.KhugepagedRunning;
 
+    // the pages the current anon step has faulted so far (its PMD ranges: one page table per 512 pages)
+    private long _faulted;
+
+    // pte_alloc → __pte_alloc → pte_alloc_one (GFP_PGTABLE_USER: GFP_KERNEL | __GFP_ACCOUNT | __GFP_ZERO, order 0)
+    private void PageTable(Holding h)
+    {
+        AllocResult r = Landed(_m.Allocate(0, Gfp.KernelAccount | GfpFlags.Zero, 0, PageUse.Kernel), 0, Gfp.KernelAccount);
+        if (r.Success)
+        {
+            _tag[Ix(r.Pfn)] = h.Id;
+            h.PageTables.Add(r.Pfn);
+        }
+    }
+
     private bool SmallPages(Holding h, long n, GfpFlags gfp = Gfp.HighUserMovable, PageUse use = PageUse.Anon)
     {
         for (long i = 0; i < n; i++)
         {
+            if (_faulted++ % 512 == 0)
+            {
+                PageTable(h); // do_anonymous_page: pte_alloc() before the range's first data page
+            }
             AllocResult r = Landed(_m.Allocate(0, gfp, 0, use), 0, gfp);
             if (!r.Success)
             {
