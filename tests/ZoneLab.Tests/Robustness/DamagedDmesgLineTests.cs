@@ -47,6 +47,11 @@ public sealed class DamagedDmesgLineTests
     [InlineData(16, "[mem 0x000a0000-0x000fffff]", "[mem 0x000a0000-0xzzzz]")]
     [InlineData(16, "[mem 0x000a0000-0x000fffff]", "[mem 0x000fffff-0x000a0000]")]
     [InlineData(15, "[mem 0x00000000-0x00000fff]", "[mem 0x00000fff-0x00000000]")]
+    // numa_cleanup_meminfo()'s merge line: cut, or its result not the span [min start, max end] of its two blocks
+    // (node 1's [0x40000000, 0xc0000000) + [0x100000000, 0x140000000) span [0x40000000, 0x140000000))
+    [InlineData(46, "-> [mem 0x40000000-0x13fffffff]", "-> [mem 0x40000000-")]
+    [InlineData(46, "-> [mem 0x40000000-0x13fffffff]", "-> [mem 0x40000000-0x12fffffff]")]
+    [InlineData(46, "-> [mem 0x40000000-0x13fffffff]", "-> [mem 0x00000000-0x13fffffff]")]
     public void ADamagedLineIsALocatedError(int lineNo, string from, string to)
     {
         string[] lines = File.ReadAllLines(s_log);
@@ -81,6 +86,30 @@ public sealed class DamagedDmesgLineTests
         lines[2] = lines[1];
         Assert.NotNull(DmesgReader.Read(lines.ToArray(), "d.txt"));
     }
+
+    [Fact]
+    public void ASecondDifferentFirmwareMapIsTwoBoots()
+    {
+        // e820__memory_setup() prints the map once per boot (lines 3-11: the header and 8 entries). The same block
+        // pasted again after line 11 is the same boot's and still reads, with the same layout; a second map that
+        // differs is another boot's, and the layout would be that of whichever map the reader took.
+        var lines = File.ReadAllLines(s_log).ToList();
+        BootLayout once = LayoutFrom(lines);
+        lines.InsertRange(11, lines.GetRange(2, 9)); // lines 12-20: the header again, its entries on 13-20
+        Assert.Equal(once.TotalPages, LayoutFrom(lines).TotalPages);
+
+        var other = lines.ToList();
+        other[15] = other[15].Replace("0x00000000bffdffff", "0x000000007ffdffff", StringComparison.Ordinal); // line 7's twin
+        var e = Assert.Throws<ZoneLabInputException>(() => DmesgReader.Read(other.ToArray(), "d.txt"));
+        Assert.StartsWith("d.txt:16: a second BIOS-e820 map that differs from the first: '[mem 0x0000000000100000-0x000000007ffdffff] usable' where the first has '[mem 0x0000000000100000-0x00000000bffdffff] usable' on line 7", e.Message);
+
+        var shorter = lines.ToList();
+        shorter.RemoveAt(19); // the copy loses its last entry (line 11's twin)
+        e = Assert.Throws<ZoneLabInputException>(() => DmesgReader.Read(shorter.ToArray(), "d.txt"));
+        Assert.StartsWith("d.txt:19: a second BIOS-e820 map that ends after 7 entries where the first (lines 4-11) has 8", e.Message);
+    }
+
+    private static BootLayout LayoutFrom(List<string> lines) => new LayoutBuilder().FromMachine(DmesgReader.Read(lines.ToArray(), "d.txt")).Build();
 
     [Fact]
     public void TheCommandExitsTwoWithOneLine()

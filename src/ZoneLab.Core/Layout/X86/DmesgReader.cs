@@ -82,6 +82,10 @@ public static partial class DmesgReader
     [GeneratedRegex(@"^Policy zone: (\S+)\s*$")]
     private static partial Regex PolicyZoneLine();
 
+    // numa_cleanup_meminfo() (arch/x86/mm/numa.c): "NUMA: Node %d [mem %#010Lx-%#010Lx] + [mem %#010Lx-%#010Lx] -> [mem %#010Lx-%#010Lx]"
+    [GeneratedRegex(@"^NUMA: Node (\d+) \[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\] \+ \[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\] -> \[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\]\s*$")]
+    private static partial Regex NumaMergeLine();
+
     // dummy_numa_init(): "Faking a node at [mem %#018Lx-%#018Lx]" (0, PFN_PHYS(max_pfn) - 1)
     [GeneratedRegex(@"^Faking a node at \[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\]\s*$")]
     private static partial Regex FakingANodeLine();
@@ -136,6 +140,7 @@ public static partial class DmesgReader
         bool gbpages = false;
         bool inNodeRanges = false;
         bool e820Done = false;
+        int repeatAt = -1, repeatLine = 0; // inside a later BIOS-e820 map: the first map's entry it must print next, its last line
         Version? version = null;
         string? release = null;
         var cpuNodes = new SortedSet<int>();
@@ -172,14 +177,27 @@ public static partial class DmesgReader
             int e820At = line.IndexOf("BIOS-e820:", StringComparison.Ordinal);
             if (e820At >= 0)
             {
-                if (e820Done)
-                {
-                    continue; // a second boot in the same log: keep the first map
-                }
                 string text = line[e820At..];
                 if (text.StartsWith("BIOS-e820: [gap ", StringComparison.Ordinal))
                 {
                     continue; // 6.16+ e820__print_table() also prints the holes between entries
+                }
+                if (e820Done)
+                {
+                    // e820__memory_setup() prints the map once per boot: a later map is another boot in the same log
+                    // (or the same start pasted twice). The first map is kept, so a later one must be that map
+                    // entry by entry, as a second 'Command line:' must be the first.
+                    E820Entry again = ParseE820(text, source, lineNo);
+                    repeatAt = repeatAt < 0 ? 0 : repeatAt;
+                    if (repeatAt >= entries.Count || again != entries[repeatAt].Entry)
+                    {
+                        string first = repeatAt < entries.Count ? $"'{entries[repeatAt].Entry}' on line {entries[repeatAt].Line}" : $"{entries.Count} entries (lines {entries[0].Line}-{entries[^1].Line})";
+                        throw new ZoneLabInputException(source, lineNo,
+                            $"a second BIOS-e820 map that differs from the first: '{again}' where the first has {first}; two boots in one file? expected the log of one boot");
+                    }
+                    repeatAt++;
+                    repeatLine = lineNo;
+                    continue;
                 }
                 entries.Add((ParseE820(text, source, lineNo), lineNo));
                 e820Lines.Add(lineNo);
@@ -194,6 +212,14 @@ public static partial class DmesgReader
             if (entries.Count > 0)
             {
                 e820Done = true;
+            }
+            if (repeatAt >= 0)
+            {
+                if (repeatAt < entries.Count)
+                {
+                    throw SecondMapEndsEarly(source, repeatLine, repeatAt, entries);
+                }
+                repeatAt = -1;
             }
 
             // a line the kernel prints in one fixed form is either read whole or is a damaged log, never skipped
@@ -369,6 +395,22 @@ public static partial class DmesgReader
                 policyZone = (PolicyZoneLine().Match(line).Groups[1].Value, lineNo);
                 continue;
             }
+            if (line.StartsWith("NUMA: Node ", StringComparison.Ordinal) && line.Contains(" + [mem ", StringComparison.Ordinal))
+            {
+                // numa_cleanup_meminfo() merges two blocks of one node into [min(start), max(end)) and prints the three;
+                // the model merges the SRAT ranges itself, so this line is only checked: read whole and consistent
+                RequireForm(line, true, NumaMergeLine(), "'NUMA: Node N [mem 0xSTART-0xEND] + [mem 0xSTART-0xEND] -> [mem 0xSTART-0xEND]'", source, lineNo);
+                Match nm = NumaMergeLine().Match(line);
+                (ulong s1, ulong e1) = ParseMemRange(nm.Groups[2].Value, nm.Groups[3].Value, "NUMA merge", source, lineNo);
+                (ulong s2, ulong e2) = ParseMemRange(nm.Groups[4].Value, nm.Groups[5].Value, "NUMA merge", source, lineNo);
+                (ulong sm, ulong em) = ParseMemRange(nm.Groups[6].Value, nm.Groups[7].Value, "NUMA merge", source, lineNo);
+                if (sm != Math.Min(s1, s2) || em != Math.Max(e1, e2))
+                {
+                    throw new ZoneLabInputException(source, lineNo,
+                        $"NUMA merge result [mem 0x{sm:x}-0x{em - 1:x}] is not the span of its two blocks, [mem 0x{Math.Min(s1, s2):x}-0x{Math.Max(e1, e2) - 1:x}], as numa_cleanup_meminfo() prints it; the log is edited or damaged");
+                }
+                continue;
+            }
             if (line.StartsWith("Faking a node at ", StringComparison.Ordinal) && fakeNode == null)
             {
                 RequireForm(line, true, FakingANodeLine(), "'Faking a node at [mem 0xSTART-0xEND]'", source, lineNo);
@@ -488,6 +530,10 @@ public static partial class DmesgReader
             }
         }
 
+        if (repeatAt >= 0 && repeatAt < entries.Count)
+        {
+            throw SecondMapEndsEarly(source, repeatLine, repeatAt, entries);
+        }
         if (entries.Count == 0)
         {
             throw new ZoneLabInputException(source, "no 'BIOS-e820:' lines; expected the boot log of an x86 kernel (dmesg or serial console) with its memory map");
@@ -595,6 +641,10 @@ public static partial class DmesgReader
             throw new ZoneLabInputException(source, lineNo, $"unreadable line '{line}'; expected {expected}");
         }
     }
+
+    // a later BIOS-e820 map (another boot in the log) that stops before printing all of the first map's entries
+    private static ZoneLabInputException SecondMapEndsEarly(string source, int line, int printed, List<(E820Entry Entry, int Line)> first) =>
+        new(source, line, $"a second BIOS-e820 map that ends after {printed} entries where the first (lines {first[0].Line}-{first[^1].Line}) has {first.Count}; two boots in one file? expected the log of one boot");
 
     private static E820Entry ParseE820(string text, string source, int lineNo)
     {
