@@ -106,12 +106,7 @@ public class CompactionFastSearchTests
         // the free scanner at B23; the score stays 99 >= 99, so kcompactd's next timeout is
         // default_timeout << COMPACT_MAX_DEFER_SHIFT = 64 periods: the checks of periods 1..63 do nothing, period
         // 64 compacts again. 6.1's proactive compaction counts no KCOMPACTD_WAKE.
-        (Machine m, List<ulong> pages) = FullDma32Machine.Create(PageUse.Kernel);
-
-        foreach (ulong p in pages.Where(p => (p & 1) == 0))
-        {
-            m.Free(p, 0);
-        }
+        (Machine m, _) = FullDma32Machine.CreateEvenPfnsFreed(PageUse.Kernel);
 
         var c = new Compactor(m);
         Assert.Equal(99, c.FragmentationScoreNode(0));

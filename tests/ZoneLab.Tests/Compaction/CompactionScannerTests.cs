@@ -11,13 +11,9 @@ public class CompactionScannerTests
     // watermarks), then every even pfn freed: each pageblock holds 256 allocated LRU pages and 256 free order-0 pages.
     private static Machine HalfFreeDma32()
     {
-        (Machine m, List<ulong> pages) = FullDma32Machine.Create(PageUse.File);
+        (Machine m, List<ulong> pages) = FullDma32Machine.CreateEvenPfnsFreed(PageUse.File);
 
         Assert.Equal(12288, pages.Count);
-        foreach (ulong p in pages.Where(p => (p & 1) == 0))
-        {
-            m.Free(p, 0);
-        }
 
         return m;
     }

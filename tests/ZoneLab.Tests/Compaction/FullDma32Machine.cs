@@ -24,4 +24,18 @@ internal static class FullDma32Machine
         }
         return (m, pages);
     }
+
+    /// <summary>
+    /// <see cref="Create"/> with every even pfn freed again: 6144 free order-0 pages, none of them able to merge with
+    /// its buddy, in every pageblock (extfrag_for_order(9) = 100). The list still holds all 12288 pfns.
+    /// </summary>
+    public static (Machine M, List<ulong> Pages) CreateEvenPfnsFreed(PageUse use)
+    {
+        (Machine m, List<ulong> pages) = Create(use);
+        foreach (ulong p in pages.Where(p => (p & 1) == 0))
+        {
+            m.Free(p, 0);
+        }
+        return (m, pages);
+    }
 }

@@ -16,11 +16,7 @@ public class ProactiveKswapdRunningTests
         // timeout = default_timeout (the deferral default_timeout << COMPACT_MAX_DEFER_SHIFT follows only a proactive
         // run that did not lower the score), so the next timeout with kswapd asleep compacts at once, down to the
         // low mark 80.
-        (Machine m, List<ulong> pages) = FullDma32Machine.Create(PageUse.File);
-        foreach (ulong p in pages.Where(p => (p & 1) == 0))
-        {
-            m.Free(p, 0);
-        }
+        (Machine m, _) = FullDma32Machine.CreateEvenPfnsFreed(PageUse.File);
 
         var c = new Compactor(m);
         Assert.False(c.ShouldProactiveCompact(0, kswapdRunning: true));

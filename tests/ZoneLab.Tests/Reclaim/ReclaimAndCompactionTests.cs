@@ -120,13 +120,9 @@ public class ReclaimAndCompactionTests
         // DMA32 [4096, 16384) filled completely with movable order-0 page cache (__GFP_MEMALLOC ignores the
         // watermarks), then every other page freed: 6144 free pages but no free block above order 0. Compaction for
         // order 3 migrates pages from the zone start to the zone end until an order-3 block is free.
-        (Machine m, List<ulong> pages) = FullDma32Machine.Create(PageUse.File);
+        (Machine m, List<ulong> pages) = FullDma32Machine.CreateEvenPfnsFreed(PageUse.File);
 
         Assert.Equal(12288, pages.Count);
-        foreach (ulong p in pages.Where(p => (p & 1) == 0))
-        {
-            m.Free(p, 0);
-        }
 
         for (int o = 1; o <= Pageblock.MaxOrder; o++)
         {
@@ -197,12 +193,7 @@ public class ProactiveCompactionTests
         // DMA32-only node [4096, 16384) full of page cache, every other page freed: 6144 free pages, none in an
         // order-9 block -> extfrag_for_order(9) = 100; node score = 12288 * 100 / (12288 + 1) = 99 > high mark
         // min(max(100 - 20, 5) + 10, 100) = 90. Proactive compaction runs until the zone score is <= 80.
-        (Machine m, List<ulong> pages) = FullDma32Machine.Create(PageUse.File);
-
-        foreach (ulong p in pages.Where(p => (p & 1) == 0))
-        {
-            m.Free(p, 0);
-        }
+        (Machine m, _) = FullDma32Machine.CreateEvenPfnsFreed(PageUse.File);
 
         var c = new Compactor(m);
         Assert.Equal(99, c.FragmentationScoreNode(0));
