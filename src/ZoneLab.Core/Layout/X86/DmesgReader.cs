@@ -544,38 +544,34 @@ public static partial class DmesgReader
         }
         for (int k = 1; k < entries.Count; k++)
         {
-            // e820__memory_setup() prints the table after e820__update_table() sorted it
+            // e820__memory_setup() prints the table after e820__update_table() sorted and sanitized it
             if (entries[k].Entry.Start < entries[k - 1].Entry.Start)
             {
                 throw new ZoneLabInputException(source, entries[k].Line,
                     $"BIOS-e820 entry {entries[k].Entry} is printed after the one on line {entries[k - 1].Line} ({entries[k - 1].Entry}), which starts higher; the kernel prints its map sorted, so the log is damaged");
             }
-        }
-        var sorted = entries.OrderBy(x => x.Entry.Start).ToList();
-        for (int k = 1; k < sorted.Count; k++)
-        {
-            if (sorted[k].Entry.Start < sorted[k - 1].Entry.End)
+            if (entries[k].Entry.Start < entries[k - 1].Entry.End)
             {
-                throw new ZoneLabInputException(source, sorted[k].Line,
-                    $"BIOS-e820 entry {sorted[k].Entry} overlaps the entry on line {sorted[k - 1].Line} ({sorted[k - 1].Entry}); the kernel prints a sanitized map, so the log is damaged");
+                throw new ZoneLabInputException(source, entries[k].Line,
+                    $"BIOS-e820 entry {entries[k].Entry} overlaps the entry on line {entries[k - 1].Line} ({entries[k - 1].Entry}); the kernel prints a sanitized map, so the log is damaged");
             }
         }
-        if (!sorted.Any(x => x.Entry.Type == E820Type.Ram))
+        if (!entries.Any(x => x.Entry.Type == E820Type.Ram))
         {
-            throw new ZoneLabInputException(source, sorted[0].Line, "the BIOS-e820 map has no 'usable' entry");
+            throw new ZoneLabInputException(source, entries[0].Line, "the BIOS-e820 map has no 'usable' entry");
         }
         // reserve_initrd() and alloc_node_data() print ranges of memblock.memory, which comes from the usable e820
         // entries (the firmware's sanitized map has no two adjacent usable entries, so one entry holds each range)
         foreach ((string what, ulong start, ulong end, int at) in placedInRam)
         {
-            if (!sorted.Any(x => x.Entry.Type == E820Type.Ram && x.Entry.Start <= start && end <= x.Entry.End))
+            if (!entries.Any(x => x.Entry.Type == E820Type.Ram && x.Entry.Start <= start && end <= x.Entry.End))
             {
                 throw new ZoneLabInputException(source, at, $"{what} [mem 0x{start:x}-0x{end - 1:x}] is not inside one usable BIOS-e820 entry; the kernel places it in memory, so the log is damaged");
             }
         }
 
         string commandLine = kernelCmdline ?? cmdline ?? string.Empty;
-        BootLogConsistency.CheckNodeRangesInRam(sorted.Select(x => x.Entry).ToList(), commandLine, nodeRanges, nodeRangeLines, source);
+        BootLogConsistency.CheckNodeRangesInRam(entries.Select(x => x.Entry).ToList(), commandLine, nodeRanges, nodeRangeLines, source);
 
         return new MachineDescription
         {
