@@ -20,7 +20,7 @@ internal static class SweepGridLoader
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            text = InputFiles.ReadAllText(path, 16L << 20); // a grid is a page of YAML; /dev/zero must not fill memory
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -173,7 +173,7 @@ internal static class SweepGridLoader
             {
                 try
                 {
-                    return (File.ReadAllText(candidate), candidate, Path.GetDirectoryName(Path.GetFullPath(candidate)), Path.GetFileNameWithoutExtension(candidate));
+                    return (InputFiles.ReadAllText(candidate, 16L << 20), candidate, Path.GetDirectoryName(Path.GetFullPath(candidate)), Path.GetFileNameWithoutExtension(candidate));
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {

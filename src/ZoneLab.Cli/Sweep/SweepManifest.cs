@@ -73,7 +73,7 @@ internal sealed record SweepManifest
     {
         try
         {
-            return JsonSerializer.Deserialize<SweepManifest>(File.ReadAllText(path), s_json)
+            return JsonSerializer.Deserialize<SweepManifest>(InputFiles.ReadAllText(path, 16L << 20), s_json)
                 ?? throw new ZoneLabInputException(path, "empty sweep manifest");
         }
         catch (JsonException e)

@@ -29,7 +29,7 @@ public sealed class GuestAllocTrace
     public long Count => Runs.Sum(r => r.Count);
 
     /// <summary>Reads a step's file; <paramref name="types"/> maps the kernel's migratetype numbers (pagetypeinfo's columns).</summary>
-    public static GuestAllocTrace Read(string path, IReadOnlyList<MigrateType> types) => Parse(File.ReadAllLines(path), path, types);
+    public static GuestAllocTrace Read(string path, IReadOnlyList<MigrateType> types) => Parse(InputFiles.ReadLines(path), path, types);
 
     /// <summary>Parses a step's lines.</summary>
     public static GuestAllocTrace Parse(IReadOnlyList<string> lines, string source, IReadOnlyList<MigrateType> types)

@@ -24,7 +24,7 @@ public static class GuestCostTable
                 string workloadFile = Path.Combine(runDir, "workload.yaml");
                 string name = r.Info.GetValueOrDefault("workload", Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(runDir)))!);
                 OracleWorkload w = OracleWorkloadLoader.Load(
-                    File.Exists(workloadFile) ? File.ReadAllText(workloadFile) : throw new ZoneLabInputException(workloadFile, "missing"), workloadFile, name);
+                    File.Exists(workloadFile) ? InputFiles.ReadAllText(workloadFile) : throw new ZoneLabInputException(workloadFile, "missing"), workloadFile, name);
                 string run = $"{name} ({r.Arch}{(r.Info.ContainsKey("icount") ? ", icount" : string.Empty)}) {Path.GetFileName(Path.GetFullPath(runDir))}";
                 rows.AddRange(GuestCosts.Rows(w, r, run));
                 if (GuestCosts.Fit(w, r, run) is PageblockFit f)

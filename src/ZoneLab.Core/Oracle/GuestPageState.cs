@@ -73,7 +73,7 @@ public sealed class GuestPageState
 
     /// <summary>Reads the two files of a recording's step 0.</summary>
     public static GuestPageState Read(string kpageflagsPath, string pageblocksPath)
-        => Parse(File.ReadAllLines(kpageflagsPath), kpageflagsPath, File.ReadAllLines(pageblocksPath), pageblocksPath);
+        => Parse(InputFiles.ReadLines(kpageflagsPath), kpageflagsPath, InputFiles.ReadLines(pageblocksPath), pageblocksPath);
 
     /// <summary>Parses the lines of the two files (sources name them in errors).</summary>
     public static GuestPageState Parse(IReadOnlyList<string> kpageflags, string kpageflagsSource, IReadOnlyList<string> pageblocks, string pageblocksSource)

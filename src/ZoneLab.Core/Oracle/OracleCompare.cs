@@ -34,7 +34,7 @@ public static class OracleCompare
         List<string> runs = Runs(dir);
         List<OracleRecording> recs = [.. runs.Select(OracleRecording.Read)];
         string workloadFile = Path.Combine(runs[0], "workload.yaml");
-        OracleWorkload w = OracleWorkloadLoader.Load(File.Exists(workloadFile) ? File.ReadAllText(workloadFile) : throw new ZoneLabInputException(workloadFile, "missing"),
+        OracleWorkload w = OracleWorkloadLoader.Load(File.Exists(workloadFile) ? InputFiles.ReadAllText(workloadFile) : throw new ZoneLabInputException(workloadFile, "missing"),
             workloadFile, recs[0].Info.GetValueOrDefault("workload", Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(runs[0]))!)));
         foreach (OracleRecording r in recs)
         {

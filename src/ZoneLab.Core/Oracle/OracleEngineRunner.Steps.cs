@@ -89,7 +89,7 @@ public sealed partial class OracleEngineRunner
     private static Dictionary<string, long> Meminfo(string path)
     {
         var d = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (string line in File.ReadAllLines(path))
+        foreach (string line in InputFiles.ReadLines(path))
         {
             string[] t = line.Split([' ', ':'], StringSplitOptions.RemoveEmptyEntries);
             if (t.Length >= 2 && long.TryParse(t[1], CultureInfo.InvariantCulture, out long v))

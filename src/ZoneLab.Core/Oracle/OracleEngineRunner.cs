@@ -77,7 +77,7 @@ public sealed partial class OracleEngineRunner : IDisposable
         _m.PageMigrated = OnMigrated;
         _tag = new int[_m.PfnCount];
         _tagIndex = new int[_m.PfnCount];
-        _slabinfo = SlabCache.ReadSlabinfo(File.ReadAllText(rec.PathOf("step0.slabinfo.txt")), rec.PathOf("step0.slabinfo.txt"));
+        _slabinfo = SlabCache.ReadSlabinfo(InputFiles.ReadAllText(rec.PathOf("step0.slabinfo.txt")), rec.PathOf("step0.slabinfo.txt"));
         _kernel = NewHolding("(kernel)");
     }
 
@@ -136,8 +136,8 @@ public sealed partial class OracleEngineRunner : IDisposable
     private void BootWatermarksAsTheGuest(OracleRecording rec)
     {
         string zoneinfo = rec.PathOf("step0.zoneinfo.txt");
-        IReadOnlyList<ZoneinfoZone> zones = ZoneinfoReader.Parse(File.ReadAllText(zoneinfo), zoneinfo);
-        ulong[] late = new BootWatermarkReplay().LateFreedPages(zones, DmesgLateFrees.Parse(File.ReadAllText(rec.PathOf("dmesg.txt"))));
+        IReadOnlyList<ZoneinfoZone> zones = ZoneinfoReader.Parse(InputFiles.ReadAllText(zoneinfo), zoneinfo);
+        ulong[] late = new BootWatermarkReplay().LateFreedPages(zones, DmesgLateFrees.Parse(InputFiles.ReadAllText(rec.PathOf("dmesg.txt"))));
         IReadOnlyList<ZoneWatermarks> machineZones = _m.WatermarkCalculator.Zones;
         var notYetManaged = new ulong[machineZones.Count];
         for (int i = 0; i < zones.Count; i++)
@@ -165,7 +165,7 @@ public sealed partial class OracleEngineRunner : IDisposable
             ulong mem = KernelNumber.ParseSize(rec.Info.GetValueOrDefault("mem", "?"), rec.PathOf("run-info.txt") + " mem");
             string numa = rec.Info.GetValueOrDefault("numa", "none");
             List<ulong>? nodes = numa == "none" ? null : [.. numa.Split(',').Select(x => KernelNumber.ParseSize(x, rec.PathOf("run-info.txt") + " numa"))];
-            string cmdline = File.ReadAllText(rec.PathOf("cmdline.txt")).Trim();
+            string cmdline = InputFiles.ReadAllText(rec.PathOf("cmdline.txt")).Trim();
             return new LayoutBuilder().ForArm64(mem, nodes, null).WithCommandLine(cmdline).WithZoneinfo(zoneinfo).Build();
         }
         return new LayoutBuilder().FromDmesg(rec.PathOf("dmesg.txt")).WithZoneinfo(zoneinfo).Build();

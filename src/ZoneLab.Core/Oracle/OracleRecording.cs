@@ -35,7 +35,7 @@ public sealed class OracleRecording
         string Need(string name)
         {
             string p = Path.Combine(dir, name);
-            return File.Exists(p) ? File.ReadAllText(p) : throw new ZoneLabInputException(p, "missing: not a complete oracle recording (zonelab oracle run writes it)");
+            return File.Exists(p) ? InputFiles.ReadAllText(p) : throw new ZoneLabInputException(p, "missing: not a complete oracle recording (zonelab oracle run writes it)");
         }
         foreach (string line in Need("run-info.txt").Split('\n'))
         {
@@ -72,7 +72,7 @@ public sealed class OracleRecording
         {
             string trace = Path.Combine(dir, $"step{i}.trace.txt");
             r.Snapshots.Add(ProcSnapshot.Parse(Need($"step{i}.buddyinfo.txt"), Need($"step{i}.pagetypeinfo.txt"), Need($"step{i}.vmstat.txt"),
-                File.Exists(trace) ? File.ReadAllText(trace) : null, Path.Combine(dir, $"step{i}")));
+                File.Exists(trace) ? InputFiles.ReadAllText(trace) : null, Path.Combine(dir, $"step{i}")));
         }
         return r;
     }

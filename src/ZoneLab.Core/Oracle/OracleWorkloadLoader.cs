@@ -22,7 +22,7 @@ public static class OracleWorkloadLoader
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            text = InputFiles.ReadAllText(path, 16L << 20); // a workload is a page of YAML
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -37,11 +37,8 @@ public static class AllocFailureReader
     /// <summary>Reads a file (see <see cref="Read"/>); a missing file is an input error.</summary>
     public static IReadOnlyList<AllocFailureReport> ReadFile(string path)
     {
-        if (!File.Exists(path))
-        {
-            throw new ZoneLabInputException(path, "no such file");
-        }
-        return Read(File.ReadAllText(path), Path.GetFileName(path));
+        // bounded: /dev/zero or a binary is a located error, not an OutOfMemoryException after 4 GiB
+        return Read(InputFiles.ReadAllText(path), Path.GetFileName(path));
     }
 
     /// <summary>

@@ -85,7 +85,7 @@ public sealed class ExplainCommandTests
     {
         var (exit, _, stderr) = ZonelabProcess.Run("explain", "/nonexistent/dmesg.txt");
         Assert.Equal(2, exit);
-        Assert.StartsWith("zonelab: /nonexistent/dmesg.txt: no such file", stderr, StringComparison.Ordinal);
+        Assert.StartsWith("zonelab: /nonexistent/dmesg.txt: file not found", stderr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -219,6 +219,32 @@ public class ListedInputTests
         Assert.True(r.PeakManagedBytes < (512L << 20), $"peak {r.PeakManagedBytes >> 20} MiB");
     }
 
+    // every command that reads a file the user names: explain and sweep read theirs whole with File.ReadAllText and
+    // ran out of memory on /dev/zero (an OutOfMemoryException after 4 GiB, exit 70), oracle run's workload likewise
+    [Theory]
+    [InlineData("explain", "/dev/zero")]
+    [InlineData("sweep", "/dev/zero", "--dry-run")]
+    [InlineData("oracle", "run", "/dev/zero", "--out", "never-written")]
+    [InlineData("compare", "/dev/zero")]
+    [InlineData("run", "/dev/zero", "--design", "gcma")]
+    [InlineData("replay", "/dev/zero", "--mem", "256M")]
+    [InlineData("watermarks", "--zoneinfo", "/dev/zero")]
+    public void DevZeroAsAnyCommandsInputStopsAtALimit(params string[] args)
+    {
+        InProcessResult r = InProcessZonelab.Run(args, TimeSpan.FromSeconds(60), memoryLimitBytes: 1L << 30);
+        Assert.Contains("/dev/zero", RobustFiles.AssertInputError(r));
+        Assert.True(r.PeakManagedBytes < (512L << 20), $"peak {r.PeakManagedBytes >> 20} MiB");
+    }
+
+    [Fact]
+    public void GridNamingDevZeroAsItsScenarioStopsAtALimit()
+    {
+        string grid = RobustFiles.Write("zero-scenario-grid.yaml", ["scenario: /dev/zero", "designs: [gcma]", "seeds: [1]"]);
+        InProcessResult r = InProcessZonelab.Run(["sweep", grid, "--dry-run"], TimeSpan.FromSeconds(60), memoryLimitBytes: 1L << 30);
+        Assert.Contains("/dev/zero", RobustFiles.AssertInputError(r));
+        Assert.True(r.PeakManagedBytes < (512L << 20), $"peak {r.PeakManagedBytes >> 20} MiB");
+    }
+
     [Fact]
     public void DeeplyNestedYamlIsRefusedBeforeTheParserRecurses()
     {
