@@ -15,7 +15,7 @@ internal static class ExplainCommand
 {
     public static Command Create()
     {
-        var file = new Argument<string>("FILE") { Description = "A dmesg, syslog or mail/bug-tracker paste with 'page allocation failure' reports." };
+        var file = new Argument<string>("FILE") { Description = "A dmesg, syslog or mail/bug-tracker paste with 'page allocation failure' reports; - reads standard input (dmesg | zonelab explain -)." };
         var format = new Option<string>("--format") { Description = "text or json.", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "json");
         var kernel = new Option<string?>("--kernel") { Description = "Apply the rules of this kernel (e.g. 5.10) instead of the release in the report." };
@@ -36,7 +36,7 @@ internal static class ExplainCommand
             string path = pr.GetValue(file)!;
             int? forced = pr.GetValue(kernel) is string k ? ParseVersion(k) : null;
             IReadOnlyList<AllocFailureReport> reports = AllocFailureReader.ReadFile(path);
-            string name = Path.GetFileName(path);
+            string name = path == InputFiles.StandardInput ? "stdin" : Path.GetFileName(path);
             var verdicts = reports.Select(r => FailureReplay.Explain(r, name, forced, pr.GetValue(arch))).ToList();
             bool json = pr.GetValue(format) == "json";
             string output = json ? FailureVerdictWriter.ToJson(verdicts, name) : FailureVerdictWriter.ToText(verdicts, name);

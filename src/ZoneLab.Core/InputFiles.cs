@@ -47,14 +47,37 @@ public static class InputFiles
         }
     }
 
-    /// <summary>Reads a text file's lines (UTF-8), refusing a line longer than <see cref="MaxLineChars"/> or a file larger than <paramref name="maxBytes"/>.</summary>
+    private static readonly Lock s_stdinLock = new();
+    private static List<string>? s_stdin;
+
+    /// <summary>The path that names standard input (<c>dmesg | zonelab explain -</c>).</summary>
+    public const string StandardInput = "-";
+
+    /// <summary>
+    /// Reads a text file's lines (UTF-8), refusing a line longer than <see cref="MaxLineChars"/> or a file larger than
+    /// <paramref name="maxBytes"/>; <see cref="StandardInput"/> reads standard input with the same limits.
+    /// </summary>
     public static List<string> ReadLines(string path, long maxBytes = MaxTextBytes)
     {
+        if (path == StandardInput)
+        {
+            // read once and kept: a command that reads its input twice (layout --dmesg - reads the log for the layout
+            // and again for the watermarks) must not find an empty stream the second time
+            lock (s_stdinLock)
+            {
+                if (s_stdin == null)
+                {
+                    using Stream stdin = Console.OpenStandardInput();
+                    s_stdin = ReadLines(stdin, "stdin", maxBytes);
+                }
+                return [.. s_stdin];
+            }
+        }
         using FileStream fs = OpenRead(path);
         return ReadLines(fs, path, maxBytes);
     }
 
-    /// <summary>Reads a text file whole (UTF-8), with the limits of <see cref="ReadLines(string, long)"/>; lines end with '\n'.</summary>
+    /// <summary>Reads a text file (or standard input, <c>-</c>) whole (UTF-8), with the limits of <see cref="ReadLines(string, long)"/>; lines end with '\n'.</summary>
     public static string ReadAllText(string path, long maxBytes = MaxTextBytes)
     {
         List<string> lines = ReadLines(path, maxBytes);

@@ -38,7 +38,7 @@ public static class AllocFailureReader
     public static IReadOnlyList<AllocFailureReport> ReadFile(string path)
     {
         // bounded: /dev/zero or a binary is a located error, not an OutOfMemoryException after 4 GiB
-        return Read(InputFiles.ReadAllText(path), Path.GetFileName(path));
+        return Read(InputFiles.ReadAllText(path), path == InputFiles.StandardInput ? "stdin" : Path.GetFileName(path));
     }
 
     /// <summary>

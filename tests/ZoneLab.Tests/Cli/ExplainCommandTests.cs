@@ -42,6 +42,21 @@ public sealed class ExplainCommandTests
     }
 
     [Fact]
+    public void StandardInput_ReadsTheReportPipedIn()
+    {
+        // dmesg | zonelab explain -: the jz4780 report's header is "go: page allocation failure: order:5, mode:0x40cc0"
+        // on line 6 of the paste, and 0x40cc0 is GFP_KERNEL|__GFP_COMP in 5.10's bit layout
+        string text = File.ReadAllText(Fixture("mips32-5.10-jz4780-order5-cma.txt"));
+        var (exit, stdout, stderr) = ZonelabProcess.RunWithInput(text, "explain", "-");
+        Assert.True(exit == 0, stderr);
+        Assert.StartsWith("stdin: 1 page allocation failure report", stdout, StringComparison.Ordinal);
+        Assert.Contains("line 6: go: order 5, GFP_KERNEL|__GFP_COMP (mode 0x40cc0)", stdout, StringComparison.Ordinal);
+        var (exitEmpty, _, errEmpty) = ZonelabProcess.RunWithInput(new string('x', 70 << 10), "explain", "-");
+        Assert.Equal(2, exitEmpty);
+        Assert.StartsWith("zonelab: stdin:1: line longer than 64 KiB", errEmpty, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void NoReport_SaysSo_ExitZero()
     {
         var (exit, stdout, _) = ZonelabProcess.Run("explain", Fixture("no-report-syzbot-rcu-stall-meminfo.txt"));

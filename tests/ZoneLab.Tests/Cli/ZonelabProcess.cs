@@ -5,10 +5,14 @@ namespace ZoneLab.Tests.Cli;
 /// <summary>Runs the built <c>zonelab</c> command (zonelab.dll beside the tests) and captures its output.</summary>
 internal static class ZonelabProcess
 {
-    public static (int Exit, string Out, string Err) Run(params string[] args)
+    public static (int Exit, string Out, string Err) Run(params string[] args) => RunWithInput(null, args);
+
+    /// <summary>Runs with <paramref name="input"/> on standard input (closed after it), or none when null.</summary>
+    public static (int Exit, string Out, string Err) RunWithInput(string? input, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
+            RedirectStandardInput = input != null,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -22,6 +26,11 @@ internal static class ZonelabProcess
         using Process p = Process.Start(psi)!;
         Task<string> o = p.StandardOutput.ReadToEndAsync();
         Task<string> e = p.StandardError.ReadToEndAsync();
+        if (input != null)
+        {
+            p.StandardInput.Write(input);
+            p.StandardInput.Close();
+        }
         p.WaitForExit();
         return (p.ExitCode, o.Result, e.Result);
     }
