@@ -100,6 +100,10 @@ public static partial class DmesgReader
     [GeneratedRegex(@"^Built (\d+) zonelists(?:,| in )")]
     private static partial Regex ZonelistsLine();
 
+    // arch/x86/mm/init_32.c initmem_init(): "%ldMB HIGHMEM available." and "%ldMB LOWMEM available."
+    [GeneratedRegex(@"^\d+MB (?:LOW|HIGH)MEM available\.\s*$")]
+    private static partial Regex LowmemLine();
+
     [GeneratedRegex(@"^  (DMA|DMA32|Normal|HighMem|Device)\s+(?:empty|\[mem )")]
     private static partial Regex ZoneRangeLine();
 
@@ -229,6 +233,14 @@ public static partial class DmesgReader
                 NodeDataLine(), "'NODE_DATA(N) allocated [mem 0xSTART-0xEND]'", source, lineNo);
             RequireForm(line, line.StartsWith("RAMDISK: [mem ", StringComparison.Ordinal), RamdiskLine(), "'RAMDISK: [mem 0xSTART-0xEND]'", source, lineNo);
             RequireForm(line, line.Contains("x86/mm: Memory block size: ", StringComparison.Ordinal), BlockSizeLine(), "'x86/mm: Memory block size: NMB'", source, lineNo);
+            if (LowmemLine().IsMatch(line))
+            {
+                // init_32.c / numa_32.c initmem_init(): printed only under CONFIG_X86_32, whose lowmem ends near 896 MiB
+                // and whose zones are DMA, Normal and HighMem. The model computes an x86_64 boot (DMA32, no HighMem):
+                // reading on would compare that with the log's zones and call a genuine log damaged
+                throw new ZoneLabInputException(source, lineNo,
+                    $"'{line.Trim()}' is printed only by a 32-bit x86 kernel (initmem_init() in arch/x86/mm/init_32.c, with ZONE_HIGHMEM); ZoneLab models x86_64 boots: expected the log of an x86_64 kernel");
+            }
             bool updateOrRemove = line.StartsWith("e820: update [mem ", StringComparison.Ordinal) || line.StartsWith("e820: remove [mem ", StringComparison.Ordinal);
             RequireForm(line, updateOrRemove, E820UpdateOrRemoveLine(), "'e820: update|remove [mem 0xSTART-0xEND] [TYPE[ ==> TYPE]]'", source, lineNo);
             if (updateOrRemove)
