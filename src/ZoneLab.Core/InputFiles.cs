@@ -61,8 +61,8 @@ public static class InputFiles
     {
         if (path == StandardInput)
         {
-            // read once and kept: a command that reads its input twice (layout --dmesg - reads the log for the layout
-            // and again for the watermarks) must not find an empty stream the second time
+            // read once and kept: a second read of the same input (a reader that parses a file twice, as layout does
+            // with a boot log for the layout and again for the watermarks) must not find an empty stream
             lock (s_stdinLock)
             {
                 if (s_stdin == null)
