@@ -210,7 +210,10 @@ public sealed partial class Compactor
             if (z.Node == node && (int)z.Type <= highestZoneIdx && z.IsPopulated && !Deferred(z.Index, order)
                 && Suitable(z, order, (int)z.Type) == CompactResult.Continue)
             {
-                CompactResult r = CompactZone(z, order, highestZoneIdx, MigrateType.Movable, sync: true, daemon: true);
+                // kcompactd_do_work's compact_control has .gfp_mask = GFP_KERNEL, so compact_zone sets cc->migratetype =
+                // gfp_migratetype(GFP_KERNEL) = MIGRATE_UNMOVABLE: __compact_finished ends the run on a free block of the
+                // order in the unmovable list or a list it may claim from, never on a free CMA block
+                CompactResult r = CompactZone(z, order, highestZoneIdx, MigrateType.Unmovable, sync: true, daemon: true);
                 if (r == CompactResult.Success)
                 {
                     // compaction_defer_reset(zone, order, false): only compact_order_failed moves
