@@ -15,8 +15,8 @@ internal static class OracleCompareCommand
     public static Command Create()
     {
         var dir = new Argument<string?>("dir") { Description = "A recording (zonelab oracle run --out DIR) or a folder of run* recordings.", Arity = ArgumentArity.ZeroOrOne };
-        var all = new Option<bool>("--all") { Description = "Compare every recorded workload in the repository (oracle/recordings/WORKLOAD/ARCH/run*)." };
-        var recordings = new Option<string?>("--recordings") { Description = "The recordings folder for --all (default: oracle/recordings found from the current folder up)." };
+        var all = new Option<bool>("--all") { Description = "Compare every recorded workload in the repository (oracle/recordings/WORKLOAD/ARCH/run*); with --start-state, every --page-state recording (oracle/page-state/WORKLOAD/ARCH/run*)." };
+        var recordings = new Option<string?>("--recordings") { Description = "The recordings folder for --all (default: oracle/recordings, with --start-state oracle/page-state, found from the current folder up)." };
         var format = new Option<string>("--format") { Description = "text (default), json or markdown.", DefaultValueFactory = _ => "text" };
         var onlyOff = new Option<bool>("--off") { Description = "Text: list only the counters outside the target." };
         var pcp = new Option<bool>("--per-cpu-lists") { Description = "Run the engine with the guest's per-cpu page lists (step 0's pcp counts from its zoneinfo); off for the published table (docs/fidelity.md, Round 4)." };
@@ -40,7 +40,8 @@ internal static class OracleCompareCommand
             List<string> dirs;
             if (pr.GetValue(all))
             {
-                dirs = OracleCompare.All(pr.GetValue(recordings) ?? FindRecordings());
+                // the guest-state table (docs/fidelity.md, Round 10) runs on the recordings that have the guest's page state
+                dirs = OracleCompare.All(pr.GetValue(recordings) ?? FindRecordings(pr.GetValue(startState) ? "page-state" : "recordings"));
             }
             else
             {
@@ -51,7 +52,7 @@ internal static class OracleCompareCommand
             if (pr.GetValue(writeGaps) is string gaps)
             {
                 string tmp = gaps + ".tmp";
-                File.WriteAllText(tmp, KnownGaps.Write(report));
+                File.WriteAllText(tmp, KnownGaps.Write(report, pr.GetValue(startState) ? " --start-state" : string.Empty, gaps));
                 File.Move(tmp, gaps, overwrite: true);
             }
             Console.Write(fmt switch
@@ -65,17 +66,17 @@ internal static class OracleCompareCommand
         return cmd;
     }
 
-    private static string FindRecordings()
+    private static string FindRecordings(string folder)
     {
         for (string? d = Directory.GetCurrentDirectory(); d != null; d = Path.GetDirectoryName(d))
         {
-            string r = Path.Combine(d, "oracle", "recordings");
+            string r = Path.Combine(d, "oracle", folder);
             if (Directory.Exists(r))
             {
                 return r;
             }
         }
-        throw new ZoneLabInputException("--all", "no oracle/recordings folder here or above (use --recordings DIR)");
+        throw new ZoneLabInputException("--all", $"no oracle/{folder} folder here or above (use --recordings DIR)");
     }
 
     /// <summary>Markdown: a summary table, then one table per workload and architecture (structural counters marked *).</summary>

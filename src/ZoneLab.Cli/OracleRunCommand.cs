@@ -26,11 +26,12 @@ internal static class OracleRunCommand
         var kernel = new Option<string?>("--kernel") { Description = "A kernel image of your own (bzImage / arm64 Image; disk steps need virtio-blk and ext4 built in)." };
         var initrd = new Option<string?>("--initrd") { Description = "An initramfs to unpack before the oracle's (with --kernel)." };
         var pageState = new Option<bool>("--page-state") { Description = "Also record the guest's page state at step 0 (/proc/kpageflags, pageblock types) and its page allocations per step (docs/oracle.md, \"The page state\")." };
+        var noTrace = new Option<bool>("--no-alloc-trace") { Description = "With --page-state: record the step-0 page state only, without the per-step allocation trace (whose 16 MiB ring buffer, allocated before step 0, takes the guest's smallest Unmovable free blocks; docs/oracle.md)." };
         var timeout = new Option<int>("--timeout") { Description = "Seconds before the guest is stopped (default 900).", DefaultValueFactory = _ => 900 };
         var cmd = new Command("run", "Boot a real kernel under QEMU, run a workload's steps in the guest and record the allocator's state after every step.");
         cmd.Arguments.Add(workload);
         cmd.Arguments.Add(kernelArgs);
-        foreach (Option o in new Option[] { outDir, arch, mem, numa, package, kernel, initrd, timeout, pageState })
+        foreach (Option o in new Option[] { outDir, arch, mem, numa, package, kernel, initrd, timeout, pageState, noTrace })
         {
             cmd.Options.Add(o);
         }
@@ -60,13 +61,17 @@ internal static class OracleRunCommand
             {
                 throw new ZoneLabInputException("--kernel", "use --kernel-package or --kernel, not both");
             }
+            if (pr.GetValue(noTrace) && !pr.GetValue(pageState))
+            {
+                throw new ZoneLabInputException("--no-alloc-trace", "goes with --page-state");
+            }
             var extra = (pr.GetValue(kernelArgs) ?? []).ToList();
-            return Run(w, a, m, pr.GetValue(outDir)!, pr.GetValue(package), pr.GetValue(kernel), pr.GetValue(initrd), extra, pr.GetValue(timeout), pr.GetValue(pageState));
+            return Run(w, a, m, pr.GetValue(outDir)!, pr.GetValue(package), pr.GetValue(kernel), pr.GetValue(initrd), extra, pr.GetValue(timeout), pr.GetValue(pageState), pr.GetValue(noTrace));
         });
         return cmd;
     }
 
-    private static int Run(OracleWorkload w, string arch, OracleMachine m, string outDir, string? package, string? kernel, string? initrd, List<string> extraArgs, int timeout, bool pageState = false)
+    private static int Run(OracleWorkload w, string arch, OracleMachine m, string outDir, string? package, string? kernel, string? initrd, List<string> extraArgs, int timeout, bool pageState = false, bool noAllocTrace = false)
     {
         string script = OracleGuestFiles.Script();
         string full = Path.GetFullPath(outDir);
@@ -128,6 +133,10 @@ internal static class OracleRunCommand
             if (pageState)
             {
                 args.Add("--page-state");
+            }
+            if (noAllocTrace)
+            {
+                args.Add("--no-alloc-trace");
             }
             args.Add("--");
             args.AddRange(m.Cmdline.Split(' ', StringSplitOptions.RemoveEmptyEntries));

@@ -37,6 +37,7 @@
 #define KPF_MASK 0x305f7fdf0ULL
 
 static int page_state_on;
+static int alloc_trace_on;
 
 static int write_str(const char *path, const char *s)
 {
@@ -53,6 +54,16 @@ static void page_state_init(void)
 {
 	page_state_on = access("/zl/page-state", F_OK) == 0;
 	if (!page_state_on)
+		return;
+	/*
+	 * /zl/no-alloc-trace (oracle run --no-alloc-trace): the step-0 state only. The instance's ring buffer is
+	 * allocated here, before step 0, one order-0 GFP_KERNEL page at a time (__rb_allocate_pages, 6.1
+	 * kernel/trace/ring_buffer.c: 4096 pages for 16 MiB, plus the default trace_buf_size at mkdir), and
+	 * __rmqueue_smallest serves those from the smallest Unmovable free blocks first: the boot's low-order holes
+	 * the workload's final buddyinfo still shows would be gone from the guest before step 0.
+	 */
+	alloc_trace_on = access("/zl/no-alloc-trace", F_OK) != 0;
+	if (!alloc_trace_on)
 		return;
 	mkdir(ZL_INSTANCE, 0755);
 	if (write_str(ZL_INSTANCE "/buffer_size_kb", "16384") || write_str(ZL_INSTANCE "/events/kmem/mm_page_alloc/enable", "1") ||
@@ -286,7 +297,8 @@ static void page_state(int step)
 	if (step == 0) {
 		dump_kpageflags();
 		dump_pageblocks();
-		write_str(ZL_INSTANCE "/trace", ""); /* the steps' allocations only */
-	} else
+		if (alloc_trace_on)
+			write_str(ZL_INSTANCE "/trace", ""); /* the steps' allocations only */
+	} else if (alloc_trace_on)
 		dump_allocs(step);
 }

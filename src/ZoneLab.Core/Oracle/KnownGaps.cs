@@ -60,11 +60,14 @@ public sealed class KnownGaps
         return bad;
     }
 
-    /// <summary>The known-gaps text for the counters of <paramref name="report"/> outside the target.</summary>
-    public static string Write(FidelityReport report)
+    /// <summary>
+    /// The known-gaps text for the counters of <paramref name="report"/> outside the target; <paramref name="options"/>
+    /// (such as " --start-state") and <paramref name="file"/> name the command that wrote it in the header.
+    /// </summary>
+    public static string Write(FidelityReport report, string options = "", string file = "oracle/known-gaps.txt")
     {
-        var sb = new StringBuilder("# Counters outside the fidelity target (docs/fidelity.md), with the error they had when listed.\n"
-            + "# Written by `zonelab oracle compare --all --write-gaps oracle/known-gaps.txt`; the tests fail when one grows.\n");
+        var sb = new StringBuilder("# Counters outside the fidelity target (docs/fidelity.md), with the error they had when listed.\n");
+        sb.Append(CultureInfo.InvariantCulture, $"# Written by `zonelab oracle compare --all{options} --write-gaps {file}`; the tests fail when one grows.\n");
         foreach (FidelityWorkload w in report.Workloads)
         {
             foreach (FidelityRow c in w.Counters.Where(c => !c.Ok))

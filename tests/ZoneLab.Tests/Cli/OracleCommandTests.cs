@@ -27,6 +27,17 @@ public class OracleCommandTests
     }
 
     [Fact]
+    public void RunRejectsNoAllocTraceWithoutPageState()
+    {
+        string w = ZonelabProcess.WriteTemp("sleep-nt.yaml", "machine: {mem: 512M}\nsteps:\n  - sleep: 1s\n");
+        string outDir = Path.Combine(Path.GetTempPath(), "zl-oracle-notrace-" + Environment.ProcessId);
+        (int exit, _, string err) = ZonelabProcess.Run("oracle", "run", w, "--out", outDir, "--no-alloc-trace");
+        Assert.Equal(2, exit);
+        Assert.EndsWith("--no-alloc-trace: goes with --page-state\n", err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(outDir));
+    }
+
+    [Fact]
     public void RunRejectsAMissingKernelImageAndLeavesNoFolder()
     {
         string w = ZonelabProcess.WriteTemp("sleep.yaml", "machine: {mem: 512M}\nsteps:\n  - sleep: 1s\n");
