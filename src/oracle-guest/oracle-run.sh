@@ -60,6 +60,13 @@ need=()
 command -v "$QEMU" >/dev/null || need+=("$QPKG")
 command -v cpio >/dev/null || need+=(cpio)
 command -v "$CC" >/dev/null || need+=("$CCPKG")
+# gcc -static needs the C library's headers and libc.a, which the compiler packages only recommend (so
+# --no-install-recommends, or a compiler installed that way earlier, leaves them out: "stdio.h: No such file")
+if [ "$ARCH" = x86_64 ]; then
+  dpkg -s libc6-dev >/dev/null 2>&1 || need+=(libc6-dev)
+else
+  dpkg -s libc6-dev-arm64-cross >/dev/null 2>&1 || need+=(libc6-dev-arm64-cross)
+fi
 command -v depmod >/dev/null || need+=(kmod)
 { [ -z "$DISK" ] || command -v mkfs.ext4 >/dev/null; } || need+=(e2fsprogs)
 { [ -z "$SWAP" ] || command -v mkswap >/dev/null; } || need+=(util-linux)
@@ -97,13 +104,16 @@ MODS=()
 if [ -z "$KIMAGE" ]; then
   PKGARG=$KPKG; [ "$ARCH" = arm64 ] && PKGARG="$KPKG:arm64"
   KDIR=$CACHE/kernel/$KPKG
-  if ! ls "$KDIR"/boot/vmlinuz-* >/dev/null 2>&1; then
+  # .with-modules marks an extraction made here: tests/oracle's boot scripts share the folder and drop the modules
+  # (a layout boot needs none), and a workload's disk would then fail in the guest ("mount /dev/vda (ext4)")
+  if ! ls "$KDIR"/boot/vmlinuz-* >/dev/null 2>&1 || [ ! -e "$KDIR/.with-modules" ]; then
     DEB=$(fetch_deb "$PKGARG")
     rm -rf "$KDIR.tmp" && mkdir -p "$KDIR.tmp"
     dpkg-deb -x "$DEB" "$KDIR.tmp" || die "dpkg-deb -x $DEB failed"
     rm -rf "$KDIR.tmp/usr"
     dpkg-deb -f "$DEB" Package Version > "$KDIR.tmp/package.txt"
     for v in "$KDIR.tmp"/lib/modules/*; do [ -d "$v" ] && depmod -b "$KDIR.tmp" "$(basename "$v")"; done
+    touch "$KDIR.tmp/.with-modules"
     rm -rf "$KDIR" && mv "$KDIR.tmp" "$KDIR"
   fi
   KIMAGE=$(ls "$KDIR"/boot/vmlinuz-* | head -n1)
