@@ -45,7 +45,7 @@ internal static class CliOptions
     // the modelled generations by name ("4.10", "6.1", "6.12"): a new KernelVersion member shows up in help and errors
     private static readonly string[] s_kernels = Enum.GetValues<KernelVersion>().Select(KernelVersions.Name).ToArray();
 
-    /// <summary><c>--kernel</c>: the kernel generation whose behaviour the engine follows (4.10, 6.1 or 6.12); null when absent (6.1).</summary>
+    /// <summary><c>--kernel</c>: the kernel generation whose behaviour the engine follows (4.10, 6.1, 6.6 or 6.12); null when absent (6.1).</summary>
     public static Option<KernelVersion?> Kernel(string description) => new("--kernel")
     {
         Description = description + " [default: 6.1]",

@@ -10,7 +10,7 @@ internal static class ProcCommand
 {
     public static Command Create()
     {
-        Option<KernelVersion?> kernel = CliOptions.Kernel("Kernel behaviour: 4.10, 6.1 or 6.12.");
+        Option<KernelVersion?> kernel = CliOptions.Kernel("Kernel behaviour: 4.10, 6.1, 6.6 or 6.12.");
         Option<ProcFile> format = CliOptions.Choice("--format", "The /proc file to print.", ProcFiles.All, ProcFiles.Name, ProcFile.Zoneinfo,
             f => $"'{f}' is not a format; expected {string.Join(", ", ProcFiles.All.Select(ProcFiles.Name))}");
         var from = FromOption.Create();

@@ -17,7 +17,7 @@ internal static class ReplayCommand
     {
         var trace = new Argument<string>("TRACE") { Description = "tracefs 'trace' text, trace_pipe or trace-cmd report output (.gz read too)." };
         Option<DesignKind> design = CliOptions.Design("The design to replay on.");
-        Option<KernelVersion?> kernel = CliOptions.Kernel("Kernel behaviour 4.10, 6.1 or 6.12.");
+        Option<KernelVersion?> kernel = CliOptions.Kernel("Kernel behaviour 4.10, 6.1, 6.6 or 6.12.");
         var format = new Option<string>("--format") { Description = "text (default) or json.", DefaultValueFactory = _ => "text" };
         var from = FromOption.Create();
         format.AcceptOnlyFromAmong("text", "json");

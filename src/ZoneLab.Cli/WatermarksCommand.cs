@@ -16,7 +16,7 @@ internal static class WatermarksCommand
     {
         var zoneinfo = new Option<string>("--zoneinfo") { Description = "A real /proc/zoneinfo.", Required = true };
         var dmesg = new Option<string?>("--dmesg") { Description = "The same boot's log (late 'Freeing ... memory' lines, RAMDISK address, kernel release)." };
-        Option<KernelVersion?> kernel = CliOptions.Kernel("Force kernel behaviour 4.10, 6.1 or 6.12 (default: from the log, else 6.1).");
+        Option<KernelVersion?> kernel = CliOptions.Kernel("Force kernel behaviour 4.10, 6.1, 6.6 or 6.12 (default: from the log, else 6.1).");
         var sysctlRead = new Option<bool>("--after-sysctl-read") { Description = "The dump was taken after /proc/sys/vm/lowmem_reserve_ratio was read (that recomputes the reserves)." };
         var hotplug = new Option<bool>("--after-hotplug") { Description = "Memory was onlined/offlined after boot (init_per_zone_wmark_min ran again)." };
         var cmd = new Command("watermarks", "Replay min/low/high and protection of a real /proc/zoneinfo from its managed counts.");
