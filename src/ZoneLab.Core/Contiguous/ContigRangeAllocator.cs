@@ -113,6 +113,16 @@ public sealed partial class ContigRangeAllocator : IContigRangeAllocator
                     failure = ContigFailure.MigrationNoMemory;
                     break;
                 }
+                if (!_m.IsLruHead(i) || _m.OrderAt(i) != order)
+                {
+                    // the kernel isolates the source from its LRU list (isolate_migratepages_range) before
+                    // migrate_pages() allocates its target, so no reclaim can take it; the engine keeps it on its list
+                    // meanwhile, and when the target allocation's direct reclaim took it, the page is already free in
+                    // its isolated pageblock: the target goes back, nothing moved (freeing the source again threw)
+                    _m.Free(target.Pfn, order);
+                    progress++;
+                    continue;
+                }
                 if (use == PageUse.FileDirty)
                 {
                     _m.SetDirty(target.Pfn, true);

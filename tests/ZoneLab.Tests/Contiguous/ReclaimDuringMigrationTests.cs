@@ -1,0 +1,87 @@
+using ZoneLab.Allocator;
+using ZoneLab.Contiguous;
+using ZoneLab.Layout;
+
+namespace ZoneLab.Tests.Contiguous;
+
+/// <summary>
+/// alloc_contig_range() whose migration target allocation enters direct reclaim, and the reclaim frees the very page
+/// being migrated. In the kernel that cannot happen (isolate_migratepages_range takes the source off its LRU list
+/// before migrate_pages allocates the target); the engine keeps the source on its list, and freeing it a second time
+/// after the copy threw "pfn N is not an allocated block of order 0" (a crash of `run --from` on a real arm64 snapshot).
+/// </summary>
+public class ReclaimDuringMigrationTests
+{
+    private const ulong CmaBase = 8192, CmaPages = 4096;
+
+    // direct reclaim that frees the first page of the CMA window (the first page alloc_contig_range migrates) and 256
+    // pages outside it, once: the target allocation then succeeds from outside while its source is already free
+    private sealed class ReclaimTheSource(List<ulong> outside) : IMemoryPressureHandler
+    {
+        public const int Freed = 257;
+
+        public int Calls { get; private set; }
+
+        public void WakeKswapd(Machine machine, int node, int order, int highestZoneIdx) { }
+
+        public long DirectReclaim(Machine machine, int node, int order, GfpFlags gfp, int highestZoneIdx)
+        {
+            if (Calls++ > 0)
+            {
+                return 0;
+            }
+            machine.Free(CmaBase, 0);
+            for (int k = 0; k < Freed - 1; k++)
+            {
+                machine.Free(outside[k], 0);
+            }
+            return Freed;
+        }
+
+        public DirectCompactResult DirectCompact(Machine machine, int node, int order, GfpFlags gfp, int highestZoneIdx, MigrateType mt, CompactPriority prio)
+            => DirectCompactResult.Skipped;
+
+        public bool OutOfMemory(Machine machine, int node, int order, GfpFlags gfp) => false;
+    }
+
+    [Fact]
+    public void ASourceTheTargetAllocationsReclaimFreedIsNotFreedAgain()
+    {
+        MachineSpec simple = MachineSpec.Simple(64);
+        var m = new Machine(new MachineSpec(simple.Zones) { Cma = new[] { new PfnRange(CmaBase, CmaBase + CmaPages) } });
+        var cma = new CmaAllocator("reserved", CmaBase, CmaPages, 0, new ContigRangeAllocator(m));
+        // fill with anonymous pages until the min watermark stops the fill: movable requests fall back to CMA once
+        // MOVABLE is empty, so the window's first page is allocated, and no free page outside is left for a target
+        var outside = new List<ulong>();
+        bool windowStartAllocated = false;
+        int inWindow = 0;
+        while (true)
+        {
+            AllocResult r = m.Allocate(0, Gfp.HighUserMovable & ~GfpFlags.DirectReclaim & ~GfpFlags.KswapdReclaim, 0, PageUse.Anon);
+            if (!r.Success)
+            {
+                break;
+            }
+            windowStartAllocated |= r.Pfn == CmaBase;
+            inWindow += r.Pfn >= CmaBase && r.Pfn < CmaBase + 16 ? 1 : 0;
+            if (r.Pfn < CmaBase || r.Pfn >= CmaBase + CmaPages)
+            {
+                outside.Add(r.Pfn);
+            }
+        }
+        Assert.True(windowStartAllocated, "the fill did not reach the CMA area's first page");
+        var reclaim = new ReclaimTheSource(outside);
+        m.Pressure = reclaim;
+        m.DebugChecks = true;
+        long free = m.TotalFreePages();
+
+        CmaAllocResult a = cma.Allocate(16);
+
+        Assert.Equal(1, reclaim.Calls);
+        Assert.True(a.Success, a.ToString());
+        // the window's other allocated pages moved out; its first was reclaimed, so it neither moved nor was freed
+        // again, and its target went back: free = before + 257 reclaimed - the 16 pages cma_alloc now holds
+        Assert.Equal((long)(inWindow - 1), a.Work.Migrated);
+        Assert.Equal(free + ReclaimTheSource.Freed - 16, m.TotalFreePages());
+    }
+}
