@@ -276,11 +276,25 @@ public sealed class MemoryHotplug : IDisposable
                 {
                     continue; // migrate_pages() fails on the extra reference; do_migrate_range() tries again
                 }
+                if (!_m.IsLruHead(i) || _m.OrderAt(i) != order)
+                {
+                    continue; // reclaimed by an earlier target allocation's direct reclaim: already free, nothing to move
+                }
                 // alloc_migration_target(): GFP_USER | __GFP_MOVABLE | __GFP_RETRY_MAYFAIL, the block is isolated
                 PageUse use = _m.UseAt(i);
                 AllocResult target = _m.Allocate(order, Gfp.HighUserMovable | GfpFlags.RetryMayfail, zone.Node, use);
                 if (!target.Success)
                 {
+                    continue;
+                }
+                if (!_m.IsLruHead(i) || _m.OrderAt(i) != order)
+                {
+                    // do_migrate_range() isolates the source from its LRU list before migrate_pages() allocates the
+                    // target, so no reclaim can take it; the engine keeps it on its list meanwhile, and when this
+                    // allocation's direct reclaim took it, it is already free: the target goes back (freeing the
+                    // source again threw "pfn N is not an allocated block")
+                    _m.Free(target.Pfn, order);
+                    progress++;
                     continue;
                 }
                 if (use == PageUse.FileDirty)
