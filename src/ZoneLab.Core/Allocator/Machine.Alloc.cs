@@ -41,18 +41,25 @@ public sealed unsafe partial class Machine
         // alloc_flags_nofragment for the preferred zone (ALLOC_KSWAPD is __GFP_KSWAPD_RECLAIM's bit)
         AllocFlags af = AllocFlags.WmarkLow | CmaFlag(mt) | _nofragment[slot] | (AllocFlags)((uint)gfp & (uint)GfpFlags.KswapdReclaim);
         int i = GetPageFromFreelist(gfp, order, af, zl, pref, high, mt);
-        AllocFailure why = AllocFailure.None;
-        if (i == Nil)
-        {
-            i = AllocSlowpath(gfp, order, zl, pref, high, mt, out why);
-        }
+        return i == Nil ? AllocateSlow(gfp, order, zl, pref, high, mt, node, use) : AllocatedPage(i, order, zl, pref, mt, node, use);
+    }
 
+    // __alloc_pages after its get_page_from_freelist found no page: __alloc_pages_slowpath, then the page's preparation
+    private AllocResult AllocateSlow(GfpFlags gfp, int order, int[] zl, int pref, int high, MigrateType mt, int node, PageUse use)
+    {
+        int i = AllocSlowpath(gfp, order, zl, pref, high, mt, out AllocFailure why);
         if (i == Nil)
         {
             CheckIfDebug();
             return AllocResult.Fail(why);
         }
 
+        return AllocatedPage(i, order, zl, pref, mt, node, use);
+    }
+
+    // the tail of __alloc_pages for the block at map index i: zone_statistics and prep_new_page
+    private AllocResult AllocatedPage(int i, int order, int[] zl, int pref, MigrateType mt, int node, PageUse use)
+    {
         Zone z = _zones[_zoneOf[i]];
         ZoneStatistics(_zones[zl[pref]], z, node);
         PrepNewPage(i, z, order, mt, use == PageUse.Auto ? AutoUse(mt) : use);

@@ -82,7 +82,7 @@ public sealed unsafe partial class Machine
         if (i == Nil)
         {
             // every zone below its mark (the slow path), or pageblock stealing
-            return Allocate(0, gfp, node, use);
+            return AllocateOrder0Missed(zone, gfp, node, use);
         }
 
         _watermarkPassed = true;
@@ -103,5 +103,34 @@ public sealed unsafe partial class Machine
         }
 
         return new AllocResult(_base + (ulong)i, zone.Index, AllocFailure.None);
+    }
+
+    // AllocateOrder0's walk found no page; last is the last zone it looked at. When the walk ran out (every zone of
+    // it below its low mark, or above the request's highest zone), Allocate's get_page_from_freelist would walk the
+    // same zones with the same flags and fail the same tests (its full __zone_watermark_ok test agrees with the
+    // order-0 shortcut without reserve rights, and its ALLOC_NOFRAGMENT retry repeats them), so the slow path is
+    // entered directly, with get_page_from_freelist's "no zone passed" left behind: about one order-0 fault in
+    // fifteen while kswapd catches up. A walk that stopped at a zone above its mark (nothing has changed since, so it
+    // still is) missed in __rmqueue_smallest: Allocate repeats the misses, then __rmqueue_fallback. Kept out of
+    // AllocateOrder0, whose register allocation moves with any new variable in its loop.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private AllocResult AllocateOrder0Missed(Zone? last, GfpFlags gfp, int node, PageUse use)
+    {
+        int high = _gfpZone[(uint)gfp & 0xF];
+        MigrateType mt = PageGroupByMobilityDisabled ? MigrateType.Unmovable : Gfp.MigrateTypeOf(gfp);
+        int slot = node * MaxNrZones + high;
+        AllocFlags af = AllocFlags.WmarkLow | CmaFlag(mt) | _nofragment[slot] | (AllocFlags)((uint)gfp & (uint)GfpFlags.KswapdReclaim);
+        if (last != null && (int)last.Type <= high)
+        {
+            long freePages = last.NrFreePages;
+            long usable = freePages - Math.Min(freePages, UnusableFree(last, 0, af));
+            if (usable > (long)last.Watermarks.Mark(WatermarkIndex.Low) + (long)last.Watermarks.LowmemReserve[high])
+            {
+                return Allocate(0, gfp, node, use);
+            }
+        }
+
+        _watermarkPassed = false;
+        return AllocateSlow(gfp, 0, _zonelists[node], _preferredPos[slot], high, mt, node, use);
     }
 }
