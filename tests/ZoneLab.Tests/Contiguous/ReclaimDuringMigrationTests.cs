@@ -1,6 +1,7 @@
 using ZoneLab.Allocator;
 using ZoneLab.Contiguous;
 using ZoneLab.Layout;
+using ZoneLab.Tests.Allocator;
 
 namespace ZoneLab.Tests.Contiguous;
 
@@ -13,36 +14,6 @@ namespace ZoneLab.Tests.Contiguous;
 public class ReclaimDuringMigrationTests
 {
     private const ulong CmaBase = 8192, CmaPages = 4096;
-
-    // direct reclaim that frees the first page of the CMA window (the first page alloc_contig_range migrates) and 256
-    // pages outside it, once: the target allocation then succeeds from outside while its source is already free
-    private sealed class ReclaimTheSource(List<ulong> outside) : IMemoryPressureHandler
-    {
-        public const int Freed = 257;
-
-        public int Calls { get; private set; }
-
-        public void WakeKswapd(Machine machine, int node, int order, int highestZoneIdx) { }
-
-        public long DirectReclaim(Machine machine, int node, int order, GfpFlags gfp, int highestZoneIdx)
-        {
-            if (Calls++ > 0)
-            {
-                return 0;
-            }
-            machine.Free(CmaBase, 0);
-            for (int k = 0; k < Freed - 1; k++)
-            {
-                machine.Free(outside[k], 0);
-            }
-            return Freed;
-        }
-
-        public DirectCompactResult DirectCompact(Machine machine, int node, int order, GfpFlags gfp, int highestZoneIdx, MigrateType mt, CompactPriority prio)
-            => DirectCompactResult.Skipped;
-
-        public bool OutOfMemory(Machine machine, int node, int order, GfpFlags gfp) => false;
-    }
 
     [Fact]
     public void ASourceTheTargetAllocationsReclaimFreedIsNotFreedAgain()
@@ -70,7 +41,9 @@ public class ReclaimDuringMigrationTests
             }
         }
         Assert.True(windowStartAllocated, "the fill did not reach the CMA area's first page");
-        var reclaim = new ReclaimTheSource(outside);
+        // direct reclaim frees the window's first page (the first page alloc_contig_range migrates) and 256 pages outside
+        // it: the target allocation then succeeds from outside while its source is already free
+        var reclaim = new ReclaimOfTheSource(_ => CmaBase, outside, 256);
         m.Pressure = reclaim;
         m.DebugChecks = true;
         long free = m.TotalFreePages();
@@ -82,6 +55,6 @@ public class ReclaimDuringMigrationTests
         // the window's other allocated pages moved out; its first was reclaimed, so it neither moved nor was freed
         // again, and its target went back: free = before + 257 reclaimed - the 16 pages cma_alloc now holds
         Assert.Equal((long)(inWindow - 1), a.Work.Migrated);
-        Assert.Equal(free + ReclaimTheSource.Freed - 16, m.TotalFreePages());
+        Assert.Equal(free + reclaim.Freed - 16, m.TotalFreePages());
     }
 }

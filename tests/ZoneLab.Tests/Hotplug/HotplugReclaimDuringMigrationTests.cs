@@ -1,6 +1,7 @@
 using ZoneLab.Allocator;
 using ZoneLab.Hotplug;
 using ZoneLab.Layout;
+using ZoneLab.Tests.Allocator;
 
 namespace ZoneLab.Tests.Hotplug;
 
@@ -12,47 +13,6 @@ namespace ZoneLab.Tests.Hotplug;
 public class HotplugReclaimDuringMigrationTests
 {
     private const ulong Block13 = 0x68000, BlockPages = 32768;
-
-    // frees, once, the lowest allocated page of block 13 (the page offline_pages is migrating: heads go in pfn order)
-    // and enough pages outside the block for every other page's target (its allocated pages plus 1024 for the
-    // watermarks), so that the target allocations succeed
-    private sealed class ReclaimTheSource(List<ulong> outside, long freed) : IMemoryPressureHandler
-    {
-        public long Freed => freed;
-
-        public int Calls { get; private set; }
-
-        public ulong Source { get; private set; }
-
-        public void WakeKswapd(Machine machine, int node, int order, int highestZoneIdx) { }
-
-        public long DirectReclaim(Machine machine, int node, int order, GfpFlags gfp, int highestZoneIdx)
-        {
-            if (Calls++ > 0)
-            {
-                return 0;
-            }
-            for (ulong p = Block13; p < Block13 + BlockPages; p++)
-            {
-                if (machine.IsAllocatedHead(p, out int o) && o == 0)
-                {
-                    Source = p;
-                    break;
-                }
-            }
-            machine.Free(Source, 0);
-            for (int k = 0; k < Freed - 1; k++)
-            {
-                machine.Free(outside[k], 0);
-            }
-            return Freed;
-        }
-
-        public DirectCompactResult DirectCompact(Machine machine, int node, int order, GfpFlags gfp, int highestZoneIdx, MigrateType mt, CompactPriority prio)
-            => DirectCompactResult.Skipped;
-
-        public bool OutOfMemory(Machine machine, int node, int order, GfpFlags gfp) => false;
-    }
 
     [Fact]
     public void ASourceTheTargetAllocationsReclaimFreedIsNotFreedAgain()
@@ -87,7 +47,9 @@ public class HotplugReclaimDuringMigrationTests
             m.Free(p, 0);
         }
         long inBlock = 64;
-        var reclaim = new ReclaimTheSource(outside, inBlock + 1024);
+        // direct reclaim frees the block's lowest allocated page (the page offline_pages is migrating: heads go in pfn
+        // order) and enough pages outside for every other page's target (its 63 plus 1024 for the watermarks)
+        var reclaim = new ReclaimOfTheSource(LowestAllocatedInBlock, outside, inBlock + 1024);
         m.Pressure = reclaim;
         m.DebugChecks = true;
         long free = m.TotalFreePages();
@@ -101,5 +63,17 @@ public class HotplugReclaimDuringMigrationTests
         // block's own free pages (its free ones before, the reclaimed source, the moved pages' old copies: all of its
         // 32768) left with it. So before + reclaimed - 32768
         Assert.Equal(free + reclaim.Freed - (long)BlockPages, m.TotalFreePages());
+    }
+
+    private static ulong LowestAllocatedInBlock(Machine m)
+    {
+        for (ulong p = Block13; p < Block13 + BlockPages; p++)
+        {
+            if (m.IsAllocatedHead(p, out int o) && o == 0)
+            {
+                return p;
+            }
+        }
+        throw new InvalidOperationException("no allocated page left in block 13");
     }
 }
