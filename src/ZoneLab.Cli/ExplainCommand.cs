@@ -19,8 +19,8 @@ internal static class ExplainCommand
         var format = new Option<string>("--format") { Description = "text or json.", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "json");
         var kernel = new Option<string?>("--kernel") { Description = "Apply the rules of this kernel (e.g. 5.10) instead of the release in the report." };
-        var arch = new Option<string?>("--arch") { Description = "x86_64, arm64, arm or mips (default: from the stack dump)." };
-        arch.AcceptOnlyFromAmong("x86_64", "arm64", "arm", "mips");
+        var arch = new Option<string?>("--arch") { Description = "x86_64, arm64, arm, mips or ppc (32-bit powerpc) (default: from the stack dump)." };
+        arch.AcceptOnlyFromAmong("x86_64", "arm64", "arm", "mips", "ppc");
         var from = FromOption.Create();
         var design = new Option<string?>("--design") { Description = "With --from: rerun the failing request on this design (default: all)." };
         var designs = new Option<string?>("--designs") { Description = "With --from: comma-separated designs to rerun the failing request on." };

@@ -57,6 +57,22 @@ public sealed class ExplainCommandTests
     }
 
     [Fact]
+    public void ArchPpc_IsAcceptedAndMatchesTheStackDumpsGuess()
+    {
+        // the ppc32 report's stack dump names a PowerMac, which the reader takes for ppc (DMA, Normal, HighMem):
+        // forcing --arch ppc must give the same verdicts; the option used to refuse the value it documents
+        string f = Fixture("ppc32-6.9-kswapd-pfmemalloc-quoted.txt");
+        var (exitAuto, auto, _) = ZonelabProcess.Run("explain", f, "--format", "json");
+        var (exitPpc, forced, err) = ZonelabProcess.Run("explain", f, "--format", "json", "--arch", "ppc");
+        Assert.Equal(0, exitAuto);
+        Assert.True(exitPpc == 0, err);
+        Assert.Equal(auto, forced);
+        var (exitArm64, arm64, _) = ZonelabProcess.Run("explain", f, "--format", "json", "--arch", "arm64");
+        Assert.Equal(0, exitArm64);
+        Assert.NotEqual(auto, arm64); // the option is read: arm64's zones (DMA32, no HighMem) give other verdicts
+    }
+
+    [Fact]
     public void NoReport_SaysSo_ExitZero()
     {
         var (exit, stdout, _) = ZonelabProcess.Run("explain", Fixture("no-report-syzbot-rcu-stall-meminfo.txt"));
