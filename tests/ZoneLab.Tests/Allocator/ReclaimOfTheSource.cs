@@ -10,6 +10,28 @@ namespace ZoneLab.Tests.Allocator;
 /// </summary>
 internal sealed class ReclaimOfTheSource(Func<Machine, ulong> source, List<ulong> pages, long outside) : IMemoryPressureHandler
 {
+    /// <summary>
+    /// Fills node 0 with order-0 anonymous pages until the min watermark stops the fill (no reclaim), so that no target
+    /// is left without reclaim; returns the pages allocated in [<paramref name="start"/>, <paramref name="end"/>)
+    /// (ascending) and the others (in allocation order).
+    /// </summary>
+    public static (List<ulong> Inside, List<ulong> Outside) FillWithAnon(Machine m, ulong start, ulong end)
+    {
+        var inside = new List<ulong>();
+        var outside = new List<ulong>();
+        while (true)
+        {
+            AllocResult r = m.Allocate(0, Gfp.HighUserMovable & ~GfpFlags.DirectReclaim & ~GfpFlags.KswapdReclaim, 0, PageUse.Anon);
+            if (!r.Success)
+            {
+                break;
+            }
+            (r.Pfn >= start && r.Pfn < end ? inside : outside).Add(r.Pfn);
+        }
+        inside.Sort();
+        return (inside, outside);
+    }
+
     /// <summary>Pages the first call frees: the source and the outside ones.</summary>
     public long Freed => outside + 1;
 

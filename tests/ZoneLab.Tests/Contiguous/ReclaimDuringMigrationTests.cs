@@ -23,23 +23,9 @@ public class ReclaimDuringMigrationTests
         var cma = new CmaAllocator("reserved", CmaBase, CmaPages, 0, new ContigRangeAllocator(m));
         // fill with anonymous pages until the min watermark stops the fill: movable requests fall back to CMA once
         // MOVABLE is empty, so the window's first page is allocated, and no free page outside is left for a target
-        var outside = new List<ulong>();
-        bool windowStartAllocated = false;
-        int inWindow = 0;
-        while (true)
-        {
-            AllocResult r = m.Allocate(0, Gfp.HighUserMovable & ~GfpFlags.DirectReclaim & ~GfpFlags.KswapdReclaim, 0, PageUse.Anon);
-            if (!r.Success)
-            {
-                break;
-            }
-            windowStartAllocated |= r.Pfn == CmaBase;
-            inWindow += r.Pfn >= CmaBase && r.Pfn < CmaBase + 16 ? 1 : 0;
-            if (r.Pfn < CmaBase || r.Pfn >= CmaBase + CmaPages)
-            {
-                outside.Add(r.Pfn);
-            }
-        }
+        (List<ulong> area, List<ulong> outside) = ReclaimOfTheSource.FillWithAnon(m, CmaBase, CmaBase + CmaPages);
+        bool windowStartAllocated = area.Count > 0 && area[0] == CmaBase;
+        int inWindow = area.Count(p => p < CmaBase + 16);
         Assert.True(windowStartAllocated, "the fill did not reach the CMA area's first page");
         // direct reclaim frees the window's first page (the first page alloc_contig_range migrates) and 256 pages outside
         // it: the target allocation then succeeds from outside while its source is already free

@@ -21,26 +21,8 @@ public class HotplugReclaimDuringMigrationTests
         var b = new LayoutBuilder().FromQemu(2UL << 30).WithCommandLine("movablecore=512M");
         using MemoryHotplug hp = HotplugMachine.Create(b.Build(), new HotplugOptions { DebugChecks = false });
         Machine m = hp.Machine;
-        var outside = new List<ulong>();
-        var block = new List<ulong>();
-        while (true)
-        {
-            AllocResult r = m.Allocate(0, Gfp.HighUserMovable & ~GfpFlags.DirectReclaim & ~GfpFlags.KswapdReclaim, 0, PageUse.Anon);
-            if (!r.Success)
-            {
-                break;
-            }
-            if (r.Pfn >= Block13 && r.Pfn < Block13 + BlockPages)
-            {
-                block.Add(r.Pfn);
-            }
-            else
-            {
-                outside.Add(r.Pfn);
-            }
-        }
+        (List<ulong> block, List<ulong> outside) = ReclaimOfTheSource.FillWithAnon(m, Block13, Block13 + BlockPages);
         // 64 pages left in the block to migrate (the checker after every step of 32768 migrations takes minutes)
-        block.Sort();
         Assert.True(block.Count > 64, "the fill left block 13 nearly empty");
         foreach (ulong p in block.Skip(64))
         {
