@@ -62,6 +62,16 @@ public sealed class DamagedDmesgLineTests
     }
 
     [Fact]
+    public void ALogThatEndsInsideTheFirmwareMapIsALocatedError()
+    {
+        // the log cut after line 6, the map's third entry: 158 usable pages below 1 MiB were all that was left, and
+        // layout printed them as the machine (exit 0); lines 7-11 (the 3 GiB and 1 GiB usable entries) were lost
+        string[] lines = File.ReadAllLines(s_log)[..6];
+        var e = Assert.Throws<ZoneLabInputException>(() => DmesgReader.Read(lines, "d.txt"));
+        Assert.StartsWith("d.txt:6: the log ends on a BIOS-e820 line: the memory map may be cut", e.Message);
+    }
+
+    [Fact]
     public void AnUnsortedFirmwareMapIsALocatedError()
     {
         // e820__memory_setup() prints the map after e820__update_table() sorted it. Line 6's reserved

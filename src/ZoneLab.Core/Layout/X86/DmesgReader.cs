@@ -568,6 +568,14 @@ public static partial class DmesgReader
                     $"BIOS-e820 entry {entries[k].Entry} overlaps the entry on line {entries[k - 1].Line} ({entries[k - 1].Entry}); the kernel prints a sanitized map, so the log is damaged");
             }
         }
+        if (!e820Done && extended.Count == 0)
+        {
+            // setup_arch() goes on printing after e820__memory_setup() (NX protection, SMBIOS, e820 updates, ...):
+            // a file that stops on a map line may have lost the rest of the map, and a smaller machine would be
+            // computed from what is left without a word
+            throw new ZoneLabInputException(source, e820Lines[^1],
+                "the log ends on a BIOS-e820 line: the memory map may be cut; expected the lines setup_arch() prints after it (the whole boot log)");
+        }
         if (!entries.Any(x => x.Entry.Type == E820Type.Ram))
         {
             throw new ZoneLabInputException(source, entries[0].Line, "the BIOS-e820 map has no 'usable' entry");
