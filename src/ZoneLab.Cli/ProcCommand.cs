@@ -13,13 +13,14 @@ internal static class ProcCommand
         Option<KernelVersion?> kernel = CliOptions.Kernel("Kernel behaviour: 4.10, 6.1, 6.6 or 6.12.");
         Option<ProcFile> format = CliOptions.Choice("--format", "The /proc file to print.", ProcFiles.All, ProcFiles.Name, ProcFile.Zoneinfo,
             f => $"'{f}' is not a format; expected {string.Join(", ", ProcFiles.All.Select(ProcFiles.Name))}");
+        Option<Designs.DesignKind> design = CliOptions.Design("Kernel design whose machine is booted: migrate-cma (mainline 6.1: the CMA areas as MIGRATE_CMA pageblocks), zone-cma, cma-in-movable, dmb, carveout, gcma or sticky-movable.", mainlineAlias: true);
         var from = FromOption.Create();
         var kernelArgs = new Argument<string[]>("kernel-args") { Description = "Kernel arguments after a bare --.", Arity = ArgumentArity.ZeroOrMore };
 
         var cmd = new Command("proc", "Boot the page allocator model on a machine and print /proc/zoneinfo, buddyinfo, pagetypeinfo, meminfo, vmstat or the extfrag indexes.");
         MachineOptionSet machine = MachineOptionSet.AddTo(cmd, MachineOption.Dmesg | MachineOption.Mem | MachineOption.Numa | MachineOption.Machine
-            | MachineOption.Cmdline | MachineOption.Zoneinfo);
-        foreach (Option o in new Option[] { kernel, format, from })
+            | MachineOption.Arch | MachineOption.Dtb | MachineOption.Kconfig | MachineOption.Cmdline | MachineOption.Zoneinfo);
+        foreach (Option o in new Option[] { kernel, format, design, from })
         {
             cmd.Options.Add(o);
         }
@@ -36,7 +37,11 @@ internal static class ProcCommand
                 Console.Out.Write(ProcFiles.Write(file, dm.Machine));
                 return 0;
             }
+            // through the design, as compare does: the mainline machine carries the CMA areas the layout reserved
+            // (their pageblocks MIGRATE_CMA, zoneinfo's cma and nr_free_cma); a bare Machine had none
+            Designs.IDesign kind = Designs.DesignRegistry.For(pr.GetValue(design));
             LayoutBuilder builder = machine.Builder(pr);
+            builder.WithFeatures(kind.Features);
             if (machine.CmdlineText(pr) is string c)
             {
                 builder.WithCommandLine(c);
@@ -47,8 +52,8 @@ internal static class ProcCommand
                 builder.WithZoneinfo(z);
             }
             BootLayout layout = builder.Build();
-            using var m = new Machine(LayoutMachineSpec.Create(layout, version));
-            Console.Out.Write(ProcFiles.Write(file, m));
+            using Designs.DesignMachine booted = kind.Build(layout, version);
+            Console.Out.Write(ProcFiles.Write(file, booted.Machine));
             return 0;
         });
         return cmd;
