@@ -50,6 +50,40 @@ internal static partial class ZonelabMain
         return root;
     }
 
+    // the arguments of the commands above a subcommand (not the root's)
+    private static List<Argument> ParentArguments(Command command, RootCommand root)
+    {
+        var result = new List<Argument>();
+        foreach (Command c in root.Subcommands)
+        {
+            if (c.Subcommands.Contains(command))
+            {
+                result.AddRange(c.Arguments);
+            }
+        }
+        return result;
+    }
+
+    internal static string WithoutParentArguments(string help, IReadOnlyList<Argument> inherited)
+    {
+        var lines = new List<string>();
+        foreach (string line in help.Split('\n'))
+        {
+            string l = line;
+            bool describesInherited = false;
+            foreach (Argument a in inherited)
+            {
+                describesInherited |= l.TrimStart().StartsWith($"<{a.Name}>", StringComparison.Ordinal);
+                l = l.Replace($" <{a.Name}> ", " ", StringComparison.Ordinal);
+            }
+            if (!describesInherited)
+            {
+                lines.Add(l);
+            }
+        }
+        return string.Join('\n', lines);
+    }
+
     public static int Run(string[] args) => Run(args, installSignals: true);
 
     /// <summary>Runs a command line; tests and the fuzz driver run it in-process without the signal handlers.</summary>
@@ -81,6 +115,15 @@ internal static partial class ZonelabMain
                 Console.Error.WriteLine($"zonelab: {Humanize(e.Message)}");
             }
             return 2;
+        }
+        if (parsed.Action is System.CommandLine.Help.HelpAction && ParentArguments(parsed.CommandResult.Command, root) is { Count: > 0 } inherited)
+        {
+            // System.CommandLine puts a parent's arguments in a subcommand's usage ("zonelab sweep <GRID> merge"),
+            // though the subcommand is given without them: print its help without them
+            var help = new StringWriter();
+            int rc = parsed.Invoke(new InvocationConfiguration { Output = help });
+            Console.Out.Write(WithoutParentArguments(help.ToString(), inherited));
+            return rc;
         }
         try
         {
