@@ -32,9 +32,9 @@ internal static class SizePlot
                     continue;
                 }
                 xs.Add(e.Size / 1048576.0);
-                med.Add(s.Median);
-                lo.Add(s.Min);
-                hi.Add(s.Max);
+                med.Add(SweepSummary.PlotValue(m.Unit, s.Median));
+                lo.Add(SweepSummary.PlotValue(m.Unit, s.Min));
+                hi.Add(SweepSummary.PlotValue(m.Unit, s.Max));
             }
             Color c = PlotStyle.Design(d);
             if (xs.Count > 1)
@@ -52,13 +52,14 @@ internal static class SizePlot
             }
             if (ds.Answer is int ans && SweepSummary.Of(ds.Evaluations[ans].Seeds.Select(x => x.Values[m.Name])) is { Count: > 0 } sp)
             {
-                var mark = plot.Add.Marker(ds.Sizes[ans] / 1048576.0, sp.Median, MarkerShape.OpenCircle, 18, c);
+                var mark = plot.Add.Marker(ds.Sizes[ans] / 1048576.0, SweepSummary.PlotValue(m.Unit, sp.Median), MarkerShape.OpenCircle, 18, c);
                 mark.LineWidth = 2;
             }
         }
-        var goal = plot.Add.HorizontalLine(cond.Value, 2, Colors.Red, LinePattern.Dashed);
+        var goal = plot.Add.HorizontalLine(SweepSummary.PlotValue(m.Unit, cond.Value), 2, Colors.Red, LinePattern.Dashed);
         goal.LegendText = "goal: " + cond.Text;
-        plot.Title($"{scenario}: {m.Name} vs {vary} size (circle: smallest size meeting the whole goal)");
+        // two lines: one long line is centred over the data area and ran off the left edge when the legend took the right
+        plot.Title($"{scenario}: {m.Name} vs {vary} size\n(circle: smallest size meeting the whole goal)");
         plot.XLabel($"{vary} size (MiB)");
         plot.YLabel($"{m.Name} ({SweepSummary.UnitLabel(m.Unit)})");
         plot.ShowLegend(Edge.Right);

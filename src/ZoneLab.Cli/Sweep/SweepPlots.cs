@@ -62,9 +62,9 @@ internal static class SweepPlots
                     continue;
                 }
                 xs.Add(ax.Position(v));
-                med.Add(s.Median);
-                lo.Add(s.Min);
-                hi.Add(s.Max);
+                med.Add(SweepSummary.PlotValue(m.Unit, s.Median));
+                lo.Add(SweepSummary.PlotValue(m.Unit, s.Min));
+                hi.Add(SweepSummary.PlotValue(m.Unit, s.Max));
             }
             if (xs.Count == 0)
             {
@@ -88,7 +88,8 @@ internal static class SweepPlots
         {
             plot.Axes.Bottom.SetTicks([.. Enumerable.Range(0, ax.Values.Count).Select(i => (double)i)], [.. ax.Values]);
         }
-        plot.Title($"{shape.Scenario}: {m.Name} vs {ax.Key} (median, band min-max over {shape.Seeds.Count} seeds)");
+        // two lines: one long line is centred over the data area and ran off the left edge when the legend took the right
+        plot.Title($"{shape.Scenario}: {m.Name} vs {ax.Key}\n(median, band min-max over {shape.Seeds.Count} seeds)");
         plot.XLabel(ax.IsSize ? $"{ax.Key} (MiB)" : ax.Key);
         plot.YLabel($"{m.Name} ({SweepSummary.UnitLabel(m.Unit)})");
         plot.ShowLegend(Edge.Right);
@@ -108,7 +109,7 @@ internal static class SweepPlots
                 // ScottPlot draws row 0 at the top: flip so that the first value of the y axis is at the bottom
                 z[ay.Values.Count - 1 - y, x] = SweepSummary.Of(rows.Where(r => (string)r.Values[2]! == design
                     && (string)r.Values[axisCol[0]]! == ax.Values[x] && (string)r.Values[axisCol[1]]! == ay.Values[y])
-                    .Select(r => (double?)r.Values[mc])).Median;
+                    .Select(r => (double?)r.Values[mc])).Median is double v ? SweepSummary.PlotValue(m.Unit, v) : double.NaN;
             }
         }
         var plot = new Plot();

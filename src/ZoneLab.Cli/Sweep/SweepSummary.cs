@@ -139,6 +139,12 @@ internal static class SweepSummary
         _ => v.ToString("0.00", s_inv),
     };
 
+    /// <summary>
+    /// A metric's value on a plot's axis, in the unit <see cref="UnitLabel"/> names: fractions (stored 0..1) as
+    /// percentages, as the tables print them; the other units as stored.
+    /// </summary>
+    public static double PlotValue(SweepMetricUnit unit, double value) => unit == SweepMetricUnit.Fraction ? value * 100 : value;
+
     /// <summary>The unit as a column label.</summary>
     public static string UnitLabel(SweepMetricUnit unit) => unit switch
     {
