@@ -116,7 +116,7 @@ if [ -z "$KIMAGE" ]; then
     touch "$KDIR.tmp/.with-modules"
     rm -rf "$KDIR" && mv "$KDIR.tmp" "$KDIR"
   fi
-  KIMAGE=$(ls "$KDIR"/boot/vmlinuz-* | head -n1)
+  KIMAGE=$(ls "$KDIR"/boot/vmlinuz-* | head -n1 || true)
   if file -b "$KIMAGE" | grep -q gzip; then
     [ -f "$KIMAGE.Image" ] || gunzip -c "$KIMAGE" > "$KIMAGE.Image"; KIMAGE=$KIMAGE.Image
   fi
@@ -246,6 +246,12 @@ tr -d '\r' < "$LOG" | awk -v out="$OUT" '
   echo "swap: ${SWAP:-none}"
   [ -z "$PAGESTATE" ] || echo "page_state: yes"
   [ -z "$NOTRACE" ] || echo "alloc_trace: no"
+  # zlpagestate.h: the tries it took to read step 0 as one still moment (buddyinfo and pagetypeinfo the same
+  # before and after kpageflags), and the time it waited between them
+  if [ -n "$PAGESTATE" ]; then
+    ps=$(tr -d '\r' < "$LOG" | sed -n 's/^@@ZL-PAGESTATE tries=\([0-9]*\) waited_ms=\([0-9]*\) .*@@$/\1 \2/p' | head -n1 || true)
+    [ -z "$ps" ] || { echo "page_state_tries: ${ps% *}"; echo "page_state_waited_ms: ${ps#* }"; }
+  fi
   echo "cmdline: $CMDLINE"
   echo "qemu_version: $("$QEMU" --version | head -n1)"
   echo "qemu_exit: $RC"
@@ -258,7 +264,7 @@ if [ $RC = 124 ] || [ $RC = 137 ]; then
   exit 124
 fi
 if ! tr -d '\r' < "$LOG" | grep -q '^@@ZL-DONE@@$'; then
-  why=$(tr -d '\r' < "$LOG" | sed -n 's/^@@ZL-FAILED \(.*\)@@$/\1/p' | head -n1)
+  why=$(tr -d '\r' < "$LOG" | sed -n 's/^@@ZL-FAILED \(.*\)@@$/\1/p' | head -n1 || true)
   if [ -n "$why" ]; then
     echo "oracle-run.sh: the workload failed in the guest: $why" >&2
   elif ! tr -d '\r' < "$LOG" | grep -q '^@@ZL-START@@$'; then

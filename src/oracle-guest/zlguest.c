@@ -216,6 +216,10 @@ static void trace_counts(int step)
 
 static void snapshot(int step)
 {
+	if (step == 0 && page_state_on) {
+		page_state_step0();
+		return;
+	}
 	if (step == 0)
 		section(step, "slabinfo", "/proc/slabinfo");
 	section(step, "buddyinfo", "/proc/buddyinfo");

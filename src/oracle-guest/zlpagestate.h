@@ -18,12 +18,22 @@
  *                     fix race in accessing memory_section->usage"); subsection_map (1 long); pageblock_flags[] }.
  *                     The host checks the result against /proc/pagetypeinfo's census (a wrong layout cannot pass).
  *
+ * Step 0 is one moment: the step-0 sections (buddyinfo, pagetypeinfo, slabinfo, vmstat, meminfo, zoneinfo), kpageflags
+ * and the pageblock bits are read into buffers between two reads of buddyinfo and pagetypeinfo, and kept only when
+ * both reads are byte for byte the same and kpageflags' free pages (KPF_BUDDY) add up to buddyinfo's; otherwise the
+ * helper waits and reads again, up to PS_TRIES times (the guest is not idle at step 0: ext4lazyinit zeroes the
+ * inode tables of the freshly made disk, jbd2 commits, kcompactd and kswapd may run), and fails the run when the
+ * state never holds still. A warm-up read before the first try faults in the helper's buffers and the kernel's
+ * seq_file and slab objects, so that the tries themselves allocate nothing. "@@ZL-PAGESTATE tries=N waited_ms=M@@"
+ * tells the host (run-info.txt page_state_tries) how many tries it took.
+ *
  * After every step N >= 1 it prints stepN.allocs: the kernel's page allocations during the step, from the tracefs
  * instance "zl" (its own 16 MiB buffer, so the summarised main buffer loses nothing) with kmem:mm_page_alloc
  * enabled, as runs "ORDER MIGRATETYPE PAGEBLOCK_PFN COUNT GFP" (pfn in hex) of consecutive events with the same order,
  * migratetype, pageblock and gfp flags, in trace order; then "overrun N" (events the instance lost).
  */
 #include <elf.h>
+#include <stdarg.h>
 
 #define ZL_INSTANCE TRACE_DIR "/instances/zl"
 #define PAGES_PER_SECTION (1UL << 15)       /* SECTION_SIZE_BITS 27 (x86_64 and arm64 4K) - PAGE_SHIFT */
@@ -73,31 +83,138 @@ static void page_state_init(void)
 	}
 }
 
-static void dump_kpageflags(void)
+/* ---- step 0 captured as one moment ------------------------------------------------------------------- */
+
+#define PS_TRIES 20
+#define PS_WAIT_MS 50           /* try N waits N * PS_WAIT_MS before the next: 9.5 s in all */
+#define KPF_BUDDY_BIT 0x400ULL
+
+/* a growing text buffer in the helper's BSS: its pages are faulted in by the warm-up read, not during a try */
+struct cap {
+	char *buf;
+	size_t len, cap;
+};
+
+static char ps_arena[12UL << 20];
+static size_t ps_arena_used;
+
+static void cap_init(struct cap *c, size_t size)
 {
+	if (ps_arena_used + size > sizeof(ps_arena)) {
+		fprintf(stderr, "zlguest: page-state buffers exceed %zu bytes\n", sizeof(ps_arena));
+		exit(2);
+	}
+	c->buf = ps_arena + ps_arena_used;
+	c->cap = size;
+	c->len = 0;
+	ps_arena_used += size;
+}
+
+static void cap_overflow(const char *what)
+{
+	printf("@@ZL-FAILED the step-0 page state does not fit in zlguest's buffer (%s)@@\n", what);
+	fflush(stdout);
+	exit(3);
+}
+
+static void cap_printf(struct cap *c, const char *what, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void cap_printf(struct cap *c, const char *what, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(c->buf + c->len, c->cap - c->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= c->cap - c->len)
+		cap_overflow(what);
+	c->len += (size_t)n;
+}
+
+/* a /proc file into c with read(2) only (no stdio buffer to allocate) */
+static void cap_file(struct cap *c, const char *path)
+{
+	c->len = 0;
+	c->buf[0] = 0;
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return;
+	ssize_t n;
+	while ((n = read(fd, c->buf + c->len, c->cap - 1 - c->len)) > 0) {
+		c->len += (size_t)n;
+		if (c->len == c->cap - 1)
+			cap_overflow(path);
+	}
+	c->buf[c->len] = 0; /* for buddyinfo_pages' strtoul */
+	close(fd);
+}
+
+static void cap_section(int step, const char *name, const struct cap *c)
+{
+	printf("@@ZL-BEGIN step%d.%s@@\n", step, name);
+	fwrite(c->buf, 1, c->len, stdout);
+	printf("@@ZL-END step%d.%s@@\n", step, name);
+}
+
+static int cap_equal(const struct cap *a, const struct cap *b)
+{
+	return a->len == b->len && memcmp(a->buf, b->buf, a->len) == 0;
+}
+
+/* /proc/kpageflags as masked runs into c; returns the pages with KPF_BUDDY */
+static unsigned long cap_kpageflags(struct cap *c)
+{
+	static unsigned long long buf[4096];
+	unsigned long pfn = 0, start = 0, buddy = 0;
+	unsigned long long cur = ~0ULL;
+	ssize_t n;
+	c->len = 0;
 	int fd = open("/proc/kpageflags", O_RDONLY);
-	printf("@@ZL-BEGIN step0.kpageflags@@\n");
-	if (fd >= 0) {
-		static unsigned long long buf[4096];
-		unsigned long pfn = 0, start = 0;
-		unsigned long long cur = ~0ULL;
-		ssize_t n;
-		while ((n = read(fd, buf, sizeof(buf))) > 0) {
-			for (ssize_t i = 0; i < n / 8; i++, pfn++) {
-				unsigned long long f = buf[i] & KPF_MASK;
-				if (f != cur) {
-					if (cur != ~0ULL)
-						printf("%lx %lx %llx\n", start, pfn - start, cur);
-					cur = f;
-					start = pfn;
-				}
+	if (fd < 0)
+		return 0;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (ssize_t i = 0; i < n / 8; i++, pfn++) {
+			unsigned long long f = buf[i] & KPF_MASK;
+			buddy += (f & KPF_BUDDY_BIT) != 0;
+			if (f != cur) {
+				if (cur != ~0ULL)
+					cap_printf(c, "kpageflags", "%lx %lx %llx\n", start, pfn - start, cur);
+				cur = f;
+				start = pfn;
 			}
 		}
-		if (cur != ~0ULL)
-			printf("%lx %lx %llx\n", start, pfn - start, cur);
-		close(fd);
 	}
-	printf("@@ZL-END step0.kpageflags@@\n");
+	if (cur != ~0ULL)
+		cap_printf(c, "kpageflags", "%lx %lx %llx\n", start, pfn - start, cur);
+	close(fd);
+	return buddy;
+}
+
+/* buddyinfo's free pages: sum of count << order over every "Node N, zone NAME c0 c1 ..." line */
+static unsigned long buddyinfo_pages(const struct cap *c)
+{
+	unsigned long pages = 0;
+	const char *p = c->buf, *end = c->buf + c->len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl : end;
+		const char *z = memmem(p, (size_t)(e - p), "zone", 4);
+		if (z) {
+			char *q = (char *)z + 4;
+			while (q < e && *q == ' ')
+				q++;
+			while (q < e && *q != ' ')
+				q++; /* the zone name */
+			for (int order = 0; q < e; order++) {
+				char *next;
+				unsigned long v = strtoul(q, &next, 10);
+				if (next == q || next > e)
+					break;
+				pages += v << order;
+				q = next;
+			}
+		}
+		p = e + 1;
+	}
+	return pages;
 }
 
 /* /proc/kcore: virtual address -> file offset through its PT_LOAD headers */
@@ -176,10 +293,11 @@ static unsigned long vmcoreinfo_symbol(const char *name)
 	return addr;
 }
 
-static void dump_pageblocks(void)
+/* found once, before the tries: max_pfn and the mem_section root (kallsyms is slow to read under TCG) */
+static unsigned long pb_maxpfn, pb_ms, pb_root;
+
+static void pageblocks_prepare(void)
 {
-	printf("@@ZL-BEGIN step0.pageblocks@@\n");
-	unsigned long maxpfn = 0;
 	/* kpageflags reads up to round_up(max_pfn, PAGES_PER_SECTION) (get_max_dump_pfn): its length gives max_pfn */
 	int fd = open("/proc/kpageflags", O_RDONLY);
 	if (fd >= 0) {
@@ -189,26 +307,29 @@ static void dump_pageblocks(void)
 			/* a proc file has no size: read it through */
 			ssize_t n;
 			while ((n = read(fd, buf, sizeof(buf))) > 0)
-				maxpfn += (unsigned long)n / 8;
+				pb_maxpfn += (unsigned long)n / 8;
 		} else
-			maxpfn = (unsigned long)end / 8;
+			pb_maxpfn = (unsigned long)end / 8;
 		close(fd);
 	}
 	/* kallsyms gives the address of the pointer mem_section; vmcoreinfo (VMCOREINFO_SYMBOL_ARRAY) its value */
-	unsigned long ms = 0, root = 0;
-	if (kcore_open() == 0 && (ms = ksym("mem_section")) != 0 && kread(ms, &root, 8) != 0)
-		root = 0;
-	if (ms == 0)
-		root = vmcoreinfo_symbol("mem_section");
-	if (maxpfn == 0 || root == 0) {
-		printf("# unreadable: max_pfn %lu mem_section %lx root %lx\n", maxpfn, ms, root);
-		printf("@@ZL-END step0.pageblocks@@\n");
+	if (kcore_open() == 0 && (pb_ms = ksym("mem_section")) != 0 && kread(pb_ms, &pb_root, 8) != 0)
+		pb_root = 0;
+	if (pb_ms == 0)
+		pb_root = vmcoreinfo_symbol("mem_section");
+}
+
+static void cap_pageblocks(struct cap *c)
+{
+	c->len = 0;
+	if (pb_maxpfn == 0 || pb_root == 0) {
+		cap_printf(c, "pageblocks", "# unreadable: max_pfn %lu mem_section %lx root %lx\n", pb_maxpfn, pb_ms, pb_root);
 		return;
 	}
 	unsigned long start = 0, count = 0, cur = ~0UL;
-	for (unsigned long nr = 0; nr * PAGES_PER_SECTION < maxpfn; nr++) {
+	for (unsigned long nr = 0; nr * PAGES_PER_SECTION < pb_maxpfn; nr++) {
 		unsigned long sec = 0, usage = 0, words[PAGES_PER_SECTION / PAGEBLOCK_PAGES * 4 / 64];
-		int ok = kread(root + (nr / SECTIONS_PER_ROOT) * 8, &sec, 8) == 0 && sec != 0 &&
+		int ok = kread(pb_root + (nr / SECTIONS_PER_ROOT) * 8, &sec, 8) == 0 && sec != 0 &&
 			 kread(sec + (nr % SECTIONS_PER_ROOT) * MEM_SECTION_SIZE + 8, &usage, 8) == 0 && usage != 0 &&
 			 kread(usage + USAGE_PAGEBLOCK_FLAGS, words, sizeof(words)) == 0;
 		for (unsigned long b = 0; b < PAGES_PER_SECTION / PAGEBLOCK_PAGES; b++) {
@@ -216,7 +337,7 @@ static void dump_pageblocks(void)
 			unsigned long pfn = nr * PAGES_PER_SECTION + b * PAGEBLOCK_PAGES;
 			if (v != cur) {
 				if (count)
-					printf("%lx %lx %lx\n", start, count, cur);
+					cap_printf(c, "pageblocks", "%lx %lx %lx\n", start, count, cur);
 				cur = v;
 				start = pfn;
 				count = 0;
@@ -225,9 +346,72 @@ static void dump_pageblocks(void)
 		}
 	}
 	if (count)
-		printf("%lx %lx %lx\n", start, count, cur);
-	close(kcore_fd);
-	printf("@@ZL-END step0.pageblocks@@\n");
+		cap_printf(c, "pageblocks", "%lx %lx %lx\n", start, count, cur);
+}
+
+/* the step-0 files, read in this order inside one try */
+enum { PS_BUDDY, PS_PTI, PS_SLAB, PS_VMSTAT, PS_MEMINFO, PS_ZONEINFO, PS_KPF, PS_PB, PS_BUDDY2, PS_PTI2, PS_NCAP };
+static struct cap ps_cap[PS_NCAP];
+
+static int ps_try(unsigned long *kpf_free, unsigned long *bi_free)
+{
+	cap_file(&ps_cap[PS_BUDDY], "/proc/buddyinfo");
+	cap_file(&ps_cap[PS_PTI], "/proc/pagetypeinfo");
+	cap_file(&ps_cap[PS_SLAB], "/proc/slabinfo");
+	cap_file(&ps_cap[PS_VMSTAT], "/proc/vmstat");
+	cap_file(&ps_cap[PS_MEMINFO], "/proc/meminfo");
+	cap_file(&ps_cap[PS_ZONEINFO], "/proc/zoneinfo");
+	*kpf_free = cap_kpageflags(&ps_cap[PS_KPF]);
+	cap_pageblocks(&ps_cap[PS_PB]);
+	cap_file(&ps_cap[PS_BUDDY2], "/proc/buddyinfo");
+	cap_file(&ps_cap[PS_PTI2], "/proc/pagetypeinfo");
+	*bi_free = buddyinfo_pages(&ps_cap[PS_BUDDY]);
+	return cap_equal(&ps_cap[PS_BUDDY], &ps_cap[PS_BUDDY2]) && cap_equal(&ps_cap[PS_PTI], &ps_cap[PS_PTI2]) &&
+	       *kpf_free == *bi_free;
+}
+
+/* snapshot(0) with the page state: every step-0 file of one still moment, or the run fails */
+static void page_state_step0(void)
+{
+	static const size_t sizes[PS_NCAP] = { 64 << 10, 256 << 10, 512 << 10, 64 << 10, 64 << 10, 1 << 20, 4 << 20, 1 << 20, 64 << 10, 256 << 10 };
+	for (int i = 0; i < PS_NCAP; i++)
+		cap_init(&ps_cap[i], sizes[i]);
+	pageblocks_prepare();
+	unsigned long kpf_free = 0, bi_free = 0;
+	long waited_ms = 0;
+	ps_try(&kpf_free, &bi_free); /* the warm-up: faults in the buffers, the kernel's seq_file and slab objects */
+	int tries = 1;
+	while (!ps_try(&kpf_free, &bi_free)) {
+		fprintf(stderr, "zlguest: step-0 page state try %d: moved (buddyinfo %s, pagetypeinfo %s, kpageflags free %lu, buddyinfo free %lu)\n",
+			tries, cap_equal(&ps_cap[PS_BUDDY], &ps_cap[PS_BUDDY2]) ? "same" : "changed",
+			cap_equal(&ps_cap[PS_PTI], &ps_cap[PS_PTI2]) ? "same" : "changed", kpf_free, bi_free);
+		if (tries == PS_TRIES) {
+			printf("@@ZL-FAILED the step-0 page state moved in all %d tries (%ld ms waited): buddyinfo or pagetypeinfo "
+			       "changed between the reads before and after kpageflags, or kpageflags' free pages (%lu) are not "
+			       "buddyinfo's (%lu)@@\n", PS_TRIES, waited_ms, kpf_free, bi_free);
+			fflush(stdout);
+			exit(3);
+		}
+		struct timespec t = { 0, (long)tries * PS_WAIT_MS * 1000000L };
+		nanosleep(&t, NULL);
+		waited_ms += (long)tries * PS_WAIT_MS;
+		tries++;
+	}
+	if (kcore_fd >= 0)
+		close(kcore_fd);
+	printf("@@ZL-PAGESTATE tries=%d waited_ms=%ld free=%lu@@\n", tries, waited_ms, kpf_free);
+	cap_section(0, "slabinfo", &ps_cap[PS_SLAB]);
+	cap_section(0, "buddyinfo", &ps_cap[PS_BUDDY]);
+	cap_section(0, "pagetypeinfo", &ps_cap[PS_PTI]);
+	cap_section(0, "vmstat", &ps_cap[PS_VMSTAT]);
+	cap_section(0, "meminfo", &ps_cap[PS_MEMINFO]);
+	cap_section(0, "zoneinfo", &ps_cap[PS_ZONEINFO]);
+	trace_counts(0);
+	cap_section(0, "kpageflags", &ps_cap[PS_KPF]);
+	cap_section(0, "pageblocks", &ps_cap[PS_PB]);
+	if (alloc_trace_on)
+		write_str(ZL_INSTANCE "/trace", ""); /* the steps' allocations only */
+	fflush(stdout);
 }
 
 /* one run of the allocation summary */
@@ -294,11 +478,6 @@ static void page_state(int step)
 {
 	if (!page_state_on)
 		return;
-	if (step == 0) {
-		dump_kpageflags();
-		dump_pageblocks();
-		if (alloc_trace_on)
-			write_str(ZL_INSTANCE "/trace", ""); /* the steps' allocations only */
-	} else if (alloc_trace_on)
+	if (step > 0 && alloc_trace_on)
 		dump_allocs(step);
 }

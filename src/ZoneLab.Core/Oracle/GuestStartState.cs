@@ -66,7 +66,41 @@ public sealed class GuestStartState
         GuestPageState pages = GuestPageState.Read(rec.PathOf("step0.kpageflags.txt"), rec.PathOf("step0.pageblocks.txt"));
         PagetypeinfoFile pti = PagetypeinfoReader.Read(rec.PathOf("step0.pagetypeinfo.txt"), rec.PathOf("step0.pagetypeinfo.txt"));
         IReadOnlyList<ZoneinfoHeader> zi = ZoneinfoReader.ReadFile(rec.PathOf("step0.zoneinfo.txt"));
-        return Build(pages, pti.Types, [.. zi.Where(z => z.Present > 0 && z.StartPfn != null).Select(z => new GuestZone(z.Node, z.Zone, z.StartPfn!.Value, z.StartPfn!.Value + z.Spanned))], rec.PathOf("step0.pageblocks.txt"));
+        GuestStartState s = Build(pages, pti.Types, [.. zi.Where(z => z.Present > 0 && z.StartPfn != null).Select(z => new GuestZone(z.Node, z.Zone, z.StartPfn!.Value, z.StartPfn!.Value + z.Spanned))], rec.PathOf("step0.pageblocks.txt"));
+        s.CheckSameMoment(BuddyinfoReader.Read(rec.PathOf("step0.buddyinfo.txt"), rec.PathOf("step0.buddyinfo.txt")), rec.PathOf("step0.kpageflags.txt"));
+        return s;
+    }
+
+    /// <summary>
+    /// Rejects a step 0 whose kpageflags and buddyinfo are not of one moment: the free blocks derived from kpageflags
+    /// must be buddyinfo's, zone by zone and order by order. A guest that allocated or freed pages between the two
+    /// reads (a zlguest before the still-moment reads of docs/oracle.md, "The page state") gives another moment's
+    /// free blocks, and the engine would start from a state the guest never had.
+    /// </summary>
+    /// <param name="buddyinfo">The same recording's step-0 buddyinfo.</param>
+    /// <param name="source">The kpageflags file, named in the error.</param>
+    public void CheckSameMoment(IReadOnlyList<BuddyinfoZone> buddyinfo, string source)
+    {
+        foreach (BuddyinfoZone row in buddyinfo)
+        {
+            int z = -1;
+            for (int i = 0; i < Zones.Count && z < 0; i++)
+            {
+                z = Zones[i].Node == row.Node && Zones[i].Name == row.Zone ? i : -1;
+            }
+
+            long[] mine = z >= 0 ? NrFree(z) : new long[Pageblock.NrOrders];
+            for (int o = 0; o < Pageblock.NrOrders; o++)
+            {
+                long kernel = o < row.NrFree.Length ? row.NrFree[o] : 0;
+                if (kernel != mine[o])
+                {
+                    throw new ZoneLabInputException(source,
+                        $"node {row.Node} zone {row.Zone} order {o}: {mine[o]} free blocks in kpageflags, {kernel} in step0.buddyinfo.txt; "
+                        + "the guest's state moved between the two reads (record again: zonelab oracle run --page-state reads them at one still moment)");
+                }
+            }
+        }
     }
 
     /// <summary>Derives the free blocks of <paramref name="pages"/> in <paramref name="zones"/>.</summary>

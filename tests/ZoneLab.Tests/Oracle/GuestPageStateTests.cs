@@ -54,6 +54,38 @@ public class GuestPageStateTests
         Assert.Equal([(0x0UL, 9), (0x200UL, 8), (0x300UL, 8), (0x400UL, 9), (0x600UL, 9)], sc.FreeBlocks.Select(x => (x.Pfn, x.Order)));
     }
 
+    [Fact]
+    public void ARunWhoseStateMovedBetweenTheReadsIsRejected()
+    {
+        // anon-swap x86_64 run1's step 0 with its buddyinfo read a moment later than its kpageflags: one page of a
+        // DMA32 order-1 block allocated in between (the kernel's own row "3 3 0 4 ..." becomes "4 2 0 4 ...", the
+        // shape of what the unkept Round 10 runs had), so the 3 order-0 blocks kpageflags gives are not buddyinfo's 4
+        string from = Path.Combine(OracleWorkloadTests.Root, "oracle", "page-state", "anon-swap", "x86_64", "run1");
+        string dir = Directory.CreateTempSubdirectory("zl-moved-").FullName;
+        try
+        {
+            foreach (string f in Directory.GetFiles(from))
+            {
+                File.Copy(f, Path.Combine(dir, Path.GetFileName(f)));
+            }
+
+            string bi = Path.Combine(dir, "step0.buddyinfo.txt");
+            string text = File.ReadAllText(bi);
+            string moved = text.Replace("zone    DMA32      3      3      0", "zone    DMA32      4      2      0", StringComparison.Ordinal);
+            Assert.NotEqual(text, moved);
+            File.WriteAllText(bi, moved);
+
+            var ex = Assert.Throws<ZoneLabInputException>(() => GuestStartState.Read(OracleRecording.Read(dir)));
+            Assert.Contains("step0.kpageflags.txt", ex.Message);
+            Assert.Contains("zone DMA32 order 0: 3 free blocks in kpageflags, 4 in step0.buddyinfo.txt", ex.Message);
+            Assert.Contains("moved", ex.Message);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Runs))]
     public void DerivedFreeBlocksGiveTheRecordedBuddyinfo(string run)
