@@ -232,6 +232,39 @@ public sealed unsafe partial class Machine
     /// <summary>mirrors <c>build_all_zonelists</c> after a zone became populated or empty.</summary>
     internal partial void RebuildZonelists();
 
+    // ---- migration sources (mm/vmscan.c folio_isolate_lru, mm/migrate.c; Machine.Migration.cs) ----
+
+    /// <summary>
+    /// mirrors <c>folio_isolate_lru</c> (6.1) for a migration: the LRU head <paramref name="i"/> leaves its LRU list,
+    /// keeps PG_active, and counts in NR_ISOLATED_ANON or NR_ISOLATED_FILE of its node until it is put back or moved;
+    /// reclaim and compaction no longer see it.
+    /// </summary>
+    internal partial void IsolateLru(int i);
+
+    /// <summary>
+    /// mirrors <c>putback_movable_pages</c> → <c>folio_putback_lru</c> → <c>lruvec_add_folio</c> (6.1) for one isolated
+    /// head: it goes to the head of the LRU list its PG_active names, and leaves the NR_ISOLATED count.
+    /// </summary>
+    internal partial void PutbackLru(int i);
+
+    /// <summary>
+    /// mirrors <c>migrate_folio_move</c> (6.1) into a target the ordinary allocator returned for the isolated head
+    /// <paramref name="src"/> (<c>alloc_migration_target</c>, same order and use): the target takes the source's
+    /// PG_active, dirty state, LRU age and references (<c>folio_migrate_flags</c>) and goes to the head of its list
+    /// (<c>folio_add_lru</c>); the source leaves the NR_ISOLATED count and is freed.
+    /// </summary>
+    internal partial void MoveIsolated(int src, int dst);
+
+    /// <summary>
+    /// mirrors the free path of <c>reclaim_clean_pages_from_list</c> (6.1) for the isolated head <paramref name="i"/>:
+    /// it leaves NR_ISOLATED and is freed without going back to its list.
+    /// </summary>
+    internal partial void FreeIsolated(int i);
+
+    /// <summary>Pages of <paramref name="node"/> isolated for migration (<c>NR_ISOLATED_FILE</c> when
+    /// <paramref name="file"/>, else <c>NR_ISOLATED_ANON</c>); 0 between model steps.</summary>
+    internal partial long IsolatedPages(int node, bool file);
+
     // ---- the workload's order-0 path (Workloads/Simulation: about two million allocations and frees a run) ----
 
     /// <summary>
@@ -314,13 +347,14 @@ public sealed unsafe partial class Machine
     }
 
     /// <summary>
-    /// Moves the contents of allocated order-0 block <paramref name="src"/> into isolated free page <paramref name="dst"/>
-    /// (migrate_pages with a compaction target): the destination inherits migratetype, use and LRU state, the source
-    /// is freed. Returns false when the source is not a movable order-0 LRU page.
+    /// Moves the contents of the isolated order-0 block <paramref name="src"/> (<see cref="IsolateLru"/>) into isolated
+    /// free page <paramref name="dst"/> (migrate_pages with a compaction target): the destination inherits migratetype,
+    /// use, PG_active and LRU age and goes to the head of its list, the source leaves NR_ISOLATED and is freed. Returns
+    /// false when the source is not an allocated order-0 block.
     /// </summary>
     internal bool MigratePage(int src, int dst)
     {
-        if (_flags[src] != PageState.Flags(KindAlloc, 0) || !OnRealLru(src))
+        if (_flags[src] != PageState.Flags(KindAlloc, 0))
         {
             return false;
         }
@@ -334,6 +368,8 @@ public sealed unsafe partial class Machine
         LruAges?.SetStamp(dst, LruAges.StampOf(src)); // migration keeps the page's LRU age
         _refs[dst] = _refs[src]; // and its references (folio_migrate_flags; remove_migration_pte keeps a young PTE)
         LruAdd(dst, _zones[_zoneOf[dst]].Node, LruFor(use, active));
+        AddIsolated(src, -1);
+        _info[src] = PageState.WithoutLru(info);
         FreeNoCheck(_base + (ulong)src, 0);
         NotifyMigrated(_base + (ulong)src, _base + (ulong)dst);
         return true;

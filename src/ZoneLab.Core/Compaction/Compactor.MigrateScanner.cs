@@ -65,7 +65,7 @@ public sealed partial class Compactor
     }
 
     // mirrors isolate_migratepages_block (6.1): nr_scanned counts each pfn the loop stops at, a free buddy or a
-    // compound page once (low_pfn jumps over it); order-0 LRU pages of the zone are isolated, COMPACT_CLUSTER_MAX at a time unless the block is
+    // compound page once (low_pfn jumps over it); order-0 LRU pages of the zone are isolated from their lists (folio_isolate_lru), COMPACT_CLUSTER_MAX at a time unless the block is
     // being rescanned; async direct compaction gives up an order-aligned block at its first unmovable page
     // (skip_on_failure).
     private void IsolateMigratepagesBlock(int low, int end)
@@ -123,6 +123,8 @@ public sealed partial class Compactor
                     }
                 }
 
+                // folio_isolate_lru + NR_ISOLATED_ANON/FILE: off its list until migrated or put back
+                _m.IsolateLru(low);
                 _migratePages.Add(low);
                 nrIsolated++;
                 if (_migratePages.Count >= CompactClusterMax && !_rescan)
@@ -149,7 +151,7 @@ public sealed partial class Compactor
 
             if (nrIsolated != 0)
             {
-                _migratePages.Clear(); // putback_movable_pages
+                PutbackMigratePages(0);
                 nrIsolated = 0;
             }
 
@@ -178,6 +180,18 @@ public sealed partial class Compactor
         _totalMigrateScanned += nrScanned;
         _isolated += nrIsolated;
         _migratePfn = low;
+    }
+
+    // mirrors putback_movable_pages (6.1) for cc->migratepages from entry `from` on: each page, in list order, goes to
+    // the head of its LRU list (folio_putback_lru), so the last one ends up youngest
+    private void PutbackMigratePages(int from)
+    {
+        for (int k = from; k < _migratePages.Count; k++)
+        {
+            _m.PutbackLru(_migratePages[k]);
+        }
+
+        _migratePages.Clear();
     }
 
     // mirrors update_cached_migrate (6.1 passes the block end, which pageblock_end_pfn moves one block further)

@@ -191,7 +191,9 @@ public sealed partial class Compactor
                 }
             }
 
-            _migratePages.Clear();
+            // compact_zone: putback_movable_pages(&cc->migratepages) after a failed migrate_pages: the pages not moved
+            // (after -ENOMEM, the one without a target and the rest) go back to the heads of their LRU lists
+            PutbackMigratePages(noTarget ? k : _migratePages.Count);
 
             // compact_zone: "migrate_pages() may return -ENOMEM when scanners meet and we want compact_finished()
             // to detect it"; before they meet (the free scanner gave up, e.g. __isolate_free_page refused under the

@@ -7,19 +7,25 @@ namespace ZoneLab.Contiguous;
 /// <c>alloc_contig_range()</c> and <c>alloc_contig_pages()</c> on the engine (mm/page_alloc.c, 6.1):
 /// isolate the pageblocks, drain the per-cpu lists, then up to 5 passes without progress of
 /// <c>__alloc_contig_migrate_range()</c> (clean page cache is dropped, other LRU pages are migrated to targets from
-/// the ordinary allocator outside the range, pinned pages stay), <c>test_pages_isolated()</c>, take the free pages,
+/// the ordinary allocator outside the range through the shared <see cref="MigrationList"/> step, COMPACT_CLUSTER_MAX
+/// pages isolated from their LRU lists at a time; pinned pages stay), <c>test_pages_isolated()</c>, take the free pages,
 /// and always undo the isolation. Pinned pages are a workload property given in <see cref="Pinned"/>.
 /// </summary>
 public sealed partial class ContigRangeAllocator : IContigRangeAllocator
 {
     private const int MaxTriesWithoutProgress = 5;
+
+    // COMPACT_CLUSTER_MAX: isolate_migratepages_range() stops once this many base pages are isolated
+    private const int CompactClusterMax = 32;
     private readonly Machine _m;
     private readonly List<(int Index, int Order)> _heads = new();
+    private readonly MigrationList _sources;
 
     /// <summary>Creates the allocator over a machine.</summary>
     public ContigRangeAllocator(Machine machine)
     {
         _m = machine;
+        _sources = new MigrationList(machine);
         Pinned = new PinnedPages(machine.BasePfn, machine.PfnCount);
     }
 
@@ -41,7 +47,7 @@ public sealed partial class ContigRangeAllocator : IContigRangeAllocator
     {
         var work = new ContigWork { Attempts = 1 };
         LastMoves.Clear();
-        if (!_m.RangeInOneZone(startPfn, endPfn, out _))
+        if (!_m.RangeInOneZone(startPfn, endPfn, out int zone))
         {
             return new ContigResult(ContigResult.EInval, ContigFailure.Invalid, work);
         }
@@ -74,6 +80,7 @@ public sealed partial class ContigRangeAllocator : IContigRangeAllocator
         _m.DrainAllPages();
 
         // 3. __alloc_contig_migrate_range(): passes until nothing is left, -ENOMEM, or 5 passes without progress
+        int node = _m.Zones[zone].Node; // mtc.nid = zone_to_nid(cc->zone)
         ContigFailure failure = ContigFailure.None;
         int errno = 0;
         while (true)
@@ -84,57 +91,39 @@ public sealed partial class ContigRangeAllocator : IContigRangeAllocator
                 break;
             }
             work.MigrationPasses++;
-            int progress = 0;
-            foreach ((int i, int order) in _heads)
+            long progress = 0;
+            int h = 0;
+            while (h < _heads.Count)
             {
-                ulong pfn = _m.PfnAt(i);
-                if (!_m.IsLruHead(i) || Pinned.Contains(pfn))
+                // isolate_migratepages_range(): the range's next LRU folios in pfn order leave their lists until
+                // COMPACT_CLUSTER_MAX base pages are isolated; a pinned one is not taken (isolate_migratepages_block:
+                // migration would find the extra reference), nor a page an earlier target allocation's reclaim freed
+                for (; h < _heads.Count && _sources.Pages < CompactClusterMax; h++)
                 {
-                    continue; // not isolatable for migration, or the migration would find an extra reference
+                    int i = _heads[h].Index;
+                    if (_m.IsLruHead(i) && !Pinned.Contains(_m.PfnAt(i)))
+                    {
+                        _sources.Isolate(i);
+                    }
                 }
-                PageUse use = _m.UseAt(i);
-                if (use == PageUse.File)
+                if (_sources.Count == 0)
                 {
-                    // reclaim_clean_pages_from_list(): clean, unmapped page cache is dropped
-                    _m.Free(pfn, order);
-                    work.Discarded += 1L << order;
-                    progress++;
                     continue;
                 }
-                // alloc_migration_target(): an ordinary allocation on the same node, movable, may fail (order 0, nearly
-                // every migration, takes the engine's order-0 entry, which is Allocate's result by a shorter path)
-                int node = _m.Zones[_m.ZoneAt(i)].Node;
-                AllocResult target = order == 0
-                    ? _m.AllocateOrder0(Gfp.HighUserMovable | GfpFlags.RetryMayfail, node, use)
-                    : _m.Allocate(order, Gfp.HighUserMovable | GfpFlags.RetryMayfail, node, use);
-                if (!target.Success)
+                // reclaim_clean_pages_from_list(): clean, unmapped page cache is dropped; migrate_pages() moves the rest
+                long dropped = _sources.ReclaimClean();
+                long moved = _sources.Migrate(node, null, LastMoves, out bool noMemory);
+                work.Discarded += dropped;
+                work.Migrated += moved;
+                progress += dropped + moved;
+                if (noMemory)
                 {
+                    // "On -ENOMEM, migrate_pages() bails out right away": putback_movable_pages() on what is left
+                    _sources.Putback();
                     errno = ContigResult.ENoMem;
                     failure = ContigFailure.MigrationNoMemory;
                     break;
                 }
-                if (!_m.IsLruHead(i) || _m.OrderAt(i) != order)
-                {
-                    // the kernel isolates the source from its LRU list (isolate_migratepages_range) before
-                    // migrate_pages() allocates its target, so no reclaim can take it; the engine keeps it on its list
-                    // meanwhile, and when the target allocation's direct reclaim took it, the page is already free in
-                    // its isolated pageblock: the target goes back, nothing moved (freeing the source again threw)
-                    _m.Free(target.Pfn, order);
-                    progress++;
-                    continue;
-                }
-                if (use == PageUse.FileDirty)
-                {
-                    _m.SetDirty(target.Pfn, true);
-                }
-                _m.CopyLruAge(pfn, target.Pfn);
-                _m.Free(pfn, order);
-                _m.NotifyMigrated(pfn, target.Pfn);
-                LastMoves.Add((pfn, target.Pfn, order));
-                // migrate_pages() counts PGMIGRATE_SUCCESS per base page moved, for __alloc_contig_migrate_range as for compaction
-                _m.Count(VmEvent.PgmigrateSuccess, 1L << order);
-                work.Migrated += 1L << order;
-                progress++;
             }
             if (errno != 0)
             {

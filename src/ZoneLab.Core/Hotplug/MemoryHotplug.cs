@@ -23,6 +23,7 @@ public sealed class MemoryHotplug : IDisposable
     private readonly SortedDictionary<ulong, HotplugBlock> _blocks = new();
     private readonly ulong[] _presentEarly;
     private readonly List<(ulong From, ulong To, int Order)> _moves = new();
+    private readonly MigrationList _sources;
 
     /// <summary>Creates the hotplug model over a booted machine whose boot memory blocks are all online.</summary>
     /// <param name="machine">The machine (its zones must include empty ones, e.g. built by <see cref="LayoutMachineSpec"/>).</param>
@@ -37,6 +38,7 @@ public sealed class MemoryHotplug : IDisposable
             throw new ArgumentException($"a memory block of {blockPages} pages is not a multiple of a section ({sectionPages}) and MAX_ORDER", nameof(blockPages));
         }
         _m = machine;
+        _sources = new MigrationList(machine);
         BlockPages = blockPages;
         SectionPages = sectionPages;
         Config = config;
@@ -268,47 +270,18 @@ public sealed class MemoryHotplug : IDisposable
                 }
             }
             passes++;
-            int progress = 0;
-            foreach ((int i, int order) in heads)
+            // do_migrate_range(): every LRU folio of the rest of the range leaves its list (isolate_lru_page,
+            // NR_ISOLATED) in pfn order before migrate_pages() allocates the first target, so no target allocation's
+            // reclaim can take one; a pinned folio is isolated too and fails on its extra reference
+            foreach ((int i, _) in heads)
             {
-                ulong pfn = _m.PfnAt(i);
-                if (Pinned.Contains(pfn))
-                {
-                    continue; // migrate_pages() fails on the extra reference; do_migrate_range() tries again
-                }
-                if (!_m.IsLruHead(i) || _m.OrderAt(i) != order)
-                {
-                    continue; // reclaimed by an earlier target allocation's direct reclaim: already free, nothing to move
-                }
-                // alloc_migration_target(): GFP_USER | __GFP_MOVABLE | __GFP_RETRY_MAYFAIL, the block is isolated
-                PageUse use = _m.UseAt(i);
-                AllocResult target = _m.Allocate(order, Gfp.HighUserMovable | GfpFlags.RetryMayfail, zone.Node, use);
-                if (!target.Success)
-                {
-                    continue;
-                }
-                if (!_m.IsLruHead(i) || _m.OrderAt(i) != order)
-                {
-                    // do_migrate_range() isolates the source from its LRU list before migrate_pages() allocates the
-                    // target, so no reclaim can take it; the engine keeps it on its list meanwhile, and when this
-                    // allocation's direct reclaim took it, it is already free: the target goes back (freeing the
-                    // source again threw "pfn N is not an allocated block")
-                    _m.Free(target.Pfn, order);
-                    progress++;
-                    continue;
-                }
-                if (use == PageUse.FileDirty)
-                {
-                    _m.SetDirty(target.Pfn, true);
-                }
-                _m.Free(pfn, order);
-                _m.NotifyMigrated(pfn, target.Pfn);
-                _moves.Add((pfn, target.Pfn, order));
-                // migrate_pages() counts PGMIGRATE_SUCCESS per base page moved, for do_migrate_range as for compaction
-                _m.Count(VmEvent.PgmigrateSuccess, 1L << order);
-                migrated += 1L << order;
-                progress++;
+                _sources.Isolate(i);
             }
+            long progress = _sources.Migrate(zone.Node, Pinned, _moves, out _);
+            migrated += progress;
+            // migrate_pages() failed (a pinned folio after its retries, or -ENOMEM, which leaves the rest untried):
+            // putback_movable_pages(); offline_pages() scans again
+            _sources.Putback();
             if (progress == 0 && ++idle >= Config.MigrationPassLimit)
             {
                 Undo(saved);

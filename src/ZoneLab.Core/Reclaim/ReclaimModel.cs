@@ -541,6 +541,7 @@ public sealed partial class ReclaimModel : IMemoryPressureHandler
         bool mayIo = (gfp & GfpFlags.Io) != 0;
         // skip_cma reads sc->gfp_mask: gfp_migratetype is MIGRATE_MOVABLE only with __GFP_MOVABLE
         _directNotMovable = (gfp & GfpFlags.Movable) == 0;
+        _directIoFs = (gfp & (GfpFlags.Io | GfpFlags.Fs)) == (GfpFlags.Io | GfpFlags.Fs);
         bool compactionReady = false;
         for (int priority = DefPriority; priority >= 0 && total < SwapClusterMax && !compactionReady; priority--)
         {
@@ -725,6 +726,16 @@ public sealed partial class ReclaimModel : IMemoryPressureHandler
             long size = _m.LruPages(node, inactive) + _m.LruPages(node, active);
             long toScan = Math.Max(size >> priority, SwapClusterMax);
             Age(node, inactive, active, toScan, ref ns);
+            if (TooManyIsolated(node, !anon, kswapd))
+            {
+                // shrink_lruvec calls shrink_inactive_list once per SWAP_CLUSTER_MAX of nr[lru] (get_scan_count: the
+                // list >> priority, the model's floor for a mixed scan); each throttles once and, still too many
+                // isolated (only the migration waiting on this reclaim could put them back), returns 0
+                long nr = oneKind ? _m.LruPages(node, inactive) >> priority : toScan;
+                ns += (nr + SwapClusterMax - 1) / SwapClusterMax * IsolatedThrottleNs;
+                continue;
+            }
+
             if (anon)
             {
                 // get_scan_count: nr[LRU_INACTIVE_ANON] = its size >> priority (no floor); a SCAN_FRACT direct

@@ -3,10 +3,11 @@ using ZoneLab.Allocator;
 namespace ZoneLab.Tests.Allocator;
 
 /// <summary>
-/// A scripted direct reclaim for the migration tests: its first call frees the page <paramref name="source"/> names
-/// (the page being migrated when the target allocation enters reclaim) and the first <paramref name="outside"/> pages
-/// of <paramref name="pages"/>, and reports them all; later calls reclaim nothing. kswapd, compaction and the OOM
-/// killer do nothing.
+/// A scripted direct reclaim for the migration tests: its first call records the state of the page
+/// <paramref name="source"/> names (the page being migrated when the target allocation enters reclaim), frees it if
+/// it is on its LRU list (reclaim only takes pages from the LRU lists: shrink_inactive_list → isolate_lru_folios), frees
+/// the first <paramref name="outside"/> pages of <paramref name="pages"/>, and reports what it freed; later calls
+/// reclaim nothing. kswapd, compaction and the OOM killer do nothing.
 /// </summary>
 internal sealed class ReclaimOfTheSource(Func<Machine, ulong> source, List<ulong> pages, long outside) : IMemoryPressureHandler
 {
@@ -32,8 +33,17 @@ internal sealed class ReclaimOfTheSource(Func<Machine, ulong> source, List<ulong
         return (inside, outside);
     }
 
-    /// <summary>Pages the first call frees: the source and the outside ones.</summary>
-    public long Freed => outside + 1;
+    /// <summary>Pages the first call freed: the outside ones, and the source when it was on its LRU list.</summary>
+    public long Freed { get; private set; }
+
+    /// <summary>The source was an allocated page when reclaim ran.</summary>
+    public bool SourceAllocated { get; private set; }
+
+    /// <summary>The source was on its LRU list when reclaim ran (so reclaim could take it).</summary>
+    public bool SourceOnLru { get; private set; }
+
+    /// <summary>NR_ISOLATED_ANON of node 0 when reclaim ran.</summary>
+    public long IsolatedAnon { get; private set; }
 
     /// <summary>DirectReclaim calls so far.</summary>
     public int Calls { get; private set; }
@@ -46,11 +56,20 @@ internal sealed class ReclaimOfTheSource(Func<Machine, ulong> source, List<ulong
         {
             return 0;
         }
-        machine.Free(source(machine), 0);
+        ulong src = source(machine);
+        SourceAllocated = machine.IsAllocatedHead(src, out _);
+        SourceOnLru = machine.IsLruHead(machine.IndexOfPfn(src));
+        IsolatedAnon = machine.IsolatedPages(0, file: false);
+        if (SourceOnLru)
+        {
+            machine.Free(src, 0);
+            Freed++;
+        }
         for (int k = 0; k < outside; k++)
         {
             machine.Free(pages[k], 0);
         }
+        Freed += outside;
         return Freed;
     }
 

@@ -6,16 +6,18 @@ using ZoneLab.Tests.Allocator;
 namespace ZoneLab.Tests.Hotplug;
 
 /// <summary>
-/// offline_pages() whose migration target allocation enters direct reclaim, and the reclaim frees the page being
-/// migrated (in the kernel do_migrate_range isolates it from its LRU list first, so it cannot). The engine freed the
-/// source a second time after the copy and threw "pfn N is not an allocated block of order 0".
+/// offline_pages() whose migration target allocation enters direct reclaim while the page being migrated is the
+/// reclaim's candidate. The engine once kept the source on its LRU list, the reclaim freed it, and the engine freed it
+/// a second time after the copy ("pfn N is not an allocated block of order 0"). Now impossible by construction, as in
+/// 6.1: do_migrate_range() isolates every LRU page of the range (isolate_lru_page, NR_ISOLATED_ANON) before
+/// migrate_pages() allocates the first target, and reclaim only takes pages from the LRU lists.
 /// </summary>
 public class HotplugReclaimDuringMigrationTests
 {
     private const ulong Block13 = 0x68000, BlockPages = 32768;
 
     [Fact]
-    public void ASourceTheTargetAllocationsReclaimFreedIsNotFreedAgain()
+    public void TheSourcesAreIsolatedFromTheirLruWhileATargetAllocationReclaims()
     {
         // 2 GiB, movablecore=512M: Movable [0x60000, 0x7ffe0), blocks 12..15 (HotplugRuleTests)
         var b = new LayoutBuilder().FromQemu(2UL << 30).WithCommandLine("movablecore=512M");
@@ -29,8 +31,9 @@ public class HotplugReclaimDuringMigrationTests
             m.Free(p, 0);
         }
         long inBlock = 64;
-        // direct reclaim frees the block's lowest allocated page (the page offline_pages is migrating: heads go in pfn
-        // order) and enough pages outside for every other page's target (its 63 plus 1024 for the watermarks)
+        // direct reclaim would free the block's lowest allocated page (the page offline_pages is migrating: heads go in pfn
+        // order) if it were on its LRU list, and frees enough pages outside for every target (64 plus 1024 for the
+        // watermarks)
         var reclaim = new ReclaimOfTheSource(LowestAllocatedInBlock, outside, inBlock + 1024);
         m.Pressure = reclaim;
         m.DebugChecks = true;
@@ -40,11 +43,18 @@ public class HotplugReclaimDuringMigrationTests
 
         Assert.Equal(1, reclaim.Calls);
         Assert.True(off.Success, off.ToString());
-        // every other page of the block moved out; the reclaimed one neither moved nor was freed again, and its
-        // target went back. Free pages outside the block: before + the reclaimed ones - the moved pages' targets; the
-        // block's own free pages (its free ones before, the reclaimed source, the moved pages' old copies: all of its
-        // 32768) left with it. So before + reclaimed - 32768
-        Assert.Equal(free + reclaim.Freed - (long)BlockPages, m.TotalFreePages());
+        // when the first target allocation reclaimed, the source was allocated and off its list, and all 64 pages of
+        // the block were counted in NR_ISOLATED_ANON (do_migrate_range isolates the whole range first)
+        Assert.True(reclaim.SourceAllocated);
+        Assert.False(reclaim.SourceOnLru);
+        Assert.Equal(inBlock, reclaim.IsolatedAnon);
+        Assert.Equal(inBlock + 1024, reclaim.Freed);
+        Assert.Equal(0, m.IsolatedPages(0, file: false));
+        // every page of the block moved out. Free pages outside the block: before + the reclaimed ones - the 64 targets;
+        // the block's own free pages (its free ones before and the moved pages' old copies: all of its 32768) left with
+        // it. So before + reclaimed - 32768
+        Assert.Equal(inBlock, off.Migrated);
+        Assert.Equal(free + inBlock + 1024 - (long)BlockPages, m.TotalFreePages());
     }
 
     private static ulong LowestAllocatedInBlock(Machine m)
