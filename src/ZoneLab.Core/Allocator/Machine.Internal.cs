@@ -283,6 +283,17 @@ public sealed unsafe partial class Machine
     /// still allocated as one; else changes nothing.</summary>
     internal partial void CleanIfDirty(ulong pfn);
 
+    /// <summary>
+    /// Frees the order-0 page at <paramref name="pfn"/> as <c>FreeIfAllocated(pfn, 0, use)</c> does, but leaves its
+    /// return to the buddy lists for <see cref="FlushFreeRun"/> while the pages freed are consecutive pfns of one zone.
+    /// The caller calls <see cref="FlushFreeRun"/> before anything else reads or changes the machine.
+    /// </summary>
+    internal partial bool FreeIfAllocatedDeferred(ulong pfn, PageUse use);
+
+    /// <summary>Gives the pages <see cref="FreeIfAllocatedDeferred"/> freed back to the buddy lists, leaving them as
+    /// freeing the pages one by one would have.</summary>
+    internal partial void FlushFreeRun();
+
     // ---- device-state seeding (Workloads/DeviceState: a booted machine set to a real device's counts) ----
 
     /// <summary>The index of <paramref name="pfn"/>.</summary>

@@ -235,8 +235,9 @@ internal sealed partial class Simulation
             long max = (long)limit >> PageShift;
             while (st.Cache.Count > max)
             {
-                _m.FreeIfAllocated(st.Cache.Dequeue(), 0, PageUse.File);
+                _m.FreeIfAllocatedDeferred(st.Cache.Dequeue(), PageUse.File);
             }
+            _m.FlushFreeRun();
         }
     }
 

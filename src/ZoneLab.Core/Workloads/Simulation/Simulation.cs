@@ -239,8 +239,18 @@ internal sealed partial class Simulation
                     }
                     anonOwner.Remove(pfn);
                 }
-                FreeIfOwned(pfn, order, use);
+                if (order == 0)
+                {
+                    // the pages of a holding were mostly handed out in address order: their frees merge as one run
+                    _dm.Contig.Pinned.Remove(pfn);
+                    _m.FreeIfAllocatedDeferred(pfn, use);
+                }
+                else
+                {
+                    FreeIfOwned(pfn, order, use);
+                }
             }
+            _m.FlushFreeRun();
         }
         h.GiveBackPfns();
         if (h.Owner != null && h.Use == PageUse.Anon)
