@@ -72,12 +72,111 @@ public sealed partial class OracleEngineRunner
             return queue.Count;
         }
 
+        // deferred_split_scan's calls that the background kswapd is inside, oldest first: the folios each took off
+        // the queue (its local list) and its nr_to_scan
+        private readonly List<(List<QueuedThp> Folios, long NrToScan)>[] _inFlight = NewInFlight(r._m.NodeCount);
+
         // SHRINK_STOP when nothing was split and the queue is empty
         public override long ScanObjects(int node, long nrToScan)
         {
+            if (InBackgroundKswapd && r._reclaim.CostModel.ThpSplitPerPageNs > 0)
+            {
+                // the call takes its folios off the queue at once ("Take pin on all head pages"), then splits them one
+                // by one, each split_huge_page taking time: kswapd (a nice-0 thread on the guest's one CPU) can be
+                // preempted between them and the workload's task runs on. do_shrink_slab's loop waits for the call;
+                // a call that takes no folio returns at once
+                List<QueuedThp> taken = r.TakeFromSplitQueue(node, nrToScan);
+                if (taken.Count == 0)
+                {
+                    return r._splitQueue![node].Count == 0 ? ShrinkStop : 0;
+                }
+
+                _inFlight[node].Add((taken, nrToScan));
+                return taken.Count;
+            }
+
             long split = r.DeferredSplitScan(node, nrToScan);
             return split == 0 && r._splitQueue![node].Count == 0 ? ShrinkStop : split;
         }
+
+        public override long ScanInFlight(int node)
+        {
+            long n = 0;
+            foreach ((List<QueuedThp> _, long nrToScan) in _inFlight[node])
+            {
+                n += nrToScan;
+            }
+
+            return n;
+        }
+
+        // mirrors deferred_split_scan's second loop: split_huge_page on each folio of the local list, in order; the
+        // call returns (and do_shrink_slab counts its nr_to_scan in slabs_scanned) after its last folio
+        public override double RunInFlight(int node, double budgetNs, out long scannedDone)
+        {
+            scannedDone = 0;
+            double spent = 0;
+            List<(List<QueuedThp> Folios, long NrToScan)> calls = _inFlight[node];
+            while (calls.Count > 0 && spent < budgetNs)
+            {
+                (List<QueuedThp> folios, long nrToScan) = calls[0];
+                while (folios.Count > 0 && spent < budgetNs)
+                {
+                    QueuedThp q = folios[0];
+                    folios.RemoveAt(0);
+                    if (r.StillQueued(q))
+                    {
+                        r.SplitThinnedThp(q.H, q.Pfn, q.Keep);
+                        r.ThpSplitPages++;
+                        spent += Pageblock.NrPages * r._reclaim.CostModel.ThpSplitPerPageNs;
+                    }
+
+                    r._queuedAt.Remove(q.Pfn);
+                }
+
+                if (folios.Count == 0)
+                {
+                    calls.RemoveAt(0);
+                    scannedDone += nrToScan;
+                }
+            }
+
+            return spent;
+        }
+
+        private static List<(List<QueuedThp>, long)>[] NewInFlight(int nodes)
+        {
+            var a = new List<(List<QueuedThp>, long)>[nodes];
+            for (int n = 0; n < nodes; n++)
+            {
+                a[n] = [];
+            }
+
+            return a;
+        }
+    }
+
+    // deferred_split_scan's first loop: up to nr_to_scan folios leave the queue's head for the call's own list
+    // (folios already freed leave the queue without being taken: free_transhuge_page)
+    private List<QueuedThp> TakeFromSplitQueue(int node, long nrToScan)
+    {
+        List<QueuedThp> queue = _splitQueue![node];
+        int n = (int)Math.Min(nrToScan, queue.Count);
+        var taken = new List<QueuedThp>(n);
+        for (int k = 0; k < n; k++)
+        {
+            if (StillQueued(queue[k]))
+            {
+                taken.Add(queue[k]);
+            }
+            else
+            {
+                _queuedAt.Remove(queue[k].Pfn);
+            }
+        }
+
+        queue.RemoveRange(0, n);
+        return taken;
     }
 
     // mirrors deferred_split_scan: up to nr_to_scan folios from the queue's head are split (split_huge_page frees the

@@ -54,7 +54,7 @@ public sealed partial class OracleEngineRunner
                 bool tryHard = !noRetry[node];
                 GfpFlags gfp = tryHard ? gfpBase | GfpFlags.RetryMayfail : gfpBase;
                 AllocResult r = Landed(_m.Allocate(Pageblock.Order, gfp, node, PageUse.Kernel), Pageblock.Order, gfp);
-                _cpu.TaskRan(0);
+                _cpu.TaskRan(r.Success ? HugePageAllocNs : 0);
                 // (a try-hard success leaves the bit clear, a failure without it leaves it set: the bit is the last
                 // attempt's failure)
                 noRetry[node] = !r.Success;

@@ -21,6 +21,13 @@ public sealed partial class OracleEngineRunner
     // copying 4 KiB into a page-cache page and inserting it is taken to be of the same order.
     private const double TaskPageNs = 1_000;
 
+    // The writer's own CPU time per huge page nr_hugepages allocates from free memory: post_alloc_hook clears all
+    // 512 pages (want_init_on_alloc: Debian sets CONFIG_INIT_ON_ALLOC_DEFAULT_ON) and prep_compound_page sets up the
+    // tails. The guest measured a free pageblock taken by cma_alloc (the same clearing and compound setup) at 28.79
+    // small-page migrations (docs/fidelity.md, "Costs measured in the guest"); with the model's 2 µs a migration
+    // (CompactionCostModel.MigrateNs), 57.6 µs.
+    private const double HugePageAllocNs = 28.79 * 2_000;
+
     /// <summary>
     /// The memory the kernel had in use when the first snapshot was taken (kernel image data, slab, page tables,
     /// the trace ring buffer, the unpacked initramfs): per zone, managed − free of the first /proc/zoneinfo,

@@ -29,4 +29,13 @@ public sealed record ReclaimCostModel
 
     /// <summary>Per page-cache page read again after reclaim dropped it (a refault the reading task waits for).</summary>
     public double RefaultReadNs { get; init; } = 50_000;
+
+    /// <summary>
+    /// Per base page of a partly unmapped anonymous THP that split_huge_page splits in the deferred-split shrinker
+    /// (unmap_folio, one __split_huge_page_tail per page, remap_page, the unmapped pages freed). Not measured: 0, so
+    /// the background kswapd finishes a deferred_split_scan call within the slice that starts it. With a cost, the
+    /// call stays in flight across slices while the workload runs on, as the kernel's does (docs/fidelity.md,
+    /// "Round 11 — where the THP splits come from": the guest's snapshots catch kswapd inside it).
+    /// </summary>
+    public double ThpSplitPerPageNs { get; init; }
 }

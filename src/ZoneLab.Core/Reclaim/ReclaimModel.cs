@@ -96,6 +96,10 @@ public sealed partial class ReclaimModel : IMemoryPressureHandler
     private bool[]? _kswapdBoosted;
     private long[]? _kswapdTotal;
 
+    // a balance_pgdat round whose slice ended inside a shrinker's scan_objects: the round's reclaimed pages, goal and
+    // LRU scan, for the rest of the round once the call returns
+    private (bool Cut, long Got, long Goal, long Scanned)[]? _kswapdRoundCut;
+
     // pgdat->kswapd_order and kswapd_highest_zoneidx (-1 for MAX_NR_ZONES): raised by every wakeup_kswapd, read and
     // reset when a balance_pgdat run starts
     private int[]? _pendingOrder;
@@ -189,6 +193,7 @@ public sealed partial class ReclaimModel : IMemoryPressureHandler
         _kswapdHigh = new int[n];
         _kswapdBoosted = new bool[n];
         _kswapdTotal = new long[n];
+        _kswapdRoundCut = new (bool, long, long, long)[n];
         _kswapdForNonCma = new bool[n];
         _pendingOrder = new int[n];
         _pendingHigh = new int[n];
@@ -407,6 +412,33 @@ public sealed partial class ReclaimModel : IMemoryPressureHandler
     // (the round resumes at the same priority on the next slice), true when the run is over
     private bool BalancePgdatLoop(int node, int order, int highestZoneIdx, bool boosted, ref int priority, ref long total, ref double budget)
     {
+        if (ShrinkersInFlight(node))
+        {
+            // the last slice ended inside a shrinker's scan_objects (kswapd was preempted in deferred_split_scan's
+            // split loop): that call comes first
+            budget -= DrainShrinkersInFlight(node, budget);
+            if (ShrinkersInFlight(node))
+            {
+                return false;
+            }
+        }
+
+        if (_kswapdRoundCut != null && _kswapdRoundCut[node].Cut)
+        {
+            // then the round that called it ends as it would have
+            (bool _, long cutGot, long cutGoal, long cutScanned) = _kswapdRoundCut[node];
+            _kswapdRoundCut[node] = default;
+            if (RunOverAfterRound(cutGot, priority, boosted))
+            {
+                return true;
+            }
+
+            if (cutScanned < cutGoal || cutGot == 0)
+            {
+                priority--;
+            }
+        }
+
         while (priority >= 1)
         {
             if (PgdatBalanced(node, order, highestZoneIdx, record: true) && !(boosted && priority == DefPriority))
@@ -436,17 +468,24 @@ public sealed partial class ReclaimModel : IMemoryPressureHandler
             KswapdNs += ns;
             budget -= ns;
             total += got;
+            if (ShrinkersInFlight(node))
+            {
+                // shrink_slab (the end of shrink_node) handed work to a scan_objects call that takes time: kswapd is
+                // inside it, and the rest of this round waits until it returns, possibly in a later slice
+                budget -= DrainShrinkersInFlight(node, budget);
+                if (ShrinkersInFlight(node))
+                {
+                    _kswapdRoundCut![node] = (true, got, goal, _lastScanned);
+                    return false;
+                }
+            }
+
             if (_budgetExhausted)
             {
                 return false;
             }
 
-            if (got == 0 && priority < DefPriority - 2 && !boosted)
-            {
-                return true;
-            }
-
-            if (boosted)
+            if (RunOverAfterRound(got, priority, boosted))
             {
                 return true;
             }
@@ -462,6 +501,11 @@ public sealed partial class ReclaimModel : IMemoryPressureHandler
 
         return true;
     }
+
+    // the end of a balance_pgdat round that reclaimed `got`: true when the model ends the run here (a round that
+    // reclaimed nothing below DEF_PRIORITY - 2, or a boosted run's one round)
+    private static bool RunOverAfterRound(long got, int priority, bool boosted)
+        => (got == 0 && priority < DefPriority - 2) || boosted;
 
     /// <summary>
     /// mirrors <c>wakeup_kcompactd</c>: nothing for order 0, nor when <c>kcompactd_node_suitable</c> finds no zone up to
@@ -828,7 +872,7 @@ public sealed partial class ReclaimModel : IMemoryPressureHandler
         }
 
         _m.Count(kswapd ? VmEvent.PgstealKswapd : VmEvent.PgstealDirect, reclaimed);
-        reclaimed += ShrinkSlab(node, priority, ref ns);
+        reclaimed += ShrinkSlab(node, priority, ref ns, kswapd && !SynchronousKswapd);
         return reclaimed;
     }
 
@@ -869,16 +913,51 @@ public sealed partial class ReclaimModel : IMemoryPressureHandler
     // mirrors shrink_slab (6.1 mm/vmscan.c): every registered shrinker once per node and priority; the slab pages'
     // shrinker first (its freed pages count as reclaimed, reclaim_state->reclaimed_slab), then the object-counted
     // ones through do_shrink_slab (Shrinker.DoShrinkSlab; slabs_scanned counts their objects)
-    private long ShrinkSlab(int node, int priority, ref double ns)
+    private long ShrinkSlab(int node, int priority, ref double ns, bool backgroundKswapd)
     {
         long freed = ShrinkSlabPageLru(node, priority, ref ns);
         foreach (Shrinker s in Shrinkers)
         {
+            // a call the background kswapd leaves in flight is counted in slabs_scanned when it returns
+            // (do_shrink_slab's count_vm_events after scan_objects), in DrainShrinkersInFlight
+            s.InBackgroundKswapd = backgroundKswapd;
+            long inFlight = s.ScanInFlight(node);
             s.DoShrinkSlab(node, priority, out long scanned);
-            _m.Count(VmEvent.SlabsScanned, scanned);
+            s.InBackgroundKswapd = false;
+            _m.Count(VmEvent.SlabsScanned, scanned - (s.ScanInFlight(node) - inFlight));
         }
 
         return freed;
+    }
+
+    private bool ShrinkersInFlight(int node)
+    {
+        foreach (Shrinker s in Shrinkers)
+        {
+            if (s.ScanInFlight(node) > 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // the background kswapd goes on inside the scan_objects calls its last slice left in flight; returns the time spent
+    private double DrainShrinkersInFlight(int node, double budget)
+    {
+        double spent = 0;
+        foreach (Shrinker s in Shrinkers)
+        {
+            if (s.ScanInFlight(node) > 0 && spent < budget)
+            {
+                spent += s.RunInFlight(node, budget - spent, out long done);
+                _m.Count(VmEvent.SlabsScanned, done);
+            }
+        }
+
+        KswapdNs += spent;
+        return spent;
     }
 
     // do_shrink_slab with DEFAULT_SEEKS (2) over the SlabReclaimable LRU: scan 4 * (freeable >> priority) / 2

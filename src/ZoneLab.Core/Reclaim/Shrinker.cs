@@ -45,6 +45,30 @@ public abstract class Shrinker
     public abstract long ScanObjects(int node, long nrToScan);
 
     /// <summary>
+    /// True while shrink_slab runs for the background kswapd, a thread that shares the CPU with the workload
+    /// (<see cref="SingleCpuScheduler"/>): a scan_objects call whose work takes time may then leave it in flight,
+    /// to be done in kswapd's later time slices (<see cref="RunInFlight"/>) before its balance_pgdat round goes on.
+    /// </summary>
+    public bool InBackgroundKswapd { get; set; }
+
+    /// <summary>
+    /// Objects of the scan_objects calls still in flight on <paramref name="node"/>: do_shrink_slab counts a call's
+    /// nr_scanned in slabs_scanned only when the call returns.
+    /// </summary>
+    public virtual long ScanInFlight(int node) => 0;
+
+    /// <summary>
+    /// Goes on with the in-flight scan_objects work of <paramref name="node"/> for up to <paramref name="budgetNs"/>
+    /// of kswapd's time (it may overrun by one object); returns the time spent, and in
+    /// <paramref name="scannedDone"/> the nr_scanned of the calls that returned meanwhile.
+    /// </summary>
+    public virtual double RunInFlight(int node, double budgetNs, out long scannedDone)
+    {
+        scannedDone = 0;
+        return 0;
+    }
+
+    /// <summary>
     /// mirrors do_shrink_slab (6.1 mm/vmscan.c): freeable = count_objects; delta = (freeable &gt;&gt; priority) * 4 /
     /// seeks (freeable / 2 with seeks 0); total_scan = (nr_deferred &gt;&gt; priority) + delta, at most 2 * freeable,
     /// scanned in batches while total_scan &gt;= batch or &gt;= freeable; next_deferred = nr + delta - scanned, within
