@@ -145,30 +145,7 @@ public class FreeRunTests
         }
 
         InvariantChecker.Check(run);
-        for (int z = 0; z < one.Zones.Count; z++)
-        {
-            Assert.Equal(one.Zones[z].NrFreePages, run.Zones[z].NrFreePages);
-            Assert.Equal(one.Zones[z].NrFreeCmaPages, run.Zones[z].NrFreeCmaPages);
-            Assert.Equal(one.Zones[z].LruPages, run.Zones[z].LruPages);
-            for (int o = 0; o <= Pageblock.MaxOrder; o++)
-            {
-                foreach (MigrateType mt in Enum.GetValues<MigrateType>())
-                {
-                    Assert.Equal(one.FreeListPfns(z, o, mt), run.FreeListPfns(z, o, mt));
-                }
-            }
-        }
-
-        for (VmEvent e = 0; e < VmEvent.Count; e++)
-        {
-            Assert.Equal(one.Event(e), run.Event(e));
-        }
-
-        Assert.Equal(one.UsePages(0, PageUse.Anon), run.UsePages(0, PageUse.Anon));
-        foreach (LruList l in Enum.GetValues<LruList>())
-        {
-            Assert.Equal(one.LruPages(0, l), run.LruPages(0, l));
-        }
+        Order0FastPathTests.AssertSameState(one, run);
     }
 
     [Theory]

@@ -86,7 +86,8 @@ public class Order0FastPathTests
         AssertSameState(slow, fast);
     }
 
-    private static void AssertSameState(Machine expected, Machine actual)
+    /// <summary>The two machines' free lists, counters, events, LRU and use counts are the same (FreeRunTests too).</summary>
+    internal static void AssertSameState(Machine expected, Machine actual)
     {
         // the internal span the reclaim and compaction loops walk lists the zones as the public list does
         Assert.Equal(actual.Zones, actual.ZoneSpan.ToArray());
