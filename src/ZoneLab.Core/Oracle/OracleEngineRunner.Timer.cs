@@ -31,8 +31,13 @@ public sealed partial class OracleEngineRunner
     private bool _guestClock;
     private readonly List<int> _kcompactdTimeouts = [];
 
+    private readonly List<double> _kcompactdRestarts = [];
+
     /// <summary>Per step (index 0 = step 1): how many times kcompactd's wait timed out during it.</summary>
     internal IReadOnlyList<int> KcompactdTimeouts => _kcompactdTimeouts;
+
+    /// <summary>Guest times (ns after step 1 began) at which a kcompactd wake restarted the wait.</summary>
+    internal IReadOnlyList<double> KcompactdRestarts => _kcompactdRestarts;
 
     // the step about to run: its recorded length and the pages its progress is measured in
     private void GuestStepStart(OracleStep s)
@@ -117,6 +122,7 @@ public sealed partial class OracleEngineRunner
         {
             _kcompactdWakesSeen = wakes;
             _kcompactdDueNs = atNs + KcompactdPeriodNs;
+            _kcompactdRestarts.Add(atNs);
         }
     }
 
