@@ -89,19 +89,43 @@ static void page_state_init(void)
 #define PS_WAIT_MS 50           /* try N waits N * PS_WAIT_MS before the next: 9.5 s in all */
 #define KPF_BUDDY_BIT 0x400ULL
 
-/* a growing text buffer in the helper's BSS: its pages are faulted in by the warm-up read, not during a try */
+/* a growing text buffer in ps_arena: its pages are faulted in by the warm-up read, not during a try */
 struct cap {
 	char *buf;
 	size_t len, cap;
 };
 
-static char ps_arena[12UL << 20];
-static size_t ps_arena_used;
+/*
+ * The buffers are an anonymous mapping of their own, madvised MADV_NOHUGEPAGE before anything touches them: on a
+ * machine of 768 MiB or more THP is on ("always"; hugepage_init turns it off below 512 MiB), and a 12 MiB BSS array
+ * had its 2 MiB-aligned parts faulted as transparent huge pages (do_huge_pmd_anonymous_page), 3 of them, 1536 pages
+ * the suite's runs do not have. 6.1's hugepage_madvise sets VM_NOHUGEPAGE on this VMA only, which
+ * hugepage_vma_check refuses for the fault and for khugepaged; the workload's own anon mappings keep THP (unlike
+ * prctl(PR_SET_THP_DISABLE), which sets MMF_DISABLE_THP for the whole process). Pages the texts do not reach are
+ * never faulted, so the footprint is the data's size, as with 4 KiB pages of the old BSS array.
+ */
+static char *ps_arena;
+static size_t ps_arena_size, ps_arena_used;
+
+static void ps_arena_init(size_t size)
+{
+	void *a = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (a == MAP_FAILED) {
+		printf("@@ZL-FAILED zlguest could not map %zu bytes for the step-0 page state@@\n", size);
+		fflush(stdout);
+		exit(3);
+	}
+	if (madvise(a, size, MADV_NOHUGEPAGE) != 0)
+		fprintf(stderr, "zlguest: madvise(MADV_NOHUGEPAGE) on the page-state buffers failed\n");
+	ps_arena = a;
+	ps_arena_size = size;
+	ps_arena_used = 0;
+}
 
 static void cap_init(struct cap *c, size_t size)
 {
-	if (ps_arena_used + size > sizeof(ps_arena)) {
-		fprintf(stderr, "zlguest: page-state buffers exceed %zu bytes\n", sizeof(ps_arena));
+	if (ps_arena_used + size > ps_arena_size) {
+		fprintf(stderr, "zlguest: page-state buffers exceed %zu bytes\n", ps_arena_size);
 		exit(2);
 	}
 	c->buf = ps_arena + ps_arena_used;
@@ -373,7 +397,13 @@ static int ps_try(unsigned long *kpf_free, unsigned long *bi_free)
 /* snapshot(0) with the page state: every step-0 file of one still moment, or the run fails */
 static void page_state_step0(void)
 {
-	static const size_t sizes[PS_NCAP] = { 64 << 10, 256 << 10, 512 << 10, 64 << 10, 64 << 10, 1 << 20, 4 << 20, 1 << 20, 64 << 10, 256 << 10 };
+	/* room for the largest texts seen (buddyinfo 300 bytes, pagetypeinfo 2.6 KB, slabinfo 17 KB, zoneinfo 6.5 KB,
+	 * kpageflags 52 KB, pageblocks 177 bytes on 1 GiB) with a wide margin; only the pages written are faulted in */
+	static const size_t sizes[PS_NCAP] = { 16 << 10, 64 << 10, 256 << 10, 16 << 10, 16 << 10, 128 << 10, 4 << 20, 256 << 10, 16 << 10, 64 << 10 };
+	size_t total = 0;
+	for (int i = 0; i < PS_NCAP; i++)
+		total += sizes[i];
+	ps_arena_init(total);
 	for (int i = 0; i < PS_NCAP; i++)
 		cap_init(&ps_cap[i], sizes[i]);
 	pageblocks_prepare();
