@@ -193,30 +193,6 @@ public sealed unsafe partial class Machine
         return LruAges;
     }
 
-    /// <summary>
-    /// Gives the block at <paramref name="dstPfn"/> the LRU age and references of <paramref name="srcPfn"/> (migration
-    /// keeps the folio's age: <c>migrate_pages</c> references nothing; folio_migrate_flags copies PG_referenced and
-    /// remove_migration_pte a young PTE). Both must be allocated LRU heads.
-    /// </summary>
-    public void CopyLruAge(ulong srcPfn, ulong dstPfn)
-    {
-        _refs[CheckedIndex(dstPfn)] = _refs[CheckedIndex(srcPfn)];
-        if (LruAges == null)
-        {
-            return;
-        }
-
-        int s = CheckedIndex(srcPfn), d = CheckedIndex(dstPfn);
-        if ((_info[d] & PageState.OnLru) == 0)
-        {
-            LruAges.SetStamp(d, LruAges.StampOf(s));
-            return;
-        }
-
-        int li = LruIndexOf(d);
-        LruAges.Restamp(li / LruLists, (LruList)(li % LruLists), d, LruAges.StampOf(s), 1L << PageState.OrderOf(_flags[d]));
-    }
-
     /// <summary>Marks a file block dirty or clean (writeback done).</summary>
     public void SetDirty(ulong pfn, bool dirty)
     {
