@@ -31,9 +31,11 @@ internal static class ProcCommand
             KernelVersion version = pr.GetValue(kernel) ?? KernelVersion.V6_1;
             if (FromOption.Load(pr.GetValue(from), version) is Workloads.DeviceState.DeviceSnapshot snap)
             {
-                // the device's own design (mainline MIGRATE_CMA) brought to the recorded state
-                using Designs.DesignMachine dm = Workloads.DeviceState.DeviceStateBoot.Boot(snap, Designs.DesignKind.MigrateCma, version, out Workloads.DeviceState.DeviceStateResult r);
-                FromOption.Report("migrate-cma", r);
+                // the device brought to the recorded state under the design (the device's own, mainline MIGRATE_CMA,
+                // by default); --design was read only without --from, so another design printed the device's machine
+                Designs.DesignKind fromDesign = pr.GetValue(design);
+                using Designs.DesignMachine dm = Workloads.DeviceState.DeviceStateBoot.Boot(snap, fromDesign, version, out Workloads.DeviceState.DeviceStateResult r);
+                FromOption.Report(Designs.DesignNames.Name(fromDesign), r);
                 Console.Out.Write(ProcFiles.Write(file, dm.Machine));
                 return 0;
             }

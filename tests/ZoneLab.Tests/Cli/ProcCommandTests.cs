@@ -54,6 +54,23 @@ public class ProcCommandTests
         Assert.DoesNotContain("CmaTotal", meminfo, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void DesignAppliesToADevicesState()
+    {
+        // --design was read only without --from: a device's state under zone-cma printed the device's own machine.
+        // ZONE_CMA puts the device's CMA area in a zone of its own: CmaTotal 65536 kB of the snapshot's meminfo is 32
+        // pageblocks of 2 MiB, all in the CMA zone
+        string snap = Fixture("snapshot", Path.Combine("arm64-6.1-768M-cma64M", "s1"));
+        long cmaKb = long.Parse(Line(File.ReadAllText(Path.Combine(snap, "meminfo")), "CmaTotal:").Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
+        var (exit, zoneCma, err) = ZonelabProcess.Run("proc", "--from", snap, "--design", "zone-cma", "--format", "pagetypeinfo");
+        Assert.True(exit == 0, err);
+        string[] row = Line(zoneCma, "Node 0, zone      CMA  ").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(cmaKb / 2048, row.Skip(4).Sum(v => long.Parse(v, System.Globalization.CultureInfo.InvariantCulture)));
+
+        var (_, mainline, _) = ZonelabProcess.Run("proc", "--from", snap, "--format", "pagetypeinfo");
+        Assert.DoesNotContain("zone      CMA", mainline, StringComparison.Ordinal);
+    }
+
     private static string Fixture(string set, string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", set, name);
 
     private static string Line(string text, string prefix) => text.Split('\n').Single(l => l.StartsWith(prefix, StringComparison.Ordinal));
