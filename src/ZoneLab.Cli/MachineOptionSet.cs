@@ -91,6 +91,30 @@ internal sealed class MachineOptionSet
         return b;
     }
 
+    /// <summary>
+    /// Refuses machine options given with <c>--from</c>: the snapshot is the machine, so a size, boot log, device tree,
+    /// command line or kernel build beside it would be silently ignored.
+    /// </summary>
+    public void RefuseWithSnapshot(ParseResult pr, IReadOnlyCollection<string>? kernelArgs = null)
+    {
+        var given = new List<string>();
+        foreach ((MachineOption flag, Option o) in All())
+        {
+            if (Has(flag) && pr.GetResult(o) is { Implicit: false })
+            {
+                given.Add(o.Name);
+            }
+        }
+        if (kernelArgs is { Count: > 0 })
+        {
+            given.Add("kernel arguments after --");
+        }
+        if (given.Count > 0)
+        {
+            throw new ZoneLabInputException("--from", $"the snapshot is the machine; {string.Join(", ", given)} {(given.Count == 1 ? "does" : "do")} not go with it");
+        }
+    }
+
     private bool Has(MachineOption o) => (Which & o) != 0;
 
     private string? Path(ParseResult pr, MachineOption flag, Option<FileInfo?> o) => Has(flag) ? pr.GetValue(o)?.ToString() : null;

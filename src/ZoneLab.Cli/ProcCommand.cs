@@ -33,6 +33,7 @@ internal static class ProcCommand
             {
                 // the device brought to the recorded state under the design (the device's own, mainline MIGRATE_CMA,
                 // by default); --design was read only without --from, so another design printed the device's machine
+                machine.RefuseWithSnapshot(pr, pr.GetValue(kernelArgs));
                 Designs.DesignKind fromDesign = pr.GetValue(design);
                 using Designs.DesignMachine dm = Workloads.DeviceState.DeviceStateBoot.Boot(snap, fromDesign, version, out Workloads.DeviceState.DeviceStateResult r);
                 FromOption.Report(Designs.DesignNames.Name(fromDesign), r);

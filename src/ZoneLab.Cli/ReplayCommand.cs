@@ -44,10 +44,7 @@ internal static class ReplayCommand
             KernelVersion version = pr.GetValue(kernel) ?? KernelVersion.V6_1;
             if (FromOption.Load(pr.GetValue(from), version) is Workloads.DeviceState.DeviceSnapshot snap)
             {
-                if (pr.GetValue(machine.Mem) != null || pr.GetValue(machine.Dmesg) != null || pr.GetValue(machine.Dtb) != null || pr.GetValue(machine.Cmdline) != null || pr.GetValue(machine.Kconfig) != null)
-                {
-                    throw new ZoneLabInputException("--from", "the snapshot is the machine; --mem, --dmesg, --dtb, --cmdline and --kconfig do not go with it");
-                }
+                machine.RefuseWithSnapshot(pr);
 
                 using DesignMachine sdm = Workloads.DeviceState.DeviceStateBoot.Boot(snap, kind, version, out Workloads.DeviceState.DeviceStateResult sr);
                 FromOption.Report(DesignNames.Name(kind), sr);

@@ -71,6 +71,21 @@ public class ProcCommandTests
         Assert.DoesNotContain("zone      CMA", mainline, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--mem", "4G")]
+    [InlineData("--arch", "x86_64")]
+    [InlineData("--", "movablecore=1G")]
+    public void AMachineBesideASnapshotIsRefused(string option, string value)
+    {
+        // the snapshot is the machine: a size, an architecture or a command line beside it was silently ignored
+        string snap = Fixture("snapshot", Path.Combine("arm64-6.1-768M-cma64M", "s1"));
+        var (exit, stdout, stderr) = ZonelabProcess.Run("proc", "--from", snap, "--format", "buddyinfo", option, value);
+        Assert.Equal(2, exit);
+        Assert.Equal("", stdout);
+        Assert.StartsWith("zonelab: --from: the snapshot is the machine; ", stderr, StringComparison.Ordinal);
+        Assert.Single(stderr.TrimEnd('\n').Split('\n'));
+    }
+
     private static string Fixture(string set, string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", set, name);
 
     private static string Line(string text, string prefix) => text.Split('\n').Single(l => l.StartsWith(prefix, StringComparison.Ordinal));
