@@ -95,6 +95,21 @@ public sealed unsafe partial class Machine
     // __free_pages of map index i, a checked allocated head of this order
     private void FreeHead(int i, int order)
     {
+        Zone zone = ReleaseHead(i, order);
+        if (PerCpuLists && PcpAllowedOrder(order) && FreeToPcp(i, zone, order))
+        {
+            return;
+        }
+
+        // mirrors __free_pages_ok: the migratetype is the pageblock's at free time
+        FreeOnePage(i, zone, order, GetPageblockMt(i), toTail: false);
+    }
+
+    // What __free_pages does for an allocated block before __free_one_page: off its LRU list, out of its use's count,
+    // no longer a head, PGFREE counted; returns the block's zone. FreeHead and the deferred frees of a run share it.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Zone ReleaseHead(int i, int order)
+    {
         if ((_info[i] & PageState.OnLru) != 0)
         {
             LruDel(i);
@@ -104,13 +119,7 @@ public sealed unsafe partial class Machine
         _usePages[zone.Node * UseKinds + (int)PageState.UseOf(_info[i])] -= 1L << order;
         _flags[i] = KindTail;
         _events[(int)VmEvent.Pgfree] += 1L << order;
-        if (PerCpuLists && PcpAllowedOrder(order) && FreeToPcp(i, zone, order))
-        {
-            return;
-        }
-
-        // mirrors __free_pages_ok: the migratetype is the pageblock's at free time
-        FreeOnePage(i, zone, order, GetPageblockMt(i), toTail: false);
+        return zone;
     }
 
     // Movable requests are anonymous memory, __GFP_RECLAIMABLE ones reclaimable slab, the rest kernel memory.

@@ -39,15 +39,7 @@ public sealed unsafe partial class Machine
             _freeRunStart = i;
         }
 
-        // FreeHead's part before __free_one_page
-        if ((_info[i] & PageState.OnLru) != 0)
-        {
-            LruDel(i);
-        }
-
-        _usePages[_zones[zid].Node * UseKinds + (int)use] -= 1;
-        _flags[i] = KindTail;
-        _events[(int)VmEvent.Pgfree] += 1;
+        ReleaseHead(i, 0);
         _freeRunEnd = i + 1;
         return true;
     }

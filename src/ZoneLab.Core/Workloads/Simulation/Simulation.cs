@@ -242,8 +242,7 @@ internal sealed partial class Simulation
                 if (order == 0)
                 {
                     // the pages of a holding were mostly handed out in address order: their frees merge as one run
-                    _dm.Contig.Pinned.Remove(pfn);
-                    _m.FreeIfAllocatedDeferred(pfn, use);
+                    FreeIfOwnedInRun(pfn, use);
                 }
                 else
                 {
@@ -298,6 +297,13 @@ internal sealed partial class Simulation
     {
         _dm.Contig.Pinned.Remove(pfn);
         return _m.FreeIfAllocated(pfn, order, use);
+    }
+
+    // FreeIfOwned for an order-0 page whose buddy-list free waits for the caller's Machine.FlushFreeRun
+    private bool FreeIfOwnedInRun(ulong pfn, PageUse use)
+    {
+        _dm.Contig.Pinned.Remove(pfn);
+        return _m.FreeIfAllocatedDeferred(pfn, use);
     }
 
     private void ReleaseContig(ContigHolding c)
