@@ -273,15 +273,15 @@ public sealed partial class OracleEngineRunner : IDisposable
     private void Snapshot()
     {
         _wb?.Complete(_cpu.Now);
-        var vm = new StringBuilder(VmstatWriter.Write(_m));
         long cmaOk = 0, cmaFail = 0;
         foreach (CmaAllocator a in _dm.Areas)
         {
             cmaOk += a.AllocSuccess;
             cmaFail += a.AllocFail;
         }
+        var vm = new StringBuilder(VmstatWriter.Write(_m, new Dictionary<string, long>(StringComparer.Ordinal) { ["cma_alloc_success"] = cmaOk, ["cma_alloc_fail"] = cmaFail }));
         string I(long v) => v.ToString(CultureInfo.InvariantCulture);
-        vm.Append($"thp_fault_alloc {I(_thpAlloc)}\nthp_fault_fallback {I(_thpFallback)}\ncma_alloc_success {I(cmaOk)}\ncma_alloc_fail {I(cmaFail)}\n");
+        vm.Append($"thp_fault_alloc {I(_thpAlloc)}\nthp_fault_fallback {I(_thpFallback)}\n");
         vm.Append($"thp_split_page {I(ThpSplitPages)}\nthp_deferred_split_page {I(ThpDeferredSplitPages)}\n");
         if (_wb != null)
         {

@@ -21,7 +21,13 @@ public sealed class ProcSnapshot
     /// <summary>Trace event counts since the previous snapshot (key as zlguest prints it).</summary>
     public Dictionary<string, long> Trace { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Reads the snapshot texts; <paramref name="source"/> names them in errors.</summary>
+    /// <summary>
+    /// Reads the snapshot texts; <paramref name="source"/> names them in errors. Every count is a whole number the
+    /// kernel prints unsigned (buddyinfo's and pagetypeinfo's counts, /proc/vmstat's values: 6.1's vmstat_start clamps
+    /// the page states at 0 and prints them with %lu), each zone, counter and trace key comes once, and the pageblock
+    /// census covers exactly the zones of buddyinfo (both files print every populated zone): a cut or edited file is
+    /// bad input, not a table with rows missing.
+    /// </summary>
     public static ProcSnapshot Parse(string buddyinfo, string pagetypeinfo, string vmstat, string? trace, string source)
     {
         var s = new ProcSnapshot();
@@ -39,7 +45,10 @@ public sealed class ProcSnapshot
             {
                 throw new ZoneLabInputException(source + " (buddyinfo)", ln, "expected 'Node N, zone NAME counts...'");
             }
-            s.Buddy[$"node{t[1]} {t[3]}"] = [.. t.Skip(4).Select(x => Long(x, source + " (buddyinfo)", ln))];
+            if (!s.Buddy.TryAdd($"node{t[1]} {t[3]}", [.. t.Skip(4).Select(x => Long(x, source + " (buddyinfo)", ln))]))
+            {
+                throw new ZoneLabInputException(source + " (buddyinfo)", ln, $"expected each zone once, not node {t[1]} zone {t[3]} again");
+            }
         }
         ln = 0;
         string[]? types = null;
@@ -63,8 +72,21 @@ public sealed class ProcSnapshot
                 {
                     d[types[i]] = Long(t[4 + i], source + " (pagetypeinfo)", ln);
                 }
-                s.Blocks[$"node{t[1]} {t[3]}"] = d;
+                string zone = $"node{t[1]} {t[3]}";
+                if (!s.Buddy.ContainsKey(zone) || !s.Blocks.TryAdd(zone, d))
+                {
+                    throw new ZoneLabInputException(source + " (pagetypeinfo)", ln, $"expected each zone of buddyinfo once in the block census, not node {t[1]} zone {t[3]}{(s.Blocks.ContainsKey(zone) ? " again" : string.Empty)}");
+                }
             }
+        }
+        if (types == null)
+        {
+            throw new ZoneLabInputException(source + " (pagetypeinfo)", ln, "expected the 'Number of blocks type' census table");
+        }
+        if (s.Blocks.Count != s.Buddy.Count)
+        {
+            string missing = s.Buddy.Keys.First(z => !s.Blocks.ContainsKey(z));
+            throw new ZoneLabInputException(source + " (pagetypeinfo)", ln, $"expected a block census line for {missing} (it is in buddyinfo)");
         }
         ln = 0;
         foreach (string line in vmstat.Split('\n'))
@@ -73,7 +95,10 @@ public sealed class ProcSnapshot
             string[] t = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
             if (t.Length == 2)
             {
-                s.Vmstat[t[0]] = Long(t[1], source + " (vmstat)", ln);
+                if (!s.Vmstat.TryAdd(t[0], Long(t[1], source + " (vmstat)", ln)))
+                {
+                    throw new ZoneLabInputException(source + " (vmstat)", ln, $"expected each counter once, not '{t[0]}' again");
+                }
             }
             else if (t.Length != 0)
             {
@@ -84,15 +109,19 @@ public sealed class ProcSnapshot
         foreach (string line in (trace ?? string.Empty).Split('\n'))
         {
             ln++;
-            int sp = line.LastIndexOf(' ');
-            if (sp > 0)
+            if (line.Length == 0)
             {
-                s.Trace[line[..sp]] = Long(line[(sp + 1)..], source + " (trace)", ln);
+                continue;
+            }
+            int sp = line.LastIndexOf(' ');
+            if (sp <= 0 || !s.Trace.TryAdd(line[..sp], Long(line[(sp + 1)..], source + " (trace)", ln)))
+            {
+                throw new ZoneLabInputException(source + " (trace)", ln, sp <= 0 ? "expected 'EVENT COUNT'" : $"expected each event once, not '{line[..sp]}' again");
             }
         }
         return s;
     }
 
     private static long Long(string x, string source, int line) =>
-        long.TryParse(x, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long v) ? v : throw new ZoneLabInputException(source, line, $"expected a number, not '{x}'");
+        long.TryParse(x, NumberStyles.None, CultureInfo.InvariantCulture, out long v) ? v : throw new ZoneLabInputException(source, line, $"expected a whole number, not '{x}'");
 }

@@ -28,13 +28,24 @@ public static class VmstatWriter
         "cma_alloc_success", "cma_alloc_fail",
     ];
 
-    /// <summary>The file's text.</summary>
-    public static string Write(Machine m)
+    /// <summary>
+    /// The file's text. <paramref name="events"/> gives event counters the machine does not keep itself (the CMA
+    /// areas' cma_alloc_success and cma_alloc_fail, counted by <c>CmaAllocator</c>); each is printed once, in its place.
+    /// </summary>
+    public static string Write(Machine m, IReadOnlyDictionary<string, long>? events = null)
     {
         var byName = new Dictionary<string, long>(StringComparer.Ordinal);
         for (VmEvent e = 0; e < VmEvent.Count; e++)
         {
             byName[VmEvents.Name(e)] = m.Event(e);
+        }
+        foreach ((string name, long v) in events ?? new Dictionary<string, long>())
+        {
+            if (Array.IndexOf(s_events, name) < 0)
+            {
+                throw new ArgumentException($"{name} is not a /proc/vmstat event counter", nameof(events));
+            }
+            byName[name] = v;
         }
 
         var sb = new StringBuilder();
