@@ -166,6 +166,11 @@ public sealed partial class OracleEngineRunner : IDisposable
             string numa = rec.Info.GetValueOrDefault("numa", "none");
             List<ulong>? nodes = numa == "none" ? null : [.. numa.Split(',').Select(x => KernelNumber.ParseSize(x, rec.PathOf("run-info.txt") + " numa"))];
             string cmdline = InputFiles.ReadAllText(rec.PathOf("cmdline.txt")).Trim();
+            if (cmdline.Contains('\n', StringComparison.Ordinal))
+            {
+                // the guest's /proc/cmdline: one line; a second is a damaged copy, not more kernel arguments
+                throw new ZoneLabInputException(rec.PathOf("cmdline.txt"), 2, "expected the kernel command line on one line");
+            }
             return new LayoutBuilder().ForArm64(mem, nodes, null).WithCommandLine(cmdline).WithZoneinfo(zoneinfo).Build();
         }
         return new LayoutBuilder().FromDmesg(rec.PathOf("dmesg.txt")).WithZoneinfo(zoneinfo).Build();

@@ -68,12 +68,37 @@ public sealed class OracleRecording
             }
             r.Steps.Add((rc, ns, extra));
         }
+        string[]? names0 = null;
         for (int i = 0; i <= r.Steps.Count; i++)
         {
             string trace = Path.Combine(dir, $"step{i}.trace.txt");
-            r.Snapshots.Add(ProcSnapshot.Parse(Need($"step{i}.buddyinfo.txt"), Need($"step{i}.pagetypeinfo.txt"), Need($"step{i}.vmstat.txt"),
+            string vmstat = Need($"step{i}.vmstat.txt");
+            r.Snapshots.Add(ProcSnapshot.Parse(Need($"step{i}.buddyinfo.txt"), Need($"step{i}.pagetypeinfo.txt"), vmstat,
                 File.Exists(trace) ? InputFiles.ReadAllText(trace) : null, Path.Combine(dir, $"step{i}")));
+            string[] names = CounterNames(vmstat);
+            names0 ??= names;
+            SameCounters(names0, names, Path.Combine(dir, $"step{i}.vmstat.txt"));
         }
         return r;
+    }
+
+    private static string[] CounterNames(string vmstat) =>
+        [.. vmstat.Split('\n').Select(l => l.Split(' ', 2)[0]).Where(n => n.Length > 0)];
+
+    // /proc/vmstat prints the same counters in the same order on every read of one boot (vmstat_text is fixed at
+    // build time), so a step that lacks one of step 0's was cut or edited: without this its counters would read as 0
+    private static void SameCounters(string[] step0, string[] names, string file)
+    {
+        int k = 0;
+        while (k < step0.Length && k < names.Length && step0[k] == names[k])
+        {
+            k++;
+        }
+        if (k < step0.Length || k < names.Length)
+        {
+            throw new ZoneLabInputException(file, k + 1, k < step0.Length
+                ? $"expected '{step0[k]}', the counter step 0's vmstat has here{(k < names.Length ? $", not '{names[k]}'" : " (the file ends)")}"
+                : $"expected the end of the file, as in step 0's vmstat, not '{names[k]}'");
+        }
     }
 }

@@ -126,4 +126,44 @@ public class ProcSnapshotReaderTests
                 }
             }, iter: 2000, seed: "0N0XIzNsQ0O2");
     }
+
+    [Fact]
+    public void AStepVmstatCutShortIsBadInput()
+    {
+        // cut after thp_file_fallback_charge: thp_split_page and the rest would have read as 0 in the table
+        string dir = CopyOfRun("mlock-reclaim/arm64/run1");
+        string f = Path.Combine(dir, "step2.vmstat.txt");
+        string[] lines = File.ReadAllLines(f);
+        int cut = Array.FindIndex(lines, l => l.StartsWith("thp_file_fallback_charge ", StringComparison.Ordinal)) + 1;
+        File.WriteAllLines(f, lines[..cut]);
+        var e = Assert.Throws<ZoneLabInputException>(() => OracleRecording.Read(dir));
+        Assert.Equal($"{f}:{cut + 1}: expected '{lines[cut].Split(' ')[0]}', the counter step 0's vmstat has here (the file ends)", e.Message);
+        Directory.Delete(dir, true);
+    }
+
+    [Fact]
+    public void ASecondLineInTheCommandLineIsBadInput()
+    {
+        string dir = CopyOfRun("cma-under-anon/arm64/run1");
+        File.AppendAllText(Path.Combine(dir, "cmdline.txt"), "garbage line\n");
+        var e = Assert.Throws<ZoneLabInputException>(() => OracleCompare.Compare(dir));
+        Assert.EndsWith("cmdline.txt:2: expected the kernel command line on one line", e.Message, StringComparison.Ordinal);
+        Directory.Delete(dir, true);
+    }
+
+    private static string CopyOfRun(string run)
+    {
+        string src = Path.Combine(OracleWorkloadTests.Root, "oracle", "recordings", run);
+        string dir = Path.Combine(Path.GetTempPath(), $"zl-snapshot-reader-{Environment.ProcessId}-{run.Replace('/', '-')}");
+        if (Directory.Exists(dir))
+        {
+            Directory.Delete(dir, true);
+        }
+        Directory.CreateDirectory(dir);
+        foreach (string f in Directory.GetFiles(src))
+        {
+            File.Copy(f, Path.Combine(dir, Path.GetFileName(f)));
+        }
+        return dir;
+    }
 }
