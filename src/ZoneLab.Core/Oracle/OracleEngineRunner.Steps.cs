@@ -37,10 +37,13 @@ public sealed partial class OracleEngineRunner
     private void AllocateResidue()
     {
         IReadOnlyList<ZoneinfoZone> zi = ZoneinfoReader.ParseFile(_rec.PathOf("step0.zoneinfo.txt"));
-        Dictionary<string, long> mi = Meminfo(_rec.PathOf("step0.meminfo.txt"));
-        long movableKb = mi.GetValueOrDefault("Cached") + mi.GetValueOrDefault("AnonPages");
-        long reclaimKb = mi.GetValueOrDefault("SReclaimable");
-        long usedKb = mi.GetValueOrDefault("MemTotal") - mi.GetValueOrDefault("MemFree");
+        // the kernel's own file, read as /proc/meminfo is everywhere (each field once, unsigned): a missing field is
+        // a damaged copy, not 0 kB
+        MeminfoFile mi = MeminfoReader.Read(_rec.PathOf("step0.meminfo.txt"), _rec.PathOf("step0.meminfo.txt"));
+        long Kb(string name) => mi.Kb(name) ?? throw new ZoneLabInputException(mi.Source, $"no '{name}:' line; expected a whole /proc/meminfo");
+        long movableKb = Kb("Cached") + Kb("AnonPages");
+        long reclaimKb = Kb("SReclaimable");
+        long usedKb = Kb("MemTotal") - Kb("MemFree");
         double movShare = usedKb <= 0 ? 0 : Math.Min(1, (double)movableKb / usedKb);
         double recShare = usedKb <= 0 ? 0 : Math.Min(1 - movShare, (double)reclaimKb / usedKb);
         foreach (Zone z in _m.Zones.OrderBy(z => z.Type).ThenBy(z => z.Node))
@@ -91,20 +94,6 @@ public sealed partial class OracleEngineRunner
                 TrackBlock(_kernel, r.Pfn, 0, use);
             }
         }
-    }
-
-    private static Dictionary<string, long> Meminfo(string path)
-    {
-        var d = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (string line in InputFiles.ReadLines(path))
-        {
-            string[] t = line.Split([' ', ':'], StringSplitOptions.RemoveEmptyEntries);
-            if (t.Length >= 2 && long.TryParse(t[1], CultureInfo.InvariantCulture, out long v))
-            {
-                d[t[0]] = v;
-            }
-        }
-        return d;
     }
 
     private int Step(OracleStep s, Dictionary<string, string> extra) => s switch

@@ -151,6 +151,23 @@ public class ProcSnapshotReaderTests
         Directory.Delete(dir, true);
     }
 
+    [Theory]
+    [InlineData("Cached:", "no 'Cached:' line")]
+    [InlineData("MemFree:", "no 'MemFree:' line")]
+    public void AStep0MeminfoWithoutAFieldTheResidueNeedsIsBadInput(string field, string message)
+    {
+        // the used memory at step 0 is re-created from MemTotal - MemFree and its Cached/AnonPages/SReclaimable
+        // shares; a cut copy read the missing field as 0 kB
+        string dir = CopyOfRun("compaction-on-demand/x86_64/run1");
+        string f = Path.Combine(dir, "step0.meminfo.txt");
+        File.WriteAllLines(f, File.ReadAllLines(f).Where(l => !l.StartsWith(field, StringComparison.Ordinal)));
+        var e = Assert.Throws<ZoneLabInputException>(() => OracleCompare.Compare(dir));
+        Assert.Contains(message, e.Message, StringComparison.Ordinal);
+        File.WriteAllText(f, File.ReadAllText(f).Replace("Active:", "Active: -", StringComparison.Ordinal));
+        Assert.Throws<ZoneLabInputException>(() => OracleCompare.Compare(dir));
+        Directory.Delete(dir, true);
+    }
+
     private static string CopyOfRun(string run)
     {
         string src = Path.Combine(OracleWorkloadTests.Root, "oracle", "recordings", run);
