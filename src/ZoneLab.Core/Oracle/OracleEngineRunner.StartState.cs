@@ -1,4 +1,5 @@
 using ZoneLab.Allocator;
+using ZoneLab.Procfs;
 
 namespace ZoneLab.Oracle;
 
@@ -8,7 +9,9 @@ namespace ZoneLab.Oracle;
 /// <param name="UsedPages">Pages allocated in place as the guest's used pages.</param>
 /// <param name="ReservedMoved">Pages whose PG_reserved was moved to where the guest has it (each way).</param>
 /// <param name="ReservedUnmatched">Guest reserved pages the engine could not reserve in place (counted as kernel pages).</param>
-public sealed record StartStateResult(long FreePages, long LostFreePages, long UsedPages, long ReservedMoved, long ReservedUnmatched);
+/// <param name="PcpPages">Guest pages taken to be on a per-cpu list (no kpageflags flag, in a MOVABLE pageblock, up to the
+/// zone's pageset counts), given to the buddy allocator after the step-0 snapshot.</param>
+public sealed record StartStateResult(long FreePages, long LostFreePages, long UsedPages, long ReservedMoved, long ReservedUnmatched, long PcpPages);
 
 /// <summary>
 /// The engine started from the guest's own page state at step 0 (`zonelab oracle compare --start-state`) instead of
@@ -20,6 +23,8 @@ public sealed record StartStateResult(long FreePages, long LostFreePages, long U
 /// </summary>
 public sealed partial class OracleEngineRunner
 {
+    private readonly List<ulong> _startPcpPages = [];
+
     /// <summary>Set when the run started from the guest's page state.</summary>
     public StartStateResult? StartState { get; private set; }
 
@@ -66,6 +71,7 @@ public sealed partial class OracleEngineRunner
         }
 
         long used = 0;
+        IReadOnlyList<ZoneinfoZone> zoneinfo = ZoneinfoReader.ParseFile(_rec.PathOf("step0.zoneinfo.txt"));
         foreach (Zone z in _m.Zones)
         {
             if (z.PresentPages == 0)
@@ -73,6 +79,7 @@ public sealed partial class OracleEngineRunner
                 continue;
             }
 
+            long pcp = PagesetCount(zoneinfo, z);
             (int start, int stop) = _m.ZoneIndexRange(z);
             for (int i = start; i < stop; i++)
             {
@@ -82,6 +89,12 @@ public sealed partial class OracleEngineRunner
                 }
 
                 ulong pfn = _m.PfnAt(i);
+                if (pcp > 0 && s.Pages.Flags(pfn) == 0 && s.PageblockType(pfn) == MigrateType.Movable)
+                {
+                    _startPcpPages.Add(pfn);
+                    pcp--;
+                }
+
                 (PageUse use, bool active) = UseOf(s, pfn);
                 _m.SeedAllocate(i, use switch
                 {
@@ -107,7 +120,41 @@ public sealed partial class OracleEngineRunner
             }
         }
 
-        StartState = new StartStateResult(freePages, lost, used, moved, unmatched);
+        StartState = new StartStateResult(freePages, lost, used, moved, unmatched, _startPcpPages.Count);
+    }
+
+    private static long PagesetCount(IReadOnlyList<ZoneinfoZone> zoneinfo, Zone z)
+    {
+        long n = 0;
+        foreach (ZoneinfoZone r in zoneinfo)
+        {
+            if (r.Node == z.Node && r.Type == z.Type)
+            {
+                foreach (ZoneinfoPageset p in r.Pagesets)
+                {
+                    n += p.Count;
+                }
+            }
+        }
+
+        return n;
+    }
+
+    // The guest's per-cpu list pages at step 0 are free memory that its next order-0 allocations take first
+    // (rmqueue_pcplist), outside NR_FREE_PAGES and buddyinfo only because free_unref_page_commit put them on a CPU's
+    // list. kpageflags shows such a page with no flag at all (not PageBuddy, not on an LRU, not slab); a page with no
+    // flag in a MOVABLE pageblock is taken to be one, up to the zone's pageset counts of the step-0 zoneinfo (pages
+    // of the UNMOVABLE and RECLAIMABLE lists cannot be told from kernel memory and stay used; a CMA pageblock's are
+    // cma_alloc's, e.g. the DMA atomic pools). The engine runs without per-cpu lists, so after the step-0 snapshot
+    // (which shows the guest's own buddyinfo) they go to the buddy allocator, where __free_one_page merges them.
+    private void ReleaseStartPcpPages()
+    {
+        foreach (ulong pfn in _startPcpPages)
+        {
+            FreeBlockIfOwned(_kernel, pfn, 0, PageUse.Kernel);
+        }
+
+        _startPcpPages.Clear();
     }
 
     // PG_reserved where the guest has it: as many of the engine's reserved pages become plain as guest reserved

@@ -104,6 +104,7 @@ public sealed partial class OracleEngineRunner : IDisposable
 
         r.Snapshot();
         r.GuestTraceRead(0);
+        r.ReleaseStartPcpPages();
         foreach (OracleStep s in w.Steps)
         {
             Dictionary<string, string> extra = new(StringComparer.Ordinal);
