@@ -56,7 +56,7 @@ public sealed partial class OracleEngineRunner : IDisposable
     /// <summary>Per step: rc (0 or an errno) and the extra results (readback, block).</summary>
     public List<(int Rc, Dictionary<string, string> Extra)> Steps { get; } = [];
 
-    private OracleEngineRunner(OracleWorkload w, OracleRecording rec, bool perCpuLists, bool dirtyThrottle = false)
+    private OracleEngineRunner(OracleWorkload w, OracleRecording rec, bool perCpuLists, bool dirtyThrottle = false, ReclaimCostModel? reclaimCosts = null)
     {
         _w = w;
         _rec = rec;
@@ -68,7 +68,7 @@ public sealed partial class OracleEngineRunner : IDisposable
         _dm = new MigrateCmaDesign { DeferredStructPageInit = true, PerCpuLists = perCpuLists, Cpus = GuestCpus(rec) }.Build(layout, KernelVersion.V6_1, new VmSysctls(), debugChecks: false, swapPages: (long)(om.SwapBytes >> PageShift));
         _m = _dm.Machine;
         BootWatermarksAsTheGuest(rec);
-        _reclaim = new ReclaimModel(_m);
+        _reclaim = new ReclaimModel(_m, reclaimCosts);
         // kswapd as the kernel thread it is, sharing the guest's one vCPU with the workload (SingleCpuScheduler)
         _cpu = new SingleCpuScheduler(_reclaim);
         _wb = dirtyThrottle ? new DirtyThrottle(_m, _reclaim.CostModel.WritebackNs) : null;
@@ -91,8 +91,17 @@ public sealed partial class OracleEngineRunner : IDisposable
     /// off for the published table: docs/fidelity.md, Round 8).
     /// </summary>
     public static OracleEngineRunner Run(OracleWorkload w, OracleRecording rec, bool perCpuLists = false, GuestStartState? start = null, bool guestClock = false, bool dirtyThrottle = false)
+        => RunSteps(new OracleEngineRunner(w, rec, perCpuLists, dirtyThrottle) { _recordAllocs = File.Exists(rec.PathOf("step1.allocs.txt")), _guestClock = guestClock }, start);
+
+    /// <summary>
+    /// Runs <paramref name="w"/> as <see cref="Run(OracleWorkload, OracleRecording, bool, GuestStartState?, bool, bool)"/>
+    /// does, with reclaim costs other than the published ones (tests give a deferred split its time).
+    /// </summary>
+    internal static OracleEngineRunner Run(OracleWorkload w, OracleRecording rec, ReclaimCostModel reclaimCosts)
+        => RunSteps(new OracleEngineRunner(w, rec, perCpuLists: false, reclaimCosts: reclaimCosts) { _recordAllocs = File.Exists(rec.PathOf("step1.allocs.txt")) }, start: null);
+
+    private static OracleEngineRunner RunSteps(OracleEngineRunner r, GuestStartState? start)
     {
-        var r = new OracleEngineRunner(w, rec, perCpuLists, dirtyThrottle) { _recordAllocs = File.Exists(rec.PathOf("step1.allocs.txt")), _guestClock = guestClock };
         if (start != null)
         {
             r.SeedFromPageState(start);
@@ -105,7 +114,7 @@ public sealed partial class OracleEngineRunner : IDisposable
         r.Snapshot();
         r.GuestTraceRead(0);
         r.ReleaseStartPcpPages();
-        foreach (OracleStep s in w.Steps)
+        foreach (OracleStep s in r._w.Steps)
         {
             Dictionary<string, string> extra = new(StringComparer.Ordinal);
             r.GuestStepStart(s);
