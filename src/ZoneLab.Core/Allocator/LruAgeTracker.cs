@@ -8,14 +8,19 @@ namespace ZoneLab.Allocator;
 /// insertion) or activated (<c>folio_mark_accessed</c>). Deactivation, the splice of skipped folios back to the
 /// list head (<c>isolate_lru_folios</c>) and migration keep it: they move the page in the list without a reference.
 /// Resident pages are counted per (node, LRU list) and stamp in a Fenwick tree, so "how many resident pages of
-/// this list are older than the one being reclaimed" costs O(log ticks). The tree lags behind the counts by one
-/// (list, stamp) delta per list: consecutive updates at the same stamp (a tick's new pages, a holding freed at once)
-/// are summed and reach the tree as one update when the stamp changes or the tree is read, so the sums it answers
-/// with are the same as with eager updates (integer addition), at a fraction of the O(log ticks) walks.
+/// this list are older than the one being reclaimed" costs O(log ticks). The tree lags behind the counts by up to
+/// <see cref="PendingSlots"/> (list, stamp) deltas per list, one per slot (the stamp modulo the slot count): updates at
+/// a stamp whose slot holds it (a tick's new pages, a holding freed at once, a migrated page leaving at its age when
+/// it was isolated and its copy arriving at that age) are summed, and reach the tree as one update when another stamp
+/// takes the slot or the tree is read, so the sums it answers with are the same as with eager updates (integer
+/// addition), at a fraction of the O(log ticks) walks.
 /// </summary>
 public sealed unsafe partial class LruAgeTracker
 {
     private const int Lists = 4; // inactive/active anon/file: the kernel's evictable LRUs
+
+    /// <summary>Pending (stamp, delta) slots per list, a power of two at most 64 (one occupancy bit each).</summary>
+    internal const int PendingSlots = 64;
 
     // a stamp per pfn (4 bytes a page: 4 MiB for 4 GiB) in unmanaged memory, as the machine's per-pfn arrays: a managed
     // array this size went to the large object heap once per run and brought a gen-2 collection with it; the buffer
@@ -27,9 +32,13 @@ public sealed unsafe partial class LruAgeTracker
     private long[][] _count;
     private int _capacity;
 
-    // per list: the stamp whose summed delta has not reached the tree yet (-1: none), and that delta
+    // per list and slot (index list * PendingSlots + stamp % PendingSlots): the stamp whose summed delta has not
+    // reached the tree yet (-1: none) and that delta; per list, a bit per occupied slot. Alloc_contig_range isolates
+    // up to 32 pages (their stamps out) before it migrates them (their copies' stamps in): with one slot per list the
+    // two walked a tree path each per page (sticky-movable: ~4M a run), with 64 they mostly cancel in their slot.
     private readonly int[] _pendingStamp;
     private readonly long[] _pendingPages;
+    private readonly ulong[] _pendingMask;
 
     // per list: the stamp of the last OlderThan query (-1: none) and its answer, kept exact by every update below that
     // stamp. Reclaim asks about each page it takes from a list's tail, and neighbours there mostly share a tick.
@@ -44,8 +53,9 @@ public sealed unsafe partial class LruAgeTracker
         _capacity = 1024;
         _tree = new long[nodes * Lists][];
         _count = new long[nodes * Lists][];
-        _pendingStamp = new int[nodes * Lists];
-        _pendingPages = new long[nodes * Lists];
+        _pendingStamp = new int[nodes * Lists * PendingSlots];
+        _pendingPages = new long[nodes * Lists * PendingSlots];
+        _pendingMask = new ulong[nodes * Lists];
         Array.Fill(_pendingStamp, -1);
         _olderStamp = new int[nodes * Lists];
         _olderPages = new long[nodes * Lists];
@@ -105,7 +115,7 @@ public sealed unsafe partial class LruAgeTracker
             return _olderPages[list];
         }
 
-        Flush(list);
+        FlushAll(list);
         long[] t = _tree[list];
         long sum = 0;
         for (int k = Math.Min(stamp, _capacity); k > 0; k -= k & -k)
@@ -129,31 +139,34 @@ public sealed unsafe partial class LruAgeTracker
             _olderPages[list] += pages;
         }
 
-        if (_pendingStamp[list] != stamp)
+        int slot = stamp & (PendingSlots - 1);
+        int ps = list * PendingSlots + slot;
+        if (_pendingStamp[ps] != stamp)
         {
-            Flush(list);
-            _pendingStamp[list] = stamp;
+            if (_pendingStamp[ps] >= 0)
+            {
+                Flush(list, ps);
+            }
+
+            _pendingStamp[ps] = stamp;
+            _pendingMask[list] |= 1UL << slot;
         }
 
-        _pendingPages[list] += pages;
+        _pendingPages[ps] += pages;
     }
 
-    // adds the list's pending delta to its Fenwick tree
+    // adds the delta pending in slot ps of the list to its Fenwick tree and frees the slot
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void Flush(int list)
+    private void Flush(int list, int ps)
     {
-        int stamp = _pendingStamp[list];
-        if (stamp < 0)
-        {
-            return;
-        }
-
-        long pages = _pendingPages[list];
-        _pendingStamp[list] = -1;
-        _pendingPages[list] = 0;
+        int stamp = _pendingStamp[ps];
+        long pages = _pendingPages[ps];
+        _pendingStamp[ps] = -1;
+        _pendingPages[ps] = 0;
+        _pendingMask[list] &= ~(1UL << (ps & (PendingSlots - 1)));
         if (pages == 0)
         {
-            // deltas that cancelled (a migration's target and source at one stamp) leave the tree as it is
+            // deltas that cancelled (a migrated page's source and copy at one stamp) leave the tree as it is
             return;
         }
 
@@ -161,6 +174,15 @@ public sealed unsafe partial class LruAgeTracker
         for (int k = stamp + 1; k <= _capacity; k += k & -k)
         {
             t[k] += pages;
+        }
+    }
+
+    // every pending delta of the list to its tree (before the tree is read)
+    private void FlushAll(int list)
+    {
+        for (ulong m = _pendingMask[list]; m != 0; m &= m - 1)
+        {
+            Flush(list, list * PendingSlots + System.Numerics.BitOperations.TrailingZeroCount(m));
         }
     }
 
@@ -175,9 +197,10 @@ public sealed unsafe partial class LruAgeTracker
 
         for (int l = 0; l < _tree.Length; l++)
         {
-            // the rebuild reads the counts, which already hold the pending delta
-            _pendingStamp[l] = -1;
-            _pendingPages[l] = 0;
+            // the rebuild reads the counts, which already hold the pending deltas
+            Array.Fill(_pendingStamp, -1, l * PendingSlots, PendingSlots);
+            Array.Fill(_pendingPages, 0, l * PendingSlots, PendingSlots);
+            _pendingMask[l] = 0;
             long[] counts = new long[cap];
             Array.Copy(_count[l], counts, _capacity);
             long[] tree = new long[cap + 1];
