@@ -70,7 +70,9 @@ fi
 command -v depmod >/dev/null || need+=(kmod)
 { [ -z "$DISK" ] || command -v mkfs.ext4 >/dev/null; } || need+=(e2fsprogs)
 { [ -z "$SWAP" ] || command -v mkswap >/dev/null; } || need+=(util-linux)
-[ "$ARCH" != x86_64 ] || dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)
+# the host's busybox on both architectures: it is x86_64's guest busybox, and it lists the applets to link for either
+# (the arm64 binary from busybox-static:arm64 cannot run here; both are built from Debian's one configuration)
+dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)
 if [ ${#need[@]} -gt 0 ]; then
   [ "$(id -u)" = 0 ] || die "missing host packages: ${need[*]} (apt-get install ${need[*]})"
   echo "oracle-run.sh: installing ${need[*]}" >&2
@@ -219,8 +221,10 @@ fi
 # the shared host's load; sleep=on lets an idle guest skip ahead in virtual time
 [ -z "$ICOUNT" ] || QM+=(-icount "shift=$ICOUNT,sleep=on")
 LOG=$OUT/console.log
+# -nic none: the guest has no network, and QEMU's default NIC (e1000 on pc, virtio-net on virt) needs an iPXE option
+# ROM from a package the emulator only recommends; without it QEMU exits 1 before the kernel prints a line
 QCMD=("$QEMU" "${QM[@]}" -m "$MEM" -smp "$SMP" "${QNUMA[@]}" -kernel "$KIMAGE" -initrd "$INITRD" -append "$CMDLINE"
-      "${QDISK[@]}" -display none -monitor none -serial "file:$LOG" -no-reboot)
+      "${QDISK[@]}" -nic none -display none -monitor none -serial "file:$LOG" -no-reboot)
 T0=$(date +%s.%N)
 set +e
 timeout -k 10 "$TIMEOUT" "${QCMD[@]}" </dev/null >"$OUT/qemu.stderr" 2>&1
