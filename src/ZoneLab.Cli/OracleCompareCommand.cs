@@ -23,10 +23,11 @@ internal static class OracleCompareCommand
         var startState = new Option<bool>("--start-state") { Description = "Start the engine from the guest's own page state at step 0 (a recording made with oracle run --page-state) instead of re-creating its used memory." };
         var guestClock = new Option<bool>("--guest-clock") { Description = "Run kcompactd's 500 ms timer on the recording's own step times, inside long steps too (proactive compaction with the engine's state at that point); off for the published table (docs/fidelity.md, Round 8)." };
         var dirty = new Option<bool>("--dirty-throttle") { Description = "Write disk files dirty and pace the writer as balance_dirty_pages does, against a device writing a page per ReclaimCostModel.WritebackNs; off for the published table (docs/fidelity.md, Round 8)." };
+        var boostLoop = new Option<bool>("--boost-loop") { Description = "Run 6.1's boosted balance_pgdat in full (reclaim nr_boost_reclaim pages, or restart to the boosted high watermark when the node is not balanced there); off for the published table (docs/fidelity.md, Round 12)." };
         var writeGaps = new Option<string?>("--write-gaps") { Description = "Also write the counters outside the target as a known-gaps file (the drift gate of the tests)." };
         var cmd = new Command("compare", "Run a recorded workload in the engine and print the fidelity table: kernel vs engine per counter.");
         cmd.Arguments.Add(dir);
-        foreach (Option o in new Option[] { all, recordings, format, onlyOff, pcp, writeGaps, startState, guestClock, dirty })
+        foreach (Option o in new Option[] { all, recordings, format, onlyOff, pcp, writeGaps, startState, guestClock, dirty, boostLoop })
         {
             cmd.Options.Add(o);
         }
@@ -48,7 +49,7 @@ internal static class OracleCompareCommand
                 dirs = [pr.GetValue(dir) ?? throw new ZoneLabInputException("compare", "give a recording folder or --all")];
             }
             bool perCpuLists = pr.GetValue(pcp);
-            var report = new FidelityReport { Workloads = [.. dirs.Select(d => OracleCompare.Compare(d, perCpuLists, pr.GetValue(startState), pr.GetValue(guestClock), pr.GetValue(dirty)))] };
+            var report = new FidelityReport { Workloads = [.. dirs.Select(d => OracleCompare.Compare(d, perCpuLists, pr.GetValue(startState), pr.GetValue(guestClock), pr.GetValue(dirty), pr.GetValue(boostLoop)))] };
             if (pr.GetValue(writeGaps) is string gaps)
             {
                 string tmp = gaps + ".tmp";

@@ -88,13 +88,19 @@ public sealed partial class OracleEngineRunner : IDisposable
     /// <paramref name="guestClock"/> runs kcompactd's timer on the recording's step times (OracleEngineRunner.Timer.cs);
     /// <paramref name="dirtyThrottle"/> writes disk files dirty and paces their writer as balance_dirty_pages does,
     /// against a device writing one page per <see cref="ReclaimCostModel.WritebackNs"/> (<see cref="DirtyThrottle"/>;
-    /// off for the published table: docs/fidelity.md, Round 8).
+    /// off for the published table: docs/fidelity.md, Round 8); <paramref name="boostLoop"/> runs 6.1's boosted
+    /// balance_pgdat in full (<see cref="ReclaimModel.BoostedReclaimLoop"/>; off for the published table:
+    /// docs/fidelity.md, Round 12).
     /// </summary>
-    public static OracleEngineRunner Run(OracleWorkload w, OracleRecording rec, bool perCpuLists = false, GuestStartState? start = null, bool guestClock = false, bool dirtyThrottle = false)
-        => RunSteps(new OracleEngineRunner(w, rec, perCpuLists, dirtyThrottle) { _recordAllocs = File.Exists(rec.PathOf("step1.allocs.txt")), _guestClock = guestClock }, start);
+    public static OracleEngineRunner Run(OracleWorkload w, OracleRecording rec, bool perCpuLists = false, GuestStartState? start = null, bool guestClock = false, bool dirtyThrottle = false, bool boostLoop = false)
+    {
+        var r = new OracleEngineRunner(w, rec, perCpuLists, dirtyThrottle) { _recordAllocs = File.Exists(rec.PathOf("step1.allocs.txt")), _guestClock = guestClock };
+        r._reclaim.BoostedReclaimLoop = boostLoop;
+        return RunSteps(r, start);
+    }
 
     /// <summary>
-    /// Runs <paramref name="w"/> as <see cref="Run(OracleWorkload, OracleRecording, bool, GuestStartState?, bool, bool)"/>
+    /// Runs <paramref name="w"/> as <see cref="Run(OracleWorkload, OracleRecording, bool, GuestStartState?, bool, bool, bool)"/>
     /// does, with reclaim costs other than the published ones (tests give a deferred split its time).
     /// </summary>
     internal static OracleEngineRunner Run(OracleWorkload w, OracleRecording rec, ReclaimCostModel reclaimCosts)

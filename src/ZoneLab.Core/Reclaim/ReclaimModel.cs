@@ -81,6 +81,17 @@ public sealed partial class ReclaimModel : IMemoryPressureHandler
     public Action<ulong>? FileDropped { get; set; }
 
     /// <summary>
+    /// Run 6.1's boosted <c>balance_pgdat</c> (mm/vmscan.c) in full: a run that begins with a watermark boost reclaims
+    /// <c>nr_boost_reclaim</c> pages without swap or writeback (no priority raise at DEF_PRIORITY - 2, an end when a
+    /// round reclaims nothing), or, when the node is not balanced at the boosted high watermark, restarts at
+    /// DEF_PRIORITY as an ordinary run to that watermark; at the end each zone loses the boost it began with. Off
+    /// (the published table): a boosted run reclaims one round without swap or writeback, then clears the node's
+    /// boosts. docs/fidelity.md, Round 12 (fidboost): the loop moves 4 rows in and 19 out, from the engine's extra
+    /// fallbacks (boosts the kernel does not have), so it is kept as an option.
+    /// </summary>
+    public bool BoostedReclaimLoop { get; set; }
+
+    /// <summary>
     /// The shrinkers counted in objects (shrink_slab runs every registered shrinker through do_shrink_slab), run
     /// with the node and the reclaim priority after the slab pages' shrinker; what they free is not counted as
     /// reclaimed (6.1 counts only slab pages, reclaim_state->reclaimed_slab).
@@ -94,6 +105,11 @@ public sealed partial class ReclaimModel : IMemoryPressureHandler
     private int[]? _kswapdOrder;
     private int[]? _kswapdHigh;
     private bool[]? _kswapdBoosted;
+
+    // balance_pgdat's nr_boost_reclaim (what the run still reclaims for the boost; 0 once paid off or dropped by the
+    // restart) and zone_boosts[] (each zone's watermark_boost when the run began), per node (MaxNrZones a node)
+    private long[]? _kswapdBoostReclaim;
+    private ulong[]? _kswapdZoneBoosts;
     private long[]? _kswapdTotal;
 
     // a balance_pgdat round whose slice ended inside a shrinker's scan_objects: the round's reclaimed pages, goal and
@@ -178,7 +194,7 @@ public sealed partial class ReclaimModel : IMemoryPressureHandler
 
         // the thread wakes from kswapd_try_to_sleep, reads (and resets) kswapd_order and kswapd_highest_zoneidx, and
         // enters balance_pgdat at DEF_PRIORITY
-        StartKswapdRun(node, highestZoneIdx, boosted);
+        StartKswapdRun(node, highestZoneIdx);
     }
 
     private void EnsureKswapdState(int n)
@@ -192,6 +208,8 @@ public sealed partial class ReclaimModel : IMemoryPressureHandler
         _kswapdOrder = new int[n];
         _kswapdHigh = new int[n];
         _kswapdBoosted = new bool[n];
+        _kswapdBoostReclaim = new long[n];
+        _kswapdZoneBoosts = new ulong[n * _m.MaxNrZones];
         _kswapdTotal = new long[n];
         _kswapdRoundCut = new (bool, long, long, long)[n];
         _kswapdForNonCma = new bool[n];
@@ -203,7 +221,7 @@ public sealed partial class ReclaimModel : IMemoryPressureHandler
     // mirrors kswapd()'s "Read the new order and highest_zoneidx": alloc_order = kswapd_order,
     // highest_zoneidx = kswapd_highest_zoneidx(pgdat, previous), both reset (0, MAX_NR_ZONES); then
     // trace_mm_vmscan_kswapd_wake and balance_pgdat (pageoutrun)
-    private void StartKswapdRun(int node, int previousHigh, bool boosted)
+    private void StartKswapdRun(int node, int previousHigh)
     {
         int order = _pendingOrder![node];
         int high = _pendingHigh![node] < 0 ? previousHigh : _pendingHigh[node];
@@ -215,7 +233,8 @@ public sealed partial class ReclaimModel : IMemoryPressureHandler
         SetReclaimActive(node, high, true);
         _kswapdOrder![node] = order;
         _kswapdHigh![node] = high;
-        _kswapdBoosted![node] = boosted;
+        _kswapdBoostReclaim![node] = RecordBoosts(node, high, _kswapdZoneBoosts.AsSpan(node * _m.MaxNrZones, _m.MaxNrZones));
+        _kswapdBoosted![node] = _kswapdBoostReclaim[node] != 0;
         _kswapdTotal![node] = 0;
     }
 
@@ -334,8 +353,10 @@ public sealed partial class ReclaimModel : IMemoryPressureHandler
 
     /// <summary>
     /// mirrors <c>balance_pgdat</c>: priority from DEF_PRIORITY down; each round reclaims up to Σ max(high, 32) of the
-    /// eligible zones; stops once balanced. A boosted run does not write back or swap first (may_writepage/may_swap
-    /// off) and clears the boosts at the end, then wakes kcompactd. Runs to completion. Returns pages reclaimed.
+    /// eligible zones; stops once balanced. A run that begins with a watermark boost reclaims the boost's pages without
+    /// swap or writeback (may_swap/may_writepage off above DEF_PRIORITY - 2), or restarts as an ordinary run to the
+    /// boosted high watermark when the node is not balanced there; at the end it takes the boosts it began with off
+    /// the zones and wakes kcompactd at pageblock order. Runs to completion. Returns pages reclaimed.
     /// </summary>
     public long BalancePgdat(int node, int order, int highestZoneIdx)
     {
@@ -343,11 +364,13 @@ public sealed partial class ReclaimModel : IMemoryPressureHandler
         ZoneStats.BalanceClasszone[(node * _m.MaxNrZones) + highestZoneIdx]++;
         int priority = DefPriority;
         long total = 0;
-        bool boosted = Boosted(node);
+        Span<ulong> zoneBoosts = stackalloc ulong[_m.MaxNrZones];
+        long nrBoostReclaim = RecordBoosts(node, highestZoneIdx, zoneBoosts);
+        bool boosted = nrBoostReclaim != 0;
         double budget = double.PositiveInfinity;
         SetReclaimActive(node, highestZoneIdx, true);
-        BalancePgdatLoop(node, order, highestZoneIdx, boosted, ref priority, ref total, ref budget);
-        BalancePgdatEnd(node, order, highestZoneIdx, boosted, total);
+        BalancePgdatLoop(node, order, highestZoneIdx, ref nrBoostReclaim, ref priority, ref total, ref budget);
+        BalancePgdatEnd(node, order, highestZoneIdx, boosted ? zoneBoosts : default, total);
         return total;
     }
 
@@ -357,20 +380,19 @@ public sealed partial class ReclaimModel : IMemoryPressureHandler
     {
         int priority = _kswapdPriority![node];
         long total = _kswapdTotal![node];
-        bool boosted = _kswapdBoosted![node];
         int order = _kswapdOrder![node], high = _kswapdHigh![node];
-        bool done = BalancePgdatLoop(node, order, high, boosted, ref priority, ref total, ref budget);
+        bool done = BalancePgdatLoop(node, order, high, ref _kswapdBoostReclaim![node], ref priority, ref total, ref budget);
         while (done)
         {
             _kswapdPriority[node] = 0;
-            BalancePgdatEnd(node, order, high, boosted, total, trySleep: false);
+            BalancePgdatEnd(node, order, high, _kswapdBoosted![node] ? _kswapdZoneBoosts.AsSpan(node * _m.MaxNrZones, _m.MaxNrZones) : default, total, trySleep: false);
             // mirrors kswapd(): balance_pgdat returns sc.order (dropped to 0 by kswapd_shrink_node once
             // compact_gap(order) pages were reclaimed). If it is below alloc_order, kswapd_try_to_sleep(alloc_order,
             // reclaim_order); otherwise the loop's top reads alloc_order = reclaim_order = pgdat->kswapd_order, which
             // was reset when this run began and only wakeups made during the run raised: a high-order run that
             // failed is not repeated unless the allocator asked again. Not sleeping, kswapd reads kswapd_order once
-            // more and runs balance_pgdat again (a boosted run that made no progress ends after one round with its
-            // boost cleared, and the next run reclaims for the watermark itself).
+            // more and runs balance_pgdat again (a boosted run that made no progress ends with its boost taken off,
+            // and the next run reclaims for the watermark itself).
             int allocOrder = order;
             int reclaimOrder = total >= (2L << order) ? 0 : order;
             if (reclaimOrder >= allocOrder)
@@ -384,12 +406,11 @@ public sealed partial class ReclaimModel : IMemoryPressureHandler
                 break;
             }
 
-            StartKswapdRun(node, high, Boosted(node));
+            StartKswapdRun(node, high);
             order = _kswapdOrder[node];
             high = _kswapdHigh[node];
             priority = DefPriority;
             total = 0;
-            boosted = _kswapdBoosted[node];
             if (budget <= 0)
             {
                 // the slice ended with the node still unbalanced: the thread stays runnable and starts the new
@@ -398,7 +419,7 @@ public sealed partial class ReclaimModel : IMemoryPressureHandler
                 break;
             }
 
-            done = BalancePgdatLoop(node, order, high, boosted, ref priority, ref total, ref budget);
+            done = BalancePgdatLoop(node, order, high, ref _kswapdBoostReclaim[node], ref priority, ref total, ref budget);
         }
 
         if (!done)
@@ -409,8 +430,10 @@ public sealed partial class ReclaimModel : IMemoryPressureHandler
     }
 
     // balance_pgdat's do { ... } while (sc.priority >= 1) loop; returns false when the budget ran out inside a round
-    // (the round resumes at the same priority on the next slice), true when the run is over
-    private bool BalancePgdatLoop(int node, int order, int highestZoneIdx, bool boosted, ref int priority, ref long total, ref double budget)
+    // (the round resumes at the same priority on the next slice), true when the run is over. nrBoostReclaim is
+    // balance_pgdat's nr_boost_reclaim: while it is non-zero the run reclaims for the boost (no swap, no writeback
+    // above DEF_PRIORITY - 2); a node not balanced at the boosted high watermark drops it and restarts.
+    private bool BalancePgdatLoop(int node, int order, int highestZoneIdx, ref long nrBoostReclaim, ref int priority, ref long total, ref double budget)
     {
         if (ShrinkersInFlight(node))
         {
@@ -428,20 +451,27 @@ public sealed partial class ReclaimModel : IMemoryPressureHandler
             // then the round that called it ends as it would have
             (bool _, long cutGot, long cutGoal, long cutScanned) = _kswapdRoundCut[node];
             _kswapdRoundCut[node] = default;
-            if (RunOverAfterRound(cutGot, priority, boosted))
+            // (the published model's boosted run ends after its one round)
+            if ((!BoostedReclaimLoop && nrBoostReclaim != 0) || AfterRound(cutGot, cutScanned, cutGoal, ref nrBoostReclaim, ref priority))
             {
                 return true;
-            }
-
-            if (cutScanned < cutGoal || cutGot == 0)
-            {
-                priority--;
             }
         }
 
         while (priority >= 1)
         {
-            if (PgdatBalanced(node, order, highestZoneIdx, record: true) && !(boosted && priority == DefPriority))
+            bool balanced = PgdatBalanced(node, order, highestZoneIdx, record: true);
+            if (!balanced && nrBoostReclaim != 0 && BoostedReclaimLoop)
+            {
+                // mirrors balance_pgdat's "If the pgdat is imbalanced then ignore boosting and preserve the
+                // watermarks for a later time and restart": nr_boost_reclaim = 0, goto restart at DEF_PRIORITY;
+                // the boost stays in the watermarks, so the ordinary run reclaims to high + boost
+                nrBoostReclaim = 0;
+                priority = DefPriority;
+                continue;
+            }
+
+            if (balanced && nrBoostReclaim == 0)
             {
                 return true;
             }
@@ -460,11 +490,12 @@ public sealed partial class ReclaimModel : IMemoryPressureHandler
                 }
             }
 
-            bool mayIo = !boosted || priority < DefPriority - 2;
+            // balance_pgdat: sc.may_writepage = sc.may_swap = !nr_boost_reclaim, and may_writepage comes back below
+            // DEF_PRIORITY - 2; get_scan_count scans only the file lists without may_swap (SCAN_FILE)
+            bool boosting = nrBoostReclaim != 0;
+            bool mayIo = !boosting || priority < DefPriority - 2;
             double ns = 0;
-            // balance_pgdat: sc.may_swap = !nr_boost_reclaim (may_writepage comes back below DEF_PRIORITY - 2, may_swap
-            // does not), and get_scan_count scans only the file lists without may_swap (SCAN_FILE)
-            long got = ShrinkNode(node, highestZoneIdx, priority, goal, mayIo, ref ns, kswapd: true, budget, maySwap: !boosted);
+            long got = ShrinkNode(node, highestZoneIdx, priority, goal, mayIo, ref ns, kswapd: true, budget, maySwap: !boosting);
             KswapdNs += ns;
             budget -= ns;
             total += got;
@@ -485,27 +516,74 @@ public sealed partial class ReclaimModel : IMemoryPressureHandler
                 return false;
             }
 
-            if (RunOverAfterRound(got, priority, boosted))
+            if (!BoostedReclaimLoop && boosting)
             {
+                // the published model: a boosted run reclaims one round (no swap, no writeback) and ends
                 return true;
             }
 
-            // mirrors balance_pgdat's "if (raise_priority || !nr_reclaimed) sc.priority--": kswapd_shrink_node
-            // keeps the priority while a round scanned at least its nr_to_reclaim and reclaimed something, so
-            // a kswapd that makes progress under sustained allocation stays in one balance_pgdat run
-            if (_lastScanned < goal || got == 0)
+            if (AfterRound(got, _lastScanned, goal, ref nrBoostReclaim, ref priority))
             {
-                priority--;
+                return true;
             }
         }
 
         return true;
     }
 
-    // the end of a balance_pgdat round that reclaimed `got`: true when the model ends the run here (a round that
-    // reclaimed nothing below DEF_PRIORITY - 2, or a boosted run's one round)
-    private static bool RunOverAfterRound(long got, int priority, bool boosted)
-        => (got == 0 && priority < DefPriority - 2) || boosted;
+    // the end of a balance_pgdat round that scanned `scanned` and reclaimed `got` of `goal`: pays off the boost
+    // ("nr_boost_reclaim -= min(nr_boost_reclaim, nr_reclaimed)") and lowers the priority; true when the run ends here
+    private static bool AfterRound(long got, long scanned, long goal, ref long nrBoostReclaim, ref int priority)
+    {
+        // "Limit the priority of boosting to avoid reclaim writeback": no raise at DEF_PRIORITY - 2 while boosting
+        bool raisePriority = !(nrBoostReclaim != 0 && priority == DefPriority - 2);
+        nrBoostReclaim -= Math.Min(nrBoostReclaim, got);
+        if (nrBoostReclaim != 0 && got == 0)
+        {
+            // "If reclaim made no progress for a boost, stop reclaim as IO cannot be queued"
+            return true;
+        }
+
+        // the model's end of an unboosted run: a round that reclaimed nothing below DEF_PRIORITY - 2
+        if (got == 0 && priority < DefPriority - 2)
+        {
+            return true;
+        }
+
+        // mirrors balance_pgdat's "if (raise_priority || !nr_reclaimed) sc.priority--": kswapd_shrink_node
+        // returns sc->nr_scanned >= sc->nr_to_reclaim, and then the priority stays, so a kswapd that makes progress
+        // under sustained allocation stays in one balance_pgdat run
+        if (scanned >= goal)
+        {
+            raisePriority = false;
+        }
+
+        if (raisePriority || got == 0)
+        {
+            priority--;
+        }
+
+        return false;
+    }
+
+    // mirrors balance_pgdat's start: nr_boost_reclaim is the sum of watermark_boost over the node's managed zones up
+    // to highest_zoneidx, each recorded in zone_boosts[] (the boosts stay in the watermarks meanwhile)
+    private long RecordBoosts(int node, int highestZoneIdx, Span<ulong> zoneBoosts)
+    {
+        long sum = 0;
+        zoneBoosts.Clear();
+        for (int t = 0; t <= highestZoneIdx && t < _m.MaxNrZones; t++)
+        {
+            Zone z = _m.ZoneSpan[(node * _m.MaxNrZones) + t];
+            if (z.Watermarks.HasManaged)
+            {
+                zoneBoosts[t] = z.Watermarks.Boost;
+                sum += (long)z.Watermarks.Boost;
+            }
+        }
+
+        return sum;
+    }
 
     /// <summary>
     /// mirrors <c>wakeup_kcompactd</c>: nothing for order 0, nor when <c>kcompactd_node_suitable</c> finds no zone up to
@@ -542,15 +620,35 @@ public sealed partial class ReclaimModel : IMemoryPressureHandler
     }
 
     // trySleep: the synchronous kswapd's approximation of kswapd_try_to_sleep at the same order (the background one
-    // calls KswapdTryToSleep with kswapd()'s orders instead)
-    private void BalancePgdatEnd(int node, int order, int highestZoneIdx, bool boosted, long total, bool trySleep = true)
+    // calls KswapdTryToSleep with kswapd()'s orders instead). zoneBoosts: the run's zone_boosts[] when it began
+    // boosted, empty otherwise
+    private void BalancePgdatEnd(int node, int order, int highestZoneIdx, ReadOnlySpan<ulong> zoneBoosts, long total, bool trySleep = true)
     {
         SetReclaimActive(node, highestZoneIdx, false);
+        bool boosted = !zoneBoosts.IsEmpty;
         if (boosted)
         {
-            _m.ClearBoosts(node);
+            // mirrors balance_pgdat's "If reclaim was boosted, account for the reclaim done in this pass": each zone
+            // loses the boost it had when the run began (a boost raised meanwhile stays), then wakeup_kcompactd at
+            // pageblock_order ("As there is now likely space")
+            for (int t = 0; t < zoneBoosts.Length; t++)
+            {
+                if (zoneBoosts[t] != 0)
+                {
+                    Zone z = _m.ZoneSpan[(node * _m.MaxNrZones) + t];
+                    z.Watermarks.Boost -= Math.Min(z.Watermarks.Boost, zoneBoosts[t]);
+                }
+            }
+
+            if (!BoostedReclaimLoop)
+            {
+                // the published model clears every boost of the node, also one raised during the run
+                _m.ClearBoosts(node);
+            }
+
             WakeupKcompactd(node, Pageblock.Order, highestZoneIdx);
         }
+
         int failures = total == 0 ? _m.KswapdFailures(node) + 1 : 0;
         // kswapd_try_to_sleep: once prepare_kswapd_sleep holds, reset_isolation_suitable clears compaction's skip bits
         if (trySleep && !boosted && (failures >= Machine.MaxReclaimRetries || PgdatBalanced(node, total >= (2L << order) ? 0 : order, highestZoneIdx)))
@@ -784,7 +882,8 @@ public sealed partial class ReclaimModel : IMemoryPressureHandler
             {
                 // get_scan_count: nr[LRU_INACTIVE_ANON] = its size >> priority (no floor); a SCAN_FRACT direct
                 // reclaimer keeps the model's floor (above) as its bound on the anon share it does not compute
-                long anonScan = kswapd || oneKind ? _m.LruPages(node, inactive) >> priority : toScan;
+                // (lruvec_lru_size(lruvec, lru, sc->reclaim_idx): the pages of the eligible zones only)
+                long anonScan = kswapd || oneKind ? EligibleLruPages(node, inactive, reclaimIdx) >> priority : toScan;
                 long got = ShrinkInactiveAnon(node, reclaimIdx, anonScan, goal - reclaimed, oneKind && priority == DefPriority, mayIo, ref ns, kswapd, budgetNs, out long anonScanned, out long anonTotal);
                 reclaimed += got;
                 _lastScanned += anonScanned;
@@ -874,6 +973,19 @@ public sealed partial class ReclaimModel : IMemoryPressureHandler
         _m.Count(kswapd ? VmEvent.PgstealKswapd : VmEvent.PgstealDirect, reclaimed);
         reclaimed += ShrinkSlab(node, priority, ref ns, kswapd && !SynchronousKswapd);
         return reclaimed;
+    }
+
+    // mirrors lruvec_lru_size (6.1 mm/vmscan.c): the pages of a node's LRU list in its zones up to reclaim_idx
+    // (get_scan_count's lruvec_size; the whole list is walked, the other zones' folios skipped)
+    private long EligibleLruPages(int node, LruList lru, int reclaimIdx)
+    {
+        long pages = 0;
+        for (int t = 0; t <= reclaimIdx && t < _m.MaxNrZones; t++)
+        {
+            pages += _m.ZoneSpan[(node * _m.MaxNrZones) + t].LruPages[(int)lru];
+        }
+
+        return pages;
     }
 
     // LRU order of a reclaimed block: its age, and how many pages of its list older than it stay resident
