@@ -45,7 +45,7 @@ public static class MeminfoReader
     /// <summary>Reads a file; <paramref name="source"/> names it in errors.</summary>
     public static MeminfoFile Read(string path, string source) => Parse(ProcText.ReadLines(path, source), source);
 
-    /// <summary>Parses the file's lines: "Name:" then a count, optionally followed by "kB".</summary>
+    /// <summary>Parses the file's lines: "Name:" then a count followed by "kB" (without it for the HugePages_ counts).</summary>
     public static MeminfoFile Parse(IReadOnlyList<string> lines, string source)
     {
         var fields = new Dictionary<string, (long, int)>(StringComparer.Ordinal);
@@ -68,6 +68,13 @@ public static class MeminfoReader
             if (rest.Length is < 1 or > 2 || (rest.Length == 2 && rest[1] != "kB"))
             {
                 throw new ZoneLabInputException(source, i + 1, $"{ProcText.Clip(name)}: expected a number, optionally followed by kB");
+            }
+
+            // fs/proc/meminfo.c prints every field through show_val_kb (" kB") but the four HugePages_ counts: a sized
+            // field without its unit is a line cut short (a meminfo cut after "Inactive(anon):   1" read as 1 kB)
+            if (rest.Length == 1 && !name.StartsWith("HugePages_", StringComparison.Ordinal))
+            {
+                throw new ZoneLabInputException(source, i + 1, $"{ProcText.Clip(name)}: expected '{ProcText.Clip(rest[0])} kB' (every field but HugePages_* is in kB); is the file cut short?");
             }
 
             if (!long.TryParse(rest[0], NumberStyles.None, CultureInfo.InvariantCulture, out long v) || v > long.MaxValue / 1024)

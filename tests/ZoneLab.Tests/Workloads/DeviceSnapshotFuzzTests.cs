@@ -32,6 +32,32 @@ public class DeviceSnapshotFuzzTests
     }
 
     [Fact]
+    public void AMeminfoCutInsideANumberIsRefused()
+    {
+        // the sample CsCheck seed diuSotNDKMa1 found (bi 1, meminfo, cut at 68167 % 1476 = 271): the file ends in
+        // "Inactive(anon):   1", which read as 1 kB; the missing LRU and shmem counts then left the snapshot's used CMA
+        // pages to kernel uses, and the machine came up with an unmovable page in a CMA pageblock
+        string src = FixturePath.Get("snapshot", s_bases[1]);
+        string dir = Path.Combine(Path.GetTempPath(), $"zonelab-cut-meminfo-{Environment.ProcessId}");
+        Directory.CreateDirectory(dir);
+        try
+        {
+            foreach (string f in Directory.GetFiles(src))
+            {
+                File.Copy(f, Path.Combine(dir, Path.GetFileName(f)), overwrite: true);
+            }
+            string path = Path.Combine(dir, "meminfo");
+            File.WriteAllText(path, File.ReadAllText(path)[..271]);
+            var e = Assert.Throws<ZoneLabInputException>(() => DeviceSnapshot.Load(dir));
+            Assert.Equal($"{path}:10: Inactive(anon): expected '1 kB' (every field but HugePages_* is in kB); is the file cut short?", e.Message);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
     public void MutatedFilesReadOrFailWithFileAndLine()
     {
         Gen.Select(Gen.Int[0, s_bases.Length - 1], Gen.Int[0, s_files.Length - 1], Gen.Int[0, 4], Gen.Int[0, 100_000], Gen.Int[0, Bytes.Length - 1])
