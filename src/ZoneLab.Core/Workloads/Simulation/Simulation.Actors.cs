@@ -260,8 +260,21 @@ internal sealed partial class Simulation
         }
         double missShare = setPages <= 0 ? 0 : Math.Max(0, 1 - ((double)resident / setPages));
         double x = (a.AccessBytesPerSecond * dt / (1 << PageShift) * missShare) + st.RefaultCarry;
-        long n = (long)Math.Floor(x);
-        st.RefaultCarry = x - n;
+        // a step reads at most every page of the set that is not resident: a page it re-reads is in the cache for the
+        // rest of the step, so reading the set more than once a step misses no more (an access rate of 2^64 MiB/s
+        // queued ~10^17 misses a step and never ended)
+        double missing = Math.Max(0, setPages - resident);
+        long n;
+        if (Math.Floor(x) > missing)
+        {
+            n = (long)missing;
+            st.RefaultCarry = 0;
+        }
+        else
+        {
+            n = (long)Math.Floor(x);
+            st.RefaultCarry = x - n;
+        }
         for (long i = 0; i < n; i++)
         {
             AllocResult r = _m.AllocateOrder0(gfp, LocalNode(a), PageUse.File);
