@@ -67,10 +67,7 @@ public sealed unsafe partial class Machine
             LruAdd(dst, node, lru);
         }
 
-        int order = PageState.OrderOf(_flags[src]);
-        AddIsolated(src, -(1L << order));
-        _info[src] = (byte)(_info[src] & ~PageState.Active);
-        FreeNoCheck(_base + (ulong)src, order);
+        FreeIsolated(src);
         NotifyMigrated(_base + (ulong)src, _base + (ulong)dst);
     }
 

@@ -435,15 +435,11 @@ public sealed partial class ReclaimModel : IMemoryPressureHandler
     // above DEF_PRIORITY - 2); a node not balanced at the boosted high watermark drops it and restarts.
     private bool BalancePgdatLoop(int node, int order, int highestZoneIdx, ref long nrBoostReclaim, ref int priority, ref long total, ref double budget)
     {
-        if (ShrinkersInFlight(node))
+        // the last slice ended inside a shrinker's scan_objects (kswapd was preempted in deferred_split_scan's split
+        // loop): that call comes first
+        if (StillInShrinker(node, ref budget))
         {
-            // the last slice ended inside a shrinker's scan_objects (kswapd was preempted in deferred_split_scan's
-            // split loop): that call comes first
-            budget -= DrainShrinkersInFlight(node, budget);
-            if (ShrinkersInFlight(node))
-            {
-                return false;
-            }
+            return false;
         }
 
         if (_kswapdRoundCut != null && _kswapdRoundCut[node].Cut)
@@ -499,16 +495,12 @@ public sealed partial class ReclaimModel : IMemoryPressureHandler
             KswapdNs += ns;
             budget -= ns;
             total += got;
-            if (ShrinkersInFlight(node))
+            // shrink_slab (the end of shrink_node) may have handed work to a scan_objects call that takes time: kswapd
+            // is inside it, and the rest of this round waits until it returns, possibly in a later slice
+            if (StillInShrinker(node, ref budget))
             {
-                // shrink_slab (the end of shrink_node) handed work to a scan_objects call that takes time: kswapd is
-                // inside it, and the rest of this round waits until it returns, possibly in a later slice
-                budget -= DrainShrinkersInFlight(node, budget);
-                if (ShrinkersInFlight(node))
-                {
-                    _kswapdRoundCut![node] = (true, got, goal, _lastScanned);
-                    return false;
-                }
+                _kswapdRoundCut![node] = (true, got, goal, _lastScanned);
+                return false;
             }
 
             if (_budgetExhausted)
@@ -1053,6 +1045,19 @@ public sealed partial class ReclaimModel : IMemoryPressureHandler
         }
 
         return false;
+    }
+
+    // kswapd goes on inside the scan_objects calls left in flight, within its budget; true when one still runs (the
+    // slice ends inside it)
+    private bool StillInShrinker(int node, ref double budget)
+    {
+        if (!ShrinkersInFlight(node))
+        {
+            return false;
+        }
+
+        budget -= DrainShrinkersInFlight(node, budget);
+        return ShrinkersInFlight(node);
     }
 
     // the background kswapd goes on inside the scan_objects calls its last slice left in flight; returns the time spent
