@@ -155,12 +155,6 @@ public class FreeRunTests
     public void RunsOfFreesLeaveTheStateOfPageByPageFrees(KernelVersion v)
     {
         // two zones, a CMA area of two order-10 blocks: runs cross pageblocks of different migratetypes and zones
-        var spec = new MachineSpec(
-        [
-            MachineSpec.Zone(0, ZoneType.Dma, 1, 4096),
-            MachineSpec.Zone(0, ZoneType.Dma32, 4096, 16384),
-        ])
-        { Version = v, Cma = [new PfnRange(8192, 10240)] };
-        s_ops.Sample(ops => Run(spec, ops), iter: 30, seed: "0N0XIzNsQ0O2");
+        s_ops.Sample(ops => Run(Order0FastPathTests.WithCmaArea(v), ops), iter: 30, seed: "0N0XIzNsQ0O2");
     }
 }

@@ -132,14 +132,16 @@ public class Order0FastPathTests
     public void SamePagesAndStateAsAllocateWithACmaArea(KernelVersion v)
     {
         // 64 MiB with 8 MiB of CMA: bursts of up to 600 pages run DMA32 below its low mark and into DMA
-        var spec = new MachineSpec(
-        [
-            MachineSpec.Zone(0, ZoneType.Dma, 1, 4096),
-            MachineSpec.Zone(0, ZoneType.Dma32, 4096, 16384),
-        ])
-        { Version = v, Cma = [new PfnRange(8192, 10240)] };
-        s_ops.Sample(ops => Run(spec, ops), iter: 40, seed: "0N0XIzNsQ0O2");
+        s_ops.Sample(ops => Run(WithCmaArea(v), ops), iter: 40, seed: "0N0XIzNsQ0O2");
     }
+
+    /// <summary>64 MiB in DMA and DMA32 with a CMA area of two order-10 blocks (pfns 8192-10239) in DMA32.</summary>
+    internal static MachineSpec WithCmaArea(KernelVersion v) =>
+        new([MachineSpec.Zone(0, ZoneType.Dma, 1, 4096), MachineSpec.Zone(0, ZoneType.Dma32, 4096, 16384)])
+        {
+            Version = v,
+            Cma = [new PfnRange(8192, 10240)],
+        };
 
     [Fact]
     public void SamePagesAndStateAsAllocateOnTwoNodes()

@@ -31,21 +31,26 @@ public class DeviceSnapshotFuzzTests
         };
     }
 
+    // the files of snapshot s_bases[bi] in folder dir (created; the caller deletes it)
+    private static void CopyBase(int bi, string dir)
+    {
+        Directory.CreateDirectory(dir);
+        foreach (string f in Directory.GetFiles(FixturePath.Get("snapshot", s_bases[bi])))
+        {
+            File.Copy(f, Path.Combine(dir, Path.GetFileName(f)), overwrite: true);
+        }
+    }
+
     [Fact]
     public void AMeminfoCutInsideANumberIsRefused()
     {
         // the sample CsCheck seed diuSotNDKMa1 found (bi 1, meminfo, cut at 68167 % 1476 = 271): the file ends in
         // "Inactive(anon):   1", which read as 1 kB; the missing LRU and shmem counts then left the snapshot's used CMA
         // pages to kernel uses, and the machine came up with an unmovable page in a CMA pageblock
-        string src = FixturePath.Get("snapshot", s_bases[1]);
         string dir = Path.Combine(Path.GetTempPath(), $"zonelab-cut-meminfo-{Environment.ProcessId}");
-        Directory.CreateDirectory(dir);
         try
         {
-            foreach (string f in Directory.GetFiles(src))
-            {
-                File.Copy(f, Path.Combine(dir, Path.GetFileName(f)), overwrite: true);
-            }
+            CopyBase(1, dir);
             string path = Path.Combine(dir, "meminfo");
             File.WriteAllText(path, File.ReadAllText(path)[..271]);
             var e = Assert.Throws<ZoneLabInputException>(() => DeviceSnapshot.Load(dir));
@@ -106,15 +111,10 @@ public class DeviceSnapshotFuzzTests
     [InlineData(1425, "zoneinfo:1: node 0 zone DMA has no 'protection: (...)' line, which every zone of /proc/zoneinfo has; is the file cut short?")]
     public void AZoneinfoCutShortIsNamedAsSuch(int length, string message)
     {
-        string src = FixturePath.Get("snapshot", s_bases[0]);
         string dir = Path.Combine(Path.GetTempPath(), $"zonelab-cut-{Environment.ProcessId}-{length}");
-        Directory.CreateDirectory(dir);
         try
         {
-            foreach (string f in Directory.GetFiles(src))
-            {
-                File.Copy(f, Path.Combine(dir, Path.GetFileName(f)), overwrite: true);
-            }
+            CopyBase(0, dir);
             string path = Path.Combine(dir, "zoneinfo");
             File.WriteAllText(path, File.ReadAllText(path)[..length]);
             var e = Assert.Throws<ZoneLabInputException>(() => DeviceSnapshot.Load(dir));
@@ -133,16 +133,10 @@ public class DeviceSnapshotFuzzTests
         Gen.Select(Gen.Int[0, s_bases.Length - 1], Gen.Int[0, s_files.Length - 1], Gen.Int[0, 4], Gen.Int[0, 100_000], Gen.Int[0, Bytes.Length - 1])
             .Sample((bi, fi, op, at, b) =>
             {
-                string src = FixturePath.Get("snapshot", s_bases[bi]);
                 string dir = Path.Combine(Path.GetTempPath(), $"zonelab-fuzz-{Environment.ProcessId}-{Environment.CurrentManagedThreadId}");
-                Directory.CreateDirectory(dir);
                 try
                 {
-                    foreach (string f in Directory.GetFiles(src))
-                    {
-                        File.Copy(f, Path.Combine(dir, Path.GetFileName(f)), overwrite: true);
-                    }
-
+                    CopyBase(bi, dir);
                     string path = Path.Combine(dir, s_files[fi]);
                     File.WriteAllText(path, Mutate(File.ReadAllText(path), op, at, b));
                     try
