@@ -75,7 +75,7 @@ static string? Classify(InProcessResult r)
     }
     if (r.Exit == 2)
     {
-        string[] lines = r.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith("zonelab: warning:", StringComparison.Ordinal) && !l.Contains("% ") && !l.StartsWith("zonelab: kernel command line from", StringComparison.Ordinal)).ToArray();
+        string[] lines = r.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith("zonelab: warning:", StringComparison.Ordinal) && !IsProgress(l) && !l.StartsWith("zonelab: kernel command line from", StringComparison.Ordinal)).ToArray();
         if (lines.Length != 1 || !lines[0].StartsWith("zonelab: ", StringComparison.Ordinal) || r.Err.Contains("   at ", StringComparison.Ordinal))
         {
             return "bad-error-message";
@@ -90,6 +90,10 @@ static string? Classify(InProcessResult r)
     }
     return r.Exit is 0 or 1 ? null : $"exit {r.Exit}";
 }
+
+// DesignRunner's "zonelab: NAME 25%" and "zonelab: NAME done (0.9 s)", SweepProgress's "zonelab: 37/240 points ...":
+// matched by shape, not by a "% " anywhere, which also dropped error lines quoting a value such as '0% 0'
+static bool IsProgress(string line) => System.Text.RegularExpressions.Regex.IsMatch(line, @"^zonelab: (\S+ \d+%|\S+ done \(.*\)|\d+/\d+ points.*)$");
 
 static string Key(string failure)
 {

@@ -21,6 +21,13 @@ internal sealed class MigrationList
     /// <summary>Folios on the list.</summary>
     public int Count => _heads.Count;
 
+    /// <summary>
+    /// Called with each page <see cref="ReclaimClean"/> drops, before it is freed: shrink_folio_list releases a
+    /// folio's private data (<c>filemap_release_folio</c> → <c>try_to_free_buffers</c>, the buffer heads of an ext4
+    /// page) before <c>__remove_mapping</c>, as on the LRU reclaim path (<c>ReclaimModel.FileDropped</c>).
+    /// </summary>
+    public Action<ulong>? FileDropped { get; set; }
+
     /// <summary>Base pages on the list (<c>cc-&gt;nr_migratepages</c>).</summary>
     public long Pages { get; private set; }
 
@@ -37,7 +44,8 @@ internal sealed class MigrationList
 
     /// <summary>
     /// mirrors <c>reclaim_clean_pages_from_list()</c> (6.1 mm/vmscan.c, alloc_contig_range only): the clean page-cache
-    /// folios of the list are freed (the engine's clean file pages are unmapped); returns the base pages freed.
+    /// folios of the list are freed (the engine's clean file pages are unmapped) through the same shrink_folio_list as
+    /// LRU reclaim, so their buffer heads go too (<see cref="FileDropped"/>); returns the base pages freed.
     /// </summary>
     public long ReclaimClean()
     {
@@ -49,6 +57,7 @@ internal sealed class MigrationList
             if (_m.UseAt(i) == PageUse.File)
             {
                 freed += 1L << _m.OrderAt(i);
+                FileDropped?.Invoke(_m.PfnAt(i));
                 _m.FreeIsolated(i);
                 continue;
             }

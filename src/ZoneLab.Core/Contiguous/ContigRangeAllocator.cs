@@ -35,6 +35,16 @@ public sealed partial class ContigRangeAllocator : IContigRangeAllocator
     /// <summary>The use recorded for contiguous allocations (device memory: not on an LRU).</summary>
     public PageUse ContigUse { get; init; } = PageUse.Kernel;
 
+    /// <summary>
+    /// Called with each clean page-cache page <c>reclaim_clean_pages_from_list()</c> drops, before it is freed (the
+    /// reclaim path's <c>filemap_release_folio</c> → <c>try_to_free_buffers</c>: the owner frees what the page holds).
+    /// </summary>
+    public Action<ulong>? FileDropped
+    {
+        get => _sources.FileDropped;
+        set => _sources.FileDropped = value;
+    }
+
     /// <summary>Pages moved out by the last call, for reports: (source pfn, target pfn, order).</summary>
     public List<(ulong From, ulong To, int Order)> LastMoves { get; } = new();
 

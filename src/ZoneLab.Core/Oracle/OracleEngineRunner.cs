@@ -78,6 +78,7 @@ public sealed partial class OracleEngineRunner : IDisposable
         _wb = dirtyThrottle ? new DirtyThrottle(_m, _reclaim.CostModel.WritebackNs) : null;
         _reclaim.SwappedOut = OnSwappedOut;
         _reclaim.FileDropped = OnFileDropped;
+        _dm.Contig.FileDropped = OnFileDropped;
         _m.PageMigrated = OnMigrated;
         _tag = new int[_m.PfnCount];
         _tagIndex = new int[_m.PfnCount];
