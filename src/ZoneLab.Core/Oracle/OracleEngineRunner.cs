@@ -62,6 +62,7 @@ public sealed partial class OracleEngineRunner : IDisposable
         _rec = rec;
         BootLayout layout = Boot(rec);
         OracleMachine om = w.Machine(rec.Arch);
+        _diskBytes = om.DiskBytes;
         // Debian's 6.1 kernels (both architectures) are built with CONFIG_DEFERRED_STRUCT_PAGE_INIT=y
         // ("node 0 deferred pages initialised" in every recorded boot log)
         // and, when asked, the per-cpu lists of the guest's CPUs (OracleEngineRunner.Pcp.cs)
@@ -74,6 +75,7 @@ public sealed partial class OracleEngineRunner : IDisposable
         _wb = dirtyThrottle ? new DirtyThrottle(_m, _reclaim.CostModel.WritebackNs) : null;
         _reclaim.SwappedOut = OnSwappedOut;
         _reclaim.FileDropped = OnFileDropped;
+        _reclaim.BufferHeld = _dm.Contig.BufferHeld;
         _m.PageMigrated = OnMigrated;
         _tag = new int[_m.PfnCount];
         _tagIndex = new int[_m.PfnCount];
@@ -241,6 +243,10 @@ public sealed partial class OracleEngineRunner : IDisposable
     private void OnMigrated(ulong from, ulong to)
     {
         OnQueuedThpMigrated(from, to);
+        if (_dm.Contig.BufferHeld.Remove(from))
+        {
+            _dm.Contig.BufferHeld.Add(to); // compaction moved a journaled block's page (its b_count is not modelled there)
+        }
         if (_wb != null && _m.UseOf(to) == PageUse.FileDirty)
         {
             _wb.Dirtied(to); // a dirty page moved as it is (buffer_migrate_folio): its writeback is still to come
