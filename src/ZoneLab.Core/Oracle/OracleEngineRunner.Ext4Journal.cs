@@ -32,7 +32,9 @@ public sealed partial class OracleEngineRunner
     /// </summary>
     private bool Ext4JournaledBlock(string block)
     {
-        _ext4Journal ??= new Func<Holding>(() => { Holding j = NewHolding("(ext4 journal)"); j.OnDisk = true; return j; })();
+        // OnDisk: a page reclaim drops (none while held) gives its buffer head back (OnFileDropped)
+        _ext4Journal ??= NewHolding("(ext4 journal)");
+        _ext4Journal.OnDisk = true;
         if (_ext4JournalBlock.TryGetValue(block, out int k) && OwnsPage(_ext4Journal, k))
         {
             return true;
