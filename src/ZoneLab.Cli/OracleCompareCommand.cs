@@ -27,7 +27,8 @@ internal static class OracleCompareCommand
         var writeGaps = new Option<string?>("--write-gaps") { Description = "Also write the counters outside the target as a known-gaps file (the drift gate of the tests)." };
         var cmd = new Command("compare", "Run a recorded workload in the engine and print the fidelity table: kernel vs engine per counter.");
         cmd.Arguments.Add(dir);
-        foreach (Option o in new Option[] { all, recordings, format, onlyOff, pcp, writeGaps, startState, guestClock, dirty, boostLoop })
+        var ext4Journal = new Option<bool>("--ext4-journal") { Description = "Keep the ext4 metadata blocks a disk file step journals held by jbd2 for the rest of the run, so alloc_contig_range fails on them (buffer_migrate_folio_norefs); off for the published table (docs/fidelity.md, Round 13)." };
+        foreach (Option o in new Option[] { all, recordings, format, onlyOff, pcp, writeGaps, startState, guestClock, dirty, boostLoop, ext4Journal })
         {
             cmd.Options.Add(o);
         }
@@ -49,7 +50,7 @@ internal static class OracleCompareCommand
                 dirs = [pr.GetValue(dir) ?? throw new ZoneLabInputException("compare", "give a recording folder or --all")];
             }
             bool perCpuLists = pr.GetValue(pcp);
-            var report = new FidelityReport { Workloads = [.. dirs.Select(d => OracleCompare.Compare(d, perCpuLists, pr.GetValue(startState), pr.GetValue(guestClock), pr.GetValue(dirty), pr.GetValue(boostLoop)))] };
+            var report = new FidelityReport { Workloads = [.. dirs.Select(d => OracleCompare.Compare(d, perCpuLists, pr.GetValue(startState), pr.GetValue(guestClock), pr.GetValue(dirty), pr.GetValue(boostLoop), pr.GetValue(ext4Journal)))] };
             if (pr.GetValue(writeGaps) is string gaps)
             {
                 string tmp = gaps + ".tmp";

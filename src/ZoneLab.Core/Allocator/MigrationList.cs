@@ -45,16 +45,18 @@ internal sealed class MigrationList
     /// <summary>
     /// mirrors <c>reclaim_clean_pages_from_list()</c> (6.1 mm/vmscan.c, alloc_contig_range only): the clean page-cache
     /// folios of the list are freed (the engine's clean file pages are unmapped) through the same shrink_folio_list as
-    /// LRU reclaim, so their buffer heads go too (<see cref="FileDropped"/>); returns the base pages freed.
+    /// LRU reclaim, so their buffer heads go too (<see cref="FileDropped"/>); returns the base pages freed. A folio
+    /// in <paramref name="bufferHeld"/> stays: shrink_folio_list's filemap_release_folio → try_to_free_buffers →
+    /// drop_buffers fails on a buffer_busy() buffer (b_count held).
     /// </summary>
-    public long ReclaimClean()
+    public long ReclaimClean(IReadOnlySet<ulong>? bufferHeld = null)
     {
         long freed = 0;
         int w = 0;
         for (int k = 0; k < _heads.Count; k++)
         {
             int i = _heads[k];
-            if (_m.UseAt(i) == PageUse.File)
+            if (_m.UseAt(i) == PageUse.File && (bufferHeld == null || bufferHeld.Count == 0 || !bufferHeld.Contains(_m.PfnAt(i))))
             {
                 freed += 1L << _m.OrderAt(i);
                 FileDropped?.Invoke(_m.PfnAt(i));
@@ -74,12 +76,13 @@ internal sealed class MigrationList
     /// mirrors <c>migrate_pages(&amp;list, alloc_migration_target, ...)</c> (6.1 mm/migrate.c): for each folio in list
     /// order a target of its order and use on <paramref name="node"/> (the target allocation may reclaim, which cannot
     /// take an isolated source), then <c>migrate_folio_move</c>; the moved ones leave the list and are recorded in
-    /// <paramref name="moves"/>. A folio in <paramref name="pinned"/> fails with -EAGAIN on its extra reference and stays
+    /// <paramref name="moves"/>. A folio in <paramref name="pinned"/> fails with -EAGAIN on its extra reference (or, for a
+    /// block-device page, on a buffer head's b_count: buffer_migrate_folio_norefs) and stays
     /// (the engine allocates no target for its NR_MAX_MIGRATE_PAGES_RETRY attempts). A target allocation that fails is
     /// -ENOMEM: the rest is not tried and stays, <paramref name="noMemory"/> is set. PGMIGRATE_SUCCESS and
     /// PGMIGRATE_FAIL count base pages as migrate_pages does. Returns the base pages moved.
     /// </summary>
-    public long Migrate(int node, HashSet<ulong>? pinned, List<(ulong From, ulong To, int Order)> moves, out bool noMemory)
+    public long Migrate(int node, IReadOnlySet<ulong>? pinned, List<(ulong From, ulong To, int Order)> moves, out bool noMemory)
     {
         long moved = 0, retryPages = 0, failedPages;
         noMemory = false;

@@ -27,10 +27,21 @@ public sealed partial class ContigRangeAllocator : IContigRangeAllocator
         _m = machine;
         _sources = new MigrationList(machine);
         Pinned = new PinnedPages(machine.BasePfn, machine.PfnCount);
+        BufferHeld = new PinnedPages(machine.BasePfn, machine.PfnCount);
     }
 
     /// <summary>Heads (pfns) of allocated blocks that hold a pin (a short-term GUP reference): migration fails on them.</summary>
     public PinnedPages Pinned { get; }
+
+    /// <summary>
+    /// Heads of LRU page-cache pages of a block device whose buffer head holds a reference (b_count): ext4 metadata
+    /// blocks the journal holds (jbd2_journal_add_journal_head's get_bh, dropped when the checkpoint removes the
+    /// buffer after its home-location writeback). isolate_migratepages_block takes them (page cache with a mapping),
+    /// reclaim_clean_pages_from_list cannot drop them (try_to_free_buffers fails on a busy buffer) and migrate_pages
+    /// fails them with -EAGAIN (the block device's migrate_folio, buffer_migrate_folio_norefs, checks b_count), counted
+    /// in PGMIGRATE_FAIL by every call. The owner adds and removes them.
+    /// </summary>
+    public PinnedPages BufferHeld { get; }
 
     /// <summary>The use recorded for contiguous allocations (device memory: not on an LRU).</summary>
     public PageUse ContigUse { get; init; } = PageUse.Kernel;
@@ -121,8 +132,8 @@ public sealed partial class ContigRangeAllocator : IContigRangeAllocator
                     continue;
                 }
                 // reclaim_clean_pages_from_list(): clean, unmapped page cache is dropped; migrate_pages() moves the rest
-                long dropped = _sources.ReclaimClean();
-                long moved = _sources.Migrate(node, null, LastMoves, out bool noMemory);
+                long dropped = _sources.ReclaimClean(BufferHeld);
+                long moved = _sources.Migrate(node, BufferHeld, LastMoves, out bool noMemory);
                 work.Discarded += dropped;
                 work.Migrated += moved;
                 progress += dropped + moved;
@@ -132,6 +143,22 @@ public sealed partial class ContigRangeAllocator : IContigRangeAllocator
                     _sources.Putback();
                     errno = ContigResult.ENoMem;
                     failure = ContigFailure.MigrationNoMemory;
+                    break;
+                }
+                if (_sources.Count > 0)
+                {
+                    // mirrors __alloc_contig_migrate_range (6.1 mm/page_alloc.c): migrate_pages() put its failures back
+                    // on cc->migratepages, so the loop does not isolate more but calls reclaim_clean_pages_from_list()
+                    // and migrate_pages() on the same folios again until ++tries == 5, then -EBUSY for the whole range
+                    // (the chunks after this one are not tried); each call counts the folios in PGMIGRATE_FAIL
+                    for (int tries = 1; tries < MaxTriesWithoutProgress; tries++)
+                    {
+                        work.Discarded += _sources.ReclaimClean(BufferHeld);
+                        work.Migrated += _sources.Migrate(node, BufferHeld, LastMoves, out _);
+                    }
+                    _sources.Putback();
+                    errno = ContigResult.EBusy;
+                    failure = ContigFailure.MigrationPinned;
                     break;
                 }
             }

@@ -165,6 +165,10 @@ public sealed partial class OracleEngineRunner
     private int FreeHolding(string name)
     {
         Holding h = Held(name);
+        if (h.OnDisk)
+        {
+            Ext4Unlink(name);
+        }
         for (int k = 0; k < h.Pages.Count; k++)
         {
             if (h.Pages[k] != 0)

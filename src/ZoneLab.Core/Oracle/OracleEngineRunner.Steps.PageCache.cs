@@ -58,6 +58,7 @@ public sealed partial class OracleEngineRunner
     // the shadow entry: __remove_mapping stores workingset_eviction's shadow)
     private void OnFileDropped(ulong pfn)
     {
+        _dm.Contig.BufferHeld.Remove(pfn);
         int id = _tag[Ix(pfn)], k = _tagIndex[Ix(pfn)];
         if (id > 0 && _byId[id - 1] is Holding h && h.OnDisk && k < h.Pages.Count && h.Pages[k] == pfn)
         {
@@ -111,6 +112,10 @@ public sealed partial class OracleEngineRunner
         h.FileBytes = f.Bytes;
         h.Use = wb != null ? PageUse.FileDirty : f.OnDisk ? (f.Dirty ? PageUse.FileDirty : PageUse.File) : PageUse.Anon;
         long pages = (long)(f.Bytes >> PageShift);
+        if (f.OnDisk && !Ext4Create(f.Name))
+        {
+            return Enomem;
+        }
         for (long i = 0; i < pages; i++)
         {
             AllocResult r = Landed(_m.Allocate(0, Gfp.HighUserMovable, 0, h.Use), 0, Gfp.HighUserMovable);
@@ -144,6 +149,10 @@ public sealed partial class OracleEngineRunner
                 _cpu.TaskSleeps(wait);
             }
             wb.Complete(_cpu.Now);
+        }
+        if (f.OnDisk && !f.Dirty && !Ext4AllocateBlocks(f.Name, (long)((f.Bytes + Ext4BlockSize - 1) / Ext4BlockSize)))
+        {
+            return Enomem;
         }
         return 0;
     }

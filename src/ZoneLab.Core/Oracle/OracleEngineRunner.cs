@@ -66,6 +66,7 @@ public sealed partial class OracleEngineRunner : IDisposable
         _rec = rec;
         BootLayout layout = Boot(rec);
         OracleMachine om = w.Machine(rec.Arch);
+        _diskBytes = om.DiskBytes;
         // Debian's 6.1 kernels (both architectures) are built with CONFIG_DEFERRED_STRUCT_PAGE_INIT=y
         // ("node 0 deferred pages initialised" in every recorded boot log)
         // and, when asked, the per-cpu lists of the guest's CPUs (OracleEngineRunner.Pcp.cs)
@@ -79,6 +80,7 @@ public sealed partial class OracleEngineRunner : IDisposable
         _reclaim.SwappedOut = OnSwappedOut;
         _reclaim.FileDropped = OnFileDropped;
         _dm.Contig.FileDropped = OnFileDropped;
+        _reclaim.BufferHeld = _dm.Contig.BufferHeld;
         _m.PageMigrated = OnMigrated;
         _tag = new int[_m.PfnCount];
         _tagIndex = new int[_m.PfnCount];
@@ -95,17 +97,19 @@ public sealed partial class OracleEngineRunner : IDisposable
     /// against a device writing one page per <see cref="ReclaimCostModel.WritebackNs"/> (<see cref="DirtyThrottle"/>;
     /// off for the published table: docs/fidelity.md, Round 8); <paramref name="boostLoop"/> runs 6.1's boosted
     /// balance_pgdat in full (<see cref="ReclaimModel.BoostedReclaimLoop"/>; off for the published table:
-    /// docs/fidelity.md, Round 12).
+    /// docs/fidelity.md, Round 12); <paramref name="ext4Journal"/> keeps the ext4 metadata blocks a disk `file` step
+    /// journals held by jbd2 for the rest of the run (OracleEngineRunner.Ext4Journal.cs; off for the published table:
+    /// docs/fidelity.md, Round 13, fidwb2).
     /// </summary>
-    public static OracleEngineRunner Run(OracleWorkload w, OracleRecording rec, bool perCpuLists = false, GuestStartState? start = null, bool guestClock = false, bool dirtyThrottle = false, bool boostLoop = false)
+    public static OracleEngineRunner Run(OracleWorkload w, OracleRecording rec, bool perCpuLists = false, GuestStartState? start = null, bool guestClock = false, bool dirtyThrottle = false, bool boostLoop = false, bool ext4Journal = false)
     {
-        var r = new OracleEngineRunner(w, rec, perCpuLists, dirtyThrottle) { _recordAllocs = File.Exists(rec.PathOf("step1.allocs.txt")), _guestClock = guestClock };
+        var r = new OracleEngineRunner(w, rec, perCpuLists, dirtyThrottle) { _recordAllocs = File.Exists(rec.PathOf("step1.allocs.txt")), _guestClock = guestClock, _ext4JournalHeld = ext4Journal };
         r._reclaim.BoostedReclaimLoop = boostLoop;
         return RunSteps(r, start);
     }
 
     /// <summary>
-    /// Runs <paramref name="w"/> as <see cref="Run(OracleWorkload, OracleRecording, bool, GuestStartState?, bool, bool, bool)"/>
+    /// Runs <paramref name="w"/> as <see cref="Run(OracleWorkload, OracleRecording, bool, GuestStartState?, bool, bool, bool, bool)"/>
     /// does, with reclaim costs other than the published ones (tests give a deferred split its time).
     /// </summary>
     internal static OracleEngineRunner Run(OracleWorkload w, OracleRecording rec, ReclaimCostModel reclaimCosts)
@@ -246,6 +250,10 @@ public sealed partial class OracleEngineRunner : IDisposable
     private void OnMigrated(ulong from, ulong to)
     {
         OnQueuedThpMigrated(from, to);
+        if (_dm.Contig.BufferHeld.Remove(from))
+        {
+            _dm.Contig.BufferHeld.Add(to); // compaction moved a journaled block's page (its b_count is not modelled there)
+        }
         if (_wb != null && _m.UseOf(to) == PageUse.FileDirty)
         {
             _wb.Dirtied(to); // a dirty page moved as it is (buffer_migrate_folio): its writeback is still to come

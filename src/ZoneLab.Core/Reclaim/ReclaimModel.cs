@@ -81,6 +81,12 @@ public sealed partial class ReclaimModel : IMemoryPressureHandler
     public Action<ulong>? FileDropped { get; set; }
 
     /// <summary>
+    /// Pfns of page-cache pages whose buffer heads hold a reference (ext4 metadata blocks the journal holds):
+    /// shrink_folio_list cannot release their buffers and activates them instead of dropping them.
+    /// </summary>
+    public IReadOnlySet<ulong>? BufferHeld { get; set; }
+
+    /// <summary>
     /// Run 6.1's boosted <c>balance_pgdat</c> (mm/vmscan.c) in full: a run that begins with a watermark boost reclaims
     /// <c>nr_boost_reclaim</c> pages without swap or writeback (no priority raise at DEF_PRIORITY - 2, an end when a
     /// round reclaims nothing), or, when the node is not balanced at the boosted high watermark, restarts at
@@ -919,6 +925,15 @@ public sealed partial class ReclaimModel : IMemoryPressureHandler
                 }
 
                 scanned += pages;
+
+                if (BufferHeld is { Count: > 0 } held && held.Contains(_m.PfnAt(i)))
+                {
+                    // shrink_folio_list (6.1 mm/vmscan.c): filemap_release_folio → try_to_free_buffers fails on a
+                    // busy buffer (b_count held: a block the journal holds), "goto activate_locked"
+                    _m.LruMove(i, active);
+                    i = prev;
+                    continue;
+                }
 
                 var use = PageState.UseOf(_m.InfoAt(i));
                 if (use == PageUse.FileDirty)

@@ -116,6 +116,27 @@ public class AllocContigRangeTests
     }
 
     [Fact]
+    public void ABufferHeldPageCachePageFailsFiveMigrateCallsPerWindowAndCmaAllocSlidesPastIt()
+    {
+        // A clean page-cache page at base+10 whose buffer head is held (an ext4 metadata block the journal holds):
+        // isolate_migratepages_block takes it, reclaim_clean_pages_from_list cannot drop it (try_to_free_buffers),
+        // migrate_pages fails it (buffer_migrate_folio_norefs: -EAGAIN on b_count) and __alloc_contig_migrate_range
+        // calls migrate_pages on it until ++tries == 5: 5 PGMIGRATE_FAIL per window. Windows at bits 0..10 hold it
+        // (11 × 5 = 55), bit 11 succeeds: 12 attempts, the held page still allocated where it was.
+        var (m, contig, cma) = Boot();
+        FillAndLeaveTargets(m, PageUse.File);
+        contig.BufferHeld.Add(CmaBase + 10);
+        CmaAllocResult r = cma.Allocate(1024);
+        Assert.True(r.Success);
+        Assert.Equal(CmaBase + 11, r.Pfn);
+        Assert.Equal(12, r.Work.Attempts);
+        Assert.Equal(55, m.Event(VmEvent.PgmigrateFail));
+        Assert.Equal(0, m.Event(VmEvent.PgmigrateSuccess));
+        Assert.True(m.IsAllocatedHead(CmaBase + 10, out _));
+        Assert.Equal(0, m.Zones.Sum(z => z.NrIsolatePageblock));
+    }
+
+    [Fact]
     public void UnmovableKernelPageFailsIsolationOutsideCmaMode()
     {
         // alloc_contig_pages()-style isolation of a normal (MOVABLE) pageblock holding a kernel page: -EBUSY at
