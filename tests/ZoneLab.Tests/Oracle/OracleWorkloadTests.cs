@@ -8,6 +8,14 @@ public class OracleWorkloadTests
 {
     internal static string Root => Path.GetDirectoryName(Path.GetDirectoryName(RepoFiles.Find("oracle/record.sh")!)!)!;
 
+    /// <summary>The suite's recorded runs of <paramref name="workload"/> on <paramref name="arch"/> and its workload file.</summary>
+    internal static (List<OracleRecording> Runs, OracleWorkload Workload) Recorded(string workload, string arch)
+    {
+        string dir = Path.Combine(Root, "oracle", "recordings", workload, arch);
+        List<OracleRecording> runs = [.. OracleCompare.Runs(dir).Select(OracleRecording.Read)];
+        return (runs, OracleWorkloadLoader.LoadFile(Path.Combine(Root, "oracle", "workloads", workload + ".yaml")));
+    }
+
     public static TheoryData<string> Workloads()
     {
         var d = new TheoryData<string>();

@@ -12,9 +12,7 @@ public class PerCpuListsOracleTests
 {
     private static (List<OracleRecording> Runs, OracleEngineRunner Engine, OracleWorkload W) Run(string workload, string arch)
     {
-        string dir = Path.Combine(OracleWorkloadTests.Root, "oracle", "recordings", workload, arch);
-        List<OracleRecording> runs = [.. OracleCompare.Runs(dir).Select(OracleRecording.Read)];
-        OracleWorkload w = OracleWorkloadLoader.LoadFile(Path.Combine(OracleWorkloadTests.Root, "oracle", "workloads", workload + ".yaml"));
+        (List<OracleRecording> runs, OracleWorkload w) = OracleWorkloadTests.Recorded(workload, arch);
         return (runs, OracleEngineRunner.Run(w, runs[0], perCpuLists: true), w);
     }
 
