@@ -5,8 +5,8 @@ namespace ZoneLab.Allocator;
 
 public sealed unsafe partial class Machine
 {
-    // Boot, in the kernel's order: memmap_init (every pageblock MOVABLE), the memblock reservations,
-    // memmap_init_reserved_pages (DMBs), memblock_free_all, shuffle_free_memory, cma_activate_area.
+    // Boot, in the kernel's order: memmap_init (the pageblocks that start in a present range MOVABLE), the memblock
+    // reservations, memmap_init_reserved_pages (DMBs), memblock_free_all, shuffle_free_memory, cma_activate_area.
     private void Boot(MachineSpec spec)
     {
         // page_alloc.shuffle is an early parameter: in force for every free from here on
@@ -41,8 +41,8 @@ public sealed unsafe partial class Machine
         }
     }
 
-    // mirrors memmap_init -> memmap_init_range: present pages get their zone and PG_reserved, pageblock starts are
-    // set MIGRATE_MOVABLE; returns each zone's present ranges and (in covered) all of them.
+    // mirrors memmap_init -> memmap_init_range: present pages get their zone and PG_reserved, the pageblocks that
+    // start inside a present range are set MIGRATE_MOVABLE; returns each zone's present ranges and (in covered) all of them.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: compiled once, optimized (no tier-0, OSR, re-JIT)
     private List<(ZoneSpec Spec, Zone Zone, List<PfnRange> Ranges)> MemmapInit(MachineSpec spec, out List<PfnRange> covered)
     {
@@ -57,7 +57,8 @@ public sealed unsafe partial class Machine
 
             Zone zone = _zones[zs.Node * MaxNrZones + (int)zs.Type];
             var ranges = new List<PfnRange>();
-            // mirrors memmap_init_range: pages get their zone link and PG_reserved; pageblock starts are set MIGRATE_MOVABLE
+            // mirrors memmap_init_zone_range -> memmap_init_range (6.1 mm/page_alloc.c): pages get their zone link and
+            // PG_reserved; the pageblock-aligned pfns inside the range set their block MIGRATE_MOVABLE
             foreach (PfnRange r0 in zs.PresentRanges.OrderBy(r => r.Start))
             {
                 PfnRange r = r0.Intersect(new PfnRange(zs.StartPfn, zs.EndPfn));
@@ -77,7 +78,10 @@ public sealed unsafe partial class Machine
                 }
 
                 covered.Add(r);
-                for (ulong pb = r.Start & ~(Pageblock.NrPages - 1); pb < r.End; pb += Pageblock.NrPages)
+                // 6.1 marks a block only when the loop's pfn is pageblock_aligned(): a block whose first present pfn
+                // is not its first pfn (x86_64's DMA starts at pfn 1, pfn 0 being e820-reserved) keeps the zeroed
+                // usemap's 0, MIGRATE_UNMOVABLE. init_unavailable_range (the holes) sets no migratetype.
+                for (ulong pb = (r.Start + Pageblock.NrPages - 1) & ~(Pageblock.NrPages - 1); pb < r.End; pb += Pageblock.NrPages)
                 {
                     SetPageblockMt((int)(pb - _base), MigrateType.Movable);
                 }

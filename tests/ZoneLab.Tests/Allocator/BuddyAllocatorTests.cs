@@ -9,13 +9,19 @@ public class BuddyAllocatorTests
     public void BootFreesMaxOrderChunksAlignedFromTheRangeStart()
     {
         // DMA [1, 4096): __free_pages_memory takes order min(10, ffs(start)): 1 (o0), 2 (o1), 4 (o2) ... 512 (o9),
-        // then 1024, 2048, 3072 (o10). DMA32 [4096, 16384) = 12 order-10 blocks.
+        // then 1024, 2048, 3072 (o10). DMA32 [4096, 16384) = 12 order-10 blocks. Each chunk goes to the free list of
+        // its pageblock's type (__free_one_page with get_pfnblock_migratetype): memmap_init_range sets MOVABLE only at
+        // a pageblock-aligned pfn inside the present range, so block 0 (present from pfn 1) keeps the zeroed
+        // usemap's MIGRATE_UNMOVABLE and the chunks at 1 .. 256 (o0-o8) are UNMOVABLE; 512 (o9) starts block 1.
         var m = new Machine(TestMachines.Small());
         for (int o = 0; o < 10; o++)
         {
             Assert.Equal(1, m.AreaNrFree(0, o));
-            Assert.Equal([1UL << o], m.FreeListPfns(0, o, MigrateType.Movable));
+            Assert.Equal([1UL << o], m.FreeListPfns(0, o, o < 9 ? MigrateType.Unmovable : MigrateType.Movable));
         }
+
+        Assert.Equal(MigrateType.Unmovable, m.PageblockType(1));
+        Assert.Equal(MigrateType.Movable, m.PageblockType(512));
 
         Assert.Equal(3, m.AreaNrFree(0, 10));
         Assert.Equal(12, m.AreaNrFree(1, 10));

@@ -22,30 +22,19 @@ public class KcompactdGuestClockTests
     public void TheTimeoutsFallInEveryStepAtTheRecordedTimes()
     {
         // kswapd-sleep x86_64 run1, steps.txt: 4362696570, 6489574638, 3003340480 and 752710356 ns, so the steps end
-        // at 4.3627, 10.8523, 13.8556 and 14.6083 s after step 1 began. No kcompactd wake restarts the wait before the
-        // hugepages write, so until then the timeouts are the multiples of 0.5 s: 0.5..4.0 in step 1 (8), 4.5..10.5
-        // in step 2 (13), 11.0..13.5 in the sleep (6). In the write kswapd wakes kcompactd once, as in the kernel's
-        // run1 (compact_daemon_wake 0, 0, 0, 0, 1 at steps 0-4): the wait restarts at the wake, so the write's
-        // timeouts are the multiples of 0.5 s before the wake and wake + 0.5, + 1.0, ... before its end.
-        // Without the guest clock only the sleep has timeouts: one per 0.5 s of its 3 s.
+        // at 4.3627, 10.8523, 13.8556 and 14.6083 s after step 1 began. A kcompactd wake restarts the 500 ms wait;
+        // the kernel's three runs differ there (compact_daemon_wake at steps 0-4: run1 0, 0, 0, 0, 1; run2 0, 0, 2,
+        // 3, 6; run3 0, 0, 0, 0, 0). The engine's run is run3's: since x86_64's DMA block 0 keeps MIGRATE_UNMOVABLE
+        // (memmap_init_range, BootPageblockTypeTests) its hugepages write stops after one huge page (step4.hugepages,
+        // listed in known-gaps; docs/fidelity.md Round 14, fidboot3) and its kswapd does not wake kcompactd. With no restart the timeouts are the multiples of 0.5 s
+        // inside each step: 0.5..4.0 in step 1 (8), 4.5..10.5 in step 2 (13), 11.0..13.5 in the sleep (6), 14.0 and
+        // 14.5 in the write (2). Without the guest clock only the sleep has timeouts: one per 0.5 s of its 3 s.
         (_, OracleEngineRunner e) = Run("kswapd-sleep", "x86_64", guestClock: true);
         using (e)
         {
-            Assert.Equal([0, 0, 0, 0, 1], e.Snapshots.Select(x => x.Vmstat["compact_daemon_wake"]));
-            double wake = Assert.Single(e.KcompactdRestarts);
-            Assert.InRange(wake, 13.8556e9, 14.6083e9);
-            int write = 0;
-            for (double t = 14.0e9; t < wake; t += 0.5e9)
-            {
-                write++;
-            }
-
-            for (double t = wake + 0.5e9; t <= 14.6083e9; t += 0.5e9)
-            {
-                write++;
-            }
-
-            Assert.Equal([8, 13, 6, write], e.KcompactdTimeouts);
+            Assert.Equal([0, 0, 0, 0, 0], e.Snapshots.Select(x => x.Vmstat["compact_daemon_wake"]));
+            Assert.Empty(e.KcompactdRestarts);
+            Assert.Equal([8, 13, 6, 2], e.KcompactdTimeouts);
         }
 
         (_, OracleEngineRunner old) = Run("kswapd-sleep", "x86_64", guestClock: false);
