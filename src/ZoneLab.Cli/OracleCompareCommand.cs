@@ -28,7 +28,8 @@ internal static class OracleCompareCommand
         var cmd = new Command("compare", "Run a recorded workload in the engine and print the fidelity table: kernel vs engine per counter.");
         cmd.Arguments.Add(dir);
         var ext4Journal = new Option<bool>("--ext4-journal") { Description = "Keep the ext4 metadata blocks a disk file step journals held by jbd2 for the rest of the run, so alloc_contig_range fails on them (buffer_migrate_folio_norefs); off for the published table (docs/fidelity.md, Round 13)." };
-        foreach (Option o in new Option[] { all, recordings, format, onlyOff, pcp, writeGaps, startState, guestClock, dirty, boostLoop, ext4Journal })
+        var swapCache = new Option<bool>("--swap-cache") { Description = "Let the swap writes of a kswapd batch its time slice cuts complete while the batch is isolated (not rotated: they wait as swap cache at the head of the inactive list), and free a swap-cache page when its owner unmaps it (free_swap_and_cache); off for the published table (docs/fidelity.md, Round 14)." };
+        foreach (Option o in new Option[] { all, recordings, format, onlyOff, pcp, writeGaps, startState, guestClock, dirty, boostLoop, ext4Journal, swapCache })
         {
             cmd.Options.Add(o);
         }
@@ -50,7 +51,7 @@ internal static class OracleCompareCommand
                 dirs = [pr.GetValue(dir) ?? throw new ZoneLabInputException("compare", "give a recording folder or --all")];
             }
             bool perCpuLists = pr.GetValue(pcp);
-            var report = new FidelityReport { Workloads = [.. dirs.Select(d => OracleCompare.Compare(d, perCpuLists, pr.GetValue(startState), pr.GetValue(guestClock), pr.GetValue(dirty), pr.GetValue(boostLoop), pr.GetValue(ext4Journal)))] };
+            var report = new FidelityReport { Workloads = [.. dirs.Select(d => OracleCompare.Compare(d, perCpuLists, pr.GetValue(startState), pr.GetValue(guestClock), pr.GetValue(dirty), pr.GetValue(boostLoop), pr.GetValue(ext4Journal), pr.GetValue(swapCache)))] };
             if (pr.GetValue(writeGaps) is string gaps)
             {
                 string tmp = gaps + ".tmp";

@@ -29,9 +29,10 @@ public static class OracleCompare
     /// recorded step times (OracleEngineRunner.Timer.cs); <paramref name="dirtyThrottle"/> paces disk writers as
     /// balance_dirty_pages does (Reclaim/DirtyThrottle.cs); <paramref name="boostLoop"/> runs 6.1's boosted balance_pgdat
     /// in full (<see cref="Reclaim.ReclaimModel.BoostedReclaimLoop"/>); <paramref name="ext4Journal"/> keeps the ext4
-    /// metadata blocks a disk `file` step journals held by jbd2 for the rest of the run.
+    /// metadata blocks a disk `file` step journals held by jbd2 for the rest of the run; <paramref name="swapCache"/> lets
+    /// a preempted kswapd's swap writes complete unrotated and frees the swap cache on unmap.
     /// </summary>
-    public static FidelityWorkload Compare(string dir, bool perCpuLists = false, bool startState = false, bool guestClock = false, bool dirtyThrottle = false, bool boostLoop = false, bool ext4Journal = false)
+    public static FidelityWorkload Compare(string dir, bool perCpuLists = false, bool startState = false, bool guestClock = false, bool dirtyThrottle = false, bool boostLoop = false, bool ext4Journal = false, bool swapCache = false)
     {
         List<string> runs = Runs(dir);
         List<OracleRecording> recs = [.. runs.Select(OracleRecording.Read)];
@@ -50,7 +51,7 @@ public static class OracleCompare
         {
             throw new ZoneLabInputException("--start-state", "starts the engine without per-cpu lists: leave out --per-cpu-lists");
         }
-        using OracleEngineRunner e = OracleEngineRunner.Run(w, recs[0], perCpuLists, startState ? GuestStartState.Read(recs[0]) : null, guestClock, dirtyThrottle, boostLoop, ext4Journal);
+        using OracleEngineRunner e = OracleEngineRunner.Run(w, recs[0], perCpuLists, startState ? GuestStartState.Read(recs[0]) : null, guestClock, dirtyThrottle, boostLoop, ext4Journal, swapCache);
         List<FidelityCounter> model = FidelityCounters.Of(w, e.Snapshots, e.Steps);
         FidelityWorkload table = FidelityTable.Build(w.Name, recs[0].Arch, kernel, model);
         // the landing measure against the run the engine started from

@@ -149,6 +149,18 @@ public sealed partial class OracleEngineRunner
         if (pfn == Swapped)
         {
             _m.SwapUsedPages--; // zap_pte_range → free_swap_and_cache
+            if (_swapCache.Remove((h.Id, k), out ulong sc) && _freeSwapCache)
+            {
+                // the entry's last user is gone and only the swap cache holds the folio (count == SWAP_HAS_CACHE):
+                // __try_to_reclaim_swap with TTRS_UNMAPPED finds it unmapped, folio_free_swap deletes it from the
+                // swap cache and the last folio_put frees it (6.1 mm/swapfile.c free_swap_and_cache). The guest's
+                // anon-swap runs: SwapCached 7620 kB before `free a`, 56 kB after
+                _swapCacheAt.Remove(sc);
+                if (_tag[Ix(sc)] == 0 && _m.IsAllocatedHead(sc, out int o) && o == 0 && _m.UseOf(sc) == PageUse.Anon)
+                {
+                    _m.Free(sc, 0);
+                }
+            }
         }
         else if (OwnsPage(h, k))
         {

@@ -34,6 +34,11 @@ public sealed partial class OracleEngineRunner : IDisposable
     private readonly int[] _tag;        // per pfn index: owning holding id + 1 (0: none)
     private readonly int[] _tagIndex;   // per pfn index: the page's index in the holding's Pages
     private readonly List<Holding> _byId = [];
+
+    // the swap-cache page behind an owner's swap entry (holding id, page index) while reclaim has not freed it, and back
+    private readonly Dictionary<(int Id, int K), ulong> _swapCache = [];
+    private readonly Dictionary<ulong, (int Id, int K)> _swapCacheAt = [];
+    private bool _freeSwapCache;   // --swap-cache: the owner's unmap frees the swap-cache page behind its entry
     private readonly Dictionary<string, Holding> _held = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SlabCache> _caches = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (int ObjPerSlab, int Order, int ObjSize)> _slabinfo;
@@ -78,6 +83,7 @@ public sealed partial class OracleEngineRunner : IDisposable
         _cpu = new SingleCpuScheduler(_reclaim);
         _wb = dirtyThrottle ? new DirtyThrottle(_m, _reclaim.CostModel.WritebackNs) : null;
         _reclaim.SwappedOut = OnSwappedOut;
+        _reclaim.SwapCacheFreed = OnSwapCacheFreed;
         _reclaim.FileDropped = OnFileDropped;
         _dm.Contig.FileDropped = OnFileDropped;
         _reclaim.BufferHeld = _dm.Contig.BufferHeld;
@@ -99,17 +105,21 @@ public sealed partial class OracleEngineRunner : IDisposable
     /// balance_pgdat in full (<see cref="ReclaimModel.BoostedReclaimLoop"/>; off for the published table:
     /// docs/fidelity.md, Round 12); <paramref name="ext4Journal"/> keeps the ext4 metadata blocks a disk `file` step
     /// journals held by jbd2 for the rest of the run (OracleEngineRunner.Ext4Journal.cs; off for the published table:
-    /// docs/fidelity.md, Round 13, fidwb2).
+    /// docs/fidelity.md, Round 13, fidwb2); <paramref name="swapCache"/> lets the swap writes of a kswapd batch cut by
+    /// its time slice complete unrotated (<see cref="ReclaimModel.SwapWritesCompleteIsolated"/>) and frees a swap-cache
+    /// page when its owner unmaps the entry (free_swap_and_cache; off for the published table: docs/fidelity.md,
+    /// Round 14, fidlo).
     /// </summary>
-    public static OracleEngineRunner Run(OracleWorkload w, OracleRecording rec, bool perCpuLists = false, GuestStartState? start = null, bool guestClock = false, bool dirtyThrottle = false, bool boostLoop = false, bool ext4Journal = false)
+    public static OracleEngineRunner Run(OracleWorkload w, OracleRecording rec, bool perCpuLists = false, GuestStartState? start = null, bool guestClock = false, bool dirtyThrottle = false, bool boostLoop = false, bool ext4Journal = false, bool swapCache = false)
     {
-        var r = new OracleEngineRunner(w, rec, perCpuLists, dirtyThrottle) { _recordAllocs = File.Exists(rec.PathOf("step1.allocs.txt")), _guestClock = guestClock, _ext4JournalHeld = ext4Journal };
+        var r = new OracleEngineRunner(w, rec, perCpuLists, dirtyThrottle) { _recordAllocs = File.Exists(rec.PathOf("step1.allocs.txt")), _guestClock = guestClock, _ext4JournalHeld = ext4Journal, _freeSwapCache = swapCache };
         r._reclaim.BoostedReclaimLoop = boostLoop;
+        r._reclaim.SwapWritesCompleteIsolated = swapCache;
         return RunSteps(r, start);
     }
 
     /// <summary>
-    /// Runs <paramref name="w"/> as <see cref="Run(OracleWorkload, OracleRecording, bool, GuestStartState?, bool, bool, bool, bool)"/>
+    /// Runs <paramref name="w"/> as <see cref="Run(OracleWorkload, OracleRecording, bool, GuestStartState?, bool, bool, bool, bool, bool)"/>
     /// does, with reclaim costs other than the published ones (tests give a deferred split its time).
     /// </summary>
     internal static OracleEngineRunner Run(OracleWorkload w, OracleRecording rec, ReclaimCostModel reclaimCosts)
@@ -250,6 +260,11 @@ public sealed partial class OracleEngineRunner : IDisposable
     private void OnMigrated(ulong from, ulong to)
     {
         OnQueuedThpMigrated(from, to);
+        if (_swapCacheAt.Remove(from, out (int Id, int K) key))
+        {
+            _swapCacheAt[to] = key; // a swap-cache folio migrates as it is (migrate_folio moves its xarray slot)
+            _swapCache[key] = to;
+        }
         if (_dm.Contig.BufferHeld.Remove(from))
         {
             _dm.Contig.BufferHeld.Add(to); // compaction moved a journaled block's page (its b_count is not modelled there)
@@ -275,7 +290,8 @@ public sealed partial class OracleEngineRunner : IDisposable
         }
     }
 
-    // reclaim is about to swap the page out: its owner now holds a swap entry (try_to_unmap_one)
+    // reclaim is about to swap the page out: its owner now holds a swap entry (try_to_unmap_one), and the page stays in
+    // the swap cache until reclaim frees it (OnSwapCacheFreed) or the owner frees the entry (ReleasePage)
     private void OnSwappedOut(ulong pfn, long pages)
     {
         int id = _tag[Ix(pfn)], k = _tagIndex[Ix(pfn)];
@@ -283,9 +299,20 @@ public sealed partial class OracleEngineRunner : IDisposable
         if (pages == 1 && id > 0 && k < _byId[id - 1].Pages.Count && _byId[id - 1].Pages[k] == pfn)
         {
             _byId[id - 1].Pages[k] = Swapped;
+            _swapCache[(id, k)] = pfn;
+            _swapCacheAt[pfn] = (id, k);
             return;
         }
         _m.SwapUsedPages -= pages; // not ours to track: release the slot rather than leak it
+    }
+
+    // reclaim freed a swap-cache page (__remove_mapping): the owner's swap entry no longer has a page behind it
+    private void OnSwapCacheFreed(ulong pfn)
+    {
+        if (_swapCacheAt.Remove(pfn, out (int Id, int K) key))
+        {
+            _swapCache.Remove(key);
+        }
     }
 
     private bool TrackBlock(Holding h, ulong pfn, int order, PageUse use)
@@ -341,6 +368,11 @@ public sealed partial class OracleEngineRunner : IDisposable
         string I(long v) => v.ToString(CultureInfo.InvariantCulture);
         vm.Append($"thp_fault_alloc {I(_thpAlloc)}\nthp_fault_fallback {I(_thpFallback)}\n");
         vm.Append($"thp_split_page {I(ThpSplitPages)}\nthp_deferred_split_page {I(ThpDeferredSplitPages)}\n");
+        if (_freeSwapCache)
+        {
+            // NR_SWAPCACHE: the written anonymous pages still in the swap cache (not yet freed by reclaim or the unmap)
+            vm.Append($"nr_swapcached {I(_swapCacheAt.Count)}\n");
+        }
         if (_wb != null)
         {
             // vmstat's dirty thresholds (global_dirty_limits, the same domain_dirty_limits as DirtyThrottle)

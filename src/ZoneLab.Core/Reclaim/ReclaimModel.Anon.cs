@@ -60,6 +60,20 @@ public sealed partial class ReclaimModel
                 reclaimed += ShrinkAnonFolio(node, _batch[b], mayIo, ref ns, kswapd, ref written);
             }
 
+            if (_budgetExhausted && SwapWritesCompleteIsolated)
+            {
+                // the reclaimer lost the CPU inside shrink_folio_list (its cond_resched) with the batch still
+                // isolated, and the swap writes it had submitted complete while it waits: folio_end_writeback clears
+                // PG_reclaim, but folio_rotate_reclaimable moves a folio only while it is on an LRU (folio_test_lru),
+                // so these folios are not rotated. move_folios_to_lru puts them back at the head when the reclaimer
+                // runs again (where ShrinkAnonFolio's LruMove already has them): clean, unmapped swap cache that
+                // waits a whole trip around the inactive list (6.1 mm/filemap.c folio_end_writeback, mm/swap.c
+                // folio_rotate_reclaimable). The recordings' anon-swap runs: pswpout − pgsteal_anon ≈ 1700-1970
+                // written pages still in the swap cache at step 2's end, pgrotated ≥ pgsteal_anon, and none of them
+                // rotated during the 1 s sleep that follows (x86_64 run2: pgrotated 26529 at both snapshots).
+                break;
+            }
+
             // the swap writes complete after the batch is back on the list: folio_end_writeback finds PG_reclaim and
             // folio_rotate_reclaimable moves each folio to the tail of the inactive list (pgrotated)
             for (int w = 0; w < written; w++)
@@ -165,6 +179,7 @@ public sealed partial class ReclaimModel
 
         (kswapd ? ZoneStats.StealKswapd : ZoneStats.StealDirect)[zi] += pages;
         RecordAge(_m.ZoneSpan[zi].Node, LruList.InactiveAnon, i, pages);
+        SwapCacheFreed?.Invoke(_m.PfnAt(i));
         _m.ReclaimBlock(i);
         _m.Count(VmEvent.PgstealAnon, pages);
     }

@@ -69,6 +69,21 @@ public sealed partial class ReclaimModel : IMemoryPressureHandler
     public Action<ulong, long>? SwappedOut { get; set; }
 
     /// <summary>
+    /// When the background kswapd's time slice ends inside a batch of <c>shrink_folio_list</c>, the swap writes it
+    /// submitted in that batch complete while the batch is still isolated, so <c>folio_rotate_reclaimable</c> does not
+    /// move them to the tail (<c>folio_test_lru</c> is false) and they wait at the head of the inactive list as clean
+    /// swap cache instead of being freed by the next batch. Off for the published table (docs/fidelity.md, Round 14,
+    /// fidlo): off, every written folio is rotated when its batch is back on the list.
+    /// </summary>
+    public bool SwapWritesCompleteIsolated { get; set; }
+
+    /// <summary>
+    /// Called with the pfn of every anonymous block reclaim frees from the swap cache (its write done:
+    /// <c>__remove_mapping</c>), so a workload model that remembered the block's swap-cache page stops pointing at it.
+    /// </summary>
+    public Action<ulong>? SwapCacheFreed { get; set; }
+
+    /// <summary>
     /// The workload's OOM killer (mirrors out_of_memory → select_bad_process → oom_kill_process): given the node of
     /// the failing allocation, kills one task and returns the pages its exit freed, or 0 when no task holds memory.
     /// </summary>
