@@ -50,8 +50,16 @@ internal static class OracleCompareCommand
             {
                 dirs = [pr.GetValue(dir) ?? throw new ZoneLabInputException("compare", "give a recording folder or --all")];
             }
-            bool perCpuLists = pr.GetValue(pcp);
-            var report = new FidelityReport { Workloads = [.. dirs.Select(d => OracleCompare.Compare(d, perCpuLists, pr.GetValue(startState), pr.GetValue(guestClock), pr.GetValue(dirty), pr.GetValue(boostLoop), pr.GetValue(ext4Journal), pr.GetValue(swapCache)))] };
+            var mechanisms = new OracleMechanisms
+            {
+                PerCpuLists = pr.GetValue(pcp),
+                GuestClock = pr.GetValue(guestClock),
+                DirtyThrottle = pr.GetValue(dirty),
+                BoostLoop = pr.GetValue(boostLoop),
+                Ext4Journal = pr.GetValue(ext4Journal),
+                SwapCache = pr.GetValue(swapCache),
+            };
+            var report = new FidelityReport { Workloads = [.. dirs.Select(d => OracleCompare.Compare(d, mechanisms, pr.GetValue(startState)))] };
             if (pr.GetValue(writeGaps) is string gaps)
             {
                 string tmp = gaps + ".tmp";

@@ -22,17 +22,12 @@ public static class OracleCompare
     }
 
     /// <summary>
-    /// Compares one recording folder (a run or a folder of runs of the same workload and architecture);
-    /// <paramref name="perCpuLists"/> runs the engine with the guest's per-cpu page lists (OracleEngineRunner.Pcp.cs);
+    /// Compares one recording folder (a run or a folder of runs of the same workload and architecture), the engine
+    /// running with the opt-in kernel mechanisms of <paramref name="mechanisms"/> (none: the published table);
     /// <paramref name="startState"/> starts it from the first run's own page state (a --page-state recording) instead
-    /// of re-creating its used memory by allocating it; <paramref name="guestClock"/> runs kcompactd's timer on the
-    /// recorded step times (OracleEngineRunner.Timer.cs); <paramref name="dirtyThrottle"/> paces disk writers as
-    /// balance_dirty_pages does (Reclaim/DirtyThrottle.cs); <paramref name="boostLoop"/> runs 6.1's boosted balance_pgdat
-    /// in full (<see cref="Reclaim.ReclaimModel.BoostedReclaimLoop"/>); <paramref name="ext4Journal"/> keeps the ext4
-    /// metadata blocks a disk `file` step journals held by jbd2 for the rest of the run; <paramref name="swapCache"/> lets
-    /// a preempted kswapd's swap writes complete unrotated and frees the swap cache on unmap.
+    /// of re-creating its used memory by allocating it.
     /// </summary>
-    public static FidelityWorkload Compare(string dir, bool perCpuLists = false, bool startState = false, bool guestClock = false, bool dirtyThrottle = false, bool boostLoop = false, bool ext4Journal = false, bool swapCache = false)
+    public static FidelityWorkload Compare(string dir, OracleMechanisms? mechanisms = null, bool startState = false)
     {
         List<string> runs = Runs(dir);
         List<OracleRecording> recs = [.. runs.Select(OracleRecording.Read)];
@@ -47,11 +42,11 @@ public static class OracleCompare
             }
         }
         var kernel = recs.Select(r => FidelityCounters.Of(w, r.Snapshots, [.. r.Steps.Select(s => (s.Rc, s.Extra))])).ToList();
-        if (startState && perCpuLists)
+        if (startState && mechanisms?.PerCpuLists == true)
         {
             throw new ZoneLabInputException("--start-state", "starts the engine without per-cpu lists: leave out --per-cpu-lists");
         }
-        using OracleEngineRunner e = OracleEngineRunner.Run(w, recs[0], perCpuLists, startState ? GuestStartState.Read(recs[0]) : null, guestClock, dirtyThrottle, boostLoop, ext4Journal, swapCache);
+        using OracleEngineRunner e = OracleEngineRunner.Run(w, recs[0], mechanisms, startState ? GuestStartState.Read(recs[0]) : null);
         List<FidelityCounter> model = FidelityCounters.Of(w, e.Snapshots, e.Steps);
         FidelityWorkload table = FidelityTable.Build(w.Name, recs[0].Arch, kernel, model);
         // the landing measure against the run the engine started from

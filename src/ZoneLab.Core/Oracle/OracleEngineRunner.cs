@@ -95,31 +95,21 @@ public sealed partial class OracleEngineRunner : IDisposable
     }
 
     /// <summary>
-    /// Runs <paramref name="w"/> in the engine from the start of <paramref name="rec"/>; <paramref name="perCpuLists"/>
-    /// models the guest's per-cpu page lists (off for the published table: docs/fidelity.md, Round 4);
-    /// <paramref name="start"/>, the guest's page state at step 0 (--start-state), replaces re-creating the used memory;
-    /// <paramref name="guestClock"/> runs kcompactd's timer on the recording's step times (OracleEngineRunner.Timer.cs);
-    /// <paramref name="dirtyThrottle"/> writes disk files dirty and paces their writer as balance_dirty_pages does,
-    /// against a device writing one page per <see cref="ReclaimCostModel.WritebackNs"/> (<see cref="DirtyThrottle"/>;
-    /// off for the published table: docs/fidelity.md, Round 8); <paramref name="boostLoop"/> runs 6.1's boosted
-    /// balance_pgdat in full (<see cref="ReclaimModel.BoostedReclaimLoop"/>; off for the published table:
-    /// docs/fidelity.md, Round 12); <paramref name="ext4Journal"/> keeps the ext4 metadata blocks a disk `file` step
-    /// journals held by jbd2 for the rest of the run (OracleEngineRunner.Ext4Journal.cs; off for the published table:
-    /// docs/fidelity.md, Round 13, fidwb2); <paramref name="swapCache"/> lets the swap writes of a kswapd batch cut by
-    /// its time slice complete unrotated (<see cref="ReclaimModel.SwapWritesCompleteIsolated"/>) and frees a swap-cache
-    /// page when its owner unmaps the entry (free_swap_and_cache; off for the published table: docs/fidelity.md,
-    /// Round 14, fidlo).
+    /// Runs <paramref name="w"/> in the engine from the start of <paramref name="rec"/> with the opt-in kernel mechanisms
+    /// of <paramref name="mechanisms"/> (none: the published table's engine); <paramref name="start"/>, the guest's page
+    /// state at step 0 (--start-state), replaces re-creating the used memory.
     /// </summary>
-    public static OracleEngineRunner Run(OracleWorkload w, OracleRecording rec, bool perCpuLists = false, GuestStartState? start = null, bool guestClock = false, bool dirtyThrottle = false, bool boostLoop = false, bool ext4Journal = false, bool swapCache = false)
+    public static OracleEngineRunner Run(OracleWorkload w, OracleRecording rec, OracleMechanisms? mechanisms = null, GuestStartState? start = null)
     {
-        var r = new OracleEngineRunner(w, rec, perCpuLists, dirtyThrottle) { _recordAllocs = File.Exists(rec.PathOf("step1.allocs.txt")), _guestClock = guestClock, _ext4JournalHeld = ext4Journal, _freeSwapCache = swapCache };
-        r._reclaim.BoostedReclaimLoop = boostLoop;
-        r._reclaim.SwapWritesCompleteIsolated = swapCache;
+        OracleMechanisms o = mechanisms ?? OracleMechanisms.Published;
+        var r = new OracleEngineRunner(w, rec, o.PerCpuLists, o.DirtyThrottle) { _recordAllocs = File.Exists(rec.PathOf("step1.allocs.txt")), _guestClock = o.GuestClock, _ext4JournalHeld = o.Ext4Journal, _freeSwapCache = o.SwapCache };
+        r._reclaim.BoostedReclaimLoop = o.BoostLoop;
+        r._reclaim.SwapWritesCompleteIsolated = o.SwapCache;
         return RunSteps(r, start);
     }
 
     /// <summary>
-    /// Runs <paramref name="w"/> as <see cref="Run(OracleWorkload, OracleRecording, bool, GuestStartState?, bool, bool, bool, bool, bool)"/>
+    /// Runs <paramref name="w"/> as <see cref="Run(OracleWorkload, OracleRecording, OracleMechanisms?, GuestStartState?)"/>
     /// does, with reclaim costs other than the published ones (tests give a deferred split its time).
     /// </summary>
     internal static OracleEngineRunner Run(OracleWorkload w, OracleRecording rec, ReclaimCostModel reclaimCosts)

@@ -12,7 +12,7 @@ public class DirtyThrottleOracleTests
     private static (List<OracleRecording> Runs, OracleEngineRunner Engine) Run(string workload, string arch)
     {
         (List<OracleRecording> runs, OracleWorkload w) = OracleWorkloadTests.Recorded(workload, arch);
-        return (runs, OracleEngineRunner.Run(w, runs[0], dirtyThrottle: true));
+        return (runs, OracleEngineRunner.Run(w, runs[0], new OracleMechanisms { DirtyThrottle = true }));
     }
 
     [Theory]

@@ -15,7 +15,7 @@ public class Ext4JournalCmaTests
         string dir = Path.Combine(OracleWorkloadTests.Root, "oracle", "recordings", "cma-under-dirty-pagecache", "arm64");
         List<OracleRecording> runs = [.. OracleCompare.Runs(dir).Select(OracleRecording.Read)];
         OracleWorkload w = OracleWorkloadLoader.LoadFile(Path.Combine(OracleWorkloadTests.Root, "oracle", "workloads", "cma-under-dirty-pagecache.yaml"));
-        using OracleEngineRunner e = OracleEngineRunner.Run(w, runs[0], ext4Journal: true);
+        using OracleEngineRunner e = OracleEngineRunner.Run(w, runs[0], new OracleMechanisms { Ext4Journal = true });
         // the three runs' vmstat, read by eye: cma_alloc_fail 0 up to step 29, then 1 after step 30 (the 32 MiB pages
         // after the dirty file: the create's three journaled blocks in the last window), 2 after step 33, 4 after 36 and
         // 6 after 39 (the synced file's block bitmaps in a second window), 7 after 41 (the 1 GiB page)

@@ -13,7 +13,7 @@ public class GuestTraceReadTests
     private static (List<OracleRecording> Runs, OracleEngineRunner Engine) Run(string workload, string arch, bool perCpuLists)
     {
         (List<OracleRecording> runs, OracleWorkload w) = OracleWorkloadTests.Recorded(workload, arch);
-        return (runs, OracleEngineRunner.Run(w, runs[0], perCpuLists));
+        return (runs, OracleEngineRunner.Run(w, runs[0], new OracleMechanisms { PerCpuLists = perCpuLists }));
     }
 
     private static long Pgfree(ProcSnapshot s) => s.Vmstat["pgfree"];

@@ -13,7 +13,7 @@ public class KcompactdGuestClockTests
     private static (List<OracleRecording> Runs, OracleEngineRunner Engine) Run(string workload, string arch, bool guestClock)
     {
         (List<OracleRecording> runs, OracleWorkload w) = OracleWorkloadTests.Recorded(workload, arch);
-        return (runs, OracleEngineRunner.Run(w, runs[0], guestClock: guestClock));
+        return (runs, OracleEngineRunner.Run(w, runs[0], new OracleMechanisms { GuestClock = guestClock }));
     }
 
     private static long Scanned(ProcSnapshot s) => s.Vmstat["compact_migrate_scanned"];

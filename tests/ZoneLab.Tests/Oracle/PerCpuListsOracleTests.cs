@@ -13,7 +13,7 @@ public class PerCpuListsOracleTests
     private static (List<OracleRecording> Runs, OracleEngineRunner Engine, OracleWorkload W) Run(string workload, string arch)
     {
         (List<OracleRecording> runs, OracleWorkload w) = OracleWorkloadTests.Recorded(workload, arch);
-        return (runs, OracleEngineRunner.Run(w, runs[0], perCpuLists: true), w);
+        return (runs, OracleEngineRunner.Run(w, runs[0], new OracleMechanisms { PerCpuLists = true }), w);
     }
 
     private static long KernelPcp(OracleRecording r, int step) =>

@@ -33,7 +33,7 @@ public class SwapCacheTests
         Assert.Equal(runs[1].Snapshots[2].Vmstat["pgrotated"], runs[1].Snapshots[3].Vmstat["pgrotated"]);
         Assert.Equal(runs[1].Snapshots[2].Vmstat["pswpout"], runs[1].Snapshots[3].Vmstat["pswpout"]);
 
-        using OracleEngineRunner e = OracleEngineRunner.Run(w, runs[0], swapCache: true);
+        using OracleEngineRunner e = OracleEngineRunner.Run(w, runs[0], new OracleMechanisms { SwapCache = true });
         // without it every written folio is rotated and freed by the next batch: 8 pages written and not freed
         long engineCached = e.Snapshots[2].Vmstat["pswpout"] - e.Snapshots[2].Vmstat["pgsteal_anon"];
         Assert.True(engineCached >= fewestCached, $"{engineCached} written pages not freed after step 2, the kernels at least {fewestCached}");
@@ -60,7 +60,7 @@ public class SwapCacheTests
         }
         Assert.Equal([95L, 99, 86, 66], fewest);
 
-        using OracleEngineRunner e = OracleEngineRunner.Run(w, runs[0], swapCache: true);
+        using OracleEngineRunner e = OracleEngineRunner.Run(w, runs[0], new OracleMechanisms { SwapCache = true });
         // without --swap-cache: 6 6 4 1 (a's survivors are whole pageblocks)
         for (int o = 0; o < 4; o++)
         {
