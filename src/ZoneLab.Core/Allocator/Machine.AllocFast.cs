@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 
 namespace ZoneLab.Allocator;
@@ -215,6 +216,7 @@ public sealed unsafe partial class Machine
         LruAgeTracker? ages = LruAges;
         int clock = ages?.Clock ?? 0;
         int lruBase = prefNode * LruLists;
+        var split = new RunSplit { Base = Nil };
         long n = 0;
         while (n < max)
         {
@@ -242,24 +244,25 @@ public sealed unsafe partial class Machine
                 w++;
             }
 
-            if (zone.BoostedWatermarkFlag)
+            if (zone.BoostedWatermarkFlag || !(use is PageUse.Anon or PageUse.File or PageUse.FileDirty or PageUse.SlabReclaimable or PageUse.Shmem))
             {
-                // rmqueue's pending kswapd wakeup is a callback: the per-page path's
+                // rmqueue's pending kswapd wakeup is a callback; a page off the LRU keeps the free-list links a split
+                // block's page-by-page expand() leaves in it (the LRU link below overwrites them): the per-page path's
                 break;
             }
 
             int i = Nil;
             if (cma && zone.NrFreeCmaPages > zone.NrFreePages / 2)
             {
-                i = RmqueueSmallest(zone, 0, MigrateType.Cma);
+                i = RunRmqueue(zone, MigrateType.Cma, ref split);
             }
 
             if (i == Nil)
             {
-                i = RmqueueSmallest(zone, 0, mt);
+                i = RunRmqueue(zone, mt, ref split);
                 if (i == Nil && cma)
                 {
-                    i = RmqueueSmallest(zone, 0, MigrateType.Cma);
+                    i = RunRmqueue(zone, MigrateType.Cma, ref split);
                 }
 
                 if (i == Nil)
@@ -306,6 +309,11 @@ public sealed unsafe partial class Machine
         }
 
     Done:
+        if (split.Base != Nil)
+        {
+            LinkSplitRest(ref split);
+        }
+
         if (n > 0)
         {
             _watermarkPassed = true;
@@ -344,5 +352,96 @@ public sealed unsafe partial class Machine
         }
 
         return n;
+    }
+
+    // The block a run is splitting: [Base, Base + 2^Order) of Zone's Mt lists, taken off its list at Order by the
+    // run, its first Next pages handed out (Base = Nil: none). __rmqueue_smallest took it from the smallest order with
+    // a page, so the Mt lists below Order were empty; page by page, expand() would put its upper halves at their heads
+    // and each later order-0 request of that list would take the next page of the block in address order (the lowest
+    // order with a page is always the next piece). The run hands the pages out so and links what is left (the aligned
+    // pieces of [Base + Next, Base + 2^Order), one per list, as the page-by-page splits leave them) when it ends or
+    // splits another block; the free-page counts follow every page as they would.
+    private struct RunSplit
+    {
+        public int Base;
+        public int Order;
+        public int Next;
+        public Zone Zone;
+        public MigrateType Mt;
+    }
+
+    // __rmqueue_smallest for order 0 inside AllocateOrder0Run: the page of the block being split when it is this
+    // zone's and migratetype's, else the list walk of RmqueueSmallest, a block above order 0 becoming the run's
+    // split block (the previous one's rest linked first: no other list changes in between)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int RunRmqueue(Zone zone, MigrateType mt, ref RunSplit split)
+    {
+        if (split.Base != Nil && split.Mt == mt && split.Zone == zone)
+        {
+            int p = split.Base + split.Next;
+            if (++split.Next == 1 << split.Order)
+            {
+                split.Base = Nil;
+            }
+
+            AccountFree(zone, mt, -1);
+            _lastRmqueueMt = mt;
+            return p;
+        }
+
+        int li = ListIndex(zone.Index, 0, (int)mt);
+        for (int o = 0; o <= Pageblock.MaxOrder; o++, li += NrMt)
+        {
+            int i = _listHead[li];
+            if (i == Nil)
+            {
+                continue;
+            }
+
+            DelFromFreeList(i, zone, o);
+            if (o > 0)
+            {
+                if (split.Base != Nil)
+                {
+                    LinkSplitRest(ref split);
+                }
+
+                // the block's other pages stay counted free until handed out, as expand() counts them
+                AccountFree(zone, mt, (1L << o) - 1);
+                split = new RunSplit { Base = i, Order = o, Next = 1, Zone = zone, Mt = mt };
+            }
+
+            _lastRmqueueMt = mt;
+            return i;
+        }
+
+        return Nil;
+    }
+
+    // the page-by-page splits' free rest of the run's split block: each aligned piece of [Base + Next, Base + 2^Order)
+    // (at offset x, order = trailing zeros of x) alone on its list (add_to_free_list at the head of an empty list),
+    // with its buddy order and migratetype; its pages are already counted free
+    private void LinkSplitRest(ref RunSplit split)
+    {
+        Zone zone = split.Zone;
+        int end = 1 << split.Order;
+        for (int x = split.Next; x < end;)
+        {
+            int order = System.Numerics.BitOperations.TrailingZeroCount(x);
+            int i = split.Base + x;
+            int li = ListIndex(zone.Index, order, (int)split.Mt);
+            Debug.Assert(_listHead[li] == Nil, "a split block's lower lists stay empty while the run splits it");
+            _next[i] = Nil;
+            _prev[i] = Nil;
+            _listHead[li] = i;
+            _listTail[li] = i;
+            _listCount[li]++;
+            _areaNrFree[(zone.Index * NrOrders) + order]++;
+            _flags[i] = PageState.Flags(KindFree, order);
+            _info[i] = (byte)split.Mt;
+            x += 1 << order;
+        }
+
+        split.Base = Nil;
     }
 }
