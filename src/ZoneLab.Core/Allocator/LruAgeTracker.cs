@@ -101,6 +101,17 @@ public sealed unsafe partial class LruAgeTracker
         }
     }
 
+    // Add for pages at a known stamp: a run of faults (Machine.AllocateOrder0Run) adds its pages of one list and tick
+    // at once, which leaves the counts, the pending slot and the last query's answer as adding them one by one does
+    // (each is a sum over the pages)
+    internal void AddAt(int node, LruList lru, int stamp, long pages)
+    {
+        if ((int)lru < Lists)
+        {
+            Update(node * Lists + (int)lru, stamp, pages);
+        }
+    }
+
     /// <summary>Resident pages of (node, list) whose stamp is older than <paramref name="stamp"/>.</summary>
     internal long OlderThan(int node, LruList lru, int stamp)
     {

@@ -110,13 +110,16 @@ public sealed unsafe partial class Machine
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private Zone ReleaseHead(int i, int order)
     {
-        if ((_info[i] & PageState.OnLru) != 0)
+        // the info byte and zone read once: LruDel keeps the use bits and the zone, and after its stores through the
+        // per-pfn byte pointers the JIT would load both again
+        byte info = _info[i];
+        Zone zone = _zones[_zoneOf[i]];
+        if ((info & PageState.OnLru) != 0)
         {
             LruDel(i);
         }
 
-        Zone zone = _zones[_zoneOf[i]];
-        _usePages[zone.Node * UseKinds + (int)PageState.UseOf(_info[i])] -= 1L << order;
+        _usePages[zone.Node * UseKinds + (int)PageState.UseOf(info)] -= 1L << order;
         _flags[i] = KindTail;
         _events[(int)VmEvent.Pgfree] += 1L << order;
         return zone;

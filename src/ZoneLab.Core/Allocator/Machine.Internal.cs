@@ -275,6 +275,16 @@ public sealed unsafe partial class Machine
     /// </summary>
     internal partial AllocResult AllocateOrder0(GfpFlags gfp, int node, PageUse use);
 
+    /// <summary>
+    /// Up to <paramref name="max"/> order-0 pages, each exactly as <see cref="AllocateOrder0"/> would allocate it, taken
+    /// one after the other while each is that call's common case in the zonelist's first zone (above its low mark, a
+    /// <c>__rmqueue_smallest</c> hit); stops before a page that is not (untouched: the caller allocates it with
+    /// <see cref="AllocateOrder0"/>) or after a page the run's <see cref="IOrder0Run.Took"/> declines. Returns the
+    /// pages taken. Nothing outside the run reads or changes the machine between its pages.
+    /// </summary>
+    internal partial long AllocateOrder0Run<TRun>(GfpFlags gfp, int node, ref TRun run, long max)
+        where TRun : struct, IOrder0Run;
+
     /// <summary>Frees the block at <paramref name="pfn"/> (<c>__free_pages</c>) when it is still an allocated head of
     /// <paramref name="order"/> and <paramref name="use"/>; else changes nothing and returns false.</summary>
     internal partial bool FreeIfAllocated(ulong pfn, int order, PageUse use);

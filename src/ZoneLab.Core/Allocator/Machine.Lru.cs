@@ -81,9 +81,18 @@ public sealed unsafe partial class Machine
         zone.LruPages[(int)lru] += pages;
     }
 
+    // mirrors lruvec_del_folio: unlinks the block at i from its node's list and takes its pages off the list's, the
+    // age tracker's and the zone's counts. The block's info, order and zone are read once into locals: the per-pfn
+    // arrays are byte pointers, so after the link stores the JIT would load them again at each use (on every free,
+    // migration and reclaim of an LRU page, about 1.5M times a run).
     internal void LruDel(int i)
     {
-        int li = LruIndexOf(i);
+        byte info = _info[i];
+        long pages = 1L << PageState.OrderOf(_flags[i]);
+        Zone zone = _zones[_zoneOf[i]];
+        int node = zone.Node;
+        LruList lru = LruFor(PageState.UseOf(info), (info & PageState.Active) != 0);
+        int li = node * LruLists + (int)lru;
         int n = _next[i], p = _prev[i];
         if (p != Nil)
         {
@@ -103,10 +112,10 @@ public sealed unsafe partial class Machine
             _lruTail[li] = p;
         }
 
-        _lruCount[li] -= 1L << PageState.OrderOf(_flags[i]);
-        LruAges?.Add(li / LruLists, (LruList)(li % LruLists), i, -(1L << PageState.OrderOf(_flags[i])));
-        _zones[_zoneOf[i]].LruPages[li % LruLists] -= 1L << PageState.OrderOf(_flags[i]);
-        _info[i] = (byte)(_info[i] & 0x3F);
+        _lruCount[li] -= pages;
+        LruAges?.Add(node, lru, i, -pages);
+        zone.LruPages[(int)lru] -= pages;
+        _info[i] = (byte)(info & 0x3F);
     }
 
     internal int LruIndexOf(int i)

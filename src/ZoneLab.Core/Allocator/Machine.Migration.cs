@@ -20,10 +20,12 @@ public sealed unsafe partial class Machine
     // caller (isolate_migratepages_block, do_migrate_range) adds the folio to NR_ISOLATED_ANON + page_is_file_lru
     internal partial void IsolateLru(int i)
     {
+        // the info byte and order read once (LruDel leaves the order; the byte-pointer stores would make them reloads)
         byte active = (byte)(_info[i] & PageState.Active);
+        long pages = 1L << PageState.OrderOf(_flags[i]);
         LruDel(i);
         _info[i] |= active;
-        AddIsolated(i, 1L << PageState.OrderOf(_flags[i]));
+        AddIsolated(i, pages);
     }
 
     // mirrors putback_movable_pages → folio_putback_lru → folio_add_lru → lru_add_fn → lruvec_add_folio (6.1): the
@@ -46,9 +48,13 @@ public sealed unsafe partial class Machine
         bool active = (_info[src] & PageState.Active) != 0;
         _refs[dst] = _refs[src]; // folio_migrate_flags: PG_referenced; remove_migration_pte keeps a young PTE
         int node = _zones[_zoneOf[dst]].Node;
-        LruList lru = LruFor(PageState.UseOf(_info[dst]), active);
+        byte dstInfo = _info[dst];
+        PageUse dstUse = PageState.UseOf(dstInfo);
+        LruList lru = LruFor(dstUse, active);
         int li = node * LruLists + (int)lru;
-        if (!relinkAlways && (_info[dst] & PageState.OnLru) != 0 && _lruHead[li] == dst && LruIndexOf(dst) == li)
+        // LruIndexOf(dst) == li: same node and use, so the lists agree when the target's own PG_active names this one
+        if (!relinkAlways && (dstInfo & PageState.OnLru) != 0 && _lruHead[li] == dst
+            && LruFor(dstUse, (dstInfo & PageState.Active) != 0) == lru)
         {
             // The engine's allocation put the target at the head of this very list (an inactive source; nothing ran
             // in between): LruDel + LruAdd would unlink it and link it back where it is, leaving the list, its

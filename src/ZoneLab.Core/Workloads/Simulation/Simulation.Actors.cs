@@ -30,23 +30,47 @@ internal sealed partial class Simulation
         var h = new Holding(0, PageUse.Anon, false, (int)Math.Min(pages, 1 << 20)) { Owner = st, Actor = a };
         st.Current = h;
         int kills = st.OomKills;
-        for (long i = 0; i < pages; i++)
+        int node = LocalNode(a);
+        var run = new AnonFaultRun(this, st, h, a.PinnedFraction);
+        long i = 0;
+        while (i < pages)
         {
-            AllocResult r = _m.AllocateOrder0(Gfp.HighUserMovable, LocalNode(a), PageUse.Anon);
-            if (st.OomKills != kills)
+            // the faults' common case a run at a time (Machine.AllocateOrder0Run: the pages, draws and bookkeeping of
+            // the per-page loop below, in its order); the page the run stops at goes through that loop's steps
+            i += _m.AllocateOrder0Run(Gfp.HighUserMovable, node, ref run, pages - i);
+            ulong pfn;
+            bool pin;
+            if (run.Pinned)
             {
-                // the OOM killer chose this task inside the allocation and freed its memory, this holding too: the
-                // page it still got (ALLOC_OOM) goes with the rest at exit, and SIGKILL ends the faults
-                KilledTaskPage(r.Success ? r.Pfn : ulong.MaxValue);
-                break;
+                // the run's last page was drawn pinned: it is pinned here, as the loop pins
+                run.Pinned = false;
+                pfn = run.PinnedPfn;
+                pin = true;
             }
-            if (!r.Success)
+            else
             {
-                _metrics.MovableFailures++;
-                break;
+                if (i >= pages)
+                {
+                    break;
+                }
+                i++;
+                AllocResult r = _m.AllocateOrder0(Gfp.HighUserMovable, node, PageUse.Anon);
+                if (st.OomKills != kills)
+                {
+                    // the OOM killer chose this task inside the allocation and freed its memory, this holding too: the
+                    // page it still got (ALLOC_OOM) goes with the rest at exit, and SIGKILL ends the faults
+                    KilledTaskPage(r.Success ? r.Pfn : ulong.MaxValue);
+                    break;
+                }
+                if (!r.Success)
+                {
+                    _metrics.MovableFailures++;
+                    break;
+                }
+                pfn = r.Pfn;
+                pin = a.PinnedFraction > 0 && st.Rng.NextDouble() < a.PinnedFraction;
             }
-            ulong pfn = r.Pfn;
-            if (a.PinnedFraction > 0 && st.Rng.NextDouble() < a.PinnedFraction)
+            if (pin)
             {
                 pfn = Pin(pfn);
                 if (st.OomKills != kills)
@@ -208,11 +232,32 @@ internal sealed partial class Simulation
         // sized for the expected dirty share and a margin: growing it by doubling showed in profiles (GC, copies)
         int expectDirty = a.DirtyFraction > 0 ? (int)Math.Min((pages * a.DirtyFraction * 1.25) + 16, 1 << 20) : 0;
         var dirty = new Holding(0, PageUse.FileDirty, false, expectDirty) { CleanOnly = true };
-        for (long i = 0; i < pages; i++)
+        int node = LocalNode(a);
+        var run = new CacheFaultRun(st, a.DirtyFraction, dirty);
+        long i = 0;
+        while (i < pages)
         {
-            bool isDirty = a.DirtyFraction > 0 && st.Rng.NextDouble() < a.DirtyFraction;
+            // the faults' common case a run at a time (Machine.AllocateOrder0Run: the pages, draws and bookkeeping of
+            // the per-page steps below, in their order); the page the run stops at goes through those steps, with the
+            // dirty draw the run already made for it
+            i += _m.AllocateOrder0Run(gfp, node, ref run, pages - i);
+            if (i >= pages)
+            {
+                break;
+            }
+            i++;
+            bool isDirty;
+            if (run.Drawn)
+            {
+                run.Drawn = false;
+                isDirty = run.Dirty;
+            }
+            else
+            {
+                isDirty = a.DirtyFraction > 0 && st.Rng.NextDouble() < a.DirtyFraction;
+            }
             PageUse use = isDirty ? PageUse.FileDirty : PageUse.File;
-            AllocResult r = _m.AllocateOrder0(gfp, LocalNode(a), use);
+            AllocResult r = _m.AllocateOrder0(gfp, node, use);
             if (!r.Success)
             {
                 _metrics.MovableFailures++;
