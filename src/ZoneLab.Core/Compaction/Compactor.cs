@@ -47,6 +47,11 @@ public sealed partial class Compactor
     private readonly int[] _orderFailed;
     private readonly int[] _proactiveDefer;
 
+    // pgdat->kcompactd_max_order and kcompactd_highest_zoneidx per node: what wakeup_kcompactd asked for, kept
+    // until a kcompactd_do_work at that order (or higher) runs
+    private readonly int[] _kcompactdMaxOrder;
+    private readonly int[] _kcompactdHighest;
+
     /// <summary>Creates a compactor for a machine.</summary>
     public Compactor(Machine machine, CompactionCostModel? costs = null)
     {
@@ -63,6 +68,12 @@ public sealed partial class Compactor
         _orderFailed = new int[n];
         _initFree = new int[n];
         _proactiveDefer = new int[machine.NodeCount];
+        _kcompactdMaxOrder = new int[machine.NodeCount];
+        _kcompactdHighest = new int[machine.NodeCount];
+        for (int node = 0; node < machine.NodeCount; node++)
+        {
+            _kcompactdHighest[node] = NrZonesMinusOne(node);
+        }
         for (int z = 0; z < n; z++)
         {
             ResetCachedPositions(z);
@@ -200,6 +211,118 @@ public sealed partial class Compactor
     /// met defers the zone, a successful one resets the deferral's order.
     /// </summary>
     public void Kcompactd(int node, int order, int highestZoneIdx)
+    {
+        KcompactdDoWork(node, order, highestZoneIdx);
+
+        // "Regardless of success, we are done until woken up next. But remember the requested
+        // order/highest_zoneidx in case it was higher/tighter than our current ones"
+        if (_kcompactdMaxOrder[node] <= order)
+        {
+            _kcompactdMaxOrder[node] = 0;
+        }
+
+        if (_kcompactdHighest[node] >= highestZoneIdx)
+        {
+            _kcompactdHighest[node] = NrZonesMinusOne(node);
+        }
+    }
+
+    /// <summary>
+    /// mirrors <c>wakeup_kcompactd</c> (6.1 mm/compaction.c): an order &gt; 0 raises
+    /// <c>pgdat-&gt;kcompactd_max_order</c> and lowers <c>kcompactd_highest_zoneidx</c> before anything else, so a
+    /// request refused now (no zone where <c>compaction_suitable</c> says COMPACT_CONTINUE) is still remembered and
+    /// served at kcompactd's next timeout (<see cref="KcompactdTimeout"/>). Wakes kcompactd (here: runs
+    /// <c>kcompactd_do_work</c> at once, at the remembered order and zone) when <c>kcompactd_node_suitable</c> holds.
+    /// Returns true when kcompactd ran.
+    /// </summary>
+    public bool WakeupKcompactd(int node, int order, int highestZoneIdx)
+    {
+        if (order <= 0)
+        {
+            return false;
+        }
+
+        _kcompactdMaxOrder[node] = Math.Max(_kcompactdMaxOrder[node], order);
+        _kcompactdHighest[node] = Math.Min(_kcompactdHighest[node], highestZoneIdx);
+        if (!KcompactdNodeSuitable(node))
+        {
+            return false;
+        }
+
+        Kcompactd(node, _kcompactdMaxOrder[node], _kcompactdHighest[node]);
+        return true;
+    }
+
+    /// <summary>The order a refused <c>wakeup_kcompactd</c> left in <c>pgdat-&gt;kcompactd_max_order</c> (0: none).</summary>
+    public int KcompactdMaxOrder(int node) => _kcompactdMaxOrder[node];
+
+    /// <summary>
+    /// mirrors one timeout of kcompactd's wait (<c>kcompactd</c>, 6.1): while a proactive run's deferral lasts
+    /// (the wait is <c>default_timeout &lt;&lt; COMPACT_MAX_DEFER_SHIFT</c>) nothing happens; at the end of the wait
+    /// <c>wait_event_freezable_timeout</c> re-tests <c>kcompactd_work_requested</c>, so an order left by a refused
+    /// wakeup runs <c>kcompactd_do_work</c> (counted as a KCOMPACTD_WAKE) instead of the proactive check; otherwise
+    /// the proactive path (<see cref="ProactiveCompact"/>). Returns true when either compacted.
+    /// </summary>
+    public bool KcompactdTimeout(int node, bool kswapdRunning = false)
+    {
+        if (_proactiveDefer[node] == 0 && _kcompactdMaxOrder[node] > 0)
+        {
+            Kcompactd(node, _kcompactdMaxOrder[node], _kcompactdHighest[node]);
+            return true;
+        }
+
+        return ProactiveCompact(node, kswapdRunning);
+    }
+
+    /// <summary>
+    /// The request half of <see cref="KcompactdTimeout"/>, for callers that do not model proactive compaction (the
+    /// scenario simulation): at the end of kcompactd's wait an order a refused wakeup left runs
+    /// <c>kcompactd_do_work</c>. Returns true when it ran.
+    /// </summary>
+    public bool ServeKcompactdRequest(int node)
+    {
+        if (_kcompactdMaxOrder[node] == 0)
+        {
+            return false;
+        }
+
+        Kcompactd(node, _kcompactdMaxOrder[node], _kcompactdHighest[node]);
+        return true;
+    }
+
+    // mirrors kcompactd_node_suitable: a zone up to kcompactd_highest_zoneidx where compaction_suitable at
+    // kcompactd_max_order (alloc_flags 0: the min watermark) says COMPACT_CONTINUE
+    private bool KcompactdNodeSuitable(int node)
+    {
+        int high = _kcompactdHighest[node];
+        foreach (Zone z in _m.ZoneSpan)
+        {
+            if (z.Node == node && (int)z.Type <= high && z.IsPopulated && Suitable(z, _kcompactdMaxOrder[node], high) == CompactResult.Continue)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // pgdat->nr_zones - 1: the highest populated zone of the node
+    private int NrZonesMinusOne(int node)
+    {
+        int high = 0;
+        foreach (Zone z in _m.ZoneSpan)
+        {
+            if (z.Node == node && z.IsPopulated)
+            {
+                high = Math.Max(high, (int)z.Type);
+            }
+        }
+
+        return high;
+    }
+
+    // mirrors kcompactd_do_work's zone loop
+    private void KcompactdDoWork(int node, int order, int highestZoneIdx)
     {
         _m.Count(VmEvent.CompactDaemonWake);
         _proactiveDefer[node] = 0; // the woken kcompactd resets its timeout to the default

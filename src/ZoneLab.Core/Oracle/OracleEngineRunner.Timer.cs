@@ -132,8 +132,12 @@ public sealed partial class OracleEngineRunner
         _kcompactdTimeouts[^1]++;
         for (int n = 0; n < _m.NodeCount; n++)
         {
-            _reclaim.Compactor.ProactiveCompact(n, _reclaim.KswapdRunning(n));
+            _reclaim.Compactor.KcompactdTimeout(n, _reclaim.KswapdRunning(n));
         }
+
+        // a kcompactd_do_work run by the timeout itself (an order a refused wakeup left) restarts the wait from here,
+        // as the period already does
+        _kcompactdWakesSeen = _m.Event(VmEvent.CompactDaemonWake);
     }
 
     /// <summary>

@@ -599,25 +599,11 @@ public sealed partial class ReclaimModel : IMemoryPressureHandler
     }
 
     /// <summary>
-    /// mirrors <c>wakeup_kcompactd</c>: nothing for order 0, nor when <c>kcompactd_node_suitable</c> finds no zone up to
-    /// the highest index where <c>compaction_suitable</c> says COMPACT_CONTINUE; otherwise kcompactd runs (here at once).
+    /// mirrors <c>wakeup_kcompactd</c>: nothing for order 0; otherwise the node's kcompactd_max_order and
+    /// kcompactd_highest_zoneidx take the request, and kcompactd runs (here at once) when <c>kcompactd_node_suitable</c>
+    /// finds a zone where <c>compaction_suitable</c> says COMPACT_CONTINUE (<see cref="Compactor.WakeupKcompactd"/>).
     /// </summary>
-    private void WakeupKcompactd(int node, int order, int highestZoneIdx)
-    {
-        if (order <= 0)
-        {
-            return;
-        }
-
-        foreach (Zone z in _m.ZoneSpan)
-        {
-            if (z.Node == node && (int)z.Type <= highestZoneIdx && z.IsPopulated && Compactor.Suitable(z, order, highestZoneIdx) == CompactResult.Continue)
-            {
-                Compactor.Kcompactd(node, order, highestZoneIdx);
-                return;
-            }
-        }
-    }
+    private void WakeupKcompactd(int node, int order, int highestZoneIdx) => Compactor.WakeupKcompactd(node, order, highestZoneIdx);
 
     // mirrors set_reclaim_active / clear_reclaim_active around balance_pgdat's loop: ZONE_RECLAIM_ACTIVE on the
     // node's populated zones up to the highest index (the per-cpu lists keep at most 4 batches meanwhile)

@@ -34,6 +34,10 @@ internal sealed partial class Simulation
     private readonly ISimulationRecorder _metrics;
     private readonly ReclaimModel? _reclaim;
 
+    // HPAGE_FRAG_CHECK_INTERVAL_MSEC: kcompactd's default wait
+    private const double KcompactdPeriodSeconds = 0.5;
+    private double _nextKcompactdTimeout = KcompactdPeriodSeconds;
+
     // With swap, every live anonymous page's owner (holding, index), so a page reclaim swaps out is found again: its
     // entry becomes SwappedPfn (a swap entry in the page table) and its slot is freed when the holding expires.
     private readonly Dictionary<ulong, (Holding H, int Index)>? _anonOwner;
@@ -107,6 +111,17 @@ internal sealed partial class Simulation
                 // the background kswapd thread (mirrors kswapd() -> balance_pgdat) runs alongside the tick's
                 // allocations: it gets the tick's wall time as its budget and catches up after them
                 _reclaim?.RunKswapd(dt * 1e9);
+                // kcompactd's wait times out every HPAGE_FRAG_CHECK_INTERVAL_MSEC (500 ms, mm/compaction.c kcompactd):
+                // an order a refused wakeup_kcompactd left in kcompactd_max_order is served then
+                // (kcompactd_work_requested → kcompactd_do_work); scenarios do not run the proactive path
+                if (_reclaim != null && _now + dt >= _nextKcompactdTimeout)
+                {
+                    for (int n = 0; n < _m.NodeCount; n++)
+                    {
+                        _reclaim.Compactor.ServeKcompactdRequest(n);
+                    }
+                    _nextKcompactdTimeout += KcompactdPeriodSeconds;
+                }
                 if (_now >= nextSample)
                 {
                     _metrics.Sample(_now);
