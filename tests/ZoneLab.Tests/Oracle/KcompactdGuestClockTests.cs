@@ -33,11 +33,13 @@ public class KcompactdGuestClockTests
         using (e)
         {
             // Since wakeup_kcompactd's request is remembered (kcompactd_max_order), kcompactd_node_suitable tests the
-            // highest order asked since the last kcompactd_do_work: kswapd's wakes in the write run kcompactd twice
-            // (37 ms apart, no timeout between), within the kernel's step-4 deltas 1, 3 and 0 (runs 1-3:
-            // compact_daemon_wake 0,0,0,0,1 / 0,0,2,3,6 / all 0). Each wake restarts the wait.
+            // highest order asked since the last kcompactd_do_work. The kernel's step-4 deltas are 1, 3 and 0 (runs 1-3:
+            // compact_daemon_wake 0,0,0,0,1 / 0,0,2,3,6 / all 0). With DMA's block 0 MIGRATE_MOVABLE (before round 14's
+            // boot fix) kswapd's wakes in the write ran kcompactd twice, 37 ms apart; with the real boot census the
+            // write's kswapd runs differ and the engine makes none, as run 3. Each wake restarts the wait, and with
+            // no wake the timeouts are fidboot3's hand-derived 8, 13, 6, 2.
             Assert.Equal([0, 0, 0, 0], e.Snapshots.Take(4).Select(x => x.Vmstat["compact_daemon_wake"]));
-            Assert.InRange(e.Snapshots[4].Vmstat["compact_daemon_wake"], 1, 3);
+            Assert.InRange(e.Snapshots[4].Vmstat["compact_daemon_wake"], 0, 3);
             Assert.Equal(e.Snapshots[4].Vmstat["compact_daemon_wake"], e.KcompactdRestarts.Count);
             Assert.All(e.KcompactdRestarts, w => Assert.InRange(w, 13.8556e9, 14.6083e9));
             int write = 0;
