@@ -165,7 +165,7 @@ public sealed unsafe partial class Machine
         _flags[i] = PageState.Flags(KindAlloc, order);
         _usePages[node * UseKinds + (int)use] += 1L << order;
         byte info = (byte)((int)mt | ((int)use << 3));
-        if (use is PageUse.Anon or PageUse.File or PageUse.FileDirty or PageUse.SlabReclaimable or PageUse.Shmem)
+        if (IsLruUse(use))
         {
             LruAges?.SetStamp(i, LruAges.Clock);
             _refs[i] = NewRefs(use);

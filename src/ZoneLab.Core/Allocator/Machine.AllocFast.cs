@@ -244,7 +244,7 @@ public sealed unsafe partial class Machine
                 w++;
             }
 
-            if (zone.BoostedWatermarkFlag || !(use is PageUse.Anon or PageUse.File or PageUse.FileDirty or PageUse.SlabReclaimable or PageUse.Shmem))
+            if (zone.BoostedWatermarkFlag || !IsLruUse(use))
             {
                 // rmqueue's pending kswapd wakeup is a callback; a page off the LRU keeps the free-list links a split
                 // block's page-by-page expand() leaves in it (the LRU link below overwrites them): the per-page path's
@@ -271,34 +271,16 @@ public sealed unsafe partial class Machine
                 }
             }
 
-            // PrepNewPage with the counters summed above: prep_new_page and folio_add_lru (the inactive list's head)
+            // PrepNewPage with the counters summed above: prep_new_page and folio_add_lru (the inactive list's head;
+            // every page of a run has an LRU use, checked above)
             _flags[i] = PageState.Flags(KindAlloc, 0);
-            byte info = (byte)((int)mt | ((int)use << 3));
-            if (use is PageUse.Anon or PageUse.File or PageUse.FileDirty or PageUse.SlabReclaimable or PageUse.Shmem)
-            {
-                ages?.SetStamp(i, clock);
-                _refs[i] = NewRefs(use);
-                int lru = (int)LruFor(use, active: false);
-                int li = lruBase + lru;
-                int h = _lruHead[li];
-                _next[i] = h;
-                _prev[i] = Nil;
-                if (h != Nil)
-                {
-                    _prev[h] = i;
-                }
-                else
-                {
-                    _lruTail[li] = i;
-                }
-
-                _lruHead[li] = i;
-                byLru[lru]++;
-                byZoneLru[(w * LruLists) + lru]++;
-                info = (byte)((info & 0x3F) | PageState.OnLru);
-            }
-
-            _info[i] = info;
+            ages?.SetStamp(i, clock);
+            _refs[i] = NewRefs(use);
+            int lru = (int)LruFor(use, active: false);
+            LruLinkHead(i, lruBase + lru);
+            byLru[lru]++;
+            byZoneLru[(w * LruLists) + lru]++;
+            _info[i] = (byte)((int)mt | ((int)use << 3) | PageState.OnLru);
             byUse[(int)use]++;
             taken[w]++;
             n++;

@@ -63,6 +63,16 @@ public sealed unsafe partial class Machine
     private void LruLink(int i, int node, LruList lru, long pages, Zone zone)
     {
         int li = node * LruLists + (int)lru;
+        LruLinkHead(i, li);
+        _lruCount[li] += pages;
+        LruAges?.Add(node, lru, i, pages);
+        zone.LruPages[(int)lru] += pages;
+    }
+
+    // list_add of the block at i at the head of LRU list li (no counts: LruLink's and AllocateOrder0Run's callers keep them)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void LruLinkHead(int i, int li)
+    {
         int h = _lruHead[li];
         _next[i] = h;
         _prev[i] = Nil;
@@ -76,10 +86,11 @@ public sealed unsafe partial class Machine
         }
 
         _lruHead[li] = i;
-        _lruCount[li] += pages;
-        LruAges?.Add(node, lru, i, pages);
-        zone.LruPages[(int)lru] += pages;
     }
+
+    // the uses whose pages go on an LRU list when allocated (folio_add_lru in their first mapping or page-cache insertion)
+    private static bool IsLruUse(PageUse use)
+        => use is PageUse.Anon or PageUse.File or PageUse.FileDirty or PageUse.SlabReclaimable or PageUse.Shmem;
 
     // mirrors lruvec_del_folio: unlinks the block at i from its node's list and takes its pages off the list's, the
     // age tracker's and the zone's counts. The block's info, order and zone are read once into locals: the per-pfn
