@@ -37,9 +37,13 @@ public sealed partial class OracleEngineRunner
     /// </summary>
     private bool Ext4JournaledBlock(string block)
     {
-        // OnDisk: a page reclaim drops (none while held) gives its buffer head back (OnFileDropped)
-        _ext4Journal ??= NewHolding("(ext4 journal)");
-        _ext4Journal.OnDisk = true;
+        if (_ext4Journal == null)
+        {
+            // OnDisk: a page reclaim drops (none while held) gives its buffer head back (OnFileDropped)
+            _ext4Journal = NewHolding("(ext4 journal)");
+            _ext4Journal.OnDisk = true;
+        }
+
         if (_ext4JournalBlock.TryGetValue(block, out int k) && OwnsPage(_ext4Journal, k))
         {
             return true;
