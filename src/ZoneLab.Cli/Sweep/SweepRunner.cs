@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace ZoneLab.Cli.Sweep;
 
 /// <summary>
@@ -43,11 +41,10 @@ internal static class SweepRunner
         Exception? failure = null;
         progress.Run(() =>
         {
-            var po = new ParallelOptions { MaxDegreeOfParallelism = jobs, CancellationToken = cancel };
             try
             {
-                // NoBuffering hands out one point at a time, in order, so a cancel leaves no gap of queued points
-                Parallel.ForEach(Partitioner.Create(pending, EnumerablePartitionerOptions.NoBuffering), po, p =>
+                // the longest first (SweepQueue): the points left at the end are short ones
+                new SweepQueue(pending, p => plan.Point(p).Design).Drain(jobs, p =>
                 {
                     SweepRow row = plan.Run(p, f => progress.Report(p, f));
                     store.AddPart(row);
@@ -57,7 +54,7 @@ internal static class SweepRunner
                     {
                         store.Compact();
                     }
-                });
+                }, cancel);
             }
             catch (OperationCanceledException)
             {
