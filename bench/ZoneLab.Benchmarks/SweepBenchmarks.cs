@@ -8,9 +8,11 @@ namespace ZoneLab.Benchmarks;
 /// (cma=512M and 640M, the seven designs, seeds 1-5: 70 runs of 80 s simulated), run as a sweep runs them (one point
 /// at a time handed to the next free worker, longest design first: SweepQueue), on 1 and on 2 cores. Runs per second per core =
 /// 70 / (mean seconds x Jobs); the speed-up from 1 to 2 cores is the ratio of the two means. A slice this long is what a
-/// sweep is: its only idle core time is the tail (the last sticky-movable runs, about 6.5 times another design since
-/// round 14's faster order-0 path). Until round 14 the benchmark ran seven points (one per design), where sticky-movable
-/// alone was two thirds of the work and bounded the two-core time from below.
+/// sweep is: its only idle core time is the tail, short since sticky-movable's runs (about 6.5 times another design's)
+/// are taken first. Until round 14 the benchmark ran seven points (one per design), where sticky-movable alone was two
+/// thirds of the work and bounded the two-core time from below. On a host whose core speed drifts over minutes the
+/// ratio of the two means carries the drift (all one-core iterations run before the two-core ones): SweepScaling
+/// (<c>--sweep-scaling</c>) measures the speed-up in interleaved pairs.
 /// <c>--filter *SweepBenchmarks* --inProcess --warmupCount 1 --iterationCount 5 --invocationCount 1 --unrollFactor 1</c>.
 /// </summary>
 public class SweepBenchmarks

@@ -6,7 +6,8 @@ namespace ZoneLab.Benchmarks;
 
 /// <summary>
 /// The sweep's speed-up from 1 to 2 cores measured in interleaved pairs: <c>--sweep-scaling [--pairs N] [--points A-B]
-/// [--grid FILE]</c>. SweepBenchmarks runs every one-core iteration and then every two-core iteration, minutes apart; on a
+/// [--grid FILE]</c> (<c>--sequence 1,1,2,2</c> instead runs the slice on those worker counts in turn and prints each
+/// run, to see whether a run's time is its own or its neighbours'). SweepBenchmarks runs every one-core iteration and then every two-core iteration, minutes apart; on a
 /// virtual machine whose core speed drifts by tens of percent over minutes (measured on the development machine: the
 /// same one-core sweep took 16.3 s and 22.0 s ten minutes apart), the ratio of those two means carries the drift. Here
 /// each pair runs the same points on 1 and on 2 workers back to back, the order alternating from pair to pair, and the
@@ -36,20 +37,29 @@ internal static class SweepScaling
                     range = r;
                     i++;
                     break;
-                case "--sequence" when i + 1 < args.Length:
-                    sequence = [.. args[++i].Split(',').Select(int.Parse)];
+                case "--sequence" when i + 1 < args.Length && args[i + 1].Split(',').All(j => j is "1" or "2"):
+                    sequence = [.. args[++i].Split(',').Select(j => j == "1" ? 1 : 2)];
                     break;
                 case "--grid" when i + 1 < args.Length:
                     grid = args[++i];
                     break;
                 default:
-                    Console.Error.WriteLine($"sweep-scaling: '{args[i]}': expected --pairs N (1-100), --points A-B or --grid FILE");
+                    Console.Error.WriteLine($"sweep-scaling: '{args[i]}': expected --pairs N (1-100), --points A-B, --sequence 1,2,... or --grid FILE");
                     return 2;
             }
         }
 
         grid ??= FindGrid();
-        var plan = new SweepPlan(SweepGridLoader.LoadFile(grid));
+        SweepPlan plan;
+        try
+        {
+            plan = new SweepPlan(SweepGridLoader.LoadFile(grid));
+        }
+        catch (ZoneLabInputException e)
+        {
+            Console.Error.WriteLine($"sweep-scaling: {e.Message}");
+            return 2;
+        }
         (int first, int last) = range ?? (0, plan.Count - 1);
         if (first < 0 || last >= plan.Count || first > last)
         {
