@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace ZoneLab.Cli.Sweep;
 
@@ -17,6 +18,7 @@ internal sealed class SweepProgress
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly bool _plain;
     private readonly object _gate = new();
+    private readonly Func<double?>? _secondsLeft;
     private int _done;
     private int _lastStep = -1;
     private double _lastLine;
@@ -24,8 +26,11 @@ internal sealed class SweepProgress
     /// <param name="total">Points of this run (the shard's, or the grid's).</param>
     /// <param name="doneBefore">Of those, finished by an earlier run (resume).</param>
     /// <param name="plain">Plain lines instead of a bar.</param>
-    public SweepProgress(int total, int doneBefore, bool plain)
+    /// <param name="secondsLeft">The time left as the runner estimates it (SweepQueue.SecondsLeft), or null for the
+    /// elapsed time per finished point.</param>
+    public SweepProgress(int total, int doneBefore, bool plain, Func<double?>? secondsLeft = null)
     {
+        _secondsLeft = secondsLeft;
         _total = total;
         _doneBefore = doneBefore;
         _done = doneBefore;
@@ -67,7 +72,7 @@ internal sealed class SweepProgress
         {
             return "ETA unknown";
         }
-        double left = _clock.Elapsed.TotalSeconds / ran * (_total - done);
+        double left = _secondsLeft?.Invoke() ?? _clock.Elapsed.TotalSeconds / ran * (_total - done);
         return "ETA " + Duration(left);
     }
 
@@ -88,7 +93,8 @@ internal sealed class SweepProgress
         }
         IAnsiConsole err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         err.Progress().AutoClear(true)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new ElapsedTimeColumn())
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
+                _secondsLeft is null ? new RemainingTimeColumn() : new EtaColumn(this), new ElapsedTimeColumn())
             .Start(ctx =>
             {
                 ProgressTask task = ctx.AddTask($"{_doneBefore}/{_total} points", maxValue: _total);
@@ -104,5 +110,12 @@ internal sealed class SweepProgress
                 task.Value = _total;
             });
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"zonelab: {Volatile.Read(ref _done)}/{_total} points in {Duration(_clock.Elapsed.TotalSeconds)}"));
+    }
+
+    // the bar's remaining time from the runner's estimate (Spectre's RemainingTimeColumn extrapolates the points' rate)
+    private sealed class EtaColumn(SweepProgress p) : ProgressColumn
+    {
+        public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime) =>
+            new Text(p.Eta(Volatile.Read(ref p._done)), new Style(Color.Blue));
     }
 }

@@ -19,6 +19,10 @@ internal sealed class SweepQueue
     private readonly List<int> _finished = [];
     private readonly List<bool> _started = [];
     private readonly Dictionary<int, int> _designOf = [];
+    private readonly Dictionary<int, long> _runningSince = [];
+    private double _allSeconds;
+    private int _allFinished;
+    private int _workers = 1;
 
     /// <summary>A queue of <paramref name="points"/> (grid indexes, in grid order) whose design is <paramref name="design"/>(point).</summary>
     public SweepQueue(IEnumerable<int> points, Func<int, string> design)
@@ -78,6 +82,7 @@ internal sealed class SweepQueue
             }
             _started[best] = true;
             point = _pending[best].Dequeue();
+            _runningSince[point] = System.Diagnostics.Stopwatch.GetTimestamp();
             return true;
         }
     }
@@ -90,6 +95,9 @@ internal sealed class SweepQueue
             int k = _designOf[point];
             _seconds[k] += seconds;
             _finished[k]++;
+            _allSeconds += seconds;
+            _allFinished++;
+            _runningSince.Remove(point);
         }
     }
 
@@ -100,6 +108,10 @@ internal sealed class SweepQueue
     /// </summary>
     public void Drain(int jobs, Action<int> run, CancellationToken cancel = default)
     {
+        lock (_gate)
+        {
+            _workers = Math.Max(1, jobs);
+        }
         var failures = new List<Exception>();
         void Work()
         {
@@ -183,6 +195,38 @@ internal sealed class SweepQueue
             order.Add(p);
             running[w] = p;
             freeAt[w] += cost(p);
+        }
+    }
+
+    /// <summary>
+    /// The time left, from the finished points' times: each pending point its design's mean (a design with none
+    /// finished, the mean of all), each running point what its estimate has not yet used, shared by the workers while
+    /// there are more points than workers. Null until a point has finished. The progress shows it as the ETA: with
+    /// the long points first, the elapsed time per finished point would overstate the rest.
+    /// </summary>
+    public double? SecondsLeft()
+    {
+        lock (_gate)
+        {
+            if (_allFinished == 0)
+            {
+                return null;
+            }
+            double mean = _allSeconds / _allFinished;
+            double work = 0;
+            int points = _runningSince.Count;
+            for (int k = 0; k < _designs.Count; k++)
+            {
+                work += _pending[k].Count * (_finished[k] > 0 ? _seconds[k] / _finished[k] : mean);
+                points += _pending[k].Count;
+            }
+            foreach ((int p, long since) in _runningSince)
+            {
+                int k = _designOf[p];
+                double est = _finished[k] > 0 ? _seconds[k] / _finished[k] : mean;
+                work += Math.Max(0, est - System.Diagnostics.Stopwatch.GetElapsedTime(since).TotalSeconds);
+            }
+            return work / Math.Max(1, Math.Min(_workers, points));
         }
     }
 

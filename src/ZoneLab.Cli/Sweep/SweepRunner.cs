@@ -35,7 +35,9 @@ internal static class SweepRunner
                 }
             }
         }
-        var progress = new SweepProgress(owned, owned - pending.Count, plain);
+        // the longest first (SweepQueue): the points left at the end are short ones; its estimate of the time left is the ETA
+        var queue = new SweepQueue(pending, p => plan.Point(p).Design);
+        var progress = new SweepProgress(owned, owned - pending.Count, plain, queue.SecondsLeft);
         int ran = 0;
         int sinceCompact = 0;
         Exception? failure = null;
@@ -43,8 +45,7 @@ internal static class SweepRunner
         {
             try
             {
-                // the longest first (SweepQueue): the points left at the end are short ones
-                new SweepQueue(pending, p => plan.Point(p).Design).Drain(jobs, p =>
+                queue.Drain(jobs, p =>
                 {
                     SweepRow row = plan.Run(p, f => progress.Report(p, f));
                     store.AddPart(row);

@@ -79,4 +79,20 @@ public class SweepQueueTests
         }, cts.Token));
         Assert.Equal([0, 1, 2, 3, 4], ran.Order());
     }
+
+    [Fact]
+    public void TheTimeLeftCountsEachPendingPointAtItsDesignsMean()
+    {
+        // points 0-5 design a, 6-8 design b, one worker: nothing finished = unknown; after a's 0 took 2 s, every
+        // pending point counts 2 s (b's at the mean of all): 5 x 2 (a) + 2 x 2 (b) + 2 for 6 (b's first, running) = 16 s,
+        // less what 6 has run; after 6 took 8 s: 5 x 2 + 2 x 8 = 26 s
+        var q = new SweepQueue(Enumerable.Range(0, 9), p => p < 6 ? "a" : "b");
+        Assert.Null(q.SecondsLeft());
+        Assert.True(q.TryTake(out int p0) && p0 == 0);
+        q.Finished(0, 2);
+        Assert.True(q.TryTake(out int p1) && p1 == 6);
+        Assert.InRange(q.SecondsLeft()!.Value, 15.9, 16);
+        q.Finished(6, 8);
+        Assert.Equal(26, q.SecondsLeft()!.Value, 6);
+    }
 }
