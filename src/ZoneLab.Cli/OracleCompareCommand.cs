@@ -24,12 +24,13 @@ internal static class OracleCompareCommand
         var guestClock = new Option<bool>("--guest-clock") { Description = "Run kcompactd's 500 ms timer on the recording's own step times, inside long steps too (proactive compaction with the engine's state at that point); off for the published table (docs/fidelity.md, Round 8)." };
         var dirty = new Option<bool>("--dirty-throttle") { Description = "Write disk files dirty and pace the writer as balance_dirty_pages does, against a device writing a page per ReclaimCostModel.WritebackNs; off for the published table (docs/fidelity.md, Round 8)." };
         var boostLoop = new Option<bool>("--boost-loop") { Description = "Run 6.1's boosted balance_pgdat in full (reclaim nr_boost_reclaim pages, or restart to the boosted high watermark when the node is not balanced there); off for the published table (docs/fidelity.md, Round 12)." };
+        var steps = new Option<bool>("--steps") { Description = "Also show the free blocks per order of every zone after every step, kernel (min-max over its runs) against engine, and the first step where the engine leaves the target (text or json)." };
         var writeGaps = new Option<string?>("--write-gaps") { Description = "Also write the counters outside the target as a known-gaps file (the drift gate of the tests)." };
         var cmd = new Command("compare", "Run a recorded workload in the engine and print the fidelity table: kernel vs engine per counter.");
         cmd.Arguments.Add(dir);
         var ext4Journal = new Option<bool>("--ext4-journal") { Description = "Keep the ext4 metadata blocks a disk file step journals held by jbd2 for the rest of the run, so alloc_contig_range fails on them (buffer_migrate_folio_norefs); off for the published table (docs/fidelity.md, Round 13)." };
         var swapCache = new Option<bool>("--swap-cache") { Description = "Let the swap writes of a kswapd batch its time slice cuts complete while the batch is isolated (not rotated: they wait as swap cache at the head of the inactive list), and free a swap-cache page when its owner unmaps it (free_swap_and_cache); off for the published table (docs/fidelity.md, Round 14)." };
-        foreach (Option o in new Option[] { all, recordings, format, onlyOff, pcp, writeGaps, startState, guestClock, dirty, boostLoop, ext4Journal, swapCache })
+        foreach (Option o in new Option[] { all, recordings, format, onlyOff, steps, pcp, writeGaps, startState, guestClock, dirty, boostLoop, ext4Journal, swapCache })
         {
             cmd.Options.Add(o);
         }
@@ -39,6 +40,10 @@ internal static class OracleCompareCommand
             if (fmt is not ("text" or "json" or "markdown"))
             {
                 throw new ZoneLabInputException("--format", $"expected text, json or markdown, not '{fmt}'");
+            }
+            if (fmt == "markdown" && pr.GetValue(steps))
+            {
+                throw new ZoneLabInputException("--steps", "shown in the text and json formats, not markdown");
             }
             List<string> dirs;
             if (pr.GetValue(all))
@@ -59,7 +64,7 @@ internal static class OracleCompareCommand
                 Ext4Journal = pr.GetValue(ext4Journal),
                 SwapCache = pr.GetValue(swapCache),
             };
-            var report = new FidelityReport { Workloads = [.. dirs.Select(d => OracleCompare.Compare(d, mechanisms, pr.GetValue(startState)))] };
+            var report = new FidelityReport { Workloads = [.. dirs.Select(d => OracleCompare.Compare(d, mechanisms, pr.GetValue(startState), pr.GetValue(steps)))] };
             if (pr.GetValue(writeGaps) is string gaps)
             {
                 string tmp = gaps + ".tmp";
@@ -138,8 +143,46 @@ internal static class OracleCompareCommand
             {
                 sb.Append(OracleLandingText.Write(l));
             }
+            if (w.Steps is { } steps)
+            {
+                StepsText(sb, steps);
+            }
             sb.Append('\n');
         }
         return sb.ToString();
+    }
+
+    // free blocks per order after every step: "min-max/engine" per order, a * on the first order outside the target
+    private static void StepsText(StringBuilder sb, IReadOnlyList<FidelityStep> steps)
+    {
+        static string R(long a, long b) => a == b ? a.ToString(CultureInfo.InvariantCulture) : string.Create(CultureInfo.InvariantCulture, $"{a}-{b}");
+        int orders = steps.SelectMany(s => s.Zones).Select(z => z.Model.Length).DefaultIfEmpty(0).Max();
+        sb.Append("  free blocks per order after each step, kernel (min-max over its runs) / engine; * the first order outside the target\n");
+        sb.Append(CultureInfo.InvariantCulture, $"  {"step",4} {"kind",-14} {"zone",-14}");
+        for (int o = 0; o < orders; o++)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $" {"o" + o,12}");
+        }
+        sb.Append('\n');
+        FidelityStep? firstOff = null;
+        foreach (FidelityStep st in steps)
+        {
+            foreach (FidelityStepZone z in st.Zones)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"  {st.Step,4} {st.Kind,-14} {z.Zone,-14}");
+                for (int o = 0; o < z.Model.Length; o++)
+                {
+                    string cell = R(z.KernelMin[o], z.KernelMax[o]) + "/" + z.Model[o].ToString(CultureInfo.InvariantCulture) + (o == z.FirstOffOrder ? "*" : string.Empty);
+                    sb.Append(CultureInfo.InvariantCulture, $" {cell,12}");
+                }
+                sb.Append('\n');
+                if (firstOff == null && z.FirstOffOrder >= 0)
+                {
+                    firstOff = st;
+                }
+            }
+        }
+        sb.Append(firstOff == null ? "  every step's free blocks within the target\n"
+            : string.Create(CultureInfo.InvariantCulture, $"  the engine first leaves the target after step {firstOff.Step} ({firstOff.Kind})\n"));
     }
 }

@@ -52,6 +52,11 @@ public sealed record FidelityWorkload
     [JsonPropertyName("landing")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public LandingResult? Landing { get; init; }
+
+    /// <summary>Free blocks per order per zone after every step, kernel against engine (<c>--steps</c>).</summary>
+    [JsonPropertyName("steps")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<FidelityStep>? Steps { get; init; }
 }
 
 /// <summary>The JSON document of <c>zonelab oracle compare --format json</c>.</summary>

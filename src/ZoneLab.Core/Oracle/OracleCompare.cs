@@ -25,9 +25,10 @@ public static class OracleCompare
     /// Compares one recording folder (a run or a folder of runs of the same workload and architecture), the engine
     /// running with the opt-in kernel mechanisms of <paramref name="mechanisms"/> (none: the published table);
     /// <paramref name="startState"/> starts it from the first run's own page state (a --page-state recording) instead
-    /// of re-creating its used memory by allocating it.
+    /// of re-creating its used memory by allocating it; <paramref name="steps"/> adds the free blocks per order after
+    /// every step (<see cref="FidelitySteps"/>).
     /// </summary>
-    public static FidelityWorkload Compare(string dir, OracleMechanisms? mechanisms = null, bool startState = false)
+    public static FidelityWorkload Compare(string dir, OracleMechanisms? mechanisms = null, bool startState = false, bool steps = false)
     {
         List<string> runs = Runs(dir);
         List<OracleRecording> recs = [.. runs.Select(OracleRecording.Read)];
@@ -49,6 +50,10 @@ public static class OracleCompare
         using OracleEngineRunner e = OracleEngineRunner.Run(w, recs[0], mechanisms, startState ? GuestStartState.Read(recs[0]) : null);
         List<FidelityCounter> model = FidelityCounters.Of(w, e.Snapshots, e.Steps);
         FidelityWorkload table = FidelityTable.Build(w.Name, recs[0].Arch, kernel, model);
+        if (steps)
+        {
+            table = table with { Steps = FidelitySteps.Build(w, [.. recs.Select(r => (IReadOnlyList<ProcSnapshot>)r.Snapshots)], e.Snapshots) };
+        }
         // the landing measure against the run the engine started from
         List<GuestAllocTrace>? allocs = OracleLanding.ReadKernel(recs[0], w.Steps.Count);
         return allocs == null ? table : table with { Landing = OracleLanding.Measure(allocs, e.Allocations, startState) };
