@@ -5,12 +5,12 @@ namespace ZoneLab.Tests.Oracle;
 /// <summary><c>zonelab oracle compare --steps</c>: the free blocks per order after every step, kernel runs against the engine.</summary>
 public class FidelityStepsTests
 {
-    private static readonly string Dir = Path.Combine(OracleWorkloadTests.Root, "oracle", "recordings", "compaction-on-demand", "arm64");
+    private static readonly string s_dir = Path.Combine(OracleWorkloadTests.Root, "oracle", "recordings", "compaction-on-demand", "arm64");
 
     [Fact]
     public void EveryStepHasTheKernelRunsRangeReadFromTheirBuddyinfo()
     {
-        FidelityWorkload w = OracleCompare.Compare(Dir, steps: true);
+        FidelityWorkload w = OracleCompare.Compare(s_dir, steps: true);
         IReadOnlyList<FidelityStep> steps = w.Steps!;
         // oracle/workloads/compaction-on-demand.yaml: anon, thin, compact_memory, hugepages; step 0 is the start
         Assert.Equal(["start", "anon", "thin", "compact_memory", "hugepages"], steps.Select(s => s.Kind));
@@ -26,7 +26,7 @@ public class FidelityStepsTests
     [Fact]
     public void TheFirstOffOrderIsTheFirstOutsideTheStructuralTarget()
     {
-        foreach (FidelityStep s in OracleCompare.Compare(Dir, steps: true).Steps!)
+        foreach (FidelityStep s in OracleCompare.Compare(s_dir, steps: true).Steps!)
         {
             foreach (FidelityStepZone z in s.Zones)
             {
@@ -50,20 +50,20 @@ public class FidelityStepsTests
     [Fact]
     public void WithoutStepsTheJsonHasNoStepsKey()
     {
-        Assert.Null(OracleCompare.Compare(Dir).Steps);
+        Assert.Null(OracleCompare.Compare(s_dir).Steps);
     }
 
     [Fact]
     public void TheCommandShowsStepsInTextAndJsonAndRefusesThemInMarkdown()
     {
-        var (exit, text, _) = ZoneLab.Tests.Cli.ZonelabProcess.Run(["oracle", "compare", Dir, "--steps"]);
+        var (exit, text, _) = ZoneLab.Tests.Cli.ZonelabProcess.Run(["oracle", "compare", s_dir, "--steps"]);
         Assert.Equal(0, exit);
         Assert.Contains("free blocks per order after each step", text);
         Assert.Contains("compact_memory", text);
-        (exit, string json, _) = ZoneLab.Tests.Cli.ZonelabProcess.Run(["oracle", "compare", Dir, "--steps", "--format", "json"]);
+        (exit, string json, _) = ZoneLab.Tests.Cli.ZonelabProcess.Run(["oracle", "compare", s_dir, "--steps", "--format", "json"]);
         Assert.Equal(0, exit);
         Assert.Contains("\"first_off_order\"", json);
-        (exit, _, string err) = ZoneLab.Tests.Cli.ZonelabProcess.Run(["oracle", "compare", Dir, "--steps", "--format", "markdown"]);
+        (exit, _, string err) = ZoneLab.Tests.Cli.ZonelabProcess.Run(["oracle", "compare", s_dir, "--steps", "--format", "markdown"]);
         Assert.Equal(2, exit);
         Assert.Single(err.Trim().Split('\n'));
         Assert.Contains("--steps", err);
