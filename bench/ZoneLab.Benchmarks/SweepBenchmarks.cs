@@ -27,13 +27,7 @@ public class SweepBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        string? grid = null;
-        for (DirectoryInfo? d = new(AppContext.BaseDirectory); d != null && grid == null; d = d.Parent)
-        {
-            string g = Path.Combine(d.FullName, "scenarios", "sweeps", "android-camera-cma.yaml");
-            grid = File.Exists(g) ? g : null;
-        }
-        _plan = new SweepPlan(SweepGridLoader.LoadFile(grid ?? throw new FileNotFoundException("scenarios/sweeps/android-camera-cma.yaml")));
+        _plan = new SweepPlan(SweepGridLoader.LoadFile(SweepScaling.FindGrid()));
         if (_plan.Describe(_plan.Point(First)) != "cmdline.cma=512M, design=migrate-cma, seed=1"
             || _plan.Describe(_plan.Point(First + Count - 1)) != "cmdline.cma=640M, design=sticky-movable, seed=5")
         {

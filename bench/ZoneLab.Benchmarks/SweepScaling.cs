@@ -183,7 +183,8 @@ internal static class SweepScaling
         return p.Length == 2 && int.TryParse(p[0], out int a) && int.TryParse(p[1], out int b) ? (a, b) : null;
     }
 
-    private static string FindGrid()
+    /// <summary>The shipped grid, scenarios/sweeps/android-camera-cma.yaml, found above the benchmark's folder.</summary>
+    internal static string FindGrid()
     {
         for (DirectoryInfo? d = new(AppContext.BaseDirectory); d != null; d = d.Parent)
         {
