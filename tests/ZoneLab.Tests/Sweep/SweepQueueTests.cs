@@ -81,6 +81,22 @@ public class SweepQueueTests
     }
 
     [Fact]
+    public void ACancelDuringTheLastPointIsNotAnInterruption()
+    {
+        using var cts = new CancellationTokenSource();
+        var ran = new ConcurrentBag<int>();
+        new SweepQueue(Enumerable.Range(0, 5), _ => "d").Drain(1, p =>
+        {
+            ran.Add(p);
+            if (p == 4)
+            {
+                cts.Cancel();
+            }
+        }, cts.Token);
+        Assert.Equal([0, 1, 2, 3, 4], ran.Order());
+    }
+
+    [Fact]
     public void TheTimeLeftCountsEachPendingPointAtItsDesignsMean()
     {
         // points 0-5 design a, 6-8 design b, one worker: nothing finished = unknown; after a's 0 took 2 s, every
