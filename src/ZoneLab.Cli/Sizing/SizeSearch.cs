@@ -111,8 +111,8 @@ internal sealed class SizeSearch
             var rows = new ConcurrentDictionary<(string, int), SweepRow>();
             try
             {
-                Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(work, EnumerablePartitionerOptions.NoBuffering),
-                    new ParallelOptions { MaxDegreeOfParallelism = _jobs }, w => rows[(w.D.Design, w.Point)] = w.D.Plan.Run(w.Point));
+                // the round's runs longest design first (SweepQueue), so a slow design's seeds do not run alone at the end
+                new SweepQueue(Enumerable.Range(0, work.Count), k => work[k].D.Design).Drain(_jobs, k => rows[(work[k].D.Design, work[k].Point)] = work[k].D.Plan.Run(work[k].Point));
             }
             catch (AggregateException ae) when (ae.InnerExceptions.FirstOrDefault(e => e is ZoneLabInputException) is Exception input)
             {
