@@ -391,7 +391,15 @@ public sealed unsafe partial class Machine
         LruAdd(dst, _zones[_zoneOf[dst]].Node, LruFor(use, active));
         AddIsolated(src, -1);
         _info[src] = PageState.WithoutLru(info);
-        FreeNoCheck(_base + (ulong)src, 0);
+        if (_holdZone is not null && ReferenceEquals(_zones[_zoneOf[src]], _holdZone))
+        {
+            HoldMigrated(src, ReleaseHead(src, 0)); // migrate_folio_done's folio_put: onto this CPU's pcp list
+        }
+        else
+        {
+            FreeNoCheck(_base + (ulong)src, 0);
+        }
+
         NotifyMigrated(_base + (ulong)src, _base + (ulong)dst);
         return true;
     }
