@@ -192,11 +192,8 @@ public sealed unsafe partial class Machine
     // The engine keeps one run's migrated sources on this list and gives the rest to the buddy lists when the run
     // ends: the kernel leaves them for the next allocations, which the engine serves from the buddy lists.
 
-    /// <summary>
-    /// Starts keeping the pages migration frees in <paramref name="zone"/> on this CPU's per-cpu list for one
-    /// compact_zone run (nothing with PerCpuLists, whose lists do it).
-    /// </summary>
-    internal void BeginMigrationHold(Zone zone)
+    // one compact_zone run; nothing with PerCpuLists, whose lists do it
+    internal partial void BeginMigrationHold(Zone zone)
     {
         if (!PerCpuLists)
         {
@@ -206,8 +203,8 @@ public sealed unsafe partial class Machine
         }
     }
 
-    /// <summary>Gives the held pages to the buddy lists and stops holding (the end of the compact_zone run).</summary>
-    internal void EndMigrationHold()
+    // the end of the compact_zone run
+    internal partial void EndMigrationHold()
     {
         ReleaseHeld(_migrationHeld.Count);
         _holdZone = null;
