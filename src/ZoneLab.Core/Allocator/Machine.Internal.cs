@@ -55,6 +55,15 @@ public sealed unsafe partial class Machine
     /// <summary>Pages of allocated blocks in pfns [start, end), walked block by block (the samplers' census).</summary>
     internal partial long AllocatedPages(ulong start, ulong end);
 
+    /// <summary>
+    /// Keeps the pages migration frees in <paramref name="zone"/> on this CPU's per-cpu list, out of the buddy lists
+    /// and NR_FREE_PAGES, for one order -1 compact_zone run (migrate_folio_done → free_unref_page; Machine.Pcp.cs).
+    /// </summary>
+    internal partial void BeginMigrationHold(Zone zone);
+
+    /// <summary>Gives the pages <see cref="BeginMigrationHold"/> kept to the buddy lists and stops keeping them.</summary>
+    internal partial void EndMigrationHold();
+
     /// <summary>One pageblock of the pageblock census: whether zone pages, an unmovable allocation and its pages are there.</summary>
     internal partial bool CensusPageblock(int zone, ulong from, ulong stop, out bool unmovable, out long unmovablePages);
 
@@ -391,7 +400,15 @@ public sealed unsafe partial class Machine
         LruAdd(dst, _zones[_zoneOf[dst]].Node, LruFor(use, active));
         AddIsolated(src, -1);
         _info[src] = PageState.WithoutLru(info);
-        FreeNoCheck(_base + (ulong)src, 0);
+        if (_holdZone is not null && ReferenceEquals(_zones[_zoneOf[src]], _holdZone))
+        {
+            HoldMigrated(src, ReleaseHead(src, 0)); // migrate_folio_done's folio_put: onto this CPU's pcp list
+        }
+        else
+        {
+            FreeNoCheck(_base + (ulong)src, 0);
+        }
+
         NotifyMigrated(_base + (ulong)src, _base + (ulong)dst);
         return true;
     }

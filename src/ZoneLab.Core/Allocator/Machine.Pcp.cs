@@ -15,6 +15,11 @@ public sealed unsafe partial class Machine
     private int[] _pcpCount = [];
     private int[] _pcpFreeFactor = [];
 
+    // the pages one compact_zone run's migrations freed when PerCpuLists is off (BeginMigrationHold), oldest first
+    private readonly Queue<int> _migrationHeld = new();
+    private Zone? _holdZone;
+    private int _holdFreeFactor;
+
     // MigrateType of the list a __rmqueue_smallest call took its page from (set_pcppage_migratetype)
     private MigrateType _lastRmqueueMt;
 
@@ -156,25 +161,88 @@ public sealed unsafe partial class Machine
 
     // mirrors nr_pcp_free
     private int NrPcpFree(int pcp, int high, int batch, bool freeHigh)
-    {
-        if (freeHigh)
-        {
-            return _pcpCount[pcp];
-        }
+        => freeHigh ? _pcpCount[pcp] : NrPcpFree(ref _pcpFreeFactor[pcp], high, batch);
 
+    // nr_pcp_free without free_high: at least a batch, at most high - batch, doubling with each free_pcppages_bulk
+    // that no allocation from the list came between
+    private static int NrPcpFree(ref int freeFactor, int high, int batch)
+    {
         if (high < batch)
         {
             return 1;
         }
 
         int minNrFree = batch, maxNrFree = high - batch;
-        batch <<= _pcpFreeFactor[pcp];
-        if (batch < maxNrFree && _pcpFreeFactor[pcp] < PcpBatchScaleMax)
+        batch <<= freeFactor;
+        if (batch < maxNrFree && freeFactor < PcpBatchScaleMax)
         {
-            _pcpFreeFactor[pcp]++;
+            freeFactor++;
         }
 
         return Math.Clamp(batch, minNrFree, Math.Max(minNrFree, maxNrFree));
+    }
+
+    // Compaction's frees without the per-cpu lists modelled. migrate_folio_done (6.1 mm/migrate.c) puts the source
+    // folio it has migrated, and folio_put of an order-0 page is free_unref_page: the page goes to this CPU's pcp list,
+    // not to the buddy lists, so NR_FREE_PAGES does not get it back and it cannot merge, until the list passes
+    // nr_pcp_high (free_unref_page_commit -> free_pcppages_bulk) or compact_zone drains it. An order -1 run
+    // (proactive_compact_node, compact_node) never drains (compact_zone's lru_add_drain_cpu_zone needs cc->order > 0),
+    // so every target __isolate_free_page takes lowers NR_FREE_PAGES for good, and under min + 1 it refuses (the run
+    // ends COMPACT_CONTENDED), and the migrated-from blocks do not merge for __compact_finished's fragmentation score.
+    // The engine keeps one run's migrated sources on this list and gives the rest to the buddy lists when the run
+    // ends: the kernel leaves them for the next allocations, which the engine serves from the buddy lists.
+
+    // one compact_zone run; nothing with PerCpuLists, whose lists do it
+    internal partial void BeginMigrationHold(Zone zone)
+    {
+        if (!PerCpuLists)
+        {
+            EndMigrationHold();
+            _holdZone = zone;
+            _holdFreeFactor = 0;
+        }
+    }
+
+    // the end of the compact_zone run
+    internal partial void EndMigrationHold()
+    {
+        ReleaseHeld(_migrationHeld.Count);
+        _holdZone = null;
+    }
+
+    /// <summary>Pages held on the per-cpu list by the running compact_zone (see <see cref="BeginMigrationHold"/>).</summary>
+    internal int MigrationHeldCount => _migrationHeld.Count;
+
+    // mirrors free_unref_page_commit for a migrated source (order 0) of the held zone, after ReleaseHead
+    private void HoldMigrated(int i, Zone zone)
+    {
+        _flags[i] = PageState.Flags(KindPcp, 0);
+        _info[i] = (byte)GetPageblockMt(i); // set_pcppage_migratetype
+        _migrationHeld.Enqueue(i);
+        int batch = ZoneBatchsize(zone);
+        int high = NrPcpHigh(zone, batch, freeHigh: false);
+        if (_migrationHeld.Count >= high)
+        {
+            ReleaseHeld(NrPcpFree(ref _holdFreeFactor, high, batch));
+        }
+    }
+
+    // mirrors free_pcppages_bulk for the held pages: oldest first, by the migratetype cached at free time unless the
+    // pageblock was isolated meanwhile
+    private void ReleaseHeld(int count)
+    {
+        for (; count > 0 && _migrationHeld.Count > 0; count--)
+        {
+            int i = _migrationHeld.Dequeue();
+            MigrateType mt = PageState.MigrateTypeOf(_info[i]);
+            if (GetPageblockMt(i) == MigrateType.Isolate)
+            {
+                mt = MigrateType.Isolate;
+            }
+
+            _flags[i] = KindTail;
+            FreeOnePage(i, _zones[_zoneOf[i]], 0, mt, toTail: false);
+        }
     }
 
     // mirrors free_pcppages_bulk: round robin over the lists from the one just freed to, oldest pages (tail) first
@@ -263,6 +331,11 @@ public sealed unsafe partial class Machine
     {
         if (!PerCpuLists)
         {
+            if (ReferenceEquals(zone, _holdZone))
+            {
+                ReleaseHeld(_migrationHeld.Count);
+            }
+
             return;
         }
 

@@ -69,6 +69,16 @@ public sealed partial class Compactor
 
         int zi = z.Index;
         _m.MaterializeZone(zi); // the scanners walk pfns: link the zone's deferred boot blocks first
+
+        // migrate_folio_done frees each migrated source to this CPU's pcp list (free_unref_page), out of
+        // NR_FREE_PAGES and the buddy lists until nr_pcp_high; an order -1 run never drains it, so
+        // __isolate_free_page's min watermark test and the fragmentation score see that. An order > 0 run drains it
+        // when the migrate scanner leaves the order-aligned block (check_drain), where a direct compactor's
+        // compaction_capture takes the block that merges; the engine frees those sources at once, as before.
+        if (order < 0)
+        {
+            _m.BeginMigrationHold(z);
+        }
         (_zoneStart, _zoneEnd) = _m.ZoneIndexRange(z);
         _zone = z;
         _order = order;
@@ -221,6 +231,10 @@ public sealed partial class Compactor
         {
             _cachedFree[zi] = PbStart(highest);
         }
+
+        // the kernel leaves the rest on the pcp list for the next allocations; the engine, whose allocations take
+        // from the buddy lists, gives them back there
+        _m.EndMigrationHold();
 
         // compact_zone counts COMPACTMIGRATE_SCANNED / COMPACTFREE_SCANNED for every caller; kcompactd_do_work adds
         // the same totals to the KCOMPACTD_* counters (6.1's proactive_compact_node does not)
