@@ -68,6 +68,7 @@ public sealed partial class OracleEngineRunner
             Fill(z, rec, Gfp.Kernel | GfpFlags.Reclaimable | zoneGfp, PageUse.SlabReclaimable);
             Fill(z, z.NrFreePages - (long)real.Free, Gfp.HighUserMovable & ~GfpFlags.Highmem | zoneGfp, PageUse.Anon);
         }
+        MakeStartHoles();
         SeedPcp(zi);
     }
 
