@@ -36,7 +36,8 @@ public sealed partial class OracleEngineRunner
     /// movable pages, so that its buddy (the upper half) stays in use; the pages they free are first taken from the
     /// zone's whole blocks, so that the zone's free count stays the zoneinfo's.
     /// </summary>
-    private void MakeStartHoles()
+    /// <param name="zi">Step 0's zoneinfo, as AllocateResidue read it.</param>
+    private void MakeStartHoles(IReadOnlyList<ZoneinfoZone> zi)
     {
         string path = _rec.PathOf("step0.pagetypeinfo.txt");
         // not with --per-cpu-lists: the fill's rmqueue_bulk leaves pages on the lists, outside the zone's free count
@@ -47,7 +48,6 @@ public sealed partial class OracleEngineRunner
         }
 
         PagetypeinfoFile pti = PagetypeinfoReader.Read(path, path);
-        IReadOnlyList<ZoneinfoZone> zi = ZoneinfoReader.ParseFile(_rec.PathOf("step0.zoneinfo.txt"));
         foreach (Zone z in _m.Zones.OrderBy(z => z.Type).ThenBy(z => z.Node))
         {
             PagetypeinfoZone? kernel = pti.Zones.FirstOrDefault(r => r.Node == z.Node && r.Zone == z.Name);
@@ -82,15 +82,9 @@ public sealed partial class OracleEngineRunner
                 small += (long)_m.FreeCount(z.Index, o, MigrateType.Movable) << o;
             }
 
-            GfpFlags zoneGfp = z.Type switch
-            {
-                ZoneType.Dma => GfpFlags.Dma,
-                ZoneType.Dma32 => GfpFlags.Dma32,
-                _ => GfpFlags.None,
-            };
             int firstNew = _kernel.Pages.Count;
             _holeFillFirst = firstNew;
-            Fill(z, HolePages() + small + HoleMargin, Gfp.HighUserMovable & ~GfpFlags.Highmem | zoneGfp, PageUse.Anon);
+            Fill(z, HolePages() + small + HoleMargin, ResidueMovableGfp(z.Type), PageUse.Anon);
             // give back what the holes will not free, last-allocated first (those pages merge with the zone's free
             // memory again); the margin stays in use until the holes are made, as the pages given back can merge
             // small free blocks into larger ones and so ask for a few more holes

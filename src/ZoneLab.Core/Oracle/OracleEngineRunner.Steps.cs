@@ -34,6 +34,18 @@ public sealed partial class OracleEngineRunner
     /// allocated in the zone (lowest zone first) as unmovable, reclaimable (SReclaimable) and movable (Cached +
     /// AnonPages) pages in the proportions of the first /proc/meminfo, unmovable first as at boot.
     /// </summary>
+    // the zone modifiers that keep a residue allocation in zone type t (gfp_zone's inverse for the zones here)
+    private static GfpFlags ZoneGfp(ZoneType t) => t switch
+    {
+        ZoneType.Dma => GfpFlags.Dma,
+        ZoneType.Dma32 => GfpFlags.Dma32,
+        ZoneType.Movable => GfpFlags.Highmem | GfpFlags.Movable,
+        _ => GfpFlags.None,
+    };
+
+    // the residue's movable pages (page cache and anonymous memory) in zone type t
+    private static GfpFlags ResidueMovableGfp(ZoneType t) => Gfp.HighUserMovable & ~GfpFlags.Highmem | ZoneGfp(t);
+
     private void AllocateResidue()
     {
         IReadOnlyList<ZoneinfoZone> zi = ZoneinfoReader.ParseFile(_rec.PathOf("step0.zoneinfo.txt"));
@@ -54,21 +66,15 @@ public sealed partial class OracleEngineRunner
                 continue;
             }
             long used = Math.Max(0, z.NrFreePages - (long)real.Free);
-            GfpFlags zoneGfp = z.Type switch
-            {
-                ZoneType.Dma => GfpFlags.Dma,
-                ZoneType.Dma32 => GfpFlags.Dma32,
-                ZoneType.Movable => GfpFlags.Highmem | GfpFlags.Movable,
-                _ => GfpFlags.None,
-            };
+            GfpFlags zoneGfp = ZoneGfp(z.Type);
             bool movableOnly = z.Type == ZoneType.Movable;
             long unmov = movableOnly ? 0 : (long)(used * (1 - movShare - recShare));
             long rec = movableOnly ? 0 : (long)(used * recShare);
             Fill(z, unmov, Gfp.Kernel | zoneGfp, PageUse.Kernel);
             Fill(z, rec, Gfp.Kernel | GfpFlags.Reclaimable | zoneGfp, PageUse.SlabReclaimable);
-            Fill(z, z.NrFreePages - (long)real.Free, Gfp.HighUserMovable & ~GfpFlags.Highmem | zoneGfp, PageUse.Anon);
+            Fill(z, z.NrFreePages - (long)real.Free, ResidueMovableGfp(z.Type), PageUse.Anon);
         }
-        MakeStartHoles();
+        MakeStartHoles(zi);
         SeedPcp(zi);
     }
 
