@@ -67,7 +67,7 @@ internal static class SweepScaling
             return 2;
         }
         int count = last - first + 1;
-        Console.WriteLine($"grid {grid}: points {first}-{last} ({count} runs), {pairs} pairs, {Environment.ProcessorCount} cores, load average {LoadAverage()}");
+        Console.WriteLine($"grid {grid}: points {first}-{last} ({count} runs), {pairs} pairs, {Environment.ProcessorCount} cores, load average {ZoneLab.Cli.BenchCommand.LoadAverage()}");
 
         // the steady state a sweep runs at: tiered compilation settles after a process's sixth to eighth run of a design
         // (docs/sweeps.md), so every design in the slice runs that often before the first pair
@@ -131,7 +131,7 @@ internal static class SweepScaling
             $"the order allows {Median(orderBound):F3} (SweepQueue.Simulate of the one-worker point times), the two workers reach {Median(contention):F3} of it"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"runs per second per core: 1 worker {count * pairs / sum1:F2}, 2 workers {count * pairs / (sum2 * 2):F2}; " +
-            $"process CPU per run: 1 worker {cpu1 / (count * pairs):F4} s, 2 workers {cpu2 / (count * pairs):F4} s; load average {LoadAverage()}"));
+            $"process CPU per run: 1 worker {cpu1 / (count * pairs):F4} s, 2 workers {cpu2 / (count * pairs):F4} s; load average {ZoneLab.Cli.BenchCommand.LoadAverage()}"));
         return 0;
     }
 
@@ -195,17 +195,5 @@ internal static class SweepScaling
             }
         }
         throw new FileNotFoundException("scenarios/sweeps/android-camera-cma.yaml");
-    }
-
-    private static string LoadAverage()
-    {
-        try
-        {
-            return File.ReadAllText("/proc/loadavg").Split(' ')[0];
-        }
-        catch (IOException)
-        {
-            return "unknown";
-        }
     }
 }

@@ -138,8 +138,9 @@ internal static class BenchCommand
     }
 
     // The trace repeated to 10 M events, replayed on the machine `zonelab replay` builds by default (QEMU 1G, migrate-cma).
-    // The 1-minute load average, so a reader of the figures can tell a quiet run from a loaded one (Linux only).
-    private static string LoadAverage()
+    // The 1-minute load average, so a reader of the figures can tell a quiet run from a loaded one (Linux only; the
+    // benchmarks' SweepScaling prints it too).
+    internal static string LoadAverage()
     {
         try
         {
