@@ -16,8 +16,8 @@ public sealed class OracleRecording
     /// <summary>run-info.txt as key → value.</summary>
     public Dictionary<string, string> Info { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>The architecture (x86_64, arm64).</summary>
-    public string Arch => Info.GetValueOrDefault("arch", "x86_64");
+    /// <summary>The architecture (x86_64, arm64; <see cref="Read"/> refuses a recording without one of them).</summary>
+    public string Arch => Info["arch"];
 
     /// <summary>Snapshots: index 0 before the first step, i after step i.</summary>
     public List<ProcSnapshot> Snapshots { get; } = [];
@@ -37,15 +37,27 @@ public sealed class OracleRecording
             string p = Path.Combine(dir, name);
             return File.Exists(p) ? InputFiles.ReadAllText(p) : throw new ZoneLabInputException(p, "missing: not a complete oracle recording (zonelab oracle run writes it)");
         }
+        int ln = 0;
         foreach (string line in Need("run-info.txt").Split('\n'))
         {
-            int c = line.IndexOf(": ", StringComparison.Ordinal);
-            if (c > 0)
+            ln++;
+            if (line.Length == 0)
             {
-                r.Info[line[..c]] = line[(c + 2)..];
+                continue;
+            }
+            // zlguest's host side writes every line as "key: value" (the value may be empty); a line without the
+            // separator is a cut or edited file, and silently dropping it would run the engine with a default
+            int c = line.IndexOf(": ", StringComparison.Ordinal);
+            if (c <= 0 || !r.Info.TryAdd(line[..c], line[(c + 2)..]))
+            {
+                throw new ZoneLabInputException(Path.Combine(dir, "run-info.txt"), ln, c <= 0 ? "expected 'key: value'" : $"expected each key once, not '{line[..c]}' again");
             }
         }
-        int ln = 0;
+        if (r.Info.GetValueOrDefault("arch") is not ("x86_64" or "arm64"))
+        {
+            throw new ZoneLabInputException(Path.Combine(dir, "run-info.txt"), $"expected 'arch: x86_64' or 'arch: arm64', not {(r.Info.TryGetValue("arch", out string? a) ? $"'{a}'" : "none")}");
+        }
+        ln = 0;
         foreach (string line in Need("steps.txt").Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             ln++;

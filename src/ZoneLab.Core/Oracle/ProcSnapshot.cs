@@ -22,7 +22,8 @@ public sealed class ProcSnapshot
     public Dictionary<string, long> Trace { get; } = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// Reads the snapshot texts; <paramref name="source"/> names them in errors. Every count is a whole number the
+    /// Reads the snapshot texts; <paramref name="source"/> is the files' common stem (a recording's <c>DIR/stepN</c>),
+    /// so an error names the file to open, <c>DIR/stepN.buddyinfo.txt:LINE</c>. Every count is a whole number the
     /// kernel prints unsigned (buddyinfo's and pagetypeinfo's counts, /proc/vmstat's values: 6.1's vmstat_start clamps
     /// the page states at 0 and prints them with %lu), each zone, counter and trace key comes once, and the pageblock
     /// census covers exactly the zones of buddyinfo (both files print every populated zone): a cut or edited file is
@@ -43,11 +44,11 @@ public sealed class ProcSnapshot
             }
             if (t.Length < 5 || t[0] != "Node" || t[2] != "zone")
             {
-                throw new ZoneLabInputException(source + " (buddyinfo)", ln, "expected 'Node N, zone NAME counts...'");
+                throw new ZoneLabInputException(source + ".buddyinfo.txt", ln, "expected 'Node N, zone NAME counts...'");
             }
-            if (!s.Buddy.TryAdd($"node{t[1]} {t[3]}", [.. t.Skip(4).Select(x => Long(x, source + " (buddyinfo)", ln))]))
+            if (!s.Buddy.TryAdd($"node{t[1]} {t[3]}", [.. t.Skip(4).Select(x => Long(x, source + ".buddyinfo.txt", ln))]))
             {
-                throw new ZoneLabInputException(source + " (buddyinfo)", ln, $"expected each zone once, not node {t[1]} zone {t[3]} again");
+                throw new ZoneLabInputException(source + ".buddyinfo.txt", ln, $"expected each zone once, not node {t[1]} zone {t[3]} again");
             }
         }
         ln = 0;
@@ -65,28 +66,28 @@ public sealed class ProcSnapshot
                 string[] t = line.Split([' ', ','], StringSplitOptions.RemoveEmptyEntries);
                 if (t.Length != 4 + types.Length)
                 {
-                    throw new ZoneLabInputException(source + " (pagetypeinfo)", ln, $"expected 'Node N, zone NAME' and {types.Length} block counts");
+                    throw new ZoneLabInputException(source + ".pagetypeinfo.txt", ln, $"expected 'Node N, zone NAME' and {types.Length} block counts");
                 }
                 var d = new Dictionary<string, long>(StringComparer.Ordinal);
                 for (int i = 0; i < types.Length; i++)
                 {
-                    d[types[i]] = Long(t[4 + i], source + " (pagetypeinfo)", ln);
+                    d[types[i]] = Long(t[4 + i], source + ".pagetypeinfo.txt", ln);
                 }
                 string zone = $"node{t[1]} {t[3]}";
                 if (!s.Buddy.ContainsKey(zone) || !s.Blocks.TryAdd(zone, d))
                 {
-                    throw new ZoneLabInputException(source + " (pagetypeinfo)", ln, $"expected each zone of buddyinfo once in the block census, not node {t[1]} zone {t[3]}{(s.Blocks.ContainsKey(zone) ? " again" : string.Empty)}");
+                    throw new ZoneLabInputException(source + ".pagetypeinfo.txt", ln, $"expected each zone of buddyinfo once in the block census, not node {t[1]} zone {t[3]}{(s.Blocks.ContainsKey(zone) ? " again" : string.Empty)}");
                 }
             }
         }
         if (types == null)
         {
-            throw new ZoneLabInputException(source + " (pagetypeinfo)", ln, "expected the 'Number of blocks type' census table");
+            throw new ZoneLabInputException(source + ".pagetypeinfo.txt", ln, "expected the 'Number of blocks type' census table");
         }
         if (s.Blocks.Count != s.Buddy.Count)
         {
             string missing = s.Buddy.Keys.First(z => !s.Blocks.ContainsKey(z));
-            throw new ZoneLabInputException(source + " (pagetypeinfo)", ln, $"expected a block census line for {missing} (it is in buddyinfo)");
+            throw new ZoneLabInputException(source + ".pagetypeinfo.txt", ln, $"expected a block census line for {missing} (it is in buddyinfo)");
         }
         ln = 0;
         foreach (string line in vmstat.Split('\n'))
@@ -95,14 +96,14 @@ public sealed class ProcSnapshot
             string[] t = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
             if (t.Length == 2)
             {
-                if (!s.Vmstat.TryAdd(t[0], Long(t[1], source + " (vmstat)", ln)))
+                if (!s.Vmstat.TryAdd(t[0], Long(t[1], source + ".vmstat.txt", ln)))
                 {
-                    throw new ZoneLabInputException(source + " (vmstat)", ln, $"expected each counter once, not '{t[0]}' again");
+                    throw new ZoneLabInputException(source + ".vmstat.txt", ln, $"expected each counter once, not '{t[0]}' again");
                 }
             }
             else if (t.Length != 0)
             {
-                throw new ZoneLabInputException(source + " (vmstat)", ln, "expected 'name value'");
+                throw new ZoneLabInputException(source + ".vmstat.txt", ln, "expected 'name value'");
             }
         }
         ln = 0;
@@ -114,9 +115,9 @@ public sealed class ProcSnapshot
                 continue;
             }
             int sp = line.LastIndexOf(' ');
-            if (sp <= 0 || !s.Trace.TryAdd(line[..sp], Long(line[(sp + 1)..], source + " (trace)", ln)))
+            if (sp <= 0 || !s.Trace.TryAdd(line[..sp], Long(line[(sp + 1)..], source + ".trace.txt", ln)))
             {
-                throw new ZoneLabInputException(source + " (trace)", ln, sp <= 0 ? "expected 'EVENT COUNT'" : $"expected each event once, not '{line[..sp]}' again");
+                throw new ZoneLabInputException(source + ".trace.txt", ln, sp <= 0 ? "expected 'EVENT COUNT'" : $"expected each event once, not '{line[..sp]}' again");
             }
         }
         return s;

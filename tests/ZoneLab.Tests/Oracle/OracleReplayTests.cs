@@ -65,7 +65,7 @@ public class OracleReplayTests
         }
         File.WriteAllText(Path.Combine(dir, "step1.vmstat.txt"), "nr_free_pages twelve\n");
         var e = Assert.Throws<ZoneLabInputException>(() => OracleRecording.Read(dir));
-        Assert.Contains("step1 (vmstat):1: expected a whole number, not 'twelve'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("step1.vmstat.txt:1: expected a whole number, not 'twelve'", e.Message, StringComparison.Ordinal);
         File.Delete(Path.Combine(dir, "step1.vmstat.txt"));
         e = Assert.Throws<ZoneLabInputException>(() => OracleRecording.Read(dir));
         Assert.Contains("step1.vmstat.txt: missing", e.Message, StringComparison.Ordinal);
