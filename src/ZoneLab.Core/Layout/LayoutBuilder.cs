@@ -25,10 +25,10 @@ public sealed class LayoutBuilder
     /// <summary>Size of the x86 oracle's initramfs ("RAMDISK: [mem 0x7fee3000-0x7ffdffff]").</summary>
     public const ulong DefaultX86InitrdSize = 0xfd000;
 
-    /// <summary>Uses a real boot log (its e820 map, SRAT, command line).</summary>
-    public LayoutBuilder FromDmesg(string path)
+    /// <summary>Uses a real boot log (its e820 map, SRAT, command line); errors name <paramref name="source"/> (default: the file's name).</summary>
+    public LayoutBuilder FromDmesg(string path, string? source = null)
     {
-        _machine = DmesgReader.ReadFile(path);
+        _machine = DmesgReader.ReadFile(path, source);
         return this;
     }
 

@@ -65,7 +65,7 @@ public sealed class GuestStartState
 
         GuestPageState pages = GuestPageState.Read(rec.PathOf("step0.kpageflags.txt"), rec.PathOf("step0.pageblocks.txt"));
         PagetypeinfoFile pti = PagetypeinfoReader.Read(rec.PathOf("step0.pagetypeinfo.txt"), rec.PathOf("step0.pagetypeinfo.txt"));
-        IReadOnlyList<ZoneinfoHeader> zi = ZoneinfoReader.ReadFile(rec.PathOf("step0.zoneinfo.txt"));
+        IReadOnlyList<ZoneinfoHeader> zi = ZoneinfoReader.ReadFile(rec.PathOf("step0.zoneinfo.txt"), rec.PathOf("step0.zoneinfo.txt"));
         GuestStartState s = Build(pages, pti.Types, [.. zi.Where(z => z.Present > 0 && z.StartPfn != null).Select(z => new GuestZone(z.Node, z.Zone, z.StartPfn!.Value, z.StartPfn!.Value + z.Spanned))], rec.PathOf("step0.pageblocks.txt"));
         s.CheckSameMoment(BuddyinfoReader.Read(rec.PathOf("step0.buddyinfo.txt"), rec.PathOf("step0.buddyinfo.txt")), rec.PathOf("step0.kpageflags.txt"));
         return s;

@@ -71,7 +71,7 @@ public sealed partial class OracleEngineRunner
         }
 
         long used = 0;
-        IReadOnlyList<ZoneinfoZone> zoneinfo = ZoneinfoReader.ParseFile(_rec.PathOf("step0.zoneinfo.txt"));
+        IReadOnlyList<ZoneinfoZone> zoneinfo = ZoneinfoReader.ParseFile(_rec.PathOf("step0.zoneinfo.txt"), _rec.PathOf("step0.zoneinfo.txt"));
         foreach (Zone z in _m.Zones)
         {
             if (z.PresentPages == 0)

@@ -48,7 +48,7 @@ public sealed partial class OracleEngineRunner
 
     private void AllocateResidue()
     {
-        IReadOnlyList<ZoneinfoZone> zi = ZoneinfoReader.ParseFile(_rec.PathOf("step0.zoneinfo.txt"));
+        IReadOnlyList<ZoneinfoZone> zi = ZoneinfoReader.ParseFile(_rec.PathOf("step0.zoneinfo.txt"), _rec.PathOf("step0.zoneinfo.txt"));
         // the kernel's own file, read as /proc/meminfo is everywhere (each field once, unsigned): a missing field is
         // a damaged copy, not 0 kB
         MeminfoFile mi = MeminfoReader.Read(_rec.PathOf("step0.meminfo.txt"), _rec.PathOf("step0.meminfo.txt"));

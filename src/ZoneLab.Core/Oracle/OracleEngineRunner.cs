@@ -196,9 +196,10 @@ public sealed partial class OracleEngineRunner : IDisposable
                 // the guest's /proc/cmdline: one line; a second is a damaged copy, not more kernel arguments
                 throw new ZoneLabInputException(rec.PathOf("cmdline.txt"), 2, "expected the kernel command line on one line");
             }
-            return new LayoutBuilder().ForArm64(mem, nodes, null).WithCommandLine(cmdline).WithZoneinfo(zoneinfo).Build();
+            return new LayoutBuilder().ForArm64(mem, nodes, null).WithCommandLine(cmdline).WithZoneinfo(zoneinfo, zoneinfo).Build();
         }
-        return new LayoutBuilder().FromDmesg(rec.PathOf("dmesg.txt")).WithZoneinfo(zoneinfo).Build();
+        // errors name the whole path: `oracle compare --all` reads a hundred folders of files with these names
+        return new LayoutBuilder().FromDmesg(rec.PathOf("dmesg.txt"), rec.PathOf("dmesg.txt")).WithZoneinfo(zoneinfo, zoneinfo).Build();
     }
 
     private sealed class Holding(int id, string name)

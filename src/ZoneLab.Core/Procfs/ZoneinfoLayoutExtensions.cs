@@ -9,6 +9,6 @@ namespace ZoneLab.Procfs;
 public static class ZoneinfoLayoutExtensions
 {
     /// <summary>Takes managed counts from a real /proc/zoneinfo (read when the layout is built).</summary>
-    public static LayoutBuilder WithZoneinfo(this LayoutBuilder builder, string path) =>
-        builder.WithManagedCounts(() => ZoneinfoReader.ManagedCounts(path));
+    public static LayoutBuilder WithZoneinfo(this LayoutBuilder builder, string path, string? source = null) =>
+        builder.WithManagedCounts(() => ZoneinfoReader.ManagedCounts(path, source));
 }

@@ -12,11 +12,11 @@ public static partial class ZoneinfoReader
 {
     /// <summary>
     /// Reads a zoneinfo file for the watermark replay: the text is first read as zone headers (<see cref="ReadFile"/>: errors
-    /// name the file and line), and a file without "protection:" lines is refused, since watermarks need them.
+    /// name <paramref name="source"/>, default the file's name, and the line), and a file without "protection:" lines is refused, since watermarks need them.
     /// </summary>
-    public static IReadOnlyList<ZoneinfoZone> ParseFile(string path)
+    public static IReadOnlyList<ZoneinfoZone> ParseFile(string path, string? source = null)
     {
-        string name = Path.GetFileName(path);
+        string name = source ?? Path.GetFileName(path);
         string[] lines = Lines(InputFiles.ReadAllText(path));
         IReadOnlyList<ZoneinfoHeader> headers = Read(lines, name);
         foreach (ZoneinfoHeader h in headers)

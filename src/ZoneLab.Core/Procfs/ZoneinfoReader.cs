@@ -23,10 +23,10 @@ public static partial class ZoneinfoReader
     [GeneratedRegex(@"^\s+(\S+?):?\s+(.+?)\s*$")]
     private static partial Regex Field();
 
-    /// <summary>Reads a zoneinfo file.</summary>
-    public static IReadOnlyList<ZoneinfoHeader> ReadFile(string path)
+    /// <summary>Reads a zoneinfo file; errors name <paramref name="source"/> (default: the file's name).</summary>
+    public static IReadOnlyList<ZoneinfoHeader> ReadFile(string path, string? source = null)
     {
-        return Read(InputFiles.ReadLines(path), Path.GetFileName(path));
+        return Read(InputFiles.ReadLines(path), source ?? Path.GetFileName(path));
     }
 
     /// <summary>Reads zoneinfo lines.</summary>
@@ -117,13 +117,13 @@ public static partial class ZoneinfoReader
     }
 
     /// <summary>The managed counts of a zoneinfo file, as the layout takes them (<see cref="RealManagedCounts"/>).</summary>
-    public static RealManagedCounts ManagedCounts(string path)
+    public static RealManagedCounts ManagedCounts(string path, string? source = null)
     {
         var zones = new List<RealZoneCount>();
-        foreach (ZoneinfoHeader h in ReadFile(path))
+        foreach (ZoneinfoHeader h in ReadFile(path, source))
         {
             zones.Add(new RealZoneCount(h.Node, h.Zone, h.Present, h.Managed, h.Line));
         }
-        return new RealManagedCounts(Path.GetFileName(path), zones);
+        return new RealManagedCounts(source ?? Path.GetFileName(path), zones);
     }
 }

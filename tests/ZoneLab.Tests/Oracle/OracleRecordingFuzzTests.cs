@@ -107,4 +107,17 @@ public sealed class OracleRecordingFuzzTests : IDisposable
         var e = Assert.Throws<ZoneLabInputException>(() => OracleRecording.Read(_dir));
         Assert.StartsWith(Path.Combine(_dir, message), e.Message);
     }
+
+    [Theory]
+    // the boot's files, read when the engine boots: `oracle compare --all` reads a hundred folders with these names,
+    // so the error names the folder too (the layout readers name only the file when a user passes one)
+    [InlineData("step0.zoneinfo.txt", 700, "step0.zoneinfo.txt:")]
+    [InlineData("dmesg.txt", 300, "dmesg.txt:")]
+    public void ACutBootFileNamesItsFolder(string file, int keep, string message)
+    {
+        string path = Path.Combine(_dir, file);
+        File.WriteAllText(path, File.ReadAllText(path)[..keep]);
+        var e = Assert.Throws<ZoneLabInputException>(() => OracleCompare.Compare(_dir));
+        Assert.StartsWith(Path.Combine(_dir, message), e.Message);
+    }
 }

@@ -118,10 +118,10 @@ public static partial class DmesgReader
     [GeneratedRegex(@"^\s*(<\d+>)?(\[\s*\d+\.\d+\])?(\[\s*[TC]\d+\])?\s?")]
     private static partial Regex Prefix();
 
-    /// <summary>Reads a boot log file.</summary>
-    public static MachineDescription ReadFile(string path)
+    /// <summary>Reads a boot log file; errors name <paramref name="source"/> (default: the file's name).</summary>
+    public static MachineDescription ReadFile(string path, string? source = null)
     {
-        return Read(InputFiles.ReadLines(path), Path.GetFileName(path));
+        return Read(InputFiles.ReadLines(path), source ?? Path.GetFileName(path));
     }
 
     /// <summary>Reads boot log lines; <paramref name="source"/> names the file in errors.</summary>
