@@ -31,7 +31,8 @@ internal static class OracleRunCommand
         var cmd = new Command("run", "Boot a real kernel under QEMU, run a workload's steps in the guest and record the allocator's state after every step.");
         cmd.Arguments.Add(workload);
         cmd.Arguments.Add(kernelArgs);
-        foreach (Option o in new Option[] { outDir, arch, mem, numa, package, kernel, initrd, timeout, pageState, noTrace })
+        var drainTrace = new Option<bool>("--drain-trace") { Description = "With --page-state: also trace kmem:mm_page_pcpu_drain, the pages the per-cpu lists give back to the buddy allocator per step (stepN.drains.txt; docs/oracle.md)." };
+        foreach (Option o in new Option[] { outDir, arch, mem, numa, package, kernel, initrd, timeout, pageState, noTrace, drainTrace })
         {
             cmd.Options.Add(o);
         }
@@ -65,13 +66,17 @@ internal static class OracleRunCommand
             {
                 throw new ZoneLabInputException("--no-alloc-trace", "goes with --page-state");
             }
+            if (pr.GetValue(drainTrace) && (!pr.GetValue(pageState) || pr.GetValue(noTrace)))
+            {
+                throw new ZoneLabInputException("--drain-trace", "goes with --page-state and the allocation trace");
+            }
             var extra = (pr.GetValue(kernelArgs) ?? []).ToList();
-            return Run(w, a, m, pr.GetValue(outDir)!, pr.GetValue(package), pr.GetValue(kernel), pr.GetValue(initrd), extra, pr.GetValue(timeout), pr.GetValue(pageState), pr.GetValue(noTrace));
+            return Run(w, a, m, pr.GetValue(outDir)!, pr.GetValue(package), pr.GetValue(kernel), pr.GetValue(initrd), extra, pr.GetValue(timeout), pr.GetValue(pageState), pr.GetValue(noTrace), pr.GetValue(drainTrace));
         });
         return cmd;
     }
 
-    private static int Run(OracleWorkload w, string arch, OracleMachine m, string outDir, string? package, string? kernel, string? initrd, List<string> extraArgs, int timeout, bool pageState = false, bool noAllocTrace = false)
+    private static int Run(OracleWorkload w, string arch, OracleMachine m, string outDir, string? package, string? kernel, string? initrd, List<string> extraArgs, int timeout, bool pageState = false, bool noAllocTrace = false, bool drainTrace = false)
     {
         string script = OracleGuestFiles.Script();
         string full = Path.GetFullPath(outDir);
@@ -137,6 +142,10 @@ internal static class OracleRunCommand
             if (noAllocTrace)
             {
                 args.Add("--no-alloc-trace");
+            }
+            if (drainTrace)
+            {
+                args.Add("--drain-trace");
             }
             args.Add("--");
             args.AddRange(m.Cmdline.Split(' ', StringSplitOptions.RemoveEmptyEntries));

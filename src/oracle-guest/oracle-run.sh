@@ -4,7 +4,7 @@
 #
 # usage: oracle-run.sh --arch x86_64|arm64 --out DIR --steps FILE [--events FILE] [--mem SIZE] [--numa A,B,...]
 #                      [--smp N] [--disk SIZE] [--swap SIZE] [--kernel-package NAME | --kernel IMAGE [--initrd FILE]]
-#                      [--timeout SECS] [--page-state [--no-alloc-trace]] [-- kernel args...]
+#                      [--timeout SECS] [--page-state [--no-alloc-trace | --drain-trace]] [-- kernel args...]
 #
 # DIR receives console.log, run-info.txt and one file per guest section (cmdline.txt dmesg.txt memory-blocks.txt
 # swaps.txt mounts.txt stepN.{buddyinfo,pagetypeinfo,vmstat,meminfo,zoneinfo,trace}.txt) and steps.txt (the step
@@ -17,7 +17,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${ZONELAB_ORACLE_CACHE:-/tmp/zonelab-oracle}
 ARCH="" OUT="" STEPS="" EVENTS="" MEM=512M NUMA="" SMP=1 DISK="" SWAP="" KPKG="" KIMAGE="" KINITRD="" TIMEOUT=900 ICOUNT=""
-KARGS=() PAGESTATE="" NOTRACE=""
+KARGS=() PAGESTATE="" NOTRACE="" DRAINTRACE=""
 
 die() { echo "oracle-run.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -32,6 +32,7 @@ while [ $# -gt 0 ]; do
       shift 2;;
     --page-state) PAGESTATE=1; shift;;   # zlpagestate.h: kpageflags, pageblocks and the allocation trace
     --no-alloc-trace) NOTRACE=1; shift;; # with --page-state: no trace instance (its ring buffer eats the small holes)
+    --drain-trace) DRAINTRACE=1; shift;; # with --page-state: also kmem:mm_page_pcpu_drain (stepN.drains.txt)
     --) shift; KARGS=("$@"); break;;
     *) die "unknown option '$1'";;
   esac
@@ -39,6 +40,7 @@ done
 case "$ARCH" in x86_64|arm64) ;; *) die "--arch must be x86_64 or arm64, not '$ARCH'";; esac
 [ -n "$OUT" ] || die "--out DIR is required"
 [ -z "$NOTRACE" ] || [ -n "$PAGESTATE" ] || die "--no-alloc-trace goes with --page-state"
+[ -z "$DRAINTRACE" ] || { [ -n "$PAGESTATE" ] && [ -z "$NOTRACE" ]; } || die "--drain-trace goes with --page-state and the allocation trace"
 [ -f "$STEPS" ] || die "--steps: file not found: $STEPS"
 [ -z "$KIMAGE" ] || [ -f "$KIMAGE" ] || die "--kernel: file not found: $KIMAGE"
 [ -z "$KINITRD" ] || [ -f "$KINITRD" ] || die "--initrd: file not found: $KINITRD"
@@ -182,6 +184,7 @@ cp "$STEPS" "$R/zl/steps.txt"
 [ -z "$SWAP" ] || : > "$R/zl/swap"
 [ -z "$PAGESTATE" ] || : > "$R/zl/page-state"
 [ -z "$NOTRACE" ] || : > "$R/zl/no-alloc-trace"
+[ -z "$DRAINTRACE" ] || : > "$R/zl/drain-trace"
 for m in "${MODS[@]}"; do cp "$MODDIR/$m" "$R/lib/modules/zl/"; basename "$m" >> "$R/lib/modules/zl/list.txt"; done
 INITRD=$WORK/initrd.cpio.gz
 {
@@ -250,6 +253,7 @@ tr -d '\r' < "$LOG" | awk -v out="$OUT" '
   echo "swap: ${SWAP:-none}"
   [ -z "$PAGESTATE" ] || echo "page_state: yes"
   [ -z "$NOTRACE" ] || echo "alloc_trace: no"
+  [ -z "$DRAINTRACE" ] || echo "drain_trace: yes"
   # zlpagestate.h: the tries it took to read step 0 as one still moment (buddyinfo and pagetypeinfo the same
   # before and after kpageflags), and the time it waited between them
   if [ -n "$PAGESTATE" ]; then

@@ -48,6 +48,7 @@
 
 static int page_state_on;
 static int alloc_trace_on;
+static int drain_trace_on;   /* --drain-trace: kmem:mm_page_pcpu_drain too (stepN.drains) */
 
 static int write_str(const char *path, const char *s)
 {
@@ -75,8 +76,10 @@ static void page_state_init(void)
 	alloc_trace_on = access("/zl/no-alloc-trace", F_OK) != 0;
 	if (!alloc_trace_on)
 		return;
+	drain_trace_on = access("/zl/drain-trace", F_OK) == 0;
 	mkdir(ZL_INSTANCE, 0755);
 	if (write_str(ZL_INSTANCE "/buffer_size_kb", "16384") || write_str(ZL_INSTANCE "/events/kmem/mm_page_alloc/enable", "1") ||
+	    (drain_trace_on && write_str(ZL_INSTANCE "/events/kmem/mm_page_pcpu_drain/enable", "1")) ||
 	    write_str(ZL_INSTANCE "/trace", "") || write_str(ZL_INSTANCE "/tracing_on", "1")) {
 		fprintf(stderr, "zlguest: cannot set up the trace instance %s\n", ZL_INSTANCE);
 		exit(2);
@@ -503,11 +506,50 @@ static void dump_allocs(int step)
 	write_str(ZL_INSTANCE "/trace", "");
 }
 
+/*
+ * stepN.drains (--drain-trace): the pages free_pcppages_bulk moved from a per-cpu list to the buddy allocator during
+ * the step (kmem:mm_page_pcpu_drain, 6.1 mm/page_alloc.c), as runs "ORDER MIGRATETYPE PFN COUNT" (pfn in hex) of
+ * events with the same order and migratetype whose pfns follow one another by 1 << order, in trace order.
+ */
+static void dump_drains(int step)
+{
+	printf("@@ZL-BEGIN step%d.drains@@\n", step);
+	FILE *f = fopen(ZL_INSTANCE "/trace", "r");
+	long order = -1, mt = -1, n = 0;
+	unsigned long start = 0, next = 0;
+	while (f && fgets(linebuf, sizeof(linebuf), f)) {
+		const char *p = strstr(linebuf, "mm_page_pcpu_drain: ");
+		const char *pfn = p ? strstr(p, "pfn=") : NULL;
+		if (!pfn)
+			continue;
+		unsigned long v = strtoul(pfn + 4, NULL, 0);
+		long o = field(p, "order="), m = field(p, "migratetype=");
+		if (n && (o != order || m != mt || v != next)) {
+			printf("%ld %ld %lx %ld\n", order, mt, start, n);
+			n = 0;
+		}
+		if (!n) {
+			order = o;
+			mt = m;
+			start = v;
+		}
+		n++;
+		next = v + (1UL << o);
+	}
+	if (n)
+		printf("%ld %ld %lx %ld\n", order, mt, start, n);
+	if (f)
+		fclose(f);
+	printf("@@ZL-END step%d.drains@@\n", step);
+}
+
 /* called by snapshot() */
 static void page_state(int step)
 {
 	if (!page_state_on)
 		return;
+	if (step > 0 && alloc_trace_on && drain_trace_on)
+		dump_drains(step); /* before dump_allocs, which empties the instance's buffer */
 	if (step > 0 && alloc_trace_on)
 		dump_allocs(step);
 }

@@ -37,6 +37,19 @@ public class OracleCommandTests
         Assert.False(Directory.Exists(outDir));
     }
 
+    [Theory]
+    [InlineData("--drain-trace")]
+    [InlineData("--page-state", "--no-alloc-trace", "--drain-trace")]
+    public void RunRejectsDrainTraceWithoutTheAllocationTrace(params string[] options)
+    {
+        string w = ZonelabProcess.WriteTemp("sleep-dt.yaml", "machine: {mem: 512M}\nsteps:\n  - sleep: 1s\n");
+        string outDir = Path.Combine(Path.GetTempPath(), "zl-oracle-draintrace-" + Environment.ProcessId);
+        (int exit, _, string err) = ZonelabProcess.Run(["oracle", "run", w, "--out", outDir, .. options]);
+        Assert.Equal(2, exit);
+        Assert.EndsWith("--drain-trace: goes with --page-state and the allocation trace\n", err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(outDir));
+    }
+
     [Fact]
     public void RunRejectsAMissingKernelImageAndLeavesNoFolder()
     {
