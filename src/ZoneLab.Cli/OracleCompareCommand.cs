@@ -30,7 +30,8 @@ internal static class OracleCompareCommand
         cmd.Arguments.Add(dir);
         var ext4Journal = new Option<bool>("--ext4-journal") { Description = "Keep the ext4 metadata blocks a disk file step journals held by jbd2 for the rest of the run, so alloc_contig_range fails on them (buffer_migrate_folio_norefs); off for the published table (docs/fidelity.md, Round 13)." };
         var swapCache = new Option<bool>("--swap-cache") { Description = "Let the swap writes of a kswapd batch its time slice cuts complete while the batch is isolated (not rotated: they wait as swap cache at the head of the inactive list), and free a swap-cache page when its owner unmaps it (free_swap_and_cache); off for the published table (docs/fidelity.md, Round 14)." };
-        foreach (Option o in new Option[] { all, recordings, format, onlyOff, steps, pcp, writeGaps, startState, guestClock, dirty, boostLoop, ext4Journal, swapCache })
+        var pinnedResidue = new Option<bool>("--pinned-residue-slab") { Description = "Keep the boot residue's reclaimable slab (pinned tracefs and rootfs dentries and inodes, which no shrinker counts) instead of freeing its pages, and run balance_pgdat down to priority 1 as 6.1 does, without the model's end after a round that reclaimed nothing; off for the published table (docs/fidelity.md, Round 16)." };
+        foreach (Option o in new Option[] { all, recordings, format, onlyOff, steps, pcp, writeGaps, startState, guestClock, dirty, boostLoop, ext4Journal, swapCache, pinnedResidue })
         {
             cmd.Options.Add(o);
         }
@@ -63,6 +64,7 @@ internal static class OracleCompareCommand
                 BoostLoop = pr.GetValue(boostLoop),
                 Ext4Journal = pr.GetValue(ext4Journal),
                 SwapCache = pr.GetValue(swapCache),
+                PinnedResidueSlab = pr.GetValue(pinnedResidue),
             };
             var report = new FidelityReport { Workloads = [.. dirs.Select(d => OracleCompare.Compare(d, mechanisms, pr.GetValue(startState), pr.GetValue(steps)))] };
             if (pr.GetValue(writeGaps) is string gaps)

@@ -105,6 +105,8 @@ public sealed partial class OracleEngineRunner : IDisposable
         var r = new OracleEngineRunner(w, rec, o.PerCpuLists, o.DirtyThrottle) { _recordAllocs = File.Exists(rec.PathOf("step1.allocs.txt")), _guestClock = o.GuestClock, _ext4JournalHeld = o.Ext4Journal, _freeSwapCache = o.SwapCache };
         r._reclaim.BoostedReclaimLoop = o.BoostLoop;
         r._reclaim.SwapWritesCompleteIsolated = o.SwapCache;
+        r._reclaim.ShrinkSlabPages = !o.PinnedResidueSlab;
+        r._reclaim.EndOnNoProgress = !o.PinnedResidueSlab;
         return RunSteps(r, start);
     }
 

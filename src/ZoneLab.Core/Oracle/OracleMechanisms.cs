@@ -37,4 +37,11 @@ public sealed record OracleMechanisms
     /// unmaps the entry (free_swap_and_cache; Round 14, fidlo).
     /// </summary>
     public bool SwapCache { get; init; }
+
+    /// <summary>
+    /// The boot residue's reclaimable slab kept (<see cref="Reclaim.ReclaimModel.ShrinkSlabPages"/> off: its dentries
+    /// and inodes are pinned), with balance_pgdat's loop down to priority 1 as in 6.1
+    /// (<see cref="Reclaim.ReclaimModel.EndOnNoProgress"/> off), which the residue pages stood in for (Round 16, fidslab2).
+    /// </summary>
+    public bool PinnedResidueSlab { get; init; }
 }

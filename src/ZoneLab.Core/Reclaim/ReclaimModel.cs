@@ -113,6 +113,23 @@ public sealed partial class ReclaimModel : IMemoryPressureHandler
     public bool BoostedReclaimLoop { get; set; }
 
     /// <summary>
+    /// The model's page-level slab shrinker (on by default): shrink_slab frees pages of the SlabReclaimable list,
+    /// oldest first, 2 × (its pages &gt;&gt; priority) a round. Off: that list's pages stay, as the kernel's do when
+    /// no shrinker counts their objects. The oracle's list holds only the boot residue's reclaimable slab, dentries
+    /// and inodes that tracefs (<c>end_creating</c> keeps <c>lookup_one_len</c>'s reference) and rootfs/devtmpfs
+    /// (<c>shmem_mknod</c>'s <c>dget</c>) pin, so <c>super_cache_count</c> does not count them. docs/fidelity.md, Round 16.
+    /// </summary>
+    public bool ShrinkSlabPages { get; set; } = true;
+
+    /// <summary>
+    /// The model's end of an unboosted <c>balance_pgdat</c> run after a round that reclaimed nothing below
+    /// DEF_PRIORITY - 2 (on by default). 6.1 has no such end: the priority falls to 1 ("if (raise_priority ||
+    /// !nr_reclaimed) sc.priority--"). Off: the run goes on to priority 1, as 6.1's does. docs/fidelity.md, Rounds
+    /// 8, 15 and 16: the published table relies on the end together with <see cref="ShrinkSlabPages"/>.
+    /// </summary>
+    public bool EndOnNoProgress { get; set; } = true;
+
+    /// <summary>
     /// The shrinkers counted in objects (shrink_slab runs every registered shrinker through do_shrink_slab), run
     /// with the node and the reclaim priority after the slab pages' shrinker; what they free is not counted as
     /// reclaimed (6.1 counts only slab pages, reclaim_state->reclaimed_slab).
@@ -546,7 +563,7 @@ public sealed partial class ReclaimModel : IMemoryPressureHandler
 
     // the end of a balance_pgdat round that scanned `scanned` and reclaimed `got` of `goal`: pays off the boost
     // ("nr_boost_reclaim -= min(nr_boost_reclaim, nr_reclaimed)") and lowers the priority; true when the run ends here
-    private static bool AfterRound(long got, long scanned, long goal, ref long nrBoostReclaim, ref int priority)
+    private bool AfterRound(long got, long scanned, long goal, ref long nrBoostReclaim, ref int priority)
     {
         // "Limit the priority of boosting to avoid reclaim writeback": no raise at DEF_PRIORITY - 2 while boosting
         bool raisePriority = !(nrBoostReclaim != 0 && priority == DefPriority - 2);
@@ -558,7 +575,7 @@ public sealed partial class ReclaimModel : IMemoryPressureHandler
         }
 
         // the model's end of an unboosted run: a round that reclaimed nothing below DEF_PRIORITY - 2
-        if (got == 0 && priority < DefPriority - 2)
+        if (EndOnNoProgress && got == 0 && priority < DefPriority - 2)
         {
             return true;
         }
@@ -1098,6 +1115,11 @@ public sealed partial class ReclaimModel : IMemoryPressureHandler
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // run a few to a few hundred times a run: compiled once, optimized (no re-JIT in later runs)
     private long ShrinkSlabPageLru(int node, int priority, ref double ns)
     {
+        if (!ShrinkSlabPages)
+        {
+            return 0;
+        }
+
         long freeable = _m.LruPages(node, LruList.SlabReclaimable);
         long toScan = Math.Min(freeable, 2 * (freeable >> priority));
         long freed = 0;
