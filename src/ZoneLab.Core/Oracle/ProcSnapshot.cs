@@ -32,6 +32,9 @@ public sealed class ProcSnapshot
     public static ProcSnapshot Parse(string buddyinfo, string pagetypeinfo, string vmstat, string? trace, string source)
     {
         var s = new ProcSnapshot();
+        // the four files' names, built once rather than for every number read
+        string buddySource = source + ".buddyinfo.txt", typesSource = source + ".pagetypeinfo.txt";
+        string vmstatSource = source + ".vmstat.txt", traceSource = source + ".trace.txt";
         int ln = 0;
         foreach (string line in buddyinfo.Split('\n'))
         {
@@ -44,11 +47,11 @@ public sealed class ProcSnapshot
             }
             if (t.Length < 5 || t[0] != "Node" || t[2] != "zone")
             {
-                throw new ZoneLabInputException(source + ".buddyinfo.txt", ln, "expected 'Node N, zone NAME counts...'");
+                throw new ZoneLabInputException(buddySource, ln, "expected 'Node N, zone NAME counts...'");
             }
-            if (!s.Buddy.TryAdd($"node{t[1]} {t[3]}", [.. t.Skip(4).Select(x => Long(x, source + ".buddyinfo.txt", ln))]))
+            if (!s.Buddy.TryAdd($"node{t[1]} {t[3]}", [.. t.Skip(4).Select(x => Long(x, buddySource, ln))]))
             {
-                throw new ZoneLabInputException(source + ".buddyinfo.txt", ln, $"expected each zone once, not node {t[1]} zone {t[3]} again");
+                throw new ZoneLabInputException(buddySource, ln, $"expected each zone once, not node {t[1]} zone {t[3]} again");
             }
         }
         ln = 0;
@@ -66,28 +69,28 @@ public sealed class ProcSnapshot
                 string[] t = line.Split([' ', ','], StringSplitOptions.RemoveEmptyEntries);
                 if (t.Length != 4 + types.Length)
                 {
-                    throw new ZoneLabInputException(source + ".pagetypeinfo.txt", ln, $"expected 'Node N, zone NAME' and {types.Length} block counts");
+                    throw new ZoneLabInputException(typesSource, ln, $"expected 'Node N, zone NAME' and {types.Length} block counts");
                 }
                 var d = new Dictionary<string, long>(StringComparer.Ordinal);
                 for (int i = 0; i < types.Length; i++)
                 {
-                    d[types[i]] = Long(t[4 + i], source + ".pagetypeinfo.txt", ln);
+                    d[types[i]] = Long(t[4 + i], typesSource, ln);
                 }
                 string zone = $"node{t[1]} {t[3]}";
                 if (!s.Buddy.ContainsKey(zone) || !s.Blocks.TryAdd(zone, d))
                 {
-                    throw new ZoneLabInputException(source + ".pagetypeinfo.txt", ln, $"expected each zone of buddyinfo once in the block census, not node {t[1]} zone {t[3]}{(s.Blocks.ContainsKey(zone) ? " again" : string.Empty)}");
+                    throw new ZoneLabInputException(typesSource, ln, $"expected each zone of buddyinfo once in the block census, not node {t[1]} zone {t[3]}{(s.Blocks.ContainsKey(zone) ? " again" : string.Empty)}");
                 }
             }
         }
         if (types == null)
         {
-            throw new ZoneLabInputException(source + ".pagetypeinfo.txt", ln, "expected the 'Number of blocks type' census table");
+            throw new ZoneLabInputException(typesSource, ln, "expected the 'Number of blocks type' census table");
         }
         if (s.Blocks.Count != s.Buddy.Count)
         {
             string missing = s.Buddy.Keys.First(z => !s.Blocks.ContainsKey(z));
-            throw new ZoneLabInputException(source + ".pagetypeinfo.txt", ln, $"expected a block census line for {missing} (it is in buddyinfo)");
+            throw new ZoneLabInputException(typesSource, ln, $"expected a block census line for {missing} (it is in buddyinfo)");
         }
         ln = 0;
         foreach (string line in vmstat.Split('\n'))
@@ -96,14 +99,14 @@ public sealed class ProcSnapshot
             string[] t = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
             if (t.Length == 2)
             {
-                if (!s.Vmstat.TryAdd(t[0], Long(t[1], source + ".vmstat.txt", ln)))
+                if (!s.Vmstat.TryAdd(t[0], Long(t[1], vmstatSource, ln)))
                 {
-                    throw new ZoneLabInputException(source + ".vmstat.txt", ln, $"expected each counter once, not '{t[0]}' again");
+                    throw new ZoneLabInputException(vmstatSource, ln, $"expected each counter once, not '{t[0]}' again");
                 }
             }
             else if (t.Length != 0)
             {
-                throw new ZoneLabInputException(source + ".vmstat.txt", ln, "expected 'name value'");
+                throw new ZoneLabInputException(vmstatSource, ln, "expected 'name value'");
             }
         }
         ln = 0;
@@ -115,9 +118,9 @@ public sealed class ProcSnapshot
                 continue;
             }
             int sp = line.LastIndexOf(' ');
-            if (sp <= 0 || !s.Trace.TryAdd(line[..sp], Long(line[(sp + 1)..], source + ".trace.txt", ln)))
+            if (sp <= 0 || !s.Trace.TryAdd(line[..sp], Long(line[(sp + 1)..], traceSource, ln)))
             {
-                throw new ZoneLabInputException(source + ".trace.txt", ln, sp <= 0 ? "expected 'EVENT COUNT'" : $"expected each event once, not '{line[..sp]}' again");
+                throw new ZoneLabInputException(traceSource, ln, sp <= 0 ? "expected 'EVENT COUNT'" : $"expected each event once, not '{line[..sp]}' again");
             }
         }
         return s;
